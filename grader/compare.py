@@ -1,0 +1,92 @@
+"""Value comparisons for the tests, with messages a student can act on.
+
+Tolerances accept float noise (a different but equivalent formula, float32
+rounding) and reject a wrong formula (a missing factor, a wrong derivative).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+#: (rtol, atol) by the precision of the inputs
+TOLERANCES = {np.dtype(np.float64): (1e-6, 1e-9), np.dtype(np.float32): (2e-4, 2e-5)}
+
+
+def tolerance_for(*inputs: Any) -> tuple[float, float]:
+    """The loosest tolerance any of the inputs' precisions calls for."""
+    rtol, atol = TOLERANCES[np.dtype(np.float64)]
+    for value in inputs:
+        dtype = np.asarray(value).dtype
+        if dtype in TOLERANCES:
+            rtol, atol = max(rtol, TOLERANCES[dtype][0]), max(atol, TOLERANCES[dtype][1])
+    return rtol, atol
+
+
+def as_numeric_array(value: Any, what: str) -> np.ndarray:
+    """value as a numeric array, or an AssertionError that says what came back instead."""
+    if isinstance(value, (list, tuple)) and not _is_rectangular_numbers(value):
+        raise AssertionError(f"{what} returned a {type(value).__name__}, expected a NumPy array")
+    if value is None or isinstance(value, (str, dict)):
+        raise AssertionError(f"{what} returned {type(value).__name__}, expected a NumPy array")
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise AssertionError(f"{what} returned values of dtype {array.dtype}, expected numbers")
+    return array
+
+
+def _is_rectangular_numbers(value: Any) -> bool:
+    try:
+        return np.asarray(value).dtype.kind in "biuf"
+    except ValueError:
+        return False
+
+
+def assert_close(
+    actual: Any,
+    expected: Any,
+    what: str,
+    *,
+    rtol: float | None = None,
+    atol: float | None = None,
+    inputs: Any = None,
+) -> None:
+    """Assert actual ≈ expected in shape and value; the message names the first wrong entry."""
+    expected = np.asarray(expected, dtype=np.float64)
+    actual_array = as_numeric_array(actual, what)
+    if actual_array.shape != expected.shape:
+        raise AssertionError(
+            f"{what} returned shape {actual_array.shape}, expected {expected.shape}"
+        )
+    default_rtol, default_atol = tolerance_for(inputs if inputs is not None else expected)
+    rtol = default_rtol if rtol is None else rtol
+    atol = default_atol if atol is None else atol
+    actual64 = actual_array.astype(np.float64)
+    close = np.isclose(actual64, expected, rtol=rtol, atol=atol, equal_nan=True)
+    if close.all():
+        return
+    wrong = np.argwhere(~close)
+    index = tuple(int(i) for i in wrong[0])
+    got, want = actual64[index], expected[index]
+    where = f" at index {list(index)}" if index else ""
+    detail = f"{what}{where}: expected {want:.6g}, got {got:.6g}"
+    if want != 0 and got != 0 and np.isfinite(got):
+        detail += f" ({got / want:.3g}× the expected value)"
+    if inputs is not None and np.shape(inputs) == actual_array.shape and index is not None:
+        detail += f", for input {np.asarray(inputs)[index]:.6g}"
+    if close.size > 1:
+        detail += f"; {len(wrong)} of {close.size} entries are off"
+    raise AssertionError(detail)
+
+
+def assert_unchanged(before: Any, after: Any, what: str) -> None:
+    """Assert an argument holds the same values after a call as before it."""
+    before_array, after_array = np.asarray(before), np.asarray(after)
+    if before_array.shape != after_array.shape or not np.array_equal(
+        before_array, after_array, equal_nan=True
+    ):
+        raise AssertionError(
+            f"{what} was modified by the call; work on a copy (e.g. x = x.copy(), or "
+            f"y = x - ... instead of x -= ...)"
+        )

@@ -1,0 +1,103 @@
+"""Grade one submission: run a test suite against the student's functions, build the result."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader import __version__
+from grader.exercise_api import EXERCISES
+from grader.paths import HIDDEN_TESTS, PUBLIC_TESTS, PYTEST_INI, reference_dir
+from grader.pytest_plugin import GradingPlugin
+from grader.results import GradeResult, TestResult
+from grader.student import StudentSession
+from grader.submission import PreparedSubmission, prepared_submission
+from grader.worker import WorkerLimits
+
+SUITES = {"hidden": HIDDEN_TESTS, "public": PUBLIC_TESTS}
+
+
+class GradingFailed(Exception):
+    """The grader itself could not run its tests (not the student's fault)."""
+
+
+def grade_path(path: Path, *, suite: str = "hidden", limits: WorkerLimits | None = None) -> GradeResult:
+    """Grade the submission at path (a directory or a .zip) with the named test suite.
+
+    Raises SubmissionError when the submission cannot be read at all.
+    """
+    with prepared_submission(path) as prepared:
+        return grade_prepared(prepared, suite=suite, limits=limits)
+
+
+def grade_prepared(
+    prepared: PreparedSubmission, *, suite: str = "hidden", limits: WorkerLimits | None = None
+) -> GradeResult:
+    started = time.perf_counter()
+    reference = reference_dir() if suite == "hidden" else None
+    session = StudentSession(prepared.directory, limits)
+    session.start()
+    plugin = GradingPlugin(session, reference)
+    try:
+        _run_pytest(SUITES[suite], plugin)
+    finally:
+        session.close()
+    if plugin.collection_errors or plugin.report is None:
+        raise GradingFailed("; ".join(plugin.collection_errors) or "the test run produced no report")
+    notes = list(prepared.notes)
+    notes += [f"{name} is missing: its tests score 0" for name in prepared.missing]
+    return GradeResult(
+        submission=str(prepared.source),
+        tests=tuple(_test_result(test) for test in plugin.report.get("tests", [])),
+        notes=tuple(notes),
+        student_output="".join(session.printed)[-20_000:],
+        grader_version=__version__,
+        seconds=round(time.perf_counter() - started, 3),
+        suite=suite,
+        exercises_order=tuple(EXERCISES),
+    )
+
+
+def _run_pytest(test_dir: Path, plugin: GradingPlugin) -> None:
+    args = [
+        str(test_dir), "-c", str(PYTEST_INI), "--rootdir", str(test_dir),
+        "--import-mode=importlib", "-p", "no:cacheprovider", "-qq", "--tb=no",
+        "-p", "pytest_jsonreport.plugin", "-p", "grader.pytest_plugin", "--json-report", "--json-report-file=none",
+        "--json-report-omit", "collectors", "log", "streams", "warnings", "keywords", "traceback",
+    ]  # fmt: skip
+    saved = {key: os.environ.pop(key) for key in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS") if key in os.environ}
+    autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            pytest.main(args, plugins=[plugin])
+    finally:
+        os.environ.update(saved)
+        if autoload is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
+
+
+def _test_result(test: dict[str, Any]) -> TestResult:
+    metadata = test.get("metadata", {})
+    points = float(metadata.get("points", 0.0))
+    status = metadata.get("status") or ("passed" if test.get("outcome") == "passed" else "error")
+    message = metadata.get("message", "")
+    if test.get("outcome") == "skipped":
+        status, message = "error", "the test was not run"
+    return TestResult(
+        name=test["nodeid"].split("::")[-1],
+        exercise=str(metadata.get("exercise", "")),
+        score=points if status == "passed" else 0.0,
+        max_score=points,
+        status=status,
+        message=message,
+        description=str(metadata.get("description", "")),
+    )

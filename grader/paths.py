@@ -1,0 +1,27 @@
+"""Where the grader finds its own parts. Paths are resolved here and passed on explicitly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+HIDDEN_TESTS = PACKAGE_DIR / "hidden_tests"
+PUBLIC_TESTS = PACKAGE_DIR / "public_tests"
+PYTEST_INI = PACKAGE_DIR / "grading_pytest.ini"
+
+
+class GraderSetupError(Exception):
+    """The grader's own installation is incomplete (not the student's fault)."""
+
+
+def reference_dir() -> Path:
+    """The reference solutions: $BACKPROP_GRADER_REFERENCE, else reference/ of this checkout."""
+    directory = Path(os.environ.get("BACKPROP_GRADER_REFERENCE", PROJECT_DIR / "reference"))
+    if not (directory / "backprop.py").is_file():
+        raise GraderSetupError(
+            f"the reference solutions are not at {directory}; install the grader from its "
+            f"repository with `pip install -e .` or set BACKPROP_GRADER_REFERENCE"
+        )
+    return directory

@@ -1,0 +1,100 @@
+"""The pytest plugin that runs the grading tests: fixtures, points and statuses.
+
+Hooks here only collect; grader.grading turns the JSON report into results.
+Each test's outcome is classified as the student would see it:
+    passed   the assertion held
+    failed   the function returned wrong values (an AssertionError)
+    error    the student's code raised, was missing or could not be called
+    timeout  the student's code did not return in time
+"""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader.reference import load_reference
+from grader.student import StudentCodeError, StudentSession
+
+MAX_MESSAGE = 1500
+PLUGIN_KEY = pytest.StashKey["GradingPlugin"]()
+
+
+class GradingPlugin:
+    """Registered with pytest.main(plugins=[...]) for one run of a test suite."""
+
+    def __init__(self, session: StudentSession, reference_dir: Path | None) -> None:
+        self.session = session
+        self.reference_dir = reference_dir
+        self.report: dict[str, Any] | None = None
+        self.collection_errors: list[str] = []
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "points(n): points the test is worth")
+        config.stash[PLUGIN_KEY] = self
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors.append(f"{report.nodeid}: {report.longreprtext[-MAX_MESSAGE:]}")
+
+    def pytest_json_runtest_metadata(self, item: pytest.Item, call: pytest.CallInfo) -> dict:
+        metadata: dict[str, Any] = {}
+        if call.when == "setup":
+            marker = item.get_closest_marker("points")
+            function = getattr(item, "function", None)
+            metadata = {
+                "points": float(marker.args[0]) if marker else 0.0,
+                "exercise": item.module.__name__.rsplit(".", 1)[-1].removeprefix("test_"),
+                "description": ((function.__doc__ or "").strip().splitlines() or [""])[0],
+            }
+        if call.when in ("setup", "call") and (call.excinfo is not None or call.when == "call"):
+            metadata.update(classify(call.excinfo))
+        return metadata
+
+    def pytest_json_modifyreport(self, json_report: dict) -> None:
+        self.report = json_report
+
+
+# Fixtures live at module level (this module is passed to pytest with -p) and read the
+# per-run state from the GradingPlugin instance stashed on the config.
+
+
+@pytest.fixture(scope="session")
+def student(request: pytest.FixtureRequest) -> StudentSession:
+    """The student's functions, called in the isolated worker."""
+    return request.config.stash[PLUGIN_KEY].session
+
+
+@pytest.fixture(scope="session")
+def ref(request: pytest.FixtureRequest) -> Any:
+    """The reference solutions, in the grader's own process."""
+    directory = request.config.stash[PLUGIN_KEY].reference_dir
+    if directory is None:
+        raise RuntimeError("this suite has no reference solutions")
+    return load_reference(directory)
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> np.random.Generator:
+    """A generator seeded from the test's name: the same inputs on every run."""
+    return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
+
+
+def classify(excinfo: pytest.ExceptionInfo | None) -> dict[str, str]:
+    """Status and one-paragraph message for a test's outcome."""
+    if excinfo is None:
+        return {"status": "passed", "message": ""}
+    error = excinfo.value
+    if isinstance(error, StudentCodeError):
+        return {"status": error.failure.status, "message": error.failure.message[:MAX_MESSAGE]}
+    if isinstance(error, AssertionError):
+        message = str(error).split("\nassert ")[0].strip() or "the check failed"
+        return {"status": "failed", "message": message[:MAX_MESSAGE]}
+    return {
+        "status": "error",
+        "message": f"the grader could not finish this test ({type(error).__name__}: {error})"[:MAX_MESSAGE],
+    }

@@ -1,0 +1,153 @@
+"""Turn what a student handed in (a directory or a .zip) into a private copy to grade.
+
+The grader never runs or imports files where the student left them: it copies
+regular files into a fresh temporary directory (skipping symbolic links, which
+could point at the reference solutions) and grades that copy.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from grader.exercise_api import EXERCISE_FILES
+
+MAX_FILES = 2000
+MAX_TOTAL_BYTES = 50 * 1024**2
+MAX_DEPTH = 3
+IGNORED_DIRS = {"__pycache__", ".git", "__MACOSX", ".ipynb_checkpoints", ".venv", "venv"}
+
+
+class SubmissionError(Exception):
+    """The submission cannot be read at all (the CLI exits with status 2)."""
+
+
+@dataclass(frozen=True)
+class PreparedSubmission:
+    """A private copy of a submission, ready to grade."""
+
+    source: Path
+    directory: Path
+    present: tuple[str, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(name for name in EXERCISE_FILES if name not in self.present)
+
+
+@contextmanager
+def prepared_submission(path: Path) -> Iterator[PreparedSubmission]:
+    """Copy the submission at path into a temporary directory; remove it afterwards."""
+    scratch = Path(tempfile.mkdtemp(prefix="backprop-grader-"))
+    try:
+        unpacked = scratch / "unpacked"
+        unpacked.mkdir()
+        notes = _unpack(path, unpacked)
+        root = _exercise_root(unpacked, path)
+        directory = scratch / "submission"
+        shutil.copytree(root, directory, symlinks=True)
+        present = tuple(name for name in EXERCISE_FILES if (directory / name).is_file())
+        if root != unpacked:
+            notes.append(f"graded the files in {root.relative_to(unpacked).as_posix()}/")
+        yield PreparedSubmission(path, directory, present, tuple(notes))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _unpack(path: Path, target: Path) -> list[str]:
+    if not path.exists():
+        raise SubmissionError(f"{path} does not exist")
+    if path.is_dir():
+        return _copy_directory(path, target)
+    if path.suffix.lower() == ".zip":
+        return _extract_zip(path, target)
+    raise SubmissionError(f"{path} is not a directory or a .zip file; hand in the folder with your exercise files")
+
+
+class _Budget:
+    def __init__(self, source: Path) -> None:
+        self.source, self.files, self.bytes = source, 0, 0
+
+    def add(self, size: int) -> None:
+        self.files += 1
+        self.bytes += size
+        if self.files > MAX_FILES or self.bytes > MAX_TOTAL_BYTES:
+            raise SubmissionError(
+                f"{self.source} is too large (more than {MAX_FILES} files or "
+                f"{MAX_TOTAL_BYTES // 1024**2} MiB); hand in only the exercise files"
+            )
+
+
+def _copy_directory(source: Path, target: Path) -> list[str]:
+    notes: list[str] = []
+    budget = _Budget(source)
+    for folder, subfolders, files in os.walk(source, followlinks=False):
+        here = Path(folder)
+        relative = here.relative_to(source)
+        subfolders[:] = sorted(
+            d for d in subfolders if d not in IGNORED_DIRS and len(relative.parts) < MAX_DEPTH
+        )
+        for name in sorted(files) + [d for d in subfolders if (here / d).is_symlink()]:
+            entry, destination = here / name, target / relative / name
+            info = entry.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                notes.append(f"skipped {(relative / name).as_posix()}: symbolic links are not graded")
+            elif stat.S_ISREG(info.st_mode):
+                budget.add(info.st_size)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(entry, destination, follow_symlinks=False)
+        subfolders[:] = [d for d in subfolders if not (here / d).is_symlink()]
+    return notes
+
+
+def _extract_zip(path: Path, target: Path) -> list[str]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise SubmissionError(f"{path} is not a readable zip file ({error})") from None
+    notes: list[str] = []
+    budget = _Budget(path)
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if not members:
+            raise SubmissionError(f"{path} is an empty zip file; zip the folder with your exercise files")
+        for member in members:
+            name = PurePosixPath(member.filename)
+            if name.is_absolute() or ".." in name.parts or set(name.parts) & IGNORED_DIRS:
+                notes.append(f"skipped {member.filename}: unsafe or irrelevant path")
+                continue
+            if stat.S_ISLNK(member.external_attr >> 16):
+                notes.append(f"skipped {member.filename}: symbolic links are not graded")
+                continue
+            budget.add(member.file_size)
+            destination = target.joinpath(*name.parts)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(member) as source, destination.open("wb") as out:
+                shutil.copyfileobj(source, out)
+    return notes
+
+
+def _exercise_root(unpacked: Path, source: Path) -> Path:
+    """The shallowest directory holding the most exercise files."""
+    best, best_count = unpacked, 0
+    candidates = [unpacked] + sorted(
+        (d for d in unpacked.rglob("*") if d.is_dir()), key=lambda d: len(d.parts)
+    )
+    for directory in candidates:
+        count = sum((directory / name).is_file() for name in EXERCISE_FILES)
+        if count > best_count:
+            best, best_count = directory, count
+    if best_count == 0:
+        raise SubmissionError(
+            f"no exercise files ({', '.join(EXERCISE_FILES)}) found in {source}; "
+            f"point the grader at the folder that holds them"
+        )
+    return best

@@ -1,0 +1,148 @@
+"""The only data that crosses between the grader and the worker running student code.
+
+Messages are length-prefixed JSON. Values are plain: None, bool, int, float,
+str, lists, dicts with string keys, and numeric NumPy arrays encoded as
+{"__ndarray__": [dtype, shape, base64 bytes]}. Nothing is ever unpickled or
+evaluated, so a student object cannot reach the grader: decode() rebuilds
+arrays from raw bytes after checking the dtype against an allow-list and the
+byte count against the shape.
+
+This module imports only the standard library and NumPy because the worker
+loads it by path before the student's code runs.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import struct
+from typing import Any, BinaryIO
+
+import numpy as np
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_STRING_CHARS = 20_000
+MAX_DEPTH = 16
+ALLOWED_DTYPES = frozenset(
+    {"<f2", "<f4", "<f8", "|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8"}
+)
+_ARRAY_TAG = "__ndarray__"
+HEADER = struct.Struct(">I")
+
+
+class WireError(ValueError):
+    """A value that is not plain data, or a message that breaks the format."""
+
+
+def encode(value: Any, depth: int = 0) -> Any:
+    """Turn a value into JSON-ready plain data, or raise WireError naming what is not plain."""
+    if depth > MAX_DEPTH:
+        raise WireError("value is nested too deeply")
+    if value is None or isinstance(value, (bool, str)):
+        return value[:MAX_STRING_CHARS] if isinstance(value, str) else value
+    if isinstance(value, (int, float)) and type(value) in (int, float, bool):
+        return value
+    if isinstance(value, (np.ndarray, np.generic)):
+        return _encode_array(np.asarray(value))
+    if isinstance(value, (int, float)):
+        # int/float subclasses (np.float64 is handled above) could carry lying methods.
+        return float(value) if isinstance(value, float) else int(value)
+    if isinstance(value, (list, tuple)):
+        return [encode(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise WireError(f"dict key {key!r} is not a string")
+            out[key] = encode(item, depth + 1)
+        return out
+    raise WireError(f"an object of type {type(value).__name__}, which is not a number or an array")
+
+
+def _encode_array(array: np.ndarray) -> dict:
+    dtype = array.dtype.newbyteorder("<") if array.dtype.byteorder == ">" else array.dtype
+    array = array.astype(dtype, copy=False)
+    if dtype.str not in ALLOWED_DTYPES:
+        raise WireError(f"an array of dtype {array.dtype}, which is not numeric")
+    data = base64.b64encode(array.tobytes()).decode("ascii")
+    return {_ARRAY_TAG: [dtype.str, list(array.shape), data]}
+
+
+def decode(data: Any, depth: int = 0) -> Any:
+    """Rebuild a value from plain data, checking every array; raise WireError on anything else."""
+    if depth > MAX_DEPTH:
+        raise WireError("value is nested too deeply")
+    if data is None or type(data) in (bool, int, float):
+        return data
+    if type(data) is str:
+        return data[:MAX_STRING_CHARS]
+    if type(data) is list:
+        return [decode(item, depth + 1) for item in data]
+    if type(data) is dict:
+        if _ARRAY_TAG in data:
+            return _decode_array(data)
+        return {str(key): decode(item, depth + 1) for key, item in data.items()}
+    raise WireError(f"unexpected JSON value of type {type(data).__name__}")
+
+
+def _decode_array(data: dict) -> np.ndarray:
+    spec = data[_ARRAY_TAG]
+    if len(data) != 1 or type(spec) is not list or len(spec) != 3:
+        raise WireError("malformed array")
+    dtype_str, shape, payload = spec
+    if dtype_str not in ALLOWED_DTYPES:
+        raise WireError(f"array dtype {dtype_str!r} is not allowed")
+    if type(shape) is not list or not all(type(s) is int and s >= 0 for s in shape):
+        raise WireError("array shape must be a list of non-negative integers")
+    if type(payload) is not str:
+        raise WireError("array data must be base64 text")
+    raw = base64.b64decode(payload.encode("ascii"), validate=True)
+    dtype = np.dtype(dtype_str)
+    if len(raw) != math.prod(shape) * dtype.itemsize:
+        raise WireError("array data does not match its shape")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+def frame(message: Any) -> bytes:
+    """Serialise one already-encoded message with its length prefix."""
+    body = json.dumps(message, allow_nan=True, separators=(",", ":")).encode("utf-8")
+    return HEADER.pack(len(body)) + body
+
+
+def body_length(header: bytes) -> int:
+    """Length of the body announced by a header; WireError past the limit."""
+    (length,) = HEADER.unpack(header)
+    if length > MAX_MESSAGE_BYTES:
+        raise WireError(f"message of {length} bytes is larger than the limit")
+    return length
+
+
+def parse_body(body: bytes) -> Any:
+    """The JSON value of a message body (still to be decode()d)."""
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise WireError(f"message is not valid JSON: {error}") from None
+
+
+def write_message(stream: BinaryIO, message: Any) -> None:
+    """Send one already-encoded message on a blocking stream."""
+    stream.write(frame(message))
+    stream.flush()
+
+
+def read_message(stream: BinaryIO) -> Any:
+    """Read one message from a blocking stream; EOFError when the other side is gone."""
+    return parse_body(_read_exactly(stream, body_length(_read_exactly(stream, HEADER.size))))
+
+
+def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+    chunks = []
+    while size:
+        chunk = stream.read(size)
+        if not chunk:
+            raise EOFError("the other side closed the connection")
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)

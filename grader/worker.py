@@ -1,0 +1,190 @@
+"""The grader's side of the worker process that runs student code.
+
+A WorkerProcess is one `python -I worker_main.py` child in its own process
+group, with a scrubbed environment, resource limits and a scratch directory as
+its working directory. Requests and responses travel over two private pipes in
+the wire format; the child's stdout and stderr go to a third pipe that a
+thread drains into a capped buffer, so nothing the student prints can be taken
+for a result.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader import wire
+
+HERE = Path(__file__).resolve().parent
+STARTUP_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class WorkerLimits:
+    """Limits for student code; all configurable from the command line."""
+
+    call_timeout: float = 10.0
+    submission_timeout: float = 120.0
+    memory_bytes: int = 2 * 1024**3
+    output_bytes: int = 64 * 1024
+    file_bytes: int = 16 * 1024**2
+
+
+class WorkerDied(Exception):
+    """The worker exited or broke the protocol during a call."""
+
+
+class WorkerTimeout(Exception):
+    """The worker did not answer within the time limit."""
+
+
+def scrubbed_environment(scratch: Path) -> dict[str, str]:
+    """The only environment variables student code sees: no tokens, no CI secrets."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(scratch),
+        "TMPDIR": str(scratch),
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+
+
+def _apply_limits(limits: WorkerLimits) -> None:
+    """Runs in the child between fork and exec."""
+    cpu = max(1, int(limits.submission_timeout) + 5)
+    for name, value in (
+        (resource.RLIMIT_AS, limits.memory_bytes),
+        (resource.RLIMIT_CPU, cpu),
+        (resource.RLIMIT_FSIZE, limits.file_bytes),
+        (resource.RLIMIT_CORE, 0),
+    ):
+        resource.setrlimit(name, (value, value))
+
+
+class WorkerProcess:
+    """One running worker for one submission directory."""
+
+    def __init__(self, submission: Path, scratch: Path, limits: WorkerLimits) -> None:
+        self.limits = limits
+        req_read, self._req_write = os.pipe()
+        self._resp_read, resp_write = os.pipe()
+        out_read, out_write = os.pipe()
+        command = [
+            sys.executable, "-I", str(HERE / "worker_main.py"), str(submission),
+            str(HERE / "wire.py"), str(HERE / "probe_functions.py"), str(req_read), str(resp_write),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=out_write,
+            stderr=out_write,
+            pass_fds=(req_read, resp_write),
+            cwd=scratch,
+            env=scrubbed_environment(scratch),
+            start_new_session=True,
+            preexec_fn=lambda: _apply_limits(limits),
+        )
+        for fd in (req_read, resp_write, out_write):
+            os.close(fd)
+        self._output = bytearray()
+        self._drain = threading.Thread(target=self._drain_output, args=(out_read,), daemon=True)
+        self._drain.start()
+        self._ready = False
+        self._stopped = False
+        self._next_id = 0
+
+    def _drain_output(self, fd: int) -> None:
+        with os.fdopen(fd, "rb", buffering=0) as stream:
+            while chunk := stream.read(65536):
+                room = self.limits.output_bytes - len(self._output)
+                if room > 0:
+                    self._output += chunk[:room]
+
+    def output(self) -> str:
+        """What the student's code wrote straight to file descriptors 1 and 2 (capped)."""
+        return bytes(self._output).decode("utf-8", "replace")
+
+    def wait_ready(self) -> None:
+        if not self._ready:
+            message = self._read(time.monotonic() + STARTUP_TIMEOUT)
+            if message.get("ready") is not True:
+                raise WorkerDied("the worker did not start")
+            self._ready = True
+
+    def call(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send one request and return the raw response; WorkerTimeout or WorkerDied otherwise."""
+        self.wait_ready()
+        self._next_id += 1
+        request = {**request, "id": self._next_id}
+        try:
+            os.write(self._req_write, wire.frame(request))
+        except (BrokenPipeError, OSError):
+            raise WorkerDied("the worker is gone") from None
+        response = self._read(time.monotonic() + timeout)
+        if not isinstance(response, dict) or response.get("id") != self._next_id:
+            raise WorkerDied("the worker sent a reply that does not belong to this call")
+        return response
+
+    def _read(self, deadline: float) -> Any:
+        header = self._read_exactly(wire.HEADER.size, deadline)
+        try:
+            body = self._read_exactly(wire.body_length(header), deadline)
+            return wire.parse_body(body)
+        except wire.WireError as problem:
+            raise WorkerDied(str(problem)) from None
+
+    def _read_exactly(self, size: int, deadline: float) -> bytes:
+        chunks: list[bytes] = []
+        while size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WorkerTimeout()
+            ready, _, _ = select.select([self._resp_read], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(self._resp_read, min(size, 1 << 20))
+            if not chunk:
+                raise WorkerDied(self._exit_description())
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    def _exit_description(self) -> str:
+        try:
+            code = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "the worker closed its connection"
+        if code < 0:
+            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+            return f"the process was killed by signal {name}"
+        return f"the process exited with status {code}"
+
+    def stop(self) -> None:
+        """Kill the worker and everything in its process group; wait for it."""
+        if self._stopped:
+            return
+        self._stopped = True
+        for fd in (self._req_write, self._resp_read):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+        self._drain.join(timeout=2)
