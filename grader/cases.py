@@ -53,59 +53,163 @@ def _m(value: float) -> list:
 
 LESSON_CASES: tuple[LessonCase, ...] = (
     # activations
-    LessonCase("sigmoid neuron: y_hat", "sigmoid", (SIG_Z,), 0.7503, 5e-5,
-               "z = 0.5·2 + 0.1 = 1.1, so ŷ = σ(1.1) ≈ 0.7503"),
+    LessonCase(
+        "sigmoid neuron: y_hat",
+        "sigmoid",
+        (SIG_Z,),
+        0.7503,
+        5e-5,
+        "z = 0.5·2 + 0.1 = 1.1, so ŷ = σ(1.1) ≈ 0.7503",
+    ),
     LessonCase("sigmoid at 0", "sigmoid", (0.0,), 0.5, 1e-12, "σ(0) = 1/2"),
-    LessonCase("sigmoid' peaks at 0", "sigmoid_prime", (0.0,), 0.25, 1e-12,
-               "σ'(0) = 0.5 · 0.5 = 0.25, the largest σ' ever gets"),
-    LessonCase("sigmoid neuron: sigmoid'", "sigmoid_prime", (SIG_Z,), 0.1874, 1e-4,
-               "σ'(1.1) = ŷ(1 − ŷ) ≈ 0.7503 · 0.2497 ≈ 0.1874"),
-    LessonCase("hidden ReLU with z = -0.3", "relu_prime", (-0.3,), 0.0, 0.0,
-               "a ReLU unit with negative pre-activation has slope 0"),
+    LessonCase(
+        "sigmoid' peaks at 0",
+        "sigmoid_prime",
+        (0.0,),
+        0.25,
+        1e-12,
+        "σ'(0) = 0.5 · 0.5 = 0.25, the largest σ' ever gets",
+    ),
+    LessonCase(
+        "sigmoid neuron: sigmoid'",
+        "sigmoid_prime",
+        (SIG_Z,),
+        0.1874,
+        1e-4,
+        "σ'(1.1) = ŷ(1 − ŷ) ≈ 0.7503 · 0.2497 ≈ 0.1874",
+    ),
+    LessonCase(
+        "hidden ReLU with z = -0.3",
+        "relu_prime",
+        (-0.3,),
+        0.0,
+        0.0,
+        "a ReLU unit with negative pre-activation has slope 0",
+    ),
     LessonCase("ReLU'(0)", "relu_prime", (0.0,), 0.0, 0.0, "by convention ReLU'(0) = 0"),
     LessonCase("ReLU neuron: y_hat", "relu", (1.1,), 1.1, 1e-12, "ReLU(0.5·2 + 0.1) = 1.1"),
     LessonCase("tanh' peaks at 0", "tanh_prime", (0.0,), 1.0, 1e-12, "tanh'(0) = 1 − 0² = 1"),
     # loss
-    LessonCase("ReLU neuron: loss", "squared_error", (_m(1.1), _m(2.0)), 0.81, 1e-9,
-               "(1.1 − 2)² = 0.81"),
-    LessonCase("linear model: loss", "squared_error", (_m(3.0), _m(6.0)), 9.0, 1e-9,
-               "ŷ = 1·3 = 3, (3 − 6)² = 9"),
+    LessonCase("ReLU neuron: loss", "squared_error", (_m(1.1), _m(2.0)), 0.81, 1e-9, "(1.1 − 2)² = 0.81"),
+    LessonCase(
+        "linear model: loss", "squared_error", (_m(3.0), _m(6.0)), 9.0, 1e-9, "ŷ = 1·3 = 3, (3 − 6)² = 9"
+    ),
     # output deltas
-    LessonCase("sigmoid neuron: delta", "output_delta", (_m(SIG_YHAT), _m(1.0), _m(SIG_Z)),
-               _m(-0.0936), 1e-4, "2(0.7503 − 1) · 0.1874 ≈ −0.0936",
-               {"activation": "sigmoid"}),
-    LessonCase("ReLU neuron: delta", "output_delta", (_m(1.1), _m(2.0), _m(1.1)), _m(-1.8), 1e-9,
-               "2(1.1 − 2) · ReLU'(1.1) = −1.8 · 1", {"activation": "relu"}),
-    LessonCase("two-layer output: delta", "output_delta", (_m(TWO_YHAT), _m(1.0), _m(TWO_Z)),
-               _m(-0.146), 5e-4, "2(0.670 − 1) · 0.670 · 0.330 ≈ −0.146",
-               {"activation": "sigmoid"}),
-    LessonCase("linear model: delta", "output_delta", (_m(3.0), _m(6.0), _m(3.0)), _m(-6.0), 1e-9,
-               "ŷ = w·x has no activation: 2(3 − 6) · 1 = −6", {"activation": "identity"}),
+    LessonCase(
+        "sigmoid neuron: delta",
+        "output_delta",
+        (_m(SIG_YHAT), _m(1.0), _m(SIG_Z)),
+        _m(-0.0936),
+        1e-4,
+        "2(0.7503 − 1) · 0.1874 ≈ −0.0936",
+        {"activation": "sigmoid"},
+    ),
+    LessonCase(
+        "ReLU neuron: delta",
+        "output_delta",
+        (_m(1.1), _m(2.0), _m(1.1)),
+        _m(-1.8),
+        1e-9,
+        "2(1.1 − 2) · ReLU'(1.1) = −1.8 · 1",
+        {"activation": "relu"},
+    ),
+    LessonCase(
+        "two-layer output: delta",
+        "output_delta",
+        (_m(TWO_YHAT), _m(1.0), _m(TWO_Z)),
+        _m(-0.146),
+        5e-4,
+        "2(0.670 − 1) · 0.670 · 0.330 ≈ −0.146",
+        {"activation": "sigmoid"},
+    ),
+    LessonCase(
+        "linear model: delta",
+        "output_delta",
+        (_m(3.0), _m(6.0), _m(3.0)),
+        _m(-6.0),
+        1e-9,
+        "ŷ = w·x has no activation: 2(3 − 6) · 1 = −6",
+        {"activation": "identity"},
+    ),
     # hidden delta
-    LessonCase("hidden ReLU with z = -0.3: delta", "hidden_delta", (_m(-0.146), _m(1.2), _m(-0.3)),
-               _m(0.0), 0.0, "whatever arrives from above, ReLU'(−0.3) = 0 lets none of it through",
-               {"activation": "relu"}),
+    LessonCase(
+        "hidden ReLU with z = -0.3: delta",
+        "hidden_delta",
+        (_m(-0.146), _m(1.2), _m(-0.3)),
+        _m(0.0),
+        0.0,
+        "whatever arrives from above, ReLU'(−0.3) = 0 lets none of it through",
+        {"activation": "relu"},
+    ),
     # weight gradients: expected is (dW, db)
-    LessonCase("sigmoid neuron: gradients", "weight_gradients", (_m(SIG_DELTA), _m(2.0)),
-               (_m(-0.1872), [-0.0936]), 1e-4, "dL/dw = δ · x ≈ −0.0936 · 2 ≈ −0.1872, dL/db = δ"),
-    LessonCase("ReLU neuron: gradients", "weight_gradients", (_m(-1.8), _m(2.0)),
-               (_m(-3.6), [-1.8]), 1e-9, "dL/dw = −1.8 · 2 = −3.6, dL/db = −1.8"),
-    LessonCase("two-layer output: gradients", "weight_gradients", ([[TWO_DELTA]], [TWO_H]),
-               ([[-0.0876, -0.0204]], [-0.146]), 2e-4, "dL/dW2 = δ · h = −0.146 · [0.6, 0.14]"),
-    LessonCase("linear model: gradients", "weight_gradients", (_m(-6.0), _m(3.0)),
-               (_m(-18.0), [-6.0]), 1e-9, "dL/dw = −6 · 3 = −18"),
+    LessonCase(
+        "sigmoid neuron: gradients",
+        "weight_gradients",
+        (_m(SIG_DELTA), _m(2.0)),
+        (_m(-0.1872), [-0.0936]),
+        1e-4,
+        "dL/dw = δ · x ≈ −0.0936 · 2 ≈ −0.1872, dL/db = δ",
+    ),
+    LessonCase(
+        "ReLU neuron: gradients",
+        "weight_gradients",
+        (_m(-1.8), _m(2.0)),
+        (_m(-3.6), [-1.8]),
+        1e-9,
+        "dL/dw = −1.8 · 2 = −3.6, dL/db = −1.8",
+    ),
+    LessonCase(
+        "two-layer output: gradients",
+        "weight_gradients",
+        ([[TWO_DELTA]], [TWO_H]),
+        ([[-0.0876, -0.0204]], [-0.146]),
+        2e-4,
+        "dL/dW2 = δ · h = −0.146 · [0.6, 0.14]",
+    ),
+    LessonCase(
+        "linear model: gradients",
+        "weight_gradients",
+        (_m(-6.0), _m(3.0)),
+        (_m(-18.0), [-6.0]),
+        1e-9,
+        "dL/dw = −6 · 3 = −18",
+    ),
     # updates
-    LessonCase("sigmoid neuron: update", "sgd_update", (0.5, 2 * SIG_DELTA, 0.1), 0.5187, 1e-4,
-               "w ← 0.5 − 0.1 · (−0.1872) ≈ 0.5187"),
-    LessonCase("ReLU neuron: update w", "sgd_update", (0.5, -3.6, 0.01), 0.536, 1e-9,
-               "w ← 0.5 − 0.01 · (−3.6) = 0.536"),
-    LessonCase("ReLU neuron: update b", "sgd_update", (0.1, -1.8, 0.01), 0.118, 1e-9,
-               "b ← 0.1 − 0.01 · (−1.8) = 0.118"),
-    LessonCase("two-layer output: update", "sgd_update",
-               ([[1.2, -0.8]], [[TWO_DELTA * h for h in TWO_H]], 0.1),
-               [[1.20876, -0.79796]], 1e-4, "W2 ← [1.2, −0.8] − 0.1 · [−0.0876, −0.0204]"),
-    LessonCase("linear model: update", "sgd_update", (1.0, -18.0, 0.1), 2.8, 1e-9,
-               "w ← 1 − 0.1 · (−18) = 2.8"),
+    LessonCase(
+        "sigmoid neuron: update",
+        "sgd_update",
+        (0.5, 2 * SIG_DELTA, 0.1),
+        0.5187,
+        1e-4,
+        "w ← 0.5 − 0.1 · (−0.1872) ≈ 0.5187",
+    ),
+    LessonCase(
+        "ReLU neuron: update w",
+        "sgd_update",
+        (0.5, -3.6, 0.01),
+        0.536,
+        1e-9,
+        "w ← 0.5 − 0.01 · (−3.6) = 0.536",
+    ),
+    LessonCase(
+        "ReLU neuron: update b",
+        "sgd_update",
+        (0.1, -1.8, 0.01),
+        0.118,
+        1e-9,
+        "b ← 0.1 − 0.01 · (−1.8) = 0.118",
+    ),
+    LessonCase(
+        "two-layer output: update",
+        "sgd_update",
+        ([[1.2, -0.8]], [[TWO_DELTA * h for h in TWO_H]], 0.1),
+        [[1.20876, -0.79796]],
+        1e-4,
+        "W2 ← [1.2, −0.8] − 0.1 · [−0.0876, −0.0204]",
+    ),
+    LessonCase(
+        "linear model: update", "sgd_update", (1.0, -18.0, 0.1), 2.8, 1e-9, "w ← 1 − 0.1 · (−18) = 2.8"
+    ),
 )
 
 
@@ -177,7 +281,9 @@ def two_layer_problem(rng: np.random.Generator, n: int, d: int, h: int, k: int) 
 
 def deep_problem(rng: np.random.Generator, sizes: list[int], n: int, scale: float = 1.0) -> tuple:
     """(weights, biases, X, Y) for layer widths sizes = [d_0, d_1, ..., d_L]."""
-    weights = [rng.normal(scale=scale, size=(b, a)) / math.sqrt(a) for a, b in zip(sizes, sizes[1:])]
+    weights = [
+        rng.normal(scale=scale, size=(b, a)) / math.sqrt(a) for a, b in zip(sizes, sizes[1:], strict=False)
+    ]
     biases = [rng.normal(scale=0.1, size=b) for b in sizes[1:]]
     X = rng.normal(size=(n, sizes[0]))
     Y = rng.uniform(size=(n, sizes[-1]))

@@ -56,9 +56,7 @@ def assert_close(
     expected = np.asarray(expected, dtype=np.float64)
     actual_array = as_numeric_array(actual, what)
     if actual_array.shape != expected.shape:
-        raise AssertionError(
-            f"{what} returned shape {actual_array.shape}, expected {expected.shape}"
-        )
+        raise AssertionError(f"{what} returned shape {actual_array.shape}, expected {expected.shape}")
     default_rtol, default_atol = tolerance_for(inputs if inputs is not None else expected)
     rtol = default_rtol if rtol is None else rtol
     atol = default_atol if atol is None else atol
@@ -90,3 +88,19 @@ def assert_unchanged(before: Any, after: Any, what: str) -> None:
             f"{what} was modified by the call; work on a copy (e.g. x = x.copy(), or "
             f"y = x - ... instead of x -= ...)"
         )
+
+
+def as_pair(value: Any, what: str) -> tuple[Any, Any]:
+    """value as (first, second), or an AssertionError saying a pair was expected."""
+    if not (isinstance(value, (list, tuple)) and len(value) == 2):
+        raise AssertionError(f"{what} should return a pair (dW, db), got {type(value).__name__}")
+    return value[0], value[1]
+
+
+def assert_close_parts(actual: Any, expected: Any, what: str, **tolerances: Any) -> None:
+    """assert_close, where expected may be a pair (dW, db) that actual must match part by part."""
+    if isinstance(expected, tuple):
+        for got, want, name in zip(as_pair(actual, what), expected, ("dW", "db"), strict=False):
+            assert_close(got, want, f"{what} {name}", **tolerances)
+        return
+    assert_close(actual, expected, what, **tolerances)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 
@@ -56,9 +56,13 @@ def check_parameters(
         worst = np.unravel_index(int(np.argmax(difference)), difference.shape) if difference.size else ()
         worst = tuple(int(i) for i in worst)
         checks.append(
-            ParameterCheck(name, relative_error(got, expected), worst,
-                           float(got[worst]) if got.size else 0.0,
-                           float(expected[worst]) if expected.size else 0.0)
+            ParameterCheck(
+                name,
+                relative_error(got, expected),
+                worst,
+                float(got[worst]) if got.size else 0.0,
+                float(expected[worst]) if expected.size else 0.0,
+            )
         )
     return checks
 

@@ -20,7 +20,8 @@ from grader.student import StudentSession
 from grader.submission import PreparedSubmission, prepared_submission
 from grader.worker import WorkerLimits
 
-SUITES = {"hidden": HIDDEN_TESTS, "public": PUBLIC_TESTS}
+#: the hidden grade runs the public tests too (with the reference as an extra oracle)
+SUITES = {"hidden": (PUBLIC_TESTS, HIDDEN_TESTS), "public": (PUBLIC_TESTS,)}
 
 
 class GradingFailed(Exception):
@@ -64,9 +65,9 @@ def grade_prepared(
     )
 
 
-def _run_pytest(test_dir: Path, plugin: GradingPlugin) -> None:
+def _run_pytest(test_dirs: tuple[Path, ...], plugin: GradingPlugin) -> None:
     args = [
-        str(test_dir), "-c", str(PYTEST_INI), "--rootdir", str(test_dir),
+        *map(str, test_dirs), "-c", str(PYTEST_INI), "--rootdir", str(PYTEST_INI.parent),
         "--import-mode=importlib", "-p", "no:cacheprovider", "-qq", "--tb=no",
         "-p", "pytest_jsonreport.plugin", "-p", "grader.pytest_plugin", "--json-report", "--json-report-file=none",
         "--json-report-omit", "collectors", "log", "streams", "warnings", "keywords", "traceback",

@@ -8,7 +8,7 @@ worker loads this file by path.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -78,6 +78,13 @@ def ref(request: pytest.FixtureRequest) -> Any:
     return load_reference(directory)
 
 
+@pytest.fixture(scope="session")
+def reference(request: pytest.FixtureRequest) -> Any:
+    """The reference solutions when this run has them (hidden grading), else None (the student kit)."""
+    directory = request.config.stash[PLUGIN_KEY].reference_dir
+    return None if directory is None else load_reference(directory)
+
+
 @pytest.fixture
 def rng(request: pytest.FixtureRequest) -> np.random.Generator:
     """A generator seeded from the test's name: the same inputs on every run."""

@@ -9,9 +9,10 @@ the next call. Time limits hold per call and per submission.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from grader import wire
 from grader.exercise_api import MODULE_OF, signature_of
@@ -96,12 +97,16 @@ class StudentSession:
             raise AttributeError(function)
 
         def call_and_return(*args: Any, **kwargs: Any) -> Any:
-            outcome = self.call(function, *args, **kwargs)
-            if outcome.failure is not None:
-                raise StudentCodeError(outcome.failure)
-            return outcome.result
+            return self.call_or_raise(function, *args, **kwargs).result
 
         return call_and_return
+
+    def call_or_raise(self, function: str, *args: Any, **kwargs: Any) -> CallOutcome:
+        """Like call, but a student fault raises StudentCodeError (status error or timeout)."""
+        outcome = self.call(function, *args, **kwargs)
+        if outcome.failure is not None:
+            raise StudentCodeError(outcome.failure)
+        return outcome
 
     def call(self, function: str, *args: Any, **kwargs: Any) -> CallOutcome:
         """Call the student's function with plain-data arguments; never raises for student faults."""
@@ -180,8 +185,11 @@ def _outcome_from(function: str, response: dict[str, Any]) -> CallOutcome:
         printed = str(response.get("stdout", ""))[: wire.MAX_STRING_CHARS]
         warnings = tuple(str(w)[:500] for w in response.get("warnings", [])[:20])
         if not response.get("ok"):
-            return CallOutcome(printed=printed, warnings=warnings,
-                               failure=_failure_from(function, response.get("error") or {}))
+            return CallOutcome(
+                printed=printed,
+                warnings=warnings,
+                failure=_failure_from(function, response.get("error") or {}),
+            )
         return CallOutcome(
             result=wire.decode(response.get("result")),
             args_after=tuple(wire.decode(response.get("args_after") or [])),

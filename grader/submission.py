@@ -69,7 +69,9 @@ def _unpack(path: Path, target: Path) -> list[str]:
         return _copy_directory(path, target)
     if path.suffix.lower() == ".zip":
         return _extract_zip(path, target)
-    raise SubmissionError(f"{path} is not a directory or a .zip file; hand in the folder with your exercise files")
+    raise SubmissionError(
+        f"{path} is not a directory or a .zip file; hand in the folder with your exercise files"
+    )
 
 
 class _Budget:

@@ -45,8 +45,11 @@ def restrict_imports(submission):
         if (in_stdlib or entry.endswith(".zip")) and "site-packages" not in real:
             kept.append(entry)
     sys.path[:] = [submission] + kept
-    standard = (importlib.machinery.BuiltinImporter, importlib.machinery.FrozenImporter,
-                importlib.machinery.PathFinder)
+    standard = (
+        importlib.machinery.BuiltinImporter,
+        importlib.machinery.FrozenImporter,
+        importlib.machinery.PathFinder,
+    )
     sys.meta_path[:] = [finder for finder in sys.meta_path if finder in standard]
     sys.path_importer_cache.clear()
     importlib.invalidate_caches()
@@ -74,8 +77,11 @@ class Worker:
             return {"kind": "import", **self.describe(error)}
 
     def describe(self, error):
-        return {"type": type(error).__name__, "message": str(error)[:2000],
-                "where": self.where(error.__traceback__, error)}
+        return {
+            "type": type(error).__name__,
+            "message": str(error)[:2000],
+            "where": self.where(error.__traceback__, error),
+        }
 
     def where(self, tb, error=None):
         place = ""
@@ -102,8 +108,14 @@ class Worker:
             return {"ok": False, "error": module}
         function = getattr(module, request["function"], None)
         if not callable(function):
-            return {"ok": False, "error": {"kind": "missing_function", "type": "",
-                                           "message": f"{request['function']} is not defined"}}
+            return {
+                "ok": False,
+                "error": {
+                    "kind": "missing_function",
+                    "type": "",
+                    "message": f"{request['function']} is not defined",
+                },
+            }
         args = self.resolve(self.wire.decode(request["args"]))
         kwargs = self.resolve(self.wire.decode(request["kwargs"]))
         started = time.perf_counter()
@@ -133,8 +145,10 @@ class Worker:
             response["args_after"] = self.wire.encode(without_probes(args))
             response["kwargs_after"] = self.wire.encode(without_probes(kwargs))
         except self.wire.WireError as problem:
-            return {"ok": False, "error": {"kind": "bad_return", "type": "",
-                                           "message": f"returned {problem}"}}
+            return {
+                "ok": False,
+                "error": {"kind": "bad_return", "type": "", "message": f"returned {problem}"},
+            }
         return response
 
 
@@ -186,8 +200,14 @@ def main(argv):
         try:
             response = worker.handle(request)
         except Exception as problem:  # noqa: BLE001 - a malformed request must not kill the loop
-            response = {"ok": False, "error": {"kind": "bad_return", "type": type(problem).__name__,
-                                               "message": str(problem)[:2000]}}
+            response = {
+                "ok": False,
+                "error": {
+                    "kind": "bad_return",
+                    "type": type(problem).__name__,
+                    "message": str(problem)[:2000],
+                },
+            }
         response["id"] = request.get("id")
         wire.write_message(responses, response)
 

@@ -1,0 +1,205 @@
+"""The backprop-grader command line: parse, call the library, render, exit.
+
+Exit status: 0 graded; 1 graded but below --fail-under; 2 usage error or
+unreadable submission; 3 the grader itself could not run.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from grader import __version__
+
+FORMATS = ("text", "json")
+
+
+class SubmissionUnreadable(click.ClickException):
+    exit_code = 2
+
+
+class GraderBroken(click.ClickException):
+    exit_code = 3
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="backprop-grader")
+def main() -> None:
+    """Grade the backpropagation exercises.
+
+    \b
+    Students:    backprop-grader check            (public tests on ./exercises)
+    Instructors: backprop-grader grade SUBMISSION (hidden tests, scores, feedback)
+    """
+
+
+def limit_options(function):
+    """Options shared by every command that runs student code."""
+    options = [
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0.1),
+            default=10.0,
+            show_default=True,
+            help="Seconds one call of a student function may take.",
+        ),
+        click.option(
+            "--total-timeout",
+            type=click.FloatRange(min=1),
+            default=120.0,
+            show_default=True,
+            help="Seconds all calls of one submission may take together.",
+        ),
+        click.option(
+            "--memory-mb",
+            type=click.IntRange(min=256),
+            default=2048,
+            show_default=True,
+            help="Memory limit of the process running student code.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def output_options(function):
+    options = [
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(FORMATS),
+            default="text",
+            show_default=True,
+            help="text: tables for people; json: the stable document described in README.md.",
+        ),
+        click.option(
+            "--output",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Write the report to this file instead of the terminal.",
+        ),
+        click.option(
+            "--fail-under",
+            type=click.FloatRange(0, 100),
+            help="Exit with status 1 when the percentage is below this.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@main.command()
+@click.argument("submission", type=click.Path(path_type=Path))
+@output_options
+@limit_options
+def grade(
+    submission: Path,
+    fmt: str,
+    output: Path | None,
+    fail_under: float | None,
+    timeout: float,
+    total_timeout: float,
+    memory_mb: int,
+) -> None:
+    """Grade SUBMISSION with the hidden tests.
+
+    SUBMISSION is a folder holding activations.py, backprop.py, gradcheck.py and
+    deep.py, or a .zip of such a folder. Each function is compared with the
+    reference solution and with finite differences; a missing file scores 0 on
+    its tests.
+
+    \b
+    Examples:
+      backprop-grader grade examples/submissions/correct
+      backprop-grader grade alice.zip --format json --output alice.json
+      backprop-grader grade submission/ --fail-under 60
+    """
+    _run(submission, "hidden", fmt, output, fail_under, timeout, total_timeout, memory_mb)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path), default="exercises")
+@output_options
+@limit_options
+def check(
+    directory: Path,
+    fmt: str,
+    output: Path | None,
+    fail_under: float | None,
+    timeout: float,
+    total_timeout: float,
+    memory_mb: int,
+) -> None:
+    """Run the public tests on your exercise files while you work.
+
+    DIRECTORY defaults to ./exercises. The public tests check the lessons'
+    worked examples and a few edge cases; the hidden tests that decide your
+    grade check much more, so a full score here is a start, not a guarantee.
+
+    \b
+    Examples:
+      backprop-grader check
+      backprop-grader check my_work/exercises
+    """
+    _run(directory, "public", fmt, output, fail_under, timeout, total_timeout, memory_mb)
+
+
+def _run(
+    path: Path,
+    suite: str,
+    fmt: str,
+    output: Path | None,
+    fail_under: float | None,
+    timeout: float,
+    total_timeout: float,
+    memory_mb: int,
+) -> None:
+    from grader.grading import GradingFailed, grade_path
+    from grader.paths import GraderSetupError
+    from grader.submission import SubmissionError
+    from grader.worker import WorkerLimits
+
+    limits = WorkerLimits(
+        call_timeout=timeout, submission_timeout=total_timeout, memory_bytes=memory_mb * 1024**2
+    )
+    try:
+        result = grade_path(path, suite=suite, limits=limits)
+    except SubmissionError as error:
+        raise SubmissionUnreadable(str(error)) from None
+    except (GraderSetupError, GradingFailed) as error:
+        raise GraderBroken(f"grading could not run: {error}") from None
+    _emit(result, fmt, output)
+    if fail_under is not None and result.percent < fail_under:
+        click.echo(f"score {result.percent:.1f}% is below --fail-under {fail_under:g}%", err=True)
+        sys.exit(1)
+
+
+def _emit(result, fmt: str, output: Path | None) -> None:
+    from rich.console import Console
+
+    from grader.render_json import render_json
+    from grader.render_text import render_text
+
+    if output is None:
+        if fmt == "json":
+            click.echo(render_json(result), nl=False)
+        else:
+            render_text(result, Console(highlight=False, width=None if sys.stdout.isatty() else 110))
+        return
+    try:
+        with output.open("w", encoding="utf-8") as stream:
+            if fmt == "json":
+                stream.write(render_json(result))
+            else:
+                render_text(result, Console(file=stream, width=110, no_color=True, highlight=False))
+    except OSError as error:
+        click.echo(render_json(result) if fmt == "json" else "", nl=False)
+        raise SubmissionUnreadable(
+            f"could not write {output}: {error.strerror}; the report is printed above"
+        ) from None
+    click.echo(
+        f"{result.submission}: {result.score:g}/{result.max_score:g} ({result.percent:.1f}%) -> {output}"
+    )

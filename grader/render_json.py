@@ -1,0 +1,32 @@
+"""GradeResult -> the stable JSON document documented in README.md."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from grader.results import GradeResult
+
+SCHEMA_VERSION = 1
+
+
+def result_to_dict(result: GradeResult) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "grader_version": result.grader_version,
+        "submission": result.submission,
+        "suite": result.suite,
+        "score": result.score,
+        "max_score": result.max_score,
+        "percent": result.percent,
+        "seconds": result.seconds,
+        "exercises": [asdict(summary) for summary in result.exercises()],
+        "tests": [asdict(test) for test in result.tests],
+        "notes": list(result.notes),
+        "student_output": result.student_output,
+    }
+
+
+def render_json(result: GradeResult) -> str:
+    return json.dumps(result_to_dict(result), indent=2, ensure_ascii=False) + "\n"

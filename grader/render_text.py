@@ -1,0 +1,59 @@
+"""GradeResult -> the terminal report: a table per exercise and a line per lost point."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from grader.results import GradeResult, TestResult
+
+STATUS_STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow"}
+MAX_PRINTED = 2000
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def render_text(result: GradeResult, console: Console) -> None:
+    suite = "public tests" if result.suite == "public" else "hidden tests"
+    console.print(f"[bold]backprop-grader {result.grader_version}[/] — {escape(result.submission)} ({suite})")
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")
+    for exercise in result.exercises():
+        tests = [t for t in result.tests if t.exercise == exercise.name]
+        console.print()
+        console.print(_exercise_table(exercise.name, exercise.score, exercise.max_score, tests))
+        for test in tests:
+            if test.status != "passed":
+                lost = _points(test.max_score - test.score)
+                console.print(
+                    f"  [red]−{lost}[/] {escape(test.name)}: {escape(test.message)}", soft_wrap=False
+                )
+    if result.student_output.strip():
+        console.print()
+        console.print("[bold]Your code printed[/] (shown as feedback, never read as results):")
+        console.print(escape(result.student_output[:MAX_PRINTED]), markup=False, highlight=False)
+    console.print()
+    console.print(
+        f"[bold]Total: {_points(result.score)}/{_points(result.max_score)} ({result.percent:.1f}%)[/]"
+        f"  in {result.seconds:.1f} s"
+    )
+
+
+def _exercise_table(name: str, score: float, max_score: float, tests: list[TestResult]) -> Table:
+    table = Table(
+        title=f"{name}.py — {_points(score)}/{_points(max_score)}", title_justify="left", expand=False
+    )
+    table.add_column("Test")
+    table.add_column("Points", justify="right")
+    table.add_column("Result")
+    for test in tests:
+        style = STATUS_STYLE.get(test.status, "")
+        table.add_row(
+            escape(test.name),
+            f"{_points(test.score)}/{_points(test.max_score)}",
+            f"[{style}]{test.status}[/]",
+        )
+    return table

@@ -1,0 +1,66 @@
+"""Call a student function that returns a structure, and check the structure's shape.
+
+Shared by the public and hidden tests; each returns plain arrays or raises an
+AssertionError (wrong structure) or StudentCodeError (the code failed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from grader.compare import as_numeric_array
+from grader.student import CallOutcome, Probe, StudentSession
+
+PARAMS = ("W1", "b1", "W2", "b2")
+
+
+def numerical_gradient_of(
+    student: StudentSession, probe: str, x: np.ndarray, **kwargs: Any
+) -> tuple[CallOutcome, np.ndarray]:
+    """The student's numerical_gradient of a probe function at x, and the call's outcome."""
+    outcome = student.call_or_raise("numerical_gradient", Probe(probe), x, **kwargs)
+    return outcome, as_numeric_array(outcome.result, "numerical_gradient")
+
+
+def deep_gradients_of(
+    student: StudentSession, weights: list, biases: list, X: np.ndarray, Y: np.ndarray, activation: str
+) -> tuple[CallOutcome, list[tuple[np.ndarray, np.ndarray]]]:
+    """The student's deep_gradients as a list of (dW, db) arrays, checked for length and pairing."""
+    outcome = student.call_or_raise("deep_gradients", weights, biases, X, Y, activation=activation)
+    grads = outcome.result
+    assert isinstance(grads, (list, tuple)), (
+        f"deep_gradients should return a list, got {type(grads).__name__}"
+    )
+    assert len(grads) == len(weights), (
+        f"deep_gradients returned {len(grads)} pairs for a network of {len(weights)} layers"
+    )
+    pairs = []
+    for layer, pair in enumerate(grads, start=1):
+        assert isinstance(pair, (list, tuple)) and len(pair) == 2, f"layer {layer}: expected a pair (dW, db)"
+        pairs.append(
+            (as_numeric_array(pair[0], f"layer {layer} dW"), as_numeric_array(pair[1], f"layer {layer} db"))
+        )
+    return outcome, pairs
+
+
+def train_step_of(
+    student: StudentSession, params: dict, X: np.ndarray, Y: np.ndarray, lr: float
+) -> tuple[CallOutcome, dict[str, np.ndarray], float]:
+    """The student's train_step as (outcome, new_params, loss), checked for keys and types."""
+    outcome = student.call_or_raise("train_step", params, X, Y, lr)
+    result = outcome.result
+    assert isinstance(result, (list, tuple)) and len(result) == 2, (
+        "train_step should return (new_params, loss)"
+    )
+    new_params, loss = result
+    assert isinstance(new_params, dict), (
+        f"train_step's new_params should be a dict, got {type(new_params).__name__}"
+    )
+    missing = [key for key in PARAMS if key not in new_params]
+    assert not missing, f"train_step's new_params lacks {', '.join(missing)}"
+    arrays = {key: as_numeric_array(new_params[key], f"new_params[{key!r}]") for key in PARAMS}
+    loss_array = as_numeric_array(loss, "train_step's loss")
+    assert loss_array.size == 1, f"train_step's loss should be one number, got shape {loss_array.shape}"
+    return outcome, arrays, float(loss_array.reshape(-1)[0])
