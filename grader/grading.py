@@ -7,6 +7,7 @@ import io
 import os
 import time
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -55,9 +56,9 @@ def grade_prepared(
     notes += [f"{name} is missing: its tests score 0" for name in prepared.missing]
     return GradeResult(
         submission=str(prepared.source),
-        tests=tuple(_test_result(test) for test in plugin.report.get("tests", [])),
+        tests=_in_exercise_order(_test_result(test) for test in plugin.report.get("tests", [])),
         notes=tuple(notes),
-        student_output="".join(session.printed)[-20_000:],
+        student_output="".join(session.printed),
         grader_version=__version__,
         seconds=round(time.perf_counter() - started, 3),
         suite=suite,
@@ -84,6 +85,11 @@ def _run_pytest(test_dirs: tuple[Path, ...], plugin: GradingPlugin) -> None:
             os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
         else:
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
+
+
+def _in_exercise_order(tests: Iterable[TestResult]) -> tuple[TestResult, ...]:
+    order = list(EXERCISES)
+    return tuple(sorted(tests, key=lambda t: order.index(t.exercise) if t.exercise in order else len(order)))
 
 
 def _test_result(test: dict[str, Any]) -> TestResult:

@@ -90,7 +90,13 @@ class StudentSession:
 
     def _keep_output(self, worker: WorkerProcess) -> None:
         if text := worker.output():
-            self.printed.append(text)
+            self._remember(text)
+
+    def _remember(self, text: str) -> None:
+        """Keep what student code printed, up to the output limit for the whole submission."""
+        room = self.limits.output_bytes - sum(len(part) for part in self.printed)
+        if room > 0:
+            self.printed.append(text[:room])
 
     def __getattr__(self, function: str) -> Callable[..., Any]:
         if function not in MODULE_OF:
@@ -134,7 +140,10 @@ class StudentSession:
         finally:
             self._spent += time.monotonic() - started
         self._imported.add(module)
-        return _outcome_from(function, response)
+        outcome = _outcome_from(function, response)
+        if outcome.printed:
+            self._remember(f"[{function}] {outcome.printed}")
+        return outcome
 
     def _skip_reason(self, function: str, module: str) -> StudentFailure | None:
         if self._spent >= self.limits.submission_timeout:

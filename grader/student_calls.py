@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from grader.compare import as_numeric_array
-from grader.student import CallOutcome, Probe, StudentSession
+from grader.student import CallOutcome, Probe, StudentCodeError, StudentSession
 
 PARAMS = ("W1", "b1", "W2", "b2")
 
@@ -64,3 +64,17 @@ def train_step_of(
     loss_array = as_numeric_array(loss, "train_step's loss")
     assert loss_array.size == 1, f"train_step's loss should be one number, got shape {loss_array.shape}"
     return outcome, arrays, float(loss_array.reshape(-1)[0])
+
+
+def raised_message(student: StudentSession, function: str, *args: Any, **kwargs: Any) -> str:
+    """The message of the exception the call raised; AssertionError if it returned.
+
+    A failure that is not an exception of the student's function (missing
+    file, import error, timeout, NotImplementedError) keeps its own status.
+    """
+    outcome = student.call(function, *args, **kwargs)
+    if outcome.failure is None:
+        raise AssertionError(f"{function} returned a value where it should have raised an exception")
+    if outcome.failure.kind != "exception":
+        raise StudentCodeError(outcome.failure)
+    return outcome.failure.message

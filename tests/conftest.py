@@ -1,0 +1,64 @@
+"""Shared helpers: build submissions from the reference with a change, grade them."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.grading import grade_path
+from grader.results import GradeResult
+from grader.worker import WorkerLimits
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE = REPO / "reference"
+EXERCISES = REPO / "exercises"
+EXAMPLES = REPO / "examples" / "submissions"
+FAST_LIMITS = WorkerLimits(call_timeout=2.0, submission_timeout=30.0)
+
+
+def copy_reference(target: Path) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    for source in REFERENCE.glob("*.py"):
+        shutil.copyfile(source, target / source.name)
+    return target
+
+
+def reference_with(target: Path, changes: dict[str, list[tuple[str, str]]]) -> Path:
+    """A copy of reference/ with text replacements; each old text must occur exactly once."""
+    copy_reference(target)
+    for name, replacements in changes.items():
+        path = target / name
+        text = path.read_text()
+        for old, new in replacements:
+            assert text.count(old) == 1, f"{old!r} should occur once in {name}"
+            text = text.replace(old, new)
+        path.write_text(text)
+    return target
+
+
+def reference_with_file(target: Path, name: str, source: str) -> Path:
+    """A copy of reference/ with one file replaced by source."""
+    copy_reference(target)
+    (target / name).write_text(source)
+    return target
+
+
+def grade(path: Path, limits: WorkerLimits = FAST_LIMITS, suite: str = "hidden") -> GradeResult:
+    return grade_path(path, suite=suite, limits=limits)
+
+
+def by_name(result: GradeResult) -> dict:
+    return {test.name: test for test in result.tests}
+
+
+def cli(*args: str, **kwargs) -> list[str]:
+    """The command line that runs the installed grader in a fresh process."""
+    return [sys.executable, "-m", "grader", *args]
+
+
+@pytest.fixture(scope="session")
+def reference_result() -> GradeResult:
+    return grade(REFERENCE)

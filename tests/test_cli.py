@@ -1,0 +1,181 @@
+"""The command line as users meet it: exit codes, JSON fields, files, malformed submissions."""
+
+import json
+import subprocess
+import zipfile
+
+import pytest
+from click.testing import CliRunner
+from conftest import EXERCISES, REFERENCE, cli, copy_reference, reference_with_file
+
+from grader.cli import main
+
+TEST_FIELDS = {"name", "exercise", "score", "max_score", "status", "message"}
+
+
+def run(*args):
+    return CliRunner().invoke(main, [*args, "--timeout", "2"], catch_exceptions=False)
+
+
+def run_json(*args):
+    result = run(*args, "--format", "json")
+    return result, json.loads(result.output) if result.exit_code in (0, 1) else None
+
+
+def test_reference_scores_100_percent():
+    result, report = run_json("grade", str(REFERENCE))
+    assert result.exit_code == 0
+    assert report["score"] == report["max_score"] == 100
+    assert report["percent"] == 100
+    assert all(test["status"] == "passed" for test in report["tests"])
+
+
+def test_untouched_stubs_score_zero_and_exit_zero():
+    result, report = run_json("grade", str(EXERCISES))
+    assert result.exit_code == 0
+    assert report["score"] == 0 and report["percent"] == 0
+    assert {test["status"] for test in report["tests"]} <= {"error", "failed"}
+    assert any("is not implemented yet" in test["message"] for test in report["tests"])
+
+
+def test_json_report_has_the_documented_fields(tmp_path):
+    target = reference_with_file(tmp_path / "s", "deep.py", "def deep_gradients(weights, biases, X, Y, activation='sigmoid'):\n    return []\n")
+    _, report = run_json("grade", str(target))
+    assert {"score", "max_score", "percent", "tests", "exercises", "notes", "grader_version", "submission"} <= set(report)
+    assert 0 < report["percent"] < 100
+    for test in report["tests"]:
+        assert TEST_FIELDS <= set(test)
+        assert test["status"] in {"passed", "failed", "error", "timeout"}
+        assert test["score"] in (0, test["max_score"])
+        assert test["exercise"] in {"activations", "backprop", "gradcheck", "deep"}
+        assert bool(test["message"]) == (test["status"] != "passed")
+    assert sum(t["score"] for t in report["tests"]) == pytest.approx(report["score"])
+    assert {e["name"]: e["max_score"] for e in report["exercises"]} == {
+        "activations": 20, "backprop": 45, "gradcheck": 10, "deep": 25}
+
+
+def test_fail_under_sets_exit_status_one():
+    assert run("grade", str(EXERCISES), "--fail-under", "50").exit_code == 1
+    assert run("grade", str(REFERENCE), "--fail-under", "100").exit_code == 0
+
+
+def test_output_file_gets_the_report(tmp_path):
+    out = tmp_path / "report.json"
+    result = run("grade", str(REFERENCE), "--format", "json", "--output", str(out))
+    assert result.exit_code == 0
+    assert json.loads(out.read_text())["percent"] == 100
+    assert "100/100" in result.output
+
+
+def test_output_file_that_cannot_be_written_still_shows_the_report(tmp_path):
+    result = run("grade", str(REFERENCE), "--format", "json", "--output", str(tmp_path / "missing" / "r.json"))
+    assert result.exit_code == 2
+    assert '"percent": 100.0' in result.output
+    assert "could not write" in result.output
+
+
+def test_text_report_has_a_table_per_exercise_and_reasons(tmp_path):
+    target = reference_with_file(tmp_path / "s", "gradcheck.py", "def numerical_gradient(f, x, eps=1e-5):\n    return x * 0\n")
+    result = run("grade", str(target))
+    assert result.exit_code == 0
+    for name in ("activations.py", "backprop.py", "gradcheck.py", "deep.py"):
+        assert name in result.output
+    assert "−2 test_matches_exact_derivative[cubic]: numerical_gradient of cubic" in result.output
+    assert "Total: 93/100 (93.0%)" in result.output  # shape and restored x still pass
+
+
+def test_zip_of_a_folder_is_graded(tmp_path):
+    archive = tmp_path / "alice.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in REFERENCE.glob("*.py"):
+            zf.write(path, f"alice/exercises/{path.name}")
+    result, report = run_json("grade", str(archive))
+    assert result.exit_code == 0 and report["percent"] == 100
+    assert any("graded the files in alice/exercises/" in note for note in report["notes"])
+
+
+def test_missing_file_scores_zero_on_its_tests_with_a_message(tmp_path):
+    target = copy_reference(tmp_path / "s")
+    (target / "deep.py").unlink()
+    _, report = run_json("grade", str(target))
+    deep = [t for t in report["tests"] if t["exercise"] == "deep"]
+    assert deep and all(t["score"] == 0 for t in deep)
+    assert "deep.py is missing from the submission" in deep[0]["message"]
+    assert "deep.py is missing: its tests score 0" in report["notes"]
+    assert report["percent"] == 75
+
+
+def test_syntax_error_is_reported_with_its_line(tmp_path):
+    target = reference_with_file(tmp_path / "s", "backprop.py", "import numpy as np\n\ndef squared_error(y_hat, y)\n    return 0\n")
+    _, report = run_json("grade", str(target))
+    backprop = [t for t in report["tests"] if t["exercise"] == "backprop"]
+    assert all(t["status"] == "error" for t in backprop)
+    assert "backprop.py could not be imported: SyntaxError" in backprop[0]["message"]
+    assert "backprop.py:3" in backprop[0]["message"]
+    assert {e["name"]: e["score"] for e in report["exercises"]}["activations"] == 20
+
+
+def test_wrong_signature_says_what_was_expected(tmp_path):
+    source = (REFERENCE / "backprop.py").read_text().replace(
+        'def output_delta(y_hat, y, z, activation="sigmoid"):', "def output_delta(y_hat, y):")
+    target = reference_with_file(tmp_path / "s", "backprop.py", source)
+    _, report = run_json("grade", str(target))
+    messages = [t["message"] for t in report["tests"] if t["status"] == "error"]
+    assert any('could not be called as output_delta(y_hat, y, z, activation="sigmoid"): yours is '
+               "output_delta(y_hat, y)" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p / "nowhere", "does not exist"),
+        (lambda p: (p / "notes.txt").write_text("hi") and p / "notes.txt", "is not a directory or a .zip file"),
+        (lambda p: zipfile.ZipFile(p / "empty.zip", "w").close() or p / "empty.zip", "is an empty zip file"),
+        (lambda p: (p / "bad.zip").write_bytes(b"not a zip") and p / "bad.zip", "is not a readable zip file"),
+        (lambda p: (p / "empty").mkdir() or p / "empty", "no exercise files"),
+    ],
+    ids=["missing", "not a directory", "empty zip", "corrupt zip", "no exercise files"],
+)
+def test_unreadable_submission_exits_2_with_one_line(tmp_path, make, message):
+    result = run("grade", str(make(tmp_path)))
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0], result.output
+    assert "Traceback" not in result.output
+
+
+def test_usage_error_exits_2():
+    assert CliRunner().invoke(main, ["grade"]).exit_code == 2
+    assert CliRunner().invoke(main, ["grade", ".", "--format", "xml"]).exit_code == 2
+
+
+@pytest.mark.parametrize("command", [[], ["grade"], ["check"]])
+def test_every_command_explains_itself_with_an_example(command):
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "backprop-grader" in result.output
+    assert "Example" in result.output or "check" in result.output
+
+
+def test_check_runs_the_public_tests_on_exercises_by_default(tmp_path, monkeypatch):
+    copy_reference(tmp_path / "exercises")
+    monkeypatch.chdir(tmp_path)
+    result, report = run_json("check")
+    assert result.exit_code == 0
+    assert report["suite"] == "public" and report["percent"] == 100
+    assert 0 < report["max_score"] < 100
+
+
+def test_check_without_an_exercises_folder_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("check")
+    assert result.exit_code == 2
+    assert "exercises does not exist" in result.output
+
+
+def test_installed_command_grades_in_a_fresh_process(tmp_path):
+    completed = subprocess.run(cli("grade", str(REFERENCE), "--format", "json"), capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["percent"] == 100
+    bad = subprocess.run(cli("grade", str(tmp_path / "nope")), capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.strip().startswith("Error:") and "Traceback" not in bad.stderr

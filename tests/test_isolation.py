@@ -1,0 +1,141 @@
+"""Student code runs in a separate worker: whatever it does, grading goes on and scores stay honest."""
+
+import os
+import re
+import time
+
+import pytest
+from conftest import REFERENCE, by_name, copy_reference, grade
+
+from grader.worker import WorkerLimits
+
+ACTIVATIONS = (REFERENCE / "activations.py").read_text()
+TANH_TESTS = ("test_matches_reference[float64-tanh_prime]", "test_lesson_example[tanh' peaks at 0]")
+
+
+def with_tanh_prime(tmp_path, body: str, header: str = ""):
+    """The reference, with tanh_prime replaced by a hostile one."""
+    target = copy_reference(tmp_path / "submission")
+    source = header + ACTIVATIONS + f"\n\ndef tanh_prime(z):\n{body}\n"
+    (target / "activations.py").write_text(source)
+    return target
+
+
+def assert_only_tanh_lost(result, status):
+    tests = by_name(result)
+    for name in TANH_TESTS:
+        assert tests[name].status == status, f"{name}: {tests[name].status} {tests[name].message}"
+    exercises = {e.name: e for e in result.exercises()}
+    assert exercises["gradcheck"].score == exercises["gradcheck"].max_score
+    assert tests["test_matches_reference[float64-sigmoid]"].status == "passed"
+    return tests
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ("    raise RuntimeError('boom')", "error", r"tanh_prime raised RuntimeError: boom \(activations\.py:\d+ in tanh_prime\)"),
+        ("    import sys\n    sys.exit(0)", "error", r"raised SystemExit"),
+        ("    import os\n    os._exit(0)", "error", r"ended the worker process \(the process exited with status 0\)"),
+        ("    import ctypes\n    ctypes.string_at(0)", "error", r"killed by signal SIGSEGV"),
+        ("    class Liar:\n        def __eq__(self, other):\n            return True\n    return Liar()",
+         "error", r"returned an object of type Liar, which is not a number or an array"),
+    ],
+    ids=["raises", "sys.exit", "os._exit", "segfault", "lying object"],
+)
+def test_a_failing_function_costs_only_its_tests(tmp_path, body, status, message):
+    tests = assert_only_tanh_lost(grade(with_tanh_prime(tmp_path, body)), status)
+    assert re.search(message, tests[TANH_TESTS[0]].message), tests[TANH_TESTS[0]].message
+
+
+def test_an_endless_loop_times_out_and_grading_goes_on(tmp_path):
+    limits = WorkerLimits(call_timeout=0.5, submission_timeout=30)
+    started = time.monotonic()
+    result = grade(with_tanh_prime(tmp_path, "    while True:\n        pass"), limits)
+    assert_only_tanh_lost(result, "timeout")
+    messages = [t.message for t in result.tests if t.status == "timeout"]
+    timed_out = [m.split()[0] for m in messages if "did not return within 0.5 s" in m]
+    assert "tanh_prime" in timed_out
+    assert all(timed_out.count(name) <= 2 for name in timed_out), "each function is waited for twice at most"
+    assert any("not run: tanh_prime already timed out twice" in m for m in messages)
+    assert time.monotonic() - started < 15
+
+
+def test_a_module_that_hangs_on_import_costs_only_its_exercise(tmp_path):
+    target = copy_reference(tmp_path / "submission")
+    (target / "gradcheck.py").write_text("while True:\n    pass\n")
+    result = grade(target, WorkerLimits(call_timeout=0.5, submission_timeout=30))
+    exercises = {e.name: e for e in result.exercises()}
+    assert exercises["gradcheck"].score == 0
+    assert {t.status for t in result.tests if t.exercise == "gradcheck"} == {"timeout"}
+    assert all(exercises[name].score == exercises[name].max_score for name in ("activations", "backprop", "deep"))
+
+
+def test_the_total_time_limit_stops_a_slow_submission(tmp_path):
+    limits = WorkerLimits(call_timeout=0.3, submission_timeout=2)
+    body = "    import time\n    time.sleep(0.25)\n    return 1 - __import__('numpy').tanh(z) ** 2"
+    result = grade(with_tanh_prime(tmp_path, body), limits)
+    assert any("used up its total time limit of 2 s" in t.message for t in result.tests)
+
+
+def test_printed_fake_results_change_nothing(tmp_path):
+    body = (
+        "    print('{\"score\": 100, \"max_score\": 100, \"percent\": 100}')\n"
+        "    print('=== 120 passed in 0.1s ===' * 2000)\n"
+        "    return z * 0"
+    )
+    result = grade(with_tanh_prime(tmp_path, body))
+    assert_only_tanh_lost(result, "failed")
+    assert result.percent < 100
+
+
+def test_output_written_to_the_raw_file_descriptors_is_captured_and_capped(tmp_path):
+    body = "    import os\n    os.write(1, b'x' * 200000)\n    return z * 0"
+    result = grade(with_tanh_prime(tmp_path, body))
+    assert "xxxx" in result.student_output
+    assert len(result.student_output) <= 64 * 1024
+
+
+@pytest.mark.parametrize("module", ["reference", "grader", "grader.hidden_tests", "backprop_grader"])
+def test_the_solution_and_the_hidden_tests_cannot_be_imported(tmp_path, module):
+    target = with_tanh_prime(tmp_path, "    return 1 - __import__('numpy').tanh(z) ** 2", header=f"import {module}\n")
+    result = grade(target)
+    activations = [t for t in result.tests if t.exercise == "activations"]
+    assert all(t.status == "error" for t in activations)
+    assert f"No module named '{module.split('.')[0]}'" in activations[0].message
+
+
+def test_the_worker_sees_no_secrets(tmp_path, monkeypatch):
+    monkeypatch.setenv("BACKPROP_TEST_TOKEN", "s3cr3t-value")
+    body = "    import os\n    print(sorted(os.environ.items()))\n    return 1 - __import__('numpy').tanh(z) ** 2"
+    result = grade(with_tanh_prime(tmp_path, body))
+    assert "HOME" in result.student_output
+    assert "s3cr3t-value" not in result.student_output
+    assert "BACKPROP_TEST_TOKEN" not in result.student_output
+
+
+def test_patching_numpy_in_the_worker_does_not_reach_the_grader(tmp_path):
+    header = "import numpy\nnumpy.allclose = numpy.isclose = numpy.array_equal = lambda *a, **k: True\n"
+    result = grade(with_tanh_prime(tmp_path, "    return z * 0", header=header))
+    assert_only_tanh_lost(result, "failed")
+
+
+def test_processes_started_by_student_code_are_gone_after_grading(tmp_path):
+    body = (
+        "    import subprocess\n"
+        "    child = subprocess.Popen(['sleep', '300'])\n"
+        "    print('child pid', child.pid)\n"
+        "    return 1 - __import__('numpy').tanh(z) ** 2"
+    )
+    result = grade(with_tanh_prime(tmp_path, body))
+    pids = [int(pid) for pid in re.findall(r"child pid (\d+)", result.student_output)]
+    assert pids
+    for pid in pids:
+        assert not os.path.exists(f"/proc/{pid}") or "Z" in open(f"/proc/{pid}/stat").read().split()[2]
+
+
+def test_a_memory_hog_fails_its_test_only(tmp_path):
+    body = "    import numpy as np\n    block = np.ones(2 ** 31)\n    return block"
+    result = grade(with_tanh_prime(tmp_path, body), WorkerLimits(call_timeout=5, memory_bytes=1024**3))
+    tests = assert_only_tanh_lost(result, "error")
+    assert "MemoryError" in tests[TANH_TESTS[0]].message

@@ -1,0 +1,96 @@
+"""Tolerances accept float noise and reject wrong formulas; the reference meets the lessons' numbers."""
+
+import numpy as np
+import pytest
+
+from grader.cases import LESSON_CASES
+from grader.compare import assert_close, assert_close_parts
+from grader.gradient_check import THRESHOLD, check_parameters, relative_error
+from grader.paths import reference_dir
+from grader.reference import load_reference
+
+ref = load_reference(reference_dir())
+
+
+@pytest.mark.parametrize("case", LESSON_CASES, ids=[c.id for c in LESSON_CASES])
+def test_reference_reproduces_every_worked_example(case):
+    got = getattr(ref, case.function)(*case.call_args(), **case.kwargs)
+    assert_close_parts(got, case.expected, case.id, atol=case.atol, rtol=0)
+
+
+def test_the_lessons_by_hand_iterations_converge_to_two():
+    w, losses = np.array([[1.0]]), []
+    for _ in range(30):
+        y_hat = np.array([[3.0]]) @ w.T
+        losses.append(ref.squared_error(y_hat, [[6.0]]))
+        delta = ref.output_delta(y_hat, [[6.0]], y_hat, "identity")
+        w = ref.sgd_update(w, ref.weight_gradients(delta, [[3.0]])[0], 0.1)
+    assert losses[:2] == pytest.approx([9.0, 5.76])
+    assert w[0, 0] == pytest.approx(2.0, abs=1e-2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("function", ["sigmoid", "sigmoid_prime", "relu", "relu_prime", "tanh_prime"])
+def test_an_equivalent_formula_passes_in_both_precisions(dtype, function):
+    z = np.linspace(-40, 40, 801).astype(dtype)
+    alternatives = {
+        "sigmoid": lambda z: 0.5 * (1 + np.tanh(z / 2)),
+        "sigmoid_prime": lambda z: 0.25 / np.cosh(z / 2) ** 2,
+        "relu": lambda z: z * (z > 0),
+        "relu_prime": lambda z: np.heaviside(z, 0.0).astype(z.dtype),
+        "tanh_prime": lambda z: 1 / np.cosh(z) ** 2,
+    }
+    with np.errstate(over="ignore"):
+        assert_close(alternatives[function](z), getattr(ref, function)(z), function, inputs=z)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "wrong",
+    [lambda z: ref.sigmoid(z) * (1 - z), lambda z: 1 - np.tanh(z), lambda z: ref.sigmoid(z) / 4, lambda z: 2 * ref.sigmoid_prime(z)],
+    ids=["σ' from z", "tanh' without square", "scaled sigmoid", "doubled"],
+)
+def test_a_wrong_formula_fails_in_both_precisions(dtype, wrong):
+    z = np.linspace(-3, 3, 61).astype(dtype)
+    right = {0: ref.sigmoid_prime, 1: ref.tanh_prime, 2: ref.sigmoid, 3: ref.sigmoid_prime}
+    for fn in right.values():
+        try:
+            assert_close(wrong(z), fn(z), "f", inputs=z)
+        except AssertionError:
+            continue
+        assert np.allclose(wrong(z), fn(z)), "a wrong formula passed"
+
+
+def test_single_example_and_large_inputs_are_fine():
+    z = np.array([[-1000.0, 1000.0]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        assert_close(ref.sigmoid(z), [[0.0, 1.0]], "sigmoid")
+        assert_close(ref.tanh_prime(z), [[0.0, 0.0]], "tanh'")
+    dW, db = ref.weight_gradients(np.array([[2.0]]), np.array([[3.0, 4.0]]))
+    assert dW.shape == (1, 2) and db.shape == (1,)
+
+
+def test_assert_close_names_the_wrong_entry_and_the_ratio():
+    with pytest.raises(AssertionError, match=r"at index \[1\]: expected 2, got 4 \(2× the expected value\)"):
+        assert_close([1.0, 4.0], [1.0, 2.0], "f")
+    with pytest.raises(AssertionError, match=r"returned shape \(2, 1\), expected \(1, 2\)"):
+        assert_close(np.zeros((2, 1)), np.zeros((1, 2)), "f")
+    with pytest.raises(AssertionError, match="returned NoneType"):
+        assert_close(None, 1.0, "f")
+
+
+def test_relative_error_has_a_floor_and_flags_a_factor_of_two():
+    assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert relative_error(np.array([1e-12]), np.array([1.000001e-12])) < THRESHOLD
+    assert relative_error(np.array([1.0, 2.0]), np.array([2.0, 4.0])) == pytest.approx(2 / 6)
+    checks = check_parameters({"W": np.array([[1.0, 2.0]])}, {"W": np.array([[1.0, 4.0]])})
+    assert not checks[0].ok and checks[0].worst_index == (0, 1)
+    assert "W: relative error 3.3e-01 (limit 1e-05); at [0, 1] yours is 2, finite differences give 4" == checks[0].describe()
+
+
+def test_reference_numerical_gradient_restores_x_and_is_second_order():
+    x = np.array([0.3, -1.2, 2.0])
+    before = x.copy()
+    grad = ref.numerical_gradient(lambda v: float(np.sum(v**3)), x)
+    assert np.array_equal(x, before)
+    assert np.max(np.abs(grad - 3 * x**2)) < 1e-8

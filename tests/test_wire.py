@@ -1,0 +1,73 @@
+"""Only plain data crosses the process boundary, and malformed data is refused."""
+
+import io
+
+import numpy as np
+import pytest
+
+from grader import wire
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, True, 3, -2.5, float("inf"), "text", [1, 2.0], {"W1": np.eye(2)}, np.float32(1.5),
+     np.arange(6, dtype=np.int32).reshape(2, 3), np.zeros((0, 3)), np.array(2.0), np.ones((2, 2), dtype=np.float32)],
+)
+def test_plain_values_round_trip(value):
+    decoded = wire.decode(wire.parse_body(wire.frame(wire.encode(value))[4:]))
+    if isinstance(value, (np.ndarray, np.generic)):
+        assert decoded.dtype == np.asarray(value).dtype and decoded.shape == np.shape(value)
+        assert np.array_equal(decoded, value)
+    elif isinstance(value, dict):
+        assert np.array_equal(decoded["W1"], value["W1"])
+    else:
+        assert decoded == value
+
+
+def test_tuples_become_lists():
+    assert wire.decode(wire.encode((1, 2))) == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "value", [object(), np.array(["a"]), np.array([object()]), {1: 2}, lambda: 0, b"bytes", 1 + 2j],
+    ids=["object", "string array", "object array", "int key", "function", "bytes", "complex"],
+)
+def test_non_plain_values_are_refused(value):
+    with pytest.raises(wire.WireError):
+        wire.encode(value)
+
+
+def test_subclasses_lose_their_methods():
+    class Lying(float):
+        def __eq__(self, other):
+            return True
+
+    decoded = wire.decode(wire.encode(Lying(0.25)))
+    assert type(decoded) is float and decoded != 0.5
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"__ndarray__": ["|O", [1], "AAAA"]},
+        {"__ndarray__": ["<f8", [2], "AAAAAAAAAAA="]},
+        {"__ndarray__": ["<f8", [-1], ""]},
+        {"__ndarray__": ["<f8", [1], 5]},
+        {"__ndarray__": ["<f8", [1]]},
+    ],
+    ids=["object dtype", "short data", "negative shape", "data not text", "missing part"],
+)
+def test_malformed_arrays_are_refused(data):
+    with pytest.raises(wire.WireError):
+        wire.decode(data)
+
+
+def test_messages_past_the_size_limit_are_refused():
+    header = wire.HEADER.pack(wire.MAX_MESSAGE_BYTES + 1)
+    with pytest.raises(wire.WireError):
+        wire.read_message(io.BytesIO(header))
+
+
+def test_a_closed_stream_is_eof():
+    with pytest.raises(EOFError):
+        wire.read_message(io.BytesIO(b"\x00\x00"))
