@@ -53,8 +53,9 @@ def check_parameters(
         if got.shape != expected.shape:
             raise AssertionError(f"{name}: gradient has shape {got.shape}, expected {expected.shape}")
         difference = np.abs(got - expected)
-        worst = np.unravel_index(int(np.argmax(difference)), difference.shape) if difference.size else ()
-        worst = tuple(int(i) for i in worst)
+        worst: tuple[int, ...] = ()
+        if difference.size:
+            worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(difference)), difference.shape))
         checks.append(
             ParameterCheck(
                 name,

@@ -6,8 +6,8 @@ import contextlib
 import io
 import os
 import time
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest

@@ -48,7 +48,7 @@ class GradingPlugin:
             function = getattr(item, "function", None)
             metadata = {
                 "points": float(marker.args[0]) if marker else 0.0,
-                "exercise": item.module.__name__.rsplit(".", 1)[-1].removeprefix("test_"),
+                "exercise": item.path.stem.removeprefix("test_"),
                 "description": ((function.__doc__ or "").strip().splitlines() or [""])[0],
             }
         if call.when in ("setup", "call") and (call.excinfo is not None or call.when == "call"):

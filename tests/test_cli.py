@@ -39,9 +39,22 @@ def test_untouched_stubs_score_zero_and_exit_zero():
 
 
 def test_json_report_has_the_documented_fields(tmp_path):
-    target = reference_with_file(tmp_path / "s", "deep.py", "def deep_gradients(weights, biases, X, Y, activation='sigmoid'):\n    return []\n")
+    target = reference_with_file(
+        tmp_path / "s",
+        "deep.py",
+        "def deep_gradients(weights, biases, X, Y, activation='sigmoid'):\n    return []\n",
+    )
     _, report = run_json("grade", str(target))
-    assert {"score", "max_score", "percent", "tests", "exercises", "notes", "grader_version", "submission"} <= set(report)
+    assert {
+        "score",
+        "max_score",
+        "percent",
+        "tests",
+        "exercises",
+        "notes",
+        "grader_version",
+        "submission",
+    } <= set(report)
     assert 0 < report["percent"] < 100
     for test in report["tests"]:
         assert TEST_FIELDS <= set(test)
@@ -51,7 +64,11 @@ def test_json_report_has_the_documented_fields(tmp_path):
         assert bool(test["message"]) == (test["status"] != "passed")
     assert sum(t["score"] for t in report["tests"]) == pytest.approx(report["score"])
     assert {e["name"]: e["max_score"] for e in report["exercises"]} == {
-        "activations": 20, "backprop": 45, "gradcheck": 10, "deep": 25}
+        "activations": 20,
+        "backprop": 45,
+        "gradcheck": 10,
+        "deep": 25,
+    }
 
 
 def test_fail_under_sets_exit_status_one():
@@ -68,14 +85,18 @@ def test_output_file_gets_the_report(tmp_path):
 
 
 def test_output_file_that_cannot_be_written_still_shows_the_report(tmp_path):
-    result = run("grade", str(REFERENCE), "--format", "json", "--output", str(tmp_path / "missing" / "r.json"))
+    result = run(
+        "grade", str(REFERENCE), "--format", "json", "--output", str(tmp_path / "missing" / "r.json")
+    )
     assert result.exit_code == 2
     assert '"percent": 100.0' in result.output
     assert "could not write" in result.output
 
 
 def test_text_report_has_a_table_per_exercise_and_reasons(tmp_path):
-    target = reference_with_file(tmp_path / "s", "gradcheck.py", "def numerical_gradient(f, x, eps=1e-5):\n    return x * 0\n")
+    target = reference_with_file(
+        tmp_path / "s", "gradcheck.py", "def numerical_gradient(f, x, eps=1e-5):\n    return x * 0\n"
+    )
     result = run("grade", str(target))
     assert result.exit_code == 0
     for name in ("activations.py", "backprop.py", "gradcheck.py", "deep.py"):
@@ -106,7 +127,9 @@ def test_missing_file_scores_zero_on_its_tests_with_a_message(tmp_path):
 
 
 def test_syntax_error_is_reported_with_its_line(tmp_path):
-    target = reference_with_file(tmp_path / "s", "backprop.py", "import numpy as np\n\ndef squared_error(y_hat, y)\n    return 0\n")
+    target = reference_with_file(
+        tmp_path / "s", "backprop.py", "import numpy as np\n\ndef squared_error(y_hat, y)\n    return 0\n"
+    )
     _, report = run_json("grade", str(target))
     backprop = [t for t in report["tests"] if t["exercise"] == "backprop"]
     assert all(t["status"] == "error" for t in backprop)
@@ -116,20 +139,29 @@ def test_syntax_error_is_reported_with_its_line(tmp_path):
 
 
 def test_wrong_signature_says_what_was_expected(tmp_path):
-    source = (REFERENCE / "backprop.py").read_text().replace(
-        'def output_delta(y_hat, y, z, activation="sigmoid"):', "def output_delta(y_hat, y):")
+    source = (
+        (REFERENCE / "backprop.py")
+        .read_text()
+        .replace('def output_delta(y_hat, y, z, activation="sigmoid"):', "def output_delta(y_hat, y):")
+    )
     target = reference_with_file(tmp_path / "s", "backprop.py", source)
     _, report = run_json("grade", str(target))
     messages = [t["message"] for t in report["tests"] if t["status"] == "error"]
-    assert any('could not be called as output_delta(y_hat, y, z, activation="sigmoid"): yours is '
-               "output_delta(y_hat, y)" in m for m in messages), messages
+    assert any(
+        'could not be called as output_delta(y_hat, y, z, activation="sigmoid"): yours is '
+        "output_delta(y_hat, y)" in m
+        for m in messages
+    ), messages
 
 
 @pytest.mark.parametrize(
     ("make", "message"),
     [
         (lambda p: p / "nowhere", "does not exist"),
-        (lambda p: (p / "notes.txt").write_text("hi") and p / "notes.txt", "is not a directory or a .zip file"),
+        (
+            lambda p: (p / "notes.txt").write_text("hi") and p / "notes.txt",
+            "is not a directory or a .zip file",
+        ),
         (lambda p: zipfile.ZipFile(p / "empty.zip", "w").close() or p / "empty.zip", "is an empty zip file"),
         (lambda p: (p / "bad.zip").write_bytes(b"not a zip") and p / "bad.zip", "is not a readable zip file"),
         (lambda p: (p / "empty").mkdir() or p / "empty", "no exercise files"),
@@ -174,7 +206,9 @@ def test_check_without_an_exercises_folder_says_what_to_do(tmp_path, monkeypatch
 
 
 def test_installed_command_grades_in_a_fresh_process(tmp_path):
-    completed = subprocess.run(cli("grade", str(REFERENCE), "--format", "json"), capture_output=True, text=True, timeout=120)
+    completed = subprocess.run(
+        cli("grade", str(REFERENCE), "--format", "json"), capture_output=True, text=True, timeout=120
+    )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["percent"] == 100
     bad = subprocess.run(cli("grade", str(tmp_path / "nope")), capture_output=True, text=True, timeout=60)

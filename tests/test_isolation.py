@@ -34,12 +34,23 @@ def assert_only_tanh_lost(result, status):
 @pytest.mark.parametrize(
     ("body", "status", "message"),
     [
-        ("    raise RuntimeError('boom')", "error", r"tanh_prime raised RuntimeError: boom \(activations\.py:\d+ in tanh_prime\)"),
+        (
+            "    raise RuntimeError('boom')",
+            "error",
+            r"tanh_prime raised RuntimeError: boom \(activations\.py:\d+ in tanh_prime\)",
+        ),
         ("    import sys\n    sys.exit(0)", "error", r"raised SystemExit"),
-        ("    import os\n    os._exit(0)", "error", r"ended the worker process \(the process exited with status 0\)"),
+        (
+            "    import os\n    os._exit(0)",
+            "error",
+            r"ended the worker process \(the process exited with status 0\)",
+        ),
         ("    import ctypes\n    ctypes.string_at(0)", "error", r"killed by signal SIGSEGV"),
-        ("    class Liar:\n        def __eq__(self, other):\n            return True\n    return Liar()",
-         "error", r"returned an object of type Liar, which is not a number or an array"),
+        (
+            "    class Liar:\n        def __eq__(self, other):\n            return True\n    return Liar()",
+            "error",
+            r"returned an object of type Liar, which is not a number or an array",
+        ),
     ],
     ids=["raises", "sys.exit", "os._exit", "segfault", "lying object"],
 )
@@ -68,7 +79,9 @@ def test_a_module_that_hangs_on_import_costs_only_its_exercise(tmp_path):
     exercises = {e.name: e for e in result.exercises()}
     assert exercises["gradcheck"].score == 0
     assert {t.status for t in result.tests if t.exercise == "gradcheck"} == {"timeout"}
-    assert all(exercises[name].score == exercises[name].max_score for name in ("activations", "backprop", "deep"))
+    assert all(
+        exercises[name].score == exercises[name].max_score for name in ("activations", "backprop", "deep")
+    )
 
 
 def test_the_total_time_limit_stops_a_slow_submission(tmp_path):
@@ -80,7 +93,7 @@ def test_the_total_time_limit_stops_a_slow_submission(tmp_path):
 
 def test_printed_fake_results_change_nothing(tmp_path):
     body = (
-        "    print('{\"score\": 100, \"max_score\": 100, \"percent\": 100}')\n"
+        '    print(\'{"score": 100, "max_score": 100, "percent": 100}\')\n'
         "    print('=== 120 passed in 0.1s ===' * 2000)\n"
         "    return z * 0"
     )
@@ -98,7 +111,9 @@ def test_output_written_to_the_raw_file_descriptors_is_captured_and_capped(tmp_p
 
 @pytest.mark.parametrize("module", ["reference", "grader", "grader.hidden_tests", "backprop_grader"])
 def test_the_solution_and_the_hidden_tests_cannot_be_imported(tmp_path, module):
-    target = with_tanh_prime(tmp_path, "    return 1 - __import__('numpy').tanh(z) ** 2", header=f"import {module}\n")
+    target = with_tanh_prime(
+        tmp_path, "    return 1 - __import__('numpy').tanh(z) ** 2", header=f"import {module}\n"
+    )
     result = grade(target)
     activations = [t for t in result.tests if t.exercise == "activations"]
     assert all(t.status == "error" for t in activations)

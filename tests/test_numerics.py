@@ -47,7 +47,12 @@ def test_an_equivalent_formula_passes_in_both_precisions(dtype, function):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(
     "wrong",
-    [lambda z: ref.sigmoid(z) * (1 - z), lambda z: 1 - np.tanh(z), lambda z: ref.sigmoid(z) / 4, lambda z: 2 * ref.sigmoid_prime(z)],
+    [
+        lambda z: ref.sigmoid(z) * (1 - z),
+        lambda z: 1 - np.tanh(z),
+        lambda z: ref.sigmoid(z) / 4,
+        lambda z: 2 * ref.sigmoid_prime(z),
+    ],
     ids=["σ' from z", "tanh' without square", "scaled sigmoid", "doubled"],
 )
 def test_a_wrong_formula_fails_in_both_precisions(dtype, wrong):
@@ -85,7 +90,10 @@ def test_relative_error_has_a_floor_and_flags_a_factor_of_two():
     assert relative_error(np.array([1.0, 2.0]), np.array([2.0, 4.0])) == pytest.approx(2 / 6)
     checks = check_parameters({"W": np.array([[1.0, 2.0]])}, {"W": np.array([[1.0, 4.0]])})
     assert not checks[0].ok and checks[0].worst_index == (0, 1)
-    assert "W: relative error 3.3e-01 (limit 1e-05); at [0, 1] yours is 2, finite differences give 4" == checks[0].describe()
+    assert (
+        "W: relative error 3.3e-01 (limit 1e-05); at [0, 1] yours is 2, finite differences give 4"
+        == checks[0].describe()
+    )
 
 
 def test_reference_numerical_gradient_restores_x_and_is_second_order():

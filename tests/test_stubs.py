@@ -5,7 +5,8 @@ import ast
 import pytest
 from conftest import EXERCISES, REFERENCE
 
-from grader.exercise_api import EXERCISE_FILES, EXERCISES as API
+from grader.exercise_api import EXERCISE_FILES
+from grader.exercise_api import EXERCISES as API
 from grader.stubs import StubError, make_stub, stale_stubs
 
 
@@ -38,11 +39,16 @@ def _arguments(node):
 
 def test_stub_generation_cuts_solution_regions():
     source = 'def f(x):\n    """Doc."""\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n'
-    assert make_stub(source) == 'def f(x):\n    """Doc."""\n    raise NotImplementedError("f: write your solution here")\n'
+    assert (
+        make_stub(source)
+        == 'def f(x):\n    """Doc."""\n    raise NotImplementedError("f: write your solution here")\n'
+    )
 
 
-@pytest.mark.parametrize("source", ["    ### BEGIN SOLUTION\n", "    ### END SOLUTION\n",
-                                    "### BEGIN SOLUTION\n### BEGIN SOLUTION\n"])
+@pytest.mark.parametrize(
+    "source",
+    ["    ### BEGIN SOLUTION\n", "    ### END SOLUTION\n", "### BEGIN SOLUTION\n### BEGIN SOLUTION\n"],
+)
 def test_unbalanced_markers_are_an_error(source):
     with pytest.raises(StubError):
         make_stub(source)

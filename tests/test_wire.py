@@ -10,8 +10,21 @@ from grader import wire
 
 @pytest.mark.parametrize(
     "value",
-    [None, True, 3, -2.5, float("inf"), "text", [1, 2.0], {"W1": np.eye(2)}, np.float32(1.5),
-     np.arange(6, dtype=np.int32).reshape(2, 3), np.zeros((0, 3)), np.array(2.0), np.ones((2, 2), dtype=np.float32)],
+    [
+        None,
+        True,
+        3,
+        -2.5,
+        float("inf"),
+        "text",
+        [1, 2.0],
+        {"W1": np.eye(2)},
+        np.float32(1.5),
+        np.arange(6, dtype=np.int32).reshape(2, 3),
+        np.zeros((0, 3)),
+        np.array(2.0),
+        np.ones((2, 2), dtype=np.float32),
+    ],
 )
 def test_plain_values_round_trip(value):
     decoded = wire.decode(wire.parse_body(wire.frame(wire.encode(value))[4:]))
@@ -29,7 +42,8 @@ def test_tuples_become_lists():
 
 
 @pytest.mark.parametrize(
-    "value", [object(), np.array(["a"]), np.array([object()]), {1: 2}, lambda: 0, b"bytes", 1 + 2j],
+    "value",
+    [object(), np.array(["a"]), np.array([object()]), {1: 2}, lambda: 0, b"bytes", 1 + 2j],
     ids=["object", "string array", "object array", "int key", "function", "bytes", "complex"],
 )
 def test_non_plain_values_are_refused(value):

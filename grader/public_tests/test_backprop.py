@@ -28,7 +28,9 @@ def test_unknown_activation_is_rejected(student, function):
     """Does an unknown activation name raise ValueError that names the accepted ones?"""
     a = np.ones((2, 2))
     message = raised_message(student, function, a, a, a, activation="softmax")
-    assert "raised ValueError" in message, f"{function}(..., activation='softmax') should raise ValueError; {message}"
+    assert "raised ValueError" in message, (
+        f"{function}(..., activation='softmax') should raise ValueError; {message}"
+    )
     assert all(name in message for name in ACTIVATIONS), (
         f"the ValueError should name the accepted activations ({', '.join(ACTIVATIONS)}): {message}"
     )

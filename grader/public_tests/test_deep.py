@@ -56,4 +56,6 @@ def test_unknown_activation_is_rejected(student, rng):
     """Does an unknown activation name raise ValueError?"""
     weights, biases, X, Y = deep_problem(rng, [2, 3, 1], 2)
     message = raised_message(student, "deep_gradients", weights, biases, X, Y, activation="softmax")
-    assert "raised ValueError" in message, f"deep_gradients(..., activation='softmax') should raise ValueError; {message}"
+    assert "raised ValueError" in message, (
+        f"deep_gradients(..., activation='softmax') should raise ValueError; {message}"
+    )

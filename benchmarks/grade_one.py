@@ -1,0 +1,49 @@
+"""How long `backprop-grader grade` takes on one submission, against `python -c "import numpy"`.
+
+Both are timed in the same run, on the same machine, so the ratio means something
+even on a busy shared machine. The target is well under 2 s of wall time for
+one grade on a 2-core machine.
+
+    python benchmarks/grade_one.py [--repeat 5] [SUBMISSION]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def wall_time(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("submission", nargs="?", default=str(ROOT / "examples" / "submissions" / "correct"))
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    grade = [sys.executable, "-m", "grader", "grade", args.submission, "--format", "json"]
+    baseline = [sys.executable, "-c", "import numpy"]
+    wall_time(grade)  # warm the file cache once
+    grade_times = [wall_time(grade) for _ in range(args.repeat)]
+    numpy_times = [wall_time(baseline) for _ in range(args.repeat)]
+    grade_median, numpy_median = statistics.median(grade_times), statistics.median(numpy_times)
+    print(f"grade one submission : median {grade_median:.3f} s over {args.repeat} runs")
+    print(f"python -c 'import numpy': median {numpy_median:.3f} s")
+    print(f"ratio grade / import numpy: {grade_median / numpy_median:.1f}x")
+    print(f"target < 2 s: {'met' if grade_median < 2 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
