@@ -30,65 +30,70 @@ def main() -> None:
     """Grade the backpropagation exercises.
 
     \b
-    Students:    backprop-grader check            (public tests on ./exercises)
-    Instructors: backprop-grader grade SUBMISSION (hidden tests, scores, feedback)
+    Examples:
+      backprop-grader check                                  (students: public tests on ./exercises)
+      backprop-grader grade examples/submissions/correct     (instructors: hidden tests and scores)
+      backprop-grader grade alice.zip --format json
     """
 
 
-def limit_options(function):
-    """Options shared by every command that runs student code."""
-    options = [
-        click.option(
-            "--timeout",
-            type=click.FloatRange(min=0.1),
-            default=10.0,
-            show_default=True,
-            help="Seconds one call of a student function may take.",
-        ),
-        click.option(
-            "--total-timeout",
-            type=click.FloatRange(min=1),
-            default=120.0,
-            show_default=True,
-            help="Seconds all calls of one submission may take together.",
-        ),
-        click.option(
-            "--memory-mb",
-            type=click.IntRange(min=256),
-            default=2048,
-            show_default=True,
-            help="Memory limit of the process running student code.",
-        ),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
+def _stack(*options):
+    """One decorator applying several click options, first listed first shown."""
+
+    def decorate(function):
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
 
 
-def output_options(function):
-    options = [
-        click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(FORMATS),
-            default="text",
-            show_default=True,
-            help="text: tables for people; json: the stable document described in README.md.",
-        ),
-        click.option(
-            "--output",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Write the report to this file instead of the terminal.",
-        ),
-        click.option(
-            "--fail-under",
-            type=click.FloatRange(0, 100),
-            help="Exit with status 1 when the percentage is below this.",
-        ),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
+#: options of every command that runs student code
+limit_options = _stack(
+    click.option(
+        "--timeout",
+        type=click.FloatRange(min=0.1),
+        default=10.0,
+        show_default=True,
+        help="Seconds one call of a student function may take.",
+    ),
+    click.option(
+        "--total-timeout",
+        type=click.FloatRange(min=1),
+        default=120.0,
+        show_default=True,
+        help="Seconds all calls of one submission may take together.",
+    ),
+    click.option(
+        "--memory-mb",
+        type=click.IntRange(min=256),
+        default=2048,
+        show_default=True,
+        help="Memory limit of the process running student code.",
+    ),
+)
+
+#: options of every command that prints a report
+output_options = _stack(
+    click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="text",
+        show_default=True,
+        help="text: tables for people; json: the stable document described in README.md.",
+    ),
+    click.option(
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the report to this file instead of the terminal.",
+    ),
+    click.option(
+        "--fail-under",
+        type=click.FloatRange(0, 100),
+        help="Exit with status 1 when the percentage is below this.",
+    ),
+)
 
 
 @main.command()

@@ -69,6 +69,7 @@ def grade_prepared(
 def _run_pytest(test_dirs: tuple[Path, ...], plugin: GradingPlugin) -> None:
     args = [
         *map(str, test_dirs), "-c", str(PYTEST_INI), "--rootdir", str(PYTEST_INI.parent),
+        "--confcutdir", str(PYTEST_INI.parent),
         "--import-mode=importlib", "-p", "no:cacheprovider", "-qq", "--tb=no",
         "-p", "pytest_jsonreport.plugin", "-p", "grader.pytest_plugin", "--json-report", "--json-report-file=none",
         "--json-report-omit", "collectors", "log", "streams", "warnings", "keywords", "traceback",
