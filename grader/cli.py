@@ -12,16 +12,10 @@ from pathlib import Path
 import click
 
 from grader import __version__
+from grader.cli_errors import GraderBroken, SubmissionUnreadable
+from grader.cli_quiz import quiz
 
 FORMATS = ("text", "json")
-
-
-class SubmissionUnreadable(click.ClickException):
-    exit_code = 2
-
-
-class GraderBroken(click.ClickException):
-    exit_code = 3
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -34,7 +28,11 @@ def main() -> None:
       backprop-grader check                                  (students: public tests on ./exercises)
       backprop-grader grade examples/submissions/correct     (instructors: hidden tests and scores)
       backprop-grader grade alice.zip --format json
+      backprop-grader quiz take --student alice              (students: the practice questions)
     """
+
+
+main.add_command(quiz)
 
 
 def _stack(*options):
@@ -164,6 +162,7 @@ def _run(
 ) -> None:
     from grader.grading import GradingFailed, grade_path
     from grader.paths import GraderSetupError
+    from grader.quiz.bank import BankError
     from grader.submission import SubmissionError
     from grader.worker import WorkerLimits
 
@@ -174,7 +173,7 @@ def _run(
         result = grade_path(path, suite=suite, limits=limits)
     except SubmissionError as error:
         raise SubmissionUnreadable(str(error)) from None
-    except (GraderSetupError, GradingFailed) as error:
+    except (GraderSetupError, GradingFailed, BankError) as error:
         raise GraderBroken(f"grading could not run: {error}") from None
     _emit(result, fmt, output)
     if fail_under is not None and result.percent < fail_under:

@@ -14,9 +14,12 @@ import pytest
 
 from grader import __version__
 from grader.exercise_api import EXERCISES
-from grader.paths import HIDDEN_TESTS, PUBLIC_TESTS, PYTEST_INI, reference_dir
+from grader.paths import HIDDEN_TESTS, PUBLIC_TESTS, PYTEST_INI, quizzes_dir, reference_dir
 from grader.pytest_plugin import GradingPlugin
-from grader.results import GradeResult, TestResult
+from grader.quiz.bank import load_quiz
+from grader.quiz.scoring import score_submission_quiz
+from grader.reference import load_reference
+from grader.results import GradeResult, QuizResult, TestResult
 from grader.student import StudentSession
 from grader.submission import PreparedSubmission, prepared_submission
 from grader.worker import WorkerLimits
@@ -52,6 +55,7 @@ def grade_prepared(
         session.close()
     if plugin.collection_errors or plugin.report is None:
         raise GradingFailed("; ".join(plugin.collection_errors) or "the test run produced no report")
+    quiz = _grade_quiz(prepared, reference) if suite == "hidden" else None
     notes = list(prepared.notes)
     notes += [f"{name} is missing: its tests score 0" for name in prepared.missing]
     return GradeResult(
@@ -63,7 +67,18 @@ def grade_prepared(
         seconds=round(time.perf_counter() - started, 3),
         suite=suite,
         exercises_order=tuple(EXERCISES),
+        quiz=quiz,
     )
+
+
+def _grade_quiz(prepared: PreparedSubmission, reference: Path | None) -> QuizResult | None:
+    """The quiz part of the grade, or None when the course has no question banks."""
+    directory = quizzes_dir()
+    if directory is None or reference is None:
+        return None
+    quiz = load_quiz(directory)
+    answers_dir = prepared.answers.parent if prepared.answers else prepared.directory
+    return score_submission_quiz(answers_dir, quiz, load_reference(reference))
 
 
 def _run_pytest(test_dirs: tuple[Path, ...], plugin: GradingPlugin) -> None:

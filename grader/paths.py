@@ -25,3 +25,9 @@ def reference_dir() -> Path:
             f"repository with `pip install -e .` or set BACKPROP_GRADER_REFERENCE"
         )
     return directory
+
+
+def quizzes_dir() -> Path | None:
+    """The question banks: $BACKPROP_GRADER_QUIZZES, else quizzes/ of this checkout; None if there are none."""
+    directory = Path(os.environ.get("BACKPROP_GRADER_QUIZZES", PROJECT_DIR / "quizzes"))
+    return directory if any(directory.glob("*.toml")) else None

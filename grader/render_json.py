@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from grader.results import GradeResult
+from grader.results import GradeResult, QuizResult
 
 SCHEMA_VERSION = 1
 
@@ -23,8 +23,19 @@ def result_to_dict(result: GradeResult) -> dict[str, Any]:
         "seconds": result.seconds,
         "exercises": [asdict(summary) for summary in result.exercises()],
         "tests": [asdict(test) for test in result.tests],
+        "quiz": quiz_to_dict(result.quiz) if result.quiz else None,
         "notes": list(result.notes),
         "student_output": result.student_output,
+    }
+
+
+def quiz_to_dict(quiz: QuizResult) -> dict[str, Any]:
+    return {
+        "score": quiz.score,
+        "max_score": quiz.max_score,
+        "student": quiz.student,
+        "messages": list(quiz.messages),
+        "questions": [asdict(question) for question in quiz.questions],
     }
 
 

@@ -6,14 +6,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from grader.results import GradeResult, TestResult
+from grader.results import GradeResult, QuizResult, TestResult
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow"}
 MAX_PRINTED = 2000
 
 
 def _points(value: float) -> str:
-    return f"{value:g}"
+    return f"{round(value, 2):g}"
 
 
 def render_text(result: GradeResult, console: Console) -> None:
@@ -31,6 +31,9 @@ def render_text(result: GradeResult, console: Console) -> None:
                 console.print(
                     f"  [red]−{lost}[/] {escape(test.name)}: {escape(test.message)}", soft_wrap=False
                 )
+    if result.quiz is not None:
+        console.print()
+        render_quiz(result.quiz, console)
     if result.student_output.strip():
         console.print()
         console.print("[bold]Your code printed[/] (shown as feedback, never read as results):")
@@ -40,6 +43,28 @@ def render_text(result: GradeResult, console: Console) -> None:
         f"[bold]Total: {_points(result.score)}/{_points(result.max_score)} ({result.percent:.1f}%)[/]"
         f"  in {result.seconds:.1f} s"
     )
+
+
+def render_quiz(quiz: QuizResult, console: Console) -> None:
+    """The quiz as a table, then the feedback of every question not fully right."""
+    for message in quiz.messages:
+        console.print(f"[yellow]quiz:[/] {escape(message)}")
+    table = Table(title=f"quiz — {_points(quiz.score)}/{_points(quiz.max_score)}", title_justify="left")
+    table.add_column("Question")
+    table.add_column("Points", justify="right")
+    table.add_column("Result")
+    for question in quiz.questions:
+        verdict = "right" if question.correct else ("partly" if question.score else "wrong")
+        style = {"right": "green", "partly": "yellow", "wrong": "red"}[verdict]
+        table.add_row(escape(question.id), f"{_points(question.score)}/{_points(question.max_score)}",
+                      f"[{style}]{verdict}[/]")  # fmt: skip
+    console.print(table)
+    if len(quiz.messages) == 1 and all(q.feedback == quiz.messages[0] for q in quiz.questions):
+        return
+    for question in quiz.questions:
+        if not question.correct:
+            lost = _points(question.max_score - question.score)
+            console.print(f"  [red]−{lost}[/] {escape(question.id)}: {escape(question.feedback)}")
 
 
 def _exercise_table(name: str, score: float, max_score: float, tests: list[TestResult]) -> Table:

@@ -45,14 +45,18 @@ class GradeResult:
     seconds: float = 0.0
     suite: str = "hidden"
     exercises_order: tuple[str, ...] = field(default=())
+    quiz: QuizResult | None = None
 
     @property
     def score(self) -> float:
-        return round(sum(test.score for test in self.tests), 6)
+        """Points of the tests plus the quiz's."""
+        quiz = self.quiz.score if self.quiz else 0.0
+        return round(sum(test.score for test in self.tests) + quiz, 6)
 
     @property
     def max_score(self) -> float:
-        return round(sum(test.max_score for test in self.tests), 6)
+        quiz = self.quiz.max_score if self.quiz else 0.0
+        return round(sum(test.max_score for test in self.tests) + quiz, 6)
 
     @property
     def percent(self) -> float:
@@ -69,3 +73,31 @@ class GradeResult:
             )
             for name in dict.fromkeys(names)
         )
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    """One quiz question as scored for one student."""
+
+    id: str
+    score: float
+    max_score: float
+    correct: bool
+    feedback: str
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    """The quiz part of a grade; messages say why it may be incomplete (no answers file, ...)."""
+
+    questions: tuple[QuestionResult, ...]
+    messages: tuple[str, ...] = ()
+    student: str | None = None
+
+    @property
+    def score(self) -> float:
+        return round(sum(q.score for q in self.questions), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(q.max_score for q in self.questions), 6)

@@ -19,6 +19,8 @@ from pathlib import Path, PurePosixPath
 
 from grader.exercise_api import EXERCISE_FILES
 
+ANSWERS_FILE = "answers.toml"
+
 MAX_FILES = 2000
 MAX_TOTAL_BYTES = 50 * 1024**2
 MAX_DEPTH = 3
@@ -37,6 +39,7 @@ class PreparedSubmission:
     directory: Path
     present: tuple[str, ...]
     notes: tuple[str, ...]
+    answers: Path | None = None  # the quiz answers file (answers.toml), if handed in
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -57,7 +60,8 @@ def prepared_submission(path: Path) -> Iterator[PreparedSubmission]:
         present = tuple(name for name in EXERCISE_FILES if (directory / name).is_file())
         if root != unpacked:
             notes.append(f"graded the files in {root.relative_to(unpacked).as_posix()}/")
-        yield PreparedSubmission(path, directory, present, tuple(notes))
+        answers = _answers_file(root, unpacked)
+        yield PreparedSubmission(path, directory, present, tuple(notes), answers)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -135,6 +139,16 @@ def _extract_zip(path: Path, target: Path) -> list[str]:
             with archive.open(member) as source, destination.open("wb") as out:
                 shutil.copyfileobj(source, out)
     return notes
+
+
+def _answers_file(root: Path, unpacked: Path) -> Path | None:
+    """answers.toml next to the exercise files, or in a folder above them in the submission."""
+    for folder in (root, *root.parents):
+        if (folder / ANSWERS_FILE).is_file():
+            return folder / ANSWERS_FILE
+        if folder == unpacked:
+            break
+    return None
 
 
 def _exercise_root(unpacked: Path, source: Path) -> Path:

@@ -46,6 +46,20 @@ def reference_with_file(target: Path, name: str, source: str) -> Path:
     return target
 
 
+def with_key(directory: Path, student: str = "tester") -> Path:
+    """Put the correct answers.toml of student into a submission directory."""
+    from grader.paths import quizzes_dir, reference_dir
+    from grader.quiz.answers import write_answers
+    from grader.quiz.bank import load_quiz
+    from grader.quiz.scoring import answer_key
+    from grader.reference import load_reference
+
+    quiz = load_quiz(quizzes_dir())
+    key = answer_key(quiz, student, load_reference(reference_dir()))
+    write_answers(directory / "answers.toml", quiz, student, key, blank=False)
+    return directory
+
+
 def grade(path: Path, limits: WorkerLimits = FAST_LIMITS, suite: str = "hidden") -> GradeResult:
     return grade_path(path, suite=suite, limits=limits)
 

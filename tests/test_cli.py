@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXERCISES, REFERENCE, cli, copy_reference, reference_with_file
+from conftest import EXERCISES, REFERENCE, cli, copy_reference, reference_with_file, with_key
 
 from grader.cli import main
 
@@ -22,12 +22,24 @@ def run_json(*args):
     return result, json.loads(result.output) if result.exit_code in (0, 1) else None
 
 
-def test_reference_scores_100_percent():
-    result, report = run_json("grade", str(REFERENCE))
+def test_reference_with_the_answer_key_scores_100_percent(tmp_path):
+    result, report = run_json("grade", str(with_key(copy_reference(tmp_path / "s"))))
     assert result.exit_code == 0
-    assert report["score"] == report["max_score"] == 100
+    assert report["score"] == report["max_score"] == 100 + report["quiz"]["max_score"]
     assert report["percent"] == 100
     assert all(test["status"] == "passed" for test in report["tests"])
+
+
+def test_reference_passes_every_test_and_scores_0_on_a_missing_quiz():
+    result, report = run_json("grade", str(REFERENCE))
+    assert result.exit_code == 0
+    assert all(test["status"] == "passed" for test in report["tests"])
+    assert sum(test["score"] for test in report["tests"]) == 100
+    assert report["quiz"]["score"] == 0
+    assert report["quiz"]["messages"] == [
+        "no answers.toml in the submission: the quiz scores 0 (write one with: backprop-grader quiz take)"
+    ]
+    assert report["score"] == 100 and report["max_score"] == 100 + report["quiz"]["max_score"]
 
 
 def test_untouched_stubs_score_zero_and_exit_zero():
@@ -62,7 +74,9 @@ def test_json_report_has_the_documented_fields(tmp_path):
         assert test["score"] in (0, test["max_score"])
         assert test["exercise"] in {"activations", "backprop", "gradcheck", "deep"}
         assert bool(test["message"]) == (test["status"] != "passed")
-    assert sum(t["score"] for t in report["tests"]) == pytest.approx(report["score"])
+    assert sum(t["score"] for t in report["tests"]) + report["quiz"]["score"] == pytest.approx(
+        report["score"]
+    )
     assert {e["name"]: e["max_score"] for e in report["exercises"]} == {
         "activations": 20,
         "backprop": 45,
@@ -71,17 +85,19 @@ def test_json_report_has_the_documented_fields(tmp_path):
     }
 
 
-def test_fail_under_sets_exit_status_one():
+def test_fail_under_sets_exit_status_one(tmp_path):
     assert run("grade", str(EXERCISES), "--fail-under", "50").exit_code == 1
-    assert run("grade", str(REFERENCE), "--fail-under", "100").exit_code == 0
+    assert run("grade", str(REFERENCE), "--fail-under", "60").exit_code == 0
+    assert run("grade", str(REFERENCE), "--fail-under", "80").exit_code == 1
+    assert run("grade", str(with_key(copy_reference(tmp_path / "s"))), "--fail-under", "100").exit_code == 0
 
 
 def test_output_file_gets_the_report(tmp_path):
     out = tmp_path / "report.json"
     result = run("grade", str(REFERENCE), "--format", "json", "--output", str(out))
     assert result.exit_code == 0
-    assert json.loads(out.read_text())["percent"] == 100
-    assert "100/100" in result.output
+    assert json.loads(out.read_text())["score"] == 100
+    assert "100/143" in result.output
 
 
 def test_output_file_that_cannot_be_written_still_shows_the_report(tmp_path):
@@ -89,7 +105,7 @@ def test_output_file_that_cannot_be_written_still_shows_the_report(tmp_path):
         "grade", str(REFERENCE), "--format", "json", "--output", str(tmp_path / "missing" / "r.json")
     )
     assert result.exit_code == 2
-    assert '"percent": 100.0' in result.output
+    assert '"score": 100.0' in result.output
     assert "could not write" in result.output
 
 
@@ -102,7 +118,7 @@ def test_text_report_has_a_table_per_exercise_and_reasons(tmp_path):
     for name in ("activations.py", "backprop.py", "gradcheck.py", "deep.py"):
         assert name in result.output
     assert "−2 test_matches_exact_derivative[cubic]: numerical_gradient of cubic" in result.output
-    assert "Total: 93/100 (93.0%)" in result.output  # shape and restored x still pass
+    assert "gradcheck.py — 3/10" in result.output  # the shape and restored-x tests still pass
 
 
 def test_zip_of_a_folder_is_graded(tmp_path):
@@ -111,7 +127,7 @@ def test_zip_of_a_folder_is_graded(tmp_path):
         for path in REFERENCE.glob("*.py"):
             zf.write(path, f"alice/exercises/{path.name}")
     result, report = run_json("grade", str(archive))
-    assert result.exit_code == 0 and report["percent"] == 100
+    assert result.exit_code == 0 and all(test["status"] == "passed" for test in report["tests"])
     assert any("graded the files in alice/exercises/" in note for note in report["notes"])
 
 
@@ -123,7 +139,7 @@ def test_missing_file_scores_zero_on_its_tests_with_a_message(tmp_path):
     assert deep and all(t["score"] == 0 for t in deep)
     assert "deep.py is missing from the submission" in deep[0]["message"]
     assert "deep.py is missing: its tests score 0" in report["notes"]
-    assert report["percent"] == 75
+    assert sum(test["score"] for test in report["tests"]) == 75
 
 
 def test_syntax_error_is_reported_with_its_line(tmp_path):
@@ -210,6 +226,6 @@ def test_installed_command_grades_in_a_fresh_process(tmp_path):
         cli("grade", str(REFERENCE), "--format", "json"), capture_output=True, text=True, timeout=120
     )
     assert completed.returncode == 0, completed.stderr
-    assert json.loads(completed.stdout)["percent"] == 100
+    assert json.loads(completed.stdout)["score"] == 100
     bad = subprocess.run(cli("grade", str(tmp_path / "nope")), capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.strip().startswith("Error:") and "Traceback" not in bad.stderr

@@ -32,9 +32,27 @@ def test_every_example_folder_is_covered():
     assert sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()) == sorted([*EXPECTED, "correct"])
 
 
-def test_the_correct_example_scores_100():
+def test_the_correct_example_scores_100_with_its_quiz():
     result = grade(EXAMPLES / "correct")
     assert result.percent == 100, [t.message for t in result.tests if t.status != "passed"]
+    assert (
+        result.quiz is not None
+        and result.quiz.student == "correct"
+        and result.quiz.score == result.quiz.max_score
+    )
+
+
+def test_quiz_outcomes_of_the_examples():
+    no_answers = grade(EXAMPLES / "no_batch_average").quiz
+    assert no_answers.score == 0 and "no answers.toml" in no_answers.messages[0]
+    partly = {q.id: q for q in grade(EXAMPLES / "sign_flipped_update").quiz.questions}
+    assert {qid for qid, q in partly.items() if not q.correct} == {
+        "dead-relu-causes",
+        "half-convention",
+        "by-hand-limit",
+        "training-loop-order",
+    }
+    assert partly["training-loop-order"].score == pytest.approx(2 / 3)
 
 
 @pytest.mark.parametrize("folder", sorted(EXPECTED))
@@ -45,4 +63,5 @@ def test_each_mistake_example_loses_the_expected_points(folder):
     assert all(tests[name].score == 0 for name in must_fail)
     exercises = {e.name: e for e in result.exercises()}
     assert all(exercises[name].score == exercises[name].max_score for name in full_exercises)
-    assert 50 < result.percent < 100
+    exercise_points = sum(t.score for t in result.tests)
+    assert 50 < exercise_points < 100

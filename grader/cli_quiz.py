@@ -1,0 +1,182 @@
+"""`backprop-grader quiz ...`: take, template, key, check and validate the quizzes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from grader.cli_errors import GraderBroken, SubmissionUnreadable
+
+
+@click.group()
+def quiz() -> None:
+    """Answer and score the lessons' practice questions.
+
+    \b
+    Examples:
+      backprop-grader quiz take --student alice          (answer in the terminal)
+      backprop-grader quiz template --student alice --out answers.toml
+      backprop-grader quiz check answers.toml
+      backprop-grader quiz key --student alice --out key.toml   (instructors)
+    """
+
+
+def _load():
+    from grader.paths import quizzes_dir
+    from grader.quiz.bank import BankError, load_quiz
+
+    directory = quizzes_dir()
+    if directory is None:
+        raise GraderBroken("no question banks found (quizzes/*.toml); set BACKPROP_GRADER_QUIZZES")
+    try:
+        return load_quiz(directory)
+    except BankError as error:
+        raise GraderBroken(f"question bank problem: {error}") from None
+
+
+def _reference():
+    from grader.paths import GraderSetupError, reference_dir
+    from grader.reference import load_reference
+
+    try:
+        return load_reference(reference_dir())
+    except GraderSetupError as error:
+        raise GraderBroken(str(error)) from None
+
+
+def _read(path: Path):
+    from grader.quiz.answers import AnswersError, read_answers
+
+    if not path.is_file():
+        raise SubmissionUnreadable(f"{path} does not exist; write it with: backprop-grader quiz take")
+    try:
+        return read_answers(path)
+    except AnswersError as error:
+        raise SubmissionUnreadable(str(error)) from None
+
+
+student_option = click.option("--student", help="Your student id: your own numbers are drawn from it.")
+out_option = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default="answers.toml",
+                          show_default=True, help="The answers file to write.")  # fmt: skip
+
+
+@quiz.command()
+@student_option
+@out_option
+def take(student: str | None, out: Path) -> None:
+    """Answer the questions one by one in the terminal.
+
+    Choices are numbered; an answer that does not fit is asked again. The file
+    is saved after every answer: stop with q or Ctrl-C and run the same command
+    to continue where you left off.
+
+    \b
+    Example:
+      backprop-grader quiz take --student alice
+    """
+    from grader.quiz.take import Stopped, take_quiz
+
+    quiz_data = _load()
+    values: dict = {}
+    if out.exists():
+        existing = _read(out)
+        if student and existing.student and existing.student != student:
+            raise SubmissionUnreadable(
+                f"{out} belongs to student {existing.student!r}; use --out for another file"
+            )
+        student, values = student or existing.student, dict(existing.values)
+    if not student:
+        student = click.prompt("your student id").strip()
+    try:
+        asked = take_quiz(
+            quiz_data, student, values, out, lambda p: click.prompt(p, prompt_suffix=": "), click.echo
+        )
+    except (Stopped, click.Abort, EOFError):
+        click.echo(f"\nStopped. {len(values)} answers are saved in {out}; run the same command to continue.")
+        return
+    click.echo(f"\nDone: {asked} answered now, all {len(quiz_data.questions)} saved in {out}. "
+               f"Check them with: backprop-grader quiz check {out}")  # fmt: skip
+
+
+@quiz.command()
+@click.option("--student", required=True, help="The student id the numbers are drawn from.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Where to write it."
+)
+def template(student: str, out: Path) -> None:
+    """Write a blank answers file with every question as a comment.
+
+    \b
+    Example:
+      backprop-grader quiz template --student alice --out answers.toml
+    """
+    from grader.quiz.answers import write_answers
+
+    write_answers(out, _load(), student, {}, blank=True)
+    click.echo(f"wrote {out}: fill in each answer under its question")
+
+
+@quiz.command()
+@click.option("--student", required=True, help="The student whose key to write.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Where to write it."
+)
+def key(student: str, out: Path) -> None:
+    """Write the complete, correct answers file of a student (instructors).
+
+    It is in the format students hand in, so it scores 100% for that student.
+
+    \b
+    Example:
+      backprop-grader quiz key --student alice --out alice-key.toml
+    """
+    from grader.quiz.answers import write_answers
+    from grader.quiz.scoring import answer_key
+
+    quiz_data = _load()
+    write_answers(out, quiz_data, student, answer_key(quiz_data, student, _reference()), blank=False)
+    click.echo(f"wrote the answer key of {student} to {out}")
+
+
+@quiz.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), default="answers.toml")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def check(file: Path, fmt: str) -> None:
+    """Validate an answers file and score it for its student.
+
+    \b
+    Example:
+      backprop-grader quiz check answers.toml
+    """
+    from rich.console import Console
+
+    from grader.quiz.scoring import score_answers
+    from grader.render_json import quiz_to_dict
+    from grader.render_text import render_quiz
+
+    quiz_data = _load()
+    result = score_answers(quiz_data, _read(file), _reference())
+    if fmt == "json":
+        click.echo(json.dumps(quiz_to_dict(result), indent=2, ensure_ascii=False))
+        return
+    render_quiz(result, Console(highlight=False, width=None if sys.stdout.isatty() else 110))
+
+
+@quiz.command()
+def validate() -> None:
+    """Check every question bank and list them (instructors, after editing quizzes/).
+
+    \b
+    Example:
+      backprop-grader quiz validate
+    """
+    quiz_data = _load()
+    for stem, title in quiz_data.titles:
+        questions = [q for q in quiz_data.questions if q.bank == stem]
+        click.echo(
+            f"{stem}.toml: {title} — {len(questions)} questions, {sum(q.points for q in questions):g} points"
+        )
+    click.echo(f"all banks are valid: {len(quiz_data.questions)} questions, {quiz_data.max_score:g} points")

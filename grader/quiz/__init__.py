@@ -1,0 +1,1 @@
+"""Quizzes: the lessons' practice questions as data, scored per student."""

@@ -1,0 +1,157 @@
+"""answers.toml: the file a student hands in with the quiz answers.
+
+    student = "alice"            # the id the per-student numbers are drawn from
+
+    [answers]
+    relu-negative-z = 0          # numeric: a number
+    chain-rule = "a"             # single: a choice key
+    relu-dead-causes = ["a", "b"]      # multiple: a list of choice keys
+    match-steps = { output-delta = "c", weight-gradient = "a" }   # matching: term = definition
+    training-loop = ["a", "b", "c", "d"]                          # ordering: item keys in order
+    my-sigmoid-neuron = { y_hat = 0.77, dL_dw = -0.12 }           # computed: part = number
+
+The same format is written by `quiz template` (every answer commented out),
+`quiz key` (every answer filled in) and `quiz take`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from tomlkit.exceptions import ParseError
+
+from grader.quiz.bank import Quiz
+from grader.quiz.params import draw, fill
+from grader.quiz.questions import Computed, Matching, MultipleChoice, Ordering, Question, SingleChoice
+from grader.submission import ANSWERS_FILE
+
+__all__ = ["ANSWERS_FILE", "Answers", "AnswersError", "read_answers", "write_answers"]
+
+MAX_BYTES = 256 * 1024
+
+
+class AnswersError(ValueError):
+    """An answers file that cannot be read; the message names the line where it can."""
+
+
+@dataclass(frozen=True)
+class Answers:
+    student: str | None
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def read_answers(path: Path) -> Answers:
+    """Parse an answers file; AnswersError with the line number on a syntax error."""
+    raw = path.read_bytes()
+    if len(raw) > MAX_BYTES:
+        raise AnswersError(f"{path.name} is larger than {MAX_BYTES // 1024} KiB")
+    try:
+        text = raw.decode("utf-8")
+        data = tomlkit.parse(text).unwrap()
+    except UnicodeDecodeError:
+        raise AnswersError(f"{path.name} is not UTF-8 text") from None
+    except ParseError as error:
+        detail = str(error).replace(f" at line {error.line}", "").replace("'\\x00'", "the end of the file")
+        raise AnswersError(f"{path.name} line {error.line}: {detail}") from None
+    unknown = sorted(set(data) - {"student", "answers"})
+    if unknown:
+        raise AnswersError(f"{path.name} line {_line_of(text, unknown[0])}: unknown key {unknown[0]!r}; "
+                           f"only 'student' and the [answers] table belong here")  # fmt: skip
+    student = data.get("student")
+    if student is not None and (not isinstance(student, str) or not student.strip()):
+        raise AnswersError(
+            f"{path.name} line {_line_of(text, 'student')}: student must be a non-empty string"
+        )
+    values = data.get("answers", {})
+    if not isinstance(values, dict):
+        raise AnswersError(
+            f"{path.name} line {_line_of(text, 'answers')}: answers must be a table ([answers])"
+        )
+    return Answers(student.strip() if student else None, values)
+
+
+def _line_of(text: str, key: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip().lstrip("[").strip()
+        if stripped.startswith(key) and stripped[len(key) :].lstrip()[:1] in ("=", "]", ""):
+            return number
+    return 1
+
+
+def question_text(question: Question, student: str | None) -> str:
+    """The prompt as this student sees it (their own numbers for computed questions)."""
+    if isinstance(question, Computed):
+        values = draw(student or "", question)
+        parts = "\n".join(f"  {part.key}: {fill(part.prompt, values)}" for part in question.parts)
+        return f"{fill(question.prompt, values)}\n{parts}"
+    return question.prompt
+
+
+def choices_text(question: Question) -> list[str]:
+    """The lines listing a question's choices, terms and definitions, or items."""
+    if isinstance(question, (SingleChoice, MultipleChoice)):
+        return [f"{o.key}) {o.text}" for o in question.options]
+    if isinstance(question, Matching):
+        return (["terms:"] + [f"  {o.key}: {o.text}" for o in question.terms]
+                + ["definitions:"] + [f"  {o.key}) {o.text}" for o in question.definitions])  # fmt: skip
+    if isinstance(question, Ordering):
+        return [f"{o.key}) {o.text}" for o in question.items]
+    return []
+
+
+def answer_hint(question: Question) -> str:
+    """How to write this question's answer; placeholders only, so the hint never gives an answer away."""
+    if isinstance(question, SingleChoice):
+        return f'one choice key in quotes: {question.id} = "<key>"'
+    if isinstance(question, MultipleChoice):
+        return f'a list of every right choice key: {question.id} = ["<key>", "<key>"]'
+    if isinstance(question, Matching):
+        pairs = ", ".join(f'{t.key} = "<key>"' for t in question.terms)
+        return f"a definition key for each term: {question.id} = {{ {pairs} }}"
+    if isinstance(question, Ordering):
+        slots = ", ".join(['"<key>"'] * len(question.items))
+        return f"every item key once, first to last: {question.id} = [{slots}]"
+    if isinstance(question, Computed):
+        return f"a number for each part: {question.id} = {{ {', '.join(f'{p.key} = <number>' for p in question.parts)} }}"
+    return f"a number: {question.id} = <number>"
+
+
+def _toml_value(value: Any) -> Any:
+    """Tables as inline tables, so every answer stays on one line right under its question."""
+    if isinstance(value, dict):
+        inline = tomlkit.inline_table()
+        inline.update(value)
+        return inline
+    return value
+
+
+def write_answers(
+    path: Path, quiz: Quiz, student: str | None, values: dict[str, Any], *, blank: bool
+) -> None:
+    """Write an answers file: each question as a comment, then its answer (commented out when blank)."""
+    doc = tomlkit.document()
+    doc.add(
+        tomlkit.comment("backprop-grader quiz answers. Put this file at the top of your submission folder.")
+    )
+    doc.add(tomlkit.comment("Check it with: backprop-grader quiz check answers.toml"))
+    if student is not None:
+        doc.add("student", student)
+    else:
+        doc.add(tomlkit.comment('student = "your-id"   (the id your own numbers are drawn from)'))
+    table = tomlkit.table()
+    for question in quiz.questions:
+        table.add(tomlkit.nl())
+        points = f"{question.points:g} point{'s' if question.points != 1 else ''}"
+        table.add(tomlkit.comment(f"[{question.id}] {question.type}, {points}"))
+        for line in question_text(question, student).splitlines() + choices_text(question):
+            table.add(tomlkit.comment(line))
+        table.add(tomlkit.comment("Answer with " + answer_hint(question)))
+        if question.id in values and not blank:
+            table.add(question.id, _toml_value(values[question.id]))
+        else:
+            table.add(tomlkit.comment(f"{question.id} = "))
+    doc.add("answers", table)
+    path.write_text(tomlkit.dumps(doc), encoding="utf-8")

@@ -1,0 +1,86 @@
+"""Score a student's answers against the banks: one QuestionResult per question."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from grader.quiz.answers import ANSWERS_FILE, Answers, AnswersError, read_answers
+from grader.quiz.bank import Quiz
+from grader.quiz.computations import COMPUTATIONS
+from grader.quiz.params import draw
+from grader.quiz.questions import AnswerFormatError, Computed, Question
+from grader.results import QuestionResult, QuizResult
+
+
+def expected_answer(question: Question, student: str | None, reference: Any) -> Any:
+    """The right answer, in the form a student writes it; computed ones use the reference."""
+    if isinstance(question, Computed):
+        values = COMPUTATIONS[question.compute](reference, **draw(student or "", question))
+        return {part.key: round(values[part.key], 6) for part in question.parts}
+    answer = question.answer  # type: ignore[attr-defined]
+    if isinstance(answer, tuple) and answer and isinstance(answer[0], tuple):
+        return dict(answer)
+    return list(answer) if isinstance(answer, tuple) else answer
+
+
+def answer_key(quiz: Quiz, student: str | None, reference: Any) -> dict[str, Any]:
+    return {question.id: expected_answer(question, student, reference) for question in quiz.questions}
+
+
+def score_answers(quiz: Quiz, answers: Answers, reference: Any, messages: tuple[str, ...] = ()) -> QuizResult:
+    results = []
+    notes = list(messages)
+    if answers.student is None and any(isinstance(q, Computed) for q in quiz.questions):
+        notes.append("answers.toml names no student, so questions with per-student numbers use the numbers of "
+                     "an empty id; add student = \"your-id\"")  # fmt: skip
+    unknown = sorted(set(answers.values) - set(quiz.by_id()))
+    if unknown:
+        notes.append(f"answers.toml answers questions that do not exist: {', '.join(unknown)}")
+    for question in quiz.questions:
+        expected = expected_answer(question, answers.student, reference)
+        results.append(_score_one(question, answers.values.get(question.id), expected))
+    return QuizResult(tuple(results), tuple(notes), answers.student)
+
+
+def _score_one(question: Question, given: Any, expected: Any) -> QuestionResult:
+    right = f"The answer: {question.describe(expected).rstrip('.')}."
+    if given is None:
+        return QuestionResult(question.id, 0.0, question.points, False,
+                              f"Not answered. {right} {question.explanation}")  # fmt: skip
+    try:
+        marking = question.mark(given, expected)  # type: ignore[attr-defined]
+    except AnswerFormatError as error:
+        return QuestionResult(question.id, 0.0, question.points, False,
+                              f"Could not read your answer: {error}. {right} {question.explanation}")  # fmt: skip
+    score = round(question.points * marking.fraction, 6)
+    if marking.fraction >= 1:
+        feedback = f"Correct. {question.explanation}"
+    else:
+        verdict = "Partly right" if marking.fraction > 0 else "Not right"
+        remark = f" ({marking.remark})" if marking.remark else ""
+        feedback = f"{verdict}{remark}: you answered {question.describe(given).rstrip('.')}. {right} {question.explanation}"
+    return QuestionResult(question.id, score, question.points, marking.fraction >= 1, feedback)
+
+
+def unanswered(quiz: Quiz, message: str) -> QuizResult:
+    """Every question at 0 points, with why (no answers file, or one that cannot be read)."""
+    results = tuple(QuestionResult(q.id, 0.0, q.points, False, message) for q in quiz.questions)
+    return QuizResult(results, (message,))
+
+
+def score_submission_quiz(
+    directory: Path, quiz: Quiz, reference: Any, student_fallback: str | None = None
+) -> QuizResult:
+    """The quiz result of the answers.toml in a submission directory (0 with a message if absent or unreadable)."""
+    path = directory / ANSWERS_FILE
+    if not path.is_file():
+        return unanswered(quiz, f"no {ANSWERS_FILE} in the submission: the quiz scores 0 "
+                                f"(write one with: backprop-grader quiz take)")  # fmt: skip
+    try:
+        answers = read_answers(path)
+    except AnswersError as error:
+        return unanswered(quiz, f"the quiz scores 0: {error}")
+    if answers.student is None and student_fallback:
+        answers = Answers(student_fallback, answers.values)
+    return score_answers(quiz, answers, reference)

@@ -1,0 +1,361 @@
+"""Quizzes: banks load and are checked, every question type scores right, the key scores 100%."""
+
+import json
+import math
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+from conftest import by_name, copy_reference, grade
+
+from grader.cli import main
+from grader.paths import quizzes_dir, reference_dir
+from grader.quiz.answers import Answers, AnswersError, read_answers, write_answers
+from grader.quiz.bank import BankError, load_quiz
+from grader.quiz.params import draw
+from grader.quiz.questions import Computed, Matching, MultipleChoice, Ordering, SingleChoice
+from grader.quiz.scoring import answer_key, expected_answer, score_answers
+from grader.reference import load_reference
+
+QUIZ = load_quiz(quizzes_dir())
+REF = load_reference(reference_dir())
+QUESTIONS = QUIZ.by_id()
+
+
+def score_one(question_id, value, student="s1"):
+    answers = Answers(student, {question_id: value})
+    return next(q for q in score_answers(QUIZ, answers, REF).questions if q.id == question_id)
+
+
+# --- the banks -------------------------------------------------------------------------------
+
+
+def test_every_bank_loads_with_unique_ids_and_all_question_types():
+    assert len(QUIZ.titles) == len(list(quizzes_dir().glob("*.toml")))
+    assert {q.type for q in QUIZ.questions} == {
+        "single",
+        "multiple",
+        "numeric",
+        "matching",
+        "ordering",
+        "computed",
+    }
+
+
+@pytest.mark.parametrize(
+    "question_id",
+    # every practice question of the lessons, and each concept the course asks about
+    [
+        "relu-negative-z",
+        "chain-rule-why",
+        "dead-relu",
+        "dead-relu-causes",
+        "learning-rate-too-large",
+        "transpose-weights",
+        "fifty-sigmoid-layers",
+        "ten-sigmoid-layers",
+        "backprop-cost",
+        "finite-difference-passes",
+        "match-backprop-steps",
+        "by-hand-first-step",
+        "by-hand-new-loss",
+        "by-hand-two-more-steps",
+        "by-hand-limit",
+        "my-sigmoid-neuron",
+        "my-relu-neuron",
+        "half-convention",
+        "my-half-convention",
+        "minibatch-averaging",
+        "my-minibatch",
+        "training-loop-order",
+        "two-layer-output-delta",
+    ],
+)
+def test_the_lessons_are_covered(question_id):
+    assert question_id in QUESTIONS
+
+
+def write_bank(tmp_path, body, name="bank.toml"):
+    (tmp_path / name).write_text(textwrap.dedent(body))
+    return tmp_path
+
+
+GOOD = """
+    title = "t"
+    [[questions]]
+    id = "q1"
+    type = "single"
+    prompt = "p"
+    explanation = "e"
+    options = [{ key = "a", text = "A" }, { key = "b", text = "B" }]
+    answer = "b"
+"""
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ('answer = "b"', 'answer = "z"'),
+            "bank.toml: question q1: answer names a choice that does not exist",
+        ),
+        (('explanation = "e"\n', ""), "bank.toml: question q1: 'explanation' is a required property"),
+        (('type = "single"', 'type = "essay"'), "bank.toml: question q1: type: 'essay' is not one of"),
+        (
+            ('answer = "b"', 'answer = "b"\nhint = "x"'),
+            "bank.toml: question q1: Additional properties are not allowed ('hint'",
+        ),
+        (('title = "t"', 'title = "t'), "bank.toml: not valid TOML"),
+        (('id = "q1"', 'id = "Q 1"'), "bank.toml: question Q 1: id: 'Q 1' does not match"),
+    ],
+    ids=["answer not a choice", "no explanation", "unknown type", "unknown field", "bad TOML", "bad id"],
+)
+def test_a_malformed_bank_names_file_question_and_problem(tmp_path, change, message):
+    with pytest.raises(BankError) as error:
+        load_quiz(write_bank(tmp_path, GOOD.replace(*change)))
+    assert message in str(error.value)
+
+
+def test_duplicate_ids_and_unknown_computations_are_refused(tmp_path):
+    write_bank(tmp_path, GOOD, "a.toml")
+    write_bank(tmp_path, GOOD, "b.toml")
+    with pytest.raises(BankError, match="b.toml: question q1: the id is already used in a.toml"):
+        load_quiz(tmp_path)
+    (tmp_path / "b.toml").unlink()
+    write_bank(
+        tmp_path,
+        """
+        title = "t"
+        [[questions]]
+        id = "c1"
+        type = "computed"
+        compute = "sigmoid_neuron"
+        prompt = "p"
+        explanation = "e"
+        params = { x = { values = [1.0] } }
+        parts = [{ key = "z", prompt = "z" }]
+    """,
+        "b.toml",
+    )
+    with pytest.raises(BankError, match="question c1: sigmoid_neuron needs the parameters b, lr, w, x, y"):
+        load_quiz(tmp_path)
+
+
+# --- scoring each type --------------------------------------------------------------------------
+
+
+def test_single_choice_right_wrong_malformed():
+    assert score_one("dead-relu", "b").correct
+    wrong = score_one("dead-relu", "a")
+    assert wrong.score == 0 and wrong.feedback.startswith("Not right: you answered a)")
+    bad = score_one("dead-relu", 2)
+    assert (
+        bad.score == 0 and "Could not read your answer: the answer must be one of a, b, c, d" in bad.feedback
+    )
+
+
+def test_multiple_choice_partial_credit_rules():
+    assert score_one("exploding-gradients", ["a", "b", "c"]).score == 1
+    assert score_one("exploding-gradients", ["a", "b"]).score == pytest.approx(2 / 3)
+    assert score_one("exploding-gradients", ["a", "b", "d"]).score == pytest.approx(1 / 3)
+    assert score_one("exploding-gradients", ["d"]).score == 0
+    assert score_one("exploding-gradients", ["a", "b", "c", "d"]).score == pytest.approx(2 / 3)
+    assert "must be a list" in score_one("exploding-gradients", "a").feedback
+
+
+def test_numeric_tolerances():
+    assert score_one("two-layer-output-delta", -0.1459).correct
+    assert not score_one("two-layer-output-delta", -0.15).correct
+    assert score_one("ten-sigmoid-layers", 9.5e-7).correct
+    assert not score_one("ten-sigmoid-layers", 1e-6).correct
+    assert "must be a number" in score_one("ten-sigmoid-layers", "tiny").feedback
+    assert "must be a number" in score_one("ten-sigmoid-layers", True).feedback
+
+
+def test_matching_partial_and_malformed():
+    right = {"output-delta": "c", "weight-gradient": "a", "hidden-delta": "d", "update": "b"}
+    assert score_one("match-backprop-steps", right).score == 2
+    half = {**right, "output-delta": "d", "hidden-delta": "c"}
+    assert score_one("match-backprop-steps", half).score == 1
+    assert "unknown term 'softmax'" in score_one("match-backprop-steps", {**right, "softmax": "a"}).feedback
+    assert "must be a table" in score_one("match-backprop-steps", ["c"]).feedback
+
+
+def test_ordering_partial_and_malformed():
+    assert score_one("training-loop-order", ["c", "d", "a", "b"]).correct
+    assert score_one("training-loop-order", ["c", "a", "d", "b"]).score == pytest.approx(2 / 3)
+    assert score_one("training-loop-order", ["b", "a", "d", "c"]).score == 0
+    assert "each of a, b, c, d once" in score_one("training-loop-order", ["c", "c", "a", "b"]).feedback
+
+
+def test_unanswered_questions_score_zero_and_say_the_answer():
+    result = score_one("by-hand-limit", None)
+    assert result.score == 0 and result.feedback.startswith("Not answered. The answer: 2.")
+
+
+# --- per-student numbers ---------------------------------------------------------------------------
+
+
+COMPUTED = [q for q in QUIZ.questions if isinstance(q, Computed)]
+
+
+@pytest.mark.parametrize("question", COMPUTED, ids=[q.id for q in COMPUTED])
+def test_numbers_differ_between_students_and_repeat_for_one(question):
+    draws = [draw(f"student-{i}", question) for i in range(12)]
+    assert len({tuple(sorted(d.items())) for d in draws}) > 3
+    assert draw("student-3", question) == draws[3]
+    assert expected_answer(question, "student-3", REF) == expected_answer(question, "student-3", REF)
+
+
+def test_computed_answers_come_from_the_reference():
+    question = QUESTIONS["my-sigmoid-neuron"]
+    p = draw("ada", question)
+    z = p["w"] * p["x"] + p["b"]
+    y_hat = 1 / (1 + math.exp(-z))
+    dw = 2 * (y_hat - p["y"]) * y_hat * (1 - y_hat) * p["x"]
+    expected = expected_answer(question, "ada", REF)
+    assert expected == pytest.approx(
+        {"z": z, "y_hat": y_hat, "dL_dw": dw, "w_new": p["w"] - p["lr"] * dw}, abs=1e-6
+    )
+
+
+def test_computed_parts_score_separately_and_another_students_numbers_do_not_pass():
+    key = expected_answer(QUESTIONS["my-relu-neuron"], "ada", REF)
+    assert score_one("my-relu-neuron", key, "ada").score == 6
+    assert score_one("my-relu-neuron", {**key, "loss": key["loss"] + 1}, "ada").score == 5
+    other = next(
+        f"s{i}" for i in range(50) if expected_answer(QUESTIONS["my-relu-neuron"], f"s{i}", REF) != key
+    )
+    assert score_one("my-relu-neuron", key, other).score < 6
+
+
+@pytest.mark.parametrize("student", ["alice", "bob", "x-17"])
+def test_the_answer_key_scores_100_percent(tmp_path, student):
+    path = tmp_path / "answers.toml"
+    write_answers(path, QUIZ, student, answer_key(QUIZ, student, REF), blank=False)
+    result = score_answers(QUIZ, read_answers(path), REF)
+    assert result.score == result.max_score == QUIZ.max_score
+    assert all(q.correct for q in result.questions)
+
+
+# --- answers files ---------------------------------------------------------------------------------
+
+
+def test_the_template_has_every_question_as_a_comment_and_no_answer(tmp_path):
+    path = tmp_path / "answers.toml"
+    write_answers(path, QUIZ, "alice", {}, blank=True)
+    text = path.read_text()
+    assert read_answers(path) == Answers("alice", {})
+    for question in QUIZ.questions:
+        assert f"# [{question.id}]" in text and f"# {question.id} = " in text
+    assert "x = 0.5, weight w" in text or "input x =" in text
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            'student = "a"\n[answers]\nq = [1,\n',
+            "answers.toml line 3: Unexpected character: the end of the file",
+        ),
+        ('student = "a"\nscore = 100\n', "answers.toml line 2: unknown key 'score'"),
+        ("student = 7\n", "answers.toml line 1: student must be a non-empty string"),
+        ('student = "a"\nanswers = 3\n', "answers.toml line 2: answers must be a table"),
+    ],
+    ids=["syntax", "unknown key", "student not text", "answers not a table"],
+)
+def test_a_malformed_answers_file_is_reported_with_its_line(tmp_path, content, message):
+    path = tmp_path / "answers.toml"
+    path.write_text(content)
+    with pytest.raises(AnswersError, match=message):
+        read_answers(path)
+
+
+def test_grade_reports_a_malformed_answers_file_and_still_grades_the_exercises(tmp_path):
+    target = copy_reference(tmp_path / "s")
+    (target / "answers.toml").write_text('student = "a"\n[answers]\nrelu-negative-z = = 0\n')
+    result = grade(target)
+    assert all(test.status == "passed" for test in result.tests)
+    assert result.quiz.score == 0 and "answers.toml line 3" in result.quiz.messages[0]
+
+
+def test_grade_notes_answers_to_questions_that_do_not_exist(tmp_path):
+    target = copy_reference(tmp_path / "s")
+    (target / "answers.toml").write_text('student = "a"\n[answers]\nrelu-negative-z = 0\nmade-up = 1\n')
+    result = grade(target)
+    assert by_name(result)  # graded
+    assert {q.id: q.score for q in result.quiz.questions}["relu-negative-z"] == 1
+    assert "answers questions that do not exist: made-up" in " ".join(result.quiz.messages)
+
+
+# --- the commands ------------------------------------------------------------------------------------
+
+
+def cli(*args, input=None):
+    return CliRunner().invoke(main, ["quiz", *args], input=input, catch_exceptions=False)
+
+
+def test_key_then_check_scores_100(tmp_path):
+    assert cli("key", "--student", "zoe", "--out", str(tmp_path / "k.toml")).exit_code == 0
+    result = cli("check", str(tmp_path / "k.toml"), "--format", "json")
+    report = json.loads(result.output)
+    assert result.exit_code == 0 and report["score"] == report["max_score"] == QUIZ.max_score
+
+
+def test_check_of_a_missing_or_malformed_file_exits_2_with_one_line(tmp_path):
+    missing = cli("check", str(tmp_path / "nope.toml"))
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+    (tmp_path / "bad.toml").write_text("student = \n")
+    bad = cli("check", str(tmp_path / "bad.toml"))
+    assert (
+        bad.exit_code == 2 and "bad.toml line 1" in bad.output and len(bad.output.strip().splitlines()) == 1
+    )
+
+
+def test_validate_lists_every_bank():
+    result = cli("validate")
+    assert result.exit_code == 0
+    assert f"all banks are valid: {len(QUIZ.questions)} questions" in result.output
+
+
+def typed_answer(question, value):
+    """What a student types at the prompts of take to give value."""
+
+    def index(options, key):
+        return str([o.key for o in options].index(key) + 1)
+
+    if isinstance(question, SingleChoice):
+        return [index(question.options, value)]
+    if isinstance(question, MultipleChoice):
+        return [" ".join(index(question.options, k) for k in value)]
+    if isinstance(question, Ordering):
+        return [", ".join(index(question.items, k) for k in value)]
+    if isinstance(question, Matching):
+        return [index(question.definitions, value[t.key]) for t in question.terms]
+    if isinstance(question, Computed):
+        return [repr(value[p.key]) for p in question.parts]
+    return [repr(value)]
+
+
+def test_take_asks_everything_reasks_bad_input_and_resumes(tmp_path):
+    out = tmp_path / "answers.toml"
+    key = answer_key(QUIZ, "kim", REF)
+    lines = [line for q in QUIZ.questions for line in typed_answer(q, key[q.id])]
+    first = cli(
+        "take", "--student", "kim", "--out", str(out), input="\n".join(["banana", *lines[:3], "q"]) + "\n"
+    )
+    assert first.exit_code == 0
+    assert "try again" in first.output and "Stopped. 3 answers are saved" in first.output
+    assert len(read_answers(out).values) == 3
+    second = cli("take", "--out", str(out), input="\n".join(lines[3:]) + "\n")
+    assert second.exit_code == 0 and "3 of 30 questions already answered" in second.output
+    result = score_answers(QUIZ, read_answers(out), REF)
+    assert read_answers(out).student == "kim"
+    assert result.score == result.max_score
+
+
+def test_take_refuses_to_mix_students(tmp_path):
+    out = tmp_path / "answers.toml"
+    write_answers(out, QUIZ, "kim", {}, blank=True)
+    result = cli("take", "--student", "lee", "--out", str(out), input="q\n")
+    assert result.exit_code == 2 and "belongs to student 'kim'" in result.output
