@@ -63,6 +63,11 @@ limit_options = _stack(
         help="Seconds all calls of one submission may take together.",
     ),
     click.option(
+        "--require-sandbox",
+        is_flag=True,
+        help="Exit with status 2 unless every protection (namespaces, Landlock, seccomp) is active.",
+    ),
+    click.option(
         "--memory-mb",
         type=click.IntRange(min=256),
         default=2048,
@@ -105,6 +110,7 @@ def grade(
     fail_under: float | None,
     timeout: float,
     total_timeout: float,
+    require_sandbox: bool,
     memory_mb: int,
 ) -> None:
     """Grade SUBMISSION with the hidden tests.
@@ -120,7 +126,7 @@ def grade(
       backprop-grader grade alice.zip --format json --output alice.json
       backprop-grader grade submission/ --fail-under 60
     """
-    _run(submission, "hidden", fmt, output, fail_under, timeout, total_timeout, memory_mb)
+    _run(submission, "hidden", fmt, output, fail_under, timeout, total_timeout, memory_mb, require_sandbox)
 
 
 @main.command()
@@ -134,6 +140,7 @@ def check(
     fail_under: float | None,
     timeout: float,
     total_timeout: float,
+    require_sandbox: bool,
     memory_mb: int,
 ) -> None:
     """Run the public tests on your exercise files while you work.
@@ -147,7 +154,7 @@ def check(
       backprop-grader check
       backprop-grader check my_work/exercises
     """
-    _run(directory, "public", fmt, output, fail_under, timeout, total_timeout, memory_mb)
+    _run(directory, "public", fmt, output, fail_under, timeout, total_timeout, memory_mb, require_sandbox)
 
 
 def _run(
@@ -159,8 +166,9 @@ def _run(
     timeout: float,
     total_timeout: float,
     memory_mb: int,
+    require_sandbox: bool,
 ) -> None:
-    from grader.grading import GradingFailed, grade_path
+    from grader.grading import GradingFailed, SandboxUnavailable, grade_path
     from grader.paths import GraderSetupError
     from grader.quiz.bank import BankError
     from grader.submission import SubmissionError
@@ -170,8 +178,8 @@ def _run(
         call_timeout=timeout, submission_timeout=total_timeout, memory_bytes=memory_mb * 1024**2
     )
     try:
-        result = grade_path(path, suite=suite, limits=limits)
-    except SubmissionError as error:
+        result = grade_path(path, suite=suite, limits=limits, require_sandbox=require_sandbox)
+    except (SubmissionError, SandboxUnavailable) as error:
         raise SubmissionUnreadable(str(error)) from None
     except (GraderSetupError, GradingFailed, BankError) as error:
         raise GraderBroken(f"grading could not run: {error}") from None

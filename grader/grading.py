@@ -20,9 +20,10 @@ from grader.quiz.bank import load_quiz
 from grader.quiz.scoring import score_submission_quiz
 from grader.reference import load_reference
 from grader.results import GradeResult, QuizResult, TestResult
+from grader.sandbox import Protection
 from grader.student import StudentSession
 from grader.submission import PreparedSubmission, prepared_submission
-from grader.worker import WorkerLimits
+from grader.worker import WorkerLimits, WorkerStartFailed
 
 #: the hidden grade runs the public tests too (with the reference as an extra oracle)
 SUITES = {"hidden": (PUBLIC_TESTS, HIDDEN_TESTS), "public": (PUBLIC_TESTS,)}
@@ -32,30 +33,42 @@ class GradingFailed(Exception):
     """The grader itself could not run its tests (not the student's fault)."""
 
 
-def grade_path(path: Path, *, suite: str = "hidden", limits: WorkerLimits | None = None) -> GradeResult:
+class SandboxUnavailable(Exception):
+    """--require-sandbox was given and a protection could not be put up."""
+
+
+def grade_path(
+    path: Path, *, suite: str = "hidden", limits: WorkerLimits | None = None, require_sandbox: bool = False
+) -> GradeResult:
     """Grade the submission at path (a directory or a .zip) with the named test suite.
 
     Raises SubmissionError when the submission cannot be read at all.
     """
     with prepared_submission(path) as prepared:
-        return grade_prepared(prepared, suite=suite, limits=limits)
+        return grade_prepared(prepared, suite=suite, limits=limits, require_sandbox=require_sandbox)
 
 
 def grade_prepared(
-    prepared: PreparedSubmission, *, suite: str = "hidden", limits: WorkerLimits | None = None
+    prepared: PreparedSubmission,
+    *,
+    suite: str = "hidden",
+    limits: WorkerLimits | None = None,
+    require_sandbox: bool = False,
 ) -> GradeResult:
     started = time.perf_counter()
     reference = reference_dir() if suite == "hidden" else None
+    # scored before any student code runs, so that code cannot rewrite its answers
+    quiz = _grade_quiz(prepared, reference) if suite == "hidden" else None
     session = StudentSession(prepared.directory, limits)
     session.start()
-    plugin = GradingPlugin(session, reference)
     try:
+        protections = _protections(session, require_sandbox)
+        plugin = GradingPlugin(session, reference)
         _run_pytest(SUITES[suite], plugin)
     finally:
         session.close()
     if plugin.collection_errors or plugin.report is None:
         raise GradingFailed("; ".join(plugin.collection_errors) or "the test run produced no report")
-    quiz = _grade_quiz(prepared, reference) if suite == "hidden" else None
     notes = list(prepared.notes)
     notes += [f"{name} is missing: its tests score 0" for name in prepared.missing]
     return GradeResult(
@@ -68,7 +81,24 @@ def grade_prepared(
         suite=suite,
         exercises_order=tuple(EXERCISES),
         quiz=quiz,
+        protections=protections,
     )
+
+
+def _protections(session: StudentSession, required: bool) -> tuple[Protection, ...]:
+    try:
+        protections = session.wait_ready()
+    except WorkerStartFailed as error:
+        raise GradingFailed(str(error)) from None
+    missing = [p for p in protections if not p.active]
+    if required and missing:
+        raise SandboxUnavailable(
+            "--require-sandbox: "
+            + "; ".join(f"{p.name} is not active ({p.detail})" for p in missing)
+            + ". Grade on a Linux kernel that allows unprivileged user namespaces and has Landlock"
+            " (see docs/security.md), or leave out --require-sandbox."
+        )
+    return protections
 
 
 def _grade_quiz(prepared: PreparedSubmission, reference: Path | None) -> QuizResult | None:

@@ -21,6 +21,7 @@ def result_to_dict(result: GradeResult) -> dict[str, Any]:
         "max_score": result.max_score,
         "percent": result.percent,
         "seconds": result.seconds,
+        "sandbox": {p.name: {"active": p.active, "detail": p.detail} for p in result.protections},
         "exercises": [asdict(summary) for summary in result.exercises()],
         "tests": [asdict(test) for test in result.tests],
         "quiz": quiz_to_dict(result.quiz) if result.quiz else None,

@@ -19,6 +19,8 @@ def _points(value: float) -> str:
 def render_text(result: GradeResult, console: Console) -> None:
     suite = "public tests" if result.suite == "public" else "hidden tests"
     console.print(f"[bold]backprop-grader {result.grader_version}[/] — {escape(result.submission)} ({suite})")
+    if result.protections:
+        console.print(protections_line(result))
     for note in result.notes:
         console.print(f"[yellow]note:[/] {escape(note)}")
     for exercise in result.exercises():
@@ -43,6 +45,23 @@ def render_text(result: GradeResult, console: Console) -> None:
         f"[bold]Total: {_points(result.score)}/{_points(result.max_score)} ({result.percent:.1f}%)[/]"
         f"  in {result.seconds:.1f} s"
     )
+
+
+def protections_line(result: GradeResult) -> str:
+    """One line on the walls around the student's code; missing ones stand out."""
+    parts = []
+    for protection in result.protections:
+        name = protection.name.replace("_", " ")
+        parts.append(
+            f"[green]{name} ✓[/]"
+            if protection.active
+            else f"[bold red]{name} ✗[/] ({escape(protection.detail)})"
+        )
+    missing = sum(not p.active for p in result.protections)
+    warning = (
+        f" — [bold red]{missing} protection(s) missing: student code is less contained[/]" if missing else ""
+    )
+    return "sandbox: " + ", ".join(parts) + warning
 
 
 def render_quiz(quiz: QuizResult, console: Console) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from grader.sandbox import Protection
+
 STATUSES = ("passed", "failed", "error", "timeout")
 
 
@@ -46,6 +48,7 @@ class GradeResult:
     suite: str = "hidden"
     exercises_order: tuple[str, ...] = field(default=())
     quiz: QuizResult | None = None
+    protections: tuple[Protection, ...] = ()
 
     @property
     def score(self) -> float:

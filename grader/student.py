@@ -16,6 +16,7 @@ from typing import Any
 
 from grader import wire
 from grader.exercise_api import MODULE_OF, signature_of
+from grader.sandbox import Protection
 from grader.worker import WorkerDied, WorkerLimits, WorkerProcess, WorkerTimeout
 
 #: after this many time-outs of one function its further calls are not run
@@ -74,6 +75,7 @@ class StudentSession:
         self._spent = 0.0
         self.printed: list[str] = []
         self.worker_starts = 0
+        self.protections: tuple[Protection, ...] = ()
 
     def start(self) -> None:
         """Start the worker now (it imports NumPy while the grader collects its tests)."""
@@ -81,6 +83,14 @@ class StudentSession:
             self._worker = WorkerProcess(self.submission, self.submission, self.limits)
             self._imported = set()
             self.worker_starts += 1
+
+    def wait_ready(self) -> tuple[Protection, ...]:
+        """Start the worker if needed and return the protections it reports (WorkerStartFailed if it cannot start)."""
+        self.start()
+        assert self._worker is not None
+        self._worker.wait_ready()
+        self.protections = self._worker.protections
+        return self.protections
 
     def close(self) -> None:
         if self._worker is not None:

@@ -12,6 +12,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -136,8 +137,13 @@ def _extract_zip(path: Path, target: Path) -> list[str]:
             budget.add(member.file_size)
             destination = target.joinpath(*name.parts)
             destination.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(member) as source, destination.open("wb") as out:
-                shutil.copyfileobj(source, out)
+            try:
+                with archive.open(member) as source, destination.open("wb") as out:
+                    shutil.copyfileobj(source, out)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as error:
+                raise SubmissionError(
+                    f"{path} is damaged: {member.filename} cannot be unpacked ({error}); zip the folder again"
+                ) from None
     return notes
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import wire
+from grader.sandbox import NAMES, Protection
 
 HERE = Path(__file__).resolve().parent
 STARTUP_TIMEOUT = 60.0
@@ -37,6 +38,8 @@ class WorkerLimits:
     memory_bytes: int = 2 * 1024**3
     output_bytes: int = 64 * 1024
     file_bytes: int = 16 * 1024**2
+    open_files: int = 256
+    sandbox: bool = True  # namespaces, Landlock and seccomp (grader/sandbox.py)
 
 
 class WorkerDied(Exception):
@@ -45,6 +48,10 @@ class WorkerDied(Exception):
 
 class WorkerTimeout(Exception):
     """The worker did not answer within the time limit."""
+
+
+class WorkerStartFailed(Exception):
+    """The worker died or hung before any student code was loaded: the grader's problem."""
 
 
 def scrubbed_environment(scratch: Path) -> dict[str, str]:
@@ -70,8 +77,22 @@ def _apply_limits(limits: WorkerLimits) -> None:
         (resource.RLIMIT_CPU, cpu),
         (resource.RLIMIT_FSIZE, limits.file_bytes),
         (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_NOFILE, limits.open_files),
     ):
         resource.setrlimit(name, (value, value))
+
+
+def parse_protections(data: Any, requested: bool) -> tuple[Protection, ...]:
+    """The ready message's report, checked: one entry per known protection, text capped."""
+    reported = {}
+    if isinstance(data, list):
+        for item in data:
+            if isinstance(item, dict) and item.get("name") in NAMES:
+                reported[item["name"]] = Protection(
+                    item["name"], item.get("active") is True, str(item.get("detail", ""))[:200]
+                )
+    why = "not reported by the worker" if requested else "turned off"
+    return tuple(reported.get(name, Protection(name, False, why)) for name in NAMES)
 
 
 class WorkerProcess:
@@ -84,7 +105,8 @@ class WorkerProcess:
         out_read, out_write = os.pipe()
         command = [
             sys.executable, "-I", str(HERE / "worker_main.py"), str(submission),
-            str(HERE / "wire.py"), str(HERE / "probe_functions.py"), str(req_read), str(resp_write),
+            str(HERE / "wire.py"), str(HERE / "probe_functions.py"), str(HERE / "sandbox.py"),
+            str(req_read), str(resp_write), "1" if limits.sandbox else "0",
         ]  # fmt: skip
         self.process = subprocess.Popen(
             command,
@@ -103,6 +125,7 @@ class WorkerProcess:
         self._drain = threading.Thread(target=self._drain_output, args=(out_read,), daemon=True)
         self._drain.start()
         self._ready = False
+        self.protections: tuple[Protection, ...] = ()
         self._stopped = False
         self._next_id = 0
 
@@ -118,10 +141,17 @@ class WorkerProcess:
         return bytes(self._output).decode("utf-8", "replace")
 
     def wait_ready(self) -> None:
+        """Wait for the worker's first message, which reports the protections it put up."""
         if not self._ready:
-            message = self._read(time.monotonic() + STARTUP_TIMEOUT)
-            if message.get("ready") is not True:
-                raise WorkerDied("the worker did not start")
+            try:
+                message = self._read(time.monotonic() + STARTUP_TIMEOUT)
+            except (WorkerDied, WorkerTimeout) as problem:
+                self._drain.join(timeout=2)
+                raise WorkerStartFailed(f"the worker did not start ({problem or 'no answer'}): "
+                                        f"{self.output()[-1500:]}") from None  # fmt: skip
+            if not isinstance(message, dict) or message.get("ready") is not True:
+                raise WorkerStartFailed("the worker's first message was not a ready message")
+            self.protections = parse_protections(message.get("protections"), self.limits.sandbox)
             self._ready = True
 
     def call(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:

@@ -1,14 +1,18 @@
 """Entry point of the worker process that runs a student's code.
 
-Started by grader/worker.py as `python -I worker_main.py SUBMISSION WIRE PROBES REQ_FD RESP_FD`.
-It imports NumPy, then cuts the import path down to the submission and the
+Started by grader/worker.py as
+`python -I worker_main.py SUBMISSION WIRE PROBES SANDBOX REQ_FD RESP_FD USE_SANDBOX`.
+It imports NumPy, puts itself behind the walls of sandbox.py (namespaces,
+Landlock, seccomp), then cuts the import path down to the submission and the
 standard library, so neither the grader package, the reference solutions nor
-the hidden tests can be imported by name. It then answers call requests one at
-a time until its request pipe closes. Everything it sends back goes through
-wire.encode, so only plain data leaves this process.
+the hidden tests can be imported by name, let alone read. Its first message
+reports which walls stand; that is sent before any student code exists in the
+process. It then answers call requests one at a time until its request pipe
+closes. Everything it sends back goes through wire.encode, so only plain data
+leaves this process.
 
 This file is not imported by the grader; it is run by path, and it loads
-wire.py and probe_functions.py by path for the same reason.
+wire.py, probe_functions.py and sandbox.py by path for the same reason.
 """
 
 import importlib
@@ -31,6 +35,7 @@ MAX_CAPTURE = 16_000
 def load_by_path(name, path):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up here
     spec.loader.exec_module(module)
     return module
 
@@ -183,15 +188,62 @@ class captured_output:
         return False
 
 
+def readable_paths():
+    """What the worker may read once walled in: the standard library (each entry but its
+    site-packages), NumPy, and the system's shared libraries; and the standard library's
+    folder to list (the importer needs its names; listing reads no file)."""
+    paths, listed = [], []
+    for key in ("stdlib", "platstdlib"):
+        root = sysconfig.get_path(key)
+        if os.path.isdir(root):
+            listed.append(root)
+            paths += [
+                os.path.join(root, name)
+                for name in os.listdir(root)
+                if name not in ("site-packages", "dist-packages")
+            ]
+    numpy_dir = os.path.dirname(np.__file__)
+    paths += [numpy_dir, numpy_dir + ".libs"] + system_libraries()
+    return paths, tuple(listed)
+
+
+def system_libraries():
+    """The entries of the system's library folders, but not their Python folders: a grader
+    installed system-wide would keep its hidden tests there."""
+    entries = set()
+    for root in ("/usr/lib", "/lib", "/lib64", "/usr/lib64"):
+        real = os.path.realpath(root)
+        if os.path.isdir(real):
+            entries.update(
+                os.path.join(real, name) for name in os.listdir(real) if not name.startswith("python")
+            )
+    return sorted(entries)
+
+
+def wall_in(sandbox, submission, pipe_fds):
+    """Apply every protection; return what each one did, as plain data."""
+    protections = sandbox.enter_namespaces(close_in_parent=pipe_fds)
+    readable, listed = readable_paths()
+    protections.append(sandbox.restrict_filesystem(readable, [submission], listed))
+    protections.append(sandbox.block_new_processes())
+    return [{"name": p.name, "active": p.active, "detail": p.detail} for p in protections]
+
+
 def main(argv):
-    submission, wire_path, probes_path, req_fd, resp_fd = argv[1:6]
+    submission, wire_path, probes_path, sandbox_path, req_fd, resp_fd, use_sandbox = argv[1:8]
+    submission = os.path.realpath(submission)
     wire = load_by_path("_bpg_wire", wire_path)
     probes = load_by_path("_bpg_probes", probes_path)
-    restrict_imports(os.path.realpath(submission))
+    protections = []
+    if use_sandbox == "1":
+        protections = wall_in(
+            load_by_path("_bpg_sandbox", sandbox_path), submission, (int(req_fd), int(resp_fd))
+        )
+    restrict_imports(submission)
     requests = os.fdopen(int(req_fd), "rb", buffering=0)
     responses = os.fdopen(int(resp_fd), "wb", buffering=0)
-    worker = Worker(os.path.realpath(submission), wire, probes)
-    wire.write_message(responses, {"ready": True})
+    worker = Worker(submission, wire, probes)
+    wire.write_message(responses, {"ready": True, "protections": protections})
     while True:
         try:
             request = wire.read_message(requests)

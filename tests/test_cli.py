@@ -3,6 +3,7 @@
 import json
 import subprocess
 import zipfile
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -170,6 +171,18 @@ def test_wrong_signature_says_what_was_expected(tmp_path):
     ), messages
 
 
+def damaged_zip(folder: Path) -> Path:
+    """A zip whose directory is fine but whose compressed data is not."""
+    archive = folder / "damaged.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("activations.py", (REFERENCE / "activations.py").read_text())
+    data = bytearray(archive.read_bytes())
+    start = 30 + len("activations.py")  # the local header, then the compressed bytes
+    data[start : start + 40] = bytes(40)
+    archive.write_bytes(bytes(data))
+    return archive
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
@@ -181,8 +194,9 @@ def test_wrong_signature_says_what_was_expected(tmp_path):
         (lambda p: zipfile.ZipFile(p / "empty.zip", "w").close() or p / "empty.zip", "is an empty zip file"),
         (lambda p: (p / "bad.zip").write_bytes(b"not a zip") and p / "bad.zip", "is not a readable zip file"),
         (lambda p: (p / "empty").mkdir() or p / "empty", "no exercise files"),
+        (damaged_zip, "is damaged: activations.py cannot be unpacked"),
     ],
-    ids=["missing", "not a directory", "empty zip", "corrupt zip", "no exercise files"],
+    ids=["missing", "not a directory", "empty zip", "corrupt zip", "no exercise files", "damaged member"],
 )
 def test_unreadable_submission_exits_2_with_one_line(tmp_path, make, message):
     result = run("grade", str(make(tmp_path)))

@@ -1,6 +1,8 @@
-"""Student code runs in a separate worker: whatever it does, grading goes on and scores stay honest."""
+"""Student code runs in a separate worker: a function that fails, hangs or crashes costs its tests only.
 
-import os
+The hostile tricks (reading the solution, killing the grader, fork bombs, ...) are in
+tests/adversarial/ and tests/test_adversarial.py."""
+
 import re
 import time
 
@@ -91,66 +93,8 @@ def test_the_total_time_limit_stops_a_slow_submission(tmp_path):
     assert any("used up its total time limit of 2 s" in t.message for t in result.tests)
 
 
-def test_printed_fake_results_change_nothing(tmp_path):
-    body = (
-        '    print(\'{"score": 100, "max_score": 100, "percent": 100}\')\n'
-        "    print('=== 120 passed in 0.1s ===' * 2000)\n"
-        "    return z * 0"
-    )
-    result = grade(with_tanh_prime(tmp_path, body))
-    assert_only_tanh_lost(result, "failed")
-    assert result.percent < 100
-
-
 def test_output_written_to_the_raw_file_descriptors_is_captured_and_capped(tmp_path):
     body = "    import os\n    os.write(1, b'x' * 200000)\n    return z * 0"
     result = grade(with_tanh_prime(tmp_path, body))
     assert "xxxx" in result.student_output
     assert len(result.student_output) <= 64 * 1024
-
-
-@pytest.mark.parametrize("module", ["reference", "grader", "grader.hidden_tests", "backprop_grader"])
-def test_the_solution_and_the_hidden_tests_cannot_be_imported(tmp_path, module):
-    target = with_tanh_prime(
-        tmp_path, "    return 1 - __import__('numpy').tanh(z) ** 2", header=f"import {module}\n"
-    )
-    result = grade(target)
-    activations = [t for t in result.tests if t.exercise == "activations"]
-    assert all(t.status == "error" for t in activations)
-    assert f"No module named '{module.split('.')[0]}'" in activations[0].message
-
-
-def test_the_worker_sees_no_secrets(tmp_path, monkeypatch):
-    monkeypatch.setenv("BACKPROP_TEST_TOKEN", "s3cr3t-value")
-    body = "    import os\n    print(sorted(os.environ.items()))\n    return 1 - __import__('numpy').tanh(z) ** 2"
-    result = grade(with_tanh_prime(tmp_path, body))
-    assert "HOME" in result.student_output
-    assert "s3cr3t-value" not in result.student_output
-    assert "BACKPROP_TEST_TOKEN" not in result.student_output
-
-
-def test_patching_numpy_in_the_worker_does_not_reach_the_grader(tmp_path):
-    header = "import numpy\nnumpy.allclose = numpy.isclose = numpy.array_equal = lambda *a, **k: True\n"
-    result = grade(with_tanh_prime(tmp_path, "    return z * 0", header=header))
-    assert_only_tanh_lost(result, "failed")
-
-
-def test_processes_started_by_student_code_are_gone_after_grading(tmp_path):
-    body = (
-        "    import subprocess\n"
-        "    child = subprocess.Popen(['sleep', '300'])\n"
-        "    print('child pid', child.pid)\n"
-        "    return 1 - __import__('numpy').tanh(z) ** 2"
-    )
-    result = grade(with_tanh_prime(tmp_path, body))
-    pids = [int(pid) for pid in re.findall(r"child pid (\d+)", result.student_output)]
-    assert pids
-    for pid in pids:
-        assert not os.path.exists(f"/proc/{pid}") or "Z" in open(f"/proc/{pid}/stat").read().split()[2]
-
-
-def test_a_memory_hog_fails_its_test_only(tmp_path):
-    body = "    import numpy as np\n    block = np.ones(2 ** 31)\n    return block"
-    result = grade(with_tanh_prime(tmp_path, body), WorkerLimits(call_timeout=5, memory_bytes=1024**3))
-    tests = assert_only_tanh_lost(result, "error")
-    assert "MemoryError" in tests[TANH_TESTS[0]].message

@@ -1,0 +1,234 @@
+"""The walls around the worker, built with the kernel's unprivileged mechanisms.
+
+The worker calls these before any student code is imported, in this order:
+
+    enter_namespaces()     new user, network and PID namespaces; the worker forks and goes on
+                           as PID 1 of the new PID namespace, so when it ends the kernel kills
+                           every process it left behind, and no process outside can be signalled
+    restrict_filesystem()  Landlock: read-only access to the standard library and NumPy,
+                           read-write access to the submission's private copy, nothing else
+                           (no /proc, no home, no reference, no other submissions)
+    block_new_processes()  seccomp: fork, vfork, execve and non-thread clone fail with EPERM
+
+Each returns a Protection saying whether it took effect and, if not, why; a
+kernel without the feature is reported, not fatal. Standard library only: the
+worker loads this file by path, like wire.py.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import platform
+import signal
+import struct
+from dataclasses import dataclass
+
+NAMES = ("user_namespace", "network", "pid_namespace", "filesystem", "processes")
+
+
+@dataclass(frozen=True)
+class Protection:
+    name: str
+    active: bool
+    detail: str
+
+
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _error(what: str) -> str:
+    return f"{what} failed: {os.strerror(ctypes.get_errno())}"
+
+
+# ---- namespaces ---------------------------------------------------------------------------
+
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+CLONE_NEWPID = 0x20000000
+
+
+def enter_namespaces(close_in_parent: tuple[int, ...] = ()) -> list[Protection]:
+    """unshare user, network and PID namespaces, then fork: only the child returns.
+
+    The parent stays behind as a plain waiter (it closes close_in_parent so the
+    grader sees the child's end of the pipes only) and exits with the child's status.
+    """
+    if platform.system() != "Linux":
+        return [
+            Protection(name, False, "needs Linux") for name in ("user_namespace", "network", "pid_namespace")
+        ]
+    libc = _libc()
+    user = libc.unshare(CLONE_NEWUSER) == 0
+    user_detail = "active" if user else _error("unshare(CLONE_NEWUSER)")
+    net = libc.unshare(CLONE_NEWNET) == 0
+    net_detail = "active: only an unconfigured loopback" if net else _error("unshare(CLONE_NEWNET)")
+    pid_ns = libc.unshare(CLONE_NEWPID) == 0
+    pid_detail = (
+        "active: the worker is PID 1 of its own namespace" if pid_ns else _error("unshare(CLONE_NEWPID)")
+    )
+    if pid_ns:
+        _fork_and_wait(close_in_parent)
+    return [
+        Protection("user_namespace", user, user_detail),
+        Protection("network", net, net_detail),
+        Protection("pid_namespace", pid_ns, pid_detail),
+    ]
+
+
+def _fork_and_wait(close_in_parent: tuple[int, ...]) -> None:
+    child = os.fork()
+    if child == 0:
+        return
+    for fd in close_in_parent:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _, status = os.waitpid(child, 0)
+    if os.WIFSIGNALED(status):  # die the same way, so the grader can say what happened
+        signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+        os.kill(os.getpid(), os.WTERMSIG(status))
+    os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+
+
+# ---- Landlock -----------------------------------------------------------------------------
+
+_SYS_LANDLOCK_CREATE_RULESET, _SYS_LANDLOCK_ADD_RULE, _SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
+_PR_SET_NO_NEW_PRIVS = 38
+_FS_EXECUTE, _FS_WRITE_FILE, _FS_READ_FILE, _FS_READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+_FS_ALL_V1 = (1 << 13) - 1
+_FS_REFER, _FS_TRUNCATE, _FS_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
+_FILE_RIGHTS = _FS_EXECUTE | _FS_WRITE_FILE | _FS_READ_FILE | _FS_TRUNCATE | _FS_IOCTL_DEV
+_NET_BIND_TCP, _NET_CONNECT_TCP = 1 << 0, 1 << 1
+_SCOPE_ABSTRACT_UNIX_SOCKET, _SCOPE_SIGNAL = 1 << 0, 1 << 1
+
+
+def no_new_privs() -> bool:
+    """Required by Landlock and seccomp for an unprivileged process."""
+    return _libc().prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
+
+
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI version, or 0 without Landlock."""
+    if platform.system() != "Linux":
+        return 0
+    version = _libc().syscall(_SYS_LANDLOCK_CREATE_RULESET, None, 0, 1)
+    return max(0, version)
+
+
+def restrict_filesystem(
+    read_only: list[str], read_write: list[str], list_only: tuple[str, ...] = ()
+) -> Protection:
+    """Allow reading (and loading libraries from) read_only, everything in read_write, nothing else.
+
+    list_only folders may be listed (names only, as Python's importer needs for the
+    standard library) without their files becoming readable.
+    """
+    abi = landlock_abi()
+    if abi == 0:
+        return Protection("filesystem", False, "Landlock is not available in this kernel")
+    handled = _FS_ALL_V1 | (_FS_REFER if abi >= 2 else 0) | (_FS_TRUNCATE if abi >= 3 else 0)
+    handled |= _FS_IOCTL_DEV if abi >= 5 else 0
+    handled_net = (_NET_BIND_TCP | _NET_CONNECT_TCP) if abi >= 4 else 0
+    scoped = (_SCOPE_ABSTRACT_UNIX_SOCKET | _SCOPE_SIGNAL) if abi >= 6 else 0
+    attr = struct.pack("=QQQ", handled, handled_net, scoped)
+    size = 8 if abi < 4 else (16 if abi < 6 else 24)
+    libc = _libc()
+    ruleset = libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, ctypes.c_char_p(attr[:size]), size, 0)
+    if ruleset < 0:
+        return Protection("filesystem", False, _error("landlock_create_ruleset"))
+    try:
+        reading = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
+        for path in list_only:
+            _allow(libc, ruleset, path, _FS_READ_DIR, handled)
+        for path in read_only:
+            _allow(libc, ruleset, path, reading, handled)
+        for path in read_write:
+            _allow(libc, ruleset, path, handled, handled)
+        if not no_new_privs() or libc.syscall(_SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0:
+            return Protection("filesystem", False, _error("landlock_restrict_self"))
+    finally:
+        os.close(ruleset)
+    extra = ", TCP and signals to the outside blocked" if abi >= 6 else ""
+    return Protection("filesystem", True, f"active: Landlock ABI {abi}{extra}")
+
+
+def _allow(libc: ctypes.CDLL, ruleset: int, path: str, rights: int, handled: int) -> None:
+    try:
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        if not os.path.isdir(path):
+            rights &= _FILE_RIGHTS
+        rule = struct.pack("=Qi", rights & handled, fd)
+        libc.syscall(_SYS_LANDLOCK_ADD_RULE, ruleset, 1, ctypes.c_char_p(rule), 0)
+    finally:
+        os.close(fd)
+
+
+# ---- seccomp ------------------------------------------------------------------------------
+
+_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
+_RET_ALLOW, _RET_ERRNO, _RET_KILL_PROCESS = 0x7FFF0000, 0x00050000, 0x80000000
+_EPERM, _ENOSYS = 1, 38
+_CLONE_THREAD = 0x00010000
+#: machine -> (audit arch, clone, clone3, [syscalls that start a process or program])
+_SYSCALLS = {
+    "x86_64": (0xC000003E, 56, 435, [57, 58, 59, 322]),  # fork, vfork, execve, execveat
+    "aarch64": (0xC00000B7, 220, 435, [221, 281]),  # execve, execveat
+}
+
+
+def _filter(arch: int, clone: int, clone3: int, blocked: list[int]) -> bytes:
+    """A classic-BPF seccomp program (the kernel's struct sock_filter, 8 bytes per instruction).
+
+    Instructions are (code, true-label, false-label, k); a label names the instruction a
+    conditional jump goes to, None meaning the next one. Offsets are computed from the labels.
+    """
+    ld, jeq, jset, jge, ret = 0x20, 0x15, 0x45, 0x35, 0x06
+    program: list[tuple[str | None, int, str | None, str | None, int]] = [
+        (None, ld, None, None, 4),  # seccomp_data.arch
+        (None, jeq, None, "kill", arch),
+        (None, ld, None, None, 0),  # seccomp_data.nr
+        (None, jge, "eperm", None, 0x40000000),  # the x32 ABI
+        (None, jeq, "enosys", None, clone3),  # clone3 hides its flags; glibc then falls back to clone
+        *[(None, jeq, "eperm", None, number) for number in blocked],
+        (None, jeq, "check_clone", None, clone),
+        (None, ret, None, None, _RET_ALLOW),
+        ("check_clone", ld, None, None, 16),  # low word of args[0]: clone's flags
+        (None, jset, "allow", "eperm", _CLONE_THREAD),
+        ("allow", ret, None, None, _RET_ALLOW),
+        ("eperm", ret, None, None, _RET_ERRNO | _EPERM),
+        ("enosys", ret, None, None, _RET_ERRNO | _ENOSYS),
+        ("kill", ret, None, None, _RET_KILL_PROCESS),
+    ]
+    where = {label: index for index, (label, *_) in enumerate(program) if label}
+
+    def offset(index: int, label: str | None) -> int:
+        return 0 if label is None else where[label] - index - 1
+
+    return b"".join(
+        struct.pack("=HBBI", code, offset(i, jt), offset(i, jf), k)
+        for i, (_, code, jt, jf, k) in enumerate(program)
+    )
+
+
+def block_new_processes() -> Protection:
+    """seccomp filter: the worker may start threads, but no process and no program."""
+    spec = _SYSCALLS.get(platform.machine())
+    if platform.system() != "Linux" or spec is None:
+        return Protection(
+            "processes", False, f"no seccomp filter for {platform.system()} {platform.machine()}"
+        )
+    code = _filter(*spec)
+    buffer = ctypes.create_string_buffer(code, len(code))
+    program = struct.pack("=HxxxxxxQ", len(code) // 8, ctypes.addressof(buffer))
+    libc = _libc()
+    if not no_new_privs():
+        return Protection("processes", False, _error("prctl(PR_SET_NO_NEW_PRIVS)"))
+    if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.c_char_p(program), 0, 0) != 0:
+        return Protection("processes", False, _error("seccomp"))
+    return Protection("processes", True, "active: seccomp blocks fork, exec and new processes")

@@ -1,0 +1,5 @@
+
+
+def sigmoid_prime(z):
+    while True:
+        pass

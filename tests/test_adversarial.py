@@ -1,0 +1,146 @@
+"""Hostile submissions (tests/adversarial/) get exactly what they earn and harm nothing."""
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+import tomlkit
+from conftest import REFERENCE, REPO, cli
+
+ADVERSARIAL = Path(__file__).parent / "adversarial"
+TRICKS = sorted(p.name for p in ADVERSARIAL.iterdir() if (p / "expect.toml").is_file())
+SECRET = "adv-s3cr3t-9d1f-token"
+DECOY_DIR = Path("/tmp/backprop-grader-decoy-student/submission")
+DECOY_TEXT = "DECOY-OTHER-STUDENT-4417"
+LISTEN_PORT = 47613
+FORBIDDEN = {
+    "a secret of the grader's environment": SECRET,
+    "another student's submission": DECOY_TEXT,
+    "reference source": "### BEGIN SOLUTION",
+    "hidden test source": "def test_train_step_gradients_pass_finite_difference_check",
+    "question bank source": 'explanation = """',
+}
+WATCHED = ("reference", "grader", "quizzes", "exercises", "tests/adversarial")
+
+
+def tree_digest() -> str:
+    digest = hashlib.sha256()
+    for folder in WATCHED:
+        for path in sorted((REPO / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def stray_processes() -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"987654" in (entry / "cmdline").read_bytes():
+                found.append(entry.name)
+        except OSError:
+            pass
+    return found
+
+
+def escapes() -> list[Path]:
+    return [
+        p
+        for p in (*Path("/tmp").glob("backprop-escape*"), Path("/root/backprop-escape-home.txt"))
+        if p.exists()
+    ]
+
+
+class Listener:
+    """A TCP server on loopback that records whether anything connected."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", LISTEN_PORT), reuse_port=True)
+        self.server.settimeout(0.2)
+        self.connections = 0
+        self.running = True
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self) -> None:
+        while self.running:
+            try:
+                connection, _ = self.server.accept()
+                self.connections += 1
+                connection.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.running = False
+        self.thread.join()
+        self.server.close()
+
+
+@pytest.fixture(scope="module")
+def surroundings():
+    """The decoy submission of another student, and a server to phone home to."""
+    DECOY_DIR.mkdir(parents=True, exist_ok=True)
+    (DECOY_DIR / "activations.py").write_text(f"# {DECOY_TEXT}\n")
+    listener = Listener()
+    yield listener
+    listener.close()
+    shutil.rmtree(DECOY_DIR.parent, ignore_errors=True)
+
+
+def build(trick: str, target: Path) -> dict:
+    expect = tomlkit.parse((ADVERSARIAL / trick / "expect.toml").read_text()).unwrap()
+    shutil.copytree(REFERENCE, target)
+    for hostile in (ADVERSARIAL / trick).glob("*.py"):
+        original = (target / hostile.name).read_text() if expect["mode"] == "append" else ""
+        (target / hostile.name).write_text(original + hostile.read_text())
+    return expect
+
+
+def test_every_protection_is_active_on_this_machine():
+    completed = subprocess.run(cli("grade", str(REFERENCE), "--format", "json", "--require-sandbox"),
+                               capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    sandbox = json.loads(completed.stdout)["sandbox"]
+    assert all(p["active"] for p in sandbox.values()), sandbox
+
+
+def test_there_is_a_submission_for_every_trick():
+    assert len(TRICKS) >= 15
+
+
+@pytest.mark.parametrize("trick", TRICKS)
+def test_hostile_submission_earns_nothing_and_harms_nothing(tmp_path, surroundings, trick):
+    expect = build(trick, tmp_path / trick)
+    before_tree, before_scratch = tree_digest(), set(Path("/tmp").glob("backprop-grader-*"))
+    connections_before = surroundings.connections
+    completed = subprocess.run(
+        cli("grade", str(tmp_path / trick), "--format", "json", "--timeout", str(expect.get("timeout", 5))),
+        capture_output=True, text=True, timeout=300, env={**os.environ, "BACKPROP_GRADER_TEST_SECRET": SECRET},
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    report = json.loads(completed.stdout)
+    tests = {t["name"]: t for t in report["tests"]}
+    exercises = {e["name"]: e for e in report["exercises"]}
+    for name in expect.get("zero", []):
+        assert exercises[name]["score"] == 0, f"{trick} earned points on {name}"
+    for name in expect.get("lose", []):
+        assert tests[name]["score"] == 0, f"{trick} kept the points of {name}"
+    for name in expect.get("full", []):
+        lost = [t["name"] for t in report["tests"] if t["exercise"] == name and t["status"] != "passed"]
+        assert not lost, f"{trick} broke {name}: {lost}"
+    output = completed.stdout + completed.stderr
+    for what, text in FORBIDDEN.items():
+        assert text not in output, f"{trick} got {what} into the output"
+    assert len(report["student_output"]) <= 64 * 1024
+    assert tree_digest() == before_tree, f"{trick} changed files of the project"
+    assert not escapes(), f"{trick} wrote outside its folder: {escapes()}"
+    assert not stray_processes(), f"{trick} left processes behind"
+    assert surroundings.connections == connections_before, f"{trick} reached a server on this machine"
+    assert set(Path("/tmp").glob("backprop-grader-*")) - before_scratch - {DECOY_DIR.parent} == set()
