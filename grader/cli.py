@@ -12,7 +12,9 @@ from pathlib import Path
 import click
 
 from grader import __version__
+from grader.cli_bulk import COMMANDS
 from grader.cli_errors import GraderBroken, SubmissionUnreadable
+from grader.cli_options import limit_options, stack, worker_limits
 from grader.cli_quiz import quiz
 
 FORMATS = ("text", "json")
@@ -33,51 +35,12 @@ def main() -> None:
 
 
 main.add_command(quiz)
+for _command in COMMANDS:
+    main.add_command(_command)
 
-
-def _stack(*options):
-    """One decorator applying several click options, first listed first shown."""
-
-    def decorate(function):
-        for option in reversed(options):
-            function = option(function)
-        return function
-
-    return decorate
-
-
-#: options of every command that runs student code
-limit_options = _stack(
-    click.option(
-        "--timeout",
-        type=click.FloatRange(min=0.1),
-        default=10.0,
-        show_default=True,
-        help="Seconds one call of a student function may take.",
-    ),
-    click.option(
-        "--total-timeout",
-        type=click.FloatRange(min=1),
-        default=120.0,
-        show_default=True,
-        help="Seconds all calls of one submission may take together.",
-    ),
-    click.option(
-        "--require-sandbox",
-        is_flag=True,
-        help="Exit with status 2 unless every protection (namespaces, Landlock, seccomp) is active.",
-    ),
-    click.option(
-        "--memory-mb",
-        type=click.IntRange(min=256),
-        default=2048,
-        show_default=True,
-        help="Memory limit of the process running student code.",
-    ),
-)
 
 #: options of every command that prints a report
-output_options = _stack(
+output_options = stack(
     click.option(
         "--format",
         "fmt",
@@ -172,11 +135,8 @@ def _run(
     from grader.paths import GraderSetupError
     from grader.quiz.bank import BankError
     from grader.submission import SubmissionError
-    from grader.worker import WorkerLimits
 
-    limits = WorkerLimits(
-        call_timeout=timeout, submission_timeout=total_timeout, memory_bytes=memory_mb * 1024**2
-    )
+    limits = worker_limits(timeout, total_timeout, memory_mb)
     try:
         result = grade_path(path, suite=suite, limits=limits, require_sandbox=require_sandbox)
     except (SubmissionError, SandboxUnavailable) as error:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import tempfile
 import time
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from grader import __version__
 from grader.exercise_api import EXERCISES
 from grader.paths import HIDDEN_TESTS, PUBLIC_TESTS, PYTEST_INI, quizzes_dir, reference_dir
 from grader.pytest_plugin import GradingPlugin
-from grader.quiz.bank import load_quiz
+from grader.quiz.bank import Quiz, load_quiz
 from grader.quiz.scoring import score_submission_quiz
 from grader.reference import load_reference
 from grader.results import GradeResult, QuizResult, TestResult
@@ -38,14 +40,22 @@ class SandboxUnavailable(Exception):
 
 
 def grade_path(
-    path: Path, *, suite: str = "hidden", limits: WorkerLimits | None = None, require_sandbox: bool = False
+    path: Path,
+    *,
+    suite: str = "hidden",
+    limits: WorkerLimits | None = None,
+    require_sandbox: bool = False,
+    student: str | None = None,
 ) -> GradeResult:
     """Grade the submission at path (a directory or a .zip) with the named test suite.
 
-    Raises SubmissionError when the submission cannot be read at all.
+    student names whose submission it is (for the quiz's per-student numbers); None
+    trusts answers.toml. Raises SubmissionError when the submission cannot be read at all.
     """
     with prepared_submission(path) as prepared:
-        return grade_prepared(prepared, suite=suite, limits=limits, require_sandbox=require_sandbox)
+        return grade_prepared(
+            prepared, suite=suite, limits=limits, require_sandbox=require_sandbox, student=student
+        )
 
 
 def grade_prepared(
@@ -54,11 +64,12 @@ def grade_prepared(
     suite: str = "hidden",
     limits: WorkerLimits | None = None,
     require_sandbox: bool = False,
+    student: str | None = None,
 ) -> GradeResult:
     started = time.perf_counter()
     reference = reference_dir() if suite == "hidden" else None
     # scored before any student code runs, so that code cannot rewrite its answers
-    quiz = _grade_quiz(prepared, reference) if suite == "hidden" else None
+    quiz = _grade_quiz(prepared, reference, student) if suite == "hidden" else None
     session = StudentSession(prepared.directory, limits)
     session.start()
     try:
@@ -85,6 +96,17 @@ def grade_prepared(
     )
 
 
+def check_sandbox(limits: WorkerLimits | None = None) -> tuple[Protection, ...]:
+    """The protections a worker gets on this machine, found by starting one on an empty folder."""
+    with tempfile.TemporaryDirectory(prefix="backprop-grader-") as empty:
+        session = StudentSession(Path(empty), limits)
+        session.start()
+        try:
+            return _protections(session, required=False)
+        finally:
+            session.close()
+
+
 def _protections(session: StudentSession, required: bool) -> tuple[Protection, ...]:
     try:
         protections = session.wait_ready()
@@ -92,23 +114,40 @@ def _protections(session: StudentSession, required: bool) -> tuple[Protection, .
         raise GradingFailed(str(error)) from None
     missing = [p for p in protections if not p.active]
     if required and missing:
-        raise SandboxUnavailable(
-            "--require-sandbox: "
-            + "; ".join(f"{p.name} is not active ({p.detail})" for p in missing)
-            + ". Grade on a Linux kernel that allows unprivileged user namespaces and has Landlock"
-            " (see docs/security.md), or leave out --require-sandbox."
-        )
+        raise SandboxUnavailable(missing_sandbox_message(missing))
     return protections
 
 
-def _grade_quiz(prepared: PreparedSubmission, reference: Path | None) -> QuizResult | None:
+def missing_sandbox_message(missing: list[Protection]) -> str:
+    """The one-line error of --require-sandbox: what is missing, why, and what to do."""
+    return (
+        "--require-sandbox: "
+        + "; ".join(f"{p.name} is not active ({p.detail})" for p in missing)
+        + ". Grade on a Linux kernel that allows unprivileged user namespaces and has Landlock"
+        " (see docs/security.md), or leave out --require-sandbox."
+    )
+
+
+def _grade_quiz(
+    prepared: PreparedSubmission, reference: Path | None, student: str | None
+) -> QuizResult | None:
     """The quiz part of the grade, or None when the course has no question banks."""
     directory = quizzes_dir()
     if directory is None or reference is None:
         return None
-    quiz = load_quiz(directory)
     answers_dir = prepared.answers.parent if prepared.answers else prepared.directory
-    return score_submission_quiz(answers_dir, quiz, load_reference(reference))
+    return score_submission_quiz(answers_dir, _cached_quiz(directory), load_reference(reference), student)
+
+
+def _cached_quiz(directory: Path) -> Quiz:
+    """The banks, parsed once per process while their files stay unchanged (a class run grades many)."""
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(directory.glob("*.toml")))
+    return _load_quiz_stamped(directory, stamp)
+
+
+@lru_cache(maxsize=2)
+def _load_quiz_stamped(directory: Path, stamp: tuple[tuple[str, int], ...]) -> Quiz:
+    return load_quiz(directory)
 
 
 def _run_pytest(test_dirs: tuple[Path, ...], plugin: GradingPlugin) -> None:

@@ -47,10 +47,43 @@ class PreparedSubmission:
         return tuple(name for name in EXERCISE_FILES if name not in self.present)
 
 
+SCRATCH_PREFIX = "backprop-grader-"
+
+
+def remove_stale_scratch() -> int:
+    """Remove scratch folders left by grader processes that were killed (kill -9 skips cleanup).
+
+    A folder is stale when the process named in it is gone; returns how many were removed.
+    """
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        owner = folder.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
+        if not owner.isdigit() or not folder.is_dir():
+            continue
+        if not _running(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _running(pid: int) -> bool:
+    """Whether pid is a live process (a zombie, killed but not yet reaped, is not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
 @contextmanager
 def prepared_submission(path: Path) -> Iterator[PreparedSubmission]:
     """Copy the submission at path into a temporary directory; remove it afterwards."""
-    scratch = Path(tempfile.mkdtemp(prefix="backprop-grader-"))
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     try:
         unpacked = scratch / "unpacked"
         unpacked.mkdir()

@@ -211,7 +211,9 @@ def test_usage_error_exits_2():
     assert CliRunner().invoke(main, ["grade", ".", "--format", "xml"]).exit_code == 2
 
 
-@pytest.mark.parametrize("command", [[], ["grade"], ["check"]])
+@pytest.mark.parametrize(
+    "command", [[], ["grade"], ["check"], ["grade-all"], ["export"], ["feedback"], ["stats"]]
+)
 def test_every_command_explains_itself_with_an_example(command):
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0

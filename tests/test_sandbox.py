@@ -62,3 +62,13 @@ def test_require_sandbox_passes_where_every_protection_stands():
     completed = run(*cli("grade", CORRECT, "--require-sandbox"))
     assert completed.returncode == 0, completed.stderr
     assert "protection(s) missing" not in completed.stdout
+
+
+def test_grade_all_with_require_sandbox_stops_before_grading_anyone(tmp_path):
+    book = tmp_path / "gradebook.sqlite"
+    completed = run(
+        *OLD_KERNEL, *cli("grade-all", str(EXAMPLES), "--gradebook", str(book), "--require-sandbox")
+    )
+    assert completed.returncode == 2
+    assert "filesystem is not active" in completed.stderr and "Traceback" not in completed.stderr
+    assert not book.exists()

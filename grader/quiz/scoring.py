@@ -70,9 +70,14 @@ def unanswered(quiz: Quiz, message: str) -> QuizResult:
 
 
 def score_submission_quiz(
-    directory: Path, quiz: Quiz, reference: Any, student_fallback: str | None = None
+    directory: Path, quiz: Quiz, reference: Any, student: str | None = None
 ) -> QuizResult:
-    """The quiz result of the answers.toml in a submission directory (0 with a message if absent or unreadable)."""
+    """The quiz result of the answers.toml in a submission directory (0 with a message if absent or unreadable).
+
+    student, when given, is who the submission belongs to (its folder's name in a class run):
+    the numbers are drawn for that id whatever answers.toml claims, so copied answers do not
+    carry their owner's numbers along.
+    """
     path = directory / ANSWERS_FILE
     if not path.is_file():
         return unanswered(quiz, f"no {ANSWERS_FILE} in the submission: the quiz scores 0 "
@@ -81,6 +86,10 @@ def score_submission_quiz(
         answers = read_answers(path)
     except AnswersError as error:
         return unanswered(quiz, f"the quiz scores 0: {error}")
-    if answers.student is None and student_fallback:
-        answers = Answers(student_fallback, answers.values)
-    return score_answers(quiz, answers, reference)
+    messages: tuple[str, ...] = ()
+    if student is not None and answers.student != student:
+        if answers.student is not None:
+            messages = (f"answers.toml names student {answers.student!r}, but this submission is "
+                        f"{student!r}'s: the numbers were drawn for {student!r}",)  # fmt: skip
+        answers = Answers(student, answers.values)
+    return score_answers(quiz, answers, reference, messages)

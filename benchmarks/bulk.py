@@ -1,0 +1,135 @@
+"""Submissions per second of `grade-all`, against a naive grader measured in the same run.
+
+Generates N synthetic submissions from reference/ (most correct, some partly wrong, a
+few raising, a few looping until the time limit; every one with its own bytes, so no
+two share a content hash), then:
+
+- grade-all: `backprop-grader grade-all` on all N into a fresh gradebook;
+- naive:     a fresh process per submission that runs pytest on the hidden tests
+             (`python -m grader grade SUB`), one after another, on the first M of them.
+
+It prints both rates, their ratio and the peak memory of grade-all's whole process tree
+(the sum of the resident memory of the grader, its job processes and their workers,
+sampled every 50 ms). Targets on a 2-core machine with every protection on: 40
+submissions/s, 10x the naive rate, peak memory under 1 GiB whatever N is.
+
+    python benchmarks/bulk.py [-n 200] [--naive 10] [--jobs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "reference"
+TIMEOUT = "0.5"  # seconds per call, so the looping submissions cost little
+
+WRONG = ("    return (z > 0).astype(z.dtype)", "    return (z >= 0).astype(z.dtype)")
+RAISING = ("def sigmoid(z):\n", "def sigmoid(z):\n    raise ValueError('not done yet')\n")
+LOOPING = ("def tanh_prime(z):\n", "def tanh_prime(z):\n    while True:\n        pass\n")
+
+
+def make_submissions(root: Path, n: int) -> None:
+    for i in range(n):
+        folder = root / f"student{i:05d}"
+        shutil.copytree(REFERENCE, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        activations = folder / "activations.py"
+        text = activations.read_text()
+        kind = i % 20
+        for old, new in {0: [RAISING], 1: [LOOPING], 2: [WRONG], 3: [WRONG], 4: [WRONG]}.get(kind, []):
+            assert old in text, old
+            text = text.replace(old, new, 1)
+        activations.write_text(text + f"\n# submission {i}\n")
+        shutil.copy(ROOT / "examples" / "submissions" / "correct" / "answers.toml", folder / "answers.toml")
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of pid and all its descendants."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        ppid = int(fields.get("PPid", "0").strip() or 0)
+        children.setdefault(ppid, []).append(int(entry.name))
+        rss[int(entry.name)] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += rss.get(current, 0)
+        stack.extend(children.get(current, []))
+    return total
+
+
+def run_sampled(command: list[str]) -> tuple[float, int]:
+    """Wall time and peak tree memory of command."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = 0
+
+    def sample() -> None:
+        nonlocal peak
+        while process.poll() is None:
+            peak = max(peak, tree_rss(process.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    elapsed = time.perf_counter() - started
+    sampler.join()
+    if process.returncode != 0:
+        sys.exit(f"grade-all failed ({process.returncode}): {stderr[-2000:]}")
+    print(stderr.strip().splitlines()[-1])
+    return elapsed, peak
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-n", type=int, default=200, help="synthetic submissions for grade-all")
+    parser.add_argument("--naive", type=int, default=10, help="submissions for the naive baseline")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    grader = [sys.executable, "-m", "grader"]
+    with tempfile.TemporaryDirectory(prefix="bulk-benchmark-") as scratch:
+        root = Path(scratch) / "class"
+        root.mkdir()
+        make_submissions(root, args.n)
+        seconds, peak = run_sampled(
+            [*grader, "grade-all", str(root), "--gradebook", str(Path(scratch) / "gradebook.sqlite"),
+             "--jobs", str(args.jobs), "--timeout", TIMEOUT]
+        )  # fmt: skip
+        naive_started = time.perf_counter()
+        for folder in sorted(root.iterdir())[: args.naive]:
+            subprocess.run([*grader, "grade", str(folder), "--format", "json", "--timeout", TIMEOUT],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)  # fmt: skip
+        naive_seconds = time.perf_counter() - naive_started
+    rate, naive_rate = args.n / seconds, args.naive / naive_seconds
+    print(f"grade-all : {args.n} submissions in {seconds:.1f} s = {rate:.1f}/s with {args.jobs} jobs")
+    print(
+        f"naive     : {args.naive} submissions in {naive_seconds:.1f} s = {naive_rate:.2f}/s (a process each)"
+    )
+    print(f"ratio grade-all / naive: {rate / naive_rate:.1f}x")
+    print(f"peak memory of the grade-all process tree: {peak / 1024**2:.0f} MiB")
+    targets = {"40/s": rate >= 40, "10x naive": rate / naive_rate >= 10, "< 1 GiB": peak < 1024**3}
+    print("targets: " + ", ".join(f"{name} {'met' if ok else 'NOT met'}" for name, ok in targets.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

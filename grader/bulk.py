@@ -1,0 +1,240 @@
+"""Grade a whole class folder in parallel into a gradebook, resumable at any point.
+
+Job processes (one per core by default) each grade one submission at a time with
+grade_path, exactly as `grade` does, and send back the JSON report; this process
+alone writes the gradebook, one whole submission per transaction. A submission
+already stored with the same content and grader version is skipped unless
+regrade, so a run that was killed just starts again where it stopped.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader import __version__
+from grader.feedback import feedback_html, feedback_markdown, unreadable_markdown
+from grader.gradebook import Gradebook
+from grader.roster import Entry, find_submissions
+from grader.submission import remove_stale_scratch
+from grader.worker import WorkerLimits
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What grading one entry gave. kind: graded | unreadable | grader_error | skipped."""
+
+    entry: Entry
+    kind: str
+    report: dict[str, Any] | None = None
+    error: str = ""
+
+
+@dataclass
+class RunSummary:
+    total: int = 0
+    graded: int = 0
+    unreadable: int = 0
+    skipped: int = 0
+    grader_errors: list[tuple[str, str]] = field(default_factory=list)
+    percents: list[float] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def done(self) -> int:
+        return self.graded + self.unreadable + self.skipped + len(self.grader_errors)
+
+    def line(self) -> str:
+        """The one-line summary printed at the end of a run."""
+        rate = (self.graded + self.unreadable) / self.seconds if self.seconds else 0.0
+        mean = f", class mean {sum(self.percents) / len(self.percents):.1f}%" if self.percents else ""
+        stopped = "interrupted after " if self.interrupted else ""
+        return (
+            f"{stopped}{self.done}/{self.total} submissions: {self.graded} graded, {self.skipped} already in the "
+            f"gradebook, {self.unreadable} unreadable, {len(self.grader_errors)} grader errors "
+            f"in {self.seconds:.1f} s ({rate:.1f}/s){mean}"
+        )
+
+
+class Progress:
+    """What grade_all reports as it goes; grader.progress has the terminal and plain versions."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, outcome: Outcome) -> None: ...
+
+    def finish(self, summary: RunSummary) -> None: ...
+
+
+def grade_entry(entry: Entry, limits: WorkerLimits, require_sandbox: bool) -> Outcome:
+    """Grade one entry (runs in a job process); every failure becomes an Outcome."""
+    from grader.grading import GradingFailed, SandboxUnavailable, grade_path
+    from grader.paths import GraderSetupError
+    from grader.quiz.bank import BankError
+    from grader.render_json import result_to_dict
+    from grader.submission import SubmissionError
+
+    try:
+        result = grade_path(entry.path, limits=limits, require_sandbox=require_sandbox, student=entry.student)
+    except SubmissionError as error:
+        return Outcome(entry, "unreadable", error=str(error))
+    except (GradingFailed, GraderSetupError, BankError, SandboxUnavailable) as error:
+        return Outcome(entry, "grader_error", error=str(error))
+    except Exception as error:  # noqa: BLE001 - one submission must never stop the class
+        return Outcome(entry, "grader_error", error=f"{type(error).__name__}: {error}")
+    return Outcome(entry, "graded", result_to_dict(result))
+
+
+def _job_init() -> None:
+    """Job processes leave Ctrl-C to the parent and clean up (worker, scratch) when terminated."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    import grader.grading  # noqa: F401 - pay the imports once, before the first submission
+
+
+def _exit_cleanly(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def grade_all(
+    root: Path,
+    gradebook: Gradebook,
+    *,
+    jobs: int | None = None,
+    regrade: bool = False,
+    limits: WorkerLimits | None = None,
+    require_sandbox: bool = False,
+    feedback_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Grade every submission in root into gradebook; see the module docstring."""
+    started = time.perf_counter()
+    progress = progress or Progress()
+    limits = limits or WorkerLimits()
+    entries, notes = find_submissions(root)
+    summary = RunSummary(total=len(entries), notes=notes)
+    if stale := remove_stale_scratch():
+        summary.notes.append(f"removed {stale} scratch folders left by killed runs")
+    progress.start(len(entries))
+    todo = []
+    for entry in entries:
+        if not regrade and gradebook.has(entry.student, entry.content_hash, __version__):
+            summary.skipped += 1
+            progress.advance(Outcome(entry, "skipped"))
+        else:
+            todo.append(entry)
+
+    def record(outcome: Outcome) -> None:
+        _record(outcome, gradebook, summary, regrade, feedback_dir)
+        progress.advance(outcome)
+
+    try:
+        _run_pool(
+            todo, jobs or os.cpu_count() or 1, lambda e: (grade_entry, e, limits, require_sandbox), record
+        )
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    summary.seconds = time.perf_counter() - started
+    progress.finish(summary)
+    return summary
+
+
+def _record(
+    outcome: Outcome, gradebook: Gradebook, summary: RunSummary, regrade: bool, feedback_dir: Path | None
+) -> None:
+    entry = outcome.entry
+    if outcome.kind == "grader_error":
+        summary.grader_errors.append((entry.student, outcome.error))
+        return
+    if outcome.report is not None:
+        markdown = feedback_markdown(entry.student, outcome.report)
+        summary.graded += 1
+        summary.percents.append(outcome.report["percent"])
+    else:
+        markdown = unreadable_markdown(entry.student, outcome.error)
+        summary.unreadable += 1
+    gradebook.store(
+        student=entry.student, source=str(entry.path), content_hash=entry.content_hash, report=outcome.report,
+        error=outcome.error, feedback=markdown, replace=regrade,
+    )  # fmt: skip
+    if feedback_dir is not None:
+        write_feedback(feedback_dir, entry.student, markdown)
+
+
+def write_feedback(directory: Path, student: str, markdown: str) -> None:
+    """directory/student.md and .html, each replaced whole (never half-written)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for suffix, text in ((".md", markdown), (".html", feedback_html(student, markdown))):
+        target = directory / f"{student}{suffix}"
+        partial = target.with_name(f".{target.name}.partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)
+
+
+Task = tuple[Callable[..., Outcome], Any, Any, Any]
+
+
+def _run_pool(entries: list[Entry], jobs: int, task: Callable[[Entry], Task], record: Callable) -> None:
+    """Run task(entry) in job processes, at most 2 per job in flight, calling record with each Outcome.
+
+    A job process that dies takes only its submissions' attempts with it: the pool is
+    rebuilt and they are tried once more, then recorded as grader errors.
+    """
+    pending: Iterator[Entry] = iter(entries)
+    retry: list[Entry] = []
+    attempts: dict[str, int] = {}
+    context = multiprocessing.get_context("forkserver")
+    while True:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_job_init)
+        running: dict[Future, Entry] = {}
+        broken = False
+        try:
+            while True:
+                while len(running) < 2 * jobs and not broken:
+                    entry = retry.pop() if retry else next(pending, None)
+                    if entry is None:
+                        break
+                    function, *args = task(entry)
+                    running[pool.submit(function, *args)] = entry
+                if not running:
+                    return
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    entry = running.pop(future)
+                    try:
+                        record(future.result())
+                    except BrokenProcessPool:
+                        broken = True
+                        attempts[entry.student] = attempts.get(entry.student, 0) + 1
+                        if attempts[entry.student] < 2:
+                            retry.append(entry)
+                        else:
+                            record(Outcome(entry, "grader_error", error="the job process grading it died"))
+                if broken:
+                    retry.extend(running.values())
+                    break
+        except BaseException:
+            _stop(pool)
+            raise
+        pool.shutdown(wait=True)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop at once: terminate the job processes (they remove their workers and scratch folders)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=10)

@@ -1,0 +1,204 @@
+"""Commands for a whole class: grade-all, export, feedback, stats."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from grader.cli_errors import GraderBroken, SubmissionUnreadable
+from grader.cli_options import limit_options, worker_limits
+
+if TYPE_CHECKING:
+    from grader.gradebook import Gradebook
+
+DEFAULT_GRADEBOOK = Path("gradebook.sqlite")
+
+gradebook_option = click.option(
+    "--gradebook",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_GRADEBOOK,
+    show_default=True,
+    help="The SQLite gradebook file.",
+)
+
+
+@contextmanager
+def _opened(path: Path, must_exist: bool) -> Iterator[Gradebook]:
+    from grader.gradebook import Gradebook, GradebookError, open_existing
+
+    try:
+        gradebook = open_existing(path) if must_exist else Gradebook(path)
+    except GradebookError as error:
+        raise SubmissionUnreadable(str(error)) from None
+    with gradebook:
+        yield gradebook
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        partial = out.with_name(f".{out.name}.partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(out)
+    except OSError as error:
+        raise SubmissionUnreadable(f"could not write {out}: {error.strerror}") from None
+    click.echo(f"wrote {out}", err=True)
+
+
+@click.command("grade-all")
+@click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@gradebook_option
+@click.option(
+    "--jobs", type=click.IntRange(min=1), help="Submissions graded at once.  [default: one per core]"
+)
+@click.option("--regrade", is_flag=True, help="Grade again even what the gradebook already holds.")
+@click.option(
+    "--feedback-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write each student's feedback here (STUDENT.md and STUDENT.html).",
+)
+@limit_options
+def grade_all_command(
+    submissions: Path,
+    gradebook: Path,
+    jobs: int | None,
+    regrade: bool,
+    feedback_dir: Path | None,
+    timeout: float,
+    total_timeout: float,
+    require_sandbox: bool,
+    memory_mb: int,
+) -> None:
+    """Grade every submission in SUBMISSIONS into the gradebook.
+
+    Each folder, .zip or .ipynb in SUBMISSIONS is one student's submission, named by
+    the entry (alice/, alice.zip). What the gradebook already holds with the same
+    content and grader version is skipped, so after a crash or Ctrl-C just run the
+    same command again. Exit status: 0 done; 2 bad arguments or gradebook, or
+    --require-sandbox with a protection missing; 3 some submissions hit a grader
+    error (they are listed and retried next run); 130 interrupted.
+
+    \b
+    Examples:
+      backprop-grader grade-all submissions/
+      backprop-grader grade-all submissions/ --gradebook fall.sqlite --feedback-dir feedback/
+      backprop-grader grade-all submissions/ --regrade --jobs 4
+    """
+    from grader.bulk import grade_all
+    from grader.grading import check_sandbox, missing_sandbox_message
+    from grader.progress import progress_for
+
+    limits = worker_limits(timeout, total_timeout, memory_mb)
+    if require_sandbox:
+        missing = [p for p in check_sandbox(limits) if not p.active]
+        if missing:
+            raise SubmissionUnreadable(missing_sandbox_message(missing))
+    with _opened(gradebook, must_exist=False) as book:
+        summary = grade_all(
+            submissions, book, jobs=jobs, regrade=regrade, limits=limits, require_sandbox=require_sandbox,
+            feedback_dir=feedback_dir, progress=progress_for(sys.stderr),
+        )  # fmt: skip
+    for note in summary.notes:
+        click.echo(f"note: {note}", err=True)
+    for student, error in summary.grader_errors:
+        click.echo(f"grader error for {student}: {error}", err=True)
+    if summary.interrupted:
+        click.echo("interrupted: run the same command again to finish", err=True)
+        sys.exit(130)
+    if summary.grader_errors:
+        sys.exit(3)
+
+
+@click.command("export")
+@gradebook_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("csv", "json", "canvas", "moodle")),
+    default="csv",
+    show_default=True,
+    help="csv/json: every column; canvas/moodle: CSV their gradebook import reads (docs/gradebook.md).",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.option(
+    "--assignment", default="Backprop", show_default=True, help="Column name of the grade (LMS formats)."
+)
+def export_command(gradebook: Path, fmt: str, out: Path | None, assignment: str) -> None:
+    """One row per student (their latest submission) from the gradebook.
+
+    \b
+    Examples:
+      backprop-grader export --format csv --out grades.csv
+      backprop-grader export --format canvas --assignment "Backprop 1" --out canvas.csv
+    """
+    from grader.export import export
+
+    with _opened(gradebook, must_exist=True) as book:
+        text = export(book.current(), fmt, assignment)
+    _write(text, out)
+
+
+@click.command("feedback")
+@gradebook_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for STUDENT.md and STUDENT.html.")  # fmt: skip
+@click.option("--student", multiple=True, help="Only these students (repeatable).")
+def feedback_command(gradebook: Path, out_dir: Path, student: tuple[str, ...]) -> None:
+    """Write each student's feedback (Markdown and HTML) from the gradebook.
+
+    \b
+    Example:
+      backprop-grader feedback --out feedback/
+    """
+    from grader.bulk import write_feedback
+
+    with _opened(gradebook, must_exist=True) as book:
+        current = [s for s in book.current() if not student or s.student in student]
+        unknown = sorted(set(student) - {s.student for s in current})
+        if unknown:
+            raise SubmissionUnreadable(f"not in {gradebook}: {', '.join(unknown)}")
+        try:
+            for stored in current:
+                write_feedback(out_dir, stored.student, book.feedback_of(stored.id))
+        except OSError as error:
+            raise SubmissionUnreadable(f"could not write to {out_dir}: {error.strerror}") from None
+    click.echo(f"wrote feedback for {len(current)} students to {out_dir}", err=True)
+
+
+@click.command("stats")
+@gradebook_option
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write an HTML page with plots here.")  # fmt: skip
+def stats_command(gradebook: Path, html_out: Path | None) -> None:
+    """Score distribution, pass rate of every test and the commonest failures.
+
+    \b
+    Examples:
+      backprop-grader stats
+      backprop-grader stats --html class.html
+    """
+    from rich.console import Console
+
+    from grader.render_stats import render_stats_html, render_stats_text
+    from grader.stats import class_stats
+
+    with _opened(gradebook, must_exist=True) as book:
+        stats = class_stats(book)
+    render_stats_text(stats, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
+    if html_out is not None:
+        try:
+            _write(render_stats_html(stats), html_out)
+        except Exception as error:  # noqa: BLE001 - plotting failures must not hide the tables above
+            if isinstance(error, click.ClickException):
+                raise
+            raise GraderBroken(f"could not draw the HTML page: {error}") from None
+
+
+COMMANDS = (grade_all_command, export_command, feedback_command, stats_command)

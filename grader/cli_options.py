@@ -1,0 +1,60 @@
+"""Options shared by several commands, and what they turn into."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from grader.worker import WorkerLimits
+
+
+def stack(*options):
+    """One decorator applying several click options, first listed first shown."""
+
+    def decorate(function):
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+#: options of every command that runs student code
+limit_options = stack(
+    click.option(
+        "--timeout",
+        type=click.FloatRange(min=0.1),
+        default=10.0,
+        show_default=True,
+        help="Seconds one call of a student function may take.",
+    ),
+    click.option(
+        "--total-timeout",
+        type=click.FloatRange(min=1),
+        default=120.0,
+        show_default=True,
+        help="Seconds all calls of one submission may take together.",
+    ),
+    click.option(
+        "--require-sandbox",
+        is_flag=True,
+        help="Exit with status 2 unless every protection (namespaces, Landlock, seccomp) is active.",
+    ),
+    click.option(
+        "--memory-mb",
+        type=click.IntRange(min=256),
+        default=2048,
+        show_default=True,
+        help="Memory limit of the process running student code.",
+    ),
+)
+
+
+def worker_limits(timeout: float, total_timeout: float, memory_mb: int) -> WorkerLimits:
+    from grader.worker import WorkerLimits
+
+    return WorkerLimits(
+        call_timeout=timeout, submission_timeout=total_timeout, memory_bytes=memory_mb * 1024**2
+    )

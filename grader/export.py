@@ -1,0 +1,82 @@
+"""A gradebook as one row per student: CSV, JSON, and CSV that Canvas and Moodle import.
+
+Conventions (docs/gradebook.md says more):
+- csv / json: student, status, score, max_score, percent, one column per exercise file,
+  quiz, graded_at, grader_version, error. Numbers are points, rounded to 2 decimals.
+- canvas: Canvas's gradebook import layout: Student, ID, SIS User ID, SIS Login ID,
+  Section, then one assignment column; the row after the header is "Points Possible".
+  The student id (the submission's folder name) goes in "SIS Login ID", which Canvas
+  matches on, so name the folders by your students' SIS login ids.
+- moodle: Username, the grade column and a Feedback column, for Moodle's "Import grades
+  from CSV"; map Username to the username field and the two others to your grade item.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from grader.exercise_api import EXERCISES
+from grader.gradebook import StoredSubmission
+
+FORMATS = ("csv", "json", "canvas", "moodle")
+BASE_COLUMNS = ("student", "status", "score", "max_score", "percent")
+TAIL_COLUMNS = ("quiz", "graded_at", "grader_version", "error")
+
+
+def student_row(stored: StoredSubmission) -> dict[str, Any]:
+    """One student's current grade as a flat row (the csv and json exports)."""
+    exercises = {e["name"]: e["score"] for e in stored.report.get("exercises", [])}
+    quiz = stored.report.get("quiz")
+    row: dict[str, Any] = {
+        "student": stored.student,
+        "status": stored.status,
+        "score": round(stored.score, 2),
+        "max_score": round(stored.max_score, 2),
+        "percent": round(stored.percent, 2),
+    }
+    row.update({name: round(exercises.get(name, 0.0), 2) for name in EXERCISES})
+    row.update(
+        {
+            "quiz": round(quiz["score"], 2) if quiz else 0.0,
+            "graded_at": stored.graded_at,
+            "grader_version": stored.grader_version,
+            "error": stored.error,
+        }
+    )
+    return row
+
+
+def export(submissions: list[StoredSubmission], fmt: str, assignment: str = "Backprop") -> str:
+    """The whole export as text in one of FORMATS."""
+    rows = [student_row(s) for s in submissions]
+    if fmt == "json":
+        return json.dumps({"schema_version": 1, "students": rows}, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return _csv([*BASE_COLUMNS, *EXERCISES, *TAIL_COLUMNS], [list(r.values()) for r in rows])
+    if fmt == "canvas":
+        possible = max((r["max_score"] for r in rows), default=0.0)
+        header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment]
+        body = [["Points Possible", "", "", "", "", possible]]
+        body += [[r["student"], "", "", r["student"], "", r["score"]] for r in rows]
+        return _csv(header, body)
+    if fmt == "moodle":
+        body = [[r["student"], r["score"], _moodle_feedback(r)] for r in rows]
+        return _csv(["Username", assignment, "Feedback"], body)
+    raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def _moodle_feedback(row: dict[str, Any]) -> str:
+    if row["status"] != "graded":
+        return f"not graded: {row['error']}"
+    return f"{row['score']:g} / {row['max_score']:g} ({row['percent']:g}%) by backprop-grader"
+
+
+def _csv(header: list[str], rows: list[list[Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()

@@ -1,0 +1,126 @@
+"""A student's feedback as Markdown and HTML, from the JSON report of their grade.
+
+The report is the document `grade --format json` prints (and the gradebook stores),
+so feedback can be rebuilt from a gradebook at any time. Every text that came from
+the student's code (messages quote their values, their printed output) goes into
+code spans or blocks, and the HTML is rendered with raw HTML turned off.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+MAX_OUTPUT_CHARS = 4000
+
+_CSS = """
+body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem;
+       line-height: 1.5; color: #1b1b1b; }
+table { border-collapse: collapse; margin: 1rem 0; }
+th, td { border: 1px solid #ccc; padding: .3rem .6rem; text-align: left; }
+code, pre { background: #f4f4f4; }
+pre { padding: .6rem; overflow-x: auto; }
+"""
+
+
+def _code(text: str) -> str:
+    """text as an inline code span that no backtick in it can close."""
+    text = " ".join(str(text).split())
+    fence = "`"
+    while fence in text:
+        fence += "`"
+    return f"{fence} {text} {fence}" if text else ""
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}<>()#+!|~])")
+
+
+def _text(text: str) -> str:
+    """text as plain prose: one line, every Markdown character escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _block(text: str) -> list[str]:
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return [fence, text.rstrip(), fence]
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def feedback_markdown(student: str, report: dict[str, Any], graded_at: str = "") -> str:
+    """The whole feedback for one student: score, each exercise, every lost point and why."""
+    lines = [f"# Feedback for {_text(student)}", ""]
+    when = f", graded {graded_at}" if graded_at else ""
+    lines += [
+        f"**Score: {_points(report['score'])} / {_points(report['max_score'])} "
+        f"({report['percent']:.1f}%)**{when} by backprop-grader {report.get('grader_version', '')}.",
+        "",
+        "| Part | Points |",
+        "|---|---|",
+    ]
+    lines += [
+        f"| {e['name']}.py | {_points(e['score'])} / {_points(e['max_score'])} |" for e in report["exercises"]
+    ]
+    quiz = report.get("quiz")
+    if quiz:
+        lines.append(f"| quiz | {_points(quiz['score'])} / {_points(quiz['max_score'])} |")
+    lines += ["", *[f"> {_text(note)}" for note in report.get("notes", [])], ""]
+    lost = [t for t in report["tests"] if t["score"] < t["max_score"]]
+    lines += ["## Points lost in the exercises", ""]
+    if not lost:
+        lines += ["None: every test passed.", ""]
+    for test in lost:
+        lines += [
+            f"- **{test['exercise']}.py**, {_code(test['name'])} "
+            f"({_points(test['score'])} / {_points(test['max_score'])}, {test['status']})",
+        ]
+        if test.get("description"):
+            lines.append(f"  - The question: {_text(test['description'])}")
+        if test.get("message"):
+            lines.append(f"  - What happened: {_text(test['message'])}")
+    lines.append("")
+    if quiz:
+        lines += _quiz_lines(quiz)
+    output = report.get("student_output", "")
+    if output.strip():
+        lines += ["## What your code printed while being graded", "", *_block(output[:MAX_OUTPUT_CHARS]), ""]
+    return "\n".join(lines) + "\n"
+
+
+def unreadable_markdown(student: str, error: str) -> str:
+    """Feedback for a submission that could not be read at all."""
+    return (
+        f"# Feedback for {_text(student)}\n\n**Score: 0**: your submission could not be graded.\n\n"
+        f"What went wrong: {_text(error)}\n\nFix that and hand it in again.\n"
+    )
+
+
+def _quiz_lines(quiz: dict[str, Any]) -> list[str]:
+    lines = ["## Quiz", ""]
+    lines += [f"> {_text(message)}" for message in quiz.get("messages", [])]
+    missed = [q for q in quiz["questions"] if not q["correct"]]
+    if not missed:
+        lines += ["Every question right.", ""]
+    for question in missed:
+        lines.append(
+            f"- {_code(question['id'])} ({_points(question['score'])} / {_points(question['max_score'])}): "
+            f"{_text(question['feedback'])}"
+        )
+    return [*lines, ""]
+
+
+def feedback_html(student: str, markdown: str) -> str:
+    """A standalone HTML page of the Markdown feedback (raw HTML in it is escaped)."""
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>Feedback for {html.escape(student)}</title>\n<style>{_CSS}</style>\n</head>\n"
+        f"<body>\n{body}</body>\n</html>\n"
+    )

@@ -1,0 +1,290 @@
+"""The class gradebook: one SQLite file, written one whole submission per transaction.
+
+Schema version 1 (PRAGMA user_version), documented in docs/gradebook.md:
+
+    students        id, first_graded
+    submissions     one row per (student, content_hash, grader_version): source, graded_at,
+                    status (graded | unreadable), score, max_score, percent, seconds, error,
+                    report (the JSON document of `grade --format json`)
+    exercise_scores submission_id, exercise, score, max_score
+    test_results    submission_id, name, exercise, score, max_score, status, message
+    quiz_results    submission_id, question, score, max_score, correct, feedback
+    feedback        submission_id, markdown
+
+A student's current grade is their most recently stored submission. WAL mode and
+BEGIN IMMEDIATE let two runs share a file; a run killed at any point leaves
+either a whole submission or none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE students (
+    id TEXT PRIMARY KEY,
+    first_graded TEXT NOT NULL
+);
+CREATE TABLE submissions (
+    id INTEGER PRIMARY KEY,
+    student TEXT NOT NULL REFERENCES students(id),
+    source TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    grader_version TEXT NOT NULL,
+    graded_at TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('graded', 'unreadable')),
+    score REAL NOT NULL,
+    max_score REAL NOT NULL,
+    percent REAL NOT NULL,
+    seconds REAL NOT NULL,
+    error TEXT NOT NULL DEFAULT '',
+    report TEXT NOT NULL,
+    UNIQUE (student, content_hash, grader_version)
+);
+CREATE INDEX submissions_by_student ON submissions (student, id);
+CREATE TABLE exercise_scores (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+    exercise TEXT NOT NULL,
+    score REAL NOT NULL,
+    max_score REAL NOT NULL,
+    PRIMARY KEY (submission_id, exercise)
+);
+CREATE TABLE test_results (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    score REAL NOT NULL,
+    max_score REAL NOT NULL,
+    status TEXT NOT NULL,
+    message TEXT NOT NULL,
+    PRIMARY KEY (submission_id, name)
+);
+CREATE TABLE quiz_results (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+    question TEXT NOT NULL,
+    score REAL NOT NULL,
+    max_score REAL NOT NULL,
+    correct INTEGER NOT NULL,
+    feedback TEXT NOT NULL,
+    PRIMARY KEY (submission_id, question)
+);
+CREATE TABLE feedback (
+    submission_id INTEGER PRIMARY KEY REFERENCES submissions(id) ON DELETE CASCADE,
+    markdown TEXT NOT NULL
+);
+"""
+
+
+class GradebookError(Exception):
+    """The file is not a gradebook this grader can use."""
+
+
+@dataclass(frozen=True)
+class StoredSubmission:
+    """A student's submission as stored: report is the `grade --format json` document."""
+
+    id: int
+    student: str
+    source: str
+    content_hash: str
+    grader_version: str
+    graded_at: str
+    status: str
+    score: float
+    max_score: float
+    percent: float
+    error: str
+    report: dict[str, Any]
+
+
+class Gradebook:
+    """An open gradebook file; use as a context manager or call close()."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._db = sqlite3.connect(path, timeout=60, isolation_level=None)
+            self._db.execute("PRAGMA busy_timeout = 60000")
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                self._create()
+            elif version > SCHEMA_VERSION:
+                raise GradebookError(
+                    f"{path} was written by a newer backprop-grader (schema {version}); upgrade the grader"
+                )
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.DatabaseError as error:
+            raise GradebookError(f"{path} is not a usable gradebook ({error})") from None
+
+    def _create(self) -> None:
+        with self._transaction():
+            if self._db.execute("PRAGMA user_version").fetchone()[0] != 0:
+                return  # another run created it first
+            tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables:
+                raise GradebookError(f"{self.path} is an SQLite file but not a gradebook")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Gradebook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def has(self, student: str, content_hash: str, grader_version: str) -> bool:
+        """Whether this exact submission was already graded by this grader version."""
+        row = self._db.execute(
+            "SELECT 1 FROM submissions WHERE student = ? AND content_hash = ? AND grader_version = ?",
+            (student, content_hash, grader_version),
+        ).fetchone()
+        return row is not None
+
+    def store(
+        self,
+        *,
+        student: str,
+        source: str,
+        content_hash: str,
+        report: dict[str, Any] | None,
+        error: str = "",
+        feedback: str = "",
+        replace: bool = False,
+    ) -> int | None:
+        """Store one graded (report given) or unreadable (error given) submission, all or nothing.
+
+        Returns the new row's id, or None when the same submission is already stored and
+        replace is False (another run got there first).
+        """
+        report = report or {}
+        version = str(report.get("grader_version") or _grader_version())
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._transaction() as db:
+            existing = db.execute(
+                "SELECT id FROM submissions WHERE student = ? AND content_hash = ? AND grader_version = ?",
+                (student, content_hash, version),
+            ).fetchone()
+            if existing and not replace:
+                return None
+            if existing:
+                db.execute("DELETE FROM submissions WHERE id = ?", existing)
+            db.execute("INSERT OR IGNORE INTO students (id, first_graded) VALUES (?, ?)", (student, now))
+            cursor = db.execute(
+                "INSERT INTO submissions (student, source, content_hash, grader_version, graded_at, status,"
+                " score, max_score, percent, seconds, error, report) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    student, source, content_hash, version, now, "graded" if report else "unreadable",
+                    report.get("score", 0.0), report.get("max_score", 0.0), report.get("percent", 0.0),
+                    report.get("seconds", 0.0), error, json.dumps(report, ensure_ascii=False),
+                ),
+            )  # fmt: skip
+            submission_id = cursor.lastrowid
+            assert submission_id is not None
+            self._store_details(db, submission_id, report, feedback)
+        return submission_id
+
+    @staticmethod
+    def _store_details(db: sqlite3.Connection, sid: int, report: dict[str, Any], feedback: str) -> None:
+        db.executemany(
+            "INSERT INTO exercise_scores VALUES (?,?,?,?)",
+            [(sid, e["name"], e["score"], e["max_score"]) for e in report.get("exercises", [])],
+        )
+        db.executemany(
+            "INSERT INTO test_results VALUES (?,?,?,?,?,?,?)",
+            [
+                (sid, t["name"], t["exercise"], t["score"], t["max_score"], t["status"], t["message"])
+                for t in report.get("tests", [])
+            ],
+        )
+        questions = (report.get("quiz") or {}).get("questions", [])
+        db.executemany(
+            "INSERT INTO quiz_results VALUES (?,?,?,?,?,?)",
+            [(sid, q["id"], q["score"], q["max_score"], int(q["correct"]), q["feedback"]) for q in questions],
+        )
+        db.execute("INSERT INTO feedback VALUES (?, ?)", (sid, feedback))
+
+    def current(self) -> list[StoredSubmission]:
+        """Each student's most recently stored submission, by student id."""
+        rows = self._db.execute(
+            "SELECT id, student, source, content_hash, grader_version, graded_at, status, score,"
+            " max_score, percent, error, report FROM submissions"
+            " WHERE id IN (SELECT max(id) FROM submissions GROUP BY student) ORDER BY student"
+        ).fetchall()
+        return [_stored(row) for row in rows]
+
+    def feedback_of(self, submission_id: int) -> str:
+        row = self._db.execute("SELECT markdown FROM feedback WHERE submission_id = ?", (submission_id,))
+        found = row.fetchone()
+        return found[0] if found else ""
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table, for checks and summaries."""
+        tables = ("students", "submissions", "exercise_scores", "test_results", "quiz_results", "feedback")
+        return {t: self._db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+    def test_rows(self, submission_ids: list[int]) -> list[tuple[str, str, str, str]]:
+        """(name, exercise, status, message) of the tests of the given submissions."""
+        marks = ",".join("?" * len(submission_ids))
+        query = f"SELECT name, exercise, status, message FROM test_results WHERE submission_id IN ({marks})"
+        return self._db.execute(query, submission_ids).fetchall() if submission_ids else []
+
+
+def _stored(row: tuple[Any, ...]) -> StoredSubmission:
+    (
+        sid,
+        student,
+        source,
+        content_hash,
+        version,
+        graded_at,
+        status,
+        score,
+        max_score,
+        percent,
+        error,
+        report,
+    ) = row
+    return StoredSubmission(
+        sid, student, source, content_hash, version, graded_at, status, score, max_score, percent, error,
+        json.loads(report),
+    )  # fmt: skip
+
+
+def open_existing(path: Path) -> Gradebook:
+    """A gradebook that must already exist (export, stats, feedback)."""
+    if not path.is_file():
+        raise GradebookError(
+            f"{path} does not exist; grade first with: backprop-grader grade-all SUBMISSIONS"
+        )
+    return Gradebook(path)
+
+
+def _grader_version() -> str:
+    from grader import __version__
+
+    return __version__

@@ -1,0 +1,115 @@
+"""ClassStats as terminal tables and as a standalone HTML page with plots (matplotlib, inline SVG)."""
+
+from __future__ import annotations
+
+import html
+import io
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from grader.stats import ClassStats
+
+EMPTY = "No graded submissions in this gradebook yet: run backprop-grader grade-all first."
+
+
+def render_stats_text(stats: ClassStats, console: Console) -> None:
+    console.print(
+        f"[bold]{stats.students} students[/]: {stats.graded} graded, {stats.unreadable} unreadable submissions"
+    )
+    if not stats.graded:
+        console.print(EMPTY)
+        return
+    summary = stats.summary
+    console.print(
+        "percent: " + ", ".join(f"{key} {value:.1f}" for key, value in summary.items()), highlight=False
+    )
+    histogram = Table(title="Score distribution")
+    histogram.add_column("Percent")
+    histogram.add_column("Students", justify="right")
+    histogram.add_column("")
+    largest = max(count for *_, count in stats.histogram()) or 1
+    for low, high, count in stats.histogram():
+        histogram.add_row(f"{low:.0f}–{high:.0f}", str(count), "█" * round(20 * count / largest))
+    console.print(histogram)
+    tests = Table(title="Pass rate of every test (hardest first)")
+    for column in ("Test", "Exercise", "Passed", "Rate"):
+        tests.add_column(column, justify="right" if column in ("Passed", "Rate") else "left")
+    for test in stats.tests:
+        tests.add_row(
+            escape(test.name), test.exercise, f"{test.passed}/{test.total}", f"{100 * test.rate:.0f}%"
+        )
+    console.print(tests)
+    failures = Table(title="Commonest failures (numbers masked as #)")
+    for column in ("Students", "Test", "Failure"):
+        failures.add_column(column)
+    for failure in stats.failures:
+        failures.add_row(str(failure.count), escape(failure.test), escape(failure.pattern))
+    console.print(failures)
+
+
+def _svg(figure: object) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")  # type: ignore[attr-defined]
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _plots(stats: ClassStats) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: smaller, searchable, selectable
+    from matplotlib import pyplot as plt
+
+    figures = []
+    figure, axes = plt.subplots(figsize=(7, 3.2))
+    bins = stats.histogram()
+    axes.bar(
+        [low for low, *_ in bins], [count for *_, count in bins], width=9.5, align="edge", color="#3b6ea8"
+    )
+    axes.set(xlabel="percent", ylabel="students", title="Score distribution", xlim=(0, 100))
+    figures.append(_svg(figure))
+    plt.close(figure)
+    tests = stats.tests
+    figure, axes = plt.subplots(figsize=(7, max(2.5, 0.22 * len(tests))))
+    axes.barh(range(len(tests)), [100 * t.rate for t in tests], color="#c2683a")
+    axes.set_yticks(range(len(tests)), [t.name for t in tests], fontsize=6)
+    axes.invert_yaxis()
+    axes.set(xlabel="students passing (%)", title="Pass rate of every test", xlim=(0, 100))
+    figures.append(_svg(figure))
+    plt.close(figure)
+    return figures
+
+
+def render_stats_html(stats: ClassStats) -> str:
+    e = html.escape
+    parts = [f"<h1>Class statistics</h1><p>{stats.students} students: {stats.graded} graded, "
+             f"{stats.unreadable} unreadable submissions.</p>"]  # fmt: skip
+    if not stats.graded:
+        parts.append(f"<p class='empty'>{e(EMPTY)}</p>")
+    else:
+        cells = "".join(f"<tr><th>{e(k)}</th><td>{v:.1f}</td></tr>" for k, v in stats.summary.items())
+        parts.append(f"<table class='summary'>{cells}</table>")
+        parts += [f"<figure>{svg}</figure>" for svg in _plots(stats)]
+        rows = "".join(
+            f"<tr><td>{e(t.name)}</td><td>{e(t.exercise)}</td><td>{t.passed}/{t.total}</td>"
+            f"<td>{100 * t.rate:.0f}%</td></tr>"
+            for t in stats.tests
+        )
+        parts.append("<h2>Pass rate of every test</h2><table class='tests'><tr><th>Test</th><th>Exercise</th>"
+                     f"<th>Passed</th><th>Rate</th></tr>{rows}</table>")  # fmt: skip
+        rows = "".join(
+            f"<tr><td>{f.count}</td><td>{e(f.test)}</td><td><code>{e(f.pattern)}</code></td></tr>"
+            for f in stats.failures
+        )
+        parts.append("<h2>Commonest failures</h2><table class='failures'><tr><th>Students</th><th>Test</th>"
+                     f"<th>Failure (numbers masked as #)</th></tr>{rows}</table>")  # fmt: skip
+    style = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
+             "table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ccc;padding:.2rem .5rem}"
+             "figure{margin:1rem 0}svg{max-width:100%;height:auto}")  # fmt: skip
+    return (
+        "<!DOCTYPE html>\n<html lang='en'>\n<head><meta charset='utf-8'><title>Class statistics</title>"
+        f"<style>{style}</style></head>\n<body>\n{''.join(parts)}\n</body>\n</html>\n"
+    )

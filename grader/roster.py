@@ -1,0 +1,72 @@
+"""Which entries of a class folder are students' submissions, whose they are, and their content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.submission import IGNORED_DIRS
+
+#: file types that are a whole submission on their own
+SUBMISSION_SUFFIXES = (".zip", ".ipynb")
+_STUDENT_ID = re.compile(r"^[\w@.+-]{1,128}$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One student's submission in a class folder."""
+
+    student: str
+    path: Path
+    content_hash: str
+
+
+def find_submissions(root: Path) -> tuple[list[Entry], list[str]]:
+    """The submissions in root, by student id, and notes on the entries that are not one.
+
+    A folder, a .zip or a .ipynb is one student's submission, named by the entry
+    (alice/, alice.zip and alice.ipynb all belong to alice). Hidden entries and other
+    files are skipped with a note; two entries naming the same student keep the first
+    (folders before files) and say so.
+    """
+    entries: dict[str, Entry] = {}
+    notes: list[str] = []
+    candidates = sorted(root.iterdir(), key=lambda p: (not p.is_dir(), p.name))
+    for path in candidates:
+        if path.name.startswith(".") or path.name in IGNORED_DIRS:
+            continue
+        if not (path.is_dir() or path.suffix.lower() in SUBMISSION_SUFFIXES):
+            notes.append(f"skipped {path.name}: not a folder, .zip or .ipynb")
+            continue
+        student = path.name if path.is_dir() else path.stem
+        if not _STUDENT_ID.match(student):
+            notes.append(f"skipped {path.name}: {student!r} is not usable as a student id")
+            continue
+        if student in entries:
+            notes.append(
+                f"skipped {path.name}: {entries[student].path.name} is already {student}'s submission"
+            )
+            continue
+        entries[student] = Entry(student, path, content_hash(path))
+    return list(entries.values()), notes
+
+
+def content_hash(path: Path) -> str:
+    """sha256 over the relative names and bytes of every file (what the grader would read)."""
+    digest = hashlib.sha256()
+    if path.is_file():
+        digest.update(path.read_bytes())
+        return digest.hexdigest()
+    for folder, subfolders, files in os.walk(path):
+        subfolders[:] = sorted(d for d in subfolders if d not in IGNORED_DIRS)
+        for name in sorted(files):
+            file = Path(folder, name)
+            if file.is_symlink() or not file.is_file():
+                continue
+            digest.update(file.relative_to(path).as_posix().encode() + b"\0")
+            digest.update(file.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()

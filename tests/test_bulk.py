@@ -1,0 +1,312 @@
+"""grade-all, the gradebook, exports, feedback and stats, run as the installed command."""
+
+import csv
+import io
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, cli
+
+from grader.gradebook import Gradebook
+
+STUDENTS = [
+    "correct",
+    "forgot_hidden_derivative",
+    "relu_prime_at_zero",
+    "no_batch_average",
+    "sign_flipped_update",
+]
+
+
+def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(cli(*args), capture_output=True, text=True, timeout=timeout)
+
+
+def make_class(root: Path, copies: int = 0) -> Path:
+    """The example submissions as a class folder, plus a broken zip and a stray file."""
+    root.mkdir()
+    for name in STUDENTS:
+        shutil.copytree(EXAMPLES / name, root / name)
+    for i in range(copies):
+        shutil.copytree(EXAMPLES / "correct", root / f"copy{i}")
+    (root / "dave.zip").write_bytes(b"not a zip at all")
+    (root / "notes.txt").write_text("grading notes")
+    return root
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """One class graded once: (class folder, gradebook, completed process)."""
+    base = tmp_path_factory.mktemp("bulk")
+    root = make_class(base / "class")
+    book = base / "gradebook.sqlite"
+    completed = run(
+        "grade-all", str(root), "--gradebook", str(book), "--feedback-dir", str(base / "feedback")
+    )
+    return root, book, completed
+
+
+def rows(book: Path, query: str) -> list[tuple]:
+    with sqlite3.connect(book) as db:
+        return db.execute(query).fetchall()
+
+
+def stored_count(book: Path) -> int:
+    """Submissions in a gradebook another process may be creating right now."""
+    try:
+        return rows(book, "SELECT count(*) FROM submissions")[0][0] if book.exists() else 0
+    except sqlite3.OperationalError:  # not created yet, or locked
+        return 0
+
+
+def test_every_submission_is_graded_like_grade_does(graded):
+    root, book, completed = graded
+    assert completed.returncode == 0, completed.stderr
+    with Gradebook(book) as gradebook:
+        current = {s.student: s for s in gradebook.current()}
+    assert set(current) == {*STUDENTS, "dave"}
+    for name in ("correct", "sign_flipped_update"):
+        alone = json.loads(run("grade", str(root / name), "--format", "json").stdout)
+        assert current[name].score == alone["score"]
+        assert [t["status"] for t in current[name].report["tests"]] == [t["status"] for t in alone["tests"]]
+    assert current["correct"].percent == 100.0
+    assert current["dave"].status == "unreadable" and "is not a readable zip file" in current["dave"].error
+    assert "skipped notes.txt: not a folder, .zip or .ipynb" in completed.stderr
+    summary = completed.stderr.strip().splitlines()
+    assert any(
+        line.startswith("6/6 submissions: 5 graded, 0 already in the gradebook, 1 unreadable")
+        for line in summary
+    )
+
+
+def test_each_submission_is_stored_whole(graded):
+    _, book, _ = graded
+    assert rows(book, "PRAGMA integrity_check") == [("ok",)]
+    assert rows(book, "PRAGMA user_version") == [(1,)]
+    per_submission = rows(
+        book,
+        "SELECT s.student, s.status, (SELECT count(*) FROM test_results t WHERE t.submission_id = s.id),"
+        " (SELECT count(*) FROM quiz_results q WHERE q.submission_id = s.id),"
+        " (SELECT count(*) FROM feedback f WHERE f.submission_id = s.id) FROM submissions s",
+    )
+    for student, status, tests, questions, feedback in per_submission:
+        assert feedback == 1, student
+        assert (tests, questions) == ((89, 30) if status == "graded" else (0, 0)), student
+
+
+def test_a_second_run_skips_what_is_graded_and_regrade_replaces_it(graded, tmp_path):
+    root, book, _ = graded
+    copy = tmp_path / "book.sqlite"
+    shutil.copy(book, copy)
+    before = rows(copy, "SELECT id, student, content_hash FROM submissions ORDER BY id")
+    again = run("grade-all", str(root), "--gradebook", str(copy))
+    assert again.returncode == 0
+    assert "0 graded, 6 already in the gradebook" in again.stderr
+    assert rows(copy, "SELECT id, student, content_hash FROM submissions ORDER BY id") == before
+    regraded = run("grade-all", str(root), "--gradebook", str(copy), "--regrade", "--jobs", "2")
+    assert "5 graded, 0 already in the gradebook, 1 unreadable" in regraded.stderr
+    after = rows(copy, "SELECT student, content_hash FROM submissions ORDER BY student")
+    assert after == sorted((s, h) for _, s, h in before)  # replaced, not duplicated
+
+
+def test_a_changed_submission_is_graded_again_and_becomes_current(graded, tmp_path):
+    root, book, _ = graded
+    copy_book, copy_root = tmp_path / "book.sqlite", tmp_path / "class"
+    shutil.copy(book, copy_book)
+    shutil.copytree(root, copy_root)
+    shutil.copy(EXAMPLES / "correct" / "backprop.py", copy_root / "forgot_hidden_derivative" / "backprop.py")
+    completed = run("grade-all", str(copy_root), "--gradebook", str(copy_book))
+    assert "1 graded, 5 already in the gradebook" in completed.stderr
+    history = rows(
+        copy_book, "SELECT percent FROM submissions WHERE student = 'forgot_hidden_derivative' ORDER BY id"
+    )
+    assert len(history) == 2 and history[1][0] > history[0][0]
+    with Gradebook(copy_book) as gradebook:
+        current = {s.student: s for s in gradebook.current()}
+    assert current["forgot_hidden_derivative"].percent == history[1][0]
+
+
+def test_a_run_killed_midway_finishes_on_the_next_run(tmp_path):
+    root = make_class(tmp_path / "class", copies=5)
+    book = tmp_path / "gradebook.sqlite"
+    process = subprocess.Popen(
+        cli("grade-all", str(root), "--gradebook", str(book), "--jobs", "1"),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if stored_count(book) >= 2:
+            break
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    stored = rows(book, "SELECT count(*) FROM submissions")[0][0]
+    assert 2 <= stored < 11
+    assert rows(book, "PRAGMA integrity_check") == [("ok",)]
+    completed = run("grade-all", str(root), "--gradebook", str(book))
+    assert completed.returncode == 0, completed.stderr
+    assert f"{stored} already in the gradebook" in completed.stderr
+    assert rows(book, "SELECT count(*), count(DISTINCT student) FROM submissions") == [(11, 11)]
+    orphans = rows(book, "SELECT count(*) FROM submissions s WHERE NOT EXISTS"
+                        " (SELECT 1 FROM feedback f WHERE f.submission_id = s.id)")  # fmt: skip
+    assert orphans == [(0,)]
+    assert not [p for p in Path(tempfile.gettempdir()).glob("backprop-grader-*-*") if not _running_owner(p)]
+
+
+def _running_owner(scratch: Path) -> bool:
+    """Whether the process a scratch folder names still runs (folders of other runs are left alone)."""
+    owner = scratch.name.split("-")[2]
+    if not owner.isdigit():
+        return True  # not a scratch folder
+    try:
+        os.kill(int(owner), 0)
+    except ProcessLookupError:
+        return False
+    return "Z" not in Path(f"/proc/{owner}/stat").read_text().rsplit(")", 1)[1].split()[:1]
+
+
+def test_two_runs_at_once_share_the_gradebook(tmp_path):
+    root = make_class(tmp_path / "class")
+    book = tmp_path / "gradebook.sqlite"
+    command = cli("grade-all", str(root), "--gradebook", str(book), "--jobs", "1")
+    first, second = (
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)
+    )
+    assert first.wait(timeout=300) == 0 and second.wait(timeout=300) == 0
+    assert rows(book, "PRAGMA integrity_check") == [("ok",)]
+    assert rows(book, "SELECT count(*), count(DISTINCT student) FROM submissions") == [(6, 6)]
+    assert rows(book, "SELECT count(*) FROM test_results")[0][0] == 5 * 89
+
+
+def test_exports_parse_back_and_hold_the_gradebook_numbers(graded, tmp_path):
+    _, book, _ = graded
+    with Gradebook(book) as gradebook:
+        current = {s.student: s for s in gradebook.current()}
+    out = tmp_path / "grades.csv"
+    assert run("export", "--gradebook", str(book), "--format", "csv", "--out", str(out)).returncode == 0
+    table = list(csv.DictReader(out.open()))
+    assert [r["student"] for r in table] == sorted(current)
+    for row in table:
+        stored = current[row["student"]]
+        assert float(row["score"]) == pytest.approx(stored.score, abs=0.01)
+        assert float(row["percent"]) == pytest.approx(stored.percent, abs=0.01)
+        exercises = {e["name"]: e["score"] for e in stored.report.get("exercises", [])}
+        for name in ("activations", "backprop", "gradcheck", "deep"):
+            assert float(row[name]) == pytest.approx(exercises.get(name, 0.0), abs=0.01)
+    document = json.loads(run("export", "--gradebook", str(book), "--format", "json").stdout)
+    assert {r["student"]: r["score"] for r in document["students"]} == {
+        k: round(v.score, 2) for k, v in current.items()
+    }
+
+    canvas = list(
+        csv.reader(io.StringIO(run("export", "--gradebook", str(book), "--format", "canvas").stdout))
+    )
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Backprop"]
+    assert canvas[1][0] == "Points Possible" and float(canvas[1][5]) == 143.0
+    assert {r[3]: float(r[5]) for r in canvas[2:]} == pytest.approx(
+        {k: v.score for k, v in current.items()}, abs=0.01
+    )
+    moodle = list(csv.DictReader(io.StringIO(run("export", "--gradebook", str(book), "--format", "moodle",
+                                                 "--assignment", "HW 3").stdout)))  # fmt: skip
+    assert float(next(r for r in moodle if r["Username"] == "correct")["HW 3"]) == 143.0
+    assert next(r for r in moodle if r["Username"] == "dave")["Feedback"].startswith("not graded:")
+
+
+def test_feedback_files_name_each_lost_point(graded, tmp_path):
+    _, book, _ = graded
+    feedback = graded[1].parent / "feedback"
+    text = (feedback / "forgot_hidden_derivative.md").read_text()
+    assert "Score: 107.5 / 143" in text
+    assert "test_hidden_delta_matches_reference" in text and "What happened:" in text
+    assert "None: every test passed." in (feedback / "correct.md").read_text()
+    page = (feedback / "dave.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and "could not be graded" in page
+    again = run("feedback", "--gradebook", str(book), "--out", str(tmp_path / "fb"), "--student", "correct")
+    assert again.returncode == 0
+    assert sorted(p.name for p in (tmp_path / "fb").iterdir()) == ["correct.html", "correct.md"]
+
+
+def test_student_output_cannot_inject_html_into_feedback(tmp_path):
+    root = tmp_path / "class"
+    shutil.copytree(EXAMPLES / "correct", root / "mallory")
+    with (root / "mallory" / "activations.py").open("a") as module:
+        module.write(
+            "\n_relu = relu\n\n\ndef relu(z):\n"
+            "    print('<script>alert(1)</script> [click](javascript:alert(1))')\n    return _relu(z)\n"
+        )
+    book, out = tmp_path / "book.sqlite", tmp_path / "fb"
+    assert run("grade-all", str(root), "--gradebook", str(book), "--feedback-dir", str(out)).returncode == 0
+    page = (out / "mallory.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>" not in page and 'href="javascript' not in page
+
+
+def test_stats_on_a_full_gradebook(graded, tmp_path):
+    _, book, _ = graded
+    page = tmp_path / "stats.html"
+    completed = run("stats", "--gradebook", str(book), "--html", str(page))
+    assert completed.returncode == 0, completed.stderr
+    assert "6 students: 5 graded, 1 unreadable" in completed.stdout
+    assert "Score distribution" in completed.stdout and "Commonest failures" in completed.stdout
+    assert "test_hidden_delta_matches_reference[float64-relu]" in completed.stdout
+    html = page.read_text()
+    assert html.count("<svg") == 2 and "Pass rate of every test" in html
+
+
+def test_stats_on_an_empty_gradebook(tmp_path):
+    book = tmp_path / "empty.sqlite"
+    Gradebook(book).close()
+    page = tmp_path / "stats.html"
+    completed = run("stats", "--gradebook", str(book), "--html", str(page))
+    assert completed.returncode == 0, completed.stderr
+    assert "0 students" in completed.stdout and "No graded submissions" in completed.stdout
+    assert "No graded submissions" in page.read_text() and "<svg" not in page.read_text()
+
+
+def test_a_copied_answers_file_is_scored_with_the_copiers_numbers(tmp_path):
+    root = tmp_path / "class"
+    shutil.copytree(EXAMPLES / "correct", root / "correct")
+    shutil.copytree(EXAMPLES / "correct", root / "bob")  # bob hands in correct's answers.toml
+    book = tmp_path / "book.sqlite"
+    assert run("grade-all", str(root), "--gradebook", str(book)).returncode == 0
+    with Gradebook(book) as gradebook:
+        quiz = {s.student: s.report["quiz"] for s in gradebook.current()}
+    assert quiz["correct"]["score"] == quiz["correct"]["max_score"]
+    assert quiz["bob"]["student"] == "bob"
+    assert (
+        "answers.toml names student 'correct', but this submission is 'bob''s" in quiz["bob"]["messages"][0]
+    )
+    assert quiz["bob"]["score"] < quiz["correct"]["score"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["export", "--gradebook", "{tmp}/nowhere.sqlite"], "does not exist; grade first"),
+        (["stats", "--gradebook", "{tmp}/text.sqlite"], "is not a usable gradebook"),
+        (["grade-all", "{tmp}", "--gradebook", "{tmp}/text.sqlite"], "is not a usable gradebook"),
+        (["grade-all", "{tmp}/missing"], "does not exist"),
+    ],
+    ids=["missing gradebook", "not sqlite", "not sqlite for grade-all", "missing class folder"],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
+    (tmp_path / "text.sqlite").write_text("this is not a database, it is a note to myself\n" * 20)
+    completed = run(*[a.format(tmp=tmp_path) for a in args])
+    assert completed.returncode == 2
+    lines = completed.stderr.strip().splitlines()
+    assert message in completed.stderr and "Traceback" not in completed.stderr
+    assert len([line for line in lines if line.startswith("Error")]) == 1
+
+
+def test_progress_outside_a_terminal_is_plain_lines(graded):
+    _, _, completed = graded
+    assert "\x1b[" not in completed.stderr
+    assert any(line.startswith("grading: ") for line in completed.stderr.splitlines())
