@@ -310,3 +310,45 @@ def test_progress_outside_a_terminal_is_plain_lines(graded):
     _, _, completed = graded
     assert "\x1b[" not in completed.stderr
     assert any(line.startswith("grading: ") for line in completed.stderr.splitlines())
+
+
+def test_ctrl_c_stops_at_once_keeps_what_is_graded_and_exits_130(tmp_path):
+    root = make_class(tmp_path / "class", copies=5)
+    book = tmp_path / "gradebook.sqlite"
+    process = subprocess.Popen(cli("grade-all", str(root), "--gradebook", str(book), "--jobs", "1"),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while stored_count(book) < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "interrupted after" in stderr and "run the same command again" in stderr
+    assert "Traceback" not in stderr
+    stored = stored_count(book)
+    assert stored >= 1
+    completed = run("grade-all", str(root), "--gradebook", str(book))
+    assert f"{stored} already in the gradebook" in completed.stderr
+    assert stored_count(book) == 11
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_in_a_terminal_is_a_live_bar_with_eta():
+    from grader.bulk import Outcome, RunSummary
+    from grader.progress import LiveProgress, progress_for
+    from grader.roster import Entry
+
+    stream = FakeTerminal()
+    progress = progress_for(stream)
+    assert isinstance(progress, LiveProgress)
+    progress.start(3)
+    for kind in ("graded", "skipped", "unreadable"):
+        progress.advance(Outcome(Entry("x", Path("x"), ""), kind))
+    progress.finish(RunSummary(total=3, graded=1, skipped=1, unreadable=1, seconds=1.0))
+    text = stream.getvalue()
+    assert "ETA" in text and "3/3" in text and "1 graded, 1 skipped, 1 unreadable" in text
+    assert "3/3 submissions: 1 graded, 1 already in the gradebook, 1 unreadable" in text
