@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,9 +16,12 @@ from grader import __version__
 from grader.cli_bulk import COMMANDS
 from grader.cli_errors import GraderBroken, SubmissionUnreadable
 from grader.cli_options import limit_options, stack, worker_limits
+
+if TYPE_CHECKING:
+    from grader.worker import WorkerLimits
 from grader.cli_quiz import quiz
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "gradescope", "github", "junit")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -47,12 +51,20 @@ output_options = stack(
         type=click.Choice(FORMATS),
         default="text",
         show_default=True,
-        help="text: tables for people; json: the stable document described in README.md.",
+        help="text: tables for people; json: the stable document in README.md; gradescope: results.json; "
+        "github: workflow annotations and a job summary; junit: JUnit XML (docs/ci.md).",
     ),
     click.option(
         "--output",
         type=click.Path(dir_okay=False, path_type=Path),
         help="Write the report to this file instead of the terminal.",
+    ),
+    click.option(
+        "--exercise",
+        "only",
+        multiple=True,
+        type=click.Choice(("activations", "backprop", "gradcheck", "deep")),
+        help="Report (and apply --fail-under to) only this exercise file's tests; repeatable, no quiz.",
     ),
     click.option(
         "--fail-under",
@@ -70,6 +82,7 @@ def grade(
     submission: Path,
     fmt: str,
     output: Path | None,
+    only: tuple[str, ...],
     fail_under: float | None,
     timeout: float,
     total_timeout: float,
@@ -89,7 +102,8 @@ def grade(
       backprop-grader grade alice.zip --format json --output alice.json
       backprop-grader grade submission/ --fail-under 60
     """
-    _run(submission, "hidden", fmt, output, fail_under, timeout, total_timeout, memory_mb, require_sandbox)
+    limits = worker_limits(timeout, total_timeout, memory_mb)
+    _run(submission, "hidden", fmt, output, only, fail_under, limits, require_sandbox)
 
 
 @main.command()
@@ -100,6 +114,7 @@ def check(
     directory: Path,
     fmt: str,
     output: Path | None,
+    only: tuple[str, ...],
     fail_under: float | None,
     timeout: float,
     total_timeout: float,
@@ -117,7 +132,8 @@ def check(
       backprop-grader check
       backprop-grader check my_work/exercises
     """
-    _run(directory, "public", fmt, output, fail_under, timeout, total_timeout, memory_mb, require_sandbox)
+    limits = worker_limits(timeout, total_timeout, memory_mb)
+    _run(directory, "public", fmt, output, only, fail_under, limits, require_sandbox)
 
 
 def _run(
@@ -125,52 +141,92 @@ def _run(
     suite: str,
     fmt: str,
     output: Path | None,
+    only: tuple[str, ...],
     fail_under: float | None,
-    timeout: float,
-    total_timeout: float,
-    memory_mb: int,
+    limits: WorkerLimits,
     require_sandbox: bool,
 ) -> None:
-    from grader.grading import GradingFailed, SandboxUnavailable, grade_path
+    from grader.grading import GradingFailed, SandboxUnavailable, grade_path, only_exercises
     from grader.paths import GraderSetupError
     from grader.quiz.bank import BankError
     from grader.submission import SubmissionError
 
-    limits = worker_limits(timeout, total_timeout, memory_mb)
     try:
         result = grade_path(path, suite=suite, limits=limits, require_sandbox=require_sandbox)
     except (SubmissionError, SandboxUnavailable) as error:
         raise SubmissionUnreadable(str(error)) from None
     except (GraderSetupError, GradingFailed, BankError) as error:
         raise GraderBroken(f"grading could not run: {error}") from None
+    if only:
+        result = only_exercises(result, only)
     _emit(result, fmt, output)
     if fail_under is not None and result.percent < fail_under:
         click.echo(f"score {result.percent:.1f}% is below --fail-under {fail_under:g}%", err=True)
         sys.exit(1)
 
 
+@main.command("gradescope-bundle")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def gradescope_bundle(out: Path) -> None:
+    """Build the Gradescope autograder zip OUT (setup.sh, run_autograder, the grader with its hidden tests).
+
+    Upload OUT as the autograder of a Gradescope programming assignment; students
+    upload their exercise files (or a zip of them). Details: docs/ci.md.
+
+    \b
+    Example:
+      backprop-grader gradescope-bundle autograder.zip
+    """
+    from grader.gradescope_bundle import build_bundle
+
+    try:
+        count = build_bundle(out)
+    except (OSError, FileNotFoundError) as error:
+        raise SubmissionUnreadable(f"could not build {out}: {error}") from None
+    click.echo(f"wrote {out} ({count} files): upload it as the assignment's autograder")
+
+
+def _rendered(result, fmt: str) -> str:
+    """Every format but text, as one string."""
+    if fmt == "json":
+        from grader.render_json import render_json
+
+        return render_json(result)
+    if fmt == "gradescope":
+        from grader.render_gradescope import render_gradescope
+
+        return render_gradescope(result)
+    if fmt == "github":
+        from grader.render_github import append_step_summary, render_github
+
+        append_step_summary(result)
+        return render_github(result)
+    from grader.render_junit import render_junit
+
+    return render_junit(result)
+
+
 def _emit(result, fmt: str, output: Path | None) -> None:
     from rich.console import Console
 
-    from grader.render_json import render_json
     from grader.render_text import render_text
 
     if output is None:
-        if fmt == "json":
-            click.echo(render_json(result), nl=False)
-        else:
+        if fmt == "text":
             render_text(result, Console(highlight=False, width=None if sys.stdout.isatty() else 110))
+        else:
+            click.echo(_rendered(result, fmt), nl=False)
         return
     try:
         with output.open("w", encoding="utf-8") as stream:
-            if fmt == "json":
-                stream.write(render_json(result))
-            else:
+            if fmt == "text":
                 render_text(result, Console(file=stream, width=110, no_color=True, highlight=False))
+            else:
+                stream.write(_rendered(result, fmt))
     except OSError as error:
-        click.echo(render_json(result) if fmt == "json" else "", nl=False)
+        click.echo(_rendered(result, "json"), nl=False)
         raise SubmissionUnreadable(
-            f"could not write {output}: {error.strerror}; the report is printed above"
+            f"could not write {output}: {error.strerror}; the report is printed above as JSON"
         ) from None
     click.echo(
         f"{result.submission}: {result.score:g}/{result.max_score:g} ({result.percent:.1f}%) -> {output}"

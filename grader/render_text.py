@@ -64,6 +64,15 @@ def protections_line(result: GradeResult) -> str:
     return "sandbox: " + ", ".join(parts) + warning
 
 
+def protections_summary(result: GradeResult) -> str:
+    """The protections line without markup, for plain-text formats."""
+    parts = [
+        f"{p.name.replace('_', ' ')} {'on' if p.active else 'OFF (' + p.detail + ')'}"
+        for p in result.protections
+    ]
+    return "sandbox: " + ", ".join(parts) if parts else "sandbox: not reported"
+
+
 def render_quiz(quiz: QuizResult, console: Console) -> None:
     """The quiz as a table, then the feedback of every question not fully right."""
     for message in quiz.messages:

@@ -26,6 +26,7 @@ class TestResult:
     status: str
     message: str = ""
     description: str = ""
+    public: bool = False  # one of the public tests students can run themselves
 
 
 @dataclass(frozen=True)

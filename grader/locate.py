@@ -1,0 +1,50 @@
+"""Point a test result at the student's code: which function it is about, and where that is.
+
+The student's file is only parsed (ast), never run, so this is safe in the grader's process.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from grader.exercise_api import MODULE_OF
+from grader.results import TestResult
+
+_BY_LENGTH = sorted(MODULE_OF, key=len, reverse=True)
+_PLACE = re.compile(r"\b(\w+)\.py:(\d+)")
+
+
+def function_of(test: TestResult) -> str | None:
+    """The function of the test's exercise file that its message (else its name) names first;
+    the file's only function when it has one; else None."""
+    own = [name for name in _BY_LENGTH if MODULE_OF[name] == test.exercise]
+    for text in (test.message, test.name):
+        found = [(m.start(), name) for name in own if (m := re.search(rf"\b{name}\b", text))]
+        if found:
+            return min(found)[1]
+    return own[0] if len(own) == 1 else None
+
+
+def exercise_file(submission: Path, exercise: str) -> Path | None:
+    """The shallowest EXERCISE.py in a submission folder (the files may sit in a subfolder)."""
+    if not submission.is_dir():
+        return None
+    candidates = sorted(submission.rglob(f"{exercise}.py"), key=lambda p: len(p.parts))
+    return candidates[0] if candidates else None
+
+
+def line_of(path: Path, function: str | None, message: str = "") -> int | None:
+    """The line an error message names in path; else the line of `def function`; else None."""
+    place = _PLACE.search(message)
+    if place and place.group(1) == path.stem:
+        return int(place.group(2))
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function:
+            return node.lineno
+    return None

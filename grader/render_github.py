@@ -1,0 +1,76 @@
+"""GradeResult -> GitHub Actions workflow commands and a job summary.
+
+Each test that lost points becomes an ::error annotation on the line of the student's
+function it is about (or the line that raised); quiz questions missed, notes and missing
+protections become ::warning/::notice lines. The Markdown summary (the same text as the
+per-student feedback) is appended to $GITHUB_STEP_SUMMARY when that is set.
+Syntax: https://docs.github.com/actions/reference/workflow-commands-for-github-actions
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from grader.feedback import feedback_markdown
+from grader.locate import exercise_file, function_of, line_of
+from grader.render_json import result_to_dict
+from grader.results import GradeResult, TestResult
+
+MAX_MESSAGE = 2000
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(level: str, message: str, **properties: str | int) -> str:
+    """One workflow command line, e.g. ::error file=a.py,line=3,title=T::message"""
+    props = ",".join(f"{key}={_property(str(value))}" for key, value in properties.items())
+    return f"::{level}{' ' + props if props else ''}::{_data(message[:MAX_MESSAGE])}"
+
+
+def annotation(test: TestResult, submission: Path, workspace: Path) -> str:
+    title = f"{test.exercise}.py: {test.name} ({test.score:g}/{test.max_score:g} points, {test.status})"
+    message = "\n".join(part for part in (test.message, test.description) if part) or test.status
+    path = exercise_file(submission, test.exercise)
+    if path is None:
+        return command("error", message, title=title)
+    where: dict[str, str | int] = {"file": os.path.relpath(path, workspace)}
+    line = line_of(path, function_of(test), test.message)
+    if line is not None:  # else the annotation is on the whole file
+        where["line"] = line
+    return command("error", message, **where, title=title)
+
+
+def render_github(result: GradeResult, workspace: Path | None = None) -> str:
+    workspace = workspace or Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
+    submission = Path(result.submission)
+    lines = [annotation(t, submission, workspace) for t in result.tests if t.score < t.max_score]
+    if result.quiz:
+        lines += [
+            command("warning", q.feedback, title=f"quiz: {q.id} ({q.score:g}/{q.max_score:g} points)")
+            for q in result.quiz.questions
+            if not q.correct
+        ]
+        lines += [command("warning", message, title="quiz") for message in result.quiz.messages]
+    lines += [command("notice", note, title="backprop-grader") for note in result.notes]
+    lines += [
+        command("warning", f"{p.name} is not active: {p.detail}", title="sandbox")
+        for p in result.protections
+        if not p.active
+    ]
+    lines.append(f"backprop-grader: {result.score:g}/{result.max_score:g} ({result.percent:.1f}%)")
+    return "\n".join(lines) + "\n"
+
+
+def append_step_summary(result: GradeResult) -> None:
+    """Add the Markdown feedback to the job summary when running in GitHub Actions."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if target:
+        with open(target, "a", encoding="utf-8") as summary:
+            summary.write(feedback_markdown(result.submission, result_to_dict(result)))

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder image.
+# It installs backprop-grader (with its hidden tests) into its own virtual environment.
+# AUTOGRADER_ROOT lets you try it somewhere other than /autograder.
+set -euo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+if ! python3 -m venv --help >/dev/null 2>&1; then
+    apt-get update && apt-get install -y python3 python3-venv python3-pip
+fi
+python3 -m venv "$ROOT/venv"
+"$ROOT/venv/bin/pip" install --quiet --upgrade pip
+"$ROOT/venv/bin/pip" install --quiet "$ROOT/source/backprop-grader"

@@ -1,0 +1,236 @@
+"""Gradescope, GitHub Actions, JUnit and Classroom outputs, as each platform reads them."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import EXAMPLES, REFERENCE, REPO, cli, reference_with
+from junitparser import Error, Failure, JUnitXml
+
+from grader.exercise_api import EXERCISES
+
+SCHEMA = json.loads((Path(__file__).parent / "schemas" / "gradescope_results.schema.json").read_text())
+TEMPLATES = REPO / "grader" / "templates"
+WRONG = EXAMPLES / "forgot_hidden_derivative"
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(cli(*args), capture_output=True, text=True, timeout=300, env=env)
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict:
+    """The JSON report and the Gradescope results of one wrong example."""
+    return {
+        "json": json.loads(run("grade", str(WRONG), "--format", "json").stdout),
+        "gradescope": json.loads(run("grade", str(WRONG), "--format", "gradescope").stdout),
+    }
+
+
+def test_gradescope_results_follow_the_format_and_hold_the_grade(reports):
+    results, report = reports["gradescope"], reports["json"]
+    jsonschema.validate(results, SCHEMA)
+    assert results["score"] == report["score"] == 107.5
+    assert sum(t["score"] for t in results["tests"]) == pytest.approx(results["score"])
+    assert len(results["tests"]) == len(report["tests"]) + len(report["quiz"]["questions"])
+    public = {t["name"] for t in report["tests"] if t["public"]}
+    for test in results["tests"]:
+        short = test["name"].split(": ", 1)[1]
+        if test["name"].startswith("quiz: "):
+            assert test["visibility"] == "after_due_date"
+        else:
+            assert test["visibility"] == ("visible" if short in public else "after_published")
+    assert {t["status"] for t in results["tests"]} == {"passed", "failed"}
+    assert public and len(public) < len(report["tests"])
+
+
+def test_schema_rejects_what_gradescope_would_reject(reports):
+    broken = json.loads(json.dumps(reports["gradescope"]))
+    broken["tests"][0]["visibility"] = "after_deadline"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, SCHEMA)
+
+
+@pytest.fixture(scope="module")
+def autograder(tmp_path_factory) -> Path:
+    """The bundle built by the real command and unpacked as Gradescope does."""
+    root = tmp_path_factory.mktemp("autograder")
+    bundle = root / "autograder.zip"
+    completed = run("gradescope-bundle", str(bundle))
+    assert completed.returncode == 0, completed.stderr
+    with zipfile.ZipFile(bundle) as archive:
+        names = archive.namelist()
+        modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
+        archive.extractall(root / "source")
+    assert {"setup.sh", "run_autograder"} <= set(names)
+    assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
+    assert "backprop-grader/reference/backprop.py" in names
+    assert any(n.startswith("backprop-grader/grader/hidden_tests/test_") for n in names)
+    assert not any("__pycache__" in n for n in names)
+    for script in ("setup.sh", "run_autograder"):
+        (root / "source" / script).chmod(0o755)
+        assert subprocess.run(["bash", "-n", str(root / "source" / script)]).returncode == 0
+    return root
+
+
+def run_autograder(root: Path, submission: Path | None, installed: bool = False) -> dict:
+    shutil.rmtree(root / "submission", ignore_errors=True)
+    shutil.rmtree(root / "results", ignore_errors=True)
+    (root / "submission").mkdir()
+    if submission is not None:
+        for file in submission.iterdir():
+            shutil.copy(file, root / "submission" / file.name)
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root)}
+    if not installed:  # the bundled grader, run by this test's Python instead of setup.sh's venv
+        env |= {
+            "BACKPROP_GRADER_PYTHON": sys.executable,
+            "PYTHONPATH": str(root / "source" / "backprop-grader"),
+        }
+    completed = subprocess.run([str(root / "source" / "run_autograder")], capture_output=True, text=True,
+                               env=env, timeout=300)  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    jsonschema.validate(results, SCHEMA)
+    return results
+
+
+def test_the_bundle_grades_a_submission_end_to_end(autograder, reports):
+    results = run_autograder(autograder, WRONG)
+    assert results["score"] == reports["gradescope"]["score"]
+    assert [t["name"] for t in results["tests"]] == [t["name"] for t in reports["gradescope"]["tests"]]
+
+
+def test_the_bundle_gives_zero_and_the_reason_for_an_empty_submission(autograder):
+    results = run_autograder(autograder, None)
+    assert results["score"] == 0.0
+    assert results["output"].startswith("Your submission could not be graded: no exercise files")
+
+
+def test_setup_sh_installs_the_bundle_and_run_autograder_uses_it(autograder):
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    setup = subprocess.run(["bash", str(autograder / "source" / "setup.sh")], capture_output=True, text=True,
+                           env={**env, "AUTOGRADER_ROOT": str(autograder)}, timeout=600)  # fmt: skip
+    assert setup.returncode == 0, setup.stderr[-3000:]
+    results = run_autograder(autograder, EXAMPLES / "correct", installed=True)
+    assert results["score"] == 143.0
+
+
+def test_github_annotations_point_at_the_students_function(tmp_path):
+    summary = tmp_path / "summary.md"
+    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_WORKSPACE": str(REPO)}
+    completed = run("grade", str(WRONG), "--format", "github", "--fail-under", "90", env=env)
+    assert completed.returncode == 1  # --fail-under still decides the exit status
+    errors = [line for line in completed.stdout.splitlines() if line.startswith("::error ")]
+    report = json.loads(run("grade", str(WRONG), "--format", "json").stdout)
+    assert len(errors) == sum(t["score"] < t["max_score"] for t in report["tests"])
+    with_line = [line for line in errors if ",line=" in line]
+    assert len(with_line) >= len(errors) - 3  # only checks of several functions at once name no line
+    for line in with_line:
+        properties = dict(p.split("=", 1) for p in line[len("::error ") :].split("::", 1)[0].split(","))
+        source = (REPO / properties["file"]).read_text().splitlines()
+        pointed = source[int(properties["line"]) - 1]
+        title = properties["title"].replace("%3A", ":").replace("%2C", ",")
+        assert pointed.startswith("def "), (title, pointed)
+        function = pointed.split("(")[0].removeprefix("def ")
+        exercise = title.split(".py:")[0]
+        assert function in EXERCISES[exercise], (function, title)
+        named = [f for f in EXERCISES[exercise] if f in line.split("::", 2)[2]]
+        assert not named or function in named, (function, named)  # the function the message names
+    assert any(
+        "def hidden_delta" in (REPO / p).read_text() for p in [f"{WRONG.relative_to(REPO)}/backprop.py"]
+    )
+    assert "Feedback for" in summary.read_text() and "hidden_delta" in summary.read_text()
+    assert completed.stdout.strip().splitlines()[-1].startswith("backprop-grader: 107.5/143")
+
+
+def test_github_annotation_of_a_raising_function_points_at_the_raise(tmp_path):
+    target = reference_with(
+        tmp_path / "sub",
+        {
+            "deep.py": [
+                (
+                    "    zs, activations = deep_forward(",
+                    "    raise ValueError('later')\n    zs, activations = deep_forward(",
+                )
+            ]
+        },
+    )
+    completed = run(
+        "grade", str(target), "--format", "github", env={**os.environ, "GITHUB_WORKSPACE": str(tmp_path)}
+    )
+    errors = [line for line in completed.stdout.splitlines() if line.startswith("::error file=sub/deep.py")]
+    assert errors
+    lines = (target / "deep.py").read_text().splitlines()
+    for line in errors:
+        number = int(re.search(r",line=(\d+),", line).group(1))
+        assert "raise ValueError('later')" in lines[number - 1]
+
+
+def test_github_messages_are_escaped():
+    from grader.render_github import command
+
+    line = command("error", "50% off\nsecond line", file="a,b.py", title="x: y")
+    assert line == "::error file=a%2Cb.py,title=x%3A y::50%25 off%0Asecond line"
+
+
+def test_junit_xml_parses_and_counts_match(tmp_path, reports):
+    out = tmp_path / "report.xml"
+    assert run("grade", str(WRONG), "--format", "junit", "--output", str(out)).returncode == 0
+    xml = JUnitXml.fromfile(str(out))
+    cases = [case for suite in xml for case in suite]
+    report = reports["json"]
+    assert len(cases) == len(report["tests"]) + len(report["quiz"]["questions"])
+    failed = [case for case in cases if any(isinstance(r, Failure) for r in case.result)]
+    errored = [case for case in cases if any(isinstance(r, Error) for r in case.result)]
+    expected_failed = sum(t["status"] == "failed" for t in report["tests"])
+    expected_failed += sum(not q["correct"] for q in report["quiz"]["questions"])
+    assert len(failed) == expected_failed and errored == []
+    assert {suite.name for suite in xml} == {
+        "activations.py",
+        "backprop.py",
+        "gradcheck.py",
+        "deep.py",
+        "quiz",
+    }
+
+
+@pytest.mark.parametrize("workflow", sorted((TEMPLATES / "github" / "workflows").glob("*.yml")) + [
+    TEMPLATES / "classroom" / "classroom.yml"], ids=lambda p: p.name)  # fmt: skip
+def test_workflow_templates_validate(workflow):
+    checker = Path(sys.executable).parent / "check-jsonschema"
+    completed = subprocess.run([str(checker), "--builtin-schema", "vendor.github-workflows", str(workflow)],
+                               capture_output=True, text=True)  # fmt: skip
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_the_workflow_check_can_fail(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text("name: x\non: push\njobs:\n  a:\n    steps: 3\n")
+    checker = Path(sys.executable).parent / "check-jsonschema"
+    completed = subprocess.run([str(checker), "--builtin-schema", "vendor.github-workflows", str(broken)],
+                               capture_output=True, text=True)  # fmt: skip
+    assert completed.returncode == 1
+
+
+def test_classroom_points_match_the_exercises():
+    text = (TEMPLATES / "classroom" / "classroom.yml").read_text()
+    points = dict(
+        re.findall(r"--exercise (\w+) --fail-under 100\n\s+timeout: \d+\n\s+max-score: (\d+)", text)
+    )
+    assert points == {"activations": "20", "backprop": "45", "gradcheck": "10", "deep": "25"}
+
+
+def test_exercise_option_reports_one_file_and_drives_fail_under():
+    completed = run("check", str(EXAMPLES / "relu_prime_at_zero"), "--exercise", "activations",
+                    "--fail-under", "100", "--format", "json")  # fmt: skip
+    assert completed.returncode == 1
+    report = json.loads(completed.stdout)
+    assert {t["exercise"] for t in report["tests"]} == {"activations"} and report["quiz"] is None
+    assert run("check", str(REFERENCE), "--exercise", "deep", "--fail-under", "100").returncode == 0
