@@ -15,6 +15,7 @@ import click
 from grader import __version__
 from grader.cli_bulk import COMMANDS
 from grader.cli_errors import GraderBroken, SubmissionUnreadable
+from grader.cli_notebooks import COMMANDS as NOTEBOOK_COMMANDS
 from grader.cli_options import limit_options, stack, worker_limits
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def main() -> None:
 
 
 main.add_command(quiz)
-for _command in COMMANDS:
+for _command in (*COMMANDS, *NOTEBOOK_COMMANDS):
     main.add_command(_command)
 
 
@@ -92,14 +93,16 @@ def grade(
     """Grade SUBMISSION with the hidden tests.
 
     SUBMISSION is a folder holding activations.py, backprop.py, gradcheck.py and
-    deep.py, or a .zip of such a folder. Each function is compared with the
-    reference solution and with finite differences; a missing file scores 0 on
-    its tests.
+    deep.py, a .zip of such a folder, or a Jupyter notebook (.ipynb, alone or in
+    the folder) whose solution cells hold the functions. Each function is
+    compared with the reference solution and with finite differences; a missing
+    file scores 0 on its tests.
 
     \b
     Examples:
       backprop-grader grade examples/submissions/correct
       backprop-grader grade alice.zip --format json --output alice.json
+      backprop-grader grade bob.ipynb
       backprop-grader grade submission/ --fail-under 60
     """
     limits = worker_limits(timeout, total_timeout, memory_mb)

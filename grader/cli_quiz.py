@@ -37,6 +37,16 @@ def _load():
         raise GraderBroken(f"question bank problem: {error}") from None
 
 
+def _with_answers(quiz_data):
+    """The quiz, if it has its answers (the student kit's banks do not)."""
+    if quiz_data.answers_removed:
+        raise SubmissionUnreadable(
+            "this is the student kit: it holds the questions but not the answers, so it cannot score "
+            "them; your answers.toml is scored when your submission is graded"
+        )
+    return quiz_data
+
+
 def _reference():
     from grader.paths import GraderSetupError, reference_dir
     from grader.reference import load_reference
@@ -136,7 +146,7 @@ def key(student: str, out: Path) -> None:
     from grader.quiz.answers import write_answers
     from grader.quiz.scoring import answer_key
 
-    quiz_data = _load()
+    quiz_data = _with_answers(_load())
     write_answers(out, quiz_data, student, answer_key(quiz_data, student, _reference()), blank=False)
     click.echo(f"wrote the answer key of {student} to {out}")
 
@@ -157,7 +167,7 @@ def check(file: Path, fmt: str) -> None:
     from grader.render_json import quiz_to_dict
     from grader.render_text import render_quiz
 
-    quiz_data = _load()
+    quiz_data = _with_answers(_load())
     result = score_answers(quiz_data, _read(file), _reference())
     if fmt == "json":
         click.echo(json.dumps(quiz_to_dict(result), indent=2, ensure_ascii=False))

@@ -33,6 +33,9 @@ EXERCISES = MappingProxyType(
     }
 )
 
+#: points of each exercise file's hidden grade (the tests' points markers add up to these)
+EXERCISE_POINTS = MappingProxyType({"activations": 20.0, "backprop": 45.0, "gradcheck": 10.0, "deep": 25.0})
+
 EXERCISE_FILES = tuple(f"{name}.py" for name in EXERCISES)
 
 #: function name -> exercise file stem

@@ -17,7 +17,7 @@ import pytest
 
 from grader import __version__
 from grader.exercise_api import EXERCISES
-from grader.paths import HIDDEN_TESTS, PUBLIC_TESTS, PYTEST_INI, quizzes_dir, reference_dir
+from grader.paths import HIDDEN_TESTS, PUBLIC_TESTS, PYTEST_INI, GraderSetupError, quizzes_dir, reference_dir
 from grader.pytest_plugin import GradingPlugin
 from grader.quiz.bank import Quiz, load_quiz
 from grader.quiz.scoring import score_submission_quiz
@@ -68,6 +68,10 @@ def grade_prepared(
     student: str | None = None,
 ) -> GradeResult:
     started = time.perf_counter()
+    if suite == "hidden" and not HIDDEN_TESTS.is_dir():
+        raise GraderSetupError(
+            "this is the student kit: it has no hidden tests; check your work with backprop-grader check"
+        )
     reference = reference_dir() if suite == "hidden" else None
     # scored before any student code runs, so that code cannot rewrite its answers
     quiz = _grade_quiz(prepared, reference, student) if suite == "hidden" else None

@@ -10,6 +10,7 @@ PROJECT_DIR = PACKAGE_DIR.parent
 HIDDEN_TESTS = PACKAGE_DIR / "hidden_tests"
 PUBLIC_TESTS = PACKAGE_DIR / "public_tests"
 PYTEST_INI = PACKAGE_DIR / "grading_pytest.ini"
+KIT_QUIZZES = PACKAGE_DIR / "kit_quizzes"
 
 
 class GraderSetupError(Exception):
@@ -30,4 +31,6 @@ def reference_dir() -> Path:
 def quizzes_dir() -> Path | None:
     """The question banks: $BACKPROP_GRADER_QUIZZES, else quizzes/ of this checkout; None if there are none."""
     directory = Path(os.environ.get("BACKPROP_GRADER_QUIZZES", PROJECT_DIR / "quizzes"))
+    if "BACKPROP_GRADER_QUIZZES" not in os.environ and not directory.is_dir():
+        directory = KIT_QUIZZES  # the student kit ships the questions without answers here
     return directory if any(directory.glob("*.toml")) else None

@@ -88,6 +88,7 @@ def prepared_submission(path: Path) -> Iterator[PreparedSubmission]:
         unpacked = scratch / "unpacked"
         unpacked.mkdir()
         notes = _unpack(path, unpacked)
+        notes += _files_from_notebook(unpacked, path)
         root = _exercise_root(unpacked, path)
         directory = scratch / "submission"
         shutil.copytree(root, directory, symlinks=True)
@@ -107,8 +108,11 @@ def _unpack(path: Path, target: Path) -> list[str]:
         return _copy_directory(path, target)
     if path.suffix.lower() == ".zip":
         return _extract_zip(path, target)
+    if path.suffix.lower() == ".ipynb":
+        shutil.copyfile(path, target / path.name)
+        return []
     raise SubmissionError(
-        f"{path} is not a directory or a .zip file; hand in the folder with your exercise files"
+        f"{path} is not a directory, a .zip or a .ipynb file; hand in the folder with your exercise files"
     )
 
 
@@ -188,6 +192,32 @@ def _answers_file(root: Path, unpacked: Path) -> Path | None:
         if folder == unpacked:
             break
     return None
+
+
+def _files_from_notebook(unpacked: Path, source: Path) -> list[str]:
+    """When a submission has no exercise files but a notebook, write them from its solution cells.
+
+    The notebook is only read (nbformat), never run. The shallowest notebook is used.
+    """
+    from grader.notebooks import NotebookError, exercise_files
+
+    if any(next(unpacked.rglob(name), None) for name in EXERCISE_FILES):
+        return []
+    notebooks = sorted(unpacked.rglob("*.ipynb"), key=lambda p: (len(p.parts), p.name))
+    notebooks = [p for p in notebooks if ".ipynb_checkpoints" not in p.parts]
+    if not notebooks:
+        return []
+    try:
+        files, notes = exercise_files(notebooks[0])
+    except NotebookError as error:
+        raise SubmissionError(f"{error}; save the notebook again from Jupyter and hand it in") from None
+    if not files:
+        raise SubmissionError(
+            f"{notebooks[0].name} in {source} has none of the exercise cells; hand in the notebook you were given"
+        )
+    for name, text in files.items():
+        (notebooks[0].parent / name).write_text(text, encoding="utf-8")
+    return [f"graded the solution cells of {notebooks[0].relative_to(unpacked).as_posix()}", *notes]
 
 
 def _exercise_root(unpacked: Path, source: Path) -> Path:

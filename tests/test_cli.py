@@ -189,7 +189,7 @@ def damaged_zip(folder: Path) -> Path:
         (lambda p: p / "nowhere", "does not exist"),
         (
             lambda p: (p / "notes.txt").write_text("hi") and p / "notes.txt",
-            "is not a directory or a .zip file",
+            "is not a directory, a .zip or a .ipynb file",
         ),
         (lambda p: zipfile.ZipFile(p / "empty.zip", "w").close() or p / "empty.zip", "is an empty zip file"),
         (lambda p: (p / "bad.zip").write_bytes(b"not a zip") and p / "bad.zip", "is not a readable zip file"),
@@ -212,7 +212,19 @@ def test_usage_error_exits_2():
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["grade"], ["check"], ["grade-all"], ["export"], ["feedback"], ["stats"]]
+    "command",
+    [
+        [],
+        ["grade"],
+        ["check"],
+        ["grade-all"],
+        ["export"],
+        ["feedback"],
+        ["stats"],
+        ["release"],
+        ["nbgrader-source"],
+        ["gradescope-bundle"],
+    ],
 )
 def test_every_command_explains_itself_with_an_example(command):
     result = CliRunner().invoke(main, [*command, "--help"])

@@ -136,7 +136,10 @@ def write_answers(
     doc.add(
         tomlkit.comment("backprop-grader quiz answers. Put this file at the top of your submission folder.")
     )
-    doc.add(tomlkit.comment("Check it with: backprop-grader quiz check answers.toml"))
+    if quiz.answers_removed:
+        doc.add(tomlkit.comment("It is scored when your submission is graded."))
+    else:
+        doc.add(tomlkit.comment("Check it with: backprop-grader quiz check answers.toml"))
     if student is not None:
         doc.add("student", student)
     else:

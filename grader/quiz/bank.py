@@ -51,6 +51,7 @@ class Quiz:
 
     questions: tuple[Question, ...]
     titles: tuple[tuple[str, str], ...]  # (bank file stem, title)
+    answers_removed: bool = False  # the student kit's copy: questions only, nothing can be scored
 
     def by_id(self) -> dict[str, Question]:
         return {question.id: question for question in self.questions}
@@ -58,6 +59,34 @@ class Quiz:
     @property
     def max_score(self) -> float:
         return sum(question.points for question in self.questions)
+
+
+def _without_answers(schema: Any) -> Any:
+    """The schema of a student-kit bank: the same, but answer and explanation are not required."""
+    if isinstance(schema, dict):
+        return {
+            key: [name for name in value if name not in ("answer", "explanation")]
+            if key == "required" and isinstance(value, list)
+            else _without_answers(value)
+            for key, value in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_without_answers(item) for item in schema]
+    return schema
+
+
+KIT_SCHEMA = _without_answers(SCHEMA)
+_KEYS_OF_ANSWERS = ("answer", "explanation")
+
+
+def strip_answers(text: str) -> str:
+    """A bank's TOML without its answers and explanations, marked answers_removed (the student kit)."""
+    document = tomlkit.parse(text)
+    for question in document["questions"]:  # type: ignore[union-attr]
+        for key in _KEYS_OF_ANSWERS:
+            question.pop(key, None)
+    document["answers_removed"] = True
+    return tomlkit.dumps(document)
 
 
 def load_quiz(directory: Path) -> Quiz:
@@ -68,8 +97,10 @@ def load_quiz(directory: Path) -> Quiz:
     questions: list[Question] = []
     titles = []
     seen: dict[str, Path] = {}
+    kit = False
     for path in files:
         data = _parse(path)
+        kit = kit or data.get("answers_removed") is True
         titles.append((path.stem, data["title"]))
         for raw in data["questions"]:
             if raw["id"] in seen:
@@ -77,8 +108,8 @@ def load_quiz(directory: Path) -> Quiz:
                     f"{path.name}: question {raw['id']}: the id is already used in {seen[raw['id']].name}"
                 )
             seen[raw["id"]] = path
-            questions.append(_build(path, raw))
-    return Quiz(tuple(questions), tuple(titles))
+            questions.append(_build(path, raw if "answer" in raw else _placeholder_answer(raw)))
+    return Quiz(tuple(questions), tuple(titles), kit)
 
 
 def _parse(path: Path) -> dict[str, Any]:
@@ -86,7 +117,8 @@ def _parse(path: Path) -> dict[str, Any]:
         data = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
     except ParseError as error:
         raise BankError(f"{path.name}: not valid TOML: {error}") from None
-    problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data))
+    schema = KIT_SCHEMA if data.get("answers_removed") is True else SCHEMA
+    problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
     if problem is not None:
         problem = _most_specific(problem)
         where = list(problem.absolute_path)
@@ -118,6 +150,19 @@ def _check(condition: bool, path: Path, raw: dict, message: str) -> None:
 def _check_unique(options: tuple[Option, ...], path: Path, raw: dict, what: str) -> None:
     keys = [option.key for option in options]
     _check(len(keys) == len(set(keys)), path, raw, f"{what} keys must be unique")
+
+
+def _placeholder_answer(raw: dict[str, Any]) -> dict[str, Any]:
+    """A kit question (answers removed) with a stand-in answer that passes the checks; nothing
+    in a kit scores answers (quiz check needs the instructor's banks)."""
+    kind = raw["type"]
+    first = {"single": lambda: raw["options"][0]["key"], "multiple": lambda: [raw["options"][0]["key"]],
+             "numeric": lambda: 0.0, "ordering": lambda: [item["key"] for item in raw["items"]],
+             "matching": lambda: {t["key"]: raw["definitions"][0]["key"] for t in raw["terms"]}}  # fmt: skip
+    placeholder = {"explanation": raw.get("explanation", "(not in the student kit)")}
+    if kind in first:
+        placeholder["answer"] = first[kind]()
+    return {**raw, **placeholder}
 
 
 def _build(path: Path, raw: dict[str, Any]) -> Question:

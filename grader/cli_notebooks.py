@@ -1,0 +1,78 @@
+"""Commands that produce what students and nbgrader get: release, nbgrader-source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from grader.cli_errors import GraderBroken, SubmissionUnreadable
+
+NBGRADER_CONFIG = """\
+# Written by backprop-grader nbgrader-source. The notebook's test cells call the grader,
+# so it must be installed (with its reference solutions) in the kernel nbgrader runs.
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = "backprop"
+"""
+
+
+@click.command("release")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--notebooks", is_flag=True, help="Also put the exercises in one notebook, backprop.ipynb.")
+def release_command(out: Path, notebooks: bool) -> None:
+    """Write the student kit to the new folder OUT.
+
+    The stubs, an installable grader without reference code, hidden tests or answers
+    (so `backprop-grader check` works in the kit), the quiz questions and an
+    answers.toml template, a student README, and the GitHub workflows.
+
+    \b
+    Examples:
+      backprop-grader release student-kit
+      backprop-grader release student-kit --notebooks
+    """
+    from grader.paths import GraderSetupError
+    from grader.quiz.bank import BankError
+    from grader.release import ReleaseError, release_kit
+
+    try:
+        files = release_kit(out, notebooks=notebooks)
+    except ReleaseError as error:
+        raise SubmissionUnreadable(str(error)) from None
+    except (GraderSetupError, BankError, OSError) as error:
+        raise GraderBroken(f"could not write the kit: {error}") from None
+    click.echo(f"wrote the student kit to {out} ({len(files)} files)")
+
+
+@click.command("nbgrader-source")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--assignment", default="backprop", show_default=True, help="nbgrader assignment name.")
+def nbgrader_source_command(out: Path, assignment: str) -> None:
+    """Write nbgrader's source notebook into the course folder OUT.
+
+    OUT/source/ASSIGNMENT/backprop.ipynb, with solution cells, read-only instructions
+    and autograded test cells whose hidden tests grade exactly like `backprop-grader
+    grade` (points as partial credit), plus OUT/nbgrader_config.py if there is none.
+    Then: cd OUT && nbgrader generate_assignment ASSIGNMENT.
+
+    \b
+    Example:
+      backprop-grader nbgrader-source course && cd course && nbgrader generate_assignment backprop
+    """
+    from grader.notebooks import NOTEBOOK_NAME, source_notebook, write_notebook
+    from grader.paths import GraderSetupError, reference_dir
+
+    target = out / "source" / assignment / NOTEBOOK_NAME
+    try:
+        write_notebook(source_notebook(reference_dir()), target)
+        config = out / "nbgrader_config.py"
+        if not config.exists():
+            config.write_text(NBGRADER_CONFIG, encoding="utf-8")
+    except GraderSetupError as error:
+        raise GraderBroken(str(error)) from None
+    except OSError as error:
+        raise SubmissionUnreadable(f"could not write {target}: {error.strerror}") from None
+    click.echo(f"wrote {target}; next: cd {out} && nbgrader generate_assignment {assignment}")
+
+
+COMMANDS = (release_command, nbgrader_source_command)

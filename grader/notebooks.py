@@ -1,0 +1,207 @@
+"""The exercises as a Jupyter notebook: nbgrader's source version, the student version, and
+turning a handed-in notebook back into the four exercise files.
+
+One notebook, backprop.ipynb; per exercise file three cells:
+    a read-only Markdown cell        the module docstring (shapes, formulas)
+    a solution cell                  the reference file's code, BEGIN/END SOLUTION regions kept;
+                                     grade_id = the file's name, tag "backprop-grader:<name>"
+    an autograded test cell          points = the file's points; its BEGIN/END HIDDEN TESTS region
+                                     grades the notebook with the hidden tests (the same isolated
+                                     grading as `backprop-grader grade`) and leaves the points
+                                     earned as the cell's result, which nbgrader takes as partial credit
+
+In a notebook every cell shares one namespace, so the solution cells carry no
+`from activations import ...` lines; when the files are rebuilt from a notebook,
+each gets a first line importing the files before it.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+
+from grader.exercise_api import EXERCISE_POINTS, EXERCISES
+from grader.results import GradeResult
+from grader.stubs import make_stub
+
+NOTEBOOK_NAME = "backprop.ipynb"
+TAG_PREFIX = "backprop-grader:"
+MARKER = "backprop_grader"  # notebook metadata key naming our notebooks
+SCHEMA_VERSION = 3
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+_ORDER = list(EXERCISES)
+
+
+class NotebookError(ValueError):
+    """A notebook that cannot be read at all (not JSON, not a notebook)."""
+
+
+def _meta(grade_id: str, *, grade: bool = False, solution: bool = False, locked: bool = False,
+          points: float | None = None) -> dict[str, Any]:  # fmt: skip
+    meta: dict[str, Any] = {"grade": grade, "solution": solution, "locked": locked, "task": False,
+                            "grade_id": grade_id, "schema_version": SCHEMA_VERSION}  # fmt: skip
+    if points is not None:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+def split_module(source: str) -> tuple[str, str]:
+    """(docstring, code without the docstring and without imports of the other exercise files)."""
+    tree = ast.parse(source)
+    doc = ast.get_docstring(tree) or ""
+    lines = source.splitlines()
+    start = tree.body[0].end_lineno if doc and tree.body else 0
+    code = [
+        line
+        for line in lines[start or 0 :]
+        if not any(line.startswith(f"from {name} import ") for name in EXERCISES)
+    ]
+    return doc, "\n".join(code).strip("\n") + "\n"
+
+
+def source_notebook(reference: Path) -> NotebookNode:
+    """nbgrader's source notebook (solutions and hidden tests inside their regions)."""
+    cells = [
+        nbformat.v4.new_markdown_cell(
+            "# Backpropagation, step by step\n\nFill in every solution cell below, top to bottom; each "
+            "cell is one exercise file. Keep the function names and signatures. The test cell after "
+            "each part is graded when you hand in.",
+            metadata=_meta("intro", locked=True),
+        )
+    ]
+    for name in _ORDER:
+        doc, code = split_module((reference / f"{name}.py").read_text(encoding="utf-8"))
+        cells.append(
+            nbformat.v4.new_markdown_cell(
+                f"## {name}.py\n\n{doc}", metadata=_meta(f"about_{name}", locked=True)
+            )
+        )
+        solution = nbformat.v4.new_code_cell(code, metadata=_meta(name, solution=True))
+        solution.metadata["tags"] = [TAG_PREFIX + name]
+        cells.append(solution)
+        test = (
+            f"# The hidden tests of {name}.py run here when your notebook is graded.\n"
+            f"{BEGIN_HIDDEN}\nfrom grader.notebooks import grade_exercise_in_notebook\n\n"
+            f'grade_exercise_in_notebook("{name}")\n{END_HIDDEN}\n'
+        )
+        cells.append(
+            nbformat.v4.new_code_cell(
+                test, metadata=_meta(f"test_{name}", grade=True, locked=True, points=EXERCISE_POINTS[name])
+            )
+        )
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    notebook.metadata[MARKER] = {"exercises": _ORDER}
+    nbformat.validate(notebook)
+    return notebook
+
+
+def student_notebook(reference: Path) -> NotebookNode:
+    """The student version without nbgrader: stubs in the solution cells, no hidden tests."""
+    notebook = source_notebook(reference)
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = make_stub(cell.source, cell.metadata["nbgrader"]["grade_id"])
+        elif BEGIN_HIDDEN in cell.source:
+            cell.source = cell.source.split(BEGIN_HIDDEN)[0].rstrip("\n")
+    return notebook
+
+
+def write_notebook(notebook: NotebookNode, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, str(path))
+
+
+def read_notebook(path: Path) -> tuple[NotebookNode, list[str]]:
+    """The notebook as nbformat 4, and notes (an old version converted); NotebookError if unreadable."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise NotebookError(f"{path.name} is not a readable notebook (not valid JSON: {error})") from None
+    if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
+        raise NotebookError(f"{path.name} is not a Jupyter notebook (no cells)")
+    notes = []
+    version = raw.get("nbformat")
+    try:
+        notebook = nbformat.reads(json.dumps(raw), as_version=4)
+    except Exception as error:  # noqa: BLE001 - nbformat raises many kinds for broken files
+        raise NotebookError(f"{path.name} is not a notebook nbformat can read ({error})") from None
+    if version != 4:
+        notes.append(f"{path.name} is an old notebook (nbformat {version}); it was converted to nbformat 4")
+    return notebook, notes
+
+
+def _exercise_of(cell: NotebookNode) -> str | None:
+    meta = cell.metadata.get("nbgrader", {})
+    if meta.get("solution") and meta.get("grade_id") in EXERCISES:
+        return str(meta["grade_id"])
+    for tag in cell.metadata.get("tags", []):
+        if tag.startswith(TAG_PREFIX) and tag[len(TAG_PREFIX) :] in EXERCISES:
+            return tag[len(TAG_PREFIX) :]
+    return None
+
+
+def exercise_files(path: Path) -> tuple[dict[str, str], list[str]]:
+    """{file name: source} of the exercise files in a notebook's solution cells, and notes.
+
+    Only the solution cells are read (by nbgrader metadata or tag); nothing in the
+    notebook is run here. A missing cell is noted and its file left out.
+    """
+    notebook, notes = read_notebook(path)
+    found: dict[str, str] = {}
+    for cell in notebook.cells:
+        name = _exercise_of(cell)
+        if cell.cell_type == "code" and name is not None:
+            found.setdefault(name, cell.source)
+    files = {}
+    for index, name in enumerate(_ORDER):
+        if name not in found:
+            notes.append(
+                f"{path.name} has no solution cell for {name}.py (nbgrader grade_id or tag {TAG_PREFIX}{name})"
+            )
+            continue
+        before = _ORDER[:index]
+        header = "".join(f"from {other} import *  # noqa: F403 (notebook cells share one namespace)\n"
+                         for other in before)  # fmt: skip
+        files[f"{name}.py"] = header + found[name]
+    return files, notes
+
+
+_GRADED: dict[str, GradeResult] = {}  # one grade per notebook version and kernel
+
+
+def grade_exercise_in_notebook(exercise: str, directory: Path | None = None) -> float:
+    """Grade the notebook in the current folder with the hidden tests; return one file's points.
+
+    Run by the hidden region of an nbgrader test cell: the cell's result is the points earned
+    (nbgrader's partial credit), what was lost is printed, and nothing goes to stderr (nbgrader
+    gives 0 to a cell that writes to stderr). The whole notebook is graded once per kernel.
+    """
+    import contextlib
+    import io
+    import warnings
+
+    from grader.grading import grade_path
+
+    directory = directory or Path.cwd()
+    candidates = [p for p in sorted(directory.glob("*.ipynb")) if MARKER in p.read_text(encoding="utf-8")]
+    if not candidates:
+        print(f"no backprop notebook in {directory}: 0 points")
+        return 0.0
+    notebook = candidates[0]
+    key = f"{notebook}:{notebook.stat().st_mtime_ns}"
+    if key not in _GRADED:
+        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            _GRADED[key] = grade_path(notebook)
+    result = _GRADED[key]
+    for test in result.tests:
+        if test.exercise == exercise and test.score < test.max_score:
+            print(f"{test.name}: {test.score:g}/{test.max_score:g} ({test.status}) {test.message[:300]}")
+    return next((e.score for e in result.exercises() if e.name == exercise), 0.0)

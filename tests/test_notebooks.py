@@ -1,0 +1,219 @@
+"""Notebooks: nbgrader's source notebook, a real nbgrader round trip, and grading .ipynb submissions."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import EXAMPLES, REFERENCE, cli
+
+from grader.exercise_api import EXERCISE_POINTS, EXERCISES
+from grader.notebooks import source_notebook, split_module, student_notebook, write_notebook
+
+BIN = Path(sys.executable).parent
+NBGRADER = [str(BIN / "nbgrader")]
+# nbgrader runs its own helpers (alembic) by name, so the venv's bin must be on PATH, as it is
+# for an instructor who activated the venv.
+NBGRADER_ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+STUDENTS = {
+    "alice": "reference",
+    "bob": None,
+    "carol": "forgot_hidden_derivative",
+    "dan": "relu_prime_at_zero",
+}
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(cli(*args), capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+def solution_lines() -> set[str]:
+    """Every substantial line of the reference solutions' regions that the stubs do not show too
+    (a docstring may state a formula that its solution then spells out)."""
+    from conftest import EXERCISES as STUBS
+
+    shown = "\n".join(path.read_text() for path in STUBS.glob("*.py"))
+    lines = set()
+    for path in REFERENCE.glob("*.py"):
+        inside = False
+        for line in path.read_text().splitlines():
+            if "### BEGIN SOLUTION" in line:
+                inside = True
+            elif "### END SOLUTION" in line:
+                inside = False
+            elif inside and len(line.strip()) > 12 and not line.strip().startswith("#"):
+                lines.add(line.strip())
+    return {line for line in lines if line not in shown}
+
+
+def filled(released: Path, source_of: str | None) -> nbformat.NotebookNode:
+    """The released notebook with its solution cells filled from a folder of exercise files."""
+    notebook = nbformat.read(str(released), as_version=4)
+    if source_of is None:
+        return notebook
+    folder = REFERENCE if source_of == "reference" else EXAMPLES / source_of
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            code = split_module((folder / f"{meta['grade_id']}.py").read_text())[1]
+            cell.source = "\n".join(
+                line
+                for line in code.splitlines()
+                if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line
+            )
+    return notebook
+
+
+def test_the_source_notebook_has_nbgraders_current_metadata():
+    from nbgrader.nbgraderformat import MetadataValidator
+
+    notebook = source_notebook(REFERENCE)
+    nbformat.validate(notebook)
+    MetadataValidator().validate_nb(notebook)
+    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in notebook.cells}
+    for name in EXERCISES:
+        assert cells[name].metadata["nbgrader"]["solution"] and "### BEGIN SOLUTION" in cells[name].source
+        test = cells[f"test_{name}"]
+        assert test.metadata["nbgrader"]["grade"] and test.metadata["nbgrader"]["locked"]
+        assert test.metadata["nbgrader"]["points"] == EXERCISE_POINTS[name]
+        assert "### BEGIN HIDDEN TESTS" in test.source and "### END HIDDEN TESTS" in test.source
+        assert cells[f"about_{name}"].metadata["nbgrader"]["locked"]
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A course folder taken through nbgrader-source, generate_assignment and autograde."""
+    root = tmp_path_factory.mktemp("course")
+    assert run("nbgrader-source", str(root)).returncode == 0
+    generated = subprocess.run([*NBGRADER, "generate_assignment", "backprop"], cwd=root, capture_output=True,
+                               text=True, timeout=300, env=NBGRADER_ENV)  # fmt: skip
+    assert generated.returncode == 0, generated.stderr[-3000:]
+    released = root / "release" / "backprop" / "backprop.ipynb"
+    for student, source_of in STUDENTS.items():
+        write_notebook(
+            filled(released, source_of), root / "submitted" / student / "backprop" / "backprop.ipynb"
+        )
+    graded = subprocess.run([*NBGRADER, "autograde", "backprop", "--create"], cwd=root, capture_output=True,
+                            text=True, timeout=600, env=NBGRADER_ENV)  # fmt: skip
+    assert graded.returncode == 0, graded.stderr[-3000:]
+    return root
+
+
+def nbgrader_scores(root: Path) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        return {s: gradebook.find_submission("backprop", s).score for s in STUDENTS}
+
+
+def test_the_released_notebook_has_no_solutions_and_no_hidden_tests(course):
+    text = (course / "release" / "backprop" / "backprop.ipynb").read_text()
+    assert "BEGIN HIDDEN TESTS" not in text and "grade_exercise_in_notebook" not in text
+    assert "BEGIN SOLUTION" not in text
+    leaked = [line for line in solution_lines() if json.dumps(line)[1:-1] in text]
+    assert leaked == []
+
+
+def test_nbgrader_autograde_gives_full_zero_and_the_graders_own_scores(course):
+    scores = nbgrader_scores(course)
+    assert scores["alice"] == 100.0
+    assert scores["bob"] == 0.0
+    for student in ("carol", "dan"):
+        notebook = course / "submitted" / student / "backprop" / "backprop.ipynb"
+        report = json.loads(run("grade", str(notebook), "--format", "json").stdout)
+        exercises = sum(e["score"] for e in report["exercises"])
+        assert scores[student] == pytest.approx(exercises), student  # the quiz is not in the notebook
+        assert 0 < scores[student] < 100
+
+
+def test_grade_all_reads_nbgraders_submitted_layout(course, tmp_path):
+    book = tmp_path / "gradebook.sqlite"
+    completed = run("grade-all", str(course / "submitted"), "--gradebook", str(book))
+    assert completed.returncode == 0, completed.stderr
+    rows = {
+        r["student"]: r
+        for r in json.loads(run("export", "--gradebook", str(book), "--format", "json").stdout)["students"]
+    }
+    scores = nbgrader_scores(course)
+    assert {s: r["score"] for s, r in rows.items()} == pytest.approx(scores)
+
+
+def test_a_notebook_is_graded_like_the_files(tmp_path):
+    notebook = tmp_path / "alice.ipynb"
+    write_notebook(source_notebook(REFERENCE), notebook)
+    report = json.loads(run("grade", str(notebook), "--format", "json").stdout)
+    assert sum(e["score"] for e in report["exercises"]) == 100.0
+    assert "graded the solution cells of alice.ipynb" in report["notes"]
+    write_notebook(student_notebook(REFERENCE), notebook)
+    report = json.loads(run("grade", str(notebook), "--format", "json").stdout)
+    assert report["score"] == 0.0
+
+
+def test_the_rest_of_the_notebook_is_never_run(tmp_path):
+    notebook = source_notebook(REFERENCE)
+    marker = tmp_path / "ran.txt"
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(f"open({str(marker)!r}, 'w').write('ran')"))
+    write_notebook(notebook, tmp_path / "sub.ipynb")
+    assert run("grade", str(tmp_path / "sub.ipynb")).returncode == 0
+    assert not marker.exists()
+
+
+def test_a_notebook_that_is_not_json_is_one_line_exit_2(tmp_path):
+    (tmp_path / "broken.ipynb").write_text('{"cells": [ oops')
+    completed = run("grade", str(tmp_path / "broken.ipynb"))
+    assert completed.returncode == 2
+    assert "broken.ipynb is not a readable notebook (not valid JSON" in completed.stderr
+    assert "Traceback" not in completed.stderr and len(completed.stderr.strip().splitlines()) == 1
+
+
+def test_an_old_notebook_is_converted_and_graded(tmp_path):
+    from nbformat import v3
+
+    new = source_notebook(REFERENCE)
+    old = v3.new_notebook(worksheets=[v3.new_worksheet(cells=[])])
+    for cell in new.cells:
+        if cell.cell_type == "code":
+            converted = v3.new_code_cell(input=cell.source)
+            converted.metadata = dict(cell.metadata)
+            old.worksheets[0].cells.append(converted)
+    old.nbformat, old.nbformat_minor = 3, 0
+    (tmp_path / "old.ipynb").write_text(v3.writes_json(old))
+    report = json.loads(run("grade", str(tmp_path / "old.ipynb"), "--format", "json").stdout)
+    assert any("old notebook (nbformat 3)" in note for note in report["notes"])
+    assert sum(e["score"] for e in report["exercises"]) == 100.0
+
+
+def test_a_notebook_missing_a_cell_is_graded_as_far_as_possible(tmp_path):
+    notebook = source_notebook(REFERENCE)
+    notebook.cells = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "deep"]
+    write_notebook(notebook, tmp_path / "nodeep.ipynb")
+    report = json.loads(run("grade", str(tmp_path / "nodeep.ipynb"), "--format", "json").stdout)
+    scores = {e["name"]: e["score"] for e in report["exercises"]}
+    assert scores == {"activations": 20.0, "backprop": 45.0, "gradcheck": 10.0, "deep": 0.0}
+    assert any("has no solution cell for deep.py" in note for note in report["notes"])
+
+
+def test_cells_can_be_found_by_tag_instead_of_nbgrader_metadata(tmp_path):
+    notebook = source_notebook(REFERENCE)
+    for cell in notebook.cells:
+        cell.metadata.pop("nbgrader", None)  # e.g. a notebook that went through another tool
+    write_notebook(notebook, tmp_path / "tags.ipynb")
+    report = json.loads(run("grade", str(tmp_path / "tags.ipynb"), "--format", "json").stdout)
+    assert sum(e["score"] for e in report["exercises"]) == 100.0
+
+
+def test_a_notebook_inside_a_zip_is_graded(tmp_path):
+    folder = tmp_path / "alice"
+    folder.mkdir()
+    write_notebook(source_notebook(REFERENCE), folder / "backprop.ipynb")
+    shutil.make_archive(str(tmp_path / "alice"), "zip", folder)
+    report = json.loads(run("grade", str(tmp_path / "alice.zip"), "--format", "json").stdout)
+    assert sum(e["score"] for e in report["exercises"]) == 100.0
+
+
+def test_the_notebooks_points_are_the_hidden_grades(reference_result):
+    assert {e.name: e.max_score for e in reference_result.exercises()} == dict(EXERCISE_POINTS)

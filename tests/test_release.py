@@ -1,0 +1,116 @@
+"""The student kit holds what students need and nothing they must not see; check works in it."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomlkit
+from conftest import REFERENCE, REPO, cli
+from test_notebooks import solution_lines
+
+KIT_PYTHON_ENV = "PYTHONPATH"
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory):
+    """The kit released by the real command, and its grader installed (pip, no deps) into a folder."""
+    root = tmp_path_factory.mktemp("kit")
+    out = root / "student-kit"
+    completed = subprocess.run(
+        cli("release", str(out), "--notebooks"), capture_output=True, text=True, timeout=300
+    )
+    assert completed.returncode == 0, completed.stderr
+    site = root / "site"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(out / "grader-kit")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    return out, site
+
+
+def kit_run(kit, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """backprop-grader as the kit installs it (its own grader package, not this checkout's)."""
+    out, site = kit
+    env = {**os.environ, KIT_PYTHON_ENV: str(site)}
+    env.pop("BACKPROP_GRADER_REFERENCE", None)
+    env.pop("BACKPROP_GRADER_QUIZZES", None)
+    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, timeout=300,
+                          env=env, cwd=cwd or out)  # fmt: skip
+
+
+def kit_text(out: Path) -> str:
+    return "\n".join(p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())
+
+
+def test_the_kit_has_what_students_need(kit):
+    out, _ = kit
+    for name in ("activations", "backprop", "gradcheck", "deep"):
+        assert "NotImplementedError" in (out / "exercises" / f"{name}.py").read_text()
+    for path in ("README.md", "QUESTIONS.md", "answers.toml", "backprop.ipynb", ".github/workflows/check.yml",
+                 ".github/workflows/classroom.yml", "grader-kit/pyproject.toml"):  # fmt: skip
+        assert (out / path).is_file(), path
+    assert "backprop-grader check exercises" in (out / "README.md").read_text()
+
+
+def test_the_installed_kit_uses_its_own_grader(kit):
+    env = {**os.environ, KIT_PYTHON_ENV: str(kit[1])}
+    where = subprocess.run([sys.executable, "-c", "import grader; print(grader.__file__)"], capture_output=True,
+                           text=True, env=env, cwd=kit[0])  # fmt: skip
+    assert where.stdout.strip().startswith(str(kit[1])), where.stdout
+
+
+def test_the_kit_holds_no_reference_body_no_hidden_test_and_no_key(kit):
+    out, site = kit
+    text = kit_text(out) + kit_text(site)
+    leaked = [line for line in solution_lines() if line in text]
+    assert leaked == []
+    assert not list(out.rglob("hidden_tests")) and not list(site.rglob("hidden_tests"))
+    hidden_names = set()
+    for path in (REPO / "grader" / "hidden_tests").glob("test_*.py"):
+        hidden_names |= set(re.findall(r"^def (test_\w+)", path.read_text(), re.M))
+    public_names = set()
+    for path in (REPO / "grader" / "public_tests").glob("test_*.py"):
+        public_names |= set(re.findall(r"^def (test_\w+)", path.read_text(), re.M))
+    assert not [name for name in hidden_names - public_names if f"def {name}" in text]
+    assert not list(out.rglob("reference"))
+    assert not re.search(r"^\s*### BEGIN SOLUTION\s*$", text, re.M)  # no solution region left anywhere
+    for bank in (REPO / "quizzes").glob("*.toml"):
+        for question in tomlkit.parse(bank.read_text()).unwrap()["questions"]:
+            explanation = " ".join(question["explanation"].split())
+            assert explanation[:60] not in " ".join(text.split()), question["id"]
+            kit_bank = tomlkit.parse((site / "grader" / "kit_quizzes" / bank.name).read_text()).unwrap()
+            kit_question = next(q for q in kit_bank["questions"] if q["id"] == question["id"])
+            assert "answer" not in kit_question and "explanation" not in kit_question
+
+
+def test_check_in_the_kit_scores_the_stubs_zero_and_the_reference_full(kit, tmp_path):
+    stubs = kit_run(kit, "check", "exercises", "--format", "json")
+    assert stubs.returncode == 0, stubs.stderr
+    assert '"percent": 0.0' in stubs.stdout
+    solved = tmp_path / "solved"
+    shutil.copytree(REFERENCE, solved)
+    full = kit_run(kit, "check", str(solved), "--format", "json")
+    assert '"percent": 100.0' in full.stdout, full.stderr
+
+
+def test_the_kit_cannot_grade_or_score_the_quiz(kit, tmp_path):
+    graded = kit_run(kit, "grade", "exercises")
+    assert graded.returncode == 3 and "this is the student kit: it has no hidden tests" in graded.stderr
+    template = kit_run(kit, "quiz", "template", "--student", "alice", "--out", str(tmp_path / "answers.toml"))
+    assert template.returncode == 0, template.stderr
+    assert 'student = "alice"' in (tmp_path / "answers.toml").read_text()
+    scored = kit_run(kit, "quiz", "check", str(tmp_path / "answers.toml"))
+    assert scored.returncode == 2 and "holds the questions but not the answers" in scored.stderr
+
+
+def test_release_refuses_a_folder_that_is_not_empty(tmp_path):
+    (tmp_path / "kit").mkdir()
+    (tmp_path / "kit" / "keep.txt").write_text("mine")
+    completed = subprocess.run(cli("release", str(tmp_path / "kit")), capture_output=True, text=True)
+    assert completed.returncode == 2 and "already exists and is not an empty folder" in completed.stderr
+    assert (tmp_path / "kit" / "keep.txt").read_text() == "mine"
