@@ -85,7 +85,9 @@ def grade_entry(entry: Entry, limits: WorkerLimits, require_sandbox: bool) -> Ou
     from grader.submission import SubmissionError
 
     try:
-        result = grade_path(entry.path, limits=limits, require_sandbox=require_sandbox, student=entry.student)
+        result = grade_path(
+            entry.path, limits=limits, require_sandbox=require_sandbox, student=entry.student, plots=True
+        )
     except SubmissionError as error:
         return Outcome(entry, "unreadable", error=str(error))
     except (GradingFailed, GraderSetupError, BankError, SandboxUnavailable) as error:
@@ -168,13 +170,13 @@ def _record(
         error=outcome.error, feedback=markdown, replace=regrade,
     )  # fmt: skip
     if feedback_dir is not None:
-        write_feedback(feedback_dir, entry.student, markdown)
+        write_feedback(feedback_dir, entry.student, markdown, (outcome.report or {}).get("plots"))
 
 
-def write_feedback(directory: Path, student: str, markdown: str) -> None:
-    """directory/student.md and .html, each replaced whole (never half-written)."""
+def write_feedback(directory: Path, student: str, markdown: str, plots: dict[str, Any] | None = None) -> None:
+    """directory/student.md and .html (with the plots when given), each replaced whole (never half-written)."""
     directory.mkdir(parents=True, exist_ok=True)
-    for suffix, text in ((".md", markdown), (".html", feedback_html(student, markdown))):
+    for suffix, text in ((".md", markdown), (".html", feedback_html(student, markdown, plots))):
         target = directory / f"{student}{suffix}"
         partial = target.with_name(f".{target.name}.partial")
         partial.write_text(text, encoding="utf-8")

@@ -14,7 +14,7 @@ import click
 
 from grader import __version__
 from grader.cli_bulk import COMMANDS
-from grader.cli_errors import GraderBroken, SubmissionUnreadable
+from grader.cli_errors import GraderBroken, SubmissionUnreadable, write_output
 from grader.cli_notebooks import COMMANDS as NOTEBOOK_COMMANDS
 from grader.cli_options import limit_options, stack, worker_limits
 
@@ -78,6 +78,12 @@ output_options = stack(
 @main.command()
 @click.argument("submission", type=click.Path(path_type=Path))
 @output_options
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a self-contained HTML report here: the feedback, what each mistake is, and plots "
+    "of your functions beside the reference.",
+)
 @limit_options
 def grade(
     submission: Path,
@@ -89,6 +95,7 @@ def grade(
     total_timeout: float,
     require_sandbox: bool,
     memory_mb: int,
+    report: Path | None,
 ) -> None:
     """Grade SUBMISSION with the hidden tests.
 
@@ -104,9 +111,10 @@ def grade(
       backprop-grader grade alice.zip --format json --output alice.json
       backprop-grader grade bob.ipynb
       backprop-grader grade submission/ --fail-under 60
+      backprop-grader grade submission/ --report report.html
     """
     limits = worker_limits(timeout, total_timeout, memory_mb)
-    _run(submission, "hidden", fmt, output, only, fail_under, limits, require_sandbox)
+    _run(submission, "hidden", fmt, output, only, fail_under, limits, require_sandbox, report)
 
 
 @main.command()
@@ -148,6 +156,7 @@ def _run(
     fail_under: float | None,
     limits: WorkerLimits,
     require_sandbox: bool,
+    report: Path | None = None,
 ) -> None:
     from grader.grading import GradingFailed, SandboxUnavailable, grade_path, only_exercises
     from grader.paths import GraderSetupError
@@ -155,7 +164,9 @@ def _run(
     from grader.submission import SubmissionError
 
     try:
-        result = grade_path(path, suite=suite, limits=limits, require_sandbox=require_sandbox)
+        result = grade_path(
+            path, suite=suite, limits=limits, require_sandbox=require_sandbox, plots=report is not None
+        )
     except (SubmissionError, SandboxUnavailable) as error:
         raise SubmissionUnreadable(str(error)) from None
     except (GraderSetupError, GradingFailed, BankError) as error:
@@ -163,6 +174,10 @@ def _run(
     if only:
         result = only_exercises(result, only)
     _emit(result, fmt, output)
+    if report is not None:
+        from grader.render_report import report_page
+
+        write_output(report_page(result), report)
     if fail_under is not None and result.percent < fail_under:
         click.echo(f"score {result.percent:.1f}% is below --fail-under {fail_under:g}%", err=True)
         sys.exit(1)

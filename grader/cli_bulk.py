@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from grader.cli_errors import GraderBroken, SubmissionUnreadable
+from grader.cli_errors import GraderBroken, SubmissionUnreadable, write_output
 from grader.cli_options import limit_options, worker_limits
 
 if TYPE_CHECKING:
@@ -37,19 +37,6 @@ def _opened(path: Path, must_exist: bool) -> Iterator[Gradebook]:
         raise SubmissionUnreadable(str(error)) from None
     with gradebook:
         yield gradebook
-
-
-def _write(text: str, out: Path | None) -> None:
-    if out is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        partial = out.with_name(f".{out.name}.partial")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(out)
-    except OSError as error:
-        raise SubmissionUnreadable(f"could not write {out}: {error.strerror}") from None
-    click.echo(f"wrote {out}", err=True)
 
 
 @click.command("grade-all")
@@ -142,7 +129,7 @@ def export_command(gradebook: Path, fmt: str, out: Path | None, assignment: str)
 
     with _opened(gradebook, must_exist=True) as book:
         text = export(book.current(), fmt, assignment)
-    _write(text, out)
+    write_output(text, out)
 
 
 @click.command("feedback")
@@ -166,7 +153,9 @@ def feedback_command(gradebook: Path, out_dir: Path, student: tuple[str, ...]) -
             raise SubmissionUnreadable(f"not in {gradebook}: {', '.join(unknown)}")
         try:
             for stored in current:
-                write_feedback(out_dir, stored.student, book.feedback_of(stored.id))
+                write_feedback(
+                    out_dir, stored.student, book.feedback_of(stored.id), stored.report.get("plots")
+                )
         except OSError as error:
             raise SubmissionUnreadable(f"could not write to {out_dir}: {error.strerror}") from None
     click.echo(f"wrote feedback for {len(current)} students to {out_dir}", err=True)
@@ -194,7 +183,7 @@ def stats_command(gradebook: Path, html_out: Path | None) -> None:
     render_stats_text(stats, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
     if html_out is not None:
         try:
-            _write(render_stats_html(stats), html_out)
+            write_output(render_stats_html(stats), html_out)
         except Exception as error:  # noqa: BLE001 - plotting failures must not hide the tables above
             if isinstance(error, click.ClickException):
                 raise

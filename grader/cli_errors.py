@@ -1,6 +1,8 @@
-"""Errors the CLI turns into one line on stderr and an exit status."""
+"""Errors the CLI turns into one line on stderr and an exit status, and writing output files."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -15,3 +17,17 @@ class GraderBroken(click.ClickException):
     """The grader's own set-up is broken (reference, banks): exit 3."""
 
     exit_code = 3
+
+
+def write_output(text: str, out: Path | None) -> None:
+    """text to stdout (out None) or to the file out, replaced whole; an unwritable out is exit 2."""
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        partial = out.with_name(f".{out.name}.partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(out)
+    except OSError as error:
+        raise SubmissionUnreadable(f"could not write {out}: {error.strerror}") from None
+    click.echo(f"wrote {out}", err=True)

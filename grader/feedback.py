@@ -14,12 +14,17 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from grader.render_diagnosis import gradient_check_line
+
 MAX_OUTPUT_CHARS = 4000
 
 _CSS = """
 body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem;
-       line-height: 1.5; color: #1b1b1b; }
-table { border-collapse: collapse; margin: 1rem 0; }
+       line-height: 1.5; color: #1b1b1b; overflow-wrap: anywhere; }
+table { border-collapse: collapse; margin: 1rem 0; display: block; overflow-x: auto; }
+img { max-width: 100%; height: auto; }
+figure { margin: 1.5rem 0; }
+figcaption { font-size: .9rem; color: #444; }
 th, td { border: 1px solid #ccc; padding: .3rem .6rem; text-align: left; }
 code, pre { background: #f4f4f4; }
 pre { padding: .6rem; overflow-x: auto; }
@@ -74,6 +79,7 @@ def feedback_markdown(student: str, report: dict[str, Any], graded_at: str = "")
     lines += ["", *[f"> {_text(note)}" for note in report.get("notes", [])], ""]
     lost = [t for t in report["tests"] if t["score"] < t["max_score"]]
     lines += ["## Points lost in the exercises", ""]
+    explained: set[str] = set()
     if not lost:
         lines += ["None: every test passed.", ""]
     for test in lost:
@@ -85,6 +91,8 @@ def feedback_markdown(student: str, report: dict[str, Any], graded_at: str = "")
             lines.append(f"  - The question: {_text(test['description'])}")
         if test.get("message"):
             lines.append(f"  - What happened: {_text(test['message'])}")
+        if test.get("diagnosis"):
+            lines += _diagnosis_lines(test["diagnosis"], explained)
     lines.append("")
     if quiz:
         lines += _quiz_lines(quiz)
@@ -92,6 +100,30 @@ def feedback_markdown(student: str, report: dict[str, Any], graded_at: str = "")
     if output.strip():
         lines += ["## What your code printed while being graded", "", *_block(output[:MAX_OUTPUT_CHARS]), ""]
     return "\n".join(lines) + "\n"
+
+
+def _diagnosis_lines(diagnosis: dict[str, Any], explained: set[str]) -> list[str]:
+    mistake = diagnosis.get("mistake")
+    if mistake is None:
+        lines = [f"  - No known mistake matches: {_text(diagnosis['explanation'])}"]
+    elif mistake in explained:
+        lines = [f"  - Likely mistake: **{_text(diagnosis['name'])}** (explained above)"]
+    else:
+        explained.add(mistake)
+        lines = [
+            f"  - Likely mistake: **{_text(diagnosis['name'])}**. {_text(diagnosis['explanation'])}",
+            f"  - Hint: {_text(diagnosis['hint'])}",
+        ]
+    evidence = diagnosis.get("evidence")
+    if evidence:
+        where = f" ({_text(evidence['where'])})" if evidence.get("where") else ""
+        lines += [
+            f"  - Smallest failing call: {_code(evidence['call'])}",
+            f"  - Expected {_code(evidence['expected'])}, received {_code(evidence['received'])}{where}",
+        ]
+    if diagnosis.get("gradient_check"):
+        lines.append(f"  - {_text(gradient_check_line(diagnosis['gradient_check']))}")
+    return lines
 
 
 def unreadable_markdown(student: str, error: str) -> str:
@@ -116,11 +148,17 @@ def _quiz_lines(quiz: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def feedback_html(student: str, markdown: str) -> str:
-    """A standalone HTML page of the Markdown feedback (raw HTML in it is escaped)."""
+def feedback_html(student: str, markdown: str, plots: dict[str, Any] | None = None) -> str:
+    """A standalone HTML page of the Markdown feedback (raw HTML in it is escaped), with the
+    report's plots (the JSON form of PlotData) when given; readable on a phone."""
     body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
+    if plots:
+        from grader.render_report import plot_figures
+
+        body += f"<h2>What your functions do</h2>\n{plot_figures(plots)}\n"
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>Feedback for {html.escape(student)}</title>\n<style>{_CSS}</style>\n</head>\n"
         f"<body>\n{body}</body>\n</html>\n"
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -77,3 +78,62 @@ def assert_gradients_match(
         raise AssertionError(
             f"{what} disagree with finite differences: " + "; ".join(c.describe() for c in bad)
         )
+
+
+TWO_LAYER_PARAMS = ("W1", "b1", "W2", "b2")
+
+
+def two_layer_numeric_gradients(
+    ref: Any, params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Central-difference gradients of the two-layer network's loss for W1, b1, W2, b2 (ref's functions)."""
+
+    def loss_at(key: str) -> Any:
+        return lambda value: ref.squared_error(ref.forward({**params, key: value}, X)[-1], Y)
+
+    return {
+        key: ref.numerical_gradient(loss_at(key), np.array(params[key], dtype=float))
+        for key in TWO_LAYER_PARAMS
+    }
+
+
+def deep_numeric_gradients(
+    ref: Any, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], X: np.ndarray, Y: np.ndarray,
+    activation: str,
+) -> dict[str, np.ndarray]:  # fmt: skip
+    """Central-difference gradients of the deep network's loss, keyed "layer 1 W", "layer 1 b", ..."""
+
+    def loss(ws: Sequence[np.ndarray], bs: Sequence[np.ndarray]) -> float:
+        return ref.squared_error(ref.deep_forward(ws, bs, X, activation)[1][-1], Y)
+
+    numeric = {}
+    for layer in range(len(weights)):
+
+        def loss_of_w(w: np.ndarray, layer: int = layer) -> float:
+            return loss([w if i == layer else v for i, v in enumerate(weights)], biases)
+
+        def loss_of_b(b: np.ndarray, layer: int = layer) -> float:
+            return loss(weights, [b if i == layer else v for i, v in enumerate(biases)])
+
+        numeric[f"layer {layer + 1} W"] = ref.numerical_gradient(
+            loss_of_w, np.array(weights[layer], dtype=float)
+        )
+        numeric[f"layer {layer + 1} b"] = ref.numerical_gradient(
+            loss_of_b, np.array(biases[layer], dtype=float)
+        )
+    return numeric
+
+
+def deep_layer_gradients(pairs: Sequence[tuple[Any, Any]]) -> dict[str, np.ndarray]:
+    """deep_gradients' [(dW, db), ...] keyed like deep_numeric_gradients."""
+    analytic = {}
+    for layer, (dW, db) in enumerate(pairs, start=1):
+        analytic[f"layer {layer} W"], analytic[f"layer {layer} b"] = np.asarray(dW), np.asarray(db)
+    return analytic
+
+
+def implied_gradients(
+    params: Mapping[str, np.ndarray], new_params: Mapping[str, Any], lr: float
+) -> dict[str, np.ndarray]:
+    """The gradients a training step followed: (param − new) / lr for each parameter."""
+    return {key: (np.asarray(params[key], float) - np.asarray(new_params[key], float)) / lr for key in params}

@@ -18,6 +18,7 @@ import pytest
 from grader import __version__
 from grader.exercise_api import EXERCISES
 from grader.paths import HIDDEN_TESTS, PUBLIC_TESTS, PYTEST_INI, GraderSetupError, quizzes_dir, reference_dir
+from grader.plot_data import collect_plot_data
 from grader.pytest_plugin import GradingPlugin
 from grader.quiz.bank import Quiz, load_quiz
 from grader.quiz.scoring import score_submission_quiz
@@ -47,15 +48,22 @@ def grade_path(
     limits: WorkerLimits | None = None,
     require_sandbox: bool = False,
     student: str | None = None,
+    plots: bool = False,
 ) -> GradeResult:
     """Grade the submission at path (a directory or a .zip) with the named test suite.
 
     student names whose submission it is (for the quiz's per-student numbers); None
-    trusts answers.toml. Raises SubmissionError when the submission cannot be read at all.
+    trusts answers.toml. plots: also collect the report's plot data (hidden suite only).
+    Raises SubmissionError when the submission cannot be read at all.
     """
     with prepared_submission(path) as prepared:
         return grade_prepared(
-            prepared, suite=suite, limits=limits, require_sandbox=require_sandbox, student=student
+            prepared,
+            suite=suite,
+            limits=limits,
+            require_sandbox=require_sandbox,
+            student=student,
+            plots=plots,
         )
 
 
@@ -66,6 +74,7 @@ def grade_prepared(
     limits: WorkerLimits | None = None,
     require_sandbox: bool = False,
     student: str | None = None,
+    plots: bool = False,
 ) -> GradeResult:
     started = time.perf_counter()
     if suite == "hidden" and not HIDDEN_TESTS.is_dir():
@@ -81,15 +90,21 @@ def grade_prepared(
         protections = _protections(session, require_sandbox)
         plugin = GradingPlugin(session, reference)
         _run_pytest(SUITES[suite], plugin)
+        plot_data = collect_plot_data(session, load_reference(reference)) if plots and reference else None
     finally:
         session.close()
     if plugin.collection_errors or plugin.report is None:
         raise GradingFailed("; ".join(plugin.collection_errors) or "the test run produced no report")
     notes = list(prepared.notes)
     notes += [f"{name} is missing: its tests score 0" for name in prepared.missing]
+    tests = _in_exercise_order(_test_result(test) for test in plugin.report.get("tests", []))
+    if reference is not None:
+        from grader.diagnosis.diagnose import prefer_consistent  # not in the student kit
+
+        tests = prefer_consistent(tests)
     return GradeResult(
         submission=str(prepared.source),
-        tests=_in_exercise_order(_test_result(test) for test in plugin.report.get("tests", [])),
+        tests=tests,
         notes=tuple(notes),
         student_output="".join(session.printed),
         grader_version=__version__,
@@ -98,6 +113,7 @@ def grade_prepared(
         exercises_order=tuple(EXERCISES),
         quiz=quiz,
         protections=protections,
+        plots=plot_data,
     )
 
 
@@ -206,4 +222,5 @@ def _test_result(test: dict[str, Any]) -> TestResult:
         message=message,
         description=str(metadata.get("description", "")),
         public="public_tests/" in test["nodeid"],
+        diagnosis=metadata.get("diagnosis") if status == "failed" else None,
     )

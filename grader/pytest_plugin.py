@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from grader.reference import load_reference
+from grader.results import Diagnosis
 from grader.student import StudentCodeError, StudentSession
 
 MAX_MESSAGE = 1500
@@ -41,6 +42,9 @@ class GradingPlugin:
         if report.failed:
             self.collection_errors.append(f"{report.nodeid}: {report.longreprtext[-MAX_MESSAGE:]}")
 
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self.session.forget_calls()
+
     def pytest_json_runtest_metadata(self, item: pytest.Item, call: pytest.CallInfo) -> dict:
         metadata: dict[str, Any] = {}
         if call.when == "setup":
@@ -53,7 +57,19 @@ class GradingPlugin:
             }
         if call.when in ("setup", "call") and (call.excinfo is not None or call.when == "call"):
             metadata.update(classify(call.excinfo))
+        if metadata.get("status") == "failed" and self.reference_dir is not None:
+            metadata["diagnosis"] = self._diagnosis()
         return metadata
+
+    def _diagnosis(self) -> Diagnosis | None:
+        """The failed test's diagnosis (kept as an object: the report never leaves this process)."""
+        from grader.diagnosis.diagnose import diagnose
+
+        assert self.reference_dir is not None
+        try:
+            return diagnose(self.session.calls, self.reference_dir)
+        except Exception:  # a diagnosis is a bonus; it must never cost the grade
+            return None
 
     def pytest_json_modifyreport(self, json_report: dict) -> None:
         self.report = json_report

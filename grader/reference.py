@@ -19,19 +19,23 @@ def load_reference(directory: Path) -> SimpleNamespace:
     so they are loaded under those names and then taken out of sys.modules again,
     leaving nothing named `activations` or `backprop` behind in the grader.
     """
-    saved = {name: sys.modules.pop(name) for name in EXERCISES if name in sys.modules}
     namespace = SimpleNamespace()
+    for module in load_reference_modules(directory).values():
+        for attribute, value in vars(module).items():
+            if not attribute.startswith("_"):
+                setattr(namespace, attribute, value)
+    return namespace
+
+
+def load_reference_modules(directory: Path) -> dict[str, ModuleType]:
+    """A fresh, private copy of the reference modules by file stem (not cached: callers may patch it)."""
+    saved = {name: sys.modules.pop(name) for name in EXERCISES if name in sys.modules}
     try:
-        for name in EXERCISES:
-            module = _load(name, directory / f"{name}.py")
-            for attribute, value in vars(module).items():
-                if not attribute.startswith("_"):
-                    setattr(namespace, attribute, value)
+        return {name: _load(name, directory / f"{name}.py") for name in EXERCISES}
     finally:
         for name in EXERCISES:
             sys.modules.pop(name, None)
         sys.modules.update(saved)
-    return namespace
 
 
 def _load(name: str, path: Path) -> ModuleType:

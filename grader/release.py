@@ -22,7 +22,7 @@ from grader.paths import KIT_QUIZZES, PACKAGE_DIR, PROJECT_DIR, quizzes_dir, ref
 from grader.stubs import make_stub
 
 #: parts of the grader package a student must not get
-KIT_EXCLUDED = {"hidden_tests", "gradescope_bundle.py", "kit_quizzes", "__pycache__"}
+KIT_EXCLUDED = {"hidden_tests", "diagnosis", "gradescope_bundle.py", "kit_quizzes", "__pycache__"}
 KIT_README = PACKAGE_DIR / "templates" / "kit" / "README.md"
 
 
@@ -57,7 +57,8 @@ def _copy_grader(target: Path) -> None:
     ignore = shutil.ignore_patterns(*KIT_EXCLUDED, "*.pyc")
     shutil.copytree(PACKAGE_DIR, target / "grader", ignore=ignore)
     pyproject = (PROJECT_DIR / "pyproject.toml").read_text(encoding="utf-8")
-    pyproject = pyproject.replace('"grader.hidden_tests", ', "")
+    for package in ("grader.diagnosis", "grader.hidden_tests"):
+        pyproject = pyproject.replace(f'"{package}", ', "")
     pyproject = re.sub(r"\[project.optional-dependencies\]\n(.*\n)*?\n", "", pyproject)
     pyproject = pyproject.replace(
         'grader = ["grading_pytest.ini"', 'grader = ["grading_pytest.ini", "kit_quizzes/*.toml"'

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from grader.feedback import feedback_markdown
 from grader.locate import exercise_file, function_of, line_of
+from grader.render_diagnosis import test_diagnosis_lines
 from grader.render_json import result_to_dict
 from grader.results import GradeResult, TestResult
 
@@ -36,12 +37,20 @@ def command(level: str, message: str, **properties: str | int) -> str:
 
 def annotation(test: TestResult, submission: Path, workspace: Path) -> str:
     title = f"{test.exercise}.py: {test.name} ({test.score:g}/{test.max_score:g} points, {test.status})"
-    message = "\n".join(part for part in (test.message, test.description) if part) or test.status
-    path = exercise_file(submission, test.exercise)
+    parts = [test.message, *test_diagnosis_lines(test), test.description]
+    message = "\n".join(part for part in parts if part) or test.status
+    exercise, function = test.exercise, function_of(test)
+    if test.diagnosis is not None and test.diagnosis.mistake is not None:
+        # point at the function the mistake is in, which may be in another file than the test's
+        from grader.diagnosis.catalog import BY_ID
+
+        entry = BY_ID[test.diagnosis.mistake]
+        function, exercise = entry.replaces, entry.exercise
+    path = exercise_file(submission, exercise)
     if path is None:
         return command("error", message, title=title)
     where: dict[str, str | int] = {"file": os.path.relpath(path, workspace)}
-    line = line_of(path, function_of(test), test.message)
+    line = line_of(path, function, test.message if exercise == test.exercise else "")
     if line is not None:  # else the annotation is on the whole file
         where["line"] = line
     return command("error", message, **where, title=title)

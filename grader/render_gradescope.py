@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from grader.render_diagnosis import test_diagnosis_lines
 from grader.render_text import protections_summary
 from grader.results import GradeResult
 
@@ -25,6 +26,7 @@ def results_json(result: GradeResult) -> dict[str, Any]:
         own = [t for t in result.tests if t.exercise == name]
         for number, test in enumerate(own, 1):
             output = "\n".join(part for part in (test.description, test.message) if part)
+            output = "\n".join([output, *test_diagnosis_lines(test)]).strip()
             tests.append(
                 {
                     "name": f"{name}.py: {test.name}",

@@ -27,6 +27,7 @@ def result_to_dict(result: GradeResult) -> dict[str, Any]:
         "quiz": quiz_to_dict(result.quiz) if result.quiz else None,
         "notes": list(result.notes),
         "student_output": result.student_output,
+        "plots": asdict(result.plots) if result.plots else None,
     }
 
 

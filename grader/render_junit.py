@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from junitparser import Error, Failure, JUnitXml, TestCase, TestSuite
 
+from grader.render_diagnosis import test_diagnosis_lines
 from grader.results import GradeResult
 
 
@@ -18,7 +19,9 @@ def render_junit(result: GradeResult) -> str:
         for test in (t for t in result.tests if t.exercise == exercise.name):
             case = TestCase(test.name, classname=f"backprop.{exercise.name}")
             if test.status == "failed":
-                case.result = [Failure(test.message or "wrong values", "failed")]
+                failure = Failure(test.message or "wrong values", "failed")
+                failure.text = "\n".join([test.message, *test_diagnosis_lines(test)])
+                case.result = [failure]
             elif test.status != "passed":
                 case.result = [Error(test.message or test.status, test.status)]
             case.system_out = f"points: {test.score:g}/{test.max_score:g}. {test.description}"

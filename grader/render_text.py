@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from grader.render_diagnosis import diagnosis_lines
 from grader.results import GradeResult, QuizResult, TestResult
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow"}
@@ -23,6 +26,7 @@ def render_text(result: GradeResult, console: Console) -> None:
         console.print(protections_line(result))
     for note in result.notes:
         console.print(f"[yellow]note:[/] {escape(note)}")
+    explained: set[str] = set()
     for exercise in result.exercises():
         tests = [t for t in result.tests if t.exercise == exercise.name]
         console.print()
@@ -33,6 +37,7 @@ def render_text(result: GradeResult, console: Console) -> None:
                 console.print(
                     f"  [red]−{lost}[/] {escape(test.name)}: {escape(test.message)}", soft_wrap=False
                 )
+                _print_diagnosis(test, explained, console)
     if result.quiz is not None:
         console.print()
         render_quiz(result.quiz, console)
@@ -45,6 +50,19 @@ def render_text(result: GradeResult, console: Console) -> None:
         f"[bold]Total: {_points(result.score)}/{_points(result.max_score)} ({result.percent:.1f}%)[/]"
         f"  in {result.seconds:.1f} s"
     )
+
+
+def _print_diagnosis(test: TestResult, explained: set[str], console: Console) -> None:
+    """The diagnosis under a lost test; a mistake already explained above gets one line."""
+    if test.diagnosis is None:
+        return
+    mistake = test.diagnosis.mistake
+    lines = diagnosis_lines(asdict(test.diagnosis), repeated=mistake in explained)
+    if mistake is not None:
+        explained.add(mistake)
+    style = "cyan" if mistake is not None else "yellow"
+    for number, line in enumerate(lines):
+        console.print(f"      [{style}]{'↳' if number == 0 else ' '}[/] {escape(line)}")
 
 
 def protections_line(result: GradeResult) -> str:

@@ -10,6 +10,43 @@ STATUSES = ("passed", "failed", "error", "timeout")
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """The smallest call on which the student's function and the reference disagree."""
+
+    call: str  # e.g. "relu_prime(z=[-1.0, 0.0, 2.0])"
+    expected: str
+    received: str
+    where: str  # which part and which entries differ
+
+
+@dataclass(frozen=True)
+class ParameterError:
+    """One row of the gradient-check view: a parameter's gradient against finite differences."""
+
+    parameter: str  # "W1", "layer 2 b", ...
+    relative_error: float | None  # None: the student's gradient has the wrong shape
+    ok: bool
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Why a test failed, in the course's terms.
+
+    mistake is the catalog id of the mistake that reproduces the student's output
+    exactly (also: other entries that reproduce it just as well), or None when no
+    known mistake does ("no known mistake").
+    """
+
+    mistake: str | None
+    name: str
+    explanation: str
+    hint: str
+    also: tuple[str, ...] = ()
+    evidence: Evidence | None = None
+    gradient_check: tuple[ParameterError, ...] = ()
+
+
+@dataclass(frozen=True)
 class TestResult:
     """One hidden or public test.
 
@@ -27,6 +64,7 @@ class TestResult:
     message: str = ""
     description: str = ""
     public: bool = False  # one of the public tests students can run themselves
+    diagnosis: Diagnosis | None = None  # for failed tests graded with the reference
 
 
 @dataclass(frozen=True)
@@ -34,6 +72,29 @@ class ExerciseSummary:
     name: str
     score: float
     max_score: float
+
+
+@dataclass(frozen=True)
+class Series:
+    """One curve: the student's values (None where their code gave none) and the reference's."""
+
+    student: list[float | None]
+    reference: list[float]
+
+
+@dataclass(frozen=True)
+class PlotData:
+    """The numbers behind `grade --report`'s plots (grader.plot_data)."""
+
+    depths: list[int]
+    #: activation -> ‖dW‖ of the first layer, one value per depth
+    first_layer_norm: dict[str, Series]
+    #: activation -> ‖dW‖ of each layer of the deepest network, first layer first
+    layer_norms: dict[str, Series]
+    loss: Series
+    #: parameter label -> relative error of the student's gradient (None: no usable gradient)
+    gradient_errors: dict[str, float | None]
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -50,6 +111,7 @@ class GradeResult:
     exercises_order: tuple[str, ...] = field(default=())
     quiz: QuizResult | None = None
     protections: tuple[Protection, ...] = ()
+    plots: PlotData | None = None  # only when asked for (grade --report, grade-all)
 
     @property
     def score(self) -> float:

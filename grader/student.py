@@ -8,6 +8,7 @@ the next call. Time limits hold per call and per submission.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from grader.worker import WorkerDied, WorkerLimits, WorkerProcess, WorkerTimeout
 
 #: after this many time-outs of one function its further calls are not run
 TIMEOUTS_BEFORE_SKIPPING = 2
+#: calls kept for diagnosing a failed test (the smallest failing ones are among the first)
+MAX_RECORDED_CALLS = 64
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,16 @@ class CallOutcome:
     failure: StudentFailure | None = None
 
 
+@dataclass(frozen=True)
+class RecordedCall:
+    """A call as the grader made it (copies of the arguments before the call) and its outcome."""
+
+    function: str
+    args: tuple
+    kwargs: Mapping[str, Any]
+    outcome: CallOutcome
+
+
 class StudentCodeError(Exception):
     """Raised into a hidden test when the student's function produced no value."""
 
@@ -76,6 +89,11 @@ class StudentSession:
         self.printed: list[str] = []
         self.worker_starts = 0
         self.protections: tuple[Protection, ...] = ()
+        #: the calls since the last forget_calls(), for diagnosing a failed test
+        self.calls: list[RecordedCall] = []
+
+    def forget_calls(self) -> None:
+        self.calls = []
 
     def start(self) -> None:
         """Start the worker now (it imports NumPy while the grader collects its tests)."""
@@ -130,6 +148,12 @@ class StudentSession:
         skipped = self._skip_reason(function, module)
         if skipped is not None:
             return CallOutcome(failure=skipped)
+        outcome = self._call(function, module, args, kwargs)
+        if len(self.calls) < MAX_RECORDED_CALLS:
+            self.calls.append(RecordedCall(function, copy.deepcopy(args), copy.deepcopy(kwargs), outcome))
+        return outcome
+
+    def _call(self, function: str, module: str, args: tuple, kwargs: dict[str, Any]) -> CallOutcome:
         request = {
             "module": module,
             "function": function,

@@ -95,6 +95,27 @@ def parse_protections(data: Any, requested: bool) -> tuple[Protection, ...]:
     return tuple(reported.get(name, Protection(name, False, why)) for name in NAMES)
 
 
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _hold_stop_signals() -> set[int | signal.Signals] | None:
+    """Block SIGINT and SIGTERM in this thread; the mask to restore (None: not the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+
+
+def _release_stop_signals(held: set[int | signal.Signals] | None) -> None:
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _start_child(held: set[int | signal.Signals] | None, limits: WorkerLimits) -> None:
+    """In the forked child, before exec: the parent's signal mask back, then the limits."""
+    _release_stop_signals(held)
+    _apply_limits(limits)
+
+
 class WorkerProcess:
     """One running worker for one submission directory."""
 
@@ -108,17 +129,23 @@ class WorkerProcess:
             str(HERE / "wire.py"), str(HERE / "probe_functions.py"), str(HERE / "sandbox.py"),
             str(req_read), str(resp_write), "1" if limits.sandbox else "0",
         ]  # fmt: skip
-        self.process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=out_write,
-            stderr=out_write,
-            pass_fds=(req_read, resp_write),
-            cwd=scratch,
-            env=scrubbed_environment(scratch),
-            start_new_session=True,
-            preexec_fn=lambda: _apply_limits(limits),
-        )
+        # Ctrl-C and SIGTERM wait while forking: a handler that raises inside the fork hooks
+        # (logging has some) is swallowed as "Exception ignored" and the process would not stop.
+        held = _hold_stop_signals()
+        try:
+            self.process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=out_write,
+                stderr=out_write,
+                pass_fds=(req_read, resp_write),
+                cwd=scratch,
+                env=scrubbed_environment(scratch),
+                start_new_session=True,
+                preexec_fn=lambda: _start_child(held, limits),
+            )
+        finally:
+            _release_stop_signals(held)
         for fd in (req_read, resp_write, out_write):
             os.close(fd)
         self._output = bytearray()

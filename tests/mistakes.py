@@ -2,7 +2,9 @@
 
 must_fail: tests that must lose their points. must_pass: tests (or whole
 exercises, by name) that must keep them, to show the grader blames the right
-function and is not just failing everything.
+function and is not just failing everything. diagnosis: the id of the catalog
+entry (grader.diagnosis.catalog) the grader must name for it; every catalog
+entry has a mistake here, written independently of the catalog's own code.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 class Mistake:
     name: str
     file: str
+    diagnosis: str
     replacements: tuple[tuple[str, str], ...]
     must_fail: tuple[str, ...]
     must_pass: tuple[str, ...] = ()
@@ -22,11 +25,14 @@ class Mistake:
 OUTPUT_DELTA = "return 2.0 * (y_hat - np.asarray(y)) * activation_prime(z, activation)"
 HIDDEN_DELTA = "return (np.asarray(delta_next) @ np.asarray(W_next)) * activation_prime(z, activation)"
 SGD = "return np.asarray(param) - lr * np.asarray(grad)"
+LOSS = "return float(np.sum((y_hat - y) ** 2) / y_hat.shape[0])"
+WEIGHT_GRADIENTS = "return delta.T @ a_prev / n, delta.mean(axis=0)"
 
 MISTAKES = (
     Mistake(
         "forgotten activation derivative in the output delta",
         "backprop.py",
+        "output_delta_without_derivative",
         ((OUTPUT_DELTA, "return 2.0 * (y_hat - np.asarray(y))"),),
         must_fail=(
             "test_lesson_example[sigmoid neuron: delta]",
@@ -44,6 +50,7 @@ MISTAKES = (
     Mistake(
         "forgotten activation derivative in the hidden delta",
         "backprop.py",
+        "hidden_delta_without_derivative",
         ((HIDDEN_DELTA, "return np.asarray(delta_next) @ np.asarray(W_next)"),),
         must_fail=(
             "test_lesson_example[hidden ReLU with z = -0.3: delta]",
@@ -60,6 +67,7 @@ MISTAKES = (
     Mistake(
         "ReLU'(0) taken as 1",
         "activations.py",
+        "relu_prime_one_at_zero",
         (("return (z > 0).astype(z.dtype)", "return (z >= 0).astype(z.dtype)"),),
         must_fail=(
             "test_relu_prime_is_zero_at_zero_and_below",
@@ -76,6 +84,7 @@ MISTAKES = (
     Mistake(
         "missing transpose when sending deltas back",
         "backprop.py",
+        "hidden_delta_wrong_orientation",
         (
             (
                 HIDDEN_DELTA,
@@ -92,6 +101,7 @@ MISTAKES = (
     Mistake(
         "missing 1/n of the batch average",
         "backprop.py",
+        "gradients_not_averaged",
         (("return delta.T @ a_prev / n, delta.mean(axis=0)", "return delta.T @ a_prev, delta.sum(axis=0)"),),
         must_fail=(
             "test_weight_gradients_average_over_the_batch[float64]",
@@ -108,6 +118,7 @@ MISTAKES = (
     Mistake(
         "sign-flipped update",
         "backprop.py",
+        "update_adds_gradient",
         ((SGD, "return np.asarray(param) + lr * np.asarray(grad)"),),
         must_fail=(
             "test_lesson_example[linear model: update]",
@@ -119,6 +130,7 @@ MISTAKES = (
     Mistake(
         "inputs mutated in place",
         "backprop.py",
+        "inputs_mutated",
         ((SGD, "param = np.asarray(param)\n    param -= lr * np.asarray(grad)\n    return param"),),
         must_fail=(
             "test_sgd_update_steps_against_the_gradient[float64]",
@@ -133,6 +145,7 @@ MISTAKES = (
     Mistake(
         "the ½ convention: the factor 2 dropped",
         "backprop.py",
+        "output_delta_without_two",
         ((OUTPUT_DELTA, "return 1.0 * (y_hat - np.asarray(y)) * activation_prime(z, activation)"),),
         must_fail=(
             "test_lesson_example[ReLU neuron: delta]",
@@ -143,6 +156,7 @@ MISTAKES = (
     Mistake(
         "forward instead of central differences",
         "gradcheck.py",
+        "forward_differences",
         (("x[index] = original - eps\n", "x[index] = original\n"), ("(2 * eps)", "eps")),
         must_fail=("test_matches_exact_derivative[cubic]", "test_matches_reference_on_random_points"),
         must_pass=("activations", "backprop", "deep", "test_restores_x"),
@@ -150,6 +164,7 @@ MISTAKES = (
     Mistake(
         "x not restored",
         "gradcheck.py",
+        "x_not_restored",
         (("        finally:\n            x[index] = original\n", "        finally:\n            pass\n"),),
         must_fail=("test_restores_x",),
         must_pass=("activations", "backprop", "deep"),
@@ -157,6 +172,7 @@ MISTAKES = (
     Mistake(
         "naive sigmoid that overflows",
         "activations.py",
+        "sigmoid_overflows",
         (
             (
                 "    e = np.exp(-np.abs(z))\n    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
@@ -173,6 +189,7 @@ MISTAKES = (
     Mistake(
         "loss reported after the update",
         "backprop.py",
+        "loss_after_update",
         (
             (
                 "    return new_params, loss\n",
@@ -185,8 +202,150 @@ MISTAKES = (
     Mistake(
         "output activation in every layer",
         "deep.py",
+        "output_activation_everywhere",
         (('a = activate(z, "sigmoid" if layer == last else activation)', 'a = activate(z, "sigmoid")'),),
         must_fail=("test_matches_reference[relu]", "test_gradients_pass_finite_difference_check[relu]"),
         must_pass=("activations", "backprop", "test_matches_reference[sigmoid]"),
+    ),
+    Mistake(
+        "sigmoid' from z",
+        "activations.py",
+        "sigmoid_prime_from_z",
+        (
+            (
+                "    s = sigmoid(z)\n    return s * (1.0 - s)",
+                "    z = as_float_array(z)\n    return z * (1 - z)",
+            ),
+        ),
+        must_fail=(
+            "test_matches_reference[float64-sigmoid_prime]",
+            "test_sigmoid_prime_never_exceeds_a_quarter",
+        ),
+        must_pass=("gradcheck", "test_matches_reference[float64-sigmoid]"),
+    ),
+    Mistake(
+        "sigmoid' returning the sigmoid",
+        "activations.py",
+        "sigmoid_prime_is_sigmoid",
+        (("    s = sigmoid(z)\n    return s * (1.0 - s)", "    return sigmoid(z)"),),
+        must_fail=("test_matches_reference[float64-sigmoid_prime]",),
+        must_pass=("gradcheck",),
+    ),
+    Mistake(
+        "ReLU' returning ReLU",
+        "activations.py",
+        "relu_prime_is_relu",
+        (("return (z > 0).astype(z.dtype)", "return np.where(z > 0, z, 0.0)"),),
+        must_fail=("test_matches_reference[float64-relu_prime]",),
+        must_pass=("gradcheck", "test_matches_reference[float64-relu]"),
+    ),
+    Mistake(
+        "tanh' without the square",
+        "activations.py",
+        "tanh_prime_without_square",
+        (("return 1.0 - np.tanh(z) ** 2", "return 1.0 - np.tanh(z)"),),
+        must_fail=("test_matches_reference[float64-tanh_prime]",),
+        must_pass=("gradcheck", "test_matches_reference[float64-sigmoid_prime]"),
+    ),
+    Mistake(
+        "a half in the loss",
+        "backprop.py",
+        "loss_with_half",
+        ((LOSS, "return float(0.5 * np.sum((y_hat - y) ** 2) / y_hat.shape[0])"),),
+        must_fail=("test_squared_error_sums_outputs_and_averages_examples[float64]",),
+        must_pass=("activations", "deep", "test_train_step_gradients_pass_finite_difference_check"),
+    ),
+    Mistake(
+        "loss summed over the examples",
+        "backprop.py",
+        "loss_not_averaged",
+        ((LOSS, "return float(np.sum((y_hat - y) ** 2))"),),
+        must_fail=("test_squared_error_sums_outputs_and_averages_examples[float64]",),
+        must_pass=("activations", "deep"),
+    ),
+    Mistake(
+        "loss averaged over the outputs",
+        "backprop.py",
+        "loss_averaged_over_outputs",
+        ((LOSS, "return float(((y_hat - y) ** 2).mean())"),),
+        must_fail=("test_squared_error_sums_outputs_and_averages_examples[float64]",),
+        must_pass=("activations", "deep"),
+    ),
+    Mistake(
+        "target minus prediction",
+        "backprop.py",
+        "error_sign_flipped",
+        ((OUTPUT_DELTA, "return 2.0 * (np.asarray(y) - y_hat) * activation_prime(z, activation)"),),
+        must_fail=(
+            "test_output_delta_matches_reference[float64-sigmoid]",
+            "test_train_step_matches_reference[1]",
+        ),
+        must_pass=("activations", "gradcheck"),
+    ),
+    Mistake(
+        "derivative at the output",
+        "backprop.py",
+        "derivative_at_output",
+        ((OUTPUT_DELTA, "return 2.0 * (y_hat - np.asarray(y)) * activation_prime(y_hat, activation)"),),
+        must_fail=("test_output_delta_matches_reference[float64-sigmoid]",),
+        must_pass=("activations", "gradcheck", "test_output_delta_matches_reference[float64-identity]"),
+    ),
+    Mistake(
+        "sigmoid' in the hidden layer",
+        "backprop.py",
+        "hidden_derivative_of_output_activation",
+        (
+            (
+                HIDDEN_DELTA,
+                'return (np.asarray(delta_next) @ np.asarray(W_next)) * activation_prime(z, "sigmoid")',
+            ),
+        ),
+        must_fail=(
+            "test_hidden_delta_matches_reference[float64-relu]",
+            "test_train_step_matches_reference[8]",
+        ),
+        must_pass=("activations", "gradcheck", "test_hidden_delta_matches_reference[float64-sigmoid]"),
+    ),
+    Mistake(
+        "bias gradient summed",
+        "backprop.py",
+        "bias_gradient_summed",
+        ((WEIGHT_GRADIENTS, "return delta.T @ a_prev / n, delta.sum(axis=0)"),),
+        must_fail=("test_weight_gradients_average_over_the_batch[float64]",),
+        must_pass=("activations", "gradcheck", "test_train_step_matches_reference[1]"),
+    ),
+    Mistake(
+        "dW transposed",
+        "backprop.py",
+        "weight_gradient_transposed",
+        ((WEIGHT_GRADIENTS, "return a_prev.T @ delta / n, delta.mean(axis=0)"),),
+        must_fail=("test_weight_gradients_average_over_the_batch[float64]",),
+        must_pass=("activations", "gradcheck"),
+    ),
+    Mistake(
+        "biases not updated",
+        "backprop.py",
+        "bias_not_updated",
+        (
+            (
+                '    new_params = {key: sgd_update(params[key], grads[key], lr) for key in ("W1", "b1", "W2", "b2")}',
+                '    new_params = {key: sgd_update(params[key], grads[key], lr) for key in ("W1", "W2")}\n'
+                '    new_params["b1"], new_params["b2"] = params["b1"].copy(), params["b2"].copy()',
+            ),
+        ),
+        must_fail=("test_train_step_matches_reference[1]",),
+        must_pass=("activations", "gradcheck", "deep", "test_sgd_update_steps_against_the_gradient[float64]"),
+    ),
+    Mistake(
+        "eps ignored",
+        "gradcheck.py",
+        "eps_ignored",
+        (
+            ("x[index] = original + eps", "x[index] = original + 1e-5"),
+            ("x[index] = original - eps", "x[index] = original - 1e-5"),
+            ("(2 * eps)", "2e-5"),
+        ),
+        must_fail=("test_uses_the_eps_it_is_given",),
+        must_pass=("activations", "backprop", "deep", "test_restores_x"),
     ),
 )

@@ -226,12 +226,18 @@ def test_feedback_files_name_each_lost_point(graded, tmp_path):
     text = (feedback / "forgot_hidden_derivative.md").read_text()
     assert "Score: 107.5 / 143" in text
     assert "test_hidden_delta_matches_reference" in text and "What happened:" in text
+    assert "Likely mistake: **the activation's derivative forgotten in the hidden delta**" in text
     assert "None: every test passed." in (feedback / "correct.md").read_text()
     page = (feedback / "dave.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and "could not be graded" in page
+    plotted = (feedback / "forgot_hidden_derivative.html").read_text()
+    assert plotted.count('<img src="data:image/svg+xml;base64,') == 3  # the report's plots, embedded
     again = run("feedback", "--gradebook", str(book), "--out", str(tmp_path / "fb"), "--student", "correct")
     assert again.returncode == 0
     assert sorted(p.name for p in (tmp_path / "fb").iterdir()) == ["correct.html", "correct.md"]
+    assert (tmp_path / "fb" / "correct.html").read_text().count(
+        "data:image/svg+xml;base64,"
+    ) == 3  # from the gradebook
 
 
 def test_student_output_cannot_inject_html_into_feedback(tmp_path):

@@ -14,6 +14,7 @@ import pytest
 from conftest import EXAMPLES, REFERENCE, REPO, cli, reference_with
 from junitparser import Error, Failure, JUnitXml
 
+from grader.diagnosis.catalog import BY_ID
 from grader.exercise_api import EXERCISES
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "gradescope_results.schema.json").read_text())
@@ -130,6 +131,7 @@ def test_github_annotations_point_at_the_students_function(tmp_path):
     errors = [line for line in completed.stdout.splitlines() if line.startswith("::error ")]
     report = json.loads(run("grade", str(WRONG), "--format", "json").stdout)
     assert len(errors) == sum(t["score"] < t["max_score"] for t in report["tests"])
+    diagnosed = {t["name"]: t for t in report["tests"]}
     with_line = [line for line in errors if ",line=" in line]
     assert len(with_line) >= len(errors) - 3  # only checks of several functions at once name no line
     for line in with_line:
@@ -139,6 +141,10 @@ def test_github_annotations_point_at_the_students_function(tmp_path):
         title = properties["title"].replace("%3A", ":").replace("%2C", ",")
         assert pointed.startswith("def "), (title, pointed)
         function = pointed.split("(")[0].removeprefix("def ")
+        test = diagnosed[title.split(": ", 1)[1].rsplit(" (", 1)[0]]
+        if test["diagnosis"] and test["diagnosis"]["mistake"]:  # the function the mistake is in
+            assert function == BY_ID[test["diagnosis"]["mistake"]].replaces, (function, title)
+            continue
         exercise = title.split(".py:")[0]
         assert function in EXERCISES[exercise], (function, title)
         named = [f for f in EXERCISES[exercise] if f in line.split("::", 2)[2]]

@@ -1,8 +1,17 @@
-"""Each typical mistake loses points exactly where it should, and only there."""
+"""Each typical mistake loses points exactly where it should, only there, and is named for what it is."""
+
+import json
+import os
+import re
+import subprocess
 
 import pytest
-from conftest import by_name, grade, reference_with
+from conftest import EXAMPLES, REPO, by_name, cli, grade, reference_with
+from junitparser import Failure, JUnitXml
 from mistakes import MISTAKES
+
+from grader.diagnosis.catalog import BY_ID, CATALOG
+from grader.feedback import feedback_markdown
 
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[m.name for m in MISTAKES])
@@ -20,3 +29,109 @@ def test_mistake_costs_the_right_tests(tmp_path, mistake):
         else:
             assert tests[name].status == "passed", f"{name} should pass: {tests[name].message}"
     assert 0 < result.percent < 100
+    _assert_diagnosed(result, mistake.diagnosis)
+
+
+def _assert_diagnosed(result, mistake):
+    """Every failed test names the mistake (or lists it among equally good fits); at least one names it first."""
+    failed = [t for t in result.tests if t.status == "failed"]
+    assert failed
+    for test in failed:
+        diagnosis = test.diagnosis
+        assert diagnosis is not None, f"{test.name} has no diagnosis"
+        assert mistake in (diagnosis.mistake, *diagnosis.also), (
+            f"{test.name}: diagnosed {diagnosis.mistake} (also {diagnosis.also}), expected {mistake}"
+        )
+    named = [t for t in failed if t.diagnosis.mistake == mistake]
+    assert named, f"no test names {mistake} first"
+    entry = BY_ID[mistake]
+    assert named[0].diagnosis.name == entry.name and named[0].diagnosis.hint == entry.hint
+    assert named[0].diagnosis.evidence is not None and named[0].diagnosis.evidence.call
+
+
+def test_every_catalog_entry_has_a_mistake_to_diagnose():
+    assert len(CATALOG) >= 20
+    assert len(BY_ID) == len(CATALOG), "catalog ids must be unique"
+    assert {m.diagnosis for m in MISTAKES} == set(BY_ID)
+    documented = (REPO / "docs" / "diagnosis.md").read_text()
+    for entry in CATALOG:
+        assert entry.name and entry.explanation and entry.hint and entry.exercise
+        assert f"| `{entry.id}` | {entry.name} |" in documented, (
+            f"{entry.id} is missing from docs/diagnosis.md"
+        )
+
+
+def test_a_correct_submission_gets_no_diagnosis(reference_result):
+    assert all(t.status == "passed" and t.diagnosis is None for t in reference_result.tests)
+
+
+def test_a_random_wrong_answer_is_not_given_a_false_name(tmp_path):
+    wrong = "return np.sin(3.0 * z) * 0.3 + 0.2"
+    result = grade(
+        reference_with(tmp_path / "s", {"activations.py": [("return (z > 0).astype(z.dtype)", wrong)]})
+    )
+    failed = [t for t in result.tests if t.status == "failed"]
+    assert failed
+    for test in failed:
+        assert test.diagnosis is not None and test.diagnosis.mistake is None, test.name
+        assert test.diagnosis.name == "no known mistake" and not test.diagnosis.also
+    relu_prime = by_name(result)["test_matches_reference[float64-relu_prime]"].diagnosis
+    evidence = relu_prime.evidence
+    assert evidence.call.startswith("relu_prime(z=")
+    assert evidence.expected != evidence.received and evidence.where
+
+
+NAME = "ReLU'(0) taken as 1"
+
+
+def _run(*args):
+    done = subprocess.run(
+        cli(*args), capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "300"}
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return done.stdout
+
+
+def test_diagnosis_in_every_format():
+    """The JSON test carries the diagnosis; text, GitHub, JUnit, Gradescope and feedback name it."""
+    submission = EXAMPLES / "relu_prime_at_zero"
+    report = json.loads(_run("grade", str(submission), "--format", "json"))
+    tests = {t["name"]: t for t in report["tests"]}
+    diagnosis = tests["test_output_delta_matches_reference[float64-relu]"]["diagnosis"]
+    assert diagnosis["mistake"] == "relu_prime_one_at_zero" and diagnosis["name"] == NAME
+    assert diagnosis["evidence"]["call"].startswith("output_delta(") and diagnosis["gradient_check"] == []
+    assert all(t["diagnosis"] is None for t in report["tests"] if t["status"] == "passed")
+
+    text = _run("grade", str(submission))
+    assert f"Likely mistake: {NAME}. ReLU has a corner" in text and f"{NAME} (explained above)" in text
+
+    annotations = [line for line in _run("grade", str(submission), "--format", "github").splitlines()
+                   if "test_output_delta_matches_reference[float64-relu]" in line]  # fmt: skip
+    source = (submission / "activations.py").read_text().splitlines()
+    line = int(re.search(r"line=(\d+)", annotations[0]).group(1))
+    assert "activations.py" in annotations[0] and source[line - 1].startswith("def relu_prime")
+
+    junit = JUnitXml.fromstring(_run("grade", str(submission), "--format", "junit"))
+    failures = [r for suite in junit for case in suite for r in case.result if isinstance(r, Failure)]
+    assert any(NAME in (failure.text or "") for failure in failures)
+
+    gradescope = json.loads(_run("grade", str(submission), "--format", "gradescope"))
+    assert any(NAME in t["output"] for t in gradescope["tests"])
+
+    markdown = feedback_markdown("dan", report)
+    assert (
+        "Likely mistake: **ReLU'\\(0\\) taken as 1**" in markdown
+        and "Hint: Use the strict comparison" in markdown
+    )
+
+
+def test_gradient_check_view_names_the_layer_that_is_off():
+    report = json.loads(_run("grade", str(EXAMPLES / "forgot_hidden_derivative"), "--format", "json"))
+    rows = {
+        row["parameter"]: row
+        for row in next(t for t in report["tests"] if t["name"] == "test_train_step_matches_reference[8]")[
+            "diagnosis"
+        ]["gradient_check"]
+    }
+    assert not rows["W1"]["ok"] and not rows["b1"]["ok"] and rows["W1"]["relative_error"] > 1e-2
+    assert rows["W2"]["ok"] and rows["b2"]["ok"] and rows["W2"]["relative_error"] < 1e-8

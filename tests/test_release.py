@@ -78,6 +78,9 @@ def test_the_kit_holds_no_reference_body_no_hidden_test_and_no_key(kit):
         public_names |= set(re.findall(r"^def (test_\w+)", path.read_text(), re.M))
     assert not [name for name in hidden_names - public_names if f"def {name}" in text]
     assert not list(out.rglob("reference"))
+    # the mistake catalog spells out near-correct formulas: graders only
+    assert not list(out.rglob("diagnosis")) and not list(site.rglob("diagnosis"))
+    assert "hidden_delta_wrong_orientation" not in text
     assert not re.search(r"^\s*### BEGIN SOLUTION\s*$", text, re.M)  # no solution region left anywhere
     for bank in (REPO / "quizzes").glob("*.toml"):
         for question in tomlkit.parse(bank.read_text()).unwrap()["questions"]:

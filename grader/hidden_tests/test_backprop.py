@@ -5,7 +5,7 @@ import pytest
 
 from grader.cases import layer_problem, two_layer_problem
 from grader.compare import as_numeric_array, as_pair, assert_close, assert_unchanged
-from grader.gradient_check import assert_gradients_match
+from grader.gradient_check import assert_gradients_match, implied_gradients, two_layer_numeric_gradients
 from grader.student_calls import PARAMS, train_step_of
 
 ACTIVATIONS = ["sigmoid", "relu", "tanh", "identity"]
@@ -128,26 +128,15 @@ def test_train_step_leaves_inputs_alone(student, rng):
     assert_unchanged(Y, after_Y, "Y")
 
 
-def _numeric_two_layer_gradients(ref, params, X, Y):
-    def loss_at(key):
-        def f(value):
-            return ref.squared_error(ref.forward({**params, key: value}, X)[-1], Y)
-
-        return f
-
-    return {key: ref.numerical_gradient(loss_at(key), params[key].copy()) for key in PARAMS}
-
-
 @pytest.mark.points(5)
 def test_train_step_gradients_pass_finite_difference_check(student, ref, rng):
     """Do the gradients train_step steps along agree with finite differences of the loss?"""
     lr = 0.1
     params, X, Y = two_layer_problem(rng, 6, 3, 4, 2)
     _, new, _ = train_step_of(student, params, X, Y, lr)
-    implied = {key: (params[key] - new[key]) / lr for key in PARAMS}
     assert_gradients_match(
-        implied,
-        _numeric_two_layer_gradients(ref, params, X, Y),
+        implied_gradients(params, new, lr),
+        two_layer_numeric_gradients(ref, params, X, Y),
         "the gradients implied by train_step ((param − new) / lr)",
     )
 
@@ -165,5 +154,5 @@ def test_backprop_pieces_pass_finite_difference_check(student, ref, rng):
     grads["W1"], grads["b1"] = as_pair(student.weight_gradients(delta1, X), "weight_gradients")
     grads["W2"], grads["b2"] = as_pair(student.weight_gradients(delta2, a1), "weight_gradients")
     assert_gradients_match(
-        grads, _numeric_two_layer_gradients(ref, params, X, Y), "your layer-by-layer gradients"
+        grads, two_layer_numeric_gradients(ref, params, X, Y), "your layer-by-layer gradients"
     )

@@ -5,7 +5,7 @@ import pytest
 
 from grader.cases import deep_problem
 from grader.compare import assert_close
-from grader.gradient_check import assert_gradients_match
+from grader.gradient_check import assert_gradients_match, deep_layer_gradients, deep_numeric_gradients
 from grader.student_calls import deep_gradients_of
 
 ACTIVATIONS = ["sigmoid", "relu", "tanh", "identity"]
@@ -41,38 +41,15 @@ def _smooth_problem(ref, rng, sizes, n, activation):
     raise RuntimeError("no problem away from ReLU's kink")
 
 
-def _numeric_gradients(ref, weights, biases, X, Y, activation):
-    """Finite-difference gradients of the loss for every layer's W and b."""
-
-    def loss(ws, bs):
-        return ref.squared_error(ref.deep_forward(ws, bs, X, activation)[1][-1], Y)
-
-    numeric = {}
-    for layer in range(len(weights)):
-
-        def loss_of_w(w, layer=layer):
-            return loss([w if i == layer else v for i, v in enumerate(weights)], biases)
-
-        def loss_of_b(b, layer=layer):
-            return loss(weights, [b if i == layer else v for i, v in enumerate(biases)])
-
-        numeric[f"layer {layer + 1} W"] = ref.numerical_gradient(loss_of_w, weights[layer].copy())
-        numeric[f"layer {layer + 1} b"] = ref.numerical_gradient(loss_of_b, biases[layer].copy())
-    return numeric
-
-
 @pytest.mark.points(4)
 @pytest.mark.parametrize("activation", ["sigmoid", "relu"])
 def test_gradients_pass_finite_difference_check(student, ref, rng, activation):
     """Does each layer's gradient agree with finite differences of the loss?"""
     weights, biases, X, Y = _smooth_problem(ref, rng, [3, 4, 4, 2], 4, activation)
     _, got = deep_gradients_of(student, weights, biases, X, Y, activation)
-    analytic = {}
-    for layer, (dW, db) in enumerate(got, start=1):
-        analytic[f"layer {layer} W"], analytic[f"layer {layer} b"] = dW, db
     assert_gradients_match(
-        analytic,
-        _numeric_gradients(ref, weights, biases, X, Y, activation),
+        deep_layer_gradients(got),
+        deep_numeric_gradients(ref, weights, biases, X, Y, activation),
         f"deep_gradients ({activation} hidden layers)",
     )
 

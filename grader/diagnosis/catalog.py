@@ -1,0 +1,395 @@
+"""The catalog of common backprop mistakes: what each one computes, in the course's own terms.
+
+Each Misconception replaces one reference function with what a student who made
+that mistake computes (vectorized, same signature). grader.diagnosis.mutants
+builds a copy of the reference with that one function swapped, so the mistake
+also flows into everything built on it (a wrong relu_prime changes train_step
+and deep_gradients exactly as it does in the student's own code).
+
+`computes(m, *args, **kwargs)` receives m, the mutated reference as a namespace
+(m.sigmoid, m.weight_gradients, ...), with m.original the function it replaces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import MappingProxyType, SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from grader.exercise_api import MODULE_OF
+
+
+@dataclass(frozen=True)
+class Misconception:
+    id: str
+    name: str
+    explanation: str
+    hint: str
+    replaces: str  # the function of the student's files the mistake lives in
+    computes: Callable[..., Any]
+
+    @property
+    def exercise(self) -> str:
+        """The exercise file (stem) of the function the mistake lives in."""
+        return MODULE_OF.get(self.replaces) or HELPERS[self.replaces]
+
+
+#: functions of the exercise files that are not graded alone but that students write
+HELPERS = MappingProxyType({"forward": "backprop", "deep_forward": "deep"})
+
+
+def _sigmoid_prime_from_z(m: SimpleNamespace, z: Any) -> np.ndarray:
+    z = m.as_float_array(z)
+    return z * (1.0 - z)
+
+
+def _relu_prime_one_at_zero(m: SimpleNamespace, z: Any) -> np.ndarray:
+    z = m.as_float_array(z)
+    return (z >= 0).astype(z.dtype)
+
+
+def _output_delta_without_derivative(
+    m: SimpleNamespace, y_hat: Any, y: Any, z: Any, activation: str = "sigmoid"
+) -> np.ndarray:
+    m.check_activation(activation)
+    return 2.0 * (np.asarray(y_hat) - np.asarray(y))
+
+
+def _hidden_delta_without_derivative(
+    m: SimpleNamespace, delta_next: Any, W_next: Any, z: Any, activation: str = "relu"
+) -> np.ndarray:
+    m.check_activation(activation)
+    return np.asarray(delta_next) @ np.asarray(W_next)
+
+
+def _hidden_delta_with_sigmoid_slope(
+    m: SimpleNamespace, delta_next: Any, W_next: Any, z: Any, activation: str = "relu"
+) -> np.ndarray:
+    m.check_activation(activation)
+    return (np.asarray(delta_next) @ np.asarray(W_next)) * m.sigmoid_prime(z)
+
+
+def _naive_sigmoid(m: SimpleNamespace, z: Any) -> np.ndarray:
+    z = m.as_float_array(z)
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _central_differences(
+    m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float, restore: bool
+) -> np.ndarray:
+    grad = np.zeros(np.shape(x), dtype=np.float64)
+    for index in np.ndindex(np.shape(x)):
+        original = x[index]
+        x[index] = original + eps
+        f_plus = f(x)
+        x[index] = original - eps
+        f_minus = f(x)
+        if restore:
+            x[index] = original
+        grad[index] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
+def _forward_differences(m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    grad = np.zeros(np.shape(x), dtype=np.float64)
+    f_here = f(x)
+    for index in np.ndindex(np.shape(x)):
+        original = x[index]
+        x[index] = original + eps
+        grad[index] = (f(x) - f_here) / eps
+        x[index] = original
+    return grad
+
+
+def _update_in_place(m: SimpleNamespace, param: Any, grad: Any, lr: float) -> np.ndarray:
+    param = np.asarray(param)
+    param -= lr * np.asarray(grad)
+    return param
+
+
+def _loss_after_update(m: SimpleNamespace, params: dict, X: Any, Y: Any, lr: float) -> tuple:
+    new_params, _ = m.original(params, X, Y, lr)
+    return new_params, m.squared_error(m.forward(new_params, X)[-1], Y)
+
+
+def _biases_not_updated(m: SimpleNamespace, params: dict, X: Any, Y: Any, lr: float) -> tuple:
+    new_params, loss = m.original(params, X, Y, lr)
+    return {**new_params, "b1": np.array(params["b1"]), "b2": np.array(params["b2"])}, loss
+
+
+def _sigmoid_forward_in_every_layer(
+    m: SimpleNamespace, weights: list, biases: list, X: Any, activation: str = "sigmoid"
+) -> tuple[list, list]:
+    m.check_activation(activation)
+    return m.original(weights, biases, X, "sigmoid")
+
+
+def _squared_errors(y_hat: Any, y: Any) -> np.ndarray:
+    return (np.asarray(y_hat, dtype=np.float64) - np.asarray(y, dtype=np.float64)) ** 2
+
+
+CATALOG: tuple[Misconception, ...] = (
+    Misconception(
+        "sigmoid_prime_from_z",
+        "σ' computed from z instead of σ(z)",
+        "The shortcut σ'(z) = σ(z)(1 − σ(z)) is written in terms of the sigmoid's output. Applying "
+        "s(1 − s) to the pre-activation z itself gives z(1 − z): negative for z > 1 and nothing like "
+        "the slope of the sigmoid.",
+        "Compute s = sigmoid(z) first, then return s * (1 - s).",
+        "sigmoid_prime",
+        _sigmoid_prime_from_z,
+    ),
+    Misconception(
+        "sigmoid_prime_is_sigmoid",
+        "σ' returned σ(z) itself",
+        "The function returns the sigmoid's value where its slope is wanted. σ(z) goes from 0 to 1, "
+        "while the slope σ(z)(1 − σ(z)) is never above 0.25.",
+        "Multiply the sigmoid by (1 − sigmoid): s * (1 - s).",
+        "sigmoid_prime",
+        lambda m, z: m.sigmoid(z),
+    ),
+    Misconception(
+        "relu_prime_one_at_zero",
+        "ReLU'(0) taken as 1",
+        "ReLU has a corner at z = 0 where no single slope exists; this course, like the common "
+        "libraries, uses 0 there. A comparison z >= 0 counts the corner as the rising side.",
+        "Use the strict comparison: (z > 0).astype(float).",
+        "relu_prime",
+        _relu_prime_one_at_zero,
+    ),
+    Misconception(
+        "relu_prime_is_relu",
+        "ReLU' returning ReLU",
+        "The function returns max(z, 0), the activation itself, instead of its slope. For z = 3 the "
+        "slope is 1, not 3.",
+        "The slope is 1 where z > 0 and 0 elsewhere: (z > 0).astype(float).",
+        "relu_prime",
+        lambda m, z: m.relu(z),
+    ),
+    Misconception(
+        "tanh_prime_without_square",
+        "tanh' without the square",
+        "tanh'(z) is 1 − tanh²(z). Without the square, 1 − tanh(z) is above 1 for negative z and is "
+        "not symmetric around 0 the way the true slope is.",
+        "Square the tanh: 1 - np.tanh(z) ** 2.",
+        "tanh_prime",
+        lambda m, z: 1.0 - np.tanh(m.as_float_array(z)),
+    ),
+    Misconception(
+        "sigmoid_overflows",
+        "a naive sigmoid that overflows",
+        "1 / (1 + e^(−z)) computes e^(−z) first, which overflows to infinity for very negative z "
+        "(e^1000 does not fit in a float). NumPy warns, and a float32 input overflows already near "
+        "z = −89.",
+        "Only ever exponentiate −|z|: for z < 0 use e^z / (1 + e^z), for z ≥ 0 use 1 / (1 + e^(−z)) "
+        "(np.where on both branches, with e = np.exp(-np.abs(z))).",
+        "sigmoid",
+        _naive_sigmoid,
+    ),
+    Misconception(
+        "loss_with_half",
+        "a ½ in the loss",
+        "Many texts write the squared error as ½ Σ (ŷ − y)² so that the 2 of the derivative "
+        "cancels. This course's loss has no ½: L = (1/n) Σ Σ (ŷ − y)².",
+        "Drop the 0.5: sum the squared errors over the outputs and divide by n.",
+        "squared_error",
+        lambda m, y_hat, y: 0.5 * m.original(y_hat, y),
+    ),
+    Misconception(
+        "loss_not_averaged",
+        "the loss summed over the examples instead of averaged",
+        "The loss adds up the squared errors of every example but never divides by the number of "
+        "examples n, so it grows with the batch size.",
+        "Divide the sum by n = y_hat.shape[0].",
+        "squared_error",
+        lambda m, y_hat, y: float(np.sum(_squared_errors(y_hat, y))),
+    ),
+    Misconception(
+        "loss_averaged_over_outputs",
+        "the loss averaged over the outputs as well",
+        "np.mean divides by every entry, n·k, where the loss sums over the k outputs and averages "
+        "only over the n examples. The two agree only when there is one output.",
+        "Sum over everything and divide by n only: np.sum((y_hat - y) ** 2) / y_hat.shape[0].",
+        "squared_error",
+        lambda m, y_hat, y: float(np.mean(_squared_errors(y_hat, y))),
+    ),
+    Misconception(
+        "output_delta_without_two",
+        "the factor 2 of the squared error dropped (the ½ convention)",
+        "The derivative of (ŷ − y)² is 2(ŷ − y). The 2 only cancels when the loss carries a ½, which "
+        "this course's loss does not, so every delta and gradient comes out half as large.",
+        "Return 2 * (y_hat - y) * f'(z).",
+        "output_delta",
+        lambda m, y_hat, y, z, activation="sigmoid": 0.5 * m.original(y_hat, y, z, activation),
+    ),
+    Misconception(
+        "error_sign_flipped",
+        "the sign of (ŷ − y) flipped",
+        "∂L/∂ŷ is 2(ŷ − y), prediction minus target. With (y − ŷ) every gradient points the wrong "
+        "way, and gradient descent climbs the loss instead of lowering it.",
+        "Write the error as prediction minus target: y_hat - y.",
+        "output_delta",
+        lambda m, y_hat, y, z, activation="sigmoid": -m.original(y_hat, y, z, activation),
+    ),
+    Misconception(
+        "output_delta_without_derivative",
+        "the activation's derivative forgotten in the output delta",
+        "The chain rule gives ∂L/∂z = ∂L/∂ŷ · f'(z). Returning 2(ŷ − y) alone is the gradient with "
+        "respect to the output ŷ, not with respect to the pre-activation z.",
+        "Multiply by the activation's derivative at z: 2 * (y_hat - y) * activation_prime(z, activation).",
+        "output_delta",
+        _output_delta_without_derivative,
+    ),
+    Misconception(
+        "derivative_at_output",
+        "f' taken at the output ŷ instead of at z",
+        "The derivative of the activation belongs at its input, the pre-activation z. Evaluating it "
+        "at ŷ = f(z) applies the activation twice (for the sigmoid, σ'(σ(z)) is not σ'(z)).",
+        "Pass z, not y_hat, to activation_prime.",
+        "output_delta",
+        lambda m, y_hat, y, z, activation="sigmoid": (
+            2.0 * (np.asarray(y_hat) - np.asarray(y)) * m.activation_prime(y_hat, activation)
+        ),
+    ),
+    Misconception(
+        "hidden_delta_without_derivative",
+        "the activation's derivative forgotten in the hidden delta",
+        "Sending the error back through W_next gives ∂L/∂a for the hidden layer; one more step of the "
+        "chain rule, through a = f(z), multiplies by f'(z) to reach ∂L/∂z.",
+        "Multiply by activation_prime(z, activation) after the matrix product.",
+        "hidden_delta",
+        _hidden_delta_without_derivative,
+    ),
+    Misconception(
+        "hidden_delta_wrong_orientation",
+        "Wᵀ where W is needed when sending deltas back",
+        "Forward, a layer computes z = a_prev @ W.T, so W has one row per unit of the layer above. "
+        "Backward, each hidden unit collects the errors of the units it feeds: delta_next @ W. "
+        "Using W.T again (it only runs when W is square) mixes up which unit receives which error.",
+        "Use delta_next @ W_next; check the shapes: (n, k) @ (k, d) gives (n, d).",
+        "hidden_delta",
+        lambda m, delta_next, W_next, z, activation="relu": (
+            (np.asarray(delta_next) @ np.asarray(W_next).T) * m.activation_prime(z, activation)
+        ),
+    ),
+    Misconception(
+        "hidden_derivative_of_output_activation",
+        "the wrong activation's derivative in a hidden layer",
+        "Each layer's delta needs the derivative of that layer's own activation. Using the sigmoid's "
+        "derivative (the output layer's) for a ReLU or tanh hidden layer scales every hidden error "
+        "by the wrong slope.",
+        "Use activation_prime(z, activation) with the hidden layer's activation name.",
+        "hidden_delta",
+        _hidden_delta_with_sigmoid_slope,
+    ),
+    Misconception(
+        "gradients_not_averaged",
+        "the 1/n of the batch average missing",
+        "The loss is an average over the n examples, so its gradient is the average of the "
+        "per-example gradients. Summing them makes the step n times larger and its size depend on "
+        "the batch.",
+        "Divide deltaᵀ @ a_prev by n, and take the mean of delta (not the sum) for db.",
+        "weight_gradients",
+        lambda m, delta, a_prev: (np.asarray(delta).T @ np.asarray(a_prev), np.asarray(delta).sum(axis=0)),
+    ),
+    Misconception(
+        "bias_gradient_summed",
+        "the bias gradient summed instead of averaged",
+        "dW is averaged over the batch but db is not: the biases get a gradient n times too large.",
+        "Use delta.mean(axis=0) for db.",
+        "weight_gradients",
+        lambda m, delta, a_prev: (m.original(delta, a_prev)[0], np.asarray(delta).sum(axis=0)),
+    ),
+    Misconception(
+        "weight_gradient_transposed",
+        "dW transposed",
+        "a_prevᵀ @ delta has shape (d_in, d_out), the transpose of W's (d_out, d_in). A gradient must "
+        "have the shape of its parameter so that W − lr·dW lines up entry by entry.",
+        "Use delta.T @ a_prev / n, shaped like W.",
+        "weight_gradients",
+        lambda m, delta, a_prev: (
+            np.asarray(a_prev).T @ np.asarray(delta) / np.asarray(delta).shape[0],
+            np.asarray(delta).mean(axis=0),
+        ),
+    ),
+    Misconception(
+        "update_adds_gradient",
+        "the update adding the gradient",
+        "The gradient points uphill, toward a larger loss. Gradient descent steps the other way: "
+        "param − lr·grad. Adding it makes the loss grow.",
+        "Subtract: param - lr * grad.",
+        "sgd_update",
+        lambda m, param, grad, lr: np.asarray(param) + lr * np.asarray(grad),
+    ),
+    Misconception(
+        "inputs_mutated",
+        "inputs changed in place",
+        "param -= lr * grad (or x[...] = ...) writes into the caller's array. The caller's data "
+        "changes behind its back: the old parameters are lost and a second use of them is wrong.",
+        "Build a new array: return param - lr * grad; copy an array before changing it.",
+        "sgd_update",
+        _update_in_place,
+    ),
+    Misconception(
+        "loss_after_update",
+        "the loss reported after the update",
+        "train_step must report the loss of the parameters it was given, the one its forward pass "
+        "computed. Computing it again with the new parameters reports a loss the step has not "
+        "been judged by.",
+        "Compute the loss from the forward pass, before any update, and return that value.",
+        "train_step",
+        _loss_after_update,
+    ),
+    Misconception(
+        "bias_not_updated",
+        "the biases not updated",
+        "The step updates W1 and W2 but returns b1 and b2 unchanged, so the biases never learn.",
+        "Apply sgd_update to every parameter: W1, b1, W2 and b2.",
+        "train_step",
+        _biases_not_updated,
+    ),
+    Misconception(
+        "forward_differences",
+        "forward instead of central differences",
+        "(f(x + h) − f(x)) / h is off by about h·f''/2, which for h = 1e-5 is far above what a "
+        "gradient check needs. The central difference (f(x + h) − f(x − h)) / 2h cancels that term: "
+        "its error shrinks like h².",
+        "Evaluate f at x + h and at x − h, and divide the difference by 2h.",
+        "numerical_gradient",
+        _forward_differences,
+    ),
+    Misconception(
+        "x_not_restored",
+        "the array under test not restored",
+        "After nudging x[i] up and down, the entry keeps its last value (x[i] − h). The caller's x "
+        "is changed, and the nudges of the later entries are taken at a point that is no longer x.",
+        "Save x[i] before nudging it and put it back after the two evaluations (a try/finally makes "
+        "this safe).",
+        "numerical_gradient",
+        lambda m, f, x, eps=1e-5: _central_differences(m, f, x, eps, restore=False),
+    ),
+    Misconception(
+        "eps_ignored",
+        "the eps argument ignored",
+        "The function uses a step of its own instead of the eps it is given, so a caller who asks "
+        "for a different step does not get it.",
+        "Use the eps parameter in both the nudges and the division by 2·eps.",
+        "numerical_gradient",
+        lambda m, f, x, eps=1e-5: _central_differences(m, f, x, 1e-5, restore=True),
+    ),
+    Misconception(
+        "output_activation_everywhere",
+        "the output activation applied in every layer",
+        "Only the output layer is a sigmoid; the hidden layers use the activation passed in. A forward "
+        "pass that applies the sigmoid in every layer computes a different network, and the hidden "
+        "deltas, which use the hidden activation's derivative, no longer belong to it.",
+        'In deep_forward, use "sigmoid" for the last layer only and activation for the others.',
+        "deep_forward",
+        _sigmoid_forward_in_every_layer,
+    ),
+)
+
+BY_ID = MappingProxyType({entry.id: entry for entry in CATALOG})

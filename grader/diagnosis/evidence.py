@@ -1,0 +1,128 @@
+"""Show a failing call the way a student can read it: the input, both values, where they differ."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from grader.diagnosis.observe import Observation, leaves, same_value
+from grader.exercise_api import signature_of
+from grader.results import Evidence
+from grader.student import Probe, RecordedCall
+
+MAX_CHARS = 400
+#: arrays with more entries than this are shown by shape and first values only
+SHOWN_ENTRIES = 12
+
+
+def call_size(call: RecordedCall) -> int:
+    """How many numbers went into the call (to pick the smallest failing one)."""
+    return sum(int(np.size(leaf)) for leaf in leaves((call.args, dict(call.kwargs))))
+
+
+def parameter_names(function: str) -> list[str]:
+    """['y_hat', 'y', 'z', 'activation'] from the signature 'output_delta(y_hat, y, z, activation="sigmoid")'."""
+    inside = signature_of(function).split("(", 1)[1].rsplit(")", 1)[0]
+    return [re.split(r"[=\s]", part.strip())[0] for part in inside.split(",") if part.strip()]
+
+
+def format_call(call: RecordedCall) -> str:
+    names = parameter_names(call.function)
+    parts = [f"{name}={format_value(value)}" for name, value in zip(names, call.args, strict=False)]
+    parts += [f"{key}={format_value(value)}" for key, value in call.kwargs.items()]
+    return _cut(f"{call.function}({', '.join(parts)})")
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, Probe):
+        return f"<the function {value.name}>"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{key!r}: {format_value(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, (list, tuple)) and not _is_numeric(value):
+        inner = ", ".join(format_value(item) for item in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner})"
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        return _cut(repr(value))
+    if array.ndim == 0:
+        return f"{float(array):.6g}"
+    if array.size > SHOWN_ENTRIES:
+        first = ", ".join(f"{v:.4g}" for v in array.reshape(-1)[:4])
+        return f"<{array.dtype} array of shape {array.shape}: {first}, ...>"
+    return np.array2string(array, precision=5, separator=", ", suppress_small=False).replace("\n", "")
+
+
+def _is_numeric(value: Any) -> bool:
+    try:
+        return np.asarray(value).dtype.kind in "biuf"
+    except ValueError:
+        return False
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 1] + "…"
+
+
+def evidence(
+    call: RecordedCall, expected: Observation, received: Observation, tol: tuple[float, float]
+) -> Evidence:
+    """The call and the first part of its outcome where received and expected differ."""
+    if expected.raised:
+        return Evidence(
+            format_call(call), f"raises {expected.raised}", format_value(received.result), "the result"
+        )
+    if not same_value(received.result, expected.result, tol):
+        path, want, got = _first_difference(received.result, expected.result, tol)
+        return Evidence(
+            format_call(call), format_value(want), format_value(got), _where(path, want, got, tol)
+        )
+    names = parameter_names(call.function)
+    for position, (before, after) in enumerate(zip(received.args_before, received.args_after, strict=False)):
+        if not same_value(before, after, (0.0, 0.0)):
+            name = names[position] if position < len(names) else f"argument {position + 1}"
+            return Evidence(
+                format_call(call),
+                f"{name} unchanged: {format_value(before)}",
+                f"{name} changed to {format_value(after)}",
+                f"the argument {name} was modified by the call",
+            )
+    if received.warned and not expected.warned:
+        return Evidence(format_call(call), "no warning", "a NumPy warning", "warnings during the call")
+    return Evidence(format_call(call), format_value(expected.result), format_value(received.result), "")
+
+
+def _first_difference(got: Any, want: Any, tol: tuple[float, float], path: str = "") -> tuple[str, Any, Any]:
+    """(path, expected part, received part) of the first differing leaf of two structures."""
+    if isinstance(want, Mapping) and isinstance(got, Mapping):
+        for key in want:
+            if key not in got:
+                return f"{path}[{key!r}] (missing)", want[key], None
+            if not same_value(got[key], want[key], tol):
+                return _first_difference(got[key], want[key], tol, f"{path}[{key!r}]")
+    if isinstance(want, (list, tuple)) and isinstance(got, (list, tuple)) and len(want) == len(got):
+        if not (_is_numeric(want) and _is_numeric(got)):
+            for index, (mine, theirs) in enumerate(zip(got, want, strict=True)):
+                if not same_value(mine, theirs, tol):
+                    return _first_difference(mine, theirs, tol, f"{path}[{index}]")
+    return path, want, got
+
+
+def _where(path: str, want: Any, got: Any, tol: tuple[float, float]) -> str:
+    part = f"in {path}" if path else "in the result"
+    try:
+        want_array, got_array = np.asarray(want, dtype=float), np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return part
+    if want_array.shape != got_array.shape:
+        return f"{part}: shape {got_array.shape} where {want_array.shape} is expected"
+    close = np.isclose(got_array, want_array, rtol=tol[0], atol=tol[1], equal_nan=True)
+    wrong = [tuple(int(i) for i in index) for index in np.argwhere(~close)]
+    if not wrong or want_array.ndim == 0:
+        return part
+    shown = ", ".join(str(list(index)) for index in wrong[:5]) + (", ..." if len(wrong) > 5 else "")
+    return f"{part} at {shown} ({len(wrong)} of {close.size} entries differ)"
