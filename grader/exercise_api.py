@@ -38,6 +38,9 @@ EXERCISE_POINTS = MappingProxyType({"activations": 20.0, "backprop": 45.0, "grad
 
 EXERCISE_FILES = tuple(f"{name}.py" for name in EXERCISES)
 
+#: the keys of train_step's params dict (the two-layer network)
+TWO_LAYER_PARAMS = ("W1", "b1", "W2", "b2")
+
 #: function name -> exercise file stem
 MODULE_OF = MappingProxyType(
     {function: module for module, functions in EXERCISES.items() for function in functions}

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from grader.exercise_api import TWO_LAYER_PARAMS
+
 #: relative error above which an analytic gradient is taken to be wrong
 THRESHOLD = 1e-5
 
@@ -19,6 +21,17 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
         return 0.0
     scale = max(1e-8, float(np.max(np.abs(analytic)) + np.max(np.abs(numeric))))
     return float(np.max(np.abs(analytic - numeric)) / scale)
+
+
+def relative_error_if_shaped(got: Any, expected: np.ndarray) -> float | None:
+    """relative_error of got against expected; None when got is not numbers of expected's shape."""
+    try:
+        got_array = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    if got is None or got_array.shape != np.shape(expected):
+        return None
+    return relative_error(got_array, expected)
 
 
 @dataclass(frozen=True)
@@ -78,9 +91,6 @@ def assert_gradients_match(
         raise AssertionError(
             f"{what} disagree with finite differences: " + "; ".join(c.describe() for c in bad)
         )
-
-
-TWO_LAYER_PARAMS = ("W1", "b1", "W2", "b2")
 
 
 def two_layer_numeric_gradients(

@@ -58,7 +58,7 @@ def split_module(source: str) -> tuple[str, str]:
     start = tree.body[0].end_lineno if doc and tree.body else 0
     code = [
         line
-        for line in lines[start or 0 :]
+        for line in lines[start:]
         if not any(line.startswith(f"from {name} import ") for name in EXERCISES)
     ]
     return doc, "\n".join(code).strip("\n") + "\n"

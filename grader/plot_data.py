@@ -22,11 +22,12 @@ from grader.gradient_check import (
     deep_layer_gradients,
     deep_numeric_gradients,
     implied_gradients,
-    relative_error,
+    relative_error_if_shaped,
     two_layer_numeric_gradients,
 )
 from grader.results import PlotData, Series
-from grader.student import StudentSession
+from grader.student import StudentCodeError, StudentSession
+from grader.student_calls import deep_gradients_of, train_step_of
 
 DEPTHS = tuple(range(2, 11))
 ACTIVATIONS = ("sigmoid", "relu")
@@ -43,16 +44,13 @@ def collect_plot_data(session: StudentSession, ref: Any) -> PlotData:
 
 
 def _student_deep(session: StudentSession, problem: tuple, activation: str, notes: list[str]) -> list | None:
-    outcome = session.call("deep_gradients", *problem, activation=activation)
-    if outcome.failure is not None:
-        _note(notes, f"deep_gradients ({activation}): {outcome.failure.message}")
-        return None
+    """The student's [(dW, db), ...] on problem, or None (and why, in notes)."""
     try:
-        pairs = [(np.asarray(dW, dtype=float), np.asarray(db, dtype=float)) for dW, db in outcome.result]
-    except (TypeError, ValueError):
-        _note(notes, f"deep_gradients ({activation}) did not return a list of (dW, db) pairs")
+        weights, biases, X, Y = problem
+        return deep_gradients_of(session, weights, biases, X, Y, activation)[1]
+    except (StudentCodeError, AssertionError) as error:
+        _note(notes, f"deep_gradients ({activation}): {error}")
         return None
-    return pairs if len(pairs) == len(problem[0]) else None
 
 
 def _vanishing(
@@ -102,17 +100,13 @@ def _learning_problem() -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
 def _student_step(
     session: StudentSession, params: dict[str, Any], X: np.ndarray, Y: np.ndarray, step: int, notes: list[str]
 ) -> tuple[dict[str, Any] | None, float | None]:
-    outcome = session.call("train_step", params, X, Y, LEARNING_RATE)
-    if outcome.failure is not None:
-        _note(notes, f"train_step at step {step + 1}: {outcome.failure.message}")
-        return None, None
+    """The student's (new_params, loss), or (None, None) and why, in notes."""
     try:
-        new_params, loss = outcome.result
-        new_params = {key: np.asarray(new_params[key], dtype=float) for key in params}
-        return new_params, float(np.asarray(loss, dtype=float).reshape(-1)[0])
-    except (TypeError, ValueError, KeyError, IndexError):
-        _note(notes, f"train_step at step {step + 1} did not return (new_params, loss)")
+        _, new_params, loss = train_step_of(session, params, X, Y, LEARNING_RATE)
+    except (StudentCodeError, AssertionError) as error:
+        _note(notes, f"train_step at step {step + 1}: {error}")
         return None, None
+    return new_params, loss
 
 
 def _gradient_errors(session: StudentSession, ref: Any, notes: list[str]) -> dict[str, float | None]:
@@ -122,21 +116,15 @@ def _gradient_errors(session: StudentSession, ref: Any, notes: list[str]) -> dic
     new_params, _ = _student_step(session, params, X, Y, 0, notes)
     implied = implied_gradients(params, new_params, LEARNING_RATE) if new_params else {}
     for key, expected in numeric.items():
-        errors[f"train_step {key}"] = _error(implied.get(key), expected)
+        errors[f"train_step {key}"] = relative_error_if_shaped(implied.get(key), expected)
     for activation in ACTIVATIONS:
         weights, biases, X, Y = problem = deep_problem(np.random.default_rng(SEED + 200), [3, 4, 4, 2], 4)
         numeric = deep_numeric_gradients(ref, weights, biases, X, Y, activation)
         pairs = _student_deep(session, problem, activation, notes)
         analytic = deep_layer_gradients(pairs) if pairs else {}
         for key, expected in numeric.items():
-            errors[f"deep {activation} {key}"] = _error(analytic.get(key), expected)
+            errors[f"deep {activation} {key}"] = relative_error_if_shaped(analytic.get(key), expected)
     return errors
-
-
-def _error(got: Any, expected: np.ndarray) -> float | None:
-    if got is None or np.shape(got) != expected.shape:
-        return None
-    return relative_error(np.asarray(got, dtype=float), expected)
 
 
 def _note(notes: list[str], text: str) -> None:

@@ -11,9 +11,8 @@ from typing import Any
 import numpy as np
 
 from grader.compare import as_numeric_array
+from grader.exercise_api import TWO_LAYER_PARAMS
 from grader.student import CallOutcome, Probe, StudentCodeError, StudentSession
-
-PARAMS = ("W1", "b1", "W2", "b2")
 
 
 def numerical_gradient_of(
@@ -58,9 +57,9 @@ def train_step_of(
     assert isinstance(new_params, dict), (
         f"train_step's new_params should be a dict, got {type(new_params).__name__}"
     )
-    missing = [key for key in PARAMS if key not in new_params]
+    missing = [key for key in TWO_LAYER_PARAMS if key not in new_params]
     assert not missing, f"train_step's new_params lacks {', '.join(missing)}"
-    arrays = {key: as_numeric_array(new_params[key], f"new_params[{key!r}]") for key in PARAMS}
+    arrays = {key: as_numeric_array(new_params[key], f"new_params[{key!r}]") for key in TWO_LAYER_PARAMS}
     loss_array = as_numeric_array(loss, "train_step's loss")
     assert loss_array.size == 1, f"train_step's loss should be one number, got shape {loss_array.shape}"
     return outcome, arrays, float(loss_array.reshape(-1)[0])

@@ -20,7 +20,7 @@ from grader.gradient_check import (
     THRESHOLD,
     deep_layer_gradients,
     implied_gradients,
-    relative_error,
+    relative_error_if_shaped,
 )
 from grader.reference import load_reference
 from grader.results import ParameterError
@@ -57,11 +57,5 @@ def _gradients(ref: Any, call: RecordedCall) -> tuple[Mapping[str, Any], Mapping
 
 
 def _row(name: str, got: Any, expected: np.ndarray) -> ParameterError:
-    try:
-        got_array = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return ParameterError(name, None, False)
-    if got_array.shape != expected.shape:
-        return ParameterError(name, None, False)
-    error = relative_error(got_array, expected)
-    return ParameterError(name, error, bool(error <= THRESHOLD))
+    error = relative_error_if_shaped(got, expected)
+    return ParameterError(name, error, error is not None and error <= THRESHOLD)

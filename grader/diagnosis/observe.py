@@ -15,11 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from grader.compare import tolerance_for
 from grader.probe_functions import PROBES
 from grader.student import Probe, RecordedCall
-
-#: (rtol, atol) for "the same value": float noise of an equivalent formula, in either precision
-SAME = {np.dtype(np.float64): (1e-6, 1e-9), np.dtype(np.float32): (2e-4, 2e-5)}
 
 
 @dataclass(frozen=True)
@@ -74,13 +72,8 @@ def _without_probes(value: Any) -> Any:
 
 
 def tolerance(call: RecordedCall) -> tuple[float, float]:
-    """The loosest tolerance of the precisions among the call's arrays."""
-    rtol, atol = SAME[np.dtype(np.float64)]
-    for leaf in leaves((call.args, dict(call.kwargs))):
-        dtype = getattr(leaf, "dtype", None)
-        if dtype in SAME:
-            rtol, atol = max(rtol, SAME[dtype][0]), max(atol, SAME[dtype][1])
-    return rtol, atol
+    """The tests' tolerance (grader.compare) for the precisions among the call's arrays."""
+    return tolerance_for(*leaves((call.args, dict(call.kwargs))))
 
 
 def leaves(value: Any) -> list[Any]:

@@ -5,8 +5,9 @@ import pytest
 
 from grader.cases import layer_problem, two_layer_problem
 from grader.compare import as_numeric_array, as_pair, assert_close, assert_unchanged
+from grader.exercise_api import TWO_LAYER_PARAMS
 from grader.gradient_check import assert_gradients_match, implied_gradients, two_layer_numeric_gradients
-from grader.student_calls import PARAMS, train_step_of
+from grader.student_calls import train_step_of
 
 ACTIVATIONS = ["sigmoid", "relu", "tanh", "identity"]
 #: (n, d_in, d_out): a single example, square and non-square layers
@@ -97,7 +98,7 @@ def test_train_step_matches_reference(student, ref, rng, n):
     params, X, Y = two_layer_problem(rng, n, 3, 4, 2)
     _, new, loss = train_step_of(student, params, X, Y, 0.5)
     want, want_loss = ref.train_step(params, X, Y, 0.5)
-    for key in PARAMS:
+    for key in TWO_LAYER_PARAMS:
         assert_close(new[key], want[key], f"train_step's new {key} (n={n})")
     assert_close(loss, want_loss, f"train_step's loss (n={n})")
 
@@ -122,7 +123,7 @@ def test_train_step_leaves_inputs_alone(student, rng):
     params, X, Y = two_layer_problem(rng, 4, 3, 3, 2)
     outcome, _, _ = train_step_of(student, params, X, Y, 0.1)
     after_params, after_X, after_Y = outcome.args_after[:3]
-    for key in PARAMS:
+    for key in TWO_LAYER_PARAMS:
         assert_unchanged(params[key], after_params[key], f"params[{key!r}]")
     assert_unchanged(X, after_X, "X")
     assert_unchanged(Y, after_Y, "Y")

@@ -61,11 +61,14 @@ class Quiz:
         return sum(question.points for question in self.questions)
 
 
+_KEYS_OF_ANSWERS = ("answer", "explanation")
+
+
 def _without_answers(schema: Any) -> Any:
     """The schema of a student-kit bank: the same, but answer and explanation are not required."""
     if isinstance(schema, dict):
         return {
-            key: [name for name in value if name not in ("answer", "explanation")]
+            key: [name for name in value if name not in _KEYS_OF_ANSWERS]
             if key == "required" and isinstance(value, list)
             else _without_answers(value)
             for key, value in schema.items()
@@ -76,7 +79,6 @@ def _without_answers(schema: Any) -> Any:
 
 
 KIT_SCHEMA = _without_answers(SCHEMA)
-_KEYS_OF_ANSWERS = ("answer", "explanation")
 
 
 def strip_answers(text: str) -> str:
