@@ -102,11 +102,10 @@ def _student_step(
 ) -> tuple[dict[str, Any] | None, float | None]:
     """The student's (new_params, loss), or (None, None) and why, in notes."""
     try:
-        _, new_params, loss = train_step_of(session, params, X, Y, LEARNING_RATE)
+        return train_step_of(session, params, X, Y, LEARNING_RATE)[1:]
     except (StudentCodeError, AssertionError) as error:
         _note(notes, f"train_step at step {step + 1}: {error}")
         return None, None
-    return new_params, loss
 
 
 def _gradient_errors(session: StudentSession, ref: Any, notes: list[str]) -> dict[str, float | None]:
