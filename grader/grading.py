@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import io
-import os
 import tempfile
 import time
 from collections.abc import Iterable
@@ -13,13 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from grader import __version__
 from grader.exercise_api import EXERCISES
-from grader.paths import HIDDEN_TESTS, PUBLIC_TESTS, PYTEST_INI, GraderSetupError, quizzes_dir, reference_dir
+from grader.paths import HIDDEN_TESTS, PUBLIC_TESTS, GraderSetupError, quizzes_dir, reference_dir
 from grader.plot_data import collect_plot_data
-from grader.pytest_plugin import GradingPlugin
 from grader.quiz.bank import Quiz, load_quiz
 from grader.quiz.scoring import score_submission_quiz
 from grader.reference import load_reference
@@ -27,6 +21,7 @@ from grader.results import GradeResult, QuizResult, TestResult
 from grader.sandbox import Protection
 from grader.student import StudentSession
 from grader.submission import PreparedSubmission, prepared_submission
+from grader.suite_runner import SuiteFailed, suite_runner
 from grader.worker import WorkerLimits, WorkerStartFailed
 
 #: the hidden grade runs the public tests too (with the reference as an extra oracle)
@@ -88,16 +83,13 @@ def grade_prepared(
     session.start()
     try:
         protections = _protections(session, require_sandbox)
-        plugin = GradingPlugin(session, reference)
-        _run_pytest(SUITES[suite], plugin)
+        report = _run_suite(SUITES[suite], session, reference)
         plot_data = collect_plot_data(session, load_reference(reference)) if plots and reference else None
     finally:
-        session.close()
-    if plugin.collection_errors or plugin.report is None:
-        raise GradingFailed("; ".join(plugin.collection_errors) or "the test run produced no report")
+        session.finish()
     notes = list(prepared.notes)
     notes += [f"{name} is missing: its tests score 0" for name in prepared.missing]
-    tests = _in_exercise_order(_test_result(test) for test in plugin.report.get("tests", []))
+    tests = _in_exercise_order(_test_result(test) for test in report.get("tests", []))
     if reference is not None:
         from grader.diagnosis.diagnose import prefer_consistent  # not in the student kit
 
@@ -179,26 +171,13 @@ def _load_quiz_stamped(directory: Path, stamp: tuple[tuple[str, int], ...]) -> Q
     return load_quiz(directory)
 
 
-def _run_pytest(test_dirs: tuple[Path, ...], plugin: GradingPlugin) -> None:
-    args = [
-        *map(str, test_dirs), "-c", str(PYTEST_INI), "--rootdir", str(PYTEST_INI.parent),
-        "--confcutdir", str(PYTEST_INI.parent),
-        "--import-mode=importlib", "-p", "no:cacheprovider", "-qq", "--tb=no",
-        "-p", "pytest_jsonreport.plugin", "-p", "grader.pytest_plugin", "--json-report", "--json-report-file=none",
-        "--json-report-omit", "collectors", "log", "streams", "warnings", "keywords", "traceback",
-    ]  # fmt: skip
-    saved = {key: os.environ.pop(key) for key in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS") if key in os.environ}
-    autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+def _run_suite(
+    test_dirs: tuple[Path, ...], session: StudentSession, reference: Path | None
+) -> dict[str, Any]:
     try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            pytest.main(args, plugins=[plugin])
-    finally:
-        os.environ.update(saved)
-        if autoload is None:
-            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
-        else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
+        return suite_runner(test_dirs).run(session, reference)
+    except SuiteFailed as error:
+        raise GradingFailed(str(error)) from None
 
 
 def _in_exercise_order(tests: Iterable[TestResult]) -> tuple[TestResult, ...]:

@@ -27,7 +27,7 @@ from grader.gradient_check import (
 )
 from grader.results import PlotData, Series
 from grader.student import StudentCodeError, StudentSession
-from grader.student_calls import deep_gradients_of, train_step_of
+from grader.student_calls import checked_train_step, deep_gradients_of, train_step_of
 
 DEPTHS = tuple(range(2, 11))
 ACTIVATIONS = ("sigmoid", "relu")
@@ -75,18 +75,30 @@ def _vanishing(
 def _loss_curve(session: StudentSession, ref: Any, notes: list[str]) -> Series:
     params, X, Y = _learning_problem()
     reference: list[float] = []
-    student: list[float | None] = []
     ref_params = dict(params)
-    student_params: dict[str, Any] | None = dict(params)
-    for step in range(STEPS):
+    for _ in range(STEPS):
         ref_params, loss = ref.train_step(ref_params, X, Y, LEARNING_RATE)
         reference.append(float(loss))
-        if student_params is not None:
-            student_params, value = _student_step(session, student_params, X, Y, step, notes)
-            student.append(value)
-        else:
-            student.append(None)
-    return Series(student, reference)
+    return Series(_student_losses(session, params, X, Y, notes), reference)
+
+
+def _student_losses(
+    session: StudentSession, params: dict[str, Any], X: np.ndarray, Y: np.ndarray, notes: list[str]
+) -> list[float | None]:
+    """The student's loss at each step, training from params with their own train_step (in the worker)."""
+    losses: list[float | None] = [None] * STEPS
+    try:
+        outcome = session.call_repeatedly("train_step", STEPS, (0, 0), params, X, Y, LEARNING_RATE)
+    except StudentCodeError as error:
+        _note(notes, f"train_step (loss curve): {error}")
+        return losses
+    for step, result in enumerate(outcome.result):
+        try:
+            losses[step] = checked_train_step(result)[1]
+        except AssertionError as error:
+            _note(notes, f"train_step at step {step + 1}: {error}")
+            break
+    return losses
 
 
 def _learning_problem() -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:

@@ -26,13 +26,29 @@ PLUGIN_KEY = pytest.StashKey["GradingPlugin"]()
 
 
 class GradingPlugin:
-    """Registered with pytest.main(plugins=[...]) for one run of a test suite."""
+    """Registered with pytest.main(plugins=[...]) for a session that grades submissions in turn.
 
-    def __init__(self, session: StudentSession, reference_dir: Path | None) -> None:
-        self.session = session
-        self.reference_dir = reference_dir
-        self.report: dict[str, Any] | None = None
+    begin() points the fixtures at one submission's student and reference; end() forgets them.
+    """
+
+    def __init__(self) -> None:
+        self._session: StudentSession | None = None
+        self.reference_dir: Path | None = None
         self.collection_errors: list[str] = []
+
+    def begin(self, session: StudentSession, reference_dir: Path | None) -> None:
+        self._session = session
+        self.reference_dir = reference_dir
+
+    def end(self) -> None:
+        self._session = None
+        self.reference_dir = None
+
+    @property
+    def session(self) -> StudentSession:
+        if self._session is None:
+            raise RuntimeError("no submission is being graded")
+        return self._session
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "points(n): points the test is worth")
@@ -70,9 +86,6 @@ class GradingPlugin:
             return diagnose(self.session.calls, self.reference_dir)
         except Exception:  # a diagnosis is a bonus; it must never cost the grade
             return None
-
-    def pytest_json_modifyreport(self, json_report: dict) -> None:
-        self.report = json_report
 
 
 # Fixtures live at module level (this module is passed to pytest with -p) and read the

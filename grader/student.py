@@ -88,6 +88,7 @@ class StudentSession:
         self._spent = 0.0
         self.printed: list[str] = []
         self.worker_starts = 0
+        self._finished = False
         self.protections: tuple[Protection, ...] = ()
         #: the calls since the last forget_calls(), for diagnosing a failed test
         self.calls: list[RecordedCall] = []
@@ -109,6 +110,12 @@ class StudentSession:
         self._worker.wait_ready()
         self.protections = self._worker.protections
         return self.protections
+
+    def finish(self) -> None:
+        """Stop the worker for good: later calls fail at once instead of starting a new one
+        (a test still running when grading was interrupted must not leave a worker behind)."""
+        self._finished = True
+        self.close()
 
     def close(self) -> None:
         if self._worker is not None:
@@ -153,12 +160,28 @@ class StudentSession:
             self.calls.append(RecordedCall(function, copy.deepcopy(args), copy.deepcopy(kwargs), outcome))
         return outcome
 
-    def _call(self, function: str, module: str, args: tuple, kwargs: dict[str, Any]) -> CallOutcome:
+    def call_repeatedly(self, function: str, times: int, feed: tuple[int, int], *args: Any) -> CallOutcome:
+        """Up to `times` calls in a row inside the worker, each given item feed[1] of the previous
+        result as argument feed[0]; the outcome's result is the list of results. Not recorded for
+        diagnoses (only the report's plots use it); a student fault raises StudentCodeError."""
+        module = MODULE_OF[function]
+        skipped = self._skip_reason(function, module)
+        if skipped is not None:
+            raise StudentCodeError(skipped)
+        outcome = self._call(function, module, args, {}, {"times": times, "feed": list(feed)})
+        if outcome.failure is not None:
+            raise StudentCodeError(outcome.failure)
+        return outcome
+
+    def _call(
+        self, function: str, module: str, args: tuple, kwargs: dict[str, Any], repeat: dict | None = None
+    ) -> CallOutcome:
         request = {
             "module": module,
             "function": function,
             "args": wire.encode(_probes_to_plain(list(args))),
             "kwargs": wire.encode(_probes_to_plain(kwargs)),
+            "repeat": repeat,
         }
         timeout = min(self.limits.call_timeout, self.limits.submission_timeout - self._spent)
         self.start()
@@ -180,6 +203,8 @@ class StudentSession:
         return outcome
 
     def _skip_reason(self, function: str, module: str) -> StudentFailure | None:
+        if self._finished:
+            return StudentFailure("budget", "not run: grading of this submission was stopped")
         if self._spent >= self.limits.submission_timeout:
             return StudentFailure(
                 "budget",

@@ -49,7 +49,11 @@ def train_step_of(
 ) -> tuple[CallOutcome, dict[str, np.ndarray], float]:
     """The student's train_step as (outcome, new_params, loss), checked for keys and types."""
     outcome = student.call_or_raise("train_step", params, X, Y, lr)
-    result = outcome.result
+    return (outcome, *checked_train_step(outcome.result))
+
+
+def checked_train_step(result: Any) -> tuple[dict[str, np.ndarray], float]:
+    """What train_step returned as (new_params, loss); AssertionError saying what is wrong with it."""
     assert isinstance(result, (list, tuple)) and len(result) == 2, (
         "train_step should return (new_params, loss)"
     )
@@ -62,7 +66,7 @@ def train_step_of(
     arrays = {key: as_numeric_array(new_params[key], f"new_params[{key!r}]") for key in TWO_LAYER_PARAMS}
     loss_array = as_numeric_array(loss, "train_step's loss")
     assert loss_array.size == 1, f"train_step's loss should be one number, got shape {loss_array.shape}"
-    return outcome, arrays, float(loss_array.reshape(-1)[0])
+    return arrays, float(loss_array.reshape(-1)[0])
 
 
 def raised_message(student: StudentSession, function: str, *args: Any, **kwargs: Any) -> str:

@@ -199,14 +199,14 @@ def _files_from_notebook(unpacked: Path, source: Path) -> list[str]:
 
     The notebook is only read (nbformat), never run. The shallowest notebook is used.
     """
-    from grader.notebooks import NotebookError, exercise_files
-
     if any(next(unpacked.rglob(name), None) for name in EXERCISE_FILES):
         return []
     notebooks = sorted(unpacked.rglob("*.ipynb"), key=lambda p: (len(p.parts), p.name))
     notebooks = [p for p in notebooks if ".ipynb_checkpoints" not in p.parts]
     if not notebooks:
         return []
+    from grader.notebooks import NotebookError, exercise_files  # nbformat takes long to import
+
     try:
         files, notes = exercise_files(notebooks[0])
     except NotebookError as error:

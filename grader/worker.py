@@ -1,8 +1,9 @@
 """The grader's side of the worker process that runs student code.
 
-A WorkerProcess is one `python -I worker_main.py` child in its own process
-group, with a scrubbed environment, resource limits and a scratch directory as
-its working directory. Requests and responses travel over two private pipes in
+A WorkerProcess is one worker (grader/worker_main.py, forked by this process's
+zygote, grader/worker_zygote.py) in its own session and process group, with a
+scrubbed environment, resource limits and a scratch directory as its working
+directory. Requests and responses travel over two private pipes in
 the wire format; the child's stdout and stderr go to a third pipe that a
 thread drains into a capped buffer, so nothing the student prints can be taken
 for a result.
@@ -11,11 +12,9 @@ for a result.
 from __future__ import annotations
 
 import os
-import resource
 import select
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from typing import Any
 
 from grader import wire
 from grader.sandbox import NAMES, Protection
+from grader.worker_zygote import ZygoteUnavailable, spawn_worker
 
 HERE = Path(__file__).resolve().parent
 STARTUP_TIMEOUT = 60.0
@@ -69,17 +69,15 @@ def scrubbed_environment(scratch: Path) -> dict[str, str]:
     }
 
 
-def _apply_limits(limits: WorkerLimits) -> None:
-    """Runs in the child between fork and exec."""
-    cpu = max(1, int(limits.submission_timeout) + 5)
-    for name, value in (
-        (resource.RLIMIT_AS, limits.memory_bytes),
-        (resource.RLIMIT_CPU, cpu),
-        (resource.RLIMIT_FSIZE, limits.file_bytes),
-        (resource.RLIMIT_CORE, 0),
-        (resource.RLIMIT_NOFILE, limits.open_files),
-    ):
-        resource.setrlimit(name, (value, value))
+def worker_rlimits(limits: WorkerLimits) -> dict[str, int]:
+    """The resource limits a worker puts on itself before any student code (worker_main.LIMITS)."""
+    return {
+        "memory_bytes": limits.memory_bytes,
+        "cpu_seconds": max(1, int(limits.submission_timeout) + 5),
+        "file_bytes": limits.file_bytes,
+        "core_bytes": 0,
+        "open_files": limits.open_files,
+    }
 
 
 def parse_protections(data: Any, requested: bool) -> tuple[Protection, ...]:
@@ -95,27 +93,6 @@ def parse_protections(data: Any, requested: bool) -> tuple[Protection, ...]:
     return tuple(reported.get(name, Protection(name, False, why)) for name in NAMES)
 
 
-STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-
-
-def _hold_stop_signals() -> set[int | signal.Signals] | None:
-    """Block SIGINT and SIGTERM in this thread; the mask to restore (None: not the main thread)."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-
-
-def _release_stop_signals(held: set[int | signal.Signals] | None) -> None:
-    if held is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-
-
-def _start_child(held: set[int | signal.Signals] | None, limits: WorkerLimits) -> None:
-    """In the forked child, before exec: the parent's signal mask back, then the limits."""
-    _release_stop_signals(held)
-    _apply_limits(limits)
-
-
 class WorkerProcess:
     """One running worker for one submission directory."""
 
@@ -124,29 +101,21 @@ class WorkerProcess:
         req_read, self._req_write = os.pipe()
         self._resp_read, resp_write = os.pipe()
         out_read, out_write = os.pipe()
-        command = [
-            sys.executable, "-I", str(HERE / "worker_main.py"), str(submission),
-            str(HERE / "wire.py"), str(HERE / "probe_functions.py"), str(HERE / "sandbox.py"),
-            str(req_read), str(resp_write), "1" if limits.sandbox else "0",
-        ]  # fmt: skip
-        # Ctrl-C and SIGTERM wait while forking: a handler that raises inside the fork hooks
-        # (logging has some) is swallowed as "Exception ignored" and the process would not stop.
-        held = _hold_stop_signals()
+        status_read, status_write = os.pipe()
+        request = {
+            "submission": str(submission),
+            "scratch": str(scratch),
+            "sandbox": limits.sandbox,
+            "limits": worker_rlimits(limits),
+        }
+        child_ends = (req_read, resp_write, out_write, status_write)
         try:
-            self.process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=out_write,
-                stderr=out_write,
-                pass_fds=(req_read, resp_write),
-                cwd=scratch,
-                env=scrubbed_environment(scratch),
-                start_new_session=True,
-                preexec_fn=lambda: _start_child(held, limits),
-            )
-        finally:
-            _release_stop_signals(held)
-        for fd in (req_read, resp_write, out_write):
+            self.process = spawn_worker(request, child_ends, status_read, scrubbed_environment(Path("/")))
+        except ZygoteUnavailable as problem:
+            for fd in (*child_ends, status_read, self._req_write, self._resp_read, out_read):
+                os.close(fd)
+            raise WorkerStartFailed(f"the worker could not be started: {problem}") from None
+        for fd in child_ends:
             os.close(fd)
         self._output = bytearray()
         self._drain = threading.Thread(target=self._drain_output, args=(out_read,), daemon=True)

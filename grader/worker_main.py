@@ -1,8 +1,8 @@
 """Entry point of the worker process that runs a student's code.
 
-Started by grader/worker.py as
-`python -I worker_main.py SUBMISSION WIRE PROBES SANDBOX REQ_FD RESP_FD USE_SANDBOX`.
-It imports NumPy, puts itself behind the walls of sandbox.py (namespaces,
+Forked by the zygote (`python -I worker_main.py --zygote WIRE PROBES SANDBOX CONTROL_FD`,
+started by grader/worker_zygote.py; see zygote()), which has imported NumPy once for all the
+workers it forks. A worker puts itself behind the walls of sandbox.py (namespaces,
 Landlock, seccomp), then cuts the import path down to the submission and the
 standard library, so neither the grader package, the reference solutions nor
 the hidden tests can be imported by name, let alone read. Its first message
@@ -20,7 +20,13 @@ import importlib.machinery
 import importlib.util
 import inspect
 import io
+import json
 import os
+import resource
+import select
+import signal
+import socket
+import struct
 import sys
 import sysconfig
 import time
@@ -128,7 +134,11 @@ class Worker:
             warnings.simplefilter("always")
             try:
                 with np.errstate(over="warn", invalid="warn", divide="warn"):
-                    result = function(*args, **kwargs)
+                    repeat = request.get("repeat")
+                    if repeat is None:
+                        result = function(*args, **kwargs)
+                    else:
+                        result = repeated(function, args, kwargs, int(repeat["times"]), *repeat["feed"])
                 error = None
             except BaseException as raised:  # noqa: BLE001 - SystemExit included on purpose
                 error = self.describe(raised)
@@ -155,6 +165,21 @@ class Worker:
                 "error": {"kind": "bad_return", "type": "", "message": f"returned {problem}"},
             }
         return response
+
+
+def repeated(function, args, kwargs, times, argument, item):
+    """[each call's result] of up to `times` calls, each given the previous result's item as
+    its argument-th argument (a training loop run here: one message instead of one per step).
+    Stops early when a result has no such item."""
+    results = []
+    for _ in range(times):
+        result = function(*args, **kwargs)
+        results.append(result)
+        try:
+            args[argument] = result[item]
+        except (TypeError, IndexError, KeyError):
+            break
+    return results
 
 
 def without_probes(value):
@@ -229,19 +254,15 @@ def wall_in(sandbox, submission, pipe_fds):
     return [{"name": p.name, "active": p.active, "detail": p.detail} for p in protections]
 
 
-def main(argv):
-    submission, wire_path, probes_path, sandbox_path, req_fd, resp_fd, use_sandbox = argv[1:8]
+def serve(submission, wire, probes, sandbox, req_fd, resp_fd, use_sandbox):
+    """Wall the process in, report the walls, then answer call requests until the pipe closes."""
     submission = os.path.realpath(submission)
-    wire = load_by_path("_bpg_wire", wire_path)
-    probes = load_by_path("_bpg_probes", probes_path)
     protections = []
-    if use_sandbox == "1":
-        protections = wall_in(
-            load_by_path("_bpg_sandbox", sandbox_path), submission, (int(req_fd), int(resp_fd))
-        )
+    if use_sandbox:
+        protections = wall_in(sandbox, submission, (req_fd, resp_fd))
     restrict_imports(submission)
-    requests = os.fdopen(int(req_fd), "rb", buffering=0)
-    responses = os.fdopen(int(resp_fd), "wb", buffering=0)
+    requests = os.fdopen(req_fd, "rb", buffering=0)
+    responses = os.fdopen(resp_fd, "wb", buffering=0)
     worker = Worker(submission, wire, probes)
     wire.write_message(responses, {"ready": True, "protections": protections})
     while True:
@@ -262,6 +283,127 @@ def main(argv):
             }
         response["id"] = request.get("id")
         wire.write_message(responses, response)
+
+
+# ---- the zygote: one process that has paid for NumPy and forks a fresh worker per submission ----
+
+LIMITS = {
+    "memory_bytes": resource.RLIMIT_AS,
+    "cpu_seconds": resource.RLIMIT_CPU,
+    "file_bytes": resource.RLIMIT_FSIZE,
+    "core_bytes": resource.RLIMIT_CORE,
+    "open_files": resource.RLIMIT_NOFILE,
+}
+
+
+def zygote(control_fd, wire, probes, sandbox):
+    """Fork a worker for every request on the control socket; report each one's exit status.
+
+    A request is a JSON object (submission, scratch, limits, sandbox) sent with four file
+    descriptors: the worker's request and response pipes, its output pipe and a status pipe
+    that only this process keeps. The reply is the worker's pid. When a worker ends, its
+    wait status (4 bytes) is written to its status pipe, which is then closed. The zygote
+    never runs student code: a worker is forked before anything of the submission is read.
+    """
+    control = socket.socket(fileno=control_fd)
+    wake_read, wake_write = os.pipe()
+    for fd in (wake_read, wake_write):
+        os.set_blocking(fd, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    status_fds = {}
+    while True:
+        try:
+            ready, _, _ = select.select([control, wake_read], [], [])
+        except InterruptedError:
+            continue
+        if wake_read in ready:
+            drain(wake_read)
+            reap(status_fds)
+        if control not in ready:
+            continue
+        try:
+            data, fds, _, _ = socket.recv_fds(control, 65536, 4)
+        except OSError:
+            data, fds = b"", []
+        if not data:
+            return 0  # the grader has gone
+        if len(fds) != 4:
+            for fd in fds:
+                os.close(fd)
+            control.sendall(b"{}")
+            continue
+        pid = os.fork()
+        if pid == 0:
+            code = 70
+            try:
+                signal.set_wakeup_fd(-1)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                control.close()
+                for fd in (wake_read, wake_write, fds[3], *status_fds.values()):
+                    os.close(fd)
+                code = forked_worker(json.loads(data), fds[0], fds[1], fds[2], wire, probes, sandbox)
+            finally:
+                os._exit(code)
+        for fd in fds[:3]:
+            os.close(fd)
+        status_fds[pid] = fds[3]
+        control.sendall(json.dumps({"pid": pid}).encode())
+
+
+def drain(fd):
+    try:
+        while os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass
+
+
+def reap(status_fds):
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        fd = status_fds.pop(pid, None)
+        if fd is not None:
+            try:
+                os.write(fd, struct.pack("=i", status))
+            except OSError:
+                pass
+            os.close(fd)
+
+
+def forked_worker(request, req_fd, resp_fd, out_fd, wire, probes, sandbox):
+    """In the forked child: what `python -I worker_main.py ...` gets from subprocess, then serve."""
+    os.setsid()
+    os.dup2(out_fd, 1)
+    os.dup2(out_fd, 2)
+    os.close(out_fd)
+    scratch = request["scratch"]
+    os.chdir(scratch)
+    os.environ["HOME"] = os.environ["TMPDIR"] = scratch
+    for name, value in request["limits"].items():
+        resource.setrlimit(LIMITS[name], (value, value))
+    return serve(request["submission"], wire, probes, sandbox, req_fd, resp_fd, request["sandbox"])
+
+
+def main(argv):
+    if len(argv) != 6 or argv[1] != "--zygote":
+        sys.stderr.write("usage: worker_main.py --zygote WIRE PROBES SANDBOX CONTROL_FD\n")
+        return 2
+    wire_path, probes_path, sandbox_path, control_fd = argv[2:6]
+    return zygote(int(control_fd), *load_worker_modules(wire_path, probes_path, sandbox_path))
+
+
+def load_worker_modules(wire_path, probes_path, sandbox_path):
+    return (
+        load_by_path("_bpg_wire", wire_path),
+        load_by_path("_bpg_probes", probes_path),
+        load_by_path("_bpg_sandbox", sandbox_path),
+    )
 
 
 if __name__ == "__main__":

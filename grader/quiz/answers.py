@@ -16,12 +16,18 @@ The same format is written by `quiz template` (every answer commented out),
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import tomlkit
 from tomlkit.exceptions import ParseError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 from grader.quiz.bank import Quiz
 from grader.quiz.params import draw, fill
@@ -50,7 +56,7 @@ def read_answers(path: Path) -> Answers:
         raise AnswersError(f"{path.name} is larger than {MAX_BYTES // 1024} KiB")
     try:
         text = raw.decode("utf-8")
-        data = tomlkit.parse(text).unwrap()
+        data = _parse(text)
     except UnicodeDecodeError:
         raise AnswersError(f"{path.name} is not UTF-8 text") from None
     except ParseError as error:
@@ -71,6 +77,18 @@ def read_answers(path: Path) -> Answers:
             f"{path.name} line {_line_of(text, 'answers')}: answers must be a table ([answers])"
         )
     return Answers(student.strip() if student else None, values)
+
+
+def _parse(text: str) -> dict[str, Any]:
+    """The TOML document as plain data; tomlkit's ParseError (it names the line) when it is not TOML.
+
+    tomllib reads a class's answers ~100x faster than tomlkit; tomlkit, which keeps
+    comments for the files this module writes, is only asked where the syntax error is.
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return tomlkit.parse(text).unwrap()
 
 
 def _line_of(text: str, key: str) -> int:

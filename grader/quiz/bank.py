@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
+import fastjsonschema
 import tomlkit
 from tomlkit.exceptions import ParseError
 
@@ -32,6 +33,9 @@ from grader.quiz.questions import (
     Question,
     SingleChoice,
 )
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SCHEMA = json.loads((Path(__file__).parent / "bank.schema.json").read_text())
 #: tolerances when a bank gives none: students round to three or four significant figures
@@ -119,19 +123,40 @@ def _parse(path: Path) -> dict[str, Any]:
         data = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
     except ParseError as error:
         raise BankError(f"{path.name}: not valid TOML: {error}") from None
-    schema = KIT_SCHEMA if data.get("answers_removed") is True else SCHEMA
-    problem = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
-    if problem is not None:
-        problem = _most_specific(problem)
-        where = list(problem.absolute_path)
-        question = ""
-        if len(where) >= 2 and where[0] == "questions":
-            raw = data["questions"][where[1]]
-            question = f"question {raw.get('id', '#' + str(where[1] + 1))}: "
-            where = where[2:]
-        field = ".".join(map(str, where))
-        raise BankError(f"{path.name}: {question}{field + ': ' if field else ''}{problem.message}")
+    kit = data.get("answers_removed") is True
+    try:
+        _fast_validator(kit)(data)
+    except fastjsonschema.JsonSchemaException as fast_problem:
+        raise BankError(f"{path.name}: {_schema_problem(data, kit) or fast_problem}") from None
     return data
+
+
+@cache
+def _fast_validator(kit: bool) -> Any:
+    return fastjsonschema.compile(KIT_SCHEMA if kit else SCHEMA)
+
+
+def _schema_problem(data: dict[str, Any], kit: bool) -> str | None:
+    """Where and why data breaks the schema, in the words of jsonschema's most specific error.
+
+    fastjsonschema decides (it imports and runs quickly); jsonschema, whose import alone can
+    take most of a second (format checkers it builds at import), only explains a failure.
+    """
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(KIT_SCHEMA if kit else SCHEMA)
+    problem = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if problem is None:
+        return None
+    problem = _most_specific(problem)
+    where = list(problem.absolute_path)
+    question = ""
+    if len(where) >= 2 and where[0] == "questions":
+        raw = data["questions"][where[1]]
+        question = f"question {raw.get('id', '#' + str(where[1] + 1))}: "
+        where = where[2:]
+    field = ".".join(map(str, where))
+    return f"{question}{field + ': ' if field else ''}{problem.message}"
 
 
 def _most_specific(error: jsonschema.ValidationError) -> jsonschema.ValidationError:

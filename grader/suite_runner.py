@@ -1,0 +1,222 @@
+"""One pytest session per process that runs a test suite against many submissions.
+
+Starting pytest (configuration, plugins, collecting the test modules, and at the end
+a forced garbage collection) costs more than running the tests of one submission, so
+a class run pays it once per job process: pytest.main runs in a background thread
+whose runtestloop waits for submissions and runs every collected test against each,
+with pytest-json-report's JSONReport emptied before every submission. After the last test of a
+submission every fixture is torn down (nextitem=None), session-scoped ones included,
+so nothing a test set up for one student is seen by the next.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import sys
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_jsonreport.plugin import Hooks, JSONReport
+
+from grader.paths import PYTEST_INI
+from grader.pytest_plugin import GradingPlugin
+from grader.student import StudentSession
+
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+_SINK = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the session
+
+
+class SuiteFailed(Exception):
+    """pytest could not run the suite at all (not the student's fault)."""
+
+
+@dataclass
+class _Job:
+    session: StudentSession
+    reference_dir: Path | None
+    future: Future
+
+
+class SuiteRunner:
+    """pytest, started once, running test_dirs' tests for one submission at a time."""
+
+    def __init__(self, test_dirs: tuple[Path, ...]) -> None:
+        self.test_dirs = test_dirs
+        self.plugin = GradingPlugin()
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._ended: str | None = None
+        self._thread = threading.Thread(target=self._serve, name="backprop-grader-pytest", daemon=True)
+        self._thread.start()
+
+    def run(self, session: StudentSession, reference_dir: Path | None) -> dict[str, Any]:
+        """Run every test against session's student; the pytest-json-report report of that run."""
+        job = _Job(session, reference_dir, Future())
+        with self._lock:
+            if self._ended is not None:
+                raise SuiteFailed(self._ended)
+            self._jobs.put(job)
+        return job.future.result()
+
+    def close(self) -> None:
+        """End the pytest session (its teardown and unconfigure run in the thread)."""
+        self._jobs.put(None)
+        self._thread.join(timeout=30)
+
+    # ---- in the pytest thread -----------------------------------------------------------------
+
+    def _serve(self) -> None:
+        # Stop signals belong to the main thread; processes started from here unblock them.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        ended = "pytest stopped before running the tests"
+        try:
+            code = _pytest_main(self.test_dirs, [self.plugin, _Loop(self)])
+            ended = f"pytest ended with exit code {int(code)} before running the tests"
+        except BaseException as error:  # noqa: BLE001 - reported to every waiting caller
+            ended = f"pytest failed to start: {type(error).__name__}: {error}"
+        finally:
+            with self._lock:
+                self._ended = self._ended or ended
+                while True:
+                    try:
+                        job = self._jobs.get_nowait()
+                    except queue.Empty:
+                        break
+                    if job is not None:
+                        job.future.set_exception(SuiteFailed(self._ended))
+
+    def _loop(self, session: pytest.Session) -> None:
+        # One report plugin for the whole session, emptied before every submission: registering a
+        # plugin per submission would grow pytest's history of registrations without end.
+        reporter = _SubmissionReport(session.config)
+        session.config.pluginmanager.register(reporter, "backprop-grader-json-report")
+        while (job := self._jobs.get()) is not None:
+            if not job.future.set_running_or_notify_cancel():
+                continue
+            try:
+                job.future.set_result(self._run_one(session, reporter, job))
+            except BaseException as error:  # noqa: BLE001 - the caller raises it
+                job.future.set_exception(error)
+        with self._lock:
+            self._ended = "the test runner was closed"
+
+    def _run_one(self, session: pytest.Session, reporter: _SubmissionReport, job: _Job) -> dict[str, Any]:
+        if self.plugin.collection_errors:
+            raise SuiteFailed("; ".join(self.plugin.collection_errors))
+        self.plugin.begin(job.session, job.reference_dir)
+        config = session.config
+        reporter.clear()
+        try:
+            reporter.pytest_sessionstart(session)
+            items = session.items
+            for index, item in enumerate(items):
+                following = items[index + 1] if index + 1 < len(items) else None
+                item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+            reporter.pytest_sessionfinish(session)
+        finally:
+            self.plugin.end()
+            # the terminal reporter (its output goes nowhere) keeps every test report for its summary
+            terminal = config.pluginmanager.get_plugin("terminalreporter")
+            if terminal is not None:
+                terminal.stats.clear()
+        report, reporter.report = reporter.report, None
+        if report is None:
+            raise SuiteFailed("the test run produced no report")
+        return report
+
+
+class _SubmissionReport(JSONReport):
+    """pytest-json-report's report, made again for every submission; its hook specifications are
+    added once for the whole session (by _SessionSetup)."""
+
+    def pytest_addhooks(self, pluginmanager: pytest.PytestPluginManager) -> None:
+        pass
+
+    def clear(self) -> None:
+        """Forget the previous submission's tests."""
+        self._json_tests: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._json_warnings: list[dict[str, Any]] = []
+        self.report = None
+
+
+class _Loop:
+    """Replaces pytest's runtestloop with SuiteRunner's queue of submissions."""
+
+    def __init__(self, runner: SuiteRunner) -> None:
+        self.runner = runner
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        self.runner._loop(session)
+        return True
+
+
+def _pytest_main(test_dirs: tuple[Path, ...], plugins: list[object]) -> int | pytest.ExitCode:
+    args = [
+        *map(str, test_dirs), "-c", str(PYTEST_INI), "--rootdir", str(PYTEST_INI.parent),
+        "--confcutdir", str(PYTEST_INI.parent), "--import-mode=importlib", "--capture=no", "-qq", "--tb=no",
+        "-p", "no:cacheprovider", "-p", "no:faulthandler", "-p", "no:logging",
+        "-p", "pytest_jsonreport.plugin", "-p", "grader.pytest_plugin", "--json-report-file=none",
+"--json-report-omit", "collectors", "log", "streams", "warnings", "keywords", "traceback",
+    ]  # fmt: skip
+    environment = _SessionSetup()
+    try:
+        return pytest.main(args, plugins=[*plugins, environment])
+    finally:
+        environment.restore()
+
+
+class _SessionSetup:
+    """Settings of the long-lived session: the user's pytest settings (PYTEST_ADDOPTS, plugin
+    autoloading) kept away while it is configured and given back as soon as it is, and the
+    hooks pytest-json-report's per-submission reports need."""
+
+    def __init__(self) -> None:
+        self.saved = {
+            key: os.environ.pop(key) for key in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS") if key in os.environ
+        }
+        self.autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+        self.restored = False
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        # pytest's terminal reporter takes sys.stdout when it is configured: give it a sink, so that
+        # nothing it writes can mix with the grader's own output (the caller waits meanwhile)
+        self.stdout = sys.stdout
+        sys.stdout = _SINK
+
+    def pytest_addhooks(self, pluginmanager: pytest.PytestPluginManager) -> None:
+        pluginmanager.add_hookspecs(Hooks)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.restore()
+
+    def restore(self) -> None:
+        if self.restored:
+            return
+        self.restored = True
+        sys.stdout = self.stdout
+        os.environ.update(self.saved)
+        if self.autoload is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = self.autoload
+
+
+_runners: dict[tuple[Path, ...], SuiteRunner] = {}
+_runners_lock = threading.Lock()
+
+
+def suite_runner(test_dirs: tuple[Path, ...]) -> SuiteRunner:
+    """The process's runner for test_dirs, started on first use."""
+    with _runners_lock:
+        runner = _runners.get(test_dirs)
+        if runner is None or runner._ended is not None:
+            runner = _runners[test_dirs] = SuiteRunner(test_dirs)
+        return runner

@@ -1,0 +1,149 @@
+"""The grader's side of the zygote, the process that forks a fresh worker per submission.
+
+Starting Python and importing NumPy takes longer than running a submission's tests, so
+each grader process (each job of a class run) starts one zygote,
+`python -I worker_main.py --zygote ...`, which imports NumPy once and then forks a new
+worker for every submission (and after every time-out or crash). The zygote never runs
+student code and a worker never sees the zygote's socket: each fork closes it before
+anything of the submission is read, then walls itself in exactly as a worker started
+from scratch would (grader/sandbox.py), and gets its own session, limits, scratch
+directory and scrubbed environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+STARTUP_TIMEOUT = 60.0
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+class ZygoteUnavailable(Exception):
+    """The zygote could not be started or did not answer."""
+
+
+class ForkedWorker:
+    """A worker forked by the zygote: the part of subprocess.Popen that WorkerProcess uses."""
+
+    def __init__(self, pid: int, status_fd: int) -> None:
+        self.pid = pid
+        self._status_fd = status_fd
+        self.returncode: int | None = None
+
+    def wait(self, timeout: float | None = None) -> int:
+        """The exit code as Popen gives it (-N: killed by signal N); reported by the zygote."""
+        if self.returncode is None:
+            if not select.select([self._status_fd], [], [], timeout)[0]:
+                raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout or 0.0)
+            data = b""
+            while len(data) < 4 and (chunk := os.read(self._status_fd, 4 - len(data))):
+                data += chunk
+            os.close(self._status_fd)
+            status = struct.unpack("=i", data)[0] if len(data) == 4 else signal.SIGKILL
+            self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+
+def hold_stop_signals() -> set[int | signal.Signals]:
+    """Block SIGINT and SIGTERM in this thread while it forks; the mask to restore.
+
+    A handler that raises inside the fork hooks (logging has some) is swallowed as
+    "Exception ignored" and the process would not stop.
+    """
+    return signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+
+
+def release_stop_signals(held: set[int | signal.Signals]) -> None:
+    signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _unblock_stop_signals() -> None:
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+class Zygote:
+    """One running zygote; spawn() asks it for a worker."""
+
+    def __init__(self, environment: dict[str, str]) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        command = [
+            sys.executable, "-I", str(HERE / "worker_main.py"), "--zygote", str(HERE / "wire.py"),
+            str(HERE / "probe_functions.py"), str(HERE / "sandbox.py"), str(theirs.fileno()),
+        ]  # fmt: skip
+        held = hold_stop_signals()
+        try:
+            self.process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(theirs.fileno(),),
+                cwd="/",
+                env=environment,
+                start_new_session=True,
+                preexec_fn=_unblock_stop_signals,
+            )
+        finally:
+            release_stop_signals(held)
+            theirs.close()
+        ours.settimeout(STARTUP_TIMEOUT)
+        self._socket = ours
+        self._lock = threading.Lock()
+        self.owner = os.getpid()
+
+    def spawn(self, request: dict[str, Any], fds: tuple[int, int, int, int], status_fd: int) -> ForkedWorker:
+        """Fork a worker with fds (its request, response, output and status pipe ends)."""
+        with self._lock:
+            try:
+                socket.send_fds(self._socket, [json.dumps(request).encode()], list(fds))
+                reply = self._socket.recv(4096)
+                pid = json.loads(reply)["pid"] if reply else None
+            except (OSError, ValueError, KeyError):
+                pid = None
+        if not isinstance(pid, int) or pid <= 0:
+            raise ZygoteUnavailable("the worker zygote did not answer")
+        return ForkedWorker(pid, status_fd)
+
+    def stop(self) -> None:
+        self._socket.close()
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+
+
+_zygote: Zygote | None = None
+_zygote_lock = threading.Lock()
+
+
+def spawn_worker(
+    request: dict[str, Any], fds: tuple[int, int, int, int], status_fd: int, environment: dict[str, str]
+) -> ForkedWorker:
+    """A worker from this process's zygote, started on first use and once more if it has died."""
+    global _zygote
+    with _zygote_lock:
+        for attempt in (1, 2):
+            if _zygote is None or _zygote.owner != os.getpid() or _zygote.process.poll() is not None:
+                if _zygote is not None and _zygote.owner == os.getpid():
+                    _zygote.stop()
+                _zygote = Zygote(environment)
+            try:
+                return _zygote.spawn(request, fds, status_fd)
+            except ZygoteUnavailable:
+                if attempt == 2:
+                    raise
+                _zygote.stop()
+                _zygote = None
+    raise AssertionError("unreachable")

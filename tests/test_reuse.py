@@ -1,0 +1,75 @@
+"""One grader process grading submission after submission (as each job of grade-all does).
+
+The pytest session and the zygote that forks workers are started once per process; what a
+test or a worker saw of one submission must never reach the next one.
+"""
+
+import gc
+import json
+import subprocess
+
+from conftest import EXAMPLES, FAST_LIMITS, REFERENCE, cli, grade, reference_with
+from pytest_jsonreport.plugin import JSONReport
+
+from grader import worker_zygote
+from grader.grading import grade_path
+
+ORDER = ["relu_prime_at_zero", "correct", "sign_flipped_update", "forgot_hidden_derivative", "correct"]
+
+
+def outcomes(tests) -> dict[str, tuple[str, float]]:
+    return {t["name"] if isinstance(t, dict) else t.name: _pair(t) for t in tests}
+
+
+def _pair(test) -> tuple[str, float]:
+    if isinstance(test, dict):
+        return test["status"], test["score"]
+    return test.status, test.score
+
+
+def test_each_submission_in_a_row_gets_what_a_fresh_process_gives_it():
+    fresh = {}
+    for name in set(ORDER):
+        completed = subprocess.run(cli("grade", str(EXAMPLES / name), "--format", "json"),
+                                   capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert completed.returncode in (0, 1), completed.stderr
+        fresh[name] = outcomes(json.loads(completed.stdout)["tests"])
+    for name in ORDER:
+        in_a_row = outcomes(grade(EXAMPLES / name).tests)
+        assert in_a_row == fresh[name], name
+    assert any(status != "passed" for status, _ in fresh["relu_prime_at_zero"].values())
+
+
+def test_a_submission_that_breaks_its_worker_does_not_break_the_next(tmp_path):
+    crashing = reference_with(tmp_path / "crash", {"activations.py": [
+        ("def sigmoid(z):\n", "def sigmoid(z):\n    import os\n    os._exit(3)\n")]})  # fmt: skip
+    assert grade(crashing).score < grade(REFERENCE).score  # sigmoid and what uses it are lost
+    result = grade(EXAMPLES / "correct")
+    assert result.score == result.max_score
+
+
+def test_a_dead_zygote_is_replaced_and_a_live_one_reused():
+    grade_path(EXAMPLES / "correct", limits=FAST_LIMITS)
+    first = worker_zygote._zygote
+    assert first is not None and first.process.poll() is None
+    grade_path(EXAMPLES / "correct", limits=FAST_LIMITS)
+    assert worker_zygote._zygote is first, "the zygote should serve every submission of the process"
+    first.process.kill()
+    first.process.wait()
+    result = grade_path(EXAMPLES / "correct", limits=FAST_LIMITS)
+    assert result.score == result.max_score
+    assert worker_zygote._zygote is not first and worker_zygote._zygote.process.poll() is None
+
+
+def test_grading_in_a_row_keeps_no_report_of_earlier_submissions():
+    """A long class run must not grow: the pytest session keeps one report, emptied each time."""
+    grade_path(EXAMPLES / "sign_flipped_update", limits=FAST_LIMITS)  # the session is started
+    before = live_reports()
+    for _ in range(3):
+        grade_path(EXAMPLES / "sign_flipped_update", limits=FAST_LIMITS)
+    assert live_reports() == before
+
+
+def live_reports() -> int:
+    gc.collect()
+    return sum(isinstance(thing, JSONReport) for thing in gc.get_objects())
