@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import queue
-import signal
 import sys
 import threading
 from collections import OrderedDict
@@ -28,8 +27,8 @@ from pytest_jsonreport.plugin import Hooks, JSONReport
 from grader.paths import PYTEST_INI
 from grader.pytest_plugin import GradingPlugin
 from grader.student import StudentSession
+from grader.worker_zygote import hold_stop_signals
 
-STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 _SINK = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the session
 
 
@@ -74,7 +73,7 @@ class SuiteRunner:
 
     def _serve(self) -> None:
         # Stop signals belong to the main thread; processes started from here unblock them.
-        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        hold_stop_signals()
         ended = "pytest stopped before running the tests"
         try:
             code = _pytest_main(self.test_dirs, [self.plugin, _Loop(self)])

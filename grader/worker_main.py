@@ -395,15 +395,10 @@ def main(argv):
         sys.stderr.write("usage: worker_main.py --zygote WIRE PROBES SANDBOX CONTROL_FD\n")
         return 2
     wire_path, probes_path, sandbox_path, control_fd = argv[2:6]
-    return zygote(int(control_fd), *load_worker_modules(wire_path, probes_path, sandbox_path))
-
-
-def load_worker_modules(wire_path, probes_path, sandbox_path):
-    return (
-        load_by_path("_bpg_wire", wire_path),
-        load_by_path("_bpg_probes", probes_path),
-        load_by_path("_bpg_sandbox", sandbox_path),
-    )
+    wire = load_by_path("_bpg_wire", wire_path)
+    probes = load_by_path("_bpg_probes", probes_path)
+    sandbox = load_by_path("_bpg_sandbox", sandbox_path)
+    return zygote(int(control_fd), wire, probes, sandbox)
 
 
 if __name__ == "__main__":

@@ -13,18 +13,13 @@ from pytest_jsonreport.plugin import JSONReport
 
 from grader import worker_zygote
 from grader.grading import grade_path
+from grader.render_json import result_to_dict
 
 ORDER = ["relu_prime_at_zero", "correct", "sign_flipped_update", "forgot_hidden_derivative", "correct"]
 
 
-def outcomes(tests) -> dict[str, tuple[str, float]]:
-    return {t["name"] if isinstance(t, dict) else t.name: _pair(t) for t in tests}
-
-
-def _pair(test) -> tuple[str, float]:
-    if isinstance(test, dict):
-        return test["status"], test["score"]
-    return test.status, test.score
+def outcomes(tests: list[dict]) -> dict[str, tuple[str, float]]:
+    return {test["name"]: (test["status"], test["score"]) for test in tests}
 
 
 def test_each_submission_in_a_row_gets_what_a_fresh_process_gives_it():
@@ -35,7 +30,7 @@ def test_each_submission_in_a_row_gets_what_a_fresh_process_gives_it():
         assert completed.returncode in (0, 1), completed.stderr
         fresh[name] = outcomes(json.loads(completed.stdout)["tests"])
     for name in ORDER:
-        in_a_row = outcomes(grade(EXAMPLES / name).tests)
+        in_a_row = outcomes(result_to_dict(grade(EXAMPLES / name))["tests"])
         assert in_a_row == fresh[name], name
     assert any(status != "passed" for status, _ in fresh["relu_prime_at_zero"].values())
 
