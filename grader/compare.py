@@ -61,6 +61,11 @@ def assert_close(
     rtol = default_rtol if rtol is None else rtol
     atol = default_atol if atol is None else atol
     actual64 = actual_array.astype(np.float64)
+    # np.isclose's own test, without its bookkeeping (it dominated a grading run); anything it
+    # does not settle (inf, nan, a wrong entry) goes to np.isclose for the message
+    with np.errstate(invalid="ignore", over="ignore"):
+        if (np.abs(actual64 - expected) <= atol + rtol * np.abs(expected)).all():
+            return
     close = np.isclose(actual64, expected, rtol=rtol, atol=atol, equal_nan=True)
     if close.all():
         return

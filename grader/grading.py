@@ -19,7 +19,7 @@ from grader.quiz.scoring import score_submission_quiz
 from grader.reference import load_reference
 from grader.results import GradeResult, QuizResult, TestResult
 from grader.sandbox import Protection
-from grader.student import StudentSession
+from grader.student import PlannedCall, StudentSession
 from grader.submission import PreparedSubmission, prepared_submission
 from grader.suite_runner import SuiteFailed, suite_runner
 from grader.worker import WorkerLimits, WorkerStartFailed
@@ -44,12 +44,16 @@ def grade_path(
     require_sandbox: bool = False,
     student: str | None = None,
     plots: bool = False,
+    prefetch: bool = True,
 ) -> GradeResult:
     """Grade the submission at path (a directory or a .zip) with the named test suite.
 
     student names whose submission it is (for the quiz's per-student numbers); None
     trusts answers.toml. plots: also collect the report's plot data (hidden suite only).
-    Raises SubmissionError when the submission cannot be read at all.
+    prefetch: send the worker every call the tests will make up front (see call_plan);
+    every command grades this way, so that `grade` and `grade-all` see a student's code make
+    the same calls in the same order. Raises SubmissionError when the submission cannot be
+    read at all.
     """
     with prepared_submission(path) as prepared:
         return grade_prepared(
@@ -59,6 +63,7 @@ def grade_path(
             require_sandbox=require_sandbox,
             student=student,
             plots=plots,
+            prefetch=prefetch,
         )
 
 
@@ -70,6 +75,39 @@ def grade_prepared(
     require_sandbox: bool = False,
     student: str | None = None,
     plots: bool = False,
+    prefetch: bool = True,
+) -> GradeResult:
+    plan = call_plan(suite, plots, limits) if prefetch else ()
+    return _grade(prepared, suite, limits, require_sandbox, student, plots, plan, None)
+
+
+_plans: dict[tuple[str, bool], tuple[PlannedCall, ...]] = {}
+
+
+def call_plan(suite: str, plots: bool, limits: WorkerLimits | None) -> tuple[PlannedCall, ...]:
+    """Every call grading makes, in order, recorded once per process by grading the reference
+    solutions. A correct submission gets exactly these calls; any other gets them too, except
+    those whose arguments come from its own earlier results, which then run one by one."""
+    if (suite, plots) not in _plans:
+        recorded: list[PlannedCall] = []
+        try:
+            with prepared_submission(reference_dir()) as prepared:
+                _grade(prepared, suite, limits, False, None, plots, (), recorded)
+        except Exception:  # noqa: BLE001 - without a plan every call just runs on its own
+            recorded = []
+        _plans[suite, plots] = tuple(recorded)
+    return _plans[suite, plots]
+
+
+def _grade(
+    prepared: PreparedSubmission,
+    suite: str,
+    limits: WorkerLimits | None,
+    require_sandbox: bool,
+    student: str | None,
+    plots: bool,
+    plan: tuple[PlannedCall, ...],
+    recorder: list[PlannedCall] | None,
 ) -> GradeResult:
     started = time.perf_counter()
     if suite == "hidden" and not HIDDEN_TESTS.is_dir():
@@ -83,6 +121,9 @@ def grade_prepared(
     session.start()
     try:
         protections = _protections(session, require_sandbox)
+        if recorder is not None:
+            session.record_calls(recorder)
+        session.prefetch(plan)
         report = _run_suite(SUITES[suite], session, reference)
         plot_data = collect_plot_data(session, load_reference(reference)) if plots and reference else None
     finally:

@@ -13,6 +13,7 @@ that curve and says why in notes. None of this affects the score.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,9 +39,60 @@ SEED = 2026
 
 def collect_plot_data(session: StudentSession, ref: Any) -> PlotData:
     notes: list[str] = []
-    first, layers = _vanishing(session, ref, notes)
-    errors = _gradient_errors(session, ref, notes)
-    return PlotData(list(DEPTHS), first, layers, _loss_curve(session, ref, notes), errors, notes)
+    side = _reference_side(ref)
+    first, layers = _vanishing(session, side, notes)
+    errors = _gradient_errors(session, side, notes)
+    losses = Series(_student_losses(session, *side.learning, notes), list(side.losses))
+    return PlotData(list(DEPTHS), first, layers, losses, errors, notes)
+
+
+@dataclass(frozen=True)
+class _ReferenceSide:
+    """Everything of the plots that does not depend on the student: the fixed problems and the
+    reference's numbers on them (the same for every submission, so worked out once per process)."""
+
+    deep_problems: dict[int, tuple]  # depth -> (weights, biases, X, Y)
+    norms: dict[tuple[int, str], list[float]]  # (depth, activation) -> ‖dW‖ of every layer
+    learning: tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]  # (params, X, Y)
+    losses: tuple[float, ...]  # the reference's loss at each of the STEPS steps
+    two_layer: tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]  # (params, X, Y) of the check
+    two_layer_numeric: dict[str, np.ndarray]
+    deep_check: tuple  # (weights, biases, X, Y)
+    deep_numeric: dict[str, dict[str, np.ndarray]]  # activation -> numeric gradients
+
+
+_sides: dict[int, tuple[Any, _ReferenceSide]] = {}
+
+
+def _reference_side(ref: Any) -> _ReferenceSide:
+    """ref's side of the plots, worked out on first use (ref stays referenced, so its id is not reused)."""
+    if (cached := _sides.get(id(ref))) is not None:
+        return cached[1]
+    deep_problems, norms = {}, {}
+    for depth in DEPTHS:
+        rng = np.random.default_rng(SEED + depth)
+        problem = deep_problems[depth] = deep_problem(
+            rng, [INPUTS] + [WIDTH] * (depth - 1) + [1], EXAMPLES, scale=np.sqrt(2.0)
+        )
+        for activation in ACTIVATIONS:
+            norms[depth, activation] = [
+                float(np.linalg.norm(dW)) for dW, _ in ref.deep_gradients(*problem, activation)
+            ]
+    learning = _learning_problem()
+    losses, params = [], dict(learning[0])
+    for _ in range(STEPS):
+        params, loss = ref.train_step(params, learning[1], learning[2], LEARNING_RATE)
+        losses.append(float(loss))
+    two_layer = two_layer_problem(np.random.default_rng(SEED + 100), 6, 3, 4, 2)
+    deep_check = weights, biases, X, Y = deep_problem(np.random.default_rng(SEED + 200), [3, 4, 4, 2], 4)
+    side = _ReferenceSide(
+        deep_problems, norms, learning, tuple(losses), two_layer, two_layer_numeric_gradients(ref, *two_layer),
+        deep_check, {a: deep_numeric_gradients(ref, weights, biases, X, Y, a) for a in ACTIVATIONS},
+    )  # fmt: skip
+    if len(_sides) >= 4:
+        _sides.clear()
+    _sides[id(ref)] = (ref, side)
+    return side
 
 
 def _student_deep(session: StudentSession, problem: tuple, activation: str, notes: list[str]) -> list | None:
@@ -54,32 +106,20 @@ def _student_deep(session: StudentSession, problem: tuple, activation: str, note
 
 
 def _vanishing(
-    session: StudentSession, ref: Any, notes: list[str]
+    session: StudentSession, side: _ReferenceSide, notes: list[str]
 ) -> tuple[dict[str, Series], dict[str, Series]]:
     first: dict[str, Series] = {a: Series([], []) for a in ACTIVATIONS}
     layers: dict[str, Series] = {}
     for depth in DEPTHS:
-        rng = np.random.default_rng(SEED + depth)
-        problem = deep_problem(rng, [INPUTS] + [WIDTH] * (depth - 1) + [1], EXAMPLES, scale=np.sqrt(2.0))
         for activation in ACTIVATIONS:
-            want = [float(np.linalg.norm(dW)) for dW, _ in ref.deep_gradients(*problem, activation)]
-            got_pairs = _student_deep(session, problem, activation, notes)
+            want = side.norms[depth, activation]
+            got_pairs = _student_deep(session, side.deep_problems[depth], activation, notes)
             got = [float(np.linalg.norm(dW)) for dW, _ in got_pairs] if got_pairs else [None] * depth
             first[activation].student.append(got[0])
             first[activation].reference.append(want[0])
             if depth == DEPTHS[-1]:
-                layers[activation] = Series(list(got), want)
+                layers[activation] = Series(list(got), list(want))
     return first, layers
-
-
-def _loss_curve(session: StudentSession, ref: Any, notes: list[str]) -> Series:
-    params, X, Y = _learning_problem()
-    reference: list[float] = []
-    ref_params = dict(params)
-    for _ in range(STEPS):
-        ref_params, loss = ref.train_step(ref_params, X, Y, LEARNING_RATE)
-        reference.append(float(loss))
-    return Series(_student_losses(session, params, X, Y, notes), reference)
 
 
 def _student_losses(
@@ -120,20 +160,19 @@ def _student_step(
         return None, None
 
 
-def _gradient_errors(session: StudentSession, ref: Any, notes: list[str]) -> dict[str, float | None]:
+def _gradient_errors(
+    session: StudentSession, side: _ReferenceSide, notes: list[str]
+) -> dict[str, float | None]:
     errors: dict[str, float | None] = {}
-    params, X, Y = two_layer_problem(np.random.default_rng(SEED + 100), 6, 3, 4, 2)
-    numeric = two_layer_numeric_gradients(ref, params, X, Y)
+    params, X, Y = side.two_layer
     new_params, _ = _student_step(session, params, X, Y, 0, notes)
     implied = implied_gradients(params, new_params, LEARNING_RATE) if new_params else {}
-    for key, expected in numeric.items():
+    for key, expected in side.two_layer_numeric.items():
         errors[f"train_step {key}"] = relative_error_if_shaped(implied.get(key), expected)
     for activation in ACTIVATIONS:
-        weights, biases, X, Y = problem = deep_problem(np.random.default_rng(SEED + 200), [3, 4, 4, 2], 4)
-        numeric = deep_numeric_gradients(ref, weights, biases, X, Y, activation)
-        pairs = _student_deep(session, problem, activation, notes)
+        pairs = _student_deep(session, side.deep_check, activation, notes)
         analytic = deep_layer_gradients(pairs) if pairs else {}
-        for key, expected in numeric.items():
+        for key, expected in side.deep_numeric[activation].items():
             errors[f"deep {activation} {key}"] = relative_error_if_shaped(analytic.get(key), expected)
     return errors
 

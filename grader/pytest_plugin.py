@@ -1,6 +1,7 @@
 """The pytest plugin that runs the grading tests: fixtures, points and statuses.
 
-Hooks here only collect; grader.grading turns the JSON report into results.
+Hooks here only collect; grader.suite_runner runs the tests and test_metadata says
+what each gave, which grader.grading turns into results.
 Each test's outcome is classified as the student would see it:
     passed   the assertion held
     failed   the function returned wrong values (an AssertionError)
@@ -61,23 +62,7 @@ class GradingPlugin:
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self.session.forget_calls()
 
-    def pytest_json_runtest_metadata(self, item: pytest.Item, call: pytest.CallInfo) -> dict:
-        metadata: dict[str, Any] = {}
-        if call.when == "setup":
-            marker = item.get_closest_marker("points")
-            function = getattr(item, "function", None)
-            metadata = {
-                "points": float(marker.args[0]) if marker else 0.0,
-                "exercise": item.path.stem.removeprefix("test_"),
-                "description": ((function.__doc__ or "").strip().splitlines() or [""])[0],
-            }
-        if call.when in ("setup", "call") and (call.excinfo is not None or call.when == "call"):
-            metadata.update(classify(call.excinfo))
-        if metadata.get("status") == "failed" and self.reference_dir is not None:
-            metadata["diagnosis"] = self._diagnosis()
-        return metadata
-
-    def _diagnosis(self) -> Diagnosis | None:
+    def diagnosis(self) -> Diagnosis | None:
         """The failed test's diagnosis (kept as an object: the report never leaves this process)."""
         from grader.diagnosis.diagnose import diagnose
 
@@ -86,6 +71,24 @@ class GradingPlugin:
             return diagnose(self.session.calls, self.reference_dir)
         except Exception:  # a diagnosis is a bonus; it must never cost the grade
             return None
+
+
+def test_metadata(
+    item: pytest.Item, failure: pytest.ExceptionInfo | None, plugin: GradingPlugin
+) -> dict[str, Any]:
+    """What the grader records of a test that ran: points, exercise, description (its docstring's
+    first line), status and message (see classify), and a diagnosis when it failed."""
+    marker = item.get_closest_marker("points")
+    function = getattr(item, "function", None)
+    metadata: dict[str, Any] = {
+        "points": float(marker.args[0]) if marker else 0.0,
+        "exercise": item.path.stem.removeprefix("test_"),
+        "description": ((function.__doc__ or "").strip().splitlines() or [""])[0],
+        **classify(failure),
+    }
+    if metadata["status"] == "failed" and plugin.reference_dir is not None:
+        metadata["diagnosis"] = plugin.diagnosis()
+    return metadata
 
 
 # Fixtures live at module level (this module is passed to pytest with -p) and read the

@@ -9,8 +9,10 @@ the next call. Time limits hold per call and per submission.
 from __future__ import annotations
 
 import copy
+import json
 import time
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from typing import Any
 from grader import wire
 from grader.exercise_api import MODULE_OF, signature_of
 from grader.sandbox import Protection
-from grader.worker import WorkerDied, WorkerLimits, WorkerProcess, WorkerTimeout
+from grader.worker import WorkerDied, WorkerLimits, WorkerProcess, WorkerStartFailed, WorkerTimeout
 
 #: after this many time-outs of one function its further calls are not run
 TIMEOUTS_BEFORE_SKIPPING = 2
@@ -58,6 +60,30 @@ class CallOutcome:
 
 
 @dataclass(frozen=True)
+class PlannedCall:
+    """One call as the worker receives it; key identifies it (the same arguments, the same key)."""
+
+    function: str
+    module: str
+    request: dict[str, Any]
+    key: str
+
+    @classmethod
+    def of(
+        cls, function: str, args: tuple, kwargs: Mapping[str, Any], repeat: dict | None = None
+    ) -> PlannedCall:
+        module = MODULE_OF[function]
+        request = {
+            "module": module,
+            "function": function,
+            "args": wire.encode(_probes_to_plain(list(args))),
+            "kwargs": wire.encode(_probes_to_plain(dict(kwargs))),
+            "repeat": repeat,
+        }
+        return cls(function, module, request, json.dumps(request, separators=(",", ":")))
+
+
+@dataclass(frozen=True)
 class RecordedCall:
     """A call as the grader made it (copies of the arguments before the call) and its outcome."""
 
@@ -92,6 +118,9 @@ class StudentSession:
         self.protections: tuple[Protection, ...] = ()
         #: the calls since the last forget_calls(), for diagnosing a failed test
         self.calls: list[RecordedCall] = []
+        self._recording: list[PlannedCall] | None = None
+        #: outcomes of prefetched calls by PlannedCall.key, oldest first
+        self._prefetched: dict[str, deque[_Prefetched]] = {}
 
     def forget_calls(self) -> None:
         self.calls = []
@@ -100,7 +129,6 @@ class StudentSession:
         """Start the worker now (it imports NumPy while the grader collects its tests)."""
         if self._worker is None:
             self._worker = WorkerProcess(self.submission, self.submission, self.limits)
-            self._imported = set()
             self.worker_starts += 1
 
     def wait_ready(self) -> tuple[Protection, ...]:
@@ -151,11 +179,8 @@ class StudentSession:
 
     def call(self, function: str, *args: Any, **kwargs: Any) -> CallOutcome:
         """Call the student's function with plain-data arguments; never raises for student faults."""
-        module = MODULE_OF[function]
-        skipped = self._skip_reason(function, module)
-        if skipped is not None:
-            return CallOutcome(failure=skipped)
-        outcome = self._call(function, module, args, kwargs)
+        planned = PlannedCall.of(function, args, kwargs)
+        outcome = self._take_prefetched(planned) or self._call(planned)
         if len(self.calls) < MAX_RECORDED_CALLS:
             self.calls.append(RecordedCall(function, copy.deepcopy(args), copy.deepcopy(kwargs), outcome))
         return outcome
@@ -164,39 +189,107 @@ class StudentSession:
         """Up to `times` calls in a row inside the worker, each given item feed[1] of the previous
         result as argument feed[0]; the outcome's result is the list of results. Not recorded for
         diagnoses (only the report's plots use it); a student fault raises StudentCodeError."""
-        module = MODULE_OF[function]
-        skipped = self._skip_reason(function, module)
-        if skipped is not None:
-            raise StudentCodeError(skipped)
-        outcome = self._call(function, module, args, {}, {"times": times, "feed": list(feed)})
+        planned = PlannedCall.of(function, args, {}, {"times": times, "feed": list(feed)})
+        outcome = self._take_prefetched(planned) or self._call(planned)
         if outcome.failure is not None:
             raise StudentCodeError(outcome.failure)
         return outcome
 
-    def _call(
-        self, function: str, module: str, args: tuple, kwargs: dict[str, Any], repeat: dict | None = None
-    ) -> CallOutcome:
-        request = {
-            "module": module,
-            "function": function,
-            "args": wire.encode(_probes_to_plain(list(args))),
-            "kwargs": wire.encode(_probes_to_plain(kwargs)),
-            "repeat": repeat,
-        }
+    def record_calls(self, into: list[PlannedCall]) -> None:
+        """From now on, append every call that runs (not prefetched) to into: a plan for prefetch."""
+        self._recording = into
+
+    def prefetch(self, plan: Sequence[PlannedCall]) -> None:
+        """Run plan's calls now, in order, as the tests will make them, sending each request without
+        waiting for the answer to the one before (the worker answers in order, so each call still
+        gets its own time limit). call() then takes a planned call's outcome instead of running it.
+
+        The grade is the same as without a plan: a call's time counts against the submission only
+        when a test takes its outcome, and prefetching stops at the first call that times out or
+        crashes the worker, whose outcome counts (as a strike against the function) only if a test
+        takes it; every call after it runs when a test makes it, as without a plan."""
+        pending = [p for p in plan if self._skip_reason(p.function, p.module) is None]
+        if not pending:
+            return
+        try:
+            self.wait_ready()
+        except WorkerStartFailed:  # left for the calls themselves to report
+            self.close()
+            return
+        worker = self._worker
+        assert worker is not None
+        worker.send(p.request for p in pending)
+        imported = set(self._imported)
+        spent = 0.0
+        answered = 0
+        for planned in pending:
+            timeout = min(self.limits.call_timeout, self.limits.submission_timeout - self._spent - spent)
+            if timeout <= 0:
+                break
+            started = time.monotonic()
+            try:
+                response = worker.receive(timeout)
+            except WorkerTimeout:
+                seconds = time.monotonic() - started
+                first_call = planned.module not in imported
+                self._keep(planned, _Prefetched(seconds, timeout=timeout, first_call_to_module=first_call))
+                break
+            except WorkerDied as died:
+                seconds = time.monotonic() - started
+                crash = StudentFailure("crash", _crash_message(planned.function, str(died)))
+                self._keep(planned, _Prefetched(seconds, crash=crash))
+                break
+            seconds = time.monotonic() - started
+            spent += seconds
+            imported.add(planned.module)
+            self._keep(planned, _Prefetched(seconds, response=response))
+            answered += 1
+        if answered < len(pending):
+            # the worker is stuck, dead, or busy with calls no one will wait for: later calls get a new one
+            self.close()
+
+    def _keep(self, planned: PlannedCall, prefetched: _Prefetched) -> None:
+        self._prefetched.setdefault(planned.key, deque()).append(prefetched)
+
+    def _take_prefetched(self, planned: PlannedCall) -> CallOutcome | None:
+        kept = self._prefetched.get(planned.key)
+        if not kept:
+            return None
+        taken = kept.popleft()
+        self._spent += taken.seconds
+        if taken.crash is not None:
+            return CallOutcome(failure=taken.crash)
+        if taken.response is None:
+            failure = self._charge_timeout(
+                planned.function, planned.module, taken.timeout, taken.first_call_to_module
+            )
+            return CallOutcome(failure=failure)
+        self._imported.add(planned.module)
+        return self._outcome_of(planned.function, taken.response)
+
+    def _call(self, planned: PlannedCall) -> CallOutcome:
+        if self._recording is not None:
+            self._recording.append(planned)
+        skipped = self._skip_reason(planned.function, planned.module)
+        if skipped is not None:
+            return CallOutcome(failure=skipped)
         timeout = min(self.limits.call_timeout, self.limits.submission_timeout - self._spent)
         self.start()
         assert self._worker is not None
         started = time.monotonic()
         try:
-            response = self._worker.call(request, timeout)
+            response = self._worker.call(planned.request, timeout)
         except WorkerTimeout:
-            return CallOutcome(failure=self._after_timeout(function, module, timeout))
+            return CallOutcome(failure=self._after_timeout(planned.function, planned.module, timeout))
         except WorkerDied as died:
             self.close()
-            return CallOutcome(failure=StudentFailure("crash", _crash_message(function, str(died))))
+            return CallOutcome(failure=StudentFailure("crash", _crash_message(planned.function, str(died))))
         finally:
             self._spent += time.monotonic() - started
-        self._imported.add(module)
+        self._imported.add(planned.module)
+        return self._outcome_of(planned.function, response)
+
+    def _outcome_of(self, function: str, response: dict[str, Any]) -> CallOutcome:
         outcome = _outcome_from(function, response)
         if outcome.printed:
             self._remember(f"[{function}] {outcome.printed}")
@@ -220,6 +313,13 @@ class StudentSession:
     def _after_timeout(self, function: str, module: str, timeout: float) -> StudentFailure:
         first_call_to_module = module not in self._imported
         self.close()
+        return self._charge_timeout(function, module, timeout, first_call_to_module)
+
+    def _charge_timeout(
+        self, function: str, module: str, timeout: float, first_call_to_module: bool
+    ) -> StudentFailure:
+        """Count a time-out against function (or against importing module, when no call to it had
+        ever returned) and say what happened."""
         if first_call_to_module:
             self._hanging_modules.add(module)
         self._timeouts[function] = self._timeouts.get(function, 0) + 1
@@ -228,6 +328,17 @@ class StudentSession:
             f"{function} did not return within {timeout:g} s; look for a loop that never ends "
             f"(or very slow code: the exercises need only a few array operations)",
         )
+
+
+@dataclass(frozen=True)
+class _Prefetched:
+    """A prefetched call's result: a response, a crash, or (neither) a time-out after timeout seconds."""
+
+    seconds: float
+    response: dict[str, Any] | None = None
+    crash: StudentFailure | None = None
+    timeout: float = 0.0
+    first_call_to_module: bool = False
 
 
 def _probes_to_plain(value: Any) -> Any:

@@ -3,10 +3,13 @@
 Starting pytest (configuration, plugins, collecting the test modules, and at the end
 a forced garbage collection) costs more than running the tests of one submission, so
 a class run pays it once per job process: pytest.main runs in a background thread
-whose runtestloop waits for submissions and runs every collected test against each,
-with pytest-json-report's JSONReport emptied before every submission. After the last test of a
-submission every fixture is torn down (nextitem=None), session-scoped ones included,
-so nothing a test set up for one student is seen by the next.
+whose runtestloop waits for submissions and runs every collected test against each.
+Each test goes through pytest's setup, call and teardown hooks as in any pytest run,
+but no report objects are made or logged: making and passing them around (and
+pytest-json-report's copy of them) cost more than the tests themselves, and the
+grader needs only each test's outcome, which run_test takes from the hooks.
+After the last test of a submission every fixture is torn down (nextitem=None),
+session-scoped ones included, so nothing a test set up for one student is seen by the next.
 """
 
 from __future__ import annotations
@@ -15,17 +18,16 @@ import os
 import queue
 import sys
 import threading
-from collections import OrderedDict
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_jsonreport.plugin import Hooks, JSONReport
+from _pytest.outcomes import Exit
 
 from grader.paths import PYTEST_INI
-from grader.pytest_plugin import GradingPlugin
+from grader.pytest_plugin import GradingPlugin, test_metadata
 from grader.student import StudentSession
 from grader.worker_zygote import hold_stop_signals
 
@@ -56,7 +58,7 @@ class SuiteRunner:
         self._thread.start()
 
     def run(self, session: StudentSession, reference_dir: Path | None) -> dict[str, Any]:
-        """Run every test against session's student; the pytest-json-report report of that run."""
+        """Run every test against session's student: {"tests": [run_test's record of each]}."""
         job = _Job(session, reference_dir, Future())
         with self._lock:
             if self._ended is not None:
@@ -92,57 +94,66 @@ class SuiteRunner:
                         job.future.set_exception(SuiteFailed(self._ended))
 
     def _loop(self, session: pytest.Session) -> None:
-        # One report plugin for the whole session, emptied before every submission: registering a
-        # plugin per submission would grow pytest's history of registrations without end.
-        reporter = _SubmissionReport(session.config)
-        session.config.pluginmanager.register(reporter, "backprop-grader-json-report")
         while (job := self._jobs.get()) is not None:
             if not job.future.set_running_or_notify_cancel():
                 continue
             try:
-                job.future.set_result(self._run_one(session, reporter, job))
+                job.future.set_result(self._run_one(session, job))
             except BaseException as error:  # noqa: BLE001 - the caller raises it
                 job.future.set_exception(error)
         with self._lock:
             self._ended = "the test runner was closed"
 
-    def _run_one(self, session: pytest.Session, reporter: _SubmissionReport, job: _Job) -> dict[str, Any]:
+    def _run_one(self, session: pytest.Session, job: _Job) -> dict[str, Any]:
         if self.plugin.collection_errors:
             raise SuiteFailed("; ".join(self.plugin.collection_errors))
         self.plugin.begin(job.session, job.reference_dir)
-        config = session.config
-        reporter.clear()
         try:
-            reporter.pytest_sessionstart(session)
             items = session.items
-            for index, item in enumerate(items):
-                following = items[index + 1] if index + 1 < len(items) else None
-                item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
-            reporter.pytest_sessionfinish(session)
+            tests = [
+                run_test(item, items[index + 1] if index + 1 < len(items) else None, self.plugin)
+                for index, item in enumerate(items)
+            ]
         finally:
             self.plugin.end()
-            # the terminal reporter (its output goes nowhere) keeps every test report for its summary
-            terminal = config.pluginmanager.get_plugin("terminalreporter")
-            if terminal is not None:
-                terminal.stats.clear()
-        report, reporter.report = reporter.report, None
-        if report is None:
-            raise SuiteFailed("the test run produced no report")
-        return report
+        return {"tests": tests}
 
 
-class _SubmissionReport(JSONReport):
-    """pytest-json-report's report, made again for every submission; its hook specifications are
-    added once for the whole session (by _SessionSetup)."""
+def run_test(item: pytest.Item, nextitem: pytest.Item | None, plugin: GradingPlugin) -> dict[str, Any]:
+    """Run one test through pytest's setup, call and teardown hooks (as runtestprotocol does, but
+    without making reports); {"nodeid", "outcome", "metadata"} of what happened."""
+    if isinstance(item, pytest.Function) and not item._request:
+        item._initrequest()
+    ihook = item.ihook
+    failure: pytest.ExceptionInfo | None = None
+    outcome = "passed"
+    setup = _phase(lambda: ihook.pytest_runtest_setup(item=item))
+    if setup is None:
+        failure = _phase(lambda: ihook.pytest_runtest_call(item=item))
+        outcome = "passed" if failure is None else "failed"
+    else:
+        failure, outcome = setup, "error"
+    teardown = _phase(lambda: ihook.pytest_runtest_teardown(item=item, nextitem=nextitem))
+    if teardown is not None and failure is None:
+        failure, outcome = teardown, "error"
+    if isinstance(item, pytest.Function):
+        # as runtestprotocol leaves it: the next run fills the fixtures again
+        item._request = False  # type: ignore[assignment]
+        item.funcargs = None  # type: ignore[assignment]
+    if failure is not None and failure.errisinstance(pytest.skip.Exception):
+        outcome = "skipped"
+    return {"nodeid": item.nodeid, "outcome": outcome, "metadata": test_metadata(item, failure, plugin)}
 
-    def pytest_addhooks(self, pluginmanager: pytest.PytestPluginManager) -> None:
-        pass
 
-    def clear(self) -> None:
-        """Forget the previous submission's tests."""
-        self._json_tests: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self._json_warnings: list[dict[str, Any]] = []
-        self.report = None
+def _phase(run: Any) -> pytest.ExceptionInfo | None:
+    """What a hook raised (None if nothing); Ctrl-C and pytest.exit go on up."""
+    try:
+        run()
+    except (KeyboardInterrupt, Exit):
+        raise
+    except BaseException:  # noqa: BLE001 - SystemExit from a test is the test's failure
+        return pytest.ExceptionInfo.from_current()
+    return None
 
 
 class _Loop:
@@ -161,9 +172,7 @@ def _pytest_main(test_dirs: tuple[Path, ...], plugins: list[object]) -> int | py
     args = [
         *map(str, test_dirs), "-c", str(PYTEST_INI), "--rootdir", str(PYTEST_INI.parent),
         "--confcutdir", str(PYTEST_INI.parent), "--import-mode=importlib", "--capture=no", "-qq", "--tb=no",
-        "-p", "no:cacheprovider", "-p", "no:faulthandler", "-p", "no:logging",
-        "-p", "pytest_jsonreport.plugin", "-p", "grader.pytest_plugin", "--json-report-file=none",
-"--json-report-omit", "collectors", "log", "streams", "warnings", "keywords", "traceback",
+        "-p", "no:cacheprovider", "-p", "no:faulthandler", "-p", "no:logging", "-p", "grader.pytest_plugin",
     ]  # fmt: skip
     environment = _SessionSetup()
     try:
@@ -174,8 +183,7 @@ def _pytest_main(test_dirs: tuple[Path, ...], plugins: list[object]) -> int | py
 
 class _SessionSetup:
     """Settings of the long-lived session: the user's pytest settings (PYTEST_ADDOPTS, plugin
-    autoloading) kept away while it is configured and given back as soon as it is, and the
-    hooks pytest-json-report's per-submission reports need."""
+    autoloading) kept away while it is configured and given back as soon as it is."""
 
     def __init__(self) -> None:
         self.saved = {
@@ -188,9 +196,6 @@ class _SessionSetup:
         # nothing it writes can mix with the grader's own output (the caller waits meanwhile)
         self.stdout = sys.stdout
         sys.stdout = _SINK
-
-    def pytest_addhooks(self, pluginmanager: pytest.PytestPluginManager) -> None:
-        pluginmanager.add_hookspecs(Hooks)
 
     @pytest.hookimpl(trylast=True)
     def pytest_configure(self, config: pytest.Config) -> None:

@@ -17,6 +17,8 @@ import signal
 import subprocess
 import threading
 import time
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,6 +119,10 @@ class WorkerProcess:
             raise WorkerStartFailed(f"the worker could not be started: {problem}") from None
         for fd in child_ends:
             os.close(fd)
+        # requests are written as the worker takes them (see send), never blocking on a full pipe
+        os.set_blocking(self._req_write, False)
+        self._outgoing = bytearray()
+        self._awaited: deque[int] = deque()
         self._output = bytearray()
         self._drain = threading.Thread(target=self._drain_output, args=(out_read,), daemon=True)
         self._drain.start()
@@ -152,17 +158,39 @@ class WorkerProcess:
 
     def call(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Send one request and return the raw response; WorkerTimeout or WorkerDied otherwise."""
+        self.send([request])
+        return self.receive(timeout)
+
+    def send(self, requests: Iterable[dict[str, Any]]) -> None:
+        """Queue requests for the worker, which answers them one after another, in order; their
+        bytes are written while receive() waits, so the pipe never fills up both ways at once."""
         self.wait_ready()
-        self._next_id += 1
-        request = {**request, "id": self._next_id}
-        try:
-            os.write(self._req_write, wire.frame(request))
-        except (BrokenPipeError, OSError):
-            raise WorkerDied("the worker is gone") from None
+        for request in requests:
+            self._next_id += 1
+            self._outgoing += wire.frame({**request, "id": self._next_id})
+            self._awaited.append(self._next_id)
+        self._flush()
+
+    def receive(self, timeout: float) -> dict[str, Any]:
+        """The response to the oldest request not yet answered, within timeout seconds of now."""
+        if not self._awaited:
+            raise RuntimeError("no request is waiting for a response")
+        expected = self._awaited.popleft()
         response = self._read(time.monotonic() + timeout)
-        if not isinstance(response, dict) or response.get("id") != self._next_id:
+        if not isinstance(response, dict) or response.get("id") != expected:
             raise WorkerDied("the worker sent a reply that does not belong to this call")
         return response
+
+    def _flush(self) -> None:
+        """Write as much of the queued requests as the pipe takes now."""
+        try:
+            while self._outgoing:
+                written = os.write(self._req_write, self._outgoing[: 1 << 16])
+                del self._outgoing[:written]
+        except BlockingIOError:
+            pass
+        except OSError:  # the worker is gone: its exit is seen when the response is read
+            self._outgoing.clear()
 
     def _read(self, deadline: float) -> Any:
         header = self._read_exactly(wire.HEADER.size, deadline)
@@ -178,7 +206,10 @@ class WorkerProcess:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise WorkerTimeout()
-            ready, _, _ = select.select([self._resp_read], [], [], remaining)
+            writing = [self._req_write] if self._outgoing else []
+            ready, writable, _ = select.select([self._resp_read], writing, [], remaining)
+            if writable:
+                self._flush()
             if not ready:
                 continue
             chunk = os.read(self._resp_read, min(size, 1 << 20))

@@ -8,12 +8,13 @@ import gc
 import json
 import subprocess
 
+import pytest
 from conftest import EXAMPLES, FAST_LIMITS, REFERENCE, cli, grade, reference_with
-from pytest_jsonreport.plugin import JSONReport
 
 from grader import worker_zygote
 from grader.grading import grade_path
 from grader.render_json import result_to_dict
+from grader.student import CallOutcome, StudentSession
 
 ORDER = ["relu_prime_at_zero", "correct", "sign_flipped_update", "forgot_hidden_derivative", "correct"]
 
@@ -56,15 +57,18 @@ def test_a_dead_zygote_is_replaced_and_a_live_one_reused():
     assert worker_zygote._zygote is not first and worker_zygote._zygote.process.poll() is None
 
 
-def test_grading_in_a_row_keeps_no_report_of_earlier_submissions():
-    """A long class run must not grow: the pytest session keeps one report, emptied each time."""
+def test_grading_in_a_row_keeps_nothing_of_earlier_submissions():
+    """A long class run must not grow: no session, call outcome or failure of a graded submission
+    stays reachable (pytest's items, fixtures and hooks are reused for the next one)."""
     grade_path(EXAMPLES / "sign_flipped_update", limits=FAST_LIMITS)  # the session is started
-    before = live_reports()
+    before = live_objects()
     for _ in range(3):
         grade_path(EXAMPLES / "sign_flipped_update", limits=FAST_LIMITS)
-    assert live_reports() == before
+    assert live_objects() == before
 
 
-def live_reports() -> int:
+def live_objects() -> dict[str, int]:
     gc.collect()
-    return sum(isinstance(thing, JSONReport) for thing in gc.get_objects())
+    kinds = {"sessions": StudentSession, "call outcomes": CallOutcome, "failures": pytest.ExceptionInfo}
+    alive = gc.get_objects()
+    return {name: sum(isinstance(thing, kind) for thing in alive) for name, kind in kinds.items()}

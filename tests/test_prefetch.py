@@ -1,0 +1,105 @@
+"""Prefetching: grade-all sends the worker every call the tests will make before they run.
+
+The plan is recorded once per process by grading the reference solutions; a submission
+graded with it must get exactly the grade it gets without it, whatever its code does.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, FAST_LIMITS, REFERENCE, reference_with
+
+from grader.bulk import grade_entry
+from grader.grading import call_plan, grade_path
+from grader.render_json import result_to_dict
+from grader.roster import find_submissions
+from grader.student import StudentSession
+from grader.worker import WorkerLimits
+
+LOOP_LIMITS = WorkerLimits(call_timeout=1.0, submission_timeout=30.0)
+
+#: submissions built from the reference: (file, old text, new text)
+CHANGED = {
+    "raising": ("activations.py", "def sigmoid(z):\n", "def sigmoid(z):\n    raise ValueError('not yet')\n"),
+    "crashing": ("activations.py", "def relu(z):\n", "def relu(z):\n    import os\n    os._exit(3)\n"),
+    "looping": (
+        "activations.py",
+        "def tanh_prime(z):\n",
+        "def tanh_prime(z):\n    while True:\n        pass\n",
+    ),
+    # a function whose result depends on how often it was called before: prefetching runs
+    # calls a test that failed early would not have made, so only the same plan everywhere
+    # gives it the same grade everywhere
+    "counting": (
+        "activations.py",
+        "def relu(z):\n",
+        "_calls = []\n\n\ndef relu(z):\n    _calls.append(1)\n    if len(_calls) % 7 == 0:\n"
+        "        return np.zeros_like(z)\n",
+    ),
+    "printing": ("backprop.py", "def train_step(", "print('step')\n\n\ndef train_step("),
+}
+
+
+def graded(path: Path, limits: WorkerLimits, prefetch: bool) -> dict:
+    result = result_to_dict(grade_path(path, limits=limits, plots=True, prefetch=prefetch))
+    result.pop("seconds")
+    return json.loads(json.dumps(result, default=str))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "correct",
+        "sign_flipped_update",
+        "forgot_hidden_derivative",
+        *(name for name in CHANGED if name != "counting"),
+    ],
+)
+def test_a_prefetched_grade_is_the_grade_without_prefetching(tmp_path, name):
+    if name in CHANGED:
+        file, old, new = CHANGED[name]
+        path = reference_with(tmp_path / name, {file: [(old, new)]})
+    else:
+        path = EXAMPLES / name
+    limits = LOOP_LIMITS if name == "looping" else FAST_LIMITS
+    assert graded(path, limits, prefetch=True) == graded(path, limits, prefetch=False)
+
+
+def test_a_correct_submission_makes_no_call_of_its_own_when_prefetched(monkeypatch):
+    plan = call_plan("hidden", True, FAST_LIMITS)
+    assert len(plan) > 200, "the plan should hold every call of the hidden tests and the plots"
+    run_one_by_one = []
+    call = StudentSession._call
+
+    def counted(self, planned):
+        run_one_by_one.append(planned.function)
+        return call(self, planned)
+
+    monkeypatch.setattr(StudentSession, "_call", counted)
+    result = grade_path(REFERENCE, limits=FAST_LIMITS, plots=True, prefetch=True)
+    assert result.tests and all(test.status == "passed" for test in result.tests)
+    assert run_one_by_one == []
+    grade_path(REFERENCE, limits=FAST_LIMITS, plots=True, prefetch=False)
+    assert len(run_one_by_one) == len(plan)
+
+
+def test_a_looping_function_costs_no_more_time_outs_when_prefetched(tmp_path):
+    file, old, new = CHANGED["looping"]
+    path = reference_with(tmp_path / "looping", {file: [(old, new)]})
+    results = [grade_path(path, limits=LOOP_LIMITS, prefetch=flag) for flag in (False, True)]
+    timed_out = [[t.name for t in r.tests if "did not return" in t.message] for r in results]
+    assert timed_out[0] and timed_out[1] == timed_out[0]
+
+
+def test_grade_and_grade_all_give_code_with_hidden_state_the_same_grade(tmp_path):
+    file, old, new = CHANGED["counting"]
+    root = tmp_path / "class"
+    path = reference_with(root / "counting", {file: [(old, new)]})
+    alone = result_to_dict(grade_path(path, limits=FAST_LIMITS, plots=True))
+    entry = find_submissions(root)[0][0]
+    in_class = grade_entry(entry, FAST_LIMITS, require_sandbox=False).report
+    assert in_class is not None
+    assert in_class["tests"] == alone["tests"]
+    assert in_class["plots"] == json.loads(json.dumps(alone["plots"]))
+    assert any(test["status"] == "failed" for test in alone["tests"])
