@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from grader.cases import deep_problem, two_layer_params, two_layer_problem
+from grader.compare import as_numeric_array
 from grader.gradient_check import (
     deep_layer_gradients,
     deep_numeric_gradients,
@@ -128,17 +129,25 @@ def _student_losses(
     """The student's loss at each step, training from params with their own train_step (in the worker)."""
     losses: list[float | None] = [None] * STEPS
     try:
-        outcome = session.call_repeatedly("train_step", STEPS, (0, 0), params, X, Y, LEARNING_RATE)
+        # only the losses come back, and the last step whole (a wrong result ends the loop there)
+        outcome = session.call_repeatedly("train_step", STEPS, (0, 0), params, X, Y, LEARNING_RATE, keep=1)
     except StudentCodeError as error:
         _note(notes, f"train_step (loss curve): {error}")
         return losses
-    for step, result in enumerate(outcome.result):
+    results = outcome.result
+    for step, result in enumerate(results):
         try:
-            losses[step] = checked_train_step(result)[1]
+            losses[step] = checked_train_step(result)[1] if step == len(results) - 1 else _loss(result)
         except AssertionError as error:
             _note(notes, f"train_step at step {step + 1}: {error}")
             break
     return losses
+
+
+def _loss(value: Any) -> float:
+    loss = as_numeric_array(value, "train_step's loss")
+    assert loss.size == 1, f"train_step's loss should be one number, got shape {loss.shape}"
+    return float(loss.reshape(-1)[0])
 
 
 def _learning_problem() -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:

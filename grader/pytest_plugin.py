@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _pytest.python import get_direct_param_fixture_func
 
 from grader.reference import load_reference
 from grader.results import Diagnosis
@@ -92,17 +93,16 @@ def test_metadata(
 
 
 # Fixtures live at module level (this module is passed to pytest with -p) and read the
-# per-run state from the GradingPlugin instance stashed on the config.
+# per-run state from the GradingPlugin instance stashed on the config. Each is a plain
+# function wrapped by pytest.fixture, so that give_fixtures can tell them apart.
 
 
-@pytest.fixture(scope="session")
-def student(request: pytest.FixtureRequest) -> StudentSession:
+def _student(request: pytest.FixtureRequest) -> StudentSession:
     """The student's functions, called in the isolated worker."""
     return request.config.stash[PLUGIN_KEY].session
 
 
-@pytest.fixture(scope="session")
-def ref(request: pytest.FixtureRequest) -> Any:
+def _ref(request: pytest.FixtureRequest) -> Any:
     """The reference solutions, in the grader's own process."""
     directory = request.config.stash[PLUGIN_KEY].reference_dir
     if directory is None:
@@ -110,17 +110,44 @@ def ref(request: pytest.FixtureRequest) -> Any:
     return load_reference(directory)
 
 
-@pytest.fixture(scope="session")
-def reference(request: pytest.FixtureRequest) -> Any:
+def _reference(request: pytest.FixtureRequest) -> Any:
     """The reference solutions when this run has them (hidden grading), else None (the student kit)."""
     directory = request.config.stash[PLUGIN_KEY].reference_dir
     return None if directory is None else load_reference(directory)
 
 
-@pytest.fixture
-def rng(request: pytest.FixtureRequest) -> np.random.Generator:
+def _rng(request: pytest.FixtureRequest) -> np.random.Generator:
     """A generator seeded from the test's name: the same inputs on every run."""
     return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
+
+
+student = pytest.fixture(scope="session", name="student")(_student)
+ref = pytest.fixture(scope="session", name="ref")(_ref)
+reference = pytest.fixture(scope="session", name="reference")(_reference)
+rng = pytest.fixture(name="rng")(_rng)
+
+
+def give_fixtures(item: pytest.Item) -> None:
+    """Put the values of the grader's own fixtures, and of parametrize's arguments, straight into
+    item.funcargs, where pytest's setup takes them instead of resolving them: its fixture machinery
+    cost more than most tests' bodies. A fixture a test suite defines itself (or overrides one of
+    these with) is left to pytest. Call before the setup hook, on a test whose request is fresh."""
+    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", None)
+    if not isinstance(item, pytest.Function) or definitions is None:
+        return
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    for name in item.fixturenames:
+        chain = definitions.get(name)
+        function = chain[-1].func if chain else None
+        if function is get_direct_param_fixture_func and name in params:
+            item.funcargs[name] = params[name]
+        elif function in _GIVEN:
+            item.funcargs[name] = function(item._request)  # type: ignore[operator]
+    if "request" in item.fixturenames:
+        item.funcargs["request"] = item._request
+
+
+_GIVEN = frozenset({_student, _ref, _reference, _rng})
 
 
 def classify(excinfo: pytest.ExceptionInfo | None) -> dict[str, str]:

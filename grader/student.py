@@ -9,16 +9,19 @@ the next call. Time limits hold per call and per submission.
 from __future__ import annotations
 
 import copy
-import json
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from grader import wire
 from grader.exercise_api import MODULE_OF, signature_of
+from grader.fingerprint import fingerprint
 from grader.sandbox import Protection
 from grader.worker import WorkerDied, WorkerLimits, WorkerProcess, WorkerStartFailed, WorkerTimeout
 
@@ -39,12 +42,15 @@ class Probe:
 class StudentFailure:
     """Why a call to student code produced no value: kind is the machine-readable cause."""
 
-    kind: str  # exception | signature | timeout | crash | missing_file | import | missing_function | bad_return | budget
+    kind: (
+        str  # exception | signature | timeout | crash | missing_file | import | missing_function | bad_return
+    )
+    #            | budget | not_run_again
     message: str
 
     @property
     def status(self) -> str:
-        return "timeout" if self.kind in ("timeout", "budget") else "error"
+        return "timeout" if self.kind in ("timeout", "budget", "not_run_again") else "error"
 
 
 @dataclass(frozen=True)
@@ -52,35 +58,83 @@ class CallOutcome:
     """What one call returned, plus what it did to its arguments and what it printed."""
 
     result: Any = None
-    args_after: tuple = ()
-    kwargs_after: Mapping[str, Any] = field(default_factory=dict)
+    after: ArgumentsAfter | None = None
     warnings: tuple[str, ...] = ()
     printed: str = ""
     failure: StudentFailure | None = None
 
+    @property
+    def args_after(self) -> tuple:
+        """The positional arguments as they were after the call (probe functions as None)."""
+        return self.after.args() if self.after else ()
 
-@dataclass(frozen=True)
-class PlannedCall:
-    """One call as the worker receives it; key identifies it (the same arguments, the same key)."""
+    @property
+    def kwargs_after(self) -> Mapping[str, Any]:
+        return self.after.kwargs() if self.after else {}
 
-    function: str
-    module: str
-    request: dict[str, Any]
-    key: str
+
+class ArgumentsAfter:
+    """A call's arguments after the call, from their wire form, decoded when first asked for: most
+    calls leave them alone, and then the worker does not send them back and the request's copy is used."""
+
+    def __init__(self, args: Any, kwargs: Any, probes_as_none: bool = False) -> None:
+        self._wire: tuple[Any, Any] | None = (args, kwargs)
+        self._probes_as_none = probes_as_none
+        self._decoded: tuple[tuple, Mapping[str, Any]] = ((), {})
 
     @classmethod
-    def of(
-        cls, function: str, args: tuple, kwargs: Mapping[str, Any], repeat: dict | None = None
-    ) -> PlannedCall:
-        module = MODULE_OF[function]
-        request = {
-            "module": module,
-            "function": function,
-            "args": wire.encode(_probes_to_plain(list(args))),
-            "kwargs": wire.encode(_probes_to_plain(dict(kwargs))),
-            "repeat": repeat,
+    def decoded_now(cls, args: Any, kwargs: Any) -> ArgumentsAfter:
+        """From data the worker sent: decoded (and so checked) at once; WireError if malformed."""
+        after = cls(args, kwargs)
+        after.args()
+        return after
+
+    def args(self) -> tuple:
+        if self._wire is not None:
+            args, kwargs = map(_without_probes, self._wire) if self._probes_as_none else self._wire
+            self._decoded = (tuple(wire.decode(args or [])), wire.decode(kwargs or {}))
+            self._wire = None
+        return self._decoded[0]
+
+    def kwargs(self) -> Mapping[str, Any]:
+        self.args()
+        return self._decoded[1]
+
+
+@dataclass(eq=False)
+class PlannedCall:
+    """One call of a student function as a test makes it: what the worker is sent (request) and
+    a key that is equal for calls with equal arguments (of equal types, dtypes and shapes)."""
+
+    function: str
+    args: tuple
+    kwargs: Mapping[str, Any]
+    repeat: dict | None = None
+
+    @property
+    def module(self) -> str:
+        return MODULE_OF[self.function]
+
+    @cached_property
+    def key(self) -> Hashable:
+        # finer than the request (a tuple and a list differ here, not there), never coarser
+        return (self.function, fingerprint(self.args), fingerprint(self.kwargs), fingerprint(self.repeat))
+
+    @cached_property
+    def request(self) -> dict[str, Any]:
+        return {
+            "module": self.module,
+            "function": self.function,
+            "args": wire.encode(_probes_to_plain(list(self.args))),
+            "kwargs": wire.encode(_probes_to_plain(dict(self.kwargs))),
+            "repeat": self.repeat,
         }
-        return cls(function, module, request, json.dumps(request, separators=(",", ":")))
+
+    def frozen(self) -> PlannedCall:
+        """This call with its key and request worked out now, from the arguments as they are now."""
+        _ = self.key, self.request
+        self.args, self.kwargs = (), {}
+        return self
 
 
 @dataclass(frozen=True)
@@ -120,7 +174,7 @@ class StudentSession:
         self.calls: list[RecordedCall] = []
         self._recording: list[PlannedCall] | None = None
         #: outcomes of prefetched calls by PlannedCall.key, oldest first
-        self._prefetched: dict[str, deque[_Prefetched]] = {}
+        self._prefetched: dict[Hashable, deque[_Prefetched]] = {}
 
     def forget_calls(self) -> None:
         self.calls = []
@@ -128,7 +182,12 @@ class StudentSession:
     def start(self) -> None:
         """Start the worker now (it imports NumPy while the grader collects its tests)."""
         if self._worker is None:
-            self._worker = WorkerProcess(self.submission, self.submission, self.limits)
+            stopped = tuple(
+                (MODULE_OF[function], function)
+                for function, count in self._timeouts.items()
+                if count >= TIMEOUTS_BEFORE_SKIPPING
+            )
+            self._worker = WorkerProcess(self.submission, self.submission, self.limits, stopped)
             self.worker_starts += 1
 
     def wait_ready(self) -> tuple[Protection, ...]:
@@ -179,17 +238,20 @@ class StudentSession:
 
     def call(self, function: str, *args: Any, **kwargs: Any) -> CallOutcome:
         """Call the student's function with plain-data arguments; never raises for student faults."""
-        planned = PlannedCall.of(function, args, kwargs)
+        planned = PlannedCall(function, args, kwargs)
         outcome = self._take_prefetched(planned) or self._call(planned)
         if len(self.calls) < MAX_RECORDED_CALLS:
-            self.calls.append(RecordedCall(function, copy.deepcopy(args), copy.deepcopy(kwargs), outcome))
+            self.calls.append(RecordedCall(function, _copied(args), _copied(kwargs), outcome))
         return outcome
 
-    def call_repeatedly(self, function: str, times: int, feed: tuple[int, int], *args: Any) -> CallOutcome:
+    def call_repeatedly(
+        self, function: str, times: int, feed: tuple[int, int], *args: Any, keep: int | None = None
+    ) -> CallOutcome:
         """Up to `times` calls in a row inside the worker, each given item feed[1] of the previous
-        result as argument feed[0]; the outcome's result is the list of results. Not recorded for
-        diagnoses (only the report's plots use it); a student fault raises StudentCodeError."""
-        planned = PlannedCall.of(function, args, {}, {"times": times, "feed": list(feed)})
+        result as argument feed[0]; the outcome's result is the list of results, each but the last
+        cut down to its item keep when keep is given. Not recorded for diagnoses (only the report's
+        plots use it); a student fault raises StudentCodeError."""
+        planned = PlannedCall(function, args, {}, {"times": times, "feed": list(feed), "keep": keep})
         outcome = self._take_prefetched(planned) or self._call(planned)
         if outcome.failure is not None:
             raise StudentCodeError(outcome.failure)
@@ -232,24 +294,24 @@ class StudentSession:
             except WorkerTimeout:
                 seconds = time.monotonic() - started
                 first_call = planned.module not in imported
-                self._keep(planned, _Prefetched(seconds, timeout=timeout, first_call_to_module=first_call))
+                self._keep(_Prefetched(planned, seconds, timeout=timeout, first_call_to_module=first_call))
                 break
             except WorkerDied as died:
                 seconds = time.monotonic() - started
                 crash = StudentFailure("crash", _crash_message(planned.function, str(died)))
-                self._keep(planned, _Prefetched(seconds, crash=crash))
+                self._keep(_Prefetched(planned, seconds, crash=crash))
                 break
             seconds = time.monotonic() - started
             spent += seconds
             imported.add(planned.module)
-            self._keep(planned, _Prefetched(seconds, response=response))
+            self._keep(_Prefetched(planned, seconds, response=response))
             answered += 1
         if answered < len(pending):
             # the worker is stuck, dead, or busy with calls no one will wait for: later calls get a new one
             self.close()
 
-    def _keep(self, planned: PlannedCall, prefetched: _Prefetched) -> None:
-        self._prefetched.setdefault(planned.key, deque()).append(prefetched)
+    def _keep(self, prefetched: _Prefetched) -> None:
+        self._prefetched.setdefault(prefetched.planned.key, deque()).append(prefetched)
 
     def _take_prefetched(self, planned: PlannedCall) -> CallOutcome | None:
         kept = self._prefetched.get(planned.key)
@@ -265,11 +327,11 @@ class StudentSession:
             )
             return CallOutcome(failure=failure)
         self._imported.add(planned.module)
-        return self._outcome_of(planned.function, taken.response)
+        return self._outcome_of(taken.planned, taken.response)
 
     def _call(self, planned: PlannedCall) -> CallOutcome:
         if self._recording is not None:
-            self._recording.append(planned)
+            self._recording.append(planned.frozen())
         skipped = self._skip_reason(planned.function, planned.module)
         if skipped is not None:
             return CallOutcome(failure=skipped)
@@ -287,12 +349,12 @@ class StudentSession:
         finally:
             self._spent += time.monotonic() - started
         self._imported.add(planned.module)
-        return self._outcome_of(planned.function, response)
+        return self._outcome_of(planned, response)
 
-    def _outcome_of(self, function: str, response: dict[str, Any]) -> CallOutcome:
-        outcome = _outcome_from(function, response)
+    def _outcome_of(self, planned: PlannedCall, response: dict[str, Any]) -> CallOutcome:
+        outcome = _outcome_from(planned, response)
         if outcome.printed:
-            self._remember(f"[{function}] {outcome.printed}")
+            self._remember(f"[{planned.function}] {outcome.printed}")
         return outcome
 
     def _skip_reason(self, function: str, module: str) -> StudentFailure | None:
@@ -334,6 +396,7 @@ class StudentSession:
 class _Prefetched:
     """A prefetched call's result: a response, a crash, or (neither) a time-out after timeout seconds."""
 
+    planned: PlannedCall
     seconds: float
     response: dict[str, Any] | None = None
     crash: StudentFailure | None = None
@@ -351,6 +414,40 @@ def _probes_to_plain(value: Any) -> Any:
     return value
 
 
+def _without_probes(plain: Any) -> Any:
+    if isinstance(plain, dict):
+        if set(plain) == {"__probe__"}:
+            return None
+        return {key: _without_probes(item) for key, item in plain.items()}
+    if isinstance(plain, list):
+        return [_without_probes(item) for item in plain]
+    return plain
+
+
+def _copied(value: Any) -> Any:
+    """A copy of plain data deep enough that nothing done to value later changes it (arrays
+    copied, containers rebuilt; numbers, strings and probes are immutable)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return (
+            type(value)(_copied(item) for item in value)
+            if type(value) in (list, tuple)
+            else copy.deepcopy(value)
+        )
+    if isinstance(value, dict):
+        return (
+            {key: _copied(item) for key, item in value.items()}
+            if type(value) is dict
+            else copy.deepcopy(value)
+        )
+    return (
+        value
+        if isinstance(value, (int, float, str, bytes, Probe, np.generic)) or value is None
+        else copy.deepcopy(value)
+    )
+
+
 def _crash_message(function: str, how: str) -> str:
     return (
         f"{function} ended the worker process ({how}); calling sys.exit or os._exit, "
@@ -358,8 +455,9 @@ def _crash_message(function: str, how: str) -> str:
     )
 
 
-def _outcome_from(function: str, response: dict[str, Any]) -> CallOutcome:
+def _outcome_from(planned: PlannedCall, response: dict[str, Any]) -> CallOutcome:
     """Check and decode a worker response; anything malformed is the student's fault."""
+    function = planned.function
     try:
         printed = str(response.get("stdout", ""))[: wire.MAX_STRING_CHARS]
         warnings = tuple(str(w)[:500] for w in response.get("warnings", [])[:20])
@@ -369,12 +467,13 @@ def _outcome_from(function: str, response: dict[str, Any]) -> CallOutcome:
                 warnings=warnings,
                 failure=_failure_from(function, response.get("error") or {}),
             )
+        if response.get("unchanged") is True:
+            # what the worker would have sent back: the request's arguments, probes as None
+            after = ArgumentsAfter(planned.request["args"], planned.request["kwargs"], probes_as_none=True)
+        else:
+            after = ArgumentsAfter.decoded_now(response.get("args_after"), response.get("kwargs_after"))
         return CallOutcome(
-            result=wire.decode(response.get("result")),
-            args_after=tuple(wire.decode(response.get("args_after") or [])),
-            kwargs_after=wire.decode(response.get("kwargs_after") or {}),
-            warnings=warnings,
-            printed=printed,
+            result=wire.decode(response.get("result")), after=after, warnings=warnings, printed=printed
         )
     except (wire.WireError, TypeError, ValueError, AttributeError) as problem:
         return CallOutcome(failure=StudentFailure("bad_return", f"{function} sent back {problem}"))
@@ -392,6 +491,7 @@ def _failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
         "where": f" ({where})" if where else "",
         "expected": signature_of(function),
         "theirs": str(error.get("signature", ""))[:300] or "different",
+        "stopped": str(error.get("stopped", ""))[:100],
     }
     if kind == "exception" and details["type"] == "NotImplementedError":
         kind = "not_implemented"
@@ -406,4 +506,6 @@ _MESSAGES = {
     "import": "{module}.py could not be imported: {type}: {message}{where}",
     "missing_function": "{module}.py does not define {expected}",
     "bad_return": "{function} {message}; return NumPy arrays or floats",
+    "not_run_again": "{function} stopped at its call to {stopped}, which already timed out twice and is "
+    "not run again{where}",
 }

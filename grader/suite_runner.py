@@ -27,7 +27,7 @@ import pytest
 from _pytest.outcomes import Exit
 
 from grader.paths import PYTEST_INI
-from grader.pytest_plugin import GradingPlugin, test_metadata
+from grader.pytest_plugin import GradingPlugin, give_fixtures, test_metadata
 from grader.student import StudentSession
 from grader.worker_zygote import hold_stop_signals
 
@@ -124,6 +124,7 @@ def run_test(item: pytest.Item, nextitem: pytest.Item | None, plugin: GradingPlu
     without making reports); {"nodeid", "outcome", "metadata"} of what happened."""
     if isinstance(item, pytest.Function) and not item._request:
         item._initrequest()
+    give_fixtures(item)
     ihook = item.ihook
     failure: pytest.ExceptionInfo | None = None
     outcome = "passed"

@@ -98,7 +98,10 @@ def parse_protections(data: Any, requested: bool) -> tuple[Protection, ...]:
 class WorkerProcess:
     """One running worker for one submission directory."""
 
-    def __init__(self, submission: Path, scratch: Path, limits: WorkerLimits) -> None:
+    def __init__(
+        self, submission: Path, scratch: Path, limits: WorkerLimits, stopped: tuple[tuple[str, str], ...] = ()
+    ) -> None:
+        """stopped: (module, function) pairs the worker replaces by a function that fails at once."""
         self.limits = limits
         req_read, self._req_write = os.pipe()
         self._resp_read, resp_write = os.pipe()
@@ -109,6 +112,7 @@ class WorkerProcess:
             "scratch": str(scratch),
             "sandbox": limits.sandbox,
             "limits": worker_rlimits(limits),
+            "stopped": [list(pair) for pair in stopped],
         }
         child_ends = (req_read, resp_write, out_write, status_write)
         try:

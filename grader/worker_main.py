@@ -15,6 +15,7 @@ This file is not imported by the grader; it is run by path, and it loads
 wire.py, probe_functions.py and sandbox.py by path for the same reason.
 """
 
+import gc
 import importlib
 import importlib.machinery
 import importlib.util
@@ -66,12 +67,36 @@ def restrict_imports(submission):
     importlib.invalidate_caches()
 
 
+class NotRunAgain(BaseException):
+    """Raised in place of a function the grader no longer runs (it timed out twice). A
+    BaseException, so that `except Exception` in student code lets it through."""
+
+
+def not_run_again(name):
+    def stopped(*args, **kwargs):
+        raise NotRunAgain(name)
+
+    stopped.__name__ = name
+    return stopped
+
+
 class Worker:
-    def __init__(self, submission, wire, probes):
+    def __init__(self, submission, wire, probes, stopped=()):
         self.submission = submission
         self.wire = wire
         self.probes = probes
         self.modules = {}
+        self.stopped = [tuple(pair) for pair in stopped]
+
+    def stop_hanging_functions(self):
+        """Replace each function the grader stopped running (module, name) by one that raises
+        NotRunAgain at once, before any other module can import it: a call that reaches it
+        then fails at once instead of hanging until its time limit."""
+        while self.stopped:
+            module_name, function = self.stopped.pop()
+            module = self.module(module_name)
+            if not isinstance(module, dict) and callable(getattr(module, function, None)):
+                setattr(module, function, not_run_again(function))
 
     def module(self, name):
         if name not in self.modules:
@@ -114,6 +139,7 @@ class Worker:
         return value
 
     def handle(self, request):
+        self.stop_hanging_functions()
         module = self.module(request["module"])
         if isinstance(module, dict):
             return {"ok": False, "error": module}
@@ -129,6 +155,7 @@ class Worker:
             }
         args = self.resolve(self.wire.decode(request["args"]))
         kwargs = self.resolve(self.wire.decode(request["kwargs"]))
+        before = snapshot((args, kwargs))
         started = time.perf_counter()
         with captured_output() as output, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -138,11 +165,16 @@ class Worker:
                     if repeat is None:
                         result = function(*args, **kwargs)
                     else:
-                        result = repeated(function, args, kwargs, int(repeat["times"]), *repeat["feed"])
+                        result = repeated(
+                            function, args, kwargs, int(repeat["times"]), *repeat["feed"], repeat.get("keep")
+                        )
                 error = None
             except BaseException as raised:  # noqa: BLE001 - SystemExit included on purpose
                 error = self.describe(raised)
                 error["kind"] = "exception"
+                if isinstance(raised, NotRunAgain):
+                    error["kind"] = "not_run_again"
+                    error["stopped"] = str(raised)[:100]
                 if isinstance(raised, TypeError) and raised.__traceback__.tb_next is None:
                     error["kind"] = "signature"
                     error["signature"] = signature_text(function)
@@ -157,8 +189,11 @@ class Worker:
             return response
         try:
             response["result"] = self.wire.encode(result)
-            response["args_after"] = self.wire.encode(without_probes(args))
-            response["kwargs_after"] = self.wire.encode(without_probes(kwargs))
+            if snapshot((args, kwargs)) == before:
+                response["unchanged"] = True  # the grader has the arguments: no need to send them back
+            else:
+                response["args_after"] = self.wire.encode(without_probes(args))
+                response["kwargs_after"] = self.wire.encode(without_probes(kwargs))
         except self.wire.WireError as problem:
             return {
                 "ok": False,
@@ -167,10 +202,11 @@ class Worker:
         return response
 
 
-def repeated(function, args, kwargs, times, argument, item):
+def repeated(function, args, kwargs, times, argument, item, keep=None):
     """[each call's result] of up to `times` calls, each given the previous result's item as
     its argument-th argument (a training loop run here: one message instead of one per step).
-    Stops early when a result has no such item."""
+    Stops early when a result has no such item. With keep, every result but the last is cut
+    down to its item keep (the loss of a training step: the parameters need not travel)."""
     results = []
     for _ in range(times):
         result = function(*args, **kwargs)
@@ -179,7 +215,25 @@ def repeated(function, args, kwargs, times, argument, item):
             args[argument] = result[item]
         except (TypeError, IndexError, KeyError):
             break
+    if keep is not None:
+        for index, result in enumerate(results[:-1]):
+            try:
+                results[index] = result[keep]
+            except (TypeError, IndexError, KeyError):
+                pass
     return results
+
+
+def snapshot(value):
+    """A copy of a call's arguments' contents to compare after the call (NaN compares unequal:
+    the arguments are then sent back, which is always right)."""
+    if isinstance(value, np.ndarray):
+        return (value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, (list, tuple)):
+        return (type(value), [snapshot(item) for item in value])
+    if isinstance(value, dict):
+        return (dict, [(key, snapshot(item)) for key, item in value.items()])
+    return value
 
 
 def without_probes(value):
@@ -245,25 +299,24 @@ def system_libraries():
     return sorted(entries)
 
 
-def wall_in(sandbox, submission, pipe_fds):
+def wall_in(sandbox, submission, pipe_fds, readable, listed):
     """Apply every protection; return what each one did, as plain data."""
     protections = sandbox.enter_namespaces(close_in_parent=pipe_fds)
-    readable, listed = readable_paths()
     protections.append(sandbox.restrict_filesystem(readable, [submission], listed))
     protections.append(sandbox.block_new_processes())
     return [{"name": p.name, "active": p.active, "detail": p.detail} for p in protections]
 
 
-def serve(submission, wire, probes, sandbox, req_fd, resp_fd, use_sandbox):
+def serve(submission, wire, probes, sandbox, req_fd, resp_fd, use_sandbox, stopped=(), readable=None):
     """Wall the process in, report the walls, then answer call requests until the pipe closes."""
     submission = os.path.realpath(submission)
     protections = []
     if use_sandbox:
-        protections = wall_in(sandbox, submission, (req_fd, resp_fd))
+        protections = wall_in(sandbox, submission, (req_fd, resp_fd), *(readable or readable_paths()))
     restrict_imports(submission)
     requests = os.fdopen(req_fd, "rb", buffering=0)
     responses = os.fdopen(resp_fd, "wb", buffering=0)
-    worker = Worker(submission, wire, probes)
+    worker = Worker(submission, wire, probes, stopped)
     wire.write_message(responses, {"ready": True, "protections": protections})
     while True:
         try:
@@ -306,6 +359,10 @@ def zygote(control_fd, wire, probes, sandbox):
     never runs student code: a worker is forked before anything of the submission is read.
     """
     control = socket.socket(fileno=control_fd)
+    readable = readable_paths()  # the same for every worker: listed once, not once per submission
+    # Objects that exist now are never collected: moving them out of the collector's reach keeps
+    # a worker's garbage collections from writing to (and so copying) the pages they share with this process.
+    gc.freeze()
     wake_read, wake_write = os.pipe()
     for fd in (wake_read, wake_write):
         os.set_blocking(fd, False)
@@ -342,7 +399,9 @@ def zygote(control_fd, wire, probes, sandbox):
                 control.close()
                 for fd in (wake_read, wake_write, fds[3], *status_fds.values()):
                     os.close(fd)
-                code = forked_worker(json.loads(data), fds[0], fds[1], fds[2], wire, probes, sandbox)
+                code = forked_worker(
+                    json.loads(data), fds[0], fds[1], fds[2], wire, probes, sandbox, readable
+                )
             finally:
                 os._exit(code)
         for fd in fds[:3]:
@@ -376,7 +435,7 @@ def reap(status_fds):
             os.close(fd)
 
 
-def forked_worker(request, req_fd, resp_fd, out_fd, wire, probes, sandbox):
+def forked_worker(request, req_fd, resp_fd, out_fd, wire, probes, sandbox, readable):
     """In the forked child: what `python -I worker_main.py ...` gets from subprocess, then serve."""
     os.setsid()
     os.dup2(out_fd, 1)
@@ -387,7 +446,17 @@ def forked_worker(request, req_fd, resp_fd, out_fd, wire, probes, sandbox):
     os.environ["HOME"] = os.environ["TMPDIR"] = scratch
     for name, value in request["limits"].items():
         resource.setrlimit(LIMITS[name], (value, value))
-    return serve(request["submission"], wire, probes, sandbox, req_fd, resp_fd, request["sandbox"])
+    return serve(
+        request["submission"],
+        wire,
+        probes,
+        sandbox,
+        req_fd,
+        resp_fd,
+        request["sandbox"],
+        request.get("stopped", ()),
+        readable,
+    )
 
 
 def main(argv):
