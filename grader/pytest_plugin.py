@@ -127,15 +127,17 @@ reference = pytest.fixture(scope="session", name="reference")(_reference)
 rng = pytest.fixture(name="rng")(_rng)
 
 
-def give_fixtures(item: pytest.Item) -> None:
+def give_fixtures(item: pytest.Item) -> bool:
     """Put the values of the grader's own fixtures, and of parametrize's arguments, straight into
     item.funcargs, where pytest's setup takes them instead of resolving them: its fixture machinery
     cost more than most tests' bodies. A fixture a test suite defines itself (or overrides one of
-    these with) is left to pytest. Call before the setup hook, on a test whose request is fresh."""
+    these with) is left to pytest. Call before the setup hook, on a test whose request is fresh.
+    True when every argument of the test was given this way."""
     definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", None)
     if not isinstance(item, pytest.Function) or definitions is None:
-        return
+        return False
     params = getattr(getattr(item, "callspec", None), "params", {})
+    every = True
     for name in item.fixturenames:
         chain = definitions.get(name)
         function = chain[-1].func if chain else None
@@ -143,8 +145,16 @@ def give_fixtures(item: pytest.Item) -> None:
             item.funcargs[name] = params[name]
         elif function in _GIVEN:
             item.funcargs[name] = function(item._request)  # type: ignore[operator]
-    if "request" in item.fixturenames:
-        item.funcargs["request"] = item._request
+        elif name == "request":
+            item.funcargs[name] = item._request
+        else:
+            every = False
+    return every
+
+
+def uses_only_grader_markers(item: pytest.Item) -> bool:
+    """Whether the test's only marks are points and parametrize (no skip, xfail or a plugin's)."""
+    return all(mark.name in ("points", "parametrize") for mark in item.iter_markers())
 
 
 _GIVEN = frozenset({_student, _ref, _reference, _rng})

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import fields, is_dataclass
+from functools import cache
 from typing import Any
 
 from grader.results import GradeResult, QuizResult
@@ -22,12 +23,12 @@ def result_to_dict(result: GradeResult) -> dict[str, Any]:
         "percent": result.percent,
         "seconds": result.seconds,
         "sandbox": {p.name: {"active": p.active, "detail": p.detail} for p in result.protections},
-        "exercises": [asdict(summary) for summary in result.exercises()],
-        "tests": [asdict(test) for test in result.tests],
+        "exercises": [_plain(summary) for summary in result.exercises()],
+        "tests": [_plain(test) for test in result.tests],
         "quiz": quiz_to_dict(result.quiz) if result.quiz else None,
         "notes": list(result.notes),
         "student_output": result.student_output,
-        "plots": asdict(result.plots) if result.plots else None,
+        "plots": _plain(result.plots) if result.plots else None,
     }
 
 
@@ -37,8 +38,25 @@ def quiz_to_dict(quiz: QuizResult) -> dict[str, Any]:
         "max_score": quiz.max_score,
         "student": quiz.student,
         "messages": list(quiz.messages),
-        "questions": [asdict(question) for question in quiz.questions],
+        "questions": [_plain(question) for question in quiz.questions],
     }
+
+
+def _plain(value: Any) -> Any:
+    """dataclasses.asdict without its deep copies: the same dicts, lists and tuples (the leaves
+    here are numbers, strings and None, which need no copying); grade-all converts every result."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(field.name for field in fields(cls))
 
 
 def render_json(result: GradeResult) -> str:

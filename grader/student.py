@@ -130,9 +130,13 @@ class PlannedCall:
             "repeat": self.repeat,
         }
 
+    @cached_property
+    def serialised(self) -> str:
+        return wire.serialise(self.request)
+
     def frozen(self) -> PlannedCall:
         """This call with its key and request worked out now, from the arguments as they are now."""
-        _ = self.key, self.request
+        _ = self.key, self.serialised
         self.args, self.kwargs = (), {}
         return self
 
@@ -269,7 +273,8 @@ class StudentSession:
         The grade is the same as without a plan: a call's time counts against the submission only
         when a test takes its outcome, and prefetching stops at the first call that times out or
         crashes the worker, whose outcome counts (as a strike against the function) only if a test
-        takes it; every call after it runs when a test makes it, as without a plan."""
+        takes it. When one does, prefetching goes on from the next planned call in a new worker,
+        which is where the calls would go without a plan."""
         pending = [p for p in plan if self._skip_reason(p.function, p.module) is None]
         if not pending:
             return
@@ -280,11 +285,12 @@ class StudentSession:
             return
         worker = self._worker
         assert worker is not None
-        worker.send(p.request for p in pending)
+        worker.send(p.serialised for p in pending)
         imported = set(self._imported)
         spent = 0.0
         answered = 0
-        for planned in pending:
+        for index, planned in enumerate(pending):
+            rest = tuple(pending[index + 1 :]) if index + 1 < len(pending) else ()
             timeout = min(self.limits.call_timeout, self.limits.submission_timeout - self._spent - spent)
             if timeout <= 0:
                 break
@@ -294,12 +300,14 @@ class StudentSession:
             except WorkerTimeout:
                 seconds = time.monotonic() - started
                 first_call = planned.module not in imported
-                self._keep(_Prefetched(planned, seconds, timeout=timeout, first_call_to_module=first_call))
+                self._keep(
+                    _Prefetched(planned, seconds, timeout=timeout, first_call_to_module=first_call, rest=rest)
+                )
                 break
             except WorkerDied as died:
                 seconds = time.monotonic() - started
                 crash = StudentFailure("crash", _crash_message(planned.function, str(died)))
-                self._keep(_Prefetched(planned, seconds, crash=crash))
+                self._keep(_Prefetched(planned, seconds, crash=crash, rest=rest))
                 break
             seconds = time.monotonic() - started
             spent += seconds
@@ -319,12 +327,11 @@ class StudentSession:
             return None
         taken = kept.popleft()
         self._spent += taken.seconds
-        if taken.crash is not None:
-            return CallOutcome(failure=taken.crash)
         if taken.response is None:
-            failure = self._charge_timeout(
+            failure = taken.crash or self._charge_timeout(
                 planned.function, planned.module, taken.timeout, taken.first_call_to_module
             )
+            self.prefetch(taken.rest)
             return CallOutcome(failure=failure)
         self._imported.add(planned.module)
         return self._outcome_of(taken.planned, taken.response)
@@ -402,6 +409,7 @@ class _Prefetched:
     crash: StudentFailure | None = None
     timeout: float = 0.0
     first_call_to_module: bool = False
+    rest: tuple[PlannedCall, ...] = ()  # the planned calls after a time-out or crash, not yet sent
 
 
 def _probes_to_plain(value: Any) -> Any:

@@ -21,13 +21,13 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from _pytest.outcomes import Exit
 
 from grader.paths import PYTEST_INI
-from grader.pytest_plugin import GradingPlugin, give_fixtures, test_metadata
+from grader.pytest_plugin import GradingPlugin, give_fixtures, test_metadata, uses_only_grader_markers
 from grader.student import StudentSession
 from grader.worker_zygote import hold_stop_signals
 
@@ -120,21 +120,23 @@ class SuiteRunner:
 
 
 def run_test(item: pytest.Item, nextitem: pytest.Item | None, plugin: GradingPlugin) -> dict[str, Any]:
-    """Run one test through pytest's setup, call and teardown hooks (as runtestprotocol does, but
-    without making reports); {"nodeid", "outcome", "metadata"} of what happened."""
+    """Run one test through pytest's setup, call and teardown hooks as runtestprotocol does, but
+    without logging reports (see _phase); {"nodeid", "outcome", "metadata"} of what happened."""
     if isinstance(item, pytest.Function) and not item._request:
         item._initrequest()
-    give_fixtures(item)
+    plain = give_fixtures(item) and item.stash.setdefault(_PLAIN_MARKS, uses_only_grader_markers(item))
     ihook = item.ihook
     failure: pytest.ExceptionInfo | None = None
     outcome = "passed"
-    setup = _phase(lambda: ihook.pytest_runtest_setup(item=item))
+    setup = _phase(item, "setup", lambda: ihook.pytest_runtest_setup(item=item), plain)
     if setup is None:
-        failure = _phase(lambda: ihook.pytest_runtest_call(item=item))
+        failure = _phase(item, "call", lambda: ihook.pytest_runtest_call(item=item), plain)
         outcome = "passed" if failure is None else "failed"
     else:
         failure, outcome = setup, "error"
-    teardown = _phase(lambda: ihook.pytest_runtest_teardown(item=item, nextitem=nextitem))
+    teardown = _phase(
+        item, "teardown", lambda: ihook.pytest_runtest_teardown(item=item, nextitem=nextitem), plain
+    )
     if teardown is not None and failure is None:
         failure, outcome = teardown, "error"
     if isinstance(item, pytest.Function):
@@ -146,15 +148,19 @@ def run_test(item: pytest.Item, nextitem: pytest.Item | None, plugin: GradingPlu
     return {"nodeid": item.nodeid, "outcome": outcome, "metadata": test_metadata(item, failure, plugin)}
 
 
-def _phase(run: Any) -> pytest.ExceptionInfo | None:
-    """What a hook raised (None if nothing); Ctrl-C and pytest.exit go on up."""
-    try:
-        run()
-    except (KeyboardInterrupt, Exit):
-        raise
-    except BaseException:  # noqa: BLE001 - SystemExit from a test is the test's failure
-        return pytest.ExceptionInfo.from_current()
-    return None
+_PLAIN_MARKS = pytest.StashKey[bool]()
+
+
+def _phase(
+    item: pytest.Item, when: Literal["setup", "call", "teardown"], run: Any, plain: bool
+) -> pytest.ExceptionInfo | None:
+    """What a phase raised (None if nothing); Ctrl-C and pytest.exit go on up. The phase's report
+    is made only for a test that uses something besides the grader's fixtures and marks: no report
+    is needed, but making one lets plugins see the phase (tmp_path keeps it, xfail rewrites it)."""
+    call = pytest.CallInfo.from_call(run, when=when, reraise=(Exit, KeyboardInterrupt))
+    if not plain:
+        item.ihook.pytest_runtest_makereport(item=item, call=call)
+    return call.excinfo
 
 
 class _Loop:

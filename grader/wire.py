@@ -106,7 +106,18 @@ def _decode_array(data: dict) -> np.ndarray:
 
 def frame(message: Any) -> bytes:
     """Serialise one already-encoded message with its length prefix."""
-    body = json.dumps(message, allow_nan=True, separators=(",", ":")).encode("utf-8")
+    body = serialise(message).encode("utf-8")
+    return HEADER.pack(len(body)) + body
+
+
+def serialise(message: Any) -> str:
+    """The JSON text of an already-encoded message (a dict), without its length prefix."""
+    return json.dumps(message, allow_nan=True, separators=(",", ":"))
+
+
+def frame_with_id(serialised: str, message_id: int) -> bytes:
+    """frame() of the dict serialise() gave, with an "id" entry added (not already in it)."""
+    body = f'{serialised[:-1]},"id":{int(message_id)}}}'.encode()
     return HEADER.pack(len(body)) + body
 
 

@@ -126,6 +126,7 @@ class WorkerProcess:
         # requests are written as the worker takes them (see send), never blocking on a full pipe
         os.set_blocking(self._req_write, False)
         self._outgoing = bytearray()
+        self._inbox = bytearray()
         self._awaited: deque[int] = deque()
         self._output = bytearray()
         self._drain = threading.Thread(target=self._drain_output, args=(out_read,), daemon=True)
@@ -162,16 +163,17 @@ class WorkerProcess:
 
     def call(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Send one request and return the raw response; WorkerTimeout or WorkerDied otherwise."""
-        self.send([request])
+        self.send([wire.serialise(request)])
         return self.receive(timeout)
 
-    def send(self, requests: Iterable[dict[str, Any]]) -> None:
-        """Queue requests for the worker, which answers them one after another, in order; their
-        bytes are written while receive() waits, so the pipe never fills up both ways at once."""
+    def send(self, requests: Iterable[str]) -> None:
+        """Queue requests (each wire.serialise()d, without an id) for the worker, which answers them
+        one after another, in order; their bytes are written while receive() waits, so the pipe
+        never fills up both ways at once."""
         self.wait_ready()
         for request in requests:
             self._next_id += 1
-            self._outgoing += wire.frame({**request, "id": self._next_id})
+            self._outgoing += wire.frame_with_id(request, self._next_id)
             self._awaited.append(self._next_id)
         self._flush()
 
@@ -205,8 +207,8 @@ class WorkerProcess:
             raise WorkerDied(str(problem)) from None
 
     def _read_exactly(self, size: int, deadline: float) -> bytes:
-        chunks: list[bytes] = []
-        while size:
+        # reads take whatever has arrived (answers to prefetched calls come many at a time)
+        while len(self._inbox) < size:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise WorkerTimeout()
@@ -216,12 +218,13 @@ class WorkerProcess:
                 self._flush()
             if not ready:
                 continue
-            chunk = os.read(self._resp_read, min(size, 1 << 20))
+            chunk = os.read(self._resp_read, 1 << 20)
             if not chunk:
                 raise WorkerDied(self._exit_description())
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)
+            self._inbox += chunk
+        taken = bytes(self._inbox[:size])
+        del self._inbox[:size]
+        return taken
 
     def _exit_description(self) -> str:
         try:

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, FAST_LIMITS, REPO, cli
+from conftest import EXAMPLES, FAST_LIMITS, REPO, cli, reference_with
 
 from grader.grading import grade_path
 
@@ -123,3 +123,18 @@ def test_the_report_plots_hold_the_students_numbers():
     assert max(correct.gradient_errors.values()) < 1e-5 and not correct.notes
     assert wrong.gradient_errors["train_step W1"] > 1e-2 and wrong.gradient_errors["train_step W2"] < 1e-5
     assert wrong.loss.student != pytest.approx(wrong.loss.reference, rel=1e-3)
+
+
+def test_the_loss_curve_ends_where_train_step_stops_returning_a_pair(tmp_path):
+    # on the curve's problem (16 examples) the first two steps are right, the third returns the loss alone
+    path = reference_with(tmp_path / "sub", {"backprop.py": [(
+        "def train_step(params, X, Y, lr):\n",
+        "_curve_steps = []\n\n\ndef train_step(params, X, Y, lr):\n"
+        "    if len(X) == 16:\n        _curve_steps.append(1)\n"
+        "    if len(_curve_steps) == 3:\n        return 0.5\n    return _train_step(params, X, Y, lr)\n\n\n"
+        "def _train_step(params, X, Y, lr):\n",
+    )]})  # fmt: skip
+    plots = grade_path(path, limits=FAST_LIMITS, plots=True).plots
+    assert plots.loss.student[:2] == pytest.approx(plots.loss.reference[:2], rel=1e-9)
+    assert plots.loss.student[2:] == [None] * (len(plots.loss.student) - 2)
+    assert "train_step at step 3: train_step should return (new_params, loss)" in plots.notes

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.compare import tolerance_for
+from grader.compare import all_close, tolerance_for
 from grader.probe_functions import PROBES
 from grader.student import Probe, RecordedCall
 
@@ -113,4 +113,4 @@ def _same_array(a: Any, b: Any, tol: tuple[float, float]) -> bool:
     if x.shape != y.shape:
         return False
     rtol, atol = tol
-    return bool(np.allclose(x.astype(np.float64), y.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True))
+    return all_close(x.astype(np.float64), y.astype(np.float64), rtol, atol)

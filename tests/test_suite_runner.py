@@ -1,0 +1,77 @@
+"""The long-lived pytest session runs any pytest test, not only the grader's own kind.
+
+The grader gives its own fixtures straight to a test and makes no reports for tests that use
+nothing else (grader/suite_runner.py); a test suite's own fixtures, pytest's built-in ones
+and marks such as skipif must still work as in a plain pytest run.
+"""
+
+from pathlib import Path
+
+from conftest import REFERENCE
+
+from grader.student import StudentSession
+from grader.suite_runner import suite_runner
+
+SUITE = '''
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def rng():
+    return "the suite's own rng"
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_suites_own_fixture_wins(student, rng, n):
+    """Is the suite's rng used, and the student's sigmoid called?"""
+    assert rng == "the suite's own rng"
+    assert student.sigmoid(np.zeros(n)).tolist() == [0.5] * n
+
+
+@pytest.mark.points(1)
+def test_pytest_fixtures_work(tmp_path, monkeypatch):
+    """Do tmp_path (which keeps each phase's report) and monkeypatch work?"""
+    monkeypatch.setenv("BACKPROP_GRADER_TEST", "1")
+    (tmp_path / "x").write_text("y")
+    assert (tmp_path / "x").read_text() == "y"
+
+
+@pytest.mark.points(1)
+@pytest.mark.skipif(True, reason="skipped on purpose")
+def test_skipped(student):
+    """Skipped."""
+
+
+@pytest.mark.points(2)
+def test_failing(student, ref):
+    """Fails on purpose."""
+    assert student.relu(np.array([1.0])).tolist() == [2.0], "relu(1) should be 2 here"
+'''
+
+
+def run(tmp_path: Path) -> dict[str, dict]:
+    (tmp_path / "test_own_suite.py").write_text(SUITE)
+    session = StudentSession(REFERENCE)
+    session.start()
+    try:
+        report = suite_runner((tmp_path,)).run(session, REFERENCE)
+    finally:
+        session.finish()
+    return {test["nodeid"].split("::")[-1]: test for test in report["tests"]}
+
+
+def test_a_suites_own_fixtures_and_pytests_built_in_ones_work(tmp_path):
+    tests = run(tmp_path)
+    for name in (
+        "test_a_suites_own_fixture_wins[1]",
+        "test_a_suites_own_fixture_wins[3]",
+        "test_pytest_fixtures_work",
+    ):
+        assert tests[name]["outcome"] == "passed", tests[name]
+    assert tests["test_skipped"]["outcome"] == "skipped"
+    failing = tests["test_failing"]
+    assert failing["outcome"] == "failed"
+    assert failing["metadata"]["status"] == "failed" and failing["metadata"]["points"] == 2.0
+    assert failing["metadata"]["message"] == "relu(1) should be 2 here"
