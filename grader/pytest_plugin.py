@@ -37,6 +37,8 @@ class GradingPlugin:
         self._session: StudentSession | None = None
         self.reference_dir: Path | None = None
         self.collection_errors: list[str] = []
+        #: no conftest.py among the collected tests' folders (see suite_runner._hooks)
+        self.without_conftest = True
 
     def begin(self, session: StudentSession, reference_dir: Path | None) -> None:
         self._session = session
@@ -55,6 +57,10 @@ class GradingPlugin:
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "points(n): points the test is worth")
         config.stash[PLUGIN_KEY] = self
+
+    def pytest_plugin_registered(self, plugin: object) -> None:
+        if Path(str(getattr(plugin, "__file__", ""))).name == "conftest.py":
+            self.without_conftest = False
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

@@ -75,3 +75,37 @@ def test_a_suites_own_fixtures_and_pytests_built_in_ones_work(tmp_path):
     assert failing["outcome"] == "failed"
     assert failing["metadata"]["status"] == "failed" and failing["metadata"]["points"] == 2.0
     assert failing["metadata"]["message"] == "relu(1) should be 2 here"
+
+
+CONFTEST = """
+import os
+
+
+def pytest_runtest_setup(item):
+    os.environ["BACKPROP_GRADER_HOOK_SAW"] = item.name
+"""
+
+HOOKED = '''
+import os
+
+import pytest
+
+
+@pytest.mark.points(1)
+def test_the_suites_hooks_run(student):
+    """Did the suite's conftest.py see this test's setup?"""
+    assert os.environ.get("BACKPROP_GRADER_HOOK_SAW") == "test_the_suites_hooks_run"
+'''
+
+
+def test_a_suites_conftest_hooks_run(tmp_path, monkeypatch):
+    monkeypatch.delenv("BACKPROP_GRADER_HOOK_SAW", raising=False)
+    (tmp_path / "conftest.py").write_text(CONFTEST)
+    (tmp_path / "test_hooked.py").write_text(HOOKED)
+    session = StudentSession(REFERENCE)
+    session.start()
+    try:
+        report = suite_runner((tmp_path,)).run(session, REFERENCE)
+    finally:
+        session.finish()
+    assert [test["outcome"] for test in report["tests"]] == ["passed"]
