@@ -9,7 +9,8 @@ two share a content hash), then:
   target is about;
 - naive:     a fresh process per submission that runs pytest on the hidden tests
              (`python -m grader grade SUB`), one after another, on M submissions with the
-             same mix as the class (M = 20 by default: one of every kind in the right proportion).
+             same mix as the class (M = 20 by default: one of every kind in the right proportion),
+             and again on one ordinary submission of each kind, for the ordinary rate's ratio.
 
 It prints both rates, their ratio and the peak memory of grade-all's whole process tree
 (the sum of the resident memory of the grader, its job processes and their workers,
@@ -118,6 +119,17 @@ def grade_all(grader: list[str], scratch: Path, name: str, n: int, jobs: int, ki
     )  # fmt: skip
 
 
+def naive(grader: list[str], root: Path, n: int, kinds: list[int] | None) -> float:
+    """Submissions per second of a fresh `grade` process per submission, one after another."""
+    root.mkdir()
+    make_submissions(root, n, kinds)
+    started = time.perf_counter()
+    for submission in sorted(root.iterdir()):
+        subprocess.run([*grader, "grade", str(submission), "--format", "json", "--timeout", TIMEOUT],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)  # fmt: skip
+    return n / (time.perf_counter() - started)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -132,23 +144,21 @@ def main() -> int:
         scratch = Path(folder)
         seconds, peak = grade_all(grader, scratch, "class", args.n, args.jobs, None)
         ordinary_seconds, ordinary_peak = grade_all(grader, scratch, "ordinary", args.n, args.jobs, ORDINARY)
-        naive_root = scratch / "naive"
-        naive_root.mkdir()
-        make_submissions(naive_root, args.naive)
-        naive_started = time.perf_counter()
-        for submission in sorted(naive_root.iterdir()):
-            subprocess.run([*grader, "grade", str(submission), "--format", "json", "--timeout", TIMEOUT],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)  # fmt: skip
-        naive_seconds = time.perf_counter() - naive_started
-    rate, ordinary_rate, naive_rate = args.n / seconds, args.n / ordinary_seconds, args.naive / naive_seconds
+        naive_rate = naive(grader, scratch / "naive", args.naive, None)
+        naive_ordinary_rate = naive(grader, scratch / "naive-ordinary", len(ORDINARY), ORDINARY)
+    rate, ordinary_rate = args.n / seconds, args.n / ordinary_seconds
     peak = max(peak, ordinary_peak)
     print(f"grade-all, the whole mix : {args.n} in {seconds:.1f} s = {rate:.1f}/s with {args.jobs} jobs")
     print(f"grade-all, ordinary only : {args.n} in {ordinary_seconds:.1f} s = {ordinary_rate:.1f}/s "
           "(correct or partly wrong)")  # fmt: skip
+    print(f"naive, the whole mix     : {naive_rate:.2f}/s (a process each, {args.naive} submissions)")
     print(
-        f"naive, the whole mix     : {args.naive} in {naive_seconds:.1f} s = {naive_rate:.2f}/s (a process each)"
+        f"naive, ordinary only     : {naive_ordinary_rate:.2f}/s ({len(ORDINARY)} submissions, one of each kind)"
     )
     print(f"ratio grade-all / naive (same mix): {rate / naive_rate:.1f}x")
+    print(
+        f"ratio grade-all / naive (ordinary only, for comparison): {ordinary_rate / naive_ordinary_rate:.1f}x"
+    )
     print(f"peak memory of a grade-all process tree: {peak / 1024**2:.0f} MiB")
     targets = {
         "40 ordinary/s": ordinary_rate >= 40,
