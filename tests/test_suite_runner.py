@@ -51,19 +51,21 @@ def test_failing(student, ref):
 '''
 
 
-def run(tmp_path: Path) -> dict[str, dict]:
-    (tmp_path / "test_own_suite.py").write_text(SUITE)
+def run(folder: Path, files: dict[str, str]) -> dict[str, dict]:
+    """The runner's record of each test of a suite made of files, graded against the reference."""
+    for name, text in files.items():
+        (folder / name).write_text(text)
     session = StudentSession(REFERENCE)
     session.start()
     try:
-        report = suite_runner((tmp_path,)).run(session, REFERENCE)
+        report = suite_runner((folder,)).run(session, REFERENCE)
     finally:
         session.finish()
     return {test["nodeid"].split("::")[-1]: test for test in report["tests"]}
 
 
 def test_a_suites_own_fixtures_and_pytests_built_in_ones_work(tmp_path):
-    tests = run(tmp_path)
+    tests = run(tmp_path, {"test_own_suite.py": SUITE})
     for name in (
         "test_a_suites_own_fixture_wins[1]",
         "test_a_suites_own_fixture_wins[3]",
@@ -100,12 +102,5 @@ def test_the_suites_hooks_run(student):
 
 def test_a_suites_conftest_hooks_run(tmp_path, monkeypatch):
     monkeypatch.delenv("BACKPROP_GRADER_HOOK_SAW", raising=False)
-    (tmp_path / "conftest.py").write_text(CONFTEST)
-    (tmp_path / "test_hooked.py").write_text(HOOKED)
-    session = StudentSession(REFERENCE)
-    session.start()
-    try:
-        report = suite_runner((tmp_path,)).run(session, REFERENCE)
-    finally:
-        session.finish()
-    assert [test["outcome"] for test in report["tests"]] == ["passed"]
+    tests = run(tmp_path, {"conftest.py": CONFTEST, "test_hooked.py": HOOKED})
+    assert [test["outcome"] for test in tests.values()] == ["passed"]
