@@ -85,17 +85,26 @@ def test_metadata(
 ) -> dict[str, Any]:
     """What the grader records of a test that ran: points, exercise, description (its docstring's
     first line), status and message (see classify), and a diagnosis when it failed."""
-    marker = item.get_closest_marker("points")
-    function = getattr(item, "function", None)
-    metadata: dict[str, Any] = {
-        "points": float(marker.args[0]) if marker else 0.0,
-        "exercise": item.path.stem.removeprefix("test_"),
-        "description": ((function.__doc__ or "").strip().splitlines() or [""])[0],
-        **classify(failure),
-    }
+    metadata = {**_described(item), **classify(failure)}
     if metadata["status"] == "failed" and plugin.reference_dir is not None:
         metadata["diagnosis"] = plugin.diagnosis()
     return metadata
+
+
+_DESCRIPTION = pytest.StashKey[dict[str, Any]]()
+
+
+def _described(item: pytest.Item) -> dict[str, Any]:
+    """points, exercise and description of a test: the same for every submission, so kept on it."""
+    if _DESCRIPTION not in item.stash:
+        marker = item.get_closest_marker("points")
+        function = getattr(item, "function", None)
+        item.stash[_DESCRIPTION] = {
+            "points": float(marker.args[0]) if marker else 0.0,
+            "exercise": item.path.stem.removeprefix("test_"),
+            "description": ((function.__doc__ or "").strip().splitlines() or [""])[0],
+        }
+    return item.stash[_DESCRIPTION]
 
 
 # Fixtures live at module level (this module is passed to pytest with -p) and read the
