@@ -14,8 +14,10 @@ session-scoped ones included, so nothing a test set up for one student is seen b
 
 from __future__ import annotations
 
+import io
 import os
 import queue
+import re
 import sys
 import threading
 from collections.abc import Callable
@@ -55,6 +57,8 @@ class SuiteRunner:
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._lock = threading.Lock()
         self._ended: str | None = None
+        #: whether pytest got as far as running tests (a runner that did not is not started again)
+        self.started = False
         self._thread = threading.Thread(target=self._serve, name="backprop-grader-pytest", daemon=True)
         self._thread.start()
 
@@ -78,12 +82,19 @@ class SuiteRunner:
         # Stop signals belong to the main thread; processes started from here unblock them.
         hold_stop_signals()
         ended = "pytest stopped before running the tests"
+        environment = _SessionSetup()
         try:
-            code = _pytest_main(self.test_dirs, [self.plugin, _Loop(self)])
-            ended = f"pytest ended with exit code {int(code)} before running the tests"
+            code = _pytest_main(self.test_dirs, [self.plugin, _Loop(self), environment])
+            why = _what_went_wrong(environment.errors.getvalue())
+            ended = (
+                f"pytest could not start the tests: {why}"
+                if why
+                else f"pytest ended with exit code {int(code)} before running the tests"
+            )
         except BaseException as error:  # noqa: BLE001 - reported to every waiting caller
             ended = f"pytest failed to start: {type(error).__name__}: {error}"
         finally:
+            environment.restore()
             with self._lock:
                 self._ended = self._ended or ended
                 while True:
@@ -95,6 +106,7 @@ class SuiteRunner:
                         job.future.set_exception(SuiteFailed(self._ended))
 
     def _loop(self, session: pytest.Session) -> None:
+        self.started = True
         while (job := self._jobs.get()) is not None:
             if not job.future.set_running_or_notify_cancel():
                 continue
@@ -104,6 +116,7 @@ class SuiteRunner:
                 job.future.set_exception(error)
         with self._lock:
             self._ended = "the test runner was closed"
+            self.started = True
 
     def _run_one(self, session: pytest.Session, job: _Job) -> dict[str, Any]:
         if self.plugin.collection_errors:
@@ -197,22 +210,28 @@ class _Loop:
         return True
 
 
+def _what_went_wrong(text: str) -> str:
+    """pytest's own account of why it stopped, in one line: its first line and its last error line."""
+    lines = [re.sub(r"^E\s+", "", line.strip()) for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    errors = [line for line in lines[1:] if "rror" in line]
+    return " ".join([lines[0], *errors[-1:]])[:500]
+
+
 def _pytest_main(test_dirs: tuple[Path, ...], plugins: list[object]) -> int | pytest.ExitCode:
     args = [
         *map(str, test_dirs), "-c", str(PYTEST_INI), "--rootdir", str(PYTEST_INI.parent),
         "--confcutdir", str(PYTEST_INI.parent), "--import-mode=importlib", "--capture=no", "-qq", "--tb=no",
         "-p", "no:cacheprovider", "-p", "no:faulthandler", "-p", "no:logging", "-p", "grader.pytest_plugin",
     ]  # fmt: skip
-    environment = _SessionSetup()
-    try:
-        return pytest.main(args, plugins=[*plugins, environment])
-    finally:
-        environment.restore()
+    return pytest.main(args, plugins=plugins)
 
 
 class _SessionSetup:
     """Settings of the long-lived session: the user's pytest settings (PYTEST_ADDOPTS, plugin
-    autoloading) kept away while it is configured and given back as soon as it is."""
+    autoloading) kept away while it is configured and given back as soon as it is, and what
+    pytest writes meanwhile kept in errors (why it could not start, if it could not)."""
 
     def __init__(self) -> None:
         self.saved = {
@@ -223,8 +242,9 @@ class _SessionSetup:
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         # pytest's terminal reporter takes sys.stdout when it is configured: give it a sink, so that
         # nothing it writes can mix with the grader's own output (the caller waits meanwhile)
-        self.stdout = sys.stdout
-        sys.stdout = _SINK
+        self.stdout, self.stderr = sys.stdout, sys.stderr
+        self.errors = io.StringIO()
+        sys.stdout, sys.stderr = _SINK, self.errors
 
     @pytest.hookimpl(trylast=True)
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -234,7 +254,7 @@ class _SessionSetup:
         if self.restored:
             return
         self.restored = True
-        sys.stdout = self.stdout
+        sys.stdout, sys.stderr = self.stdout, self.stderr
         os.environ.update(self.saved)
         if self.autoload is None:
             os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
@@ -250,6 +270,8 @@ def suite_runner(test_dirs: tuple[Path, ...]) -> SuiteRunner:
     """The process's runner for test_dirs, started on first use."""
     with _runners_lock:
         runner = _runners.get(test_dirs)
-        if runner is None or runner._ended is not None:
+        # a session that ended after running tests is started again; one that could not start
+        # keeps failing the same way (starting it again could skip what failed, a conftest say)
+        if runner is None or (runner._ended is not None and runner.started):
             runner = _runners[test_dirs] = SuiteRunner(test_dirs)
         return runner

@@ -7,10 +7,11 @@ and marks such as skipif must still work as in a plain pytest run.
 
 from pathlib import Path
 
+import pytest
 from conftest import REFERENCE
 
 from grader.student import StudentSession
-from grader.suite_runner import suite_runner
+from grader.suite_runner import SuiteFailed, suite_runner
 
 SUITE = '''
 import numpy as np
@@ -104,3 +105,19 @@ def test_a_suites_conftest_hooks_run(tmp_path, monkeypatch):
     monkeypatch.delenv("BACKPROP_GRADER_HOOK_SAW", raising=False)
     tests = run(tmp_path, {"conftest.py": CONFTEST, "test_hooked.py": HOOKED})
     assert [test["outcome"] for test in tests.values()] == ["passed"]
+
+
+def test_a_suite_that_cannot_start_fails_every_submission_the_same_way(tmp_path, capfd):
+    """A broken conftest.py stops pytest before any test: each submission gets pytest's reason in
+    one line, nothing is printed, and no later submission is graded without the conftest."""
+    (tmp_path / "conftest.py").write_text("import no_such_module_for_the_grader\n")
+    messages = []
+    for _ in range(2):
+        with pytest.raises(SuiteFailed) as failed:
+            run(tmp_path, {"test_hooked.py": HOOKED})
+        messages.append(str(failed.value))
+    assert messages[0] == messages[1]
+    assert messages[0].startswith("pytest could not start the tests: ImportError while loading conftest")
+    assert messages[0].endswith("ModuleNotFoundError: No module named 'no_such_module_for_the_grader'")
+    assert "\n" not in messages[0]
+    assert capfd.readouterr().err == ""
