@@ -86,11 +86,7 @@ def grade_entry(entry: Entry, limits: WorkerLimits, require_sandbox: bool) -> Ou
 
     try:
         result = grade_path(
-            entry.path,
-            limits=limits,
-            require_sandbox=require_sandbox,
-            student=entry.student,
-            plots=True,
+            entry.path, limits=limits, require_sandbox=require_sandbox, student=entry.student, plots=True
         )
     except SubmissionError as error:
         return Outcome(entry, "unreadable", error=str(error))

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from grader import wire
 from grader.exercise_api import TWO_LAYER_PARAMS
-from grader.fingerprint import fingerprint
 
 #: relative error above which an analytic gradient is taken to be wrong
 THRESHOLD = 1e-5
@@ -104,7 +104,7 @@ def _remembered(
     """work_out()'s gradients, or a copy of those found before for the same ref and arguments (the
     tests use the same problems for every submission, and each costs hundreds of forward passes).
     An entry keeps its ref alive, so a ref's id cannot be reused while it is cached."""
-    key = (kind, id(ref), fingerprint(arguments))
+    key = (kind, id(ref), wire.fingerprint(arguments))
     found = _numeric_cache.get(key)
     if found is None or found[0] is not ref:
         found = _numeric_cache[key] = (ref, work_out())

@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from grader.cases import deep_problem, two_layer_params, two_layer_problem
-from grader.compare import as_numeric_array
 from grader.gradient_check import (
     deep_layer_gradients,
     deep_numeric_gradients,
@@ -29,7 +28,7 @@ from grader.gradient_check import (
 )
 from grader.results import PlotData, Series
 from grader.student import StudentCodeError, StudentSession
-from grader.student_calls import checked_train_step, deep_gradients_of, train_step_of
+from grader.student_calls import checked_loss, checked_train_step, deep_gradients_of, train_step_of
 
 DEPTHS = tuple(range(2, 11))
 ACTIVATIONS = ("sigmoid", "relu")
@@ -137,17 +136,11 @@ def _student_losses(
     results = outcome.result
     for step, result in enumerate(results):
         try:
-            losses[step] = checked_train_step(result)[1] if step == len(results) - 1 else _loss(result)
+            losses[step] = checked_train_step(result)[1] if step == len(results) - 1 else checked_loss(result)
         except AssertionError as error:
             _note(notes, f"train_step at step {step + 1}: {error}")
             break
     return losses
-
-
-def _loss(value: Any) -> float:
-    loss = as_numeric_array(value, "train_step's loss")
-    assert loss.size == 1, f"train_step's loss should be one number, got shape {loss.shape}"
-    return float(loss.reshape(-1)[0])
 
 
 def _learning_problem() -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
@@ -159,13 +152,13 @@ def _learning_problem() -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
 
 
 def _student_step(
-    session: StudentSession, params: dict[str, Any], X: np.ndarray, Y: np.ndarray, step: int, notes: list[str]
+    session: StudentSession, params: dict[str, Any], X: np.ndarray, Y: np.ndarray, notes: list[str]
 ) -> tuple[dict[str, Any] | None, float | None]:
-    """The student's (new_params, loss), or (None, None) and why, in notes."""
+    """The student's (new_params, loss) of one step from params, or (None, None) and why, in notes."""
     try:
         return train_step_of(session, params, X, Y, LEARNING_RATE)[1:]
     except (StudentCodeError, AssertionError) as error:
-        _note(notes, f"train_step at step {step + 1}: {error}")
+        _note(notes, f"train_step at step 1: {error}")
         return None, None
 
 
@@ -174,7 +167,7 @@ def _gradient_errors(
 ) -> dict[str, float | None]:
     errors: dict[str, float | None] = {}
     params, X, Y = side.two_layer
-    new_params, _ = _student_step(session, params, X, Y, 0, notes)
+    new_params, _ = _student_step(session, params, X, Y, notes)
     implied = implied_gradients(params, new_params, LEARNING_RATE) if new_params else {}
     for key, expected in side.two_layer_numeric.items():
         errors[f"train_step {key}"] = relative_error_if_shaped(implied.get(key), expected)

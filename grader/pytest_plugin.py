@@ -37,7 +37,7 @@ class GradingPlugin:
         self._session: StudentSession | None = None
         self.reference_dir: Path | None = None
         self.collection_errors: list[str] = []
-        #: no conftest.py among the collected tests' folders (see suite_runner._hooks)
+        #: no conftest.py among the collected tests' folders (see suite_runner.run_test)
         self.without_conftest = True
 
     def begin(self, session: StudentSession, reference_dir: Path | None) -> None:

@@ -21,7 +21,6 @@ import numpy as np
 
 from grader import wire
 from grader.exercise_api import MODULE_OF, signature_of
-from grader.fingerprint import fingerprint
 from grader.sandbox import Protection
 from grader.worker import WorkerDied, WorkerLimits, WorkerProcess, WorkerStartFailed, WorkerTimeout
 
@@ -42,10 +41,9 @@ class Probe:
 class StudentFailure:
     """Why a call to student code produced no value: kind is the machine-readable cause."""
 
-    kind: (
-        str  # exception | signature | timeout | crash | missing_file | import | missing_function | bad_return
-    )
-    #            | budget | not_run_again
+    # exception | signature | timeout | crash | missing_file | import | missing_function | bad_return
+    # | budget | not_run_again
+    kind: str
     message: str
 
     @property
@@ -118,7 +116,12 @@ class PlannedCall:
     @cached_property
     def key(self) -> Hashable:
         # finer than the request (a tuple and a list differ here, not there), never coarser
-        return (self.function, fingerprint(self.args), fingerprint(self.kwargs), fingerprint(self.repeat))
+        return (
+            self.function,
+            wire.fingerprint(self.args),
+            wire.fingerprint(self.kwargs),
+            wire.fingerprint(self.repeat),
+        )
 
     @cached_property
     def request(self) -> dict[str, Any]:
@@ -288,35 +291,41 @@ class StudentSession:
         worker.send(p.serialised for p in pending)
         imported = set(self._imported)
         spent = 0.0
-        answered = 0
         for index, planned in enumerate(pending):
-            rest = tuple(pending[index + 1 :]) if index + 1 < len(pending) else ()
             timeout = min(self.limits.call_timeout, self.limits.submission_timeout - self._spent - spent)
             if timeout <= 0:
                 break
             started = time.monotonic()
+            crash = None
             try:
                 response = worker.receive(timeout)
             except WorkerTimeout:
-                seconds = time.monotonic() - started
+                response = None
+            except WorkerDied as died:
+                response = None
+                crash = StudentFailure("crash", _crash_message(planned.function, str(died)))
+            seconds = time.monotonic() - started
+            if response is None:
                 first_call = planned.module not in imported
+                rest = tuple(pending[index + 1 :])
                 self._keep(
-                    _Prefetched(planned, seconds, timeout=timeout, first_call_to_module=first_call, rest=rest)
+                    _Prefetched(
+                        planned,
+                        seconds,
+                        crash=crash,
+                        timeout=timeout,
+                        first_call_to_module=first_call,
+                        rest=rest,
+                    )
                 )
                 break
-            except WorkerDied as died:
-                seconds = time.monotonic() - started
-                crash = StudentFailure("crash", _crash_message(planned.function, str(died)))
-                self._keep(_Prefetched(planned, seconds, crash=crash, rest=rest))
-                break
-            seconds = time.monotonic() - started
             spent += seconds
             imported.add(planned.module)
             self._keep(_Prefetched(planned, seconds, response=response))
-            answered += 1
-        if answered < len(pending):
-            # the worker is stuck, dead, or busy with calls no one will wait for: later calls get a new one
-            self.close()
+        else:
+            return
+        # the worker is stuck, dead, or busy with calls no one will wait for: later calls get a new one
+        self.close()
 
     def _keep(self, prefetched: _Prefetched) -> None:
         self._prefetched.setdefault(prefetched.planned.key, deque()).append(prefetched)
@@ -347,7 +356,7 @@ class StudentSession:
         assert self._worker is not None
         started = time.monotonic()
         try:
-            response = self._worker.call(planned.request, timeout)
+            response = self._worker.call(planned.serialised, timeout)
         except WorkerTimeout:
             return CallOutcome(failure=self._after_timeout(planned.function, planned.module, timeout))
         except WorkerDied as died:
@@ -434,26 +443,16 @@ def _without_probes(plain: Any) -> Any:
 
 def _copied(value: Any) -> Any:
     """A copy of plain data deep enough that nothing done to value later changes it (arrays
-    copied, containers rebuilt; numbers, strings and probes are immutable)."""
+    copied, containers rebuilt; numbers, strings and probes are immutable; anything else deepcopied)."""
     if isinstance(value, np.ndarray):
         return value.copy()
-    if isinstance(value, (list, tuple)):
-        return (
-            type(value)(_copied(item) for item in value)
-            if type(value) in (list, tuple)
-            else copy.deepcopy(value)
-        )
-    if isinstance(value, dict):
-        return (
-            {key: _copied(item) for key, item in value.items()}
-            if type(value) is dict
-            else copy.deepcopy(value)
-        )
-    return (
-        value
-        if isinstance(value, (int, float, str, bytes, Probe, np.generic)) or value is None
-        else copy.deepcopy(value)
-    )
+    if type(value) in (list, tuple):
+        return type(value)(_copied(item) for item in value)
+    if type(value) is dict:
+        return {key: _copied(item) for key, item in value.items()}
+    if value is None or isinstance(value, (int, float, str, bytes, Probe, np.generic)):
+        return value
+    return copy.deepcopy(value)
 
 
 def _crash_message(function: str, how: str) -> str:

@@ -64,9 +64,14 @@ def checked_train_step(result: Any) -> tuple[dict[str, np.ndarray], float]:
     missing = [key for key in TWO_LAYER_PARAMS if key not in new_params]
     assert not missing, f"train_step's new_params lacks {', '.join(missing)}"
     arrays = {key: as_numeric_array(new_params[key], f"new_params[{key!r}]") for key in TWO_LAYER_PARAMS}
-    loss_array = as_numeric_array(loss, "train_step's loss")
-    assert loss_array.size == 1, f"train_step's loss should be one number, got shape {loss_array.shape}"
-    return arrays, float(loss_array.reshape(-1)[0])
+    return arrays, checked_loss(loss)
+
+
+def checked_loss(value: Any) -> float:
+    """train_step's loss as a float; AssertionError if it is not one number."""
+    loss = as_numeric_array(value, "train_step's loss")
+    assert loss.size == 1, f"train_step's loss should be one number, got shape {loss.shape}"
+    return float(loss.reshape(-1)[0])
 
 
 def raised_message(student: StudentSession, function: str, *args: Any, **kwargs: Any) -> str:

@@ -4,10 +4,11 @@ Starting pytest (configuration, plugins, collecting the test modules, and at the
 a forced garbage collection) costs more than running the tests of one submission, so
 a class run pays it once per job process: pytest.main runs in a background thread
 whose runtestloop waits for submissions and runs every collected test against each.
-Each test goes through pytest's setup, call and teardown hooks as in any pytest run,
-but no report objects are made or logged: making and passing them around (and
-pytest-json-report's copy of them) cost more than the tests themselves, and the
-grader needs only each test's outcome, which run_test takes from the hooks.
+Each test goes through pytest's setup, call and teardown as in any pytest run, but
+no reports are logged, and none are made for tests that use only the grader's own
+fixtures and marks: making and passing them around (and pytest-json-report's copy of
+them) cost more than the tests themselves, and the grader needs only each test's
+outcome, which run_test takes from the phases themselves.
 After the last test of a submission every fixture is torn down (nextitem=None),
 session-scoped ones included, so nothing a test set up for one student is seen by the next.
 """
@@ -116,7 +117,6 @@ class SuiteRunner:
                 job.future.set_exception(error)
         with self._lock:
             self._ended = "the test runner was closed"
-            self.started = True
 
     def _run_one(self, session: pytest.Session, job: _Job) -> dict[str, Any]:
         if self.plugin.collection_errors:
@@ -138,7 +138,13 @@ def run_test(item: pytest.Item, nextitem: pytest.Item | None, plugin: GradingPlu
     without logging reports (see _phase); {"nodeid", "outcome", "metadata"} of what happened."""
     if isinstance(item, pytest.Function) and not item._request:
         item._initrequest()
-    plain = give_fixtures(item) and item.stash.setdefault(_PLAIN_MARKS, uses_only_grader_markers(item))
+    # a plain test (only the grader's fixtures and marks, in a suite without conftest.py files)
+    # needs nothing of pytest's hooks but what the runner and the grader's plugin do there
+    plain = (
+        give_fixtures(item)
+        and plugin.without_conftest
+        and item.stash.setdefault(_PLAIN_MARKS, uses_only_grader_markers(item))
+    )
     failure: pytest.ExceptionInfo | None = None
     outcome = "passed"
     setup_hook, call_hook, teardown_hook = _hooks(item, nextitem, plugin, plain)
@@ -166,12 +172,11 @@ _PLAIN_MARKS = pytest.StashKey[bool]()
 def _hooks(
     item: pytest.Item, nextitem: pytest.Item | None, plugin: GradingPlugin, plain: bool
 ) -> tuple[Callable[[], object], Callable[[], object], Callable[[], object]]:
-    """The three phases of a test. A test that uses only the grader's fixtures and marks, in a
-    suite without conftest.py files, needs nothing of the setup, call and teardown hooks but
-    what pytest's runner and the grader's plugin do there, so those are called straight (each
-    hook call otherwise passes through every plugin's wrappers: a tenth of a grading)."""
+    """The three phases of a test: for a plain one, what pytest's runner and the grader's plugin
+    do in the setup, call and teardown hooks, called straight (each hook call otherwise passes
+    through every plugin's wrappers: a tenth of a grading); for any other, the hooks."""
     ihook = item.ihook
-    if not (plain and plugin.without_conftest):
+    if not plain:
         return (
             lambda: ihook.pytest_runtest_setup(item=item),
             lambda: ihook.pytest_runtest_call(item=item),
@@ -190,8 +195,8 @@ def _phase(
     item: pytest.Item, when: Literal["setup", "call", "teardown"], run: Any, plain: bool
 ) -> pytest.ExceptionInfo | None:
     """What a phase raised (None if nothing); Ctrl-C and pytest.exit go on up. The phase's report
-    is made only for a test that uses something besides the grader's fixtures and marks: no report
-    is needed, but making one lets plugins see the phase (tmp_path keeps it, xfail rewrites it)."""
+    is made only for a test that is not plain: no report is needed, but making one lets plugins
+    and conftest hooks see the phase (tmp_path keeps it, xfail rewrites it)."""
     call = pytest.CallInfo.from_call(run, when=when, reraise=(Exit, KeyboardInterrupt))
     if not plain:
         item.ihook.pytest_runtest_makereport(item=item, call=call)

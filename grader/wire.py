@@ -5,7 +5,9 @@ str, lists, dicts with string keys, and numeric NumPy arrays encoded as
 {"__ndarray__": [dtype, shape, base64 bytes]}. Nothing is ever unpickled or
 evaluated, so a student object cannot reach the grader: decode() rebuilds
 arrays from raw bytes after checking the dtype against an allow-list and the
-byte count against the shape.
+byte count against the shape. fingerprint() summarises plain data for comparing
+and caching it (the worker: did a call change its arguments; the grader: which
+prefetched call is this).
 
 This module imports only the standard library and NumPy because the worker
 loads it by path before the student's code runs.
@@ -17,6 +19,7 @@ import base64
 import json
 import math
 import struct
+from collections.abc import Hashable
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -102,6 +105,26 @@ def _decode_array(data: dict) -> np.ndarray:
     if len(raw) != math.prod(shape) * dtype.itemsize:
         raise WireError("array data does not match its shape")
     return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+def fingerprint(value: Any) -> Hashable:
+    """Equal for equal values of equal types, dtypes and shapes; an array's bytes are part of it.
+
+    Finer than equality (a tuple and a list of the same items differ, so do 0.0 and -0.0), never
+    coarser for plain data. Objects of other types are summarised by type name and repr, so a
+    value whose repr leaves out its contents must not be fingerprinted.
+    """
+    if isinstance(value, np.ndarray):
+        return ("array", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(fingerprint(item) for item in value))
+    if isinstance(value, dict):
+        return ("dict", tuple((key, fingerprint(item)) for key, item in value.items()))
+    if isinstance(value, np.generic):
+        return ("scalar", value.dtype.str, value.tobytes())
+    if type(value) is float:
+        return ("float", value.hex())
+    return (type(value).__name__, repr(value))
 
 
 def frame(message: Any) -> bytes:

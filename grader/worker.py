@@ -161,9 +161,10 @@ class WorkerProcess:
             self.protections = parse_protections(message.get("protections"), self.limits.sandbox)
             self._ready = True
 
-    def call(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Send one request and return the raw response; WorkerTimeout or WorkerDied otherwise."""
-        self.send([wire.serialise(request)])
+    def call(self, request: str, timeout: float) -> dict[str, Any]:
+        """Send one request (wire.serialise()d) and return the raw response; WorkerTimeout or
+        WorkerDied otherwise."""
+        self.send([request])
         return self.receive(timeout)
 
     def send(self, requests: Iterable[str]) -> None:

@@ -1,7 +1,8 @@
 """Prefetching: grade-all sends the worker every call the tests will make before they run.
 
 The plan is recorded once per process by grading the reference solutions; a submission
-graded with it must get exactly the grade it gets without it, whatever its code does.
+graded with it must get exactly the grade it gets without it, unless its results depend on
+how often it was called, and even then every command gives it the same grade.
 """
 
 import json
