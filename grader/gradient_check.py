@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from grader import wire
 from grader.exercise_api import TWO_LAYER_PARAMS
+from grader.memo import Memo
 
 #: relative error above which an analytic gradient is taken to be wrong
 THRESHOLD = 1e-5
@@ -95,22 +94,16 @@ def assert_gradients_match(
         )
 
 
-_numeric_cache: OrderedDict[Hashable, tuple[Any, dict[str, np.ndarray]]] = OrderedDict()
+_numeric = Memo[dict[str, np.ndarray]](32)
 
 
 def _remembered(
     kind: str, ref: Any, arguments: tuple, work_out: Callable[[], dict[str, np.ndarray]]
 ) -> dict[str, np.ndarray]:
     """work_out()'s gradients, or a copy of those found before for the same ref and arguments (the
-    tests use the same problems for every submission, and each costs hundreds of forward passes).
-    An entry keeps its ref alive, so a ref's id cannot be reused while it is cached."""
-    key = (kind, id(ref), wire.fingerprint(arguments))
-    found = _numeric_cache.get(key)
-    if found is None or found[0] is not ref:
-        found = _numeric_cache[key] = (ref, work_out())
-        while len(_numeric_cache) > 32:
-            _numeric_cache.popitem(last=False)
-    return {name: gradient.copy() for name, gradient in found[1].items()}
+    tests use the same problems for every submission, and each costs hundreds of forward passes)."""
+    found = _numeric.get((ref,), (kind, arguments), work_out)
+    return {name: gradient.copy() for name, gradient in found.items()}
 
 
 def two_layer_numeric_gradients(

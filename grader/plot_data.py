@@ -26,6 +26,7 @@ from grader.gradient_check import (
     relative_error_if_shaped,
     two_layer_numeric_gradients,
 )
+from grader.memo import Memo
 from grader.results import PlotData, Series
 from grader.student import StudentCodeError, StudentSession
 from grader.student_calls import checked_loss, checked_train_step, deep_gradients_of, train_step_of
@@ -61,13 +62,15 @@ class _ReferenceSide:
     deep_numeric: dict[str, dict[str, np.ndarray]]  # activation -> numeric gradients
 
 
-_sides: dict[int, tuple[Any, _ReferenceSide]] = {}
+_sides = Memo[_ReferenceSide](4)
 
 
 def _reference_side(ref: Any) -> _ReferenceSide:
-    """ref's side of the plots, worked out on first use (ref stays referenced, so its id is not reused)."""
-    if (cached := _sides.get(id(ref))) is not None:
-        return cached[1]
+    """ref's side of the plots, worked out once per process."""
+    return _sides.get((ref,), None, lambda: _work_out_reference_side(ref))
+
+
+def _work_out_reference_side(ref: Any) -> _ReferenceSide:
     deep_problems, norms = {}, {}
     for depth in DEPTHS:
         rng = np.random.default_rng(SEED + depth)
@@ -89,9 +92,6 @@ def _reference_side(ref: Any) -> _ReferenceSide:
         deep_problems, norms, learning, tuple(losses), two_layer, two_layer_numeric_gradients(ref, *two_layer),
         deep_check, {a: deep_numeric_gradients(ref, weights, biases, X, Y, a) for a in ACTIVATIONS},
     )  # fmt: skip
-    if len(_sides) >= 4:
-        _sides.clear()
-    _sides[id(ref)] = (ref, side)
     return side
 
 

@@ -19,6 +19,7 @@ from grader.diagnosis.evidence import call_size, evidence
 from grader.diagnosis.gradient_view import gradient_view
 from grader.diagnosis.mutants import mutant
 from grader.diagnosis.observe import Observation, of_function, of_student, same_value, tolerance
+from grader.memo import Memo
 from grader.reference import load_reference
 from grader.results import Diagnosis, TestResult
 from grader.student import RecordedCall
@@ -46,8 +47,30 @@ class _Calls:
         return sorted(indices, key=lambda i: call_size(self.calls[i]))
 
 
+#: a class makes the same mistakes on the same inputs: a test whose calls went exactly as they
+#: went for an earlier submission gets the diagnosis that one got
+_diagnoses = Memo[Diagnosis | None](1024)
+
+
 def diagnose(calls: Sequence[RecordedCall], reference_dir: Path) -> Diagnosis | None:
     """The diagnosis of a failed test from the calls it made; None when the student's code never returned."""
+    seen = (str(reference_dir), [_as_seen(call) for call in calls])
+    return _diagnoses.get((), seen, lambda: _diagnose(calls, reference_dir))
+
+
+def _as_seen(call: RecordedCall) -> tuple:
+    """Everything of a call that its diagnosis depends on, as plain data."""
+    outcome = call.outcome
+    failure = (outcome.failure.kind, outcome.failure.message) if outcome.failure else None
+    if failure is not None:
+        return (call.function, call.args, dict(call.kwargs), failure)
+    return (
+        call.function, call.args, dict(call.kwargs), outcome.result, outcome.args_after, dict(outcome.kwargs_after),
+        outcome.warnings,
+    )  # fmt: skip
+
+
+def _diagnose(calls: Sequence[RecordedCall], reference_dir: Path) -> Diagnosis | None:
     recorded = _Calls(calls, reference_dir)
     if not recorded.calls:
         return None

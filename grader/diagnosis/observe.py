@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from grader.compare import all_close, tolerance_for
+from grader.memo import Memo
 from grader.probe_functions import PROBES
 from grader.student import Probe, RecordedCall
 
@@ -40,8 +41,17 @@ def of_student(call: RecordedCall) -> Observation:
     return Observation(outcome.result, tuple(outcome.args_after), warned, args_before=_plain(call))
 
 
+#: the same failed tests, with the same inputs, are diagnosed again and again in a class run
+_observed = Memo[Observation](8192)
+
+
 def of_function(function: Callable[..., Any], call: RecordedCall) -> Observation:
-    """Call function (the reference's or a mutant's) on copies of the recorded arguments."""
+    """Call function (the reference's or a mutant's) on copies of the recorded arguments; what a
+    function did with given arguments is remembered (the Observation is shared: read it only)."""
+    return _observed.get((function,), (call.args, dict(call.kwargs)), lambda: _observe(function, call))
+
+
+def _observe(function: Callable[..., Any], call: RecordedCall) -> Observation:
     args = [_with_probes(value) for value in copy.deepcopy(call.args)]
     kwargs = {key: _with_probes(value) for key, value in copy.deepcopy(dict(call.kwargs)).items()}
     with (

@@ -1,0 +1,98 @@
+"""Values worked out once per process: found again only for the very same owners and arguments,
+and the test inputs drawn through them exactly as if drawn afresh."""
+
+import numpy as np
+import pytest
+
+from grader.cases import deep_problem, elementwise_input, layer_problem, two_layer_problem
+from grader.memo import Memo
+
+
+class Owner:
+    """Unhashable, like the reference's namespace."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def counting_memo():
+    memo, calls = Memo[str](size=2), []
+
+    def get(owner, arguments):
+        return memo.get((owner,), arguments, lambda: calls.append(1) or f"value {len(calls)}")
+
+    return get, calls
+
+
+def test_the_same_owner_and_arguments_find_the_value_worked_out_first():
+    get, calls = counting_memo()
+    owner = Owner()
+    assert get(owner, (np.arange(3.0), "relu")) == "value 1"
+    assert get(owner, (np.arange(3.0), "relu")) == "value 1"
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        (np.arange(3.0), "sigmoid"),
+        (np.arange(3.0).astype(np.float32), "relu"),
+        (np.arange(3.0).reshape(3, 1), "relu"),
+        [np.arange(3.0), "relu"],
+        (np.array([-0.0, 1.0, 2.0]), "relu"),
+    ],
+    ids=["another string", "another dtype", "another shape", "a list, not a tuple", "-0.0 for 0.0"],
+)
+def test_arguments_that_differ_in_any_way_are_worked_out_again(other):
+    get, calls = counting_memo()
+    owner = Owner()
+    get(owner, (np.array([0.0, 1.0, 2.0]), "relu"))
+    assert get(owner, other) == "value 2"
+
+
+def test_another_owner_with_equal_arguments_is_worked_out_again_and_owners_are_kept_alive():
+    get, calls = counting_memo()
+    get(Owner(), (1.0,))  # the memo holds this owner, so its id cannot be taken by the next one
+    assert get(Owner(), (1.0,)) == "value 2"
+
+
+def test_the_least_recently_used_value_goes_first_past_the_size():
+    get, calls = counting_memo()
+    owner = Owner()
+    get(owner, 1), get(owner, 2), get(owner, 1), get(owner, 3)  # size 2: 2 is dropped, 1 was used
+    assert get(owner, 1) == "value 1"
+    assert get(owner, 2) == "value 4"
+
+
+DRAWS = [
+    (elementwise_input, ((4, 3), np.float32)),
+    (elementwise_input, ((), np.float64)),
+    (layer_problem, (5, 3, 2, np.float32)),
+    (two_layer_problem, (6, 3, 4, 2)),
+    (deep_problem, ([3, 4, 2], 4)),
+]
+
+
+def flat(value):
+    if isinstance(value, dict):
+        return [(key, flat(item)) for key, item in value.items()]
+    if isinstance(value, (list, tuple)):
+        return [flat(item) for item in value]
+    array = np.asarray(value)
+    return (array.dtype.str, array.shape, array.tobytes())
+
+
+@pytest.mark.parametrize(("draw", "args"), DRAWS, ids=[f"{d.__name__}{a}" for d, a in DRAWS])
+def test_remembered_draws_give_what_a_fresh_draw_gives_and_leave_the_generator_where_it_would(draw, args):
+    fresh = np.random.default_rng(7)
+    expected = [flat(draw.__wrapped__(fresh, *args)) for _ in range(2)]
+    for _ in range(2):  # the first time works it out, the second finds it
+        rng = np.random.default_rng(7)
+        assert [flat(draw(rng, *args)) for _ in range(2)] == expected
+        assert rng.bit_generator.state == fresh.bit_generator.state
+
+
+def test_each_caller_gets_its_own_copy_of_a_remembered_draw():
+    first = layer_problem(np.random.default_rng(11), 2, 3, 2)
+    first["W"][:] = 0.0
+    again = layer_problem(np.random.default_rng(11), 2, 3, 2)
+    assert np.all(again["W"] != 0.0)
