@@ -21,6 +21,7 @@ import ctypes
 import os
 import platform
 import signal
+import stat
 import struct
 from dataclasses import dataclass
 
@@ -118,13 +119,41 @@ def landlock_abi() -> int:
     return max(0, version)
 
 
+def open_for_rules(read_only: list[str], list_only: tuple[str, ...] = ()) -> tuple[tuple[int, int], ...]:
+    """(descriptor, rights) for restrict_filesystem's opened: each existing path of read_only (to read)
+    and list_only (to list) opened once, by a process that forks many children to wall in (they
+    inherit the descriptors, and each child closes them with close_rules once walled in)."""
+    reading = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
+    opened = []
+    for paths, rights in ((list_only, _FS_READ_DIR), (read_only, reading)):
+        for path in paths:
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue
+            opened.append((fd, rights if stat.S_ISDIR(os.fstat(fd).st_mode) else rights & _FILE_RIGHTS))
+    return tuple(opened)
+
+
+def close_rules(opened: tuple[tuple[int, int], ...]) -> None:
+    for fd, _ in opened:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
 def restrict_filesystem(
-    read_only: list[str], read_write: list[str], list_only: tuple[str, ...] = ()
+    read_only: list[str],
+    read_write: list[str],
+    list_only: tuple[str, ...] = (),
+    opened: tuple[tuple[int, int], ...] = (),
 ) -> Protection:
     """Allow reading (and loading libraries from) read_only, everything in read_write, nothing else.
 
     list_only folders may be listed (names only, as Python's importer needs for the
-    standard library) without their files becoming readable.
+    standard library) without their files becoming readable. opened: more of both, as
+    open_for_rules gave them.
     """
     abi = landlock_abi()
     if abi == 0:
@@ -140,11 +169,13 @@ def restrict_filesystem(
     if ruleset < 0:
         return Protection("filesystem", False, _error("landlock_create_ruleset"))
     try:
-        reading = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
-        for path in list_only:
-            _allow(libc, ruleset, path, _FS_READ_DIR, handled)
-        for path in read_only:
-            _allow(libc, ruleset, path, reading, handled)
+        for fd, rights in open_for_rules(read_only, list_only):
+            try:
+                _add_rule(libc, ruleset, fd, rights & handled)
+            finally:
+                os.close(fd)
+        for fd, rights in opened:
+            _add_rule(libc, ruleset, fd, rights & handled)
         for path in read_write:
             _allow(libc, ruleset, path, handled, handled)
         if not no_new_privs() or libc.syscall(_SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0:
@@ -163,10 +194,14 @@ def _allow(libc: ctypes.CDLL, ruleset: int, path: str, rights: int, handled: int
     try:
         if not os.path.isdir(path):
             rights &= _FILE_RIGHTS
-        rule = struct.pack("=Qi", rights & handled, fd)
-        libc.syscall(_SYS_LANDLOCK_ADD_RULE, ruleset, 1, ctypes.c_char_p(rule), 0)
+        _add_rule(libc, ruleset, fd, rights & handled)
     finally:
         os.close(fd)
+
+
+def _add_rule(libc: ctypes.CDLL, ruleset: int, fd: int, rights: int) -> None:
+    rule = struct.pack("=Qi", rights, fd)
+    libc.syscall(_SYS_LANDLOCK_ADD_RULE, ruleset, 1, ctypes.c_char_p(rule), 0)
 
 
 # ---- seccomp ------------------------------------------------------------------------------

@@ -47,8 +47,8 @@ def load_by_path(name, path):
     return module
 
 
-def restrict_imports(submission):
-    """Keep the submission and the standard library on the path; drop site-packages and finders."""
+def standard_library_path():
+    """The entries of sys.path that are the standard library's (no site-packages)."""
     stdlib = {os.path.realpath(sysconfig.get_path(key)) for key in ("stdlib", "platstdlib")}
     kept = []
     for entry in sys.path:
@@ -56,7 +56,13 @@ def restrict_imports(submission):
         in_stdlib = any(real == root or real.startswith(root + os.sep) for root in stdlib)
         if (in_stdlib or entry.endswith(".zip")) and "site-packages" not in real:
             kept.append(entry)
-    sys.path[:] = [submission] + kept
+    return kept
+
+
+def restrict_imports(submission, stdlib_path):
+    """Keep the submission and the standard library (stdlib_path) on the path; drop site-packages
+    and finders."""
+    sys.path[:] = [submission] + stdlib_path
     standard = (
         importlib.machinery.BuiltinImporter,
         importlib.machinery.FrozenImporter,
@@ -129,13 +135,19 @@ class Worker:
                 place = f"{os.path.basename(filename)}:{lineno} in {frame.f_code.co_name}"
         return place
 
-    def resolve(self, value):
-        if isinstance(value, dict):
+    def resolve(self, value, before):
+        """value with each probe's name replaced by the probe; every list, dict and array in it is
+        appended to before with what it holds now (see changed)."""
+        if type(value) is dict:
             if set(value) == {"__probe__"}:
                 return self.probes.PROBES[value["__probe__"]]
-            return {key: self.resolve(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [self.resolve(item) for item in value]
+            value = {key: self.resolve(item, before) for key, item in value.items()}
+            before.append((value, list(value.items())))
+        elif type(value) is list:
+            value = [self.resolve(item, before) for item in value]
+            before.append((value, list(value)))
+        elif type(value) is np.ndarray:
+            before.append((value, (value.dtype.str, value.shape, value.tobytes())))
         return value
 
     def handle(self, request):
@@ -153,9 +165,9 @@ class Worker:
                     "message": f"{request['function']} is not defined",
                 },
             }
-        args = self.resolve(self.wire.decode(request["args"]))
-        kwargs = self.resolve(self.wire.decode(request["kwargs"]))
-        before = self.wire.fingerprint((args, kwargs))
+        before = []
+        args = self.resolve(self.wire.decode(request["args"]), before)
+        kwargs = self.resolve(self.wire.decode(request["kwargs"]), before)
         started = time.perf_counter()
         with captured_output() as output, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -189,7 +201,7 @@ class Worker:
             return response
         try:
             response["result"] = self.wire.encode(result)
-            if self.wire.fingerprint((args, kwargs)) == before:
+            if not changed(before):
                 response["unchanged"] = True  # the grader has the arguments: no need to send them back
             else:
                 response["args_after"] = self.wire.encode(without_probes(args))
@@ -200,6 +212,28 @@ class Worker:
                 "error": {"kind": "bad_return", "type": "", "message": f"returned {problem}"},
             }
         return response
+
+
+def changed(before):
+    """Whether any list, dict or array resolve() saw holds something else now. Each container's
+    items are compared by identity: an item put in place of another counts as a change even if
+    equal, and a change inside an item is found when that item's own entry is checked."""
+    for value, held in before:
+        kind = type(value)
+        if kind is np.ndarray:
+            if (value.dtype.str, value.shape, value.tobytes()) != held:
+                return True
+        else:
+            now = list(value.items()) if kind is dict else value
+            if len(now) != len(held):
+                return True
+            for new, old in zip(now, held):
+                if kind is dict:
+                    if new[0] != old[0] or new[1] is not old[1]:
+                        return True
+                elif new is not old:
+                    return True
+    return False
 
 
 def repeated(function, args, kwargs, times, argument, item, keep=None):
@@ -287,22 +321,30 @@ def system_libraries():
     return sorted(entries)
 
 
-def wall_in(sandbox, submission, pipe_fds, readable, listed):
-    """Apply every protection; return what each one did, as plain data."""
+def wall_in(sandbox, submission, pipe_fds, readable):
+    """Apply every protection; return what each one did, as plain data. readable: what
+    sandbox.open_for_rules gave for readable_paths()."""
     protections = sandbox.enter_namespaces(close_in_parent=pipe_fds)
-    protections.append(sandbox.restrict_filesystem(readable, [submission], listed))
+    protections.append(sandbox.restrict_filesystem([], [submission], opened=readable))
     protections.append(sandbox.block_new_processes())
     return [{"name": p.name, "active": p.active, "detail": p.detail} for p in protections]
 
 
-def serve(submission, wire, probes, sandbox, req_fd, resp_fd, use_sandbox, stopped, readable):
-    """Wall the process in, report the walls, then answer call requests until the pipe closes."""
+def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepared, limits):
+    """Wall the process in, report the walls, then answer call requests until the pipe closes.
+    prepared: what the zygote worked out once for all workers (see Prepared); limits: resource
+    limits by LIMITS's names."""
+    req_fd, resp_fd = pipes
     submission = os.path.realpath(submission)
     protections = []
     if use_sandbox:
-        protections = wall_in(sandbox, submission, (req_fd, resp_fd), *readable)
-    restrict_imports(submission)
-    requests = os.fdopen(req_fd, "rb", buffering=0)
+        protections = wall_in(sandbox, submission, pipes, prepared.readable)
+    sandbox.close_rules(prepared.readable)
+    # set once the walls stand: their rules take more descriptors than a worker may have open
+    for name, value in limits.items():
+        resource.setrlimit(LIMITS[name], (value, value))
+    restrict_imports(submission, prepared.stdlib_path)
+    requests = os.fdopen(req_fd, "rb", buffering=1 << 16)  # prefetched requests come many at a time
     responses = os.fdopen(resp_fd, "wb", buffering=0)
     worker = Worker(submission, wire, probes, stopped)
     wire.write_message(responses, {"ready": True, "protections": protections})
@@ -337,6 +379,17 @@ LIMITS = {
 }
 
 
+class Prepared:
+    """What every worker needs and the zygote works out once: the paths a worker may read, opened
+    for its Landlock rules (each worker closes its inherited copies once walled in), and the
+    standard library's entries of sys.path."""
+
+    def __init__(self, sandbox):
+        paths, listed = readable_paths()
+        self.readable = sandbox.open_for_rules(paths, listed)
+        self.stdlib_path = standard_library_path()
+
+
 def zygote(control_fd, wire, probes, sandbox):
     """Fork a worker for every request on the control socket; report each one's exit status.
 
@@ -347,7 +400,7 @@ def zygote(control_fd, wire, probes, sandbox):
     never runs student code: a worker is forked before anything of the submission is read.
     """
     control = socket.socket(fileno=control_fd)
-    readable = readable_paths()  # the same for every worker: listed once, not once per submission
+    prepared = Prepared(sandbox)
     # Objects that exist now are never collected: moving them out of the collector's reach keeps
     # a worker's garbage collections from writing to (and so copying) the pages they share with this process.
     gc.freeze()
@@ -388,7 +441,7 @@ def zygote(control_fd, wire, probes, sandbox):
                 for fd in (wake_read, wake_write, fds[3], *status_fds.values()):
                     os.close(fd)
                 code = forked_worker(
-                    json.loads(data), fds[0], fds[1], fds[2], wire, probes, sandbox, readable
+                    json.loads(data), fds[0], fds[1], fds[2], wire, probes, sandbox, prepared
                 )
             finally:
                 os._exit(code)
@@ -423,7 +476,7 @@ def reap(status_fds):
             os.close(fd)
 
 
-def forked_worker(request, req_fd, resp_fd, out_fd, wire, probes, sandbox, readable):
+def forked_worker(request, req_fd, resp_fd, out_fd, wire, probes, sandbox, prepared):
     """In the forked child: what `python -I worker_main.py ...` gets from subprocess, then serve."""
     os.setsid()
     os.dup2(out_fd, 1)
@@ -432,18 +485,16 @@ def forked_worker(request, req_fd, resp_fd, out_fd, wire, probes, sandbox, reada
     scratch = request["scratch"]
     os.chdir(scratch)
     os.environ["HOME"] = os.environ["TMPDIR"] = scratch
-    for name, value in request["limits"].items():
-        resource.setrlimit(LIMITS[name], (value, value))
     return serve(
         request["submission"],
         wire,
         probes,
         sandbox,
-        req_fd,
-        resp_fd,
+        (req_fd, resp_fd),
         request["sandbox"],
         request.get("stopped", ()),
-        readable,
+        prepared,
+        request["limits"],
     )
 
 

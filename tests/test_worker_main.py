@@ -1,0 +1,63 @@
+"""What the worker reports of a call's arguments afterwards: every change the call made to them,
+however it made it. (When a call changed nothing the worker says so instead of sending them back,
+and the grader uses its own copy; a change it missed would go unseen by the leaves-inputs-alone
+checks.)"""
+
+import numpy as np
+import pytest
+from conftest import FAST_LIMITS, copy_reference
+
+from grader.student import StudentSession
+
+WEIGHTS = [np.arange(6.0).reshape(2, 3), np.ones((1, 2))]
+BIASES = [np.zeros(2), np.zeros(1)]
+X, Y = np.ones((4, 3)), np.zeros((4, 1))
+PARAMS = {"W1": np.ones((2, 2)), "b1": np.zeros(2), "W2": np.ones((1, 2)), "b2": np.zeros(1)}
+
+#: what deep_gradients (first) or train_step (second) does to its arguments -> what they are after it
+CHANGES = {
+    "nothing": ("pass", lambda w, b, p: None),
+    "an array changed in place": ("weights[0] *= 2", lambda w, b, p: w[0].__imul__(2)),
+    "a list's item replaced": ("weights[1] = weights[1] * 3", lambda w, b, p: w.__setitem__(1, w[1] * 3)),
+    "an item replaced by an equal one": ("biases[0] = biases[0].copy()", lambda w, b, p: None),
+    "a list made longer": ("biases.append(np.ones(3))", lambda w, b, p: b.append(np.ones(3))),
+    "a list emptied": ("biases.clear()", lambda w, b, p: b.clear()),
+    "an array reshaped in place": ("weights[0].shape = (3, 2)", lambda w, b, p: w.__setitem__(0, w[0].reshape(3, 2))),
+    "a dict's entry replaced": ("params['W1'] = params['W1'] + 1", lambda w, b, p: p.__setitem__("W1", p["W1"] + 1)),
+    "a dict's entry added": ("params['extra'] = 1.5", lambda w, b, p: p.__setitem__("extra", 1.5)),
+    "a dict's entry removed": ("del params['b2']", lambda w, b, p: p.pop("b2")),
+}  # fmt: skip
+
+
+def submission(tmp_path, statement: str):
+    folder = copy_reference(tmp_path / "submission")
+    (folder / "deep.py").write_text(
+        "import numpy as np\n\n\ndef deep_gradients(weights, biases, X, Y, activation='sigmoid'):\n"
+        f"    {statement if 'params' not in statement else 'pass'}\n    return []\n"
+    )
+    (folder / "backprop.py").write_text(
+        "import numpy as np\n\n\ndef train_step(params, X, Y, lr):\n"
+        f"    {statement if 'params' in statement else 'pass'}\n    return dict(params), 0.0\n"
+    )
+    return folder
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=list(CHANGES))
+def test_the_arguments_after_a_call_hold_every_change_it_made(tmp_path, change):
+    statement, expected_change = CHANGES[change]
+    weights, biases = [w.copy() for w in WEIGHTS], [b.copy() for b in BIASES]
+    params = {key: value.copy() for key, value in PARAMS.items()}
+    expected_change(weights, biases, params)
+    session = StudentSession(submission(tmp_path, statement), FAST_LIMITS)
+    try:
+        deep = session.call("deep_gradients", WEIGHTS, BIASES, X, Y, "relu")
+        step = session.call("train_step", PARAMS, X, Y, 0.1)
+    finally:
+        session.finish()
+    assert deep.failure is None and step.failure is None
+    after_weights, after_biases = deep.args_after[:2]
+    assert [w.tolist() for w in after_weights] == [w.tolist() for w in weights]
+    assert [b.tolist() for b in after_biases] == [b.tolist() for b in biases]
+    after_params = step.args_after[0]
+    assert set(after_params) == set(params)
+    assert all(np.asarray(after_params[key]).tolist() == np.asarray(params[key]).tolist() for key in params)
