@@ -95,6 +95,10 @@ def parse_protections(data: Any, requested: bool) -> tuple[Protection, ...]:
     return tuple(reported.get(name, Protection(name, False, why)) for name in NAMES)
 
 
+#: how long the grader lets prefetched answers pile up before reading them
+LINGER_SECONDS = 0.003
+
+
 class WorkerProcess:
     """One running worker for one submission directory."""
 
@@ -223,6 +227,12 @@ class WorkerProcess:
             if not chunk:
                 raise WorkerDied(self._exit_description())
             self._inbox += chunk
+            if self._awaited and len(chunk) < 1 << 16:
+                # More answers are on their way (the rest of a prefetched plan): let them pile up
+                # rather than wake up for each one. Writing to a pipe no one waits on is cheap, so
+                # this saves the worker and the grader about a tenth of their time in a class run,
+                # and adds at most LINGER_SECONDS to a submission's grading.
+                time.sleep(max(0.0, min(LINGER_SECONDS, deadline - time.monotonic())))
         taken = bytes(self._inbox[:size])
         del self._inbox[:size]
         return taken
