@@ -148,23 +148,38 @@ def give_fixtures(item: pytest.Item) -> bool:
     cost more than most tests' bodies. A fixture a test suite defines itself (or overrides one of
     these with) is left to pytest. Call before the setup hook, on a test whose request is fresh.
     True when every argument of the test was given this way."""
-    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", None)
-    if not isinstance(item, pytest.Function) or definitions is None:
+    if not isinstance(item, pytest.Function):
         return False
+    if _GIVING not in item.stash:
+        item.stash[_GIVING] = _what_to_give(item)
+    given, every = item.stash[_GIVING]
+    request = item._request
+    for name, kind, value in given:
+        item.funcargs[name] = value if kind == "param" else value(request) if kind == "fixture" else request
+    return every
+
+
+_GIVING = pytest.StashKey[tuple[tuple[tuple[str, str, Any], ...], bool]]()
+
+
+def _what_to_give(item: pytest.Function) -> tuple[tuple[tuple[str, str, Any], ...], bool]:
+    """(name, "param" and its value | "fixture" and its function | "request", None) for each
+    argument give_fixtures gives (the same for every submission), and whether that is all of them."""
+    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", None)
+    if definitions is None:
+        return (), False
     params = getattr(getattr(item, "callspec", None), "params", {})
-    every = True
+    given: list[tuple[str, str, Any]] = []
     for name in item.fixturenames:
         chain = definitions.get(name)
         function = chain[-1].func if chain else None
         if function is get_direct_param_fixture_func and name in params:
-            item.funcargs[name] = params[name]
+            given.append((name, "param", params[name]))
         elif function in _GIVEN:
-            item.funcargs[name] = function(item._request)  # type: ignore[operator]
+            given.append((name, "fixture", function))
         elif name == "request":
-            item.funcargs[name] = item._request
-        else:
-            every = False
-    return every
+            given.append((name, "request", None))
+    return tuple(given), len(given) == len(item.fixturenames)
 
 
 def uses_only_grader_markers(item: pytest.Item) -> bool:

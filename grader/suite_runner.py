@@ -134,8 +134,8 @@ class SuiteRunner:
 
 
 def run_test(item: pytest.Item, nextitem: pytest.Item | None, plugin: GradingPlugin) -> dict[str, Any]:
-    """Run one test through pytest's setup, call and teardown hooks as runtestprotocol does, but
-    without logging reports (see _phase); {"nodeid", "outcome", "metadata"} of what happened."""
+    """Run one test as runtestprotocol would, but without logging reports (see _run_plain and
+    _run_with_hooks); {"nodeid", "outcome", "metadata"} of what happened."""
     if isinstance(item, pytest.Function) and not item._request:
         item._initrequest()
     # a plain test (only the grader's fixtures and marks, in a suite without conftest.py files)
@@ -145,18 +145,10 @@ def run_test(item: pytest.Item, nextitem: pytest.Item | None, plugin: GradingPlu
         and plugin.without_conftest
         and item.stash.setdefault(_PLAIN_MARKS, uses_only_grader_markers(item))
     )
-    failure: pytest.ExceptionInfo | None = None
-    outcome = "passed"
-    setup_hook, call_hook, teardown_hook = _hooks(item, nextitem, plugin, plain)
-    setup = _phase(item, "setup", setup_hook, plain)
-    if setup is None:
-        failure = _phase(item, "call", call_hook, plain)
-        outcome = "passed" if failure is None else "failed"
+    if plain:
+        failure, outcome = _run_plain(item, nextitem, plugin)
     else:
-        failure, outcome = setup, "error"
-    teardown = _phase(item, "teardown", teardown_hook, plain)
-    if teardown is not None and failure is None:
-        failure, outcome = teardown, "error"
+        failure, outcome = _run_with_hooks(item, nextitem)
     if isinstance(item, pytest.Function):
         # as runtestprotocol leaves it: the next run fills the fixtures again
         item._request = False  # type: ignore[assignment]
@@ -169,37 +161,61 @@ def run_test(item: pytest.Item, nextitem: pytest.Item | None, plugin: GradingPlu
 _PLAIN_MARKS = pytest.StashKey[bool]()
 
 
-def _hooks(
-    item: pytest.Item, nextitem: pytest.Item | None, plugin: GradingPlugin, plain: bool
-) -> tuple[Callable[[], object], Callable[[], object], Callable[[], object]]:
-    """The three phases of a test: for a plain one, what pytest's runner and the grader's plugin
-    do in the setup, call and teardown hooks, called straight (each hook call otherwise passes
-    through every plugin's wrappers: a tenth of a grading); for any other, the hooks."""
-    ihook = item.ihook
-    if not plain:
-        return (
-            lambda: ihook.pytest_runtest_setup(item=item),
-            lambda: ihook.pytest_runtest_call(item=item),
-            lambda: ihook.pytest_runtest_teardown(item=item, nextitem=nextitem),
-        )
+def _run_plain(
+    item: pytest.Item, nextitem: pytest.Item | None, plugin: GradingPlugin
+) -> tuple[pytest.ExceptionInfo | None, str]:
+    """A plain test, as pytest's runner would run it but with none of its bookkeeping, which cost
+    more than most tests' bodies: the grader's plugin's setup, then the test function (through
+    pytest_pyfunc_call, as item.runtest does). Its fixtures are all given, so it has nothing to set
+    up or tear down of its own; what earlier tests that were not plain left set up (their module's
+    fixtures, say) is torn down as far as nextitem does not need it, as pytest would."""
     state = item.session._setupstate
-
-    def setup() -> None:
+    failure: pytest.ExceptionInfo | None = None
+    outcome = "error"
+    try:
         plugin.pytest_runtest_setup(item)
-        state.setup(item)
+        outcome = "failed"
+        item.runtest()
+        outcome = "passed"
+    except (Exit, KeyboardInterrupt):
+        raise
+    except BaseException:  # noqa: BLE001 - the test's failure (or its setup's), whatever it raised
+        failure = pytest.ExceptionInfo.from_current()
+    if state.stack:
+        try:
+            state.teardown_exact(nextitem)
+        except (Exit, KeyboardInterrupt):
+            raise
+        except BaseException:  # noqa: BLE001 - as pytest reports a failing teardown
+            if failure is None:
+                failure, outcome = pytest.ExceptionInfo.from_current(), "error"
+    return failure, outcome
 
-    return setup, item.runtest, lambda: state.teardown_exact(nextitem)
+
+def _run_with_hooks(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> tuple[pytest.ExceptionInfo | None, str]:
+    """Any other test: pytest's setup, call and teardown hooks as runtestprotocol calls them, and
+    each phase's report made (not logged) so that plugins and conftest hooks see it (tmp_path keeps
+    it, xfail rewrites it)."""
+    ihook = item.ihook
+    failure = _phase(item, "setup", lambda: ihook.pytest_runtest_setup(item=item))
+    outcome = "error"
+    if failure is None:
+        failure = _phase(item, "call", lambda: ihook.pytest_runtest_call(item=item))
+        outcome = "passed" if failure is None else "failed"
+    teardown = _phase(item, "teardown", lambda: ihook.pytest_runtest_teardown(item=item, nextitem=nextitem))
+    if teardown is not None and failure is None:
+        failure, outcome = teardown, "error"
+    return failure, outcome
 
 
 def _phase(
-    item: pytest.Item, when: Literal["setup", "call", "teardown"], run: Any, plain: bool
+    item: pytest.Item, when: Literal["setup", "call", "teardown"], run: Callable[[], object]
 ) -> pytest.ExceptionInfo | None:
-    """What a phase raised (None if nothing); Ctrl-C and pytest.exit go on up. The phase's report
-    is made only for a test that is not plain: no report is needed, but making one lets plugins
-    and conftest hooks see the phase (tmp_path keeps it, xfail rewrites it)."""
+    """What a phase raised (None if nothing); Ctrl-C and pytest.exit go on up."""
     call = pytest.CallInfo.from_call(run, when=when, reraise=(Exit, KeyboardInterrupt))
-    if not plain:
-        item.ihook.pytest_runtest_makereport(item=item, call=call)
+    item.ihook.pytest_runtest_makereport(item=item, call=call)
     return call.excinfo
 
 

@@ -121,3 +121,45 @@ def test_a_suite_that_cannot_start_fails_every_submission_the_same_way(tmp_path,
     assert messages[0].endswith("ModuleNotFoundError: No module named 'no_such_module_for_the_grader'")
     assert "\n" not in messages[0]
     assert capfd.readouterr().err == ""
+
+
+SCOPED = '''
+import pytest
+
+LOG = {log!r}
+
+
+def note(text):
+    with open(LOG, "a") as log:
+        log.write(text + "\\n")
+
+
+@pytest.fixture(scope="module")
+def table():
+    note("set up")
+    yield [1, 2, 3]
+    note("torn down")
+
+
+@pytest.mark.points(1)
+def test_uses_the_modules_fixture(student, table):
+    """Not plain: pytest sets up the module's fixture."""
+    note("first")
+    assert table == [1, 2, 3]
+
+
+@pytest.mark.points(1)
+def test_plain_after_it(student):
+    """Plain, and the last test: the fixture is torn down after it."""
+    note("plain")
+'''
+
+
+def test_fixtures_set_up_before_a_plain_test_are_torn_down_after_it_for_each_submission(tmp_path):
+    log = tmp_path / "log.txt"
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    for _ in range(2):
+        tests = run(suite, {"test_scoped.py": SCOPED.format(log=str(log))})
+        assert [test["outcome"] for test in tests.values()] == ["passed", "passed"]
+    assert log.read_text().split("\n")[:-1] == ["set up", "first", "plain", "torn down"] * 2
