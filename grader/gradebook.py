@@ -122,6 +122,11 @@ class Gradebook:
                     f"{path} was written by a newer backprop-grader (schema {version}); upgrade the grader"
                 )
             self._db.execute("PRAGMA journal_mode = WAL")
+            # In WAL mode, NORMAL syncs at checkpoints only: a commit survives the grader being
+            # killed (kill -9 included) and can be lost only to a power cut or an OS crash, after
+            # which the gradebook is still whole and the run grades those submissions again.
+            # FULL would wait for the disk once per submission.
+            self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as error:
             raise GradebookError(f"{path} is not a usable gradebook ({error})") from None
