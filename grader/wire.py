@@ -15,7 +15,7 @@ loads it by path before the student's code runs.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import json
 import math
 import struct
@@ -68,7 +68,7 @@ def _encode_array(array: np.ndarray) -> dict:
     array = array.astype(dtype, copy=False)
     if dtype.str not in ALLOWED_DTYPES:
         raise WireError(f"an array of dtype {array.dtype}, which is not numeric")
-    data = base64.b64encode(array.tobytes()).decode("ascii")
+    data = binascii.b2a_base64(array.tobytes(), newline=False).decode("ascii")
     return {_ARRAY_TAG: [dtype.str, list(array.shape), data]}
 
 
@@ -89,19 +89,28 @@ def decode(data: Any, depth: int = 0) -> Any:
     raise WireError(f"unexpected JSON value of type {type(data).__name__}")
 
 
+_DTYPES = {name: np.dtype(name) for name in ALLOWED_DTYPES}
+
+
 def _decode_array(data: dict) -> np.ndarray:
     spec = data[_ARRAY_TAG]
     if len(data) != 1 or type(spec) is not list or len(spec) != 3:
         raise WireError("malformed array")
     dtype_str, shape, payload = spec
-    if dtype_str not in ALLOWED_DTYPES:
+    dtype = _DTYPES.get(dtype_str) if type(dtype_str) is str else None
+    if dtype is None:
         raise WireError(f"array dtype {dtype_str!r} is not allowed")
-    if type(shape) is not list or not all(type(s) is int and s >= 0 for s in shape):
+    if type(shape) is not list:
         raise WireError("array shape must be a list of non-negative integers")
+    for size in shape:
+        if type(size) is not int or size < 0:
+            raise WireError("array shape must be a list of non-negative integers")
     if type(payload) is not str:
         raise WireError("array data must be base64 text")
-    raw = base64.b64decode(payload.encode("ascii"), validate=True)
-    dtype = np.dtype(dtype_str)
+    try:
+        raw = binascii.a2b_base64(payload, strict_mode=True)
+    except (binascii.Error, ValueError):
+        raise WireError("array data is not base64 text") from None
     if len(raw) != math.prod(shape) * dtype.itemsize:
         raise WireError("array data does not match its shape")
     return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
@@ -117,9 +126,9 @@ def fingerprint(value: Any) -> Hashable:
     if isinstance(value, np.ndarray):
         return ("array", value.dtype.str, value.shape, value.tobytes())
     if isinstance(value, (list, tuple)):
-        return (type(value).__name__, tuple(fingerprint(item) for item in value))
+        return (type(value).__name__, tuple([fingerprint(item) for item in value]))
     if isinstance(value, dict):
-        return ("dict", tuple((key, fingerprint(item)) for key, item in value.items()))
+        return ("dict", tuple([(key, fingerprint(item)) for key, item in value.items()]))
     if isinstance(value, np.generic):
         return ("scalar", value.dtype.str, value.tobytes())
     if type(value) is float:
