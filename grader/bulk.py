@@ -196,6 +196,8 @@ def _run_pool(entries: list[Entry], jobs: int, task: Callable[[Entry], Task], re
     retry: list[Entry] = []
     attempts: dict[str, int] = {}
     context = multiprocessing.get_context("forkserver")
+    # the server that forks the job processes imports the grading code once, so each job need not
+    context.set_forkserver_preload(["__main__", "grader.grading"])
     while True:
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_job_init)
         running: dict[Future, Entry] = {}
