@@ -8,15 +8,11 @@ reference reproduces every one of them.
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import numpy as np
-
-from grader.memo import Memo
 
 
 def _sigmoid(z: float) -> float:
@@ -228,43 +224,11 @@ def case_ids(cases: list[LessonCase]) -> list[str]:
 
 # ---- random problems -------------------------------------------------------------------------
 
-_draws: Memo[tuple[Any, Any]] = Memo(1024)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def drawn_once(draw: F) -> F:
-    """draw(rng, ...) with the same results, worked out once per process for each state of rng and
-    other arguments (a class run draws the same test inputs for every submission): rng ends in the
-    state draw would have left it in, and each caller gets its own copy of the arrays."""
-
-    @functools.wraps(draw)
-    def remembered(rng: np.random.Generator, *args: Any, **kwargs: Any) -> Any:
-        key = (draw.__name__, rng.bit_generator.state, args, kwargs)
-        value, after = _draws.get((), key, lambda: (draw(rng, *args, **kwargs), rng.bit_generator.state))
-        rng.bit_generator.state = after
-        return _fresh(value)
-
-    return cast(F, remembered)
-
-
-def _fresh(value: Any) -> Any:
-    """A copy of every array in value (nested in dicts, lists and tuples)."""
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, dict):
-        return {key: _fresh(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_fresh(item) for item in value)
-    return value
-
-
 #: shapes for elementwise functions: a plain float, n = 1, vectors, batches, more dims
 ELEMENTWISE_SHAPES = ((), (1,), (1, 1), (7,), (4, 3), (2, 3, 5))
 EDGE_VALUES = (0.0, -0.0, 1e-9, -1e-9, 0.5, -0.5, 30.0, -30.0, 700.0, -700.0)
 
 
-@drawn_once
 def elementwise_input(rng: np.random.Generator, shape: tuple, dtype: Any) -> Any:
     """Random z of a shape and dtype, seeded with exact zeros and a few large values."""
     z = rng.normal(0.0, 3.0, size=shape)
@@ -281,7 +245,6 @@ def away_from_zero(z: np.ndarray, margin: float = 1e-2) -> np.ndarray:
     return np.where(np.abs(z) < margin, np.copysign(margin, z) + z, z)
 
 
-@drawn_once
 def layer_problem(rng: np.random.Generator, n: int, d_in: int, d_out: int, dtype: Any = np.float64) -> dict:
     """A random layer: X, W, b, the next layer's weights and deltas, targets."""
     k = int(rng.integers(1, 4))
@@ -305,7 +268,6 @@ def two_layer_params(rng: np.random.Generator, d: int, h: int, k: int) -> dict[s
     }
 
 
-@drawn_once
 def two_layer_problem(rng: np.random.Generator, n: int, d: int, h: int, k: int) -> tuple:
     """(params, X, Y) with no hidden pre-activation near ReLU's kink."""
     for _ in range(100):
@@ -317,7 +279,6 @@ def two_layer_problem(rng: np.random.Generator, n: int, d: int, h: int, k: int) 
     raise RuntimeError("could not draw a problem away from ReLU's kink")
 
 
-@drawn_once
 def deep_problem(rng: np.random.Generator, sizes: list[int], n: int, scale: float = 1.0) -> tuple:
     """(weights, biases, X, Y) for layer widths sizes = [d_0, d_1, ..., d_L]."""
     weights = [
