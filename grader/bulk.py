@@ -10,6 +10,7 @@ regrade, so a run that was killed just starts again where it stopped.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import signal
 import time
@@ -123,6 +124,7 @@ def grade_all(
     started = time.perf_counter()
     progress = progress or Progress()
     limits = limits or WorkerLimits()
+    job_server()
     entries, notes = find_submissions(root)
     summary = RunSummary(total=len(entries), notes=notes)
     if stale := remove_stale_scratch():
@@ -186,6 +188,18 @@ def write_feedback(directory: Path, student: str, markdown: str, plots: dict[str
 Task = tuple[Callable[..., Outcome], Any, Any, Any]
 
 
+def job_server() -> Any:
+    """The multiprocessing context the job processes are started from, its server started now.
+
+    The server (multiprocessing's forkserver) imports the grading code once, so each job process
+    is forked with it imported; started early, it does that while the caller finds the submissions.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", "grader.grading"])
+    multiprocessing.forkserver.ensure_running()
+    return context
+
+
 def _run_pool(entries: list[Entry], jobs: int, task: Callable[[Entry], Task], record: Callable) -> None:
     """Run task(entry) in job processes, at most 2 per job in flight, calling record with each Outcome.
 
@@ -195,9 +209,7 @@ def _run_pool(entries: list[Entry], jobs: int, task: Callable[[Entry], Task], re
     pending: Iterator[Entry] = iter(entries)
     retry: list[Entry] = []
     attempts: dict[str, int] = {}
-    context = multiprocessing.get_context("forkserver")
-    # the server that forks the job processes imports the grading code once, so each job need not
-    context.set_forkserver_preload(["__main__", "grader.grading"])
+    context = job_server()
     while True:
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_job_init)
         running: dict[Future, Entry] = {}
