@@ -19,7 +19,7 @@ from grader.quiz.scoring import score_submission_quiz
 from grader.reference import load_reference
 from grader.results import GradeResult, QuizResult, TestResult
 from grader.sandbox import Protection
-from grader.student import PlannedCall, StudentSession
+from grader.student import CallPlan, PlannedCall, StudentSession
 from grader.submission import PreparedSubmission, prepared_submission
 from grader.suite_runner import SuiteFailed, suite_runner
 from grader.worker import WorkerLimits, WorkerStartFailed
@@ -77,14 +77,14 @@ def grade_prepared(
     plots: bool = False,
     prefetch: bool = True,
 ) -> GradeResult:
-    plan = call_plan(suite, plots, limits) if prefetch else ()
+    plan = call_plan(suite, plots, limits) if prefetch else None
     return _grade(prepared, suite, limits, require_sandbox, student, plots, plan, None)
 
 
-_plans: dict[tuple[str, bool], tuple[PlannedCall, ...]] = {}
+_plans: dict[tuple[str, bool], CallPlan | None] = {}
 
 
-def call_plan(suite: str, plots: bool, limits: WorkerLimits | None) -> tuple[PlannedCall, ...]:
+def call_plan(suite: str, plots: bool, limits: WorkerLimits | None) -> CallPlan | None:
     """Every call grading makes, in order, recorded once per process by grading the reference
     solutions. A correct submission gets exactly these calls; any other gets them too, except
     those whose arguments come from its own earlier results, which then run one by one."""
@@ -92,10 +92,10 @@ def call_plan(suite: str, plots: bool, limits: WorkerLimits | None) -> tuple[Pla
         recorded: list[PlannedCall] = []
         try:
             with prepared_submission(reference_dir()) as prepared:
-                _grade(prepared, suite, limits, False, None, plots, (), recorded)
+                _grade(prepared, suite, limits, False, None, plots, None, recorded)
         except Exception:  # noqa: BLE001 - without a plan every call just runs on its own
             recorded = []
-        _plans[suite, plots] = tuple(recorded)
+        _plans[suite, plots] = CallPlan.of(recorded) if recorded else None
     return _plans[suite, plots]
 
 
@@ -106,7 +106,7 @@ def _grade(
     require_sandbox: bool,
     student: str | None,
     plots: bool,
-    plan: tuple[PlannedCall, ...],
+    plan: CallPlan | None,
     recorder: list[PlannedCall] | None,
 ) -> GradeResult:
     started = time.perf_counter()
@@ -117,13 +117,13 @@ def _grade(
     reference = reference_dir() if suite == "hidden" else None
     # scored before any student code runs, so that code cannot rewrite its answers
     quiz = _grade_quiz(prepared, reference, student) if suite == "hidden" else None
-    session = StudentSession(prepared.directory, limits)
+    session = StudentSession(prepared.directory, limits, plan.held if plan else None)
     session.start()
     try:
         protections = _protections(session, require_sandbox)
         if recorder is not None:
             session.record_calls(recorder)
-        session.prefetch(plan)
+        session.prefetch(plan.calls if plan else ())
         report = _run_suite(SUITES[suite], session, reference)
         plot_data = collect_plot_data(session, load_reference(reference)) if plots and reference else None
     finally:

@@ -23,6 +23,7 @@ from grader import wire
 from grader.exercise_api import MODULE_OF, signature_of
 from grader.sandbox import Protection
 from grader.worker import WorkerDied, WorkerLimits, WorkerProcess, WorkerStartFailed, WorkerTimeout
+from grader.worker_zygote import HeldPlan
 
 #: after this many time-outs of one function its further calls are not run
 TIMEOUTS_BEFORE_SKIPPING = 2
@@ -108,10 +109,20 @@ class PlannedCall:
     args: tuple
     kwargs: Mapping[str, Any]
     repeat: dict | None = None
+    #: the identity of the CallPlan the call is in, and its number there
+    plan: str = ""
+    index: int = -1
 
     @property
     def module(self) -> str:
         return MODULE_OF[self.function]
+
+    def message_for(self, held_plan: str | None) -> str:
+        """What a worker is sent for this call (wire.serialise()d): its number, when the worker holds
+        its plan, else the request itself."""
+        if held_plan is not None and held_plan == self.plan and self.index >= 0:
+            return f'{{"planned":{self.index}}}'
+        return self.serialised
 
     @cached_property
     def key(self) -> Hashable:
@@ -145,6 +156,22 @@ class PlannedCall:
 
 
 @dataclass(frozen=True)
+class CallPlan:
+    """Every call grading makes, in order (grading.call_plan), numbered. The worker zygote keeps
+    the plan decoded (held), so a worker is sent a planned call's number, not its arguments."""
+
+    calls: tuple[PlannedCall, ...]
+    held: HeldPlan
+
+    @classmethod
+    def of(cls, recorded: Sequence[PlannedCall]) -> CallPlan:
+        held = HeldPlan.of(tuple(call.serialised for call in recorded))
+        for index, call in enumerate(recorded):
+            call.plan, call.index = held.identity, index
+        return cls(tuple(recorded), held)
+
+
+@dataclass(frozen=True)
 class RecordedCall:
     """A call as the grader made it (copies of the arguments before the call) and its outcome."""
 
@@ -165,9 +192,13 @@ class StudentCodeError(Exception):
 class StudentSession:
     """The student's functions for one submission, run in a (restartable) worker."""
 
-    def __init__(self, submission: Path, limits: WorkerLimits | None = None) -> None:
+    def __init__(
+        self, submission: Path, limits: WorkerLimits | None = None, plan: HeldPlan | None = None
+    ) -> None:
+        """plan: the call plan each worker should hold (see CallPlan), if calls will be prefetched."""
         self.submission = submission
         self.limits = limits or WorkerLimits()
+        self._plan = plan
         self._worker: WorkerProcess | None = None
         self._imported: set[str] = set()
         self._hanging_modules: set[str] = set()
@@ -194,7 +225,7 @@ class StudentSession:
                 for function, count in self._timeouts.items()
                 if count >= TIMEOUTS_BEFORE_SKIPPING
             )
-            self._worker = WorkerProcess(self.submission, self.submission, self.limits, stopped)
+            self._worker = WorkerProcess(self.submission, self.submission, self.limits, stopped, self._plan)
             self.worker_starts += 1
 
     def wait_ready(self) -> tuple[Protection, ...]:
@@ -288,7 +319,7 @@ class StudentSession:
             return
         worker = self._worker
         assert worker is not None
-        worker.send(p.serialised for p in pending)
+        worker.send(p.message_for(worker.held_plan) for p in pending)
         imported = set(self._imported)
         spent = 0.0
         for index, planned in enumerate(pending):

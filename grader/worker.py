@@ -25,7 +25,7 @@ from typing import Any
 
 from grader import wire
 from grader.sandbox import NAMES, Protection
-from grader.worker_zygote import ZygoteUnavailable, spawn_worker
+from grader.worker_zygote import HeldPlan, ZygoteUnavailable, spawn_worker
 
 HERE = Path(__file__).resolve().parent
 STARTUP_TIMEOUT = 60.0
@@ -103,9 +103,16 @@ class WorkerProcess:
     """One running worker for one submission directory."""
 
     def __init__(
-        self, submission: Path, scratch: Path, limits: WorkerLimits, stopped: tuple[tuple[str, str], ...] = ()
+        self,
+        submission: Path,
+        scratch: Path,
+        limits: WorkerLimits,
+        stopped: tuple[tuple[str, str], ...] = (),
+        plan: HeldPlan | None = None,
     ) -> None:
-        """stopped: (module, function) pairs the worker replaces by a function that fails at once."""
+        """stopped: (module, function) pairs the worker replaces by a function that fails at once;
+        plan: a call plan for the worker to hold (see held_plan)."""
+        self._plan = plan
         self.limits = limits
         req_read, self._req_write = os.pipe()
         self._resp_read, resp_write = os.pipe()
@@ -120,7 +127,9 @@ class WorkerProcess:
         }
         child_ends = (req_read, resp_write, out_write, status_write)
         try:
-            self.process = spawn_worker(request, child_ends, status_read, scrubbed_environment(Path("/")))
+            self.process = spawn_worker(
+                request, child_ends, status_read, scrubbed_environment(Path("/")), plan
+            )
         except ZygoteUnavailable as problem:
             for fd in (*child_ends, status_read, self._req_write, self._resp_read, out_read):
                 os.close(fd)
@@ -137,6 +146,8 @@ class WorkerProcess:
         self._drain.start()
         self._ready = False
         self.protections: tuple[Protection, ...] = ()
+        #: the identity of the call plan the worker holds decoded, if it holds plan
+        self.held_plan: str | None = None
         self._stopped = False
         self._next_id = 0
 
@@ -163,6 +174,8 @@ class WorkerProcess:
             if not isinstance(message, dict) or message.get("ready") is not True:
                 raise WorkerStartFailed("the worker's first message was not a ready message")
             self.protections = parse_protections(message.get("protections"), self.limits.sandbox)
+            if self._plan is not None and message.get("plan") == self._plan.identity:
+                self.held_plan = self._plan.identity
             self._ready = True
 
     def call(self, request: str, timeout: float) -> dict[str, Any]:

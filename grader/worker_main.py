@@ -87,12 +87,29 @@ def not_run_again(name):
 
 
 class Worker:
-    def __init__(self, submission, wire, probes, stopped=()):
+    def __init__(self, submission, wire, probes, stopped=(), plan=None):
+        """plan: the zygote's decoded call plan (see held_plan), or None."""
         self.submission = submission
         self.wire = wire
         self.probes = probes
         self.modules = {}
         self.stopped = [tuple(pair) for pair in stopped]
+        self.plan = list(plan) if plan is not None else None
+
+    def call_of(self, request):
+        """(module, function, args, kwargs, repeat) of a request: a planned call by its index (each
+        taken once: its arguments are the zygote's copy, which the call may change), else decoded."""
+        if "planned" not in request:
+            decode = self.wire.decode
+            return (request["module"], request["function"], decode(request["args"]),
+                    decode(request["kwargs"]), request.get("repeat"))  # fmt: skip
+        index = request["planned"]
+        if self.plan is None or type(index) is not int or not 0 <= index < len(self.plan):
+            raise ValueError(f"no planned call {index!r}")
+        call, self.plan[index] = self.plan[index], None
+        if call is None:
+            raise ValueError(f"planned call {index} was already taken")
+        return call
 
     def stop_hanging_functions(self):
         """Replace each function the grader stopped running (module, name) by one that raises
@@ -152,28 +169,28 @@ class Worker:
 
     def handle(self, request):
         self.stop_hanging_functions()
-        module = self.module(request["module"])
+        module_name, function_name, args, kwargs, repeat = self.call_of(request)
+        module = self.module(module_name)
         if isinstance(module, dict):
             return {"ok": False, "error": module}
-        function = getattr(module, request["function"], None)
+        function = getattr(module, function_name, None)
         if not callable(function):
             return {
                 "ok": False,
                 "error": {
                     "kind": "missing_function",
                     "type": "",
-                    "message": f"{request['function']} is not defined",
+                    "message": f"{function_name} is not defined",
                 },
             }
         before = []
-        args = self.resolve(self.wire.decode(request["args"]), before)
-        kwargs = self.resolve(self.wire.decode(request["kwargs"]), before)
+        args = self.resolve(args, before)
+        kwargs = self.resolve(kwargs, before)
         started = time.perf_counter()
         with captured_output() as output, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 with np.errstate(over="warn", invalid="warn", divide="warn"):
-                    repeat = request.get("repeat")
                     if repeat is None:
                         result = function(*args, **kwargs)
                     else:
@@ -330,10 +347,10 @@ def wall_in(sandbox, submission, pipe_fds, readable):
     return [{"name": p.name, "active": p.active, "detail": p.detail} for p in protections]
 
 
-def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepared, limits):
+def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepared, limits, plan=None):
     """Wall the process in, report the walls, then answer call requests until the pipe closes.
     prepared: what the zygote worked out once for all workers (see Prepared); limits: resource
-    limits by LIMITS's names."""
+    limits by LIMITS's names; plan: (identity, decoded calls) of the plan the zygote holds for it."""
     req_fd, resp_fd = pipes
     submission = os.path.realpath(submission)
     protections = []
@@ -346,8 +363,9 @@ def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepar
     restrict_imports(submission, prepared.stdlib_path)
     requests = os.fdopen(req_fd, "rb", buffering=1 << 16)  # prefetched requests come many at a time
     responses = os.fdopen(resp_fd, "wb", buffering=0)
-    worker = Worker(submission, wire, probes, stopped)
-    wire.write_message(responses, {"ready": True, "protections": protections})
+    identity, calls = plan or (None, None)
+    worker = Worker(submission, wire, probes, stopped, calls)
+    wire.write_message(responses, {"ready": True, "protections": protections, "plan": identity})
     while True:
         try:
             request = wire.read_message(requests)
@@ -393,11 +411,13 @@ class Prepared:
 def zygote(control_fd, wire, probes, sandbox):
     """Fork a worker for every request on the control socket; report each one's exit status.
 
-    A request is a JSON object (submission, scratch, limits, sandbox) sent with four file
-    descriptors: the worker's request and response pipes, its output pipe and a status pipe
-    that only this process keeps. The reply is the worker's pid. When a worker ends, its
-    wait status (4 bytes) is written to its status pipe, which is then closed. The zygote
-    never runs student code: a worker is forked before anything of the submission is read.
+    A request is a JSON object (submission, scratch, limits, sandbox, and the plan it should
+    hold, if any) sent with four file descriptors: the worker's request and response pipes, its
+    output pipe and a status pipe that only this process keeps. The reply is the worker's pid.
+    When a worker ends, its wait status (4 bytes) is written to its status pipe, which is then
+    closed. {"hold_plan": identity} with one descriptor, a file with a call plan, asks the zygote
+    to keep that plan decoded for the workers to come (see hold_plan). The zygote never runs
+    student code: a worker is forked before anything of the submission is read.
     """
     control = socket.socket(fileno=control_fd)
     prepared = Prepared(sandbox)
@@ -410,6 +430,7 @@ def zygote(control_fd, wire, probes, sandbox):
     signal.set_wakeup_fd(wake_write)
     signal.signal(signal.SIGCHLD, lambda signum, frame: None)
     status_fds = {}
+    plans = {}
     while True:
         try:
             ready, _, _ = select.select([control, wake_read], [], [])
@@ -426,6 +447,9 @@ def zygote(control_fd, wire, probes, sandbox):
             data, fds = b"", []
         if not data:
             return 0  # the grader has gone
+        if len(fds) == 1:  # a call plan to hold for the workers to come
+            control.sendall(json.dumps({"holds": hold_plan(data, fds[0], wire, plans)}).encode())
+            continue
         if len(fds) != 4:
             for fd in fds:
                 os.close(fd)
@@ -440,15 +464,37 @@ def zygote(control_fd, wire, probes, sandbox):
                 control.close()
                 for fd in (wake_read, wake_write, fds[3], *status_fds.values()):
                     os.close(fd)
+                request = json.loads(data)
+                plan = request.get("plan")
                 code = forked_worker(
-                    json.loads(data), fds[0], fds[1], fds[2], wire, probes, sandbox, prepared
-                )
+                    request, fds[0], fds[1], fds[2], wire, probes, sandbox, prepared,
+                    (plan, plans[plan]) if plan in plans else None,
+                )  # fmt: skip
             finally:
                 os._exit(code)
         for fd in fds[:3]:
             os.close(fd)
         status_fds[pid] = fds[3]
         control.sendall(json.dumps({"pid": pid}).encode())
+
+
+def hold_plan(data, fd, wire, plans):
+    """Read a call plan (a JSON list of requests) from fd and keep it decoded in plans under the
+    identity data names ({"hold_plan": identity}), the last few only; the identity, or None if
+    the plan could not be read."""
+    try:
+        with os.fdopen(fd, "rb") as text:
+            identity = json.loads(data)["hold_plan"]
+            requests = [json.loads(request) for request in json.loads(text.read())]
+        plans[identity] = [
+            (r["module"], r["function"], wire.decode(r["args"]), wire.decode(r["kwargs"]), r.get("repeat"))
+            for r in requests
+        ]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    while len(plans) > 4:
+        del plans[next(iter(plans))]
+    return identity
 
 
 def drain(fd):
@@ -476,7 +522,7 @@ def reap(status_fds):
             os.close(fd)
 
 
-def forked_worker(request, req_fd, resp_fd, out_fd, wire, probes, sandbox, prepared):
+def forked_worker(request, req_fd, resp_fd, out_fd, wire, probes, sandbox, prepared, plan):
     """In the forked child: what `python -I worker_main.py ...` gets from subprocess, then serve."""
     os.setsid()
     os.dup2(out_fd, 1)
@@ -495,6 +541,7 @@ def forked_worker(request, req_fd, resp_fd, out_fd, wire, probes, sandbox, prepa
         request.get("stopped", ()),
         prepared,
         request["limits"],
+        plan,
     )
 
 

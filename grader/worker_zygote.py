@@ -12,6 +12,7 @@ directory and scrubbed environment.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import select
@@ -20,7 +21,9 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,19 @@ STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 class ZygoteUnavailable(Exception):
     """The zygote could not be started or did not answer."""
+
+
+@dataclass(frozen=True)
+class HeldPlan:
+    """A call plan for the zygote to keep decoded (grading.call_plan): its workers then take a
+    planned call by its index instead of decoding its arguments again for every submission."""
+
+    identity: str
+    requests: tuple[str, ...]  # each wire.serialise()d
+
+    @classmethod
+    def of(cls, requests: tuple[str, ...]) -> HeldPlan:
+        return cls(hashlib.sha256("\n".join(requests).encode()).hexdigest()[:32], requests)
 
 
 class ForkedWorker:
@@ -100,11 +116,17 @@ class Zygote:
         ours.settimeout(STARTUP_TIMEOUT)
         self._socket = ours
         self._lock = threading.Lock()
+        self._plans: set[str] = set()
         self.owner = os.getpid()
 
-    def spawn(self, request: dict[str, Any], fds: tuple[int, int, int, int], status_fd: int) -> ForkedWorker:
-        """Fork a worker with fds (its request, response, output and status pipe ends)."""
+    def spawn(
+        self, request: dict[str, Any], fds: tuple[int, int, int, int], status_fd: int, plan: HeldPlan | None
+    ) -> ForkedWorker:
+        """Fork a worker with fds (its request, response, output and status pipe ends); with plan,
+        one that holds it (its ready message says whether it does)."""
         with self._lock:
+            if plan is not None and self._holds(plan):
+                request = {**request, "plan": plan.identity}
             try:
                 socket.send_fds(self._socket, [json.dumps(request).encode()], list(fds))
                 reply = self._socket.recv(4096)
@@ -114,6 +136,24 @@ class Zygote:
         if not isinstance(pid, int) or pid <= 0:
             raise ZygoteUnavailable("the worker zygote did not answer")
         return ForkedWorker(pid, status_fd)
+
+    def _holds(self, plan: HeldPlan) -> bool:
+        """Whether the zygote holds plan, handing it over first if it does not yet (through an
+        unnamed file: a plan is larger than one message on the socket)."""
+        if plan.identity not in self._plans:
+            try:
+                with tempfile.TemporaryFile() as text:
+                    text.write(json.dumps(plan.requests).encode())
+                    text.seek(0)
+                    socket.send_fds(
+                        self._socket, [json.dumps({"hold_plan": plan.identity}).encode()], [text.fileno()]
+                    )
+                    reply = self._socket.recv(4096)
+                if json.loads(reply).get("holds") == plan.identity:
+                    self._plans.add(plan.identity)
+            except (OSError, ValueError, AttributeError):
+                return False
+        return plan.identity in self._plans
 
     def stop(self) -> None:
         self._socket.close()
@@ -129,7 +169,11 @@ _zygote_lock = threading.Lock()
 
 
 def spawn_worker(
-    request: dict[str, Any], fds: tuple[int, int, int, int], status_fd: int, environment: dict[str, str]
+    request: dict[str, Any],
+    fds: tuple[int, int, int, int],
+    status_fd: int,
+    environment: dict[str, str],
+    plan: HeldPlan | None = None,
 ) -> ForkedWorker:
     """A worker from this process's zygote, started on first use and once more if it has died."""
     global _zygote
@@ -140,7 +184,7 @@ def spawn_worker(
                     _zygote.stop()
                 _zygote = Zygote(environment)
             try:
-                return _zygote.spawn(request, fds, status_fd)
+                return _zygote.spawn(request, fds, status_fd, plan)
             except ZygoteUnavailable:
                 if attempt == 2:
                     raise

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, FAST_LIMITS, REFERENCE, reference_with
 
+from grader import worker_zygote
 from grader.bulk import grade_entry
 from grader.grading import call_plan, grade_path
 from grader.render_json import result_to_dict
 from grader.roster import find_submissions
 from grader.student import StudentSession
-from grader.worker import WorkerLimits
+from grader.worker import WorkerLimits, WorkerProcess
 
 LOOP_LIMITS = WorkerLimits(call_timeout=1.0, submission_timeout=30.0)
 
@@ -69,7 +70,8 @@ def test_a_prefetched_grade_is_the_grade_without_prefetching(tmp_path, name):
 
 def test_a_correct_submission_makes_no_call_of_its_own_when_prefetched(monkeypatch):
     plan = call_plan("hidden", True, FAST_LIMITS)
-    assert len(plan) > 200, "the plan should hold every call of the hidden tests and the plots"
+    assert plan is not None
+    assert len(plan.calls) > 200, "the plan should hold every call of the hidden tests and the plots"
     run_one_by_one = []
     call = StudentSession._call
 
@@ -82,7 +84,36 @@ def test_a_correct_submission_makes_no_call_of_its_own_when_prefetched(monkeypat
     assert result.tests and all(test.status == "passed" for test in result.tests)
     assert run_one_by_one == []
     grade_path(REFERENCE, limits=FAST_LIMITS, plots=True, prefetch=False)
-    assert len(run_one_by_one) == len(plan)
+    assert len(run_one_by_one) == len(plan.calls)
+
+
+def messages_sent(monkeypatch) -> list[str]:
+    sent: list[str] = []
+    send = WorkerProcess.send
+
+    def recorded(self, requests):
+        requests = list(requests)
+        sent.extend(requests)
+        return send(self, requests)
+
+    monkeypatch.setattr(WorkerProcess, "send", recorded)
+    return sent
+
+
+def test_workers_are_sent_the_numbers_of_planned_calls_even_after_the_zygote_died(monkeypatch):
+    """The zygote keeps the plan decoded, so a planned call travels as its number; a zygote started
+    again after dying is handed the plan again."""
+    plan = call_plan("hidden", True, FAST_LIMITS)
+    assert plan is not None
+    sent = messages_sent(monkeypatch)
+    expected = graded(REFERENCE, FAST_LIMITS, prefetch=True)
+    assert sent[: len(plan.calls)] == [f'{{"planned":{i}}}' for i in range(len(plan.calls))]
+    assert worker_zygote._zygote is not None
+    worker_zygote._zygote.process.kill()
+    worker_zygote._zygote.process.wait()
+    sent.clear()
+    assert graded(REFERENCE, FAST_LIMITS, prefetch=True) == expected
+    assert sent[: len(plan.calls)] == [f'{{"planned":{i}}}' for i in range(len(plan.calls))]
 
 
 def test_a_looping_function_costs_no_more_time_outs_when_prefetched(tmp_path):
