@@ -4,7 +4,9 @@ Job processes (one per core by default) each grade one submission at a time with
 grade_path, exactly as `grade` does, and send back the JSON report; this process
 alone writes the gradebook, one whole submission per transaction. A submission
 already stored with the same content and grader version is skipped unless
-regrade, so a run that was killed just starts again where it stopped.
+regrade, so a run that was killed just starts again where it stopped. One bad submission
+never stops the run; a test suite that cannot run at all (pytest cannot start it) does, at
+the first submission that finds out, since every other one would fail the same way.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class Outcome:
     kind: str
     report: dict[str, Any] | None = None
     error: str = ""
+    #: the error is the test suite's, the same for every submission: grading the rest is pointless
+    stops_run: bool = False
 
 
 @dataclass
@@ -50,6 +54,8 @@ class RunSummary:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     interrupted: bool = False
+    #: why the run stopped before grading everything (the tests could not run), if it did
+    stopped: str = ""
 
     @property
     def done(self) -> int:
@@ -59,7 +65,7 @@ class RunSummary:
         """The one-line summary printed at the end of a run."""
         rate = (self.graded + self.unreadable) / self.seconds if self.seconds else 0.0
         mean = f", class mean {sum(self.percents) / len(self.percents):.1f}%" if self.percents else ""
-        stopped = "interrupted after " if self.interrupted else ""
+        stopped = "interrupted after " if self.interrupted else "stopped after " if self.stopped else ""
         return (
             f"{stopped}{self.done}/{self.total} submissions: {self.graded} graded, {self.skipped} already in the "
             f"gradebook, {self.unreadable} unreadable, {len(self.grader_errors)} grader errors "
@@ -79,7 +85,7 @@ class Progress:
 
 def grade_entry(entry: Entry, limits: WorkerLimits, require_sandbox: bool) -> Outcome:
     """Grade one entry (runs in a job process); every failure becomes an Outcome."""
-    from grader.grading import GradingFailed, SandboxUnavailable, grade_path
+    from grader.grading import GradingFailed, SandboxUnavailable, SuiteUnusable, grade_path
     from grader.paths import GraderSetupError
     from grader.quiz.bank import BankError
     from grader.render_json import result_to_dict
@@ -91,6 +97,8 @@ def grade_entry(entry: Entry, limits: WorkerLimits, require_sandbox: bool) -> Ou
         )
     except SubmissionError as error:
         return Outcome(entry, "unreadable", error=str(error))
+    except SuiteUnusable as error:
+        return Outcome(entry, "grader_error", error=str(error), stops_run=True)
     except (GradingFailed, GraderSetupError, BankError, SandboxUnavailable) as error:
         return Outcome(entry, "grader_error", error=str(error))
     except Exception as error:  # noqa: BLE001 - one submission must never stop the class
@@ -141,6 +149,8 @@ def grade_all(
     def record(outcome: Outcome) -> None:
         _record(outcome, gradebook, summary, regrade, feedback_dir)
         progress.advance(outcome)
+        if outcome.stops_run:
+            raise _RunStopped(outcome.error)
 
     try:
         _run_pool(
@@ -148,9 +158,15 @@ def grade_all(
         )
     except KeyboardInterrupt:
         summary.interrupted = True
+    except _RunStopped as stop:
+        summary.stopped = str(stop)
     summary.seconds = time.perf_counter() - started
     progress.finish(summary)
     return summary
+
+
+class _RunStopped(Exception):
+    """Raised out of the job pool when grading more submissions is pointless."""
 
 
 def _record(

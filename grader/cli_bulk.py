@@ -70,7 +70,8 @@ def grade_all_command(
     content and grader version is skipped, so after a crash or Ctrl-C just run the
     same command again. Exit status: 0 done; 2 bad arguments or gradebook, or
     --require-sandbox with a protection missing; 3 some submissions hit a grader
-    error (they are listed and retried next run); 130 interrupted.
+    error (they are listed and retried next run), or the tests could not run at
+    all and the run stopped; 130 interrupted.
 
     \b
     Examples:
@@ -95,10 +96,18 @@ def grade_all_command(
     for note in summary.notes:
         click.echo(f"note: {note}", err=True)
     for student, error in summary.grader_errors:
-        click.echo(f"grader error for {student}: {error}", err=True)
+        if error != summary.stopped:
+            click.echo(f"grader error for {student}: {error}", err=True)
     if summary.interrupted:
         click.echo("interrupted: run the same command again to finish", err=True)
         sys.exit(130)
+    if summary.stopped:
+        click.echo(
+            f"stopped: the tests cannot run for anyone ({summary.stopped}); fix the grader's test suite "
+            f"and run the same command again (what was graded is kept)",
+            err=True,
+        )
+        sys.exit(3)
     if summary.grader_errors:
         sys.exit(3)
 

@@ -32,6 +32,11 @@ class GradingFailed(Exception):
     """The grader itself could not run its tests (not the student's fault)."""
 
 
+class SuiteUnusable(GradingFailed):
+    """The test suite itself could not run (pytest could not start it, or collecting it failed):
+    every submission would fail the same way."""
+
+
 class SandboxUnavailable(Exception):
     """--require-sandbox was given and a protection could not be put up."""
 
@@ -218,7 +223,7 @@ def _run_suite(
     try:
         return suite_runner(test_dirs).run(session, reference)
     except SuiteFailed as error:
-        raise GradingFailed(str(error)) from None
+        raise SuiteUnusable(str(error)) from None
 
 
 def _in_exercise_order(tests: Iterable[TestResult]) -> tuple[TestResult, ...]:

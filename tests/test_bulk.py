@@ -8,12 +8,13 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, cli
+from conftest import EXAMPLES, REPO, cli
 
 from grader.gradebook import Gradebook
 
@@ -358,3 +359,42 @@ def test_progress_in_a_terminal_is_a_live_bar_with_eta():
     text = stream.getvalue()
     assert "ETA" in text and "3/3" in text and "1 graded, 1 skipped, 1 unreadable" in text
     assert "3/3 submissions: 1 graded, 1 already in the gradebook, 1 unreadable" in text
+
+
+def test_a_test_suite_that_cannot_run_stops_the_run_with_one_line_and_exit_3(tmp_path):
+    """A broken conftest.py in the grader's own tests fails every submission the same way: the run
+    stops at the first, says why once, stores nothing, and the same command finishes after the fix."""
+    project = tmp_path / "project"
+    for part in ("grader", "reference", "quizzes"):
+        shutil.copytree(REPO / part, project / part, ignore=shutil.ignore_patterns("__pycache__"))
+    conftest = project / "grader" / "hidden_tests" / "conftest.py"
+    conftest.write_text("import no_such_module_for_the_grader\n")
+    root = tmp_path / "class"
+    for i in range(12):
+        shutil.copytree(EXAMPLES / "correct", root / f"student{i:02d}")
+    book = tmp_path / "gradebook.sqlite"
+    command = [
+        sys.executable,
+        "-m",
+        "grader",
+        "grade-all",
+        str(root),
+        "--gradebook",
+        str(book),
+        "--jobs",
+        "2",
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=project)
+    assert completed.returncode == 3, completed.stderr
+    lines = completed.stderr.strip().splitlines()
+    assert "Traceback" not in completed.stderr and not any(line.startswith("grader error") for line in lines)
+    stopped = [line for line in lines if line.startswith("stopped: ")]
+    assert len(stopped) == 1
+    assert "pytest could not start the tests: ImportError while loading conftest" in stopped[0]
+    assert "No module named 'no_such_module_for_the_grader'" in stopped[0]
+    assert any(line.startswith("stopped after 1/12 submissions") for line in lines), lines
+    assert rows(book, "SELECT count(*) FROM submissions") == [(0,)]
+    conftest.unlink()
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=project)
+    assert again.returncode == 0, again.stderr
+    assert rows(book, "SELECT count(*) FROM submissions WHERE status = 'graded'") == [(12,)]
