@@ -1,35 +1,26 @@
-"""Entry point of the worker process that runs a student's code.
+"""The worker process that runs a student's code: serve() is what it does.
 
-Forked by the zygote (`python -I worker_main.py --zygote WIRE PROBES SANDBOX CONTROL_FD`,
-started by grader/worker_zygote.py; see zygote()), which has imported NumPy once for all the
-workers it forks. A worker puts itself behind the walls of sandbox.py (namespaces,
-Landlock, seccomp), then cuts the import path down to the submission and the
-standard library, so neither the grader package, the reference solutions nor
-the hidden tests can be imported by name, let alone read. Its first message
-reports which walls stand; that is sent before any student code exists in the
-process. It then answers call requests one at a time until its request pipe
-closes. Everything it sends back goes through wire.encode, so only plain data
-leaves this process.
+Forked by the zygote (grader/zygote_main.py, started by grader/worker_zygote.py), which has
+imported NumPy once for all the workers it forks. A worker puts itself behind the walls of
+sandbox.py (namespaces, Landlock, seccomp), takes its resource limits, then cuts the import
+path down to the submission and the standard library, so neither the grader package, the
+reference solutions nor the hidden tests can be imported by name, let alone read. Its first
+message reports which walls stand; that is sent before any student code exists in the
+process. It then answers call requests one at a time until its request pipe closes.
+Everything it sends back goes through wire.encode, so only plain data leaves this process.
 
-This file is not imported by the grader; it is run by path, and it loads
-wire.py, probe_functions.py and sandbox.py by path for the same reason.
+This file is not imported by the grader; the zygote loads it by path, and it is given the
+wire, probe_functions and sandbox modules the zygote loaded the same way.
 """
 
-import gc
 import importlib
 import importlib.machinery
 import importlib.util
 import inspect
 import io
-import json
 import os
 import resource
-import select
-import signal
-import socket
-import struct
 import sys
-import sysconfig
 import time
 import traceback
 import warnings
@@ -37,26 +28,6 @@ import warnings
 import numpy as np
 
 MAX_CAPTURE = 16_000
-
-
-def load_by_path(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-def standard_library_path():
-    """The entries of sys.path that are the standard library's (no site-packages)."""
-    stdlib = {os.path.realpath(sysconfig.get_path(key)) for key in ("stdlib", "platstdlib")}
-    kept = []
-    for entry in sys.path:
-        real = os.path.realpath(entry) if entry else entry
-        in_stdlib = any(real == root or real.startswith(root + os.sep) for root in stdlib)
-        if (in_stdlib or entry.endswith(".zip")) and "site-packages" not in real:
-            kept.append(entry)
-    return kept
 
 
 def restrict_imports(submission, stdlib_path):
@@ -306,38 +277,6 @@ class captured_output:
         return False
 
 
-def readable_paths():
-    """What the worker may read once walled in: the standard library (each entry but its
-    site-packages), NumPy, and the system's shared libraries; and the standard library's
-    folder to list (the importer needs its names; listing reads no file)."""
-    paths, listed = [], []
-    for key in ("stdlib", "platstdlib"):
-        root = sysconfig.get_path(key)
-        if os.path.isdir(root):
-            listed.append(root)
-            paths += [
-                os.path.join(root, name)
-                for name in os.listdir(root)
-                if name not in ("site-packages", "dist-packages")
-            ]
-    numpy_dir = os.path.dirname(np.__file__)
-    paths += [numpy_dir, numpy_dir + ".libs"] + system_libraries()
-    return paths, tuple(listed)
-
-
-def system_libraries():
-    """The entries of the system's library folders, but not their Python folders: a grader
-    installed system-wide would keep its hidden tests there."""
-    entries = set()
-    for root in ("/usr/lib", "/lib", "/lib64", "/usr/lib64"):
-        real = os.path.realpath(root)
-        if os.path.isdir(real):
-            entries.update(
-                os.path.join(real, name) for name in os.listdir(real) if not name.startswith("python")
-            )
-    return sorted(entries)
-
-
 def wall_in(sandbox, submission, pipe_fds, readable):
     """Apply every protection; return what each one did, as plain data. readable: what
     sandbox.open_for_rules gave for readable_paths()."""
@@ -386,8 +325,6 @@ def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepar
         wire.write_message(responses, response)
 
 
-# ---- the zygote: one process that has paid for NumPy and forks a fresh worker per submission ----
-
 LIMITS = {
     "memory_bytes": resource.RLIMIT_AS,
     "cpu_seconds": resource.RLIMIT_CPU,
@@ -395,166 +332,3 @@ LIMITS = {
     "core_bytes": resource.RLIMIT_CORE,
     "open_files": resource.RLIMIT_NOFILE,
 }
-
-
-class Prepared:
-    """What every worker needs and the zygote works out once: the paths a worker may read, opened
-    for its Landlock rules (each worker closes its inherited copies once walled in), and the
-    standard library's entries of sys.path."""
-
-    def __init__(self, sandbox):
-        paths, listed = readable_paths()
-        self.readable = sandbox.open_for_rules(paths, listed)
-        self.stdlib_path = standard_library_path()
-
-
-def zygote(control_fd, wire, probes, sandbox):
-    """Fork a worker for every request on the control socket; report each one's exit status.
-
-    A request is a JSON object (submission, scratch, limits, sandbox, and the plan it should
-    hold, if any) sent with four file descriptors: the worker's request and response pipes, its
-    output pipe and a status pipe that only this process keeps. The reply is the worker's pid.
-    When a worker ends, its wait status (4 bytes) is written to its status pipe, which is then
-    closed. {"hold_plan": identity} with one descriptor, a file with a call plan, asks the zygote
-    to keep that plan decoded for the workers to come (see hold_plan). The zygote never runs
-    student code: a worker is forked before anything of the submission is read.
-    """
-    control = socket.socket(fileno=control_fd)
-    prepared = Prepared(sandbox)
-    # Objects that exist now are never collected: moving them out of the collector's reach keeps
-    # a worker's garbage collections from writing to (and so copying) the pages they share with this process.
-    gc.freeze()
-    wake_read, wake_write = os.pipe()
-    for fd in (wake_read, wake_write):
-        os.set_blocking(fd, False)
-    signal.set_wakeup_fd(wake_write)
-    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
-    status_fds = {}
-    plans = {}
-    while True:
-        try:
-            ready, _, _ = select.select([control, wake_read], [], [])
-        except InterruptedError:
-            continue
-        if wake_read in ready:
-            drain(wake_read)
-            reap(status_fds)
-        if control not in ready:
-            continue
-        try:
-            data, fds, _, _ = socket.recv_fds(control, 65536, 4)
-        except OSError:
-            data, fds = b"", []
-        if not data:
-            return 0  # the grader has gone
-        if len(fds) == 1:  # a call plan to hold for the workers to come
-            control.sendall(json.dumps({"holds": hold_plan(data, fds[0], wire, plans)}).encode())
-            continue
-        if len(fds) != 4:
-            for fd in fds:
-                os.close(fd)
-            control.sendall(b"{}")
-            continue
-        pid = os.fork()
-        if pid == 0:
-            code = 70
-            try:
-                signal.set_wakeup_fd(-1)
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                control.close()
-                for fd in (wake_read, wake_write, fds[3], *status_fds.values()):
-                    os.close(fd)
-                request = json.loads(data)
-                plan = request.get("plan")
-                code = forked_worker(
-                    request, fds[0], fds[1], fds[2], wire, probes, sandbox, prepared,
-                    (plan, plans[plan]) if plan in plans else None,
-                )  # fmt: skip
-            finally:
-                os._exit(code)
-        for fd in fds[:3]:
-            os.close(fd)
-        status_fds[pid] = fds[3]
-        control.sendall(json.dumps({"pid": pid}).encode())
-
-
-def hold_plan(data, fd, wire, plans):
-    """Read a call plan (a JSON list of requests) from fd and keep it decoded in plans under the
-    identity data names ({"hold_plan": identity}), the last few only; the identity, or None if
-    the plan could not be read."""
-    try:
-        with os.fdopen(fd, "rb") as text:
-            identity = json.loads(data)["hold_plan"]
-            requests = [json.loads(request) for request in json.loads(text.read())]
-        plans[identity] = [
-            (r["module"], r["function"], wire.decode(r["args"]), wire.decode(r["kwargs"]), r.get("repeat"))
-            for r in requests
-        ]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    while len(plans) > 4:
-        del plans[next(iter(plans))]
-    return identity
-
-
-def drain(fd):
-    try:
-        while os.read(fd, 4096):
-            pass
-    except BlockingIOError:
-        pass
-
-
-def reap(status_fds):
-    while True:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        fd = status_fds.pop(pid, None)
-        if fd is not None:
-            try:
-                os.write(fd, struct.pack("=i", status))
-            except OSError:
-                pass
-            os.close(fd)
-
-
-def forked_worker(request, req_fd, resp_fd, out_fd, wire, probes, sandbox, prepared, plan):
-    """In the forked child: what `python -I worker_main.py ...` gets from subprocess, then serve."""
-    os.setsid()
-    os.dup2(out_fd, 1)
-    os.dup2(out_fd, 2)
-    os.close(out_fd)
-    scratch = request["scratch"]
-    os.chdir(scratch)
-    os.environ["HOME"] = os.environ["TMPDIR"] = scratch
-    return serve(
-        request["submission"],
-        wire,
-        probes,
-        sandbox,
-        (req_fd, resp_fd),
-        request["sandbox"],
-        request.get("stopped", ()),
-        prepared,
-        request["limits"],
-        plan,
-    )
-
-
-def main(argv):
-    if len(argv) != 6 or argv[1] != "--zygote":
-        sys.stderr.write("usage: worker_main.py --zygote WIRE PROBES SANDBOX CONTROL_FD\n")
-        return 2
-    wire_path, probes_path, sandbox_path, control_fd = argv[2:6]
-    wire = load_by_path("_bpg_wire", wire_path)
-    probes = load_by_path("_bpg_probes", probes_path)
-    sandbox = load_by_path("_bpg_sandbox", sandbox_path)
-    return zygote(int(control_fd), wire, probes, sandbox)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))

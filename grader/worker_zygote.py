@@ -2,7 +2,7 @@
 
 Starting Python and importing NumPy takes longer than running a submission's tests, so
 each grader process (each job of a class run) starts one zygote,
-`python -I worker_main.py --zygote ...`, which imports NumPy once and then forks a new
+`python -I zygote_main.py ...`, which imports NumPy once and then forks a new
 worker for every submission (and after every time-out or crash). The zygote never runs
 student code and a worker never sees the zygote's socket: each fork closes it before
 anything of the submission is read, then walls itself in exactly as a worker started
@@ -94,8 +94,9 @@ class Zygote:
     def __init__(self, environment: dict[str, str]) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         command = [
-            sys.executable, "-I", str(HERE / "worker_main.py"), "--zygote", str(HERE / "wire.py"),
-            str(HERE / "probe_functions.py"), str(HERE / "sandbox.py"), str(theirs.fileno()),
+            sys.executable, "-I", str(HERE / "zygote_main.py"), str(HERE / "wire.py"),
+            str(HERE / "probe_functions.py"), str(HERE / "sandbox.py"), str(HERE / "worker_main.py"),
+            str(theirs.fileno()),
         ]  # fmt: skip
         held = hold_stop_signals()
         try:
