@@ -123,6 +123,8 @@ def open_for_rules(read_only: list[str], list_only: tuple[str, ...] = ()) -> tup
     """(descriptor, rights) for restrict_filesystem's opened: each existing path of read_only (to read)
     and list_only (to list) opened once, by a process that forks many children to wall in (they
     inherit the descriptors, and each child closes them with close_rules once walled in)."""
+    if landlock_abi() == 0:
+        return ()  # no rules to make (and no O_PATH outside Linux)
     reading = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
     opened = []
     for paths, rights in ((list_only, _FS_READ_DIR), (read_only, reading)):
