@@ -13,13 +13,14 @@ from typing import Any
 from grader import __version__
 from grader.exercise_api import EXERCISES
 from grader.paths import HIDDEN_TESTS, PUBLIC_TESTS, GraderSetupError, quizzes_dir, reference_dir
+from grader.planned_calls import CallPlan, PlannedCall
 from grader.plot_data import collect_plot_data
 from grader.quiz.bank import Quiz, load_quiz
 from grader.quiz.scoring import score_submission_quiz
 from grader.reference import load_reference
 from grader.results import GradeResult, QuizResult, TestResult
 from grader.sandbox import Protection
-from grader.student import CallPlan, PlannedCall, StudentSession
+from grader.student import StudentSession
 from grader.submission import PreparedSubmission, prepared_submission
 from grader.suite_runner import SuiteFailed, suite_runner
 from grader.worker import WorkerLimits, WorkerStartFailed

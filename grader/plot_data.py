@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.call_outcome import StudentCodeError
 from grader.cases import deep_problem, two_layer_params, two_layer_problem
 from grader.gradient_check import (
     deep_layer_gradients,
@@ -28,7 +29,7 @@ from grader.gradient_check import (
 )
 from grader.memo import Memo
 from grader.results import PlotData, Series
-from grader.student import StudentCodeError, StudentSession
+from grader.student import StudentSession
 from grader.student_calls import checked_loss, checked_train_step, deep_gradients_of, train_step_of
 
 DEPTHS = tuple(range(2, 11))

@@ -19,9 +19,10 @@ import numpy as np
 import pytest
 from _pytest.python import get_direct_param_fixture_func
 
+from grader.call_outcome import StudentCodeError
 from grader.reference import load_reference
 from grader.results import Diagnosis
-from grader.student import StudentCodeError, StudentSession
+from grader.student import StudentSession
 
 MAX_MESSAGE = 1500
 PLUGIN_KEY = pytest.StashKey["GradingPlugin"]()

@@ -11,16 +11,23 @@ from __future__ import annotations
 import copy
 import time
 from collections import deque
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from grader import wire
-from grader.exercise_api import MODULE_OF, signature_of
+from grader.call_outcome import (
+    CallOutcome,
+    RecordedCall,
+    StudentCodeError,
+    StudentFailure,
+    crash_message,
+    outcome_from,
+)
+from grader.exercise_api import MODULE_OF
+from grader.planned_calls import PlannedCall, Probe
 from grader.sandbox import Protection
 from grader.worker import WorkerDied, WorkerLimits, WorkerProcess, WorkerStartFailed, WorkerTimeout
 from grader.worker_zygote import HeldPlan
@@ -29,164 +36,6 @@ from grader.worker_zygote import HeldPlan
 TIMEOUTS_BEFORE_SKIPPING = 2
 #: calls kept for diagnosing a failed test (the smallest failing ones are among the first)
 MAX_RECORDED_CALLS = 64
-
-
-@dataclass(frozen=True)
-class Probe:
-    """A scalar function (from grader.probe_functions) passed to numerical_gradient by name."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class StudentFailure:
-    """Why a call to student code produced no value: kind is the machine-readable cause."""
-
-    # exception | signature | timeout | crash | missing_file | import | missing_function | bad_return
-    # | budget | not_run_again
-    kind: str
-    message: str
-
-    @property
-    def status(self) -> str:
-        return "timeout" if self.kind in ("timeout", "budget", "not_run_again") else "error"
-
-
-@dataclass(frozen=True)
-class CallOutcome:
-    """What one call returned, plus what it did to its arguments and what it printed."""
-
-    result: Any = None
-    after: ArgumentsAfter | None = None
-    warnings: tuple[str, ...] = ()
-    printed: str = ""
-    failure: StudentFailure | None = None
-
-    @property
-    def args_after(self) -> tuple:
-        """The positional arguments as they were after the call (probe functions as None)."""
-        return self.after.args() if self.after else ()
-
-    @property
-    def kwargs_after(self) -> Mapping[str, Any]:
-        return self.after.kwargs() if self.after else {}
-
-
-class ArgumentsAfter:
-    """A call's arguments after the call, from their wire form, decoded when first asked for: most
-    calls leave them alone, and then the worker does not send them back and the request's copy is used."""
-
-    def __init__(self, args: Any, kwargs: Any, probes_as_none: bool = False) -> None:
-        self._wire: tuple[Any, Any] | None = (args, kwargs)
-        self._probes_as_none = probes_as_none
-        self._decoded: tuple[tuple, Mapping[str, Any]] = ((), {})
-
-    @classmethod
-    def decoded_now(cls, args: Any, kwargs: Any) -> ArgumentsAfter:
-        """From data the worker sent: decoded (and so checked) at once; WireError if malformed."""
-        after = cls(args, kwargs)
-        after.args()
-        return after
-
-    def args(self) -> tuple:
-        if self._wire is not None:
-            args, kwargs = map(_without_probes, self._wire) if self._probes_as_none else self._wire
-            self._decoded = (tuple(wire.decode(args or [])), wire.decode(kwargs or {}))
-            self._wire = None
-        return self._decoded[0]
-
-    def kwargs(self) -> Mapping[str, Any]:
-        self.args()
-        return self._decoded[1]
-
-
-@dataclass(eq=False)
-class PlannedCall:
-    """One call of a student function as a test makes it: what the worker is sent (request) and
-    a key that is equal for calls with equal arguments (of equal types, dtypes and shapes)."""
-
-    function: str
-    args: tuple
-    kwargs: Mapping[str, Any]
-    repeat: dict | None = None
-    #: the identity of the CallPlan the call is in, and its number there
-    plan: str = ""
-    index: int = -1
-
-    @property
-    def module(self) -> str:
-        return MODULE_OF[self.function]
-
-    def message_for(self, held_plan: str | None) -> str:
-        """What a worker is sent for this call (wire.serialise()d): its number, when the worker holds
-        its plan, else the request itself."""
-        if held_plan is not None and held_plan == self.plan and self.index >= 0:
-            return f'{{"planned":{self.index}}}'
-        return self.serialised
-
-    @cached_property
-    def key(self) -> Hashable:
-        # finer than the request (a tuple and a list differ here, not there), never coarser
-        return (
-            self.function,
-            wire.fingerprint(self.args),
-            wire.fingerprint(self.kwargs),
-            wire.fingerprint(self.repeat),
-        )
-
-    @cached_property
-    def request(self) -> dict[str, Any]:
-        return {
-            "module": self.module,
-            "function": self.function,
-            "args": wire.encode(_probes_to_plain(list(self.args))),
-            "kwargs": wire.encode(_probes_to_plain(dict(self.kwargs))),
-            "repeat": self.repeat,
-        }
-
-    @cached_property
-    def serialised(self) -> str:
-        return wire.serialise(self.request)
-
-    def frozen(self) -> PlannedCall:
-        """This call with its key and request worked out now, from the arguments as they are now."""
-        _ = self.key, self.serialised
-        self.args, self.kwargs = (), {}
-        return self
-
-
-@dataclass(frozen=True)
-class CallPlan:
-    """Every call grading makes, in order (grading.call_plan), numbered. The worker zygote keeps
-    the plan decoded (held), so a worker is sent a planned call's number, not its arguments."""
-
-    calls: tuple[PlannedCall, ...]
-    held: HeldPlan
-
-    @classmethod
-    def of(cls, recorded: Sequence[PlannedCall]) -> CallPlan:
-        held = HeldPlan.of(tuple(call.serialised for call in recorded))
-        for index, call in enumerate(recorded):
-            call.plan, call.index = held.identity, index
-        return cls(tuple(recorded), held)
-
-
-@dataclass(frozen=True)
-class RecordedCall:
-    """A call as the grader made it (copies of the arguments before the call) and its outcome."""
-
-    function: str
-    args: tuple
-    kwargs: Mapping[str, Any]
-    outcome: CallOutcome
-
-
-class StudentCodeError(Exception):
-    """Raised into a hidden test when the student's function produced no value."""
-
-    def __init__(self, failure: StudentFailure) -> None:
-        super().__init__(failure.message)
-        self.failure = failure
 
 
 class StudentSession:
@@ -334,7 +183,7 @@ class StudentSession:
                 response = None
             except WorkerDied as died:
                 response = None
-                crash = StudentFailure("crash", _crash_message(planned.function, str(died)))
+                crash = StudentFailure("crash", crash_message(planned.function, str(died)))
             seconds = time.monotonic() - started
             if response is None:
                 first_call = planned.module not in imported
@@ -392,14 +241,14 @@ class StudentSession:
             return CallOutcome(failure=self._after_timeout(planned.function, planned.module, timeout))
         except WorkerDied as died:
             self.close()
-            return CallOutcome(failure=StudentFailure("crash", _crash_message(planned.function, str(died))))
+            return CallOutcome(failure=StudentFailure("crash", crash_message(planned.function, str(died))))
         finally:
             self._spent += time.monotonic() - started
         self._imported.add(planned.module)
         return self._outcome_of(planned, response)
 
     def _outcome_of(self, planned: PlannedCall, response: dict[str, Any]) -> CallOutcome:
-        outcome = _outcome_from(planned, response)
+        outcome = outcome_from(planned, response)
         if outcome.printed:
             self._remember(f"[{planned.function}] {outcome.printed}")
         return outcome
@@ -452,26 +301,6 @@ class _Prefetched:
     rest: tuple[PlannedCall, ...] = ()  # the planned calls after a time-out or crash, not yet sent
 
 
-def _probes_to_plain(value: Any) -> Any:
-    if isinstance(value, Probe):
-        return {"__probe__": value.name}
-    if isinstance(value, dict):
-        return {key: _probes_to_plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_probes_to_plain(item) for item in value]
-    return value
-
-
-def _without_probes(plain: Any) -> Any:
-    if isinstance(plain, dict):
-        if set(plain) == {"__probe__"}:
-            return None
-        return {key: _without_probes(item) for key, item in plain.items()}
-    if isinstance(plain, list):
-        return [_without_probes(item) for item in plain]
-    return plain
-
-
 def _copied(value: Any) -> Any:
     """A copy of plain data deep enough that nothing done to value later changes it (arrays
     copied, containers rebuilt; numbers, strings and probes are immutable; anything else deepcopied)."""
@@ -484,66 +313,3 @@ def _copied(value: Any) -> Any:
     if value is None or isinstance(value, (int, float, str, bytes, Probe, np.generic)):
         return value
     return copy.deepcopy(value)
-
-
-def _crash_message(function: str, how: str) -> str:
-    return (
-        f"{function} ended the worker process ({how}); calling sys.exit or os._exit, "
-        f"or crashing the interpreter, costs the test"
-    )
-
-
-def _outcome_from(planned: PlannedCall, response: dict[str, Any]) -> CallOutcome:
-    """Check and decode a worker response; anything malformed is the student's fault."""
-    function = planned.function
-    try:
-        printed = str(response.get("stdout", ""))[: wire.MAX_STRING_CHARS]
-        warnings = tuple(str(w)[:500] for w in response.get("warnings", [])[:20])
-        if not response.get("ok"):
-            return CallOutcome(
-                printed=printed,
-                warnings=warnings,
-                failure=_failure_from(function, response.get("error") or {}),
-            )
-        if response.get("unchanged") is True:
-            # what the worker would have sent back: the request's arguments, probes as None
-            after = ArgumentsAfter(planned.request["args"], planned.request["kwargs"], probes_as_none=True)
-        else:
-            after = ArgumentsAfter.decoded_now(response.get("args_after"), response.get("kwargs_after"))
-        return CallOutcome(
-            result=wire.decode(response.get("result")), after=after, warnings=warnings, printed=printed
-        )
-    except (wire.WireError, TypeError, ValueError, AttributeError) as problem:
-        return CallOutcome(failure=StudentFailure("bad_return", f"{function} sent back {problem}"))
-
-
-def _failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
-    kind = str(error.get("kind", "exception"))
-    kind = kind if kind in _MESSAGES else "exception"
-    where = str(error.get("where", ""))[:300]
-    details = {
-        "function": function,
-        "module": MODULE_OF[function],
-        "type": str(error.get("type", ""))[:100],
-        "message": str(error.get("message", ""))[:2000],
-        "where": f" ({where})" if where else "",
-        "expected": signature_of(function),
-        "theirs": str(error.get("signature", ""))[:300] or "different",
-        "stopped": str(error.get("stopped", ""))[:100],
-    }
-    if kind == "exception" and details["type"] == "NotImplementedError":
-        kind = "not_implemented"
-    return StudentFailure(kind, _MESSAGES[kind].format(**details))
-
-
-_MESSAGES = {
-    "exception": "{function} raised {type}: {message}{where}",
-    "not_implemented": "{function} is not implemented yet: it raises NotImplementedError{where}",
-    "signature": "{function} could not be called as {expected}: yours is {theirs} ({type}: {message})",
-    "missing_file": "{module}.py is missing from the submission, so {function} could not be graded",
-    "import": "{module}.py could not be imported: {type}: {message}{where}",
-    "missing_function": "{module}.py does not define {expected}",
-    "bad_return": "{function} {message}; return NumPy arrays or floats",
-    "not_run_again": "{function} stopped at its call to {stopped}, which already timed out twice and is "
-    "not run again{where}",
-}

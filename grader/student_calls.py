@@ -10,9 +10,11 @@ from typing import Any
 
 import numpy as np
 
+from grader.call_outcome import CallOutcome, StudentCodeError
 from grader.compare import as_numeric_array
 from grader.exercise_api import TWO_LAYER_PARAMS
-from grader.student import CallOutcome, Probe, StudentCodeError, StudentSession
+from grader.planned_calls import Probe
+from grader.student import StudentSession
 
 
 def numerical_gradient_of(

@@ -12,9 +12,10 @@ import pytest
 from conftest import EXAMPLES, FAST_LIMITS, REFERENCE, cli, grade, reference_with
 
 from grader import worker_zygote
+from grader.call_outcome import CallOutcome
 from grader.grading import grade_path
 from grader.render_json import result_to_dict
-from grader.student import CallOutcome, StudentSession
+from grader.student import StudentSession
 
 ORDER = ["relu_prime_at_zero", "correct", "sign_flipped_update", "forgot_hidden_derivative", "correct"]
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from grader.call_outcome import RecordedCall
 from grader.diagnosis.catalog import BY_ID, CATALOG, Misconception
 from grader.diagnosis.evidence import call_size, evidence
 from grader.diagnosis.gradient_view import gradient_view
@@ -22,7 +23,6 @@ from grader.diagnosis.observe import Observation, of_function, of_student, same_
 from grader.memo import Memo
 from grader.reference import load_reference
 from grader.results import Diagnosis, TestResult
-from grader.student import RecordedCall
 
 NO_KNOWN_MISTAKE = "no known mistake"
 

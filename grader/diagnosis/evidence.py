@@ -8,10 +8,11 @@ from typing import Any
 
 import numpy as np
 
+from grader.call_outcome import RecordedCall
 from grader.diagnosis.observe import Observation, leaves, same_value
 from grader.exercise_api import signature_of
+from grader.planned_calls import Probe
 from grader.results import Evidence
-from grader.student import Probe, RecordedCall
 
 MAX_CHARS = 400
 #: arrays with more entries than this are shown by shape and first values only

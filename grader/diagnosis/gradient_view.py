@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.call_outcome import RecordedCall
 from grader.diagnosis.evidence import call_size, parameter_names
 from grader.gradient_check import (
     THRESHOLD,
@@ -24,7 +25,6 @@ from grader.gradient_check import (
 )
 from grader.reference import load_reference
 from grader.results import ParameterError
-from grader.student import RecordedCall
 
 VIEWED = ("train_step", "deep_gradients")
 

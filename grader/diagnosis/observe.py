@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from grader.call_outcome import RecordedCall
 from grader.compare import all_close, tolerance_for
 from grader.memo import Memo
+from grader.planned_calls import Probe
 from grader.probe_functions import PROBES
-from grader.student import Probe, RecordedCall
 
 
 @dataclass(frozen=True)

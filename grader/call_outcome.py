@@ -1,0 +1,169 @@
+"""What one call of the student's code gave, read from the worker's response.
+
+A call either returned (CallOutcome with its result, its arguments afterwards, warnings and
+printed text) or produced no value (a StudentFailure, whose message says what happened in
+words a student can act on). Anything malformed in a response is the student's fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from grader import wire
+from grader.exercise_api import MODULE_OF, signature_of
+from grader.planned_calls import PlannedCall
+
+
+@dataclass(frozen=True)
+class StudentFailure:
+    """Why a call to student code produced no value: kind is the machine-readable cause."""
+
+    # exception | signature | timeout | crash | missing_file | import | missing_function | bad_return
+    # | budget | not_run_again
+    kind: str
+    message: str
+
+    @property
+    def status(self) -> str:
+        return "timeout" if self.kind in ("timeout", "budget", "not_run_again") else "error"
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    """What one call returned, plus what it did to its arguments and what it printed."""
+
+    result: Any = None
+    after: ArgumentsAfter | None = None
+    warnings: tuple[str, ...] = ()
+    printed: str = ""
+    failure: StudentFailure | None = None
+
+    @property
+    def args_after(self) -> tuple:
+        """The positional arguments as they were after the call (probe functions as None)."""
+        return self.after.args() if self.after else ()
+
+    @property
+    def kwargs_after(self) -> Mapping[str, Any]:
+        return self.after.kwargs() if self.after else {}
+
+
+class ArgumentsAfter:
+    """A call's arguments after the call, from their wire form, decoded when first asked for: most
+    calls leave them alone, and then the worker does not send them back and the request's copy is used."""
+
+    def __init__(self, args: Any, kwargs: Any, probes_as_none: bool = False) -> None:
+        self._wire: tuple[Any, Any] | None = (args, kwargs)
+        self._probes_as_none = probes_as_none
+        self._decoded: tuple[tuple, Mapping[str, Any]] = ((), {})
+
+    @classmethod
+    def decoded_now(cls, args: Any, kwargs: Any) -> ArgumentsAfter:
+        """From data the worker sent: decoded (and so checked) at once; WireError if malformed."""
+        after = cls(args, kwargs)
+        after.args()
+        return after
+
+    def args(self) -> tuple:
+        if self._wire is not None:
+            args, kwargs = map(_without_probes, self._wire) if self._probes_as_none else self._wire
+            self._decoded = (tuple(wire.decode(args or [])), wire.decode(kwargs or {}))
+            self._wire = None
+        return self._decoded[0]
+
+    def kwargs(self) -> Mapping[str, Any]:
+        self.args()
+        return self._decoded[1]
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """A call as the grader made it (copies of the arguments before the call) and its outcome."""
+
+    function: str
+    args: tuple
+    kwargs: Mapping[str, Any]
+    outcome: CallOutcome
+
+
+class StudentCodeError(Exception):
+    """Raised into a hidden test when the student's function produced no value."""
+
+    def __init__(self, failure: StudentFailure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+def crash_message(function: str, how: str) -> str:
+    return (
+        f"{function} ended the worker process ({how}); calling sys.exit or os._exit, "
+        f"or crashing the interpreter, costs the test"
+    )
+
+
+def _without_probes(plain: Any) -> Any:
+    if isinstance(plain, dict):
+        if set(plain) == {"__probe__"}:
+            return None
+        return {key: _without_probes(item) for key, item in plain.items()}
+    if isinstance(plain, list):
+        return [_without_probes(item) for item in plain]
+    return plain
+
+
+def outcome_from(planned: PlannedCall, response: dict[str, Any]) -> CallOutcome:
+    """Check and decode a worker response; anything malformed is the student's fault."""
+    function = planned.function
+    try:
+        printed = str(response.get("stdout", ""))[: wire.MAX_STRING_CHARS]
+        warnings = tuple(str(w)[:500] for w in response.get("warnings", [])[:20])
+        if not response.get("ok"):
+            return CallOutcome(
+                printed=printed,
+                warnings=warnings,
+                failure=failure_from(function, response.get("error") or {}),
+            )
+        if response.get("unchanged") is True:
+            # what the worker would have sent back: the request's arguments, probes as None
+            after = ArgumentsAfter(planned.request["args"], planned.request["kwargs"], probes_as_none=True)
+        else:
+            after = ArgumentsAfter.decoded_now(response.get("args_after"), response.get("kwargs_after"))
+        return CallOutcome(
+            result=wire.decode(response.get("result")), after=after, warnings=warnings, printed=printed
+        )
+    except (wire.WireError, TypeError, ValueError, AttributeError) as problem:
+        return CallOutcome(failure=StudentFailure("bad_return", f"{function} sent back {problem}"))
+
+
+def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
+    kind = str(error.get("kind", "exception"))
+    kind = kind if kind in _MESSAGES else "exception"
+    where = str(error.get("where", ""))[:300]
+    details = {
+        "function": function,
+        "module": MODULE_OF[function],
+        "type": str(error.get("type", ""))[:100],
+        "message": str(error.get("message", ""))[:2000],
+        "where": f" ({where})" if where else "",
+        "expected": signature_of(function),
+        "theirs": str(error.get("signature", ""))[:300] or "different",
+        "stopped": str(error.get("stopped", ""))[:100],
+    }
+    if kind == "exception" and details["type"] == "NotImplementedError":
+        kind = "not_implemented"
+    return StudentFailure(kind, _MESSAGES[kind].format(**details))
+
+
+_MESSAGES = {
+    "exception": "{function} raised {type}: {message}{where}",
+    "not_implemented": "{function} is not implemented yet: it raises NotImplementedError{where}",
+    "signature": "{function} could not be called as {expected}: yours is {theirs} ({type}: {message})",
+    "missing_file": "{module}.py is missing from the submission, so {function} could not be graded",
+    "import": "{module}.py could not be imported: {type}: {message}{where}",
+    "missing_function": "{module}.py does not define {expected}",
+    "bad_return": "{function} {message}; return NumPy arrays or floats",
+    "not_run_again": "{function} stopped at its call to {stopped}, which already timed out twice and is "
+    "not run again{where}",
+}

@@ -1,0 +1,107 @@
+"""Calls of the student's functions as the grader plans them: what the worker is sent for each.
+
+A PlannedCall is one call as a test makes it, with a key that tells apart calls with different
+arguments (wire.fingerprint) and its request in the wire format. A CallPlan is every call
+grading makes, in order (grading.call_plan records it by grading the reference): the worker
+zygote keeps it decoded, and a worker is then sent a planned call's number instead of its request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from grader import wire
+from grader.exercise_api import MODULE_OF
+from grader.worker_zygote import HeldPlan
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A scalar function (from grader.probe_functions) passed to numerical_gradient by name."""
+
+    name: str
+
+
+@dataclass(eq=False)
+class PlannedCall:
+    """One call of a student function as a test makes it: what the worker is sent (request) and
+    a key that is equal for calls with equal arguments (of equal types, dtypes and shapes)."""
+
+    function: str
+    args: tuple
+    kwargs: Mapping[str, Any]
+    repeat: dict | None = None
+    #: the identity of the CallPlan the call is in, and its number there
+    plan: str = ""
+    index: int = -1
+
+    @property
+    def module(self) -> str:
+        return MODULE_OF[self.function]
+
+    def message_for(self, held_plan: str | None) -> str:
+        """What a worker is sent for this call (wire.serialise()d): its number, when the worker holds
+        its plan, else the request itself."""
+        if held_plan is not None and held_plan == self.plan and self.index >= 0:
+            return f'{{"planned":{self.index}}}'
+        return self.serialised
+
+    @cached_property
+    def key(self) -> Hashable:
+        # finer than the request (a tuple and a list differ here, not there), never coarser
+        return (
+            self.function,
+            wire.fingerprint(self.args),
+            wire.fingerprint(self.kwargs),
+            wire.fingerprint(self.repeat),
+        )
+
+    @cached_property
+    def request(self) -> dict[str, Any]:
+        return {
+            "module": self.module,
+            "function": self.function,
+            "args": wire.encode(probes_to_plain(list(self.args))),
+            "kwargs": wire.encode(probes_to_plain(dict(self.kwargs))),
+            "repeat": self.repeat,
+        }
+
+    @cached_property
+    def serialised(self) -> str:
+        return wire.serialise(self.request)
+
+    def frozen(self) -> PlannedCall:
+        """This call with its key and request worked out now, from the arguments as they are now."""
+        _ = self.key, self.serialised
+        self.args, self.kwargs = (), {}
+        return self
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    """Every call grading makes, in order (grading.call_plan), numbered. The worker zygote keeps
+    the plan decoded (held), so a worker is sent a planned call's number, not its arguments."""
+
+    calls: tuple[PlannedCall, ...]
+    held: HeldPlan
+
+    @classmethod
+    def of(cls, recorded: Sequence[PlannedCall]) -> CallPlan:
+        held = HeldPlan.of(tuple(call.serialised for call in recorded))
+        for index, call in enumerate(recorded):
+            call.plan, call.index = held.identity, index
+        return cls(tuple(recorded), held)
+
+
+def probes_to_plain(value: Any) -> Any:
+    """value with each Probe as the worker's wire format names it: {"__probe__": name}."""
+    if isinstance(value, Probe):
+        return {"__probe__": value.name}
+    if isinstance(value, dict):
+        return {key: probes_to_plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [probes_to_plain(item) for item in value]
+    return value
