@@ -111,7 +111,7 @@ class WorkerProcess:
         plan: HeldPlan | None = None,
     ) -> None:
         """stopped: (module, function) pairs the worker replaces by a function that fails at once;
-        plan: a call plan for the worker to hold (see held_plan)."""
+        plan: a call plan for the worker to hold (see worker_zygote.HeldPlan)."""
         self._plan = plan
         self.limits = limits
         req_read, self._req_write = os.pipe()
@@ -243,8 +243,8 @@ class WorkerProcess:
             if self._awaited and len(chunk) < 1 << 16:
                 # More answers are on their way (the rest of a prefetched plan): let them pile up
                 # rather than wake up for each one. Writing to a pipe no one waits on is cheap, so
-                # this saves the worker and the grader about a tenth of their time in a class run,
-                # and adds at most LINGER_SECONDS to a submission's grading.
+                # this saves the worker and the grader about a tenth of their time in a class run;
+                # a submission's grading ends at most LINGER_SECONDS later.
                 time.sleep(max(0.0, min(LINGER_SECONDS, deadline - time.monotonic())))
         taken = bytes(self._inbox[:size])
         del self._inbox[:size]
