@@ -179,7 +179,14 @@ def restrict_filesystem(
         for fd, rights in opened:
             _add_rule(libc, ruleset, fd, rights & handled)
         for path in read_write:
-            _allow(libc, ruleset, path, handled, handled)
+            try:
+                _allow(libc, ruleset, path, handled, handled)
+            except OSError as error:
+                # without its rule the worker could not even read its own files, and every test
+                # would blame the student: say so instead, and let --require-sandbox decide
+                return Protection(
+                    "filesystem", False, f"could not open {path} for its rule: {error.strerror}"
+                )
         if not no_new_privs() or libc.syscall(_SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0:
             return Protection("filesystem", False, _error("landlock_restrict_self"))
     finally:
@@ -189,10 +196,8 @@ def restrict_filesystem(
 
 
 def _allow(libc: ctypes.CDLL, ruleset: int, path: str, rights: int, handled: int) -> None:
-    try:
-        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-    except OSError:
-        return
+    """Add the rule for path (OSError if it cannot be opened)."""
+    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
     try:
         if not os.path.isdir(path):
             rights &= _FILE_RIGHTS

@@ -72,3 +72,20 @@ def test_grade_all_with_require_sandbox_stops_before_grading_anyone(tmp_path):
     assert completed.returncode == 2
     assert "filesystem is not active" in completed.stderr and "Traceback" not in completed.stderr
     assert not book.exists()
+
+
+def test_a_writable_folder_that_cannot_be_opened_leaves_the_filesystem_wall_down_and_says_so(tmp_path):
+    """Without its rule the worker could not read its own submission, and every test would blame
+    the student; the report says instead which folder could not be opened (and nothing is walled)."""
+    missing = tmp_path / "no such folder"
+    code = (
+        "from grader.sandbox import restrict_filesystem\n"
+        f"protection = restrict_filesystem([], [{str(missing)!r}])\n"
+        "print(protection.active, protection.detail)\n"
+        "print(len(open(__import__('sys').executable, 'rb').read(16)))\n"  # still readable: no wall
+    )
+    completed = run(sys.executable, "-c", code)
+    assert completed.returncode == 0, completed.stderr
+    first, second = completed.stdout.splitlines()
+    assert first == f"False could not open {missing} for its rule: No such file or directory"
+    assert second == "16"
