@@ -25,7 +25,7 @@ from typing import Any
 
 from grader import wire
 from grader.sandbox import NAMES, Protection
-from grader.worker_zygote import HeldPlan, ZygoteUnavailable, spawn_worker
+from grader.worker_zygote import HeldPlan, ZygoteUnavailable, forget_plan, spawn_worker
 
 HERE = Path(__file__).resolve().parent
 STARTUP_TIMEOUT = 60.0
@@ -176,6 +176,8 @@ class WorkerProcess:
             self.protections = parse_protections(message.get("protections"), self.limits.sandbox)
             if self._plan is not None and message.get("plan") == self._plan.identity:
                 self.held_plan = self._plan.identity
+            elif self._plan is not None:
+                forget_plan(self._plan.identity)
             self._ready = True
 
     def call(self, request: str, timeout: float) -> dict[str, Any]:

@@ -138,6 +138,10 @@ class Zygote:
             raise ZygoteUnavailable("the worker zygote did not answer")
         return ForkedWorker(pid, status_fd)
 
+    def forget(self, identity: str) -> None:
+        with self._lock:
+            self._plans.discard(identity)
+
     def _holds(self, plan: HeldPlan) -> bool:
         """Whether the zygote holds plan, handing it over first if it does not yet (through an
         unnamed file: a plan is larger than one message on the socket)."""
@@ -167,6 +171,14 @@ class Zygote:
 
 _zygote: Zygote | None = None
 _zygote_lock = threading.Lock()
+
+
+def forget_plan(identity: str) -> None:
+    """This process's zygote turned out not to hold the plan (it keeps only the last few): hand it
+    over again with the next worker."""
+    with _zygote_lock:
+        if _zygote is not None and _zygote.owner == os.getpid():
+            _zygote.forget(identity)
 
 
 def spawn_worker(

@@ -135,3 +135,22 @@ def test_grade_and_grade_all_give_code_with_hidden_state_the_same_grade(tmp_path
     assert in_class["tests"] == alone["tests"]
     assert in_class["plots"] == json.loads(json.dumps(alone["plots"]))
     assert any(test["status"] == "failed" for test in alone["tests"])
+
+
+def test_a_plan_the_zygote_dropped_is_handed_over_again(monkeypatch):
+    """The zygote keeps the last few plans only; a worker that does not hold its plan is sent
+    whole requests, and the next one gets the plan again."""
+    plan = call_plan("hidden", True, FAST_LIMITS)
+    assert plan is not None
+    expected = graded(REFERENCE, FAST_LIMITS, prefetch=True)
+    zygote = worker_zygote._zygote
+    assert zygote is not None
+    request = plan.calls[0].serialised
+    for copies in range(1, 6):  # five other plans push this one out
+        assert zygote._holds(worker_zygote.HeldPlan.of((request,) * copies))
+    sent = messages_sent(monkeypatch)
+    assert graded(REFERENCE, FAST_LIMITS, prefetch=True) == expected
+    assert sent[: len(plan.calls)] == [call.serialised for call in plan.calls]
+    sent.clear()
+    assert graded(REFERENCE, FAST_LIMITS, prefetch=True) == expected
+    assert sent[: len(plan.calls)] == [f'{{"planned":{i}}}' for i in range(len(plan.calls))]
