@@ -71,9 +71,7 @@ class Worker:
         """(module, function, args, kwargs, repeat) of a request: a planned call by its index (each
         taken once: its arguments are the zygote's copy, which the call may change), else decoded."""
         if "planned" not in request:
-            decode = self.wire.decode
-            return (request["module"], request["function"], decode(request["args"]),
-                    decode(request["kwargs"]), request.get("repeat"))  # fmt: skip
+            return decoded_call(request, self.wire)
         index = request["planned"]
         if self.plan is None or type(index) is not int or not 0 <= index < len(self.plan):
             raise ValueError(f"no planned call {index!r}")
@@ -200,6 +198,13 @@ class Worker:
                 "error": {"kind": "bad_return", "type": "", "message": f"returned {problem}"},
             }
         return response
+
+
+def decoded_call(request, wire):
+    """(module, function, args, kwargs, repeat) of a request, its arguments decoded."""
+    decode = wire.decode
+    return (request["module"], request["function"], decode(request["args"]),
+            decode(request["kwargs"]), request.get("repeat"))  # fmt: skip
 
 
 def changed(before):

@@ -148,7 +148,7 @@ class Zygote:
         if plan.identity not in self._plans:
             try:
                 with tempfile.TemporaryFile() as text:
-                    text.write(json.dumps(plan.requests).encode())
+                    text.write(f"[{','.join(plan.requests)}]".encode())  # each request is JSON already
                     text.seek(0)
                     socket.send_fds(
                         self._socket, [json.dumps({"hold_plan": plan.identity}).encode()], [text.fileno()]

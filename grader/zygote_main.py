@@ -126,7 +126,7 @@ def zygote(control_fd, wire, probes, sandbox, worker):
         if not data:
             return 0  # the grader has gone
         if len(fds) == 1:  # a call plan to hold for the workers to come
-            control.sendall(json.dumps({"holds": hold_plan(data, fds[0], wire, plans)}).encode())
+            control.sendall(json.dumps({"holds": hold_plan(data, fds[0], wire, worker, plans)}).encode())
             continue
         if len(fds) != 4:
             for fd in fds:
@@ -156,18 +156,14 @@ def zygote(control_fd, wire, probes, sandbox, worker):
         control.sendall(json.dumps({"pid": pid}).encode())
 
 
-def hold_plan(data, fd, wire, plans):
+def hold_plan(data, fd, wire, worker, plans):
     """Read a call plan (a JSON list of requests) from fd and keep it decoded in plans under the
     identity data names ({"hold_plan": identity}), the last few only; the identity, or None if
     the plan could not be read."""
     try:
         with os.fdopen(fd, "rb") as text:
             identity = json.loads(data)["hold_plan"]
-            requests = [json.loads(request) for request in json.loads(text.read())]
-        plans[identity] = [
-            (r["module"], r["function"], wire.decode(r["args"]), wire.decode(r["kwargs"]), r.get("repeat"))
-            for r in requests
-        ]
+            plans[identity] = [worker.decoded_call(request, wire) for request in json.loads(text.read())]
     except (OSError, ValueError, KeyError, TypeError):
         return None
     while len(plans) > 4:
