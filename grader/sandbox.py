@@ -133,8 +133,13 @@ def open_for_rules(read_only: list[str], list_only: tuple[str, ...] = ()) -> tup
                 fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
             except OSError:
                 continue
-            opened.append((fd, rights if stat.S_ISDIR(os.fstat(fd).st_mode) else rights & _FILE_RIGHTS))
+            opened.append((fd, _rights_for(fd, rights)))
     return tuple(opened)
+
+
+def _rights_for(fd: int, rights: int) -> int:
+    """rights, less those that only folders have when fd is not a folder."""
+    return rights if stat.S_ISDIR(os.fstat(fd).st_mode) else rights & _FILE_RIGHTS
 
 
 def close_rules(opened: tuple[tuple[int, int], ...]) -> None:
@@ -145,18 +150,9 @@ def close_rules(opened: tuple[tuple[int, int], ...]) -> None:
             pass
 
 
-def restrict_filesystem(
-    read_only: list[str],
-    read_write: list[str],
-    list_only: tuple[str, ...] = (),
-    opened: tuple[tuple[int, int], ...] = (),
-) -> Protection:
-    """Allow reading (and loading libraries from) read_only, everything in read_write, nothing else.
-
-    list_only folders may be listed (names only, as Python's importer needs for the
-    standard library) without their files becoming readable. opened: more of both, as
-    open_for_rules gave them.
-    """
+def restrict_filesystem(read_write: list[str], opened: tuple[tuple[int, int], ...] = ()) -> Protection:
+    """Allow everything in read_write, what open_for_rules opened (reading, or listing only), and
+    nothing else."""
     abi = landlock_abi()
     if abi == 0:
         return Protection("filesystem", False, "Landlock is not available in this kernel")
@@ -171,11 +167,6 @@ def restrict_filesystem(
     if ruleset < 0:
         return Protection("filesystem", False, _error("landlock_create_ruleset"))
     try:
-        for fd, rights in open_for_rules(read_only, list_only):
-            try:
-                _add_rule(libc, ruleset, fd, rights & handled)
-            finally:
-                os.close(fd)
         for fd, rights in opened:
             _add_rule(libc, ruleset, fd, rights & handled)
         for path in read_write:
@@ -199,9 +190,7 @@ def _allow(libc: ctypes.CDLL, ruleset: int, path: str, rights: int, handled: int
     """Add the rule for path (OSError if it cannot be opened)."""
     fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
     try:
-        if not os.path.isdir(path):
-            rights &= _FILE_RIGHTS
-        _add_rule(libc, ruleset, fd, rights & handled)
+        _add_rule(libc, ruleset, fd, _rights_for(fd, rights) & handled)
     finally:
         os.close(fd)
 

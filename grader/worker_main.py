@@ -286,7 +286,7 @@ def wall_in(sandbox, submission, pipe_fds, readable):
     """Apply every protection; return what each one did, as plain data. readable: what
     sandbox.open_for_rules gave for readable_paths()."""
     protections = sandbox.enter_namespaces(close_in_parent=pipe_fds)
-    protections.append(sandbox.restrict_filesystem([], [submission], opened=readable))
+    protections.append(sandbox.restrict_filesystem([submission], readable))
     protections.append(sandbox.block_new_processes())
     return [{"name": p.name, "active": p.active, "detail": p.detail} for p in protections]
 

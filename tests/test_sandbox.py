@@ -80,7 +80,7 @@ def test_a_writable_folder_that_cannot_be_opened_leaves_the_filesystem_wall_down
     missing = tmp_path / "no such folder"
     code = (
         "from grader.sandbox import restrict_filesystem\n"
-        f"protection = restrict_filesystem([], [{str(missing)!r}])\n"
+        f"protection = restrict_filesystem([{str(missing)!r}])\n"
         "print(protection.active, protection.detail)\n"
         "print(len(open(__import__('sys').executable, 'rb').read(16)))\n"  # still readable: no wall
     )
