@@ -132,7 +132,7 @@ def grade_all(
     started = time.perf_counter()
     progress = progress or Progress()
     limits = limits or WorkerLimits()
-    job_server()
+    context = _job_server()
     entries, notes = find_submissions(root)
     summary = RunSummary(total=len(entries), notes=notes)
     if stale := remove_stale_scratch():
@@ -154,7 +154,11 @@ def grade_all(
 
     try:
         _run_pool(
-            todo, jobs or os.cpu_count() or 1, lambda e: (grade_entry, e, limits, require_sandbox), record
+            context,
+            todo,
+            jobs or os.cpu_count() or 1,
+            lambda e: (grade_entry, e, limits, require_sandbox),
+            record,
         )
     except KeyboardInterrupt:
         summary.interrupted = True
@@ -204,7 +208,7 @@ def write_feedback(directory: Path, student: str, markdown: str, plots: dict[str
 Task = tuple[Callable[..., Outcome], Any, Any, Any]
 
 
-def job_server() -> Any:
+def _job_server() -> Any:
     """The multiprocessing context the job processes are started from, its server started now.
 
     The server (multiprocessing's forkserver) imports the grading code once, so each job process
@@ -216,8 +220,11 @@ def job_server() -> Any:
     return context
 
 
-def _run_pool(entries: list[Entry], jobs: int, task: Callable[[Entry], Task], record: Callable) -> None:
-    """Run task(entry) in job processes, at most 2 per job in flight, calling record with each Outcome.
+def _run_pool(
+    context: Any, entries: list[Entry], jobs: int, task: Callable[[Entry], Task], record: Callable
+) -> None:
+    """Run task(entry) in job processes started from context (see _job_server), at most 2 per job in
+    flight, calling record with each Outcome.
 
     A job process that dies takes only its submissions' attempts with it: the pool is
     rebuilt and they are tried once more, then recorded as grader errors.
@@ -225,7 +232,6 @@ def _run_pool(entries: list[Entry], jobs: int, task: Callable[[Entry], Task], re
     pending: Iterator[Entry] = iter(entries)
     retry: list[Entry] = []
     attempts: dict[str, int] = {}
-    context = job_server()
     while True:
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_job_init)
         running: dict[Future, Entry] = {}
