@@ -89,11 +89,10 @@ def _work_out_reference_side(ref: Any) -> _ReferenceSide:
         losses.append(float(loss))
     two_layer = two_layer_problem(np.random.default_rng(SEED + 100), 6, 3, 4, 2)
     deep_check = weights, biases, X, Y = deep_problem(np.random.default_rng(SEED + 200), [3, 4, 4, 2], 4)
-    side = _ReferenceSide(
+    return _ReferenceSide(
         deep_problems, norms, learning, tuple(losses), two_layer, two_layer_numeric_gradients(ref, *two_layer),
         deep_check, {a: deep_numeric_gradients(ref, weights, biases, X, Y, a) for a in ACTIVATIONS},
     )  # fmt: skip
-    return side
 
 
 def _student_deep(session: StudentSession, problem: tuple, activation: str, notes: list[str]) -> list | None:

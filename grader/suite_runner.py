@@ -4,11 +4,12 @@ Starting pytest (configuration, plugins, collecting the test modules, and at the
 a forced garbage collection) costs more than running the tests of one submission, so
 a class run pays it once per job process: pytest.main runs in a background thread
 whose runtestloop waits for submissions and runs every collected test against each.
-Each test goes through pytest's setup, call and teardown as in any pytest run, but
-no reports are logged, and none are made for tests that use only the grader's own
-fixtures and marks: making and passing them around (and pytest-json-report's copy of
-them) cost more than the tests themselves, and the grader needs only each test's
-outcome, which run_test takes from the phases themselves.
+No reports are logged: the grader needs only each test's outcome, which run_test takes
+from the phases themselves. A test that uses only the grader's own fixtures and marks, in
+a suite without conftest.py, runs as its function call with nothing of pytest's runner
+around it (that bookkeeping cost more than most tests' bodies); any other test goes
+through pytest's setup, call and teardown hooks with each phase's report made, as in any
+pytest run.
 After the last test of a submission every fixture is torn down (nextitem=None),
 session-scoped ones included, so nothing a test set up for one student is seen by the next.
 """
