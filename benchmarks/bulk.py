@@ -17,7 +17,11 @@ It prints both rates, their ratio and the peak memory of grade-all's whole proce
 sampled every 50 ms). Targets on a 2-core machine with every protection on: 40
 submissions/s, 10x the naive rate, peak memory under 1 GiB whatever N is.
 
-    python benchmarks/bulk.py [-n 200] [--naive 20] [--jobs N]
+With --feedback it also times grade-all --feedback-dir on N ordinary submissions (each
+student's Markdown and HTML feedback, plots drawn, written as well); the targets are about
+grading alone.
+
+    python benchmarks/bulk.py [-n 200] [--naive 20] [--jobs N] [--feedback]
 """
 
 from __future__ import annotations
@@ -108,14 +112,16 @@ def run_sampled(command: list[str]) -> tuple[float, int]:
     return elapsed, peak
 
 
-def grade_all(grader: list[str], scratch: Path, name: str, n: int, jobs: int, kinds: list[int] | None):
-    """(seconds, peak bytes) of grade-all on n fresh submissions of the given kinds."""
+def grade_all(
+    grader: list[str], scratch: Path, name: str, n: int, jobs: int, kinds: list[int] | None, *extra: str
+) -> tuple[float, int]:
+    """(seconds, peak bytes) of grade-all (with the extra options) on n fresh submissions of the given kinds."""
     root = scratch / name
     root.mkdir()
     make_submissions(root, n, kinds)
     return run_sampled(
         [*grader, "grade-all", str(root), "--gradebook", str(scratch / f"{name}.sqlite"),
-         "--jobs", str(jobs), "--timeout", TIMEOUT]
+         "--jobs", str(jobs), "--timeout", TIMEOUT, *extra]
     )  # fmt: skip
 
 
@@ -138,12 +144,26 @@ def main() -> int:
     parser.add_argument("--naive", type=int, default=CYCLE, help="submissions for the naive baseline "
                         f"(a multiple of {CYCLE} has exactly the class's mix)")  # fmt: skip
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--feedback", action="store_true",
+                        help="also time grade-all --feedback-dir on the ordinary submissions (pages with plots)")  # fmt: skip
     args = parser.parse_args()
     grader = [sys.executable, "-m", "grader"]
     with tempfile.TemporaryDirectory(prefix="bulk-benchmark-") as folder:
         scratch = Path(folder)
         seconds, peak = grade_all(grader, scratch, "class", args.n, args.jobs, None)
         ordinary_seconds, ordinary_peak = grade_all(grader, scratch, "ordinary", args.n, args.jobs, ORDINARY)
+        if args.feedback:
+            feedback_seconds, feedback_peak = grade_all(
+                grader,
+                scratch,
+                "feedback",
+                args.n,
+                args.jobs,
+                ORDINARY,
+                "--feedback-dir",
+                str(scratch / "pages"),
+            )
+            ordinary_peak = max(ordinary_peak, feedback_peak)
         naive_rate = naive(grader, scratch / "naive", args.naive, None)
         naive_ordinary_rate = naive(grader, scratch / "naive-ordinary", len(ORDINARY), ORDINARY)
     rate, ordinary_rate = args.n / seconds, args.n / ordinary_seconds
@@ -151,6 +171,9 @@ def main() -> int:
     print(f"grade-all, the whole mix : {args.n} in {seconds:.1f} s = {rate:.1f}/s with {args.jobs} jobs")
     print(f"grade-all, ordinary only : {args.n} in {ordinary_seconds:.1f} s = {ordinary_rate:.1f}/s "
           "(correct or partly wrong)")  # fmt: skip
+    if args.feedback:
+        print(f"grade-all --feedback-dir : {args.n} in {feedback_seconds:.1f} s = {args.n / feedback_seconds:.1f}/s "
+              "(ordinary, each student's Markdown and HTML page with plots written too)")  # fmt: skip
     print(f"naive, the whole mix     : {naive_rate:.2f}/s (a process each, {args.naive} submissions)")
     print(
         f"naive, ordinary only     : {naive_ordinary_rate:.2f}/s ({len(ORDINARY)} submissions, one of each kind)"

@@ -11,10 +11,13 @@ the first submission that finds out, since every other one would fail the same w
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import select
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -41,6 +44,9 @@ class Outcome:
     error: str = ""
     #: the error is the test suite's, the same for every submission: grading the rest is pointless
     stops_run: bool = False
+    #: the feedback (grader.feedback), Markdown and, when feedback files are written, the page
+    markdown: str = ""
+    html: str = ""
 
 
 @dataclass
@@ -83,8 +89,36 @@ class Progress:
     def finish(self, summary: RunSummary) -> None: ...
 
 
-def grade_entry(entry: Entry, limits: WorkerLimits, require_sandbox: bool) -> Outcome:
-    """Grade one entry (runs in a job process); every failure becomes an Outcome."""
+def grade_entry(entry: Entry, limits: WorkerLimits, require_sandbox: bool, html: bool = False) -> Outcome:
+    """Grade one entry (runs in a job process); every failure becomes an Outcome. Its feedback is
+    written here too (html: the page as well as the Markdown), so that job processes share that work."""
+    try:
+        outcome = _graded(entry, limits, require_sandbox)
+        if outcome.kind == "graded":
+            markdown = feedback_markdown(entry.student, outcome.report or {})
+        elif outcome.kind == "unreadable":
+            markdown = unreadable_markdown(entry.student, outcome.error)
+        else:
+            return outcome
+        page = _feedback_page(entry.student, markdown, (outcome.report or {}).get("plots")) if html else ""
+        return dataclasses.replace(outcome, markdown=markdown, html=page)
+    except _Terminated as stop:
+        # what was running has been unwound (worker stopped, scratch removed); leave now, since
+        # the job pool would take the exception for this task's result and wait for the next
+        os._exit(stop.code if isinstance(stop.code, int) else 1)
+
+
+def _feedback_page(student: str, markdown: str, plots: dict[str, Any] | None) -> str:
+    """feedback_html, without the plots if they cannot be drawn (one student's data must not stop the run)."""
+    try:
+        return feedback_html(student, markdown, plots)
+    except Exception as error:  # noqa: BLE001 - the page is still worth having
+        return feedback_html(
+            student, f"{markdown}\n(The plots could not be drawn: {type(error).__name__}: {error})\n"
+        )
+
+
+def _graded(entry: Entry, limits: WorkerLimits, require_sandbox: bool) -> Outcome:
     from grader.grading import GradingFailed, SandboxUnavailable, SuiteUnusable, grade_path
     from grader.paths import GraderSetupError
     from grader.quiz.bank import BankError
@@ -106,15 +140,68 @@ def grade_entry(entry: Entry, limits: WorkerLimits, require_sandbox: bool) -> Ou
     return Outcome(entry, "graded", result_to_dict(result))
 
 
-def _job_init() -> None:
-    """Job processes leave Ctrl-C to the parent and clean up (worker, scratch) when terminated."""
+def _job_init(parent: int) -> None:
+    """Job processes leave Ctrl-C to the parent and clean up (worker, scratch) when terminated,
+    or when the parent process (grade-all) is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_cleanly)
+    _end_with(parent)
     import grader.grading  # noqa: F401 - pay the imports once, before the first submission
 
 
+def _end_with(parent: int) -> None:
+    """Terminate this process (as SIGTERM does, cleaning up) once the process parent has ended.
+
+    A grade-all killed with SIGKILL cannot stop its job processes, and nothing else would: each
+    would wait for work forever, with its pytest session and worker zygote, and keep the job
+    server alive too. A pidfd becomes readable when its process ends; where there is none (Linux
+    before 5.3) the parent is looked for once a second.
+    """
+    try:
+        handle: int | None = os.pidfd_open(parent)
+    except ProcessLookupError:
+        _terminate_main_thread()
+        return
+    except (AttributeError, OSError):
+        handle = None
+
+    def watch() -> None:
+        if handle is not None:
+            select.select([handle], [], [])
+        else:
+            while _running(parent):
+                time.sleep(1.0)
+        _terminate_main_thread()
+
+    threading.Thread(target=watch, name="backprop-grader-parent-watch", daemon=True).start()
+
+
+def _terminate_main_thread() -> None:
+    # to the main thread itself: a signal another thread takes would not interrupt the main
+    # thread's wait for work, and its handler would run only once that wait ended
+    main_thread = threading.main_thread().ident
+    assert main_thread is not None
+    signal.pthread_kill(main_thread, signal.SIGTERM)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        pass
+    return True
+
+
+class _Terminated(SystemExit):
+    """SIGTERM in a job process. As a SystemExit it unwinds whatever runs (the worker is stopped,
+    the scratch folder removed) and ends a job that waits for work; during a task, grade_entry
+    catches it and leaves."""
+
+
 def _exit_cleanly(signum: int, frame: Any) -> None:
-    raise SystemExit(128 + signum)
+    raise _Terminated(128 + signum)
 
 
 def grade_all(
@@ -157,7 +244,7 @@ def grade_all(
             context,
             todo,
             jobs or os.cpu_count() or 1,
-            lambda e: (grade_entry, e, limits, require_sandbox),
+            lambda e: (grade_entry, e, limits, require_sandbox, feedback_dir is not None),
             record,
         )
     except KeyboardInterrupt:
@@ -181,31 +268,53 @@ def _record(
         summary.grader_errors.append((entry.student, outcome.error))
         return
     if outcome.report is not None:
-        markdown = feedback_markdown(entry.student, outcome.report)
         summary.graded += 1
         summary.percents.append(outcome.report["percent"])
     else:
-        markdown = unreadable_markdown(entry.student, outcome.error)
         summary.unreadable += 1
     gradebook.store(
         student=entry.student, source=str(entry.path), content_hash=entry.content_hash, report=outcome.report,
-        error=outcome.error, feedback=markdown, replace=regrade,
+        error=outcome.error, feedback=outcome.markdown, replace=regrade,
     )  # fmt: skip
     if feedback_dir is not None:
-        write_feedback(feedback_dir, entry.student, markdown, (outcome.report or {}).get("plots"))
+        write_feedback(feedback_dir, entry.student, outcome.markdown, outcome.html)
 
 
-def write_feedback(directory: Path, student: str, markdown: str, plots: dict[str, Any] | None = None) -> None:
-    """directory/student.md and .html (with the plots when given), each replaced whole (never half-written)."""
+def write_feedback(directory: Path, student: str, markdown: str, page: str) -> None:
+    """directory/student.md and .html (page: feedback_html of markdown), each replaced whole
+    (never half-written)."""
     directory.mkdir(parents=True, exist_ok=True)
-    for suffix, text in ((".md", markdown), (".html", feedback_html(student, markdown, plots))):
+    for suffix, text in ((".md", markdown), (".html", page)):
         target = directory / f"{student}{suffix}"
         partial = target.with_name(f".{target.name}.partial")
         partial.write_text(text, encoding="utf-8")
         partial.replace(target)
 
 
-Task = tuple[Callable[..., Outcome], Any, Any, Any]
+def write_feedback_pages(
+    directory: Path, feedback: list[tuple[str, str, dict[str, Any] | None]], jobs: int | None = None
+) -> None:
+    """write_feedback for each (student, markdown, plots), the pages drawn in up to jobs processes
+    (default: one per core), since drawing the plots is nearly all the work."""
+    jobs = min(jobs or os.cpu_count() or 1, len(feedback))
+    if jobs <= 1:
+        for student, markdown, plots in feedback:
+            write_feedback(directory, student, markdown, _feedback_page(student, markdown, plots))
+        return
+    context = multiprocessing.get_context("fork")  # nothing to import again: the page code is loaded
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=signal.signal, initargs=_IGNORE_CTRL_C)
+    try:
+        pages = pool.map(_feedback_page, *zip(*feedback), chunksize=4)
+        for (student, markdown, _), page in zip(feedback, pages):
+            write_feedback(directory, student, markdown, page)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+#: job processes leave Ctrl-C to the parent, which stops them
+_IGNORE_CTRL_C = (signal.SIGINT, signal.SIG_IGN)
+
+Task = tuple[Any, ...]  # a function run in a job process and its arguments
 
 
 def _job_server() -> Any:
@@ -233,7 +342,9 @@ def _run_pool(
     retry: list[Entry] = []
     attempts: dict[str, int] = {}
     while True:
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_job_init)
+        pool = ProcessPoolExecutor(
+            max_workers=jobs, mp_context=context, initializer=_job_init, initargs=(os.getpid(),)
+        )
         running: dict[Future, Entry] = {}
         broken = False
         try:

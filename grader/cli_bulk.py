@@ -153,20 +153,18 @@ def feedback_command(gradebook: Path, out_dir: Path, student: tuple[str, ...]) -
     Example:
       backprop-grader feedback --out feedback/
     """
-    from grader.bulk import write_feedback
+    from grader.bulk import write_feedback_pages
 
     with _opened(gradebook, must_exist=True) as book:
         current = [s for s in book.current() if not student or s.student in student]
         unknown = sorted(set(student) - {s.student for s in current})
         if unknown:
             raise SubmissionUnreadable(f"not in {gradebook}: {', '.join(unknown)}")
-        try:
-            for stored in current:
-                write_feedback(
-                    out_dir, stored.student, book.feedback_of(stored.id), stored.report.get("plots")
-                )
-        except OSError as error:
-            raise SubmissionUnreadable(f"could not write to {out_dir}: {error.strerror}") from None
+        feedback = [(s.student, book.feedback_of(s.id), s.report.get("plots")) for s in current]
+    try:
+        write_feedback_pages(out_dir, feedback)
+    except OSError as error:
+        raise SubmissionUnreadable(f"could not write to {out_dir}: {error.strerror}") from None
     click.echo(f"wrote feedback for {len(current)} students to {out_dir}", err=True)
 
 

@@ -162,6 +162,57 @@ def test_a_run_killed_midway_finishes_on_the_next_run(tmp_path):
     assert not [p for p in Path(tempfile.gettempdir()).glob("backprop-grader-*-*") if not _running_owner(p)]
 
 
+def test_a_run_killed_alone_with_sigkill_leaves_no_process_behind(tmp_path):
+    """kill -9 of grade-all alone (as the OOM killer does, not its process group): its job
+    processes notice and stop, taking their zygotes, workers and scratch folders with them."""
+    root = make_class(tmp_path / "class", copies=5)
+    book = tmp_path / "gradebook.sqlite"
+    process = subprocess.Popen(
+        cli("grade-all", str(root), "--gradebook", str(book)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while stored_count(book) < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    tree = _descendants(process.pid)
+    assert len(tree) >= 3, tree  # the job server, and a job process and a zygote per core
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 30
+    while (left := [pid for pid in tree if _alive(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left, [Path(f"/proc/{pid}/cmdline").read_bytes()[:200] for pid in left]
+    assert not [p for p in Path(tempfile.gettempdir()).glob("backprop-grader-*-*") if not _running_owner(p)]
+
+
+def _descendants(root: int) -> set[int]:
+    """Every process below root now."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: set[int] = set()
+    todo = [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Whether pid runs (a zombie waiting for init to reap it does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def _running_owner(scratch: Path) -> bool:
     """Whether the process a scratch folder names still runs (folders of other runs are left alone)."""
     owner = scratch.name.split("-")[2]
@@ -239,6 +290,20 @@ def test_feedback_files_name_each_lost_point(graded, tmp_path):
     assert (tmp_path / "fb" / "correct.html").read_text().count(
         "data:image/svg+xml;base64,"
     ) == 3  # from the gradebook
+
+
+def test_feedback_from_the_gradebook_is_what_grade_all_wrote(graded, tmp_path):
+    """The feedback command (pages drawn in parallel) writes the same files, byte for byte, as
+    grade-all did: the plots depend on the data only (no dates, no random ids)."""
+    _, book, _ = graded
+    written = graded[1].parent / "feedback"
+    again = run("feedback", "--gradebook", str(book), "--out", str(tmp_path / "fb"))
+    assert again.returncode == 0, again.stderr
+    assert "wrote feedback for 6 students" in again.stderr
+    names = sorted(p.name for p in written.iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "fb").iterdir()) and len(names) == 12
+    for name in names:
+        assert (tmp_path / "fb" / name).read_bytes() == (written / name).read_bytes(), name
 
 
 def test_student_output_cannot_inject_html_into_feedback(tmp_path):
