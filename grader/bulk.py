@@ -17,6 +17,7 @@ import multiprocessing.forkserver
 import os
 import select
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,7 +29,7 @@ from typing import Any
 
 from grader import __version__
 from grader.feedback import feedback_html, feedback_markdown, unreadable_markdown
-from grader.gradebook import Gradebook
+from grader.gradebook import Gradebook, GradebookError
 from grader.roster import Entry, find_submissions
 from grader.submission import remove_stale_scratch
 from grader.worker import WorkerLimits
@@ -60,8 +61,12 @@ class RunSummary:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     interrupted: bool = False
-    #: why the run stopped before grading everything (the tests could not run), if it did
+    #: why the run stopped before grading everything, and what to do (one sentence), if it did
     stopped: str = ""
+    #: the exit status that stop calls for (3: the tests cannot run; 2: the gradebook cannot be written)
+    stopped_status: int = 0
+    #: (student, why) of each feedback file that could not be written (the gradebook has the feedback)
+    feedback_errors: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def done(self) -> int:
@@ -219,6 +224,13 @@ def grade_all(
     started = time.perf_counter()
     progress = progress or Progress()
     limits = limits or WorkerLimits()
+    if feedback_dir is not None:
+        try:
+            feedback_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise BadFeedbackDir(
+                f"could not create the --feedback-dir {feedback_dir} ({error.strerror}); choose a folder you can write to"
+            ) from None
     context = _job_server()
     entries, notes = find_submissions(root)
     summary = RunSummary(total=len(entries), notes=notes)
@@ -237,7 +249,11 @@ def grade_all(
         _record(outcome, gradebook, summary, regrade, feedback_dir)
         progress.advance(outcome)
         if outcome.stops_run:
-            raise _RunStopped(outcome.error)
+            raise _RunStopped(
+                f"the tests cannot run for anyone ({outcome.error}); fix the grader's test suite and run the "
+                "same command again (what was graded is kept)",
+                3,
+            )
 
     try:
         _run_pool(
@@ -250,14 +266,19 @@ def grade_all(
     except KeyboardInterrupt:
         summary.interrupted = True
     except _RunStopped as stop:
-        summary.stopped = str(stop)
+        summary.stopped, summary.stopped_status = stop.args
     summary.seconds = time.perf_counter() - started
     progress.finish(summary)
     return summary
 
 
 class _RunStopped(Exception):
-    """Raised out of the job pool when grading more submissions is pointless."""
+    """Raised out of the job pool when grading more submissions is pointless: (why and what to
+    do, exit status)."""
+
+
+class BadFeedbackDir(Exception):
+    """The --feedback-dir cannot be made: nothing was graded."""
 
 
 def _record(
@@ -267,17 +288,28 @@ def _record(
     if outcome.kind == "grader_error":
         summary.grader_errors.append((entry.student, outcome.error))
         return
+    try:
+        gradebook.store(
+            student=entry.student, source=str(entry.path), content_hash=entry.content_hash,
+            report=outcome.report, error=outcome.error, feedback=outcome.markdown, replace=regrade,
+        )  # fmt: skip
+    except (sqlite3.Error, GradebookError) as error:  # a full disk, say: every other store would fail too
+        raise _RunStopped(
+            f"could not store {entry.student}'s grade in {gradebook.path} ({error}); make room or fix the "
+            "file and run the same command again (what was stored is kept)",
+            2,
+        ) from None
     if outcome.report is not None:
         summary.graded += 1
         summary.percents.append(outcome.report["percent"])
     else:
         summary.unreadable += 1
-    gradebook.store(
-        student=entry.student, source=str(entry.path), content_hash=entry.content_hash, report=outcome.report,
-        error=outcome.error, feedback=outcome.markdown, replace=regrade,
-    )  # fmt: skip
     if feedback_dir is not None:
-        write_feedback(feedback_dir, entry.student, outcome.markdown, outcome.html)
+        try:
+            write_feedback(feedback_dir, entry.student, outcome.markdown, outcome.html)
+        except OSError as error:  # the grade is stored: the feedback command can write it later
+            where = error.filename2 or error.filename
+            summary.feedback_errors.append((entry.student, f"{error.strerror or error} ({where})"))
 
 
 def write_feedback(directory: Path, student: str, markdown: str, page: str) -> None:
@@ -287,8 +319,12 @@ def write_feedback(directory: Path, student: str, markdown: str, page: str) -> N
     for suffix, text in ((".md", markdown), (".html", page)):
         target = directory / f"{student}{suffix}"
         partial = target.with_name(f".{target.name}.partial")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(target)
+        try:
+            partial.write_text(text, encoding="utf-8")
+            partial.replace(target)
+        except OSError:
+            partial.unlink(missing_ok=True)
+            raise
 
 
 def write_feedback_pages(

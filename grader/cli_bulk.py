@@ -68,7 +68,9 @@ def grade_all_command(
     Each folder, .zip or .ipynb in SUBMISSIONS is one student's submission, named by
     the entry (alice/, alice.zip). What the gradebook already holds with the same
     content and grader version is skipped, so after a crash or Ctrl-C just run the
-    same command again. Exit status: 0 done; 2 bad arguments or gradebook, or
+    same command again. Exit status: 0 done; 1 done, but some feedback files
+    could not be written (listed; `feedback` writes them from the gradebook); 2 bad
+    arguments or gradebook (or it could not be written, and the run stopped), or
     --require-sandbox with a protection missing; 3 some submissions hit a grader
     error (they are listed and retried next run), or the tests could not run at
     all and the run stopped; 130 interrupted.
@@ -79,7 +81,7 @@ def grade_all_command(
       backprop-grader grade-all submissions/ --gradebook fall.sqlite --feedback-dir feedback/
       backprop-grader grade-all submissions/ --regrade --jobs 4
     """
-    from grader.bulk import grade_all
+    from grader.bulk import BadFeedbackDir, grade_all
     from grader.grading import check_sandbox, missing_sandbox_message
     from grader.progress import progress_for
 
@@ -89,27 +91,45 @@ def grade_all_command(
         if missing:
             raise SubmissionUnreadable(missing_sandbox_message(missing))
     with _opened(gradebook, must_exist=False) as book:
-        summary = grade_all(
-            submissions, book, jobs=jobs, regrade=regrade, limits=limits, require_sandbox=require_sandbox,
-            feedback_dir=feedback_dir, progress=progress_for(sys.stderr),
-        )  # fmt: skip
+        try:
+            summary = grade_all(
+                submissions, book, jobs=jobs, regrade=regrade, limits=limits, require_sandbox=require_sandbox,
+                feedback_dir=feedback_dir, progress=progress_for(sys.stderr),
+            )  # fmt: skip
+        except BadFeedbackDir as error:
+            raise SubmissionUnreadable(str(error)) from None
     for note in summary.notes:
         click.echo(f"note: {note}", err=True)
-    for student, error in summary.grader_errors:
-        if error != summary.stopped:
-            click.echo(f"grader error for {student}: {error}", err=True)
+    for student, why in summary.grader_errors:
+        if why not in summary.stopped:
+            click.echo(f"grader error for {student}: {why}", err=True)
+    _report_feedback_errors(summary.feedback_errors, gradebook, feedback_dir)
     if summary.interrupted:
         click.echo("interrupted: run the same command again to finish", err=True)
         sys.exit(130)
     if summary.stopped:
-        click.echo(
-            f"stopped: the tests cannot run for anyone ({summary.stopped}); fix the grader's test suite "
-            f"and run the same command again (what was graded is kept)",
-            err=True,
-        )
-        sys.exit(3)
+        click.echo(f"stopped: {summary.stopped}", err=True)
+        sys.exit(summary.stopped_status)
     if summary.grader_errors:
         sys.exit(3)
+    if summary.feedback_errors:
+        sys.exit(1)
+
+
+def _report_feedback_errors(
+    errors: list[tuple[str, str]], gradebook: Path, feedback_dir: Path | None
+) -> None:
+    """A line for each of the first few feedback files that could not be written, and how to write them."""
+    for student, why in errors[:5]:
+        click.echo(f"feedback not written for {student}: {why}", err=True)
+    if len(errors) > 5:
+        click.echo(f"... and for {len(errors) - 5} more students", err=True)
+    if errors:
+        click.echo(
+            f"the gradebook has their feedback: once the folder is fixed, run backprop-grader feedback "
+            f"--gradebook {gradebook} --out {feedback_dir}",
+            err=True,
+        )
 
 
 @click.command("export")

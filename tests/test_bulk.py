@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import os
+import resource
 import shutil
 import signal
 import sqlite3
@@ -12,6 +13,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import EXAMPLES, REPO, cli
@@ -53,6 +55,19 @@ def graded(tmp_path_factory):
         "grade-all", str(root), "--gradebook", str(book), "--feedback-dir", str(base / "feedback")
     )
     return root, book, completed
+
+
+def grading_in_background(
+    root: Path, book: Path, *options: str, stored: int, **popen: Any
+) -> subprocess.Popen:
+    """grade-all on root, started in the background and handed back once book holds stored submissions."""
+    process = subprocess.Popen(
+        cli("grade-all", str(root), "--gradebook", str(book), *options), stdout=subprocess.DEVNULL, **popen
+    )
+    deadline = time.monotonic() + 120
+    while stored_count(book) < stored and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return process
 
 
 def rows(book: Path, query: str) -> list[tuple]:
@@ -138,15 +153,9 @@ def test_a_changed_submission_is_graded_again_and_becomes_current(graded, tmp_pa
 def test_a_run_killed_midway_finishes_on_the_next_run(tmp_path):
     root = make_class(tmp_path / "class", copies=5)
     book = tmp_path / "gradebook.sqlite"
-    process = subprocess.Popen(
-        cli("grade-all", str(root), "--gradebook", str(book), "--jobs", "1"),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if stored_count(book) >= 2:
-            break
-        time.sleep(0.05)
+    process = grading_in_background(
+        root, book, "--jobs", "1", stored=2, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     stored = rows(book, "SELECT count(*) FROM submissions")[0][0]
@@ -167,14 +176,7 @@ def test_a_run_killed_alone_with_sigkill_leaves_no_process_behind(tmp_path):
     processes notice and stop, taking their zygotes, workers and scratch folders with them."""
     root = make_class(tmp_path / "class", copies=5)
     book = tmp_path / "gradebook.sqlite"
-    process = subprocess.Popen(
-        cli("grade-all", str(root), "--gradebook", str(book)),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while stored_count(book) < 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    process = grading_in_background(root, book, stored=1, stderr=subprocess.DEVNULL)
     tree = _descendants(process.pid)
     assert len(tree) >= 3, tree  # the job server, and a job process and a zygote per core
     os.kill(process.pid, signal.SIGKILL)
@@ -184,6 +186,68 @@ def test_a_run_killed_alone_with_sigkill_leaves_no_process_behind(tmp_path):
         time.sleep(0.1)
     assert not left, [Path(f"/proc/{pid}/cmdline").read_bytes()[:200] for pid in left]
     assert not [p for p in Path(tempfile.gettempdir()).glob("backprop-grader-*-*") if not _running_owner(p)]
+
+
+def test_a_gradebook_that_cannot_be_written_stops_the_run_with_one_line_and_exit_2(tmp_path):
+    """A full disk, as far as SQLite can tell (no file may grow), partway through: the run stops
+    at once with one line saying what to do, what was stored stays whole, and the same command
+    finishes the job once there is room."""
+    root = make_class(tmp_path / "class", copies=5)
+    book = tmp_path / "gradebook.sqlite"
+    process = grading_in_background(root, book, "--jobs", "1", stored=2, stderr=subprocess.PIPE, text=True)
+    resource.prlimit(process.pid, resource.RLIMIT_FSIZE, (1, 1))  # grade-all alone: its jobs run on
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2, stderr
+    assert "Traceback" not in stderr
+    stopped = [line for line in stderr.splitlines() if line.startswith("stopped: ")]
+    assert len(stopped) == 1 and stopped[0].startswith("stopped: could not store "), stderr
+    assert f"in {book} (" in stopped[0] and "run the same command again" in stopped[0]
+    stored = rows(book, "SELECT count(*) FROM submissions")[0][0]
+    assert 2 <= stored < 11
+    assert rows(book, "PRAGMA integrity_check") == [("ok",)]
+    completed = run("grade-all", str(root), "--gradebook", str(book))
+    assert completed.returncode == 0, completed.stderr
+    assert rows(book, "SELECT count(*), count(DISTINCT student) FROM submissions") == [(11, 11)]
+
+
+def test_feedback_files_that_cannot_be_written_are_listed_and_the_grades_kept(tmp_path):
+    root = make_class(tmp_path / "class")
+    book, out = tmp_path / "gradebook.sqlite", tmp_path / "feedback"
+    (out / "correct.md").mkdir(parents=True)  # a folder where the file should go
+    completed = run("grade-all", str(root), "--gradebook", str(book), "--feedback-dir", str(out))
+    assert completed.returncode == 1, completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert f"feedback not written for correct: Is a directory ({out / 'correct.md'})" in completed.stderr
+    assert f"run backprop-grader feedback --gradebook {book} --out {out}" in completed.stderr
+    assert rows(book, "SELECT count(*) FROM submissions") == [(6,)]
+    written = sorted(p.name for p in out.iterdir())
+    assert "forgot_hidden_derivative.html" in written and "dave.md" in written  # the others are written
+    assert not [name for name in written if name.endswith(".partial")]
+    shutil.rmtree(out / "correct.md")
+    again = run("feedback", "--gradebook", str(book), "--out", str(out), "--student", "correct")
+    assert again.returncode == 0 and "None: every test passed." in (out / "correct.md").read_text()
+
+
+def test_a_feedback_dir_that_cannot_be_made_is_one_line_and_exit_2(tmp_path):
+    root = make_class(tmp_path / "class")
+    (tmp_path / "taken").write_text("a file, not a folder")
+    completed = run(
+        "grade-all", str(root), "--gradebook", str(tmp_path / "book.sqlite"),
+        "--feedback-dir", str(tmp_path / "taken" / "feedback"),
+    )  # fmt: skip
+    assert completed.returncode == 2
+    assert (
+        completed.stderr.strip()
+        .splitlines()[-1]
+        .startswith(
+            f"Error: could not create the --feedback-dir {tmp_path / 'taken' / 'feedback'} (Not a directory)"
+        )
+    ), completed.stderr
+    assert (
+        "Traceback" not in completed.stderr
+        and not (tmp_path / "book.sqlite").exists()
+        or rows(tmp_path / "book.sqlite", "SELECT count(*) FROM submissions") == [(0,)]
+    )
 
 
 def _descendants(root: int) -> set[int]:
@@ -387,11 +451,7 @@ def test_progress_outside_a_terminal_is_plain_lines(graded):
 def test_ctrl_c_stops_at_once_keeps_what_is_graded_and_exits_130(tmp_path):
     root = make_class(tmp_path / "class", copies=5)
     book = tmp_path / "gradebook.sqlite"
-    process = subprocess.Popen(cli("grade-all", str(root), "--gradebook", str(book), "--jobs", "1"),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    deadline = time.monotonic() + 120
-    while stored_count(book) < 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    process = grading_in_background(root, book, "--jobs", "1", stored=1, stderr=subprocess.PIPE, text=True)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
