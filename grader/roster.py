@@ -43,7 +43,11 @@ def find_submissions(root: Path) -> tuple[list[Entry], list[str]]:
             continue
         student = path.name if path.is_dir() else path.stem
         if not _STUDENT_ID.match(student):
-            notes.append(f"skipped {path.name}: {student!r} is not usable as a student id")
+            notes.append(
+                f"skipped {path.name}: {student!r} is not usable as a student id (letters, digits and "
+                f"_ @ . + - only); rename it, to {_usable_id(student)}{path.suffix if path.is_file() else ''} "
+                f"say, and run the same command again"
+            )
             continue
         if student in entries:
             notes.append(
@@ -52,6 +56,11 @@ def find_submissions(root: Path) -> tuple[list[Entry], list[str]]:
             continue
         entries[student] = Entry(student, path, content_hash(path))
     return list(entries.values()), notes
+
+
+def _usable_id(name: str) -> str:
+    """name with each run of characters a student id may not hold made one underscore."""
+    return re.sub(r"[^\w@.+-]+", "_", name).strip("_")[:128] or "student"
 
 
 def content_hash(path: Path) -> str:

@@ -34,7 +34,8 @@ def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
 
 
 def make_class(root: Path, copies: int = 0) -> Path:
-    """The example submissions as a class folder, plus a broken zip and a stray file."""
+    """The example submissions as a class folder, plus a broken zip, a stray file and a folder
+    whose name is no student id."""
     root.mkdir()
     for name in STUDENTS:
         shutil.copytree(EXAMPLES / name, root / name)
@@ -42,6 +43,7 @@ def make_class(root: Path, copies: int = 0) -> Path:
         shutil.copytree(EXAMPLES / "correct", root / f"copy{i}")
     (root / "dave.zip").write_bytes(b"not a zip at all")
     (root / "notes.txt").write_text("grading notes")
+    shutil.copytree(EXAMPLES / "correct", root / "Garcia, Jose")  # a name that is no student id
     return root
 
 
@@ -96,6 +98,10 @@ def test_every_submission_is_graded_like_grade_does(graded):
     assert current["correct"].percent == 100.0
     assert current["dave"].status == "unreadable" and "is not a readable zip file" in current["dave"].error
     assert "skipped notes.txt: not a folder, .zip or .ipynb" in completed.stderr
+    assert (
+        "skipped Garcia, Jose: 'Garcia, Jose' is not usable as a student id (letters, digits and _ @ . + - only); "
+        "rename it, to Garcia_Jose say, and run the same command again"
+    ) in completed.stderr
     summary = completed.stderr.strip().splitlines()
     assert any(
         line.startswith("6/6 submissions: 5 graded, 0 already in the gradebook, 1 unreadable")
