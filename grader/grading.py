@@ -15,6 +15,7 @@ from grader.exercise_api import EXERCISES
 from grader.paths import HIDDEN_TESTS, PUBLIC_TESTS, GraderSetupError, quizzes_dir, reference_dir
 from grader.planned_calls import CallPlan, PlannedCall
 from grader.plot_data import collect_plot_data
+from grader.quiet import no_numeric_warnings
 from grader.quiz.bank import Quiz, load_quiz
 from grader.quiz.scoring import score_submission_quiz
 from grader.reference import load_reference
@@ -131,7 +132,10 @@ def _grade(
             session.record_calls(recorder)
         session.prefetch(plan.calls if plan else ())
         report = _run_suite(SUITES[suite], session, reference)
-        plot_data = collect_plot_data(session, load_reference(reference)) if plots and reference else None
+        plot_data = None
+        if plots and reference:
+            with no_numeric_warnings():
+                plot_data = collect_plot_data(session, load_reference(reference))
     finally:
         session.finish()
     notes = list(prepared.notes)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.gradient_check import THRESHOLD
+from grader.quiet import no_numeric_warnings
 from grader.results import GradeResult
 
 STUDENT, REFERENCE = "yours", "reference"
@@ -44,9 +45,13 @@ def plot_figures(plots: dict[str, Any]) -> str:
     matplotlib.use("Agg")
     parts = []
     for draw, alt, caption in _FIGURES:
-        # text as SVG text; element ids that depend on the drawing only (not on a random salt)
-        with matplotlib.rc_context(
-            {"svg.fonttype": "none", "svg.hashsalt": "backprop-grader", "font.size": 10}
+        # text as SVG text; element ids that depend on the drawing only (not on a random salt); a
+        # student's infinities and NaNs left out of the plot, not warned about
+        with (
+            matplotlib.rc_context(
+                {"svg.fonttype": "none", "svg.hashsalt": "backprop-grader", "font.size": 10}
+            ),
+            no_numeric_warnings(),
         ):
             image = _data_uri(draw, plots)
         parts.append(

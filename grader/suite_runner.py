@@ -33,6 +33,7 @@ from _pytest.outcomes import Exit
 
 from grader.paths import PYTEST_INI
 from grader.pytest_plugin import GradingPlugin, give_fixtures, test_metadata, uses_only_grader_markers
+from grader.quiet import no_numeric_warnings
 from grader.student import StudentSession
 from grader.worker_zygote import hold_stop_signals
 
@@ -125,10 +126,11 @@ class SuiteRunner:
         self.plugin.begin(job.session, job.reference_dir)
         try:
             items = session.items
-            tests = [
-                run_test(item, items[index + 1] if index + 1 < len(items) else None, self.plugin)
-                for index, item in enumerate(items)
-            ]
+            with no_numeric_warnings():  # pytest's own capture of warnings is in runtestprotocol
+                tests = [
+                    run_test(item, items[index + 1] if index + 1 < len(items) else None, self.plugin)
+                    for index, item in enumerate(items)
+                ]
         finally:
             self.plugin.end()
         return {"tests": tests}

@@ -138,3 +138,18 @@ def test_the_loss_curve_ends_where_train_step_stops_returning_a_pair(tmp_path):
     assert plots.loss.student[:2] == pytest.approx(plots.loss.reference[:2], rel=1e-9)
     assert plots.loss.student[2:] == [None] * (len(plots.loss.student) - 2)
     assert "train_step at step 3: train_step should return (new_params, loss)" in plots.notes
+
+
+def test_overflowing_results_are_graded_and_drawn_without_warnings_on_the_terminal(tmp_path):
+    """Results that overflow (a wrong scale, an infinite loss) meet the grader's own arithmetic,
+    its norms and its plots; none of NumPy's or matplotlib's warnings about them may reach stderr."""
+    path = reference_with(tmp_path / "sub", {
+        "deep.py": [("    return grads\n", "    return [(dW * 1e308 * 10, db) for dW, db in grads]\n")],
+        "backprop.py": [("    return new_params, loss\n", "    return new_params, float('inf')\n")],
+    })  # fmt: skip
+    out = tmp_path / "report.html"
+    completed = subprocess.run(cli("grade", str(path), "--report", str(out), "--format", "json"),
+                               capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr.strip() == f"wrote {out}"
+    assert '"status": "failed"' in completed.stdout and out.read_text().count("data:image/svg+xml") == 3
