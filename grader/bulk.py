@@ -12,24 +12,18 @@ the first submission that finds out, since every other one would fail the same w
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
-import multiprocessing.forkserver
 import os
-import select
-import signal
 import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from grader import __version__
-from grader.feedback import feedback_html, feedback_markdown, unreadable_markdown
+from grader.feedback import feedback_markdown, unreadable_markdown
+from grader.feedback_files import feedback_page, write_feedback
 from grader.gradebook import Gradebook, GradebookError
+from grader.job_pool import Terminated, job_server, run_pool
 from grader.roster import Entry, find_submissions
 from grader.submission import remove_stale_scratch
 from grader.worker import WorkerLimits
@@ -105,22 +99,12 @@ def grade_entry(entry: Entry, limits: WorkerLimits, require_sandbox: bool, html:
             markdown = unreadable_markdown(entry.student, outcome.error)
         else:
             return outcome
-        page = _feedback_page(entry.student, markdown, (outcome.report or {}).get("plots")) if html else ""
+        page = feedback_page(entry.student, markdown, (outcome.report or {}).get("plots")) if html else ""
         return dataclasses.replace(outcome, markdown=markdown, html=page)
-    except _Terminated as stop:
+    except Terminated as stop:
         # what was running has been unwound (worker stopped, scratch removed); leave now, since
         # the job pool would take the exception for this task's result and wait for the next
         os._exit(stop.code if isinstance(stop.code, int) else 1)
-
-
-def _feedback_page(student: str, markdown: str, plots: dict[str, Any] | None) -> str:
-    """feedback_html, without the plots if they cannot be drawn (one student's data must not stop the run)."""
-    try:
-        return feedback_html(student, markdown, plots)
-    except Exception as error:  # noqa: BLE001 - the page is still worth having
-        return feedback_html(
-            student, f"{markdown}\n(The plots could not be drawn: {type(error).__name__}: {error})\n"
-        )
 
 
 def _graded(entry: Entry, limits: WorkerLimits, require_sandbox: bool) -> Outcome:
@@ -145,70 +129,6 @@ def _graded(entry: Entry, limits: WorkerLimits, require_sandbox: bool) -> Outcom
     return Outcome(entry, "graded", result_to_dict(result))
 
 
-def _job_init(parent: int) -> None:
-    """Job processes leave Ctrl-C to the parent and clean up (worker, scratch) when terminated,
-    or when the parent process (grade-all) is gone."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _exit_cleanly)
-    _end_with(parent)
-    import grader.grading  # noqa: F401 - pay the imports once, before the first submission
-
-
-def _end_with(parent: int) -> None:
-    """Terminate this process (as SIGTERM does, cleaning up) once the process parent has ended.
-
-    A grade-all killed with SIGKILL cannot stop its job processes, and nothing else would: each
-    would wait for work forever, with its pytest session and worker zygote, and keep the job
-    server alive too. A pidfd becomes readable when its process ends; where there is none (Linux
-    before 5.3) the parent is looked for once a second.
-    """
-    try:
-        handle: int | None = os.pidfd_open(parent)
-    except ProcessLookupError:
-        _terminate_main_thread()
-        return
-    except (AttributeError, OSError):
-        handle = None
-
-    def watch() -> None:
-        if handle is not None:
-            select.select([handle], [], [])
-        else:
-            while _running(parent):
-                time.sleep(1.0)
-        _terminate_main_thread()
-
-    threading.Thread(target=watch, name="backprop-grader-parent-watch", daemon=True).start()
-
-
-def _terminate_main_thread() -> None:
-    # to the main thread itself: a signal another thread takes would not interrupt the main
-    # thread's wait for work, and its handler would run only once that wait ended
-    main_thread = threading.main_thread().ident
-    assert main_thread is not None
-    signal.pthread_kill(main_thread, signal.SIGTERM)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # it runs, as another user
-        pass
-    return True
-
-
-class _Terminated(SystemExit):
-    """SIGTERM in a job process. As a SystemExit it unwinds whatever runs (the worker is stopped,
-    the scratch folder removed) and ends a job that waits for work; during a task, grade_entry
-    catches it and leaves."""
-
-
-def _exit_cleanly(signum: int, frame: Any) -> None:
-    raise _Terminated(128 + signum)
-
-
 def grade_all(
     root: Path,
     gradebook: Gradebook,
@@ -231,7 +151,7 @@ def grade_all(
             raise BadFeedbackDir(
                 f"could not create the --feedback-dir {feedback_dir} ({error.strerror}); choose a folder you can write to"
             ) from None
-    context = _job_server()
+    context = job_server(_PRELOAD)
     entries, notes = find_submissions(root)
     summary = RunSummary(total=len(entries), notes=notes)
     if stale := remove_stale_scratch():
@@ -256,12 +176,14 @@ def grade_all(
             )
 
     try:
-        _run_pool(
+        run_pool(
             context,
             todo,
             jobs or os.cpu_count() or 1,
             lambda e: (grade_entry, e, limits, require_sandbox, feedback_dir is not None),
             record,
+            lambda entry, why: Outcome(entry, "grader_error", error=why),
+            _PRELOAD,
         )
     except KeyboardInterrupt:
         summary.interrupted = True
@@ -270,6 +192,10 @@ def grade_all(
     summary.seconds = time.perf_counter() - started
     progress.finish(summary)
     return summary
+
+
+#: what job processes import before their first submission
+_PRELOAD = ("grader.grading",)
 
 
 class _RunStopped(Exception):
@@ -310,116 +236,3 @@ def _record(
         except OSError as error:  # the grade is stored: the feedback command can write it later
             where = error.filename2 or error.filename
             summary.feedback_errors.append((entry.student, f"{error.strerror or error} ({where})"))
-
-
-def write_feedback(directory: Path, student: str, markdown: str, page: str) -> None:
-    """directory/student.md and .html (page: feedback_html of markdown), each replaced whole
-    (never half-written)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for suffix, text in ((".md", markdown), (".html", page)):
-        target = directory / f"{student}{suffix}"
-        partial = target.with_name(f".{target.name}.partial")
-        try:
-            partial.write_text(text, encoding="utf-8")
-            partial.replace(target)
-        except OSError:
-            partial.unlink(missing_ok=True)
-            raise
-
-
-def write_feedback_pages(
-    directory: Path, feedback: list[tuple[str, str, dict[str, Any] | None]], jobs: int | None = None
-) -> None:
-    """write_feedback for each (student, markdown, plots), the pages drawn in up to jobs processes
-    (default: one per core), since drawing the plots is nearly all the work."""
-    jobs = min(jobs or os.cpu_count() or 1, len(feedback))
-    if jobs <= 1:
-        for student, markdown, plots in feedback:
-            write_feedback(directory, student, markdown, _feedback_page(student, markdown, plots))
-        return
-    context = multiprocessing.get_context("fork")  # nothing to import again: the page code is loaded
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=signal.signal, initargs=_IGNORE_CTRL_C)
-    try:
-        pages = pool.map(_feedback_page, *zip(*feedback), chunksize=4)
-        for (student, markdown, _), page in zip(feedback, pages):
-            write_feedback(directory, student, markdown, page)
-    finally:
-        pool.shutdown(cancel_futures=True)
-
-
-#: job processes leave Ctrl-C to the parent, which stops them
-_IGNORE_CTRL_C = (signal.SIGINT, signal.SIG_IGN)
-
-Task = tuple[Any, ...]  # a function run in a job process and its arguments
-
-
-def _job_server() -> Any:
-    """The multiprocessing context the job processes are started from, its server started now.
-
-    The server (multiprocessing's forkserver) imports the grading code once, so each job process
-    is forked with it imported; started early, it does that while the caller finds the submissions.
-    """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", "grader.grading"])
-    multiprocessing.forkserver.ensure_running()
-    return context
-
-
-def _run_pool(
-    context: Any, entries: list[Entry], jobs: int, task: Callable[[Entry], Task], record: Callable
-) -> None:
-    """Run task(entry) in job processes started from context (see _job_server), at most 2 per job in
-    flight, calling record with each Outcome.
-
-    A job process that dies takes only its submissions' attempts with it: the pool is
-    rebuilt and they are tried once more, then recorded as grader errors.
-    """
-    pending: Iterator[Entry] = iter(entries)
-    retry: list[Entry] = []
-    attempts: dict[str, int] = {}
-    while True:
-        pool = ProcessPoolExecutor(
-            max_workers=jobs, mp_context=context, initializer=_job_init, initargs=(os.getpid(),)
-        )
-        running: dict[Future, Entry] = {}
-        broken = False
-        try:
-            while True:
-                while len(running) < 2 * jobs and not broken:
-                    entry = retry.pop() if retry else next(pending, None)
-                    if entry is None:
-                        break
-                    function, *args = task(entry)
-                    running[pool.submit(function, *args)] = entry
-                if not running:
-                    return
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    entry = running.pop(future)
-                    try:
-                        record(future.result())
-                    except BrokenProcessPool:
-                        broken = True
-                        attempts[entry.student] = attempts.get(entry.student, 0) + 1
-                        if attempts[entry.student] < 2:
-                            retry.append(entry)
-                        else:
-                            record(Outcome(entry, "grader_error", error="the job process grading it died"))
-                if broken:
-                    retry.extend(running.values())
-                    break
-        except BaseException:
-            _stop(pool)
-            raise
-        pool.shutdown(wait=True)
-
-
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Stop at once: terminate the job processes (they remove their workers and scratch folders)."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
-    for process in processes:
-        process.join(timeout=10)

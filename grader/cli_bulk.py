@@ -173,7 +173,7 @@ def feedback_command(gradebook: Path, out_dir: Path, student: tuple[str, ...]) -
     Example:
       backprop-grader feedback --out feedback/
     """
-    from grader.bulk import write_feedback_pages
+    from grader.feedback_files import write_feedback_pages
 
     with _opened(gradebook, must_exist=True) as book:
         current = [s for s in book.current() if not student or s.student in student]

@@ -1,0 +1,63 @@
+"""Each student's feedback files: STUDENT.md and STUDENT.html, written whole or not at all."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from grader.feedback import feedback_html
+
+
+def feedback_page(student: str, markdown: str, plots: dict[str, Any] | None) -> str:
+    """feedback_html, without the plots if they cannot be drawn (one student's data must not stop the run)."""
+    try:
+        return feedback_html(student, markdown, plots)
+    except Exception as error:  # noqa: BLE001 - the page is still worth having
+        return feedback_html(
+            student, f"{markdown}\n(The plots could not be drawn: {type(error).__name__}: {error})\n"
+        )
+
+
+def write_feedback(directory: Path, student: str, markdown: str, page: str) -> None:
+    """directory/student.md and .html (page: feedback_html of markdown), each replaced whole
+    (never half-written)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for suffix, text in ((".md", markdown), (".html", page)):
+        target = directory / f"{student}{suffix}"
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            partial.write_text(text, encoding="utf-8")
+            partial.replace(target)
+        except OSError:
+            partial.unlink(missing_ok=True)
+            raise
+
+
+def write_feedback_pages(
+    directory: Path, feedback: list[tuple[str, str, dict[str, Any] | None]], jobs: int | None = None
+) -> None:
+    """write_feedback for each (student, markdown, plots), the pages drawn in up to jobs processes
+    (default: one per core), since drawing the plots is nearly all the work."""
+    jobs = min(jobs or os.cpu_count() or 1, len(feedback))
+    if jobs <= 1:
+        for student, markdown, plots in feedback:
+            write_feedback(directory, student, markdown, feedback_page(student, markdown, plots))
+        return
+    context = multiprocessing.get_context("fork")  # the children start with what this process has loaded
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=signal.signal, initargs=_IGNORE_CTRL_C)
+    try:
+        pages = pool.map(feedback_page, *zip(*feedback), chunksize=4)
+        for (student, markdown, _), page in zip(feedback, pages):
+            write_feedback(directory, student, markdown, page)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+#: job processes leave Ctrl-C to the parent, which stops them
+_IGNORE_CTRL_C = (signal.SIGINT, signal.SIG_IGN)
+
+Task = tuple[Any, ...]  # a function run in a job process and its arguments

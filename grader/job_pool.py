@@ -1,0 +1,169 @@
+"""Job processes: a fixed number of processes that run tasks (grading one submission, say) in
+parallel, forked from a server that imported the grading code once.
+
+They leave Ctrl-C to the parent, which stops them (each cleans up what it runs: its worker, its
+scratch folder), and they stop by themselves when the parent is gone, even killed with SIGKILL.
+A job process that dies takes only its tasks with it: they are tried once more.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import multiprocessing.forkserver
+import os
+import select
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from grader.roster import Entry
+
+Task = tuple[Any, ...]  # a function run in a job process and its arguments
+
+
+def job_server(preload: tuple[str, ...]) -> Any:
+    """The multiprocessing context the job processes are started from, its server started now.
+
+    The server (multiprocessing's forkserver) imports the preload modules once, so each job
+    process is forked with them imported; started early, it does that while the caller goes on.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", *preload])
+    multiprocessing.forkserver.ensure_running()
+    return context
+
+
+def run_pool(
+    context: Any,
+    entries: list[Entry],
+    jobs: int,
+    task: Callable[[Entry], Task],
+    record: Callable[[Any], None],
+    failed: Callable[[Entry, str], Any],
+    preload: tuple[str, ...] = (),
+) -> None:
+    """Run task(entry) in job processes started from context (see job_server), at most 2 per job in
+    flight, calling record with each result. preload: modules each job process imports first.
+
+    A job process that dies takes only its tasks' attempts with it: the pool is rebuilt and they
+    are tried once more; after that, record gets failed(entry, why) for them instead.
+    """
+    pending: Iterator[Entry] = iter(entries)
+    retry: list[Entry] = []
+    attempts: dict[str, int] = {}
+    while True:
+        pool = ProcessPoolExecutor(
+            max_workers=jobs, mp_context=context, initializer=_job_init, initargs=(os.getpid(), preload)
+        )
+        running: dict[Future, Entry] = {}
+        broken = False
+        try:
+            while True:
+                while len(running) < 2 * jobs and not broken:
+                    entry = retry.pop() if retry else next(pending, None)
+                    if entry is None:
+                        break
+                    function, *args = task(entry)
+                    running[pool.submit(function, *args)] = entry
+                if not running:
+                    return
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    entry = running.pop(future)
+                    try:
+                        record(future.result())
+                    except BrokenProcessPool:
+                        broken = True
+                        attempts[entry.student] = attempts.get(entry.student, 0) + 1
+                        if attempts[entry.student] < 2:
+                            retry.append(entry)
+                        else:
+                            record(failed(entry, "the job process grading it died"))
+                if broken:
+                    retry.extend(running.values())
+                    break
+        except BaseException:
+            _stop(pool)
+            raise
+        pool.shutdown(wait=True)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop at once: terminate the job processes (they remove their workers and scratch folders)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=10)
+
+
+def _job_init(parent: int, preload: tuple[str, ...]) -> None:
+    """Job processes leave Ctrl-C to the parent and clean up (worker, scratch) when terminated,
+    or when the parent process is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    _end_with(parent)
+    for module in preload:
+        importlib.import_module(module)  # paid once, before the first task
+
+
+def _end_with(parent: int) -> None:
+    """Terminate this process (as SIGTERM does, cleaning up) once the process parent has ended.
+
+    A parent (grade-all) killed with SIGKILL cannot stop its job processes, and nothing else would: each
+    would wait for work forever, with its pytest session and worker zygote, and keep the job
+    server alive too. A pidfd becomes readable when its process ends; where there is none (Linux
+    before 5.3) the parent is looked for once a second.
+    """
+    try:
+        handle: int | None = os.pidfd_open(parent)
+    except ProcessLookupError:
+        _terminate_main_thread()
+        return
+    except (AttributeError, OSError):
+        handle = None
+
+    def watch() -> None:
+        if handle is not None:
+            select.select([handle], [], [])
+        else:
+            while _running(parent):
+                time.sleep(1.0)
+        _terminate_main_thread()
+
+    threading.Thread(target=watch, name="backprop-grader-parent-watch", daemon=True).start()
+
+
+def _terminate_main_thread() -> None:
+    # to the main thread itself: a signal another thread takes would not interrupt the main
+    # thread's wait for work, and its handler would run only once that wait ended
+    main_thread = threading.main_thread().ident
+    assert main_thread is not None
+    signal.pthread_kill(main_thread, signal.SIGTERM)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        pass
+    return True
+
+
+class Terminated(SystemExit):
+    """SIGTERM in a job process. As a SystemExit it unwinds whatever runs (the worker is stopped,
+    the scratch folder removed) and ends a job that waits for work. A task must catch it and
+    leave (os._exit), since the pool takes whatever a task raises for its result and goes on."""
+
+
+def _exit_cleanly(signum: int, frame: Any) -> None:
+    raise Terminated(128 + signum)
