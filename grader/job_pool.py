@@ -132,7 +132,9 @@ def _end_with(parent: int) -> None:
 
     def watch() -> None:
         if handle is not None:
-            select.select([handle], [], [])
+            readable = select.poll()  # poll, unlike select, takes any descriptor number
+            readable.register(handle, select.POLLIN)
+            readable.poll()
         else:
             while _running(parent):
                 time.sleep(1.0)
