@@ -24,7 +24,7 @@ from grader.feedback import feedback_markdown, unreadable_markdown
 from grader.feedback_files import feedback_page, write_feedback
 from grader.gradebook import Gradebook, GradebookError
 from grader.job_pool import Terminated, job_server, run_pool
-from grader.roster import Entry, find_submissions
+from grader.roster import Entry, find_submissions, holds_exercise_files
 from grader.submission import remove_stale_scratch
 from grader.worker import WorkerLimits
 
@@ -148,11 +148,19 @@ def grade_all(
         try:
             feedback_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise BadFeedbackDir(
+            raise CannotStart(
                 f"could not create the --feedback-dir {feedback_dir} ({error.strerror}); choose a folder you can write to"
             ) from None
     context = job_server(_PRELOAD)
     entries, notes = find_submissions(root)
+    if not entries and holds_exercise_files(root):
+        raise CannotStart(
+            f"{root} holds exercise files itself, so it is one student's submission: grade it with "
+            f"backprop-grader grade {root}, or give grade-all the folder that holds one folder, .zip or "
+            ".ipynb per student"
+        )
+    if not entries:
+        notes.append(f"no submissions in {root}: it should hold one folder, .zip or .ipynb per student")
     summary = RunSummary(total=len(entries), notes=notes)
     if stale := remove_stale_scratch():
         summary.notes.append(f"removed {stale} scratch folders left by killed runs")
@@ -203,8 +211,9 @@ class _RunStopped(Exception):
     do, exit status)."""
 
 
-class BadFeedbackDir(Exception):
-    """The --feedback-dir cannot be made: nothing was graded."""
+class CannotStart(Exception):
+    """The run cannot start (the feedback folder cannot be made, the folder is not a class's):
+    nothing was graded."""
 
 
 def _record(

@@ -81,7 +81,7 @@ def grade_all_command(
       backprop-grader grade-all submissions/ --gradebook fall.sqlite --feedback-dir feedback/
       backprop-grader grade-all submissions/ --regrade --jobs 4
     """
-    from grader.bulk import BadFeedbackDir, grade_all
+    from grader.bulk import CannotStart, grade_all
     from grader.grading import check_sandbox, missing_sandbox_message
     from grader.progress import progress_for
 
@@ -96,7 +96,7 @@ def grade_all_command(
                 submissions, book, jobs=jobs, regrade=regrade, limits=limits, require_sandbox=require_sandbox,
                 feedback_dir=feedback_dir, progress=progress_for(sys.stderr),
             )  # fmt: skip
-        except BadFeedbackDir as error:
+        except CannotStart as error:
             raise SubmissionUnreadable(str(error)) from None
     for note in summary.notes:
         click.echo(f"note: {note}", err=True)

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.exercise_api import EXERCISE_FILES
 from grader.submission import IGNORED_DIRS
 
 #: file types that are a whole submission on their own
@@ -56,6 +57,11 @@ def find_submissions(root: Path) -> tuple[list[Entry], list[str]]:
             continue
         entries[student] = Entry(student, path, content_hash(path))
     return list(entries.values()), notes
+
+
+def holds_exercise_files(root: Path) -> bool:
+    """Whether root has any of the exercise files directly in it, as one submission does."""
+    return any((root / name).is_file() for name in EXERCISE_FILES)
 
 
 def _usable_id(name: str) -> str:

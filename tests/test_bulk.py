@@ -436,16 +436,37 @@ def test_a_copied_answers_file_is_scored_with_the_copiers_numbers(tmp_path):
         (["stats", "--gradebook", "{tmp}/text.sqlite"], "is not a usable gradebook"),
         (["grade-all", "{tmp}", "--gradebook", "{tmp}/text.sqlite"], "is not a usable gradebook"),
         (["grade-all", "{tmp}/missing"], "does not exist"),
+        (
+            ["grade-all", "{tmp}/alice", "--gradebook", "{tmp}/book.sqlite"],
+            "alice holds exercise files itself, so it is one student's submission: grade it with "
+            "backprop-grader grade",
+        ),
     ],
-    ids=["missing gradebook", "not sqlite", "not sqlite for grade-all", "missing class folder"],
+    ids=[
+        "missing gradebook",
+        "not sqlite",
+        "not sqlite for grade-all",
+        "missing class folder",
+        "one submission",
+    ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     (tmp_path / "text.sqlite").write_text("this is not a database, it is a note to myself\n" * 20)
+    shutil.copytree(EXAMPLES / "correct", tmp_path / "alice")  # one student's files, not a class folder
     completed = run(*[a.format(tmp=tmp_path) for a in args])
     assert completed.returncode == 2
     lines = completed.stderr.strip().splitlines()
     assert message in completed.stderr and "Traceback" not in completed.stderr
     assert len([line for line in lines if line.startswith("Error")]) == 1
+
+
+def test_an_empty_class_folder_says_so(tmp_path):
+    (tmp_path / "class").mkdir()
+    completed = run("grade-all", str(tmp_path / "class"), "--gradebook", str(tmp_path / "book.sqlite"))
+    assert completed.returncode == 0
+    assert f"note: no submissions in {tmp_path / 'class'}: it should hold one folder, .zip or .ipynb" in (
+        completed.stderr
+    )
 
 
 def test_progress_outside_a_terminal_is_plain_lines(graded):
