@@ -24,7 +24,7 @@ from grader.feedback import feedback_markdown, unreadable_markdown
 from grader.feedback_files import feedback_page, write_feedback
 from grader.gradebook import Gradebook, GradebookError
 from grader.job_pool import Terminated, job_server, run_pool
-from grader.roster import Entry, find_submissions, holds_exercise_files
+from grader.roster import Entry, find_submissions, is_one_submission
 from grader.submission import remove_stale_scratch
 from grader.worker import WorkerLimits
 
@@ -144,21 +144,9 @@ def grade_all(
     started = time.perf_counter()
     progress = progress or Progress()
     limits = limits or WorkerLimits()
-    if feedback_dir is not None:
-        try:
-            feedback_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise CannotStart(
-                f"could not create the --feedback-dir {feedback_dir} ({error.strerror}); choose a folder you can write to"
-            ) from None
+    check_start(root, feedback_dir)
     context = job_server(_PRELOAD)
     entries, notes = find_submissions(root)
-    if not entries and holds_exercise_files(root):
-        raise CannotStart(
-            f"{root} holds exercise files itself, so it is one student's submission: grade it with "
-            f"backprop-grader grade {root}, or give grade-all the folder that holds one folder, .zip or "
-            ".ipynb per student"
-        )
     if not entries:
         notes.append(f"no submissions in {root}: it should hold one folder, .zip or .ipynb per student")
     summary = RunSummary(total=len(entries), notes=notes)
@@ -204,6 +192,25 @@ def grade_all(
 
 #: what job processes import before their first submission
 _PRELOAD = ("grader.grading",)
+
+
+def check_start(root: Path, feedback_dir: Path | None) -> None:
+    """Raise CannotStart if a run on root cannot start: root is one student's submission rather than
+    a class's (roster.is_one_submission), or feedback_dir cannot be made (it is made here)."""
+    if is_one_submission(root):
+        raise CannotStart(
+            f"{root} holds exercise files itself, so it is one student's submission: grade it with "
+            f"backprop-grader grade {root}, or give grade-all the folder that holds one folder, .zip or "
+            ".ipynb per student"
+        )
+    if feedback_dir is not None:
+        try:
+            feedback_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise CannotStart(
+                f"could not create the --feedback-dir {feedback_dir} ({error.strerror}); choose a folder you "
+                "can write to"
+            ) from None
 
 
 class _RunStopped(Exception):

@@ -81,7 +81,7 @@ def grade_all_command(
       backprop-grader grade-all submissions/ --gradebook fall.sqlite --feedback-dir feedback/
       backprop-grader grade-all submissions/ --regrade --jobs 4
     """
-    from grader.bulk import CannotStart, grade_all
+    from grader.bulk import CannotStart, check_start, grade_all
     from grader.grading import check_sandbox, missing_sandbox_message
     from grader.progress import progress_for
 
@@ -90,6 +90,10 @@ def grade_all_command(
         missing = [p for p in check_sandbox(limits) if not p.active]
         if missing:
             raise SubmissionUnreadable(missing_sandbox_message(missing))
+    try:
+        check_start(submissions, feedback_dir)  # before the gradebook is made: nothing to grade, no file
+    except CannotStart as error:
+        raise SubmissionUnreadable(str(error)) from None
     with _opened(gradebook, must_exist=False) as book:
         try:
             summary = grade_all(

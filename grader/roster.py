@@ -37,9 +37,9 @@ def find_submissions(root: Path) -> tuple[list[Entry], list[str]]:
     notes: list[str] = []
     candidates = sorted(root.iterdir(), key=lambda p: (not p.is_dir(), p.name))
     for path in candidates:
-        if path.name.startswith(".") or path.name in IGNORED_DIRS:
+        if _hidden(path):
             continue
-        if not (path.is_dir() or path.suffix.lower() in SUBMISSION_SUFFIXES):
+        if not _could_be_submission(path):
             notes.append(f"skipped {path.name}: not a folder, .zip or .ipynb")
             continue
         student = path.name if path.is_dir() else path.stem
@@ -59,9 +59,20 @@ def find_submissions(root: Path) -> tuple[list[Entry], list[str]]:
     return list(entries.values()), notes
 
 
-def holds_exercise_files(root: Path) -> bool:
-    """Whether root has any of the exercise files directly in it, as one submission does."""
-    return any((root / name).is_file() for name in EXERCISE_FILES)
+def is_one_submission(root: Path) -> bool:
+    """Whether root looks like one student's submission rather than a class's: exercise files
+    directly in it, and no entry that could be a submission of its own."""
+    if not any((root / name).is_file() for name in EXERCISE_FILES):
+        return False
+    return not any(not _hidden(path) and _could_be_submission(path) for path in root.iterdir())
+
+
+def _hidden(path: Path) -> bool:
+    return path.name.startswith(".") or path.name in IGNORED_DIRS
+
+
+def _could_be_submission(path: Path) -> bool:
+    return path.is_dir() or path.suffix.lower() in SUBMISSION_SUFFIXES
 
 
 def _usable_id(name: str) -> str:

@@ -460,6 +460,19 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     assert len([line for line in lines if line.startswith("Error")]) == 1
 
 
+def test_one_students_folder_is_refused_before_a_gradebook_is_made_but_a_stray_file_is_not(tmp_path):
+    shutil.copytree(EXAMPLES / "correct", tmp_path / "alice")
+    completed = run("grade-all", str(tmp_path / "alice"), "--gradebook", str(tmp_path / "book.sqlite"))
+    assert completed.returncode == 2 and not (tmp_path / "book.sqlite").exists()
+    # an instructor's own copy of an exercise file beside the students' folders is just skipped
+    shutil.copytree(EXAMPLES / "correct", tmp_path / "class" / "bob")
+    shutil.copy(EXAMPLES / "correct" / "deep.py", tmp_path / "class")
+    completed = run("grade-all", str(tmp_path / "class"), "--gradebook", str(tmp_path / "book.sqlite"))
+    assert completed.returncode == 0, completed.stderr
+    assert "skipped deep.py: not a folder, .zip or .ipynb" in completed.stderr
+    assert rows(tmp_path / "book.sqlite", "SELECT student FROM submissions") == [("bob",)]
+
+
 def test_an_empty_class_folder_says_so(tmp_path):
     (tmp_path / "class").mkdir()
     completed = run("grade-all", str(tmp_path / "class"), "--gradebook", str(tmp_path / "book.sqlite"))
