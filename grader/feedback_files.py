@@ -59,5 +59,3 @@ def write_feedback_pages(
 
 #: job processes leave Ctrl-C to the parent, which stops them
 _IGNORE_CTRL_C = (signal.SIGINT, signal.SIG_IGN)
-
-Task = tuple[Any, ...]  # a function run in a job process and its arguments
