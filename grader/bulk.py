@@ -140,11 +140,11 @@ def grade_all(
     feedback_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> RunSummary:
-    """Grade every submission in root into gradebook; see the module docstring."""
+    """Grade every submission in root into gradebook; see the module docstring. The caller checks
+    first, with check_start, that the run can start (before it creates the gradebook)."""
     started = time.perf_counter()
     progress = progress or Progress()
     limits = limits or WorkerLimits()
-    check_start(root, feedback_dir)
     context = job_server(_PRELOAD)
     entries, notes = find_submissions(root)
     if not entries:

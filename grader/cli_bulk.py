@@ -95,13 +95,10 @@ def grade_all_command(
     except CannotStart as error:
         raise SubmissionUnreadable(str(error)) from None
     with _opened(gradebook, must_exist=False) as book:
-        try:
-            summary = grade_all(
-                submissions, book, jobs=jobs, regrade=regrade, limits=limits, require_sandbox=require_sandbox,
-                feedback_dir=feedback_dir, progress=progress_for(sys.stderr),
-            )  # fmt: skip
-        except CannotStart as error:
-            raise SubmissionUnreadable(str(error)) from None
+        summary = grade_all(
+            submissions, book, jobs=jobs, regrade=regrade, limits=limits, require_sandbox=require_sandbox,
+            feedback_dir=feedback_dir, progress=progress_for(sys.stderr),
+        )  # fmt: skip
     for note in summary.notes:
         click.echo(f"note: {note}", err=True)
     for student, why in summary.grader_errors:
