@@ -13,7 +13,9 @@ from grader.submission import IGNORED_DIRS
 
 #: file types that are a whole submission on their own
 SUBMISSION_SUFFIXES = (".zip", ".ipynb")
-_STUDENT_ID = re.compile(r"^[\w@.+-]{1,128}$")
+#: what a student id may hold (it names feedback files and LMS rows), and how long it may be
+_ID_CHARACTERS, _ID_LENGTH = r"\w@.+-", 128
+_STUDENT_ID = re.compile(rf"^[{_ID_CHARACTERS}]{{1,{_ID_LENGTH}}}$")
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def _could_be_submission(path: Path) -> bool:
 
 def _usable_id(name: str) -> str:
     """name with each run of characters a student id may not hold made one underscore."""
-    return re.sub(r"[^\w@.+-]+", "_", name).strip("_")[:128] or "student"
+    return re.sub(rf"[^{_ID_CHARACTERS}]+", "_", name).strip("_")[:_ID_LENGTH] or "student"
 
 
 def content_hash(path: Path) -> str:
