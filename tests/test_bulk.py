@@ -162,6 +162,7 @@ def test_a_run_killed_midway_finishes_on_the_next_run(tmp_path):
     process = grading_in_background(
         root, book, "--jobs", "1", stored=2, stderr=subprocess.DEVNULL, start_new_session=True
     )
+    killed = {process.pid, *_descendants(process.pid)}
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     stored = rows(book, "SELECT count(*) FROM submissions")[0][0]
@@ -174,7 +175,7 @@ def test_a_run_killed_midway_finishes_on_the_next_run(tmp_path):
     orphans = rows(book, "SELECT count(*) FROM submissions s WHERE NOT EXISTS"
                         " (SELECT 1 FROM feedback f WHERE f.submission_id = s.id)")  # fmt: skip
     assert orphans == [(0,)]
-    assert not [p for p in Path(tempfile.gettempdir()).glob("backprop-grader-*-*") if not _running_owner(p)]
+    assert not _stale_scratch(owners=killed)  # the second run removed what the killed one left
 
 
 def test_a_run_killed_alone_with_sigkill_leaves_no_process_behind(tmp_path):
@@ -191,7 +192,8 @@ def test_a_run_killed_alone_with_sigkill_leaves_no_process_behind(tmp_path):
     while (left := [pid for pid in tree if _alive(pid)]) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not left, [Path(f"/proc/{pid}/cmdline").read_bytes()[:200] for pid in left]
-    assert not [p for p in Path(tempfile.gettempdir()).glob("backprop-grader-*-*") if not _running_owner(p)]
+    # this run's scratch folders only: tests in other files may kill a grader of their own meanwhile
+    assert not _stale_scratch(owners={process.pid, *tree})
 
 
 def test_a_gradebook_that_cannot_be_written_stops_the_run_with_one_line_and_exit_2(tmp_path):
@@ -278,12 +280,14 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _running_owner(scratch: Path) -> bool:
-    """Whether the process a scratch folder names still runs (folders of other runs are left alone)."""
-    owner = scratch.name.split("-")[2]
-    if not owner.isdigit():
-        return True  # not a scratch folder
-    return _alive(int(owner))
+def _stale_scratch(owners: set[int] | None = None) -> list[Path]:
+    """Scratch folders (backprop-grader-PID-*) whose process has ended, of owners only if given."""
+    stale = []
+    for folder in Path(tempfile.gettempdir()).glob("backprop-grader-*-*"):
+        owner = folder.name.split("-")[2]
+        if owner.isdigit() and not _alive(int(owner)) and (owners is None or int(owner) in owners):
+            stale.append(folder)
+    return stale
 
 
 def test_two_runs_at_once_share_the_gradebook(tmp_path):
