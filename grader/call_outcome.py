@@ -141,11 +141,14 @@ def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
     kind = str(error.get("kind", "exception"))
     kind = kind if kind in _MESSAGES else "exception"
     where = str(error.get("where", ""))[:300]
+    message = str(error.get("message", ""))[:2000]
+    if _names_place(message, where):
+        where = ""
     details = {
         "function": function,
         "module": MODULE_OF[function],
         "type": str(error.get("type", ""))[:100],
-        "message": str(error.get("message", ""))[:2000],
+        "message": message,
         "where": f" ({where})" if where else "",
         "expected": signature_of(function),
         "theirs": str(error.get("signature", ""))[:300] or "different",
@@ -154,6 +157,13 @@ def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
     if kind == "exception" and details["type"] == "NotImplementedError":
         kind = "not_implemented"
     return StudentFailure(kind, _MESSAGES[kind].format(**details))
+
+
+def _names_place(message: str, where: str) -> bool:
+    """Whether message already ends with the place where says ('file.py:3'), as a SyntaxError's
+    does ('... (file.py, line 3)'), so that it need not be said twice."""
+    file, _, line = where.partition(":")
+    return bool(line) and message.endswith(f"({file}, line {line})")
 
 
 _MESSAGES = {

@@ -14,6 +14,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from grader.lost_points import Lost, LostGroup, group_lost
 from grader.render_diagnosis import gradient_check_line
 
 MAX_OUTPUT_CHARS = 4000
@@ -40,12 +41,20 @@ def _code(text: str) -> str:
     return f"{fence} {text} {fence}" if text else ""
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}<>()#+!|~])")
+# Characters that mean something anywhere in a line. Parentheses, braces, '!', '#' and '+' do only
+# next to '[' or ']' or at the start of a line, so they are left as they are: the Markdown file
+# is read as plain text too, where "f\(x\)" would be noise.
+# An underscore between two letters or digits cannot emphasise anything, so weight_gradients stays.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>|~&]|(?<![^\W_])_|_(?![^\W_]))")
+# what makes a line a heading, list item, rule or quote, at its start
+_LINE_START = re.compile(r"^(\d+(?=[.)])|[#+=>-])")
 
 
 def _text(text: str) -> str:
-    """text as plain prose: one line, every Markdown character escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    """text as plain prose in one line: every Markdown character that could change what it says
+    escaped (text may come from the student's code)."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _LINE_START.sub(lambda m: m[0] + "\\" if m[0][0].isdigit() else "\\" + m[0], escaped)
 
 
 def _block(text: str) -> list[str]:
@@ -82,17 +91,8 @@ def feedback_markdown(student: str, report: dict[str, Any], graded_at: str = "")
     explained: set[str] = set()
     if not lost:
         lines += ["None: every test passed.", ""]
-    for test in lost:
-        lines += [
-            f"- **{test['exercise']}.py**, {_code(test['name'])} "
-            f"({_points(test['score'])} / {_points(test['max_score'])}, {test['status']})",
-        ]
-        if test.get("description"):
-            lines.append(f"  - The question: {_text(test['description'])}")
-        if test.get("message"):
-            lines.append(f"  - What happened: {_text(test['message'])}")
-        if test.get("diagnosis"):
-            lines += _diagnosis_lines(test["diagnosis"], explained)
+    for group in group_lost(lost, Lost.of_json):
+        lines += _lost_lines(group, explained)
     lines.append("")
     if quiz:
         lines += _quiz_lines(quiz)
@@ -100,6 +100,29 @@ def feedback_markdown(student: str, report: dict[str, Any], graded_at: str = "")
     if output.strip():
         lines += ["## What your code printed while being graded", "", *_block(output[:MAX_OUTPUT_CHARS]), ""]
     return "\n".join(lines) + "\n"
+
+
+def _lost_lines(group: LostGroup[dict[str, Any]], explained: set[str]) -> list[str]:
+    """One list item for a group of tests that lost points for one cause (grader.lost_points)."""
+    tests, test = group.tests, group.first
+    score, max_score = (sum(float(t[key]) for t in tests) for key in ("score", "max_score"))
+    which = (
+        _code(test["name"])
+        if len(tests) == 1
+        else f"{len(tests)} tests: {group.names(_code, shown=len(tests))}"
+    )
+    lines = [
+        f"- **{test['exercise']}.py**, {which} ({_points(score)} / {_points(max_score)}, {test['status']})"
+    ]
+    descriptions = {t.get("description") for t in tests}
+    if test.get("description") and len(descriptions) == 1:
+        lines.append(f"  - The question: {_text(test['description'])}")
+    if test.get("message"):
+        where = "" if len(tests) == 1 else " in each" if group.same_message else " in the first"
+        lines.append(f"  - What happened{where}: {_text(test['message'])}")
+    if test.get("diagnosis"):
+        lines += _diagnosis_lines(test["diagnosis"], explained)
+    return lines
 
 
 def _diagnosis_lines(diagnosis: dict[str, Any], explained: set[str]) -> list[str]:
@@ -140,6 +163,8 @@ def _quiz_lines(quiz: dict[str, Any]) -> list[str]:
     missed = [q for q in quiz["questions"] if not q["correct"]]
     if not missed:
         lines += ["Every question right.", ""]
+    if [q["feedback"] for q in missed] == quiz.get("messages", [])[:1] * len(missed):
+        return [*lines, ""]  # the one message above says why every question scores 0
     for question in missed:
         lines.append(
             f"- {_code(question['id'])} ({_points(question['score'])} / {_points(question['max_score'])}): "

@@ -13,7 +13,7 @@ from grader.exercise_api import MODULE_OF
 from grader.results import TestResult
 
 _BY_LENGTH = sorted(MODULE_OF, key=len, reverse=True)
-_PLACE = re.compile(r"\b(\w+)\.py:(\d+)")
+_PLACE = re.compile(r"\b(\w+)\.py(?::|, line )(\d+)")  # 'file.py:3' or a SyntaxError's 'file.py, line 3'
 
 
 def function_of(test: TestResult) -> str | None:

@@ -1,8 +1,9 @@
 """GradeResult -> GitHub Actions workflow commands and a job summary.
 
-Each test that lost points becomes an ::error annotation on the line of the student's
-function it is about (or the line that raised); quiz questions missed, notes and missing
-protections become ::warning/::notice lines. The Markdown summary (the same text as the
+Each cause of lost points (grader.lost_points: the tests of one file that failed the same
+way) becomes an ::error annotation on the line of the student's function it is about (or the
+line that raised), so that the few GitHub shows (10 errors a step) are all different; quiz
+questions missed, notes and missing protections become ::warning/::notice lines. The Markdown summary (the same text as the
 per-student feedback) is appended to $GITHUB_STEP_SUMMARY when that is set.
 Syntax: https://docs.github.com/actions/reference/workflow-commands-for-github-actions
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from grader.feedback import feedback_markdown
 from grader.locate import exercise_file, function_of, line_of
+from grader.lost_points import Lost, LostGroup, group_lost
 from grader.render_diagnosis import test_diagnosis_lines
 from grader.render_json import result_to_dict
 from grader.results import GradeResult, TestResult
@@ -35,9 +37,18 @@ def command(level: str, message: str, **properties: str | int) -> str:
     return f"::{level}{' ' + props if props else ''}::{_data(message[:MAX_MESSAGE])}"
 
 
-def annotation(test: TestResult, submission: Path, workspace: Path) -> str:
-    title = f"{test.exercise}.py: {test.name} ({test.score:g}/{test.max_score:g} points, {test.status})"
-    parts = [test.message, *test_diagnosis_lines(test), test.description]
+def annotation(group: LostGroup[TestResult], submission: Path, workspace: Path) -> str:
+    """The ::error line of one cause of lost points: on the function of its first test."""
+    test, tests = group.first, group.tests
+    score, max_score = sum(t.score for t in tests), sum(t.max_score for t in tests)
+    which = test.name if len(tests) == 1 else f"{len(tests)} tests"
+    title = f"{test.exercise}.py: {which} ({score:g}/{max_score:g} points, {test.status})"
+    parts = [test.message, *test_diagnosis_lines(test)]
+    if len(tests) > 1:
+        parts.append(("Each of " if group.same_message else f"That was {test.name}; the same cause fails ")
+                     + group.names(shown=len(tests)) + ".")  # fmt: skip
+    elif test.description:
+        parts.append(test.description)
     message = "\n".join(part for part in parts if part) or test.status
     exercise, function = test.exercise, function_of(test)
     if test.diagnosis is not None and test.diagnosis.mistake is not None:
@@ -59,13 +70,14 @@ def annotation(test: TestResult, submission: Path, workspace: Path) -> str:
 def render_github(result: GradeResult, workspace: Path | None = None) -> str:
     workspace = workspace or Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
     submission = Path(result.submission)
-    lines = [annotation(t, submission, workspace) for t in result.tests if t.score < t.max_score]
+    lines = [annotation(group, submission, workspace) for group in group_lost(result.tests, Lost.of_result)]
     if result.quiz:
-        lines += [
-            command("warning", q.feedback, title=f"quiz: {q.id} ({q.score:g}/{q.max_score:g} points)")
-            for q in result.quiz.questions
-            if not q.correct
-        ]
+        missed = [q for q in result.quiz.questions if not q.correct]
+        if [q.feedback for q in missed] != list(result.quiz.messages[:1]) * len(missed):
+            lines += [
+                command("warning", q.feedback, title=f"quiz: {q.id} ({q.score:g}/{q.max_score:g} points)")
+                for q in missed
+            ]  # else the quiz's one message says why every question scores 0
         lines += [command("warning", message, title="quiz") for message in result.quiz.messages]
     lines += [command("notice", note, title="backprop-grader") for note in result.notes]
     lines += [

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from grader.lost_points import Lost, LostGroup, group_lost
 from grader.render_diagnosis import diagnosis_lines
 from grader.results import GradeResult, QuizResult, TestResult
 
@@ -31,13 +32,9 @@ def render_text(result: GradeResult, console: Console) -> None:
         tests = [t for t in result.tests if t.exercise == exercise.name]
         console.print()
         console.print(_exercise_table(exercise.name, exercise.score, exercise.max_score, tests))
-        for test in tests:
-            if test.status != "passed":
-                lost = _points(test.max_score - test.score)
-                console.print(
-                    f"  [red]−{lost}[/] {escape(test.name)}: {escape(test.message)}", soft_wrap=False
-                )
-                _print_diagnosis(test, explained, console)
+        for group in group_lost(tests, Lost.of_result):
+            console.print(f"  [red]−{_points(group.points)}[/] {escape(lost_line(group))}", soft_wrap=False)
+            _print_diagnosis(group.first, explained, console)
     if result.quiz is not None:
         console.print()
         render_quiz(result.quiz, console)
@@ -50,6 +47,17 @@ def render_text(result: GradeResult, console: Console) -> None:
         f"[bold]Total: {_points(result.score)}/{_points(result.max_score)} ({result.percent:.1f}%)[/]"
         f"  in {result.seconds:.1f} s"
     )
+
+
+def lost_line(group: LostGroup[TestResult]) -> str:
+    """'name: message' of a group of one; of more, which tests and the message they share, or
+    the first one's."""
+    first = group.first
+    if len(group.tests) == 1:
+        return f"{first.name}: {first.message}"
+    if group.same_message:
+        return f"in {len(group.tests)} tests ({group.names()}): {first.message}"
+    return f"in {len(group.tests)} tests ({group.names()}); {first.name}: {first.message}"
 
 
 def _print_diagnosis(test: TestResult, explained: set[str], console: Console) -> None:

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -342,7 +343,11 @@ def test_feedback_files_name_each_lost_point(graded, tmp_path):
     feedback = graded[1].parent / "feedback"
     text = (feedback / "forgot_hidden_derivative.md").read_text()
     assert "Score: 107.5 / 143" in text
-    assert "test_hidden_delta_matches_reference" in text and "What happened:" in text
+    report = json.loads(run("grade", str(EXAMPLES / "forgot_hidden_derivative"), "--format", "json").stdout)
+    for test in report["tests"]:  # every lost point is named, once
+        assert text.count(f"` {test['name']} `") == (test["status"] != "passed"), test["name"]
+    assert "- **backprop.py**, 11 tests: ` test_lesson_example[hidden ReLU with z = -0.3: delta] `, " in text
+    assert "What happened in the first: hidden_delta" in text
     assert "Likely mistake: **the activation's derivative forgotten in the hidden delta**" in text
     assert "None: every test passed." in (feedback / "correct.md").read_text()
     page = (feedback / "dave.html").read_text()
@@ -384,6 +389,48 @@ def test_student_output_cannot_inject_html_into_feedback(tmp_path):
     page = (out / "mallory.html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>" not in page and 'href="javascript' not in page
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ValueError: [click](javascript:alert(1)) <script>alert(1)</script> &amp; *bold* `code`",
+        "# not a heading",
+        "1. not a list",
+        "- not a list either",
+        "squared_error(y_hat, y) returned __dict__ | a_b ~~x~~ \\(z\\)",
+    ],
+)
+def test_messages_in_feedback_read_as_written_in_markdown_and_html(message):
+    from html.parser import HTMLParser
+
+    from grader.feedback import feedback_html, feedback_markdown
+
+    test = {"name": "t", "exercise": "backprop", "score": 0.0, "max_score": 1.0, "status": "error",
+            "message": message, "description": "", "diagnosis": None}  # fmt: skip
+    report = {"score": 0.0, "max_score": 1.0, "percent": 0.0, "tests": [test],
+              "exercises": [{"name": "backprop", "score": 0.0, "max_score": 1.0}]}  # fmt: skip
+    markdown = feedback_markdown("s", report)
+    (line,) = [line for line in markdown.splitlines() if "What happened" in line]
+    for call in re.findall(r"[A-Za-z]\w*[A-Za-z0-9]\([\w, ]*\)", message):  # no needless escapes to read past
+        assert call in line
+
+    class Items(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tags: list[str] = []
+            self.text = ""
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            self.tags.append(tag)
+
+        def handle_data(self, data: str) -> None:
+            self.text += data
+
+    page = Items()
+    page.feed(feedback_html("s", line.strip()))
+    assert f"What happened: {message}" in page.text  # the HTML shows exactly the message
+    assert set(page.tags) == {"html", "head", "meta", "title", "style", "body", "ul", "li"}  # as plain text
 
 
 def test_stats_on_a_full_gradebook(graded, tmp_path):

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from conftest import EXERCISES, REFERENCE, cli, copy_reference, reference_with_file, with_key
 
 from grader.cli import main
+from grader.feedback import feedback_markdown
 
 TEST_FIELDS = {"name", "exercise", "score", "max_score", "status", "message"}
 
@@ -41,6 +42,10 @@ def test_reference_passes_every_test_and_scores_0_on_a_missing_quiz():
         "no answers.toml in the submission: the quiz scores 0 (write one with: backprop-grader quiz take)"
     ]
     assert report["score"] == 100 and report["max_score"] == 100 + report["quiz"]["max_score"]
+    # that one reason is given once, not once per question
+    assert feedback_markdown("s", report).count("no answers.toml") == 1
+    github = run("grade", str(REFERENCE), "--format", "github").output
+    assert github.count("no answers.toml") == 1 and "::warning title=quiz::no answers.toml" in github
 
 
 def test_untouched_stubs_score_zero_and_exit_zero():
@@ -150,9 +155,20 @@ def test_syntax_error_is_reported_with_its_line(tmp_path):
     _, report = run_json("grade", str(target))
     backprop = [t for t in report["tests"] if t["exercise"] == "backprop"]
     assert all(t["status"] == "error" for t in backprop)
-    assert "backprop.py could not be imported: SyntaxError" in backprop[0]["message"]
-    assert "backprop.py:3" in backprop[0]["message"]
+    message = backprop[0]["message"]
+    assert message.startswith("backprop.py could not be imported: SyntaxError: ")
+    assert message.endswith("(backprop.py, line 3)") and "backprop.py:3" not in message  # said once
     assert {e["name"]: e["score"] for e in report["exercises"]}["activations"] == 20
+    # one cause, said once for all of a file's tests, in the terminal and in the feedback (deep.py
+    # imports backprop.py, so it fails the same way)
+    failing_files = {t["exercise"] for t in report["tests"] if t["status"] == "error"}
+    assert failing_files == {"backprop", "deep"}
+    text = run("grade", str(target)).output
+    assert text.count("could not be imported") == 2
+    assert f"−45 in {len(backprop)} tests (test_lesson_example[ReLU neuron: loss], " in text
+    markdown = feedback_markdown("s", report)
+    assert markdown.count("could not be imported") == 2
+    assert f"**backprop.py**, {len(backprop)} tests: " in markdown and "What happened in each: " in markdown
 
 
 def test_wrong_signature_says_what_was_expected(tmp_path):

@@ -120,7 +120,7 @@ def test_diagnosis_in_every_format():
 
     markdown = feedback_markdown("dan", report)
     assert (
-        "Likely mistake: **ReLU'\\(0\\) taken as 1**" in markdown
+        "Likely mistake: **ReLU'(0) taken as 1**" in markdown
         and "Hint: Use the strict comparison" in markdown
     )
 
