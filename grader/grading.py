@@ -139,7 +139,7 @@ def _grade(
     finally:
         session.finish()
     notes = list(prepared.notes)
-    notes += [f"{name} is missing: its tests score 0" for name in prepared.missing]
+    notes += prepared.missing_notes()
     tests = _in_exercise_order(_test_result(test) for test in report.get("tests", []))
     if reference is not None:
         from grader.diagnosis.diagnose import prefer_consistent  # not in the student kit

@@ -8,6 +8,7 @@ could point at the reference solutions) and grades that copy.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -45,6 +46,29 @@ class PreparedSubmission:
     @property
     def missing(self) -> tuple[str, ...]:
         return tuple(name for name in EXERCISE_FILES if name not in self.present)
+
+    def missing_notes(self) -> list[str]:
+        """A note for each missing exercise file, naming the file it was probably meant to be."""
+        notes = []
+        for name in self.missing:
+            found = lookalike(self.directory, name)
+            hint = f" (there is {found}: names must match exactly, so rename it {name})" if found else ""
+            notes.append(f"{name} is missing: its tests score 0{hint}")
+        return notes
+
+
+def lookalike(directory: Path, name: str) -> str | None:
+    """The name of a file in directory that is name but for case or a copy's number
+    ('Activations.py', 'activations (1).py', 'activations.py.txt'), if there is one."""
+    try:
+        files = sorted(entry.name for entry in directory.iterdir() if entry.is_file())
+    except OSError:
+        return None
+    for candidate in files:
+        plain = re.sub(r"\s*\(\d+\)(?=\.)", "", candidate.lower()).removesuffix(".txt")
+        if candidate != name and plain == name:
+            return candidate
+    return None
 
 
 SCRATCH_PREFIX = "backprop-grader-"
@@ -231,6 +255,12 @@ def _exercise_root(unpacked: Path, source: Path) -> Path:
         if count > best_count:
             best, best_count = directory, count
     if best_count == 0:
+        named = [found for d in candidates for n in EXERCISE_FILES if (found := lookalike(d, n))]
+        if named:
+            raise SubmissionError(
+                f"no exercise files ({', '.join(EXERCISE_FILES)}) found in {source}, only files named "
+                f"like them ({', '.join(named[:4])}); names must match exactly: rename them and grade again"
+            )
         raise SubmissionError(
             f"no exercise files ({', '.join(EXERCISE_FILES)}) found in {source}; "
             f"point the grader at the folder that holds them"

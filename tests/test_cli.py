@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from conftest import EXERCISES, REFERENCE, cli, copy_reference, reference_with_file, with_key
 
 from grader.cli import main
+from grader.exercise_api import EXERCISE_FILES
 from grader.feedback import feedback_markdown
 
 TEST_FIELDS = {"name", "exercise", "score", "max_score", "status", "message"}
@@ -148,6 +149,15 @@ def test_missing_file_scores_zero_on_its_tests_with_a_message(tmp_path):
     assert sum(test["score"] for test in report["tests"]) == 75
 
 
+def test_a_misnamed_file_is_named_in_the_missing_note(tmp_path):
+    target = copy_reference(tmp_path / "s")
+    (target / "deep.py").rename(target / "Deep (1).py")
+    _, report = run_json("grade", str(target))
+    assert "deep.py is missing: its tests score 0 (there is Deep (1).py: names must match exactly, so rename it " \
+        "deep.py)" in report["notes"]  # fmt: skip
+    assert sum(test["score"] for test in report["tests"]) == 75  # graded as handed in
+
+
 def test_syntax_error_is_reported_with_its_line(tmp_path):
     target = reference_with_file(
         tmp_path / "s", "backprop.py", "import numpy as np\n\ndef squared_error(y_hat, y)\n    return 0\n"
@@ -199,6 +209,14 @@ def damaged_zip(folder: Path) -> Path:
     return archive
 
 
+def _all_capitalised(folder: Path) -> Path:
+    """The reference saved as Activations.py, Backprop.py, ... (as some editors and downloads do)."""
+    target = copy_reference(folder / "caps")
+    for name in EXERCISE_FILES:
+        (target / name).rename(target / name.capitalize())
+    return target
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
@@ -211,8 +229,17 @@ def damaged_zip(folder: Path) -> Path:
         (lambda p: (p / "bad.zip").write_bytes(b"not a zip") and p / "bad.zip", "is not a readable zip file"),
         (lambda p: (p / "empty").mkdir() or p / "empty", "no exercise files"),
         (damaged_zip, "is damaged: activations.py cannot be unpacked"),
+        (_all_capitalised, "only files named like them (Activations.py, Backprop.py, Gradcheck.py, Deep.py)"),
     ],
-    ids=["missing", "not a directory", "empty zip", "corrupt zip", "no exercise files", "damaged member"],
+    ids=[
+        "missing",
+        "not a directory",
+        "empty zip",
+        "corrupt zip",
+        "no exercise files",
+        "damaged member",
+        "misnamed files",
+    ],  # fmt: skip
 )
 def test_unreadable_submission_exits_2_with_one_line(tmp_path, make, message):
     result = run("grade", str(make(tmp_path)))
