@@ -252,10 +252,13 @@ class Gradebook:
         tables = ("students", "submissions", "exercise_scores", "test_results", "quiz_results", "feedback")
         return {t: self._db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
 
-    def test_rows(self, submission_ids: list[int]) -> list[tuple[str, str, str, str]]:
-        """(name, exercise, status, message) of the tests of the given submissions."""
+    def test_rows(self, submission_ids: list[int]) -> list[tuple[int, str, str, str, str]]:
+        """(submission id, name, exercise, status, message) of the tests of the given submissions."""
         marks = ",".join("?" * len(submission_ids))
-        query = f"SELECT name, exercise, status, message FROM test_results WHERE submission_id IN ({marks})"
+        query = (
+            "SELECT submission_id, name, exercise, status, message FROM test_results "
+            f"WHERE submission_id IN ({marks})"
+        )
         return self._db.execute(query, submission_ids).fetchall() if submission_ids else []
 
 

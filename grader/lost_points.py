@@ -78,11 +78,16 @@ class LostGroup(Generic[T]):
         return all(test.message == self.lost[0].message for test in self.lost)
 
     def names(self, quote: Callable[[str], str] = str, shown: int = NAMES_SHOWN) -> str:
-        """'a, b, c and 4 more' (every name when there are at most shown + 1), each name quoted."""
-        names = [quote(test.name) for test in self.lost]
-        if len(names) <= shown + 1:
-            return ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
-        return ", ".join(names[:shown]) + f" and {len(names) - shown} more"
+        """The group's test names as name_list gives them."""
+        return name_list([test.name for test in self.lost], quote, shown)
+
+
+def name_list(names: Sequence[str], quote: Callable[[str], str] = str, shown: int = NAMES_SHOWN) -> str:
+    """'a, b, c and 4 more' (every name when there are at most shown + 1), each name quoted."""
+    quoted = [quote(name) for name in names]
+    if len(quoted) <= shown + 1:
+        return ", ".join(quoted[:-1]) + (" and " if len(quoted) > 1 else "") + quoted[-1]
+    return ", ".join(quoted[:shown]) + f" and {len(quoted) - shown} more"
 
 
 def group_lost(tests: Iterable[T], view: Any) -> list[LostGroup[T]]:

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from grader.lost_points import name_list
 from grader.stats import ClassStats
 
 EMPTY = "No graded submissions in this gradebook yet: run backprop-grader grade-all first."
@@ -42,11 +43,27 @@ def render_stats_text(stats: ClassStats, console: Console) -> None:
         )
     console.print(tests)
     failures = Table(title="Commonest failures (numbers masked as #)")
-    for column in ("Students", "Test", "Failure"):
+    for column in ("Students", "Exercise", "Failure", "In tests"):
         failures.add_column(column)
     for failure in stats.failures:
-        failures.add_row(str(failure.count), escape(failure.test), escape(failure.pattern))
+        failures.add_row(
+            str(failure.students), failure.exercise, escape(failure.pattern), escape(_tests(failure.tests))
+        )
     console.print(failures)
+    if stats.mistakes:
+        mistakes = Table(title="Commonest mistakes (diagnosed)")
+        for column in ("Students", "Mistake", "In tests"):
+            mistakes.add_column(column)
+        for mistake in stats.mistakes:
+            mistakes.add_row(str(mistake.students), escape(mistake.name), escape(_tests(mistake.tests)))
+        console.print(mistakes)
+    else:
+        console.print("No failure matched a known mistake of the diagnosis catalog.")
+
+
+def _tests(names: tuple[str, ...]) -> str:
+    """'12: a, b and 10 more'"""
+    return f"{len(names)}: {name_list(names, shown=2)}"
 
 
 def _svg(figure: object) -> str:
@@ -62,6 +79,7 @@ def _plots(stats: ClassStats) -> list[str]:
     matplotlib.use("Agg")
     matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: smaller, searchable, selectable
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     figures = []
     figure, axes = plt.subplots(figsize=(7, 3.2))
@@ -70,6 +88,7 @@ def _plots(stats: ClassStats) -> list[str]:
         [low for low, *_ in bins], [count for *_, count in bins], width=9.5, align="edge", color="#3b6ea8"
     )
     axes.set(xlabel="percent", ylabel="students", title="Score distribution", xlim=(0, 100))
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # no half students
     figures.append(_svg(figure))
     plt.close(figure)
     tests = stats.tests
@@ -92,7 +111,10 @@ def render_stats_html(stats: ClassStats) -> str:
     else:
         cells = "".join(f"<tr><th>{e(k)}</th><td>{v:.1f}</td></tr>" for k, v in stats.summary.items())
         parts.append(f"<table class='summary'>{cells}</table>")
-        parts += [f"<figure>{svg}</figure>" for svg in _plots(stats)]
+        distribution, pass_rates = _plots(stats)
+        parts.append(f"<figure>{distribution}</figure>")
+        # what to go over with the class first; the long per-test view after it
+        parts += [_mistakes_html(stats), _failures_html(stats), f"<figure>{pass_rates}</figure>"]
         rows = "".join(
             f"<tr><td>{e(t.name)}</td><td>{e(t.exercise)}</td><td>{t.passed}/{t.total}</td>"
             f"<td>{100 * t.rate:.0f}%</td></tr>"
@@ -100,12 +122,6 @@ def render_stats_html(stats: ClassStats) -> str:
         )
         parts.append("<h2>Pass rate of every test</h2><table class='tests'><tr><th>Test</th><th>Exercise</th>"
                      f"<th>Passed</th><th>Rate</th></tr>{rows}</table>")  # fmt: skip
-        rows = "".join(
-            f"<tr><td>{f.count}</td><td>{e(f.test)}</td><td><code>{e(f.pattern)}</code></td></tr>"
-            for f in stats.failures
-        )
-        parts.append("<h2>Commonest failures</h2><table class='failures'><tr><th>Students</th><th>Test</th>"
-                     f"<th>Failure (numbers masked as #)</th></tr>{rows}</table>")  # fmt: skip
     style = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
              "table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ccc;padding:.2rem .5rem}"
              "figure{margin:1rem 0}svg{max-width:100%;height:auto}")  # fmt: skip
@@ -113,3 +129,27 @@ def render_stats_html(stats: ClassStats) -> str:
         "<!DOCTYPE html>\n<html lang='en'>\n<head><meta charset='utf-8'><title>Class statistics</title>"
         f"<style>{style}</style></head>\n<body>\n{''.join(parts)}\n</body>\n</html>\n"
     )
+
+
+def _mistakes_html(stats: ClassStats) -> str:
+    if not stats.mistakes:
+        return (
+            "<h2>Commonest mistakes (diagnosed)</h2><p>No failure matched a known mistake of the catalog.</p>"
+        )
+    rows = "".join(
+        f"<tr><td>{m.students}</td><td>{html.escape(m.name)}</td><td>{html.escape(_tests(m.tests))}</td></tr>"
+        for m in stats.mistakes
+    )
+    return ("<h2>Commonest mistakes (diagnosed)</h2><table class='mistakes'><tr><th>Students</th>"
+            f"<th>Mistake</th><th>In tests</th></tr>{rows}</table>")  # fmt: skip
+
+
+def _failures_html(stats: ClassStats) -> str:
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>{f.students}</td><td>{e(f.exercise)}</td><td><code>{e(f.pattern)}</code></td>"
+        f"<td>{e(_tests(f.tests))}</td></tr>"
+        for f in stats.failures
+    )
+    return ("<h2>Commonest failures</h2><table class='failures'><tr><th>Students</th><th>Exercise</th>"
+            f"<th>Failure (numbers masked as #)</th><th>In tests</th></tr>{rows}</table>")  # fmt: skip

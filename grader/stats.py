@@ -1,6 +1,10 @@
-"""Where a class stands: score distribution, pass rate of every test, the commonest failures.
+"""Where a class stands: score distribution, pass rate of every test, the commonest failures and
+the commonest diagnosed mistakes.
 
 Computed over each student's current submission in a gradebook; no I/O beyond reading it.
+Failures and mistakes are counted in students, as the feedback groups lost points by cause
+(grader.lost_points): one student whose gradcheck.py is missing fails its six tests, but that
+is one failure of one student, not six failures that push everything else off the list.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from grader.gradebook import Gradebook
 
@@ -33,9 +38,23 @@ class TestStat:
 
 @dataclass(frozen=True)
 class FailureStat:
-    test: str
+    """A failure message (numbers masked) of one exercise's tests: how many students have it, in
+    which tests."""
+
+    exercise: str
     pattern: str
-    count: int
+    students: int
+    tests: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MistakeStat:
+    """A mistake of the diagnosis catalog: how many students made it, in which tests it showed."""
+
+    mistake: str  # its catalog id
+    name: str
+    students: int
+    tests: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,7 @@ class ClassStats:
     percents: tuple[float, ...]
     tests: tuple[TestStat, ...]
     failures: tuple[FailureStat, ...]
+    mistakes: tuple[MistakeStat, ...] = ()
 
     @property
     def summary(self) -> dict[str, float]:
@@ -73,16 +93,22 @@ class ClassStats:
 def class_stats(gradebook: Gradebook) -> ClassStats:
     current = gradebook.current()
     graded = [s for s in current if s.status == "graded"]
-    rows = gradebook.test_rows([s.id for s in graded])
     passed: Counter[str] = Counter()
     seen: dict[str, str] = {}
-    failures: Counter[tuple[str, str]] = Counter()
-    for name, exercise, status, message in rows:
+    failures = _Tally()
+    for submission, name, exercise, status, message in gradebook.test_rows([s.id for s in graded]):
         seen.setdefault(name, exercise)
         if status == "passed":
             passed[name] += 1
         else:
-            failures[(name, failure_pattern(status, message))] += 1
+            failures.add((exercise, failure_pattern(status, message)), submission, name)
+    mistakes, names = _Tally(), {}
+    for stored in graded:
+        for test in stored.report.get("tests", []):
+            diagnosis = test.get("diagnosis") or {}
+            if diagnosis.get("mistake"):
+                mistakes.add(diagnosis["mistake"], stored.id, str(test.get("name", "")))
+                names[diagnosis["mistake"]] = str(diagnosis.get("name", diagnosis["mistake"]))
     tests = tuple(TestStat(name, exercise, passed[name], len(graded)) for name, exercise in seen.items())
     return ClassStats(
         students=len(current),
@@ -90,8 +116,31 @@ def class_stats(gradebook: Gradebook) -> ClassStats:
         unreadable=len(current) - len(graded),
         percents=tuple(s.percent for s in graded),
         tests=tuple(sorted(tests, key=lambda t: (t.rate, t.name))),
-        failures=tuple(FailureStat(t, p, n) for (t, p), n in failures.most_common(TOP_FAILURES)),
+        failures=tuple(
+            FailureStat(exercise, pattern, count, tests)
+            for (exercise, pattern), count, tests in failures.commonest()
+        ),
+        mistakes=tuple(
+            MistakeStat(key, names[key], count, tests) for key, count, tests in mistakes.commonest()
+        ),
     )
+
+
+class _Tally:
+    """Students (by submission id) and test names of each key, for the commonest keys."""
+
+    def __init__(self) -> None:
+        self.students: dict[Any, set[int]] = {}
+        self.tests: dict[Any, dict[str, None]] = {}  # insertion-ordered set
+
+    def add(self, key: Any, submission: int, test: str) -> None:
+        self.students.setdefault(key, set()).add(submission)
+        self.tests.setdefault(key, {})[test] = None
+
+    def commonest(self, top: int = TOP_FAILURES) -> list[tuple[Any, int, tuple[str, ...]]]:
+        """(key, students, tests) of the top keys: most students first, then most tests."""
+        ranked = sorted(self.students, key=lambda k: (-len(self.students[k]), -len(self.tests[k]), str(k)))
+        return [(key, len(self.students[key]), tuple(self.tests[key])) for key in ranked[:top]]
 
 
 def failure_pattern(status: str, message: str) -> str:

@@ -445,6 +445,35 @@ def test_stats_on_a_full_gradebook(graded, tmp_path):
     assert html.count("<svg") == 2 and "Pass rate of every test" in html
 
 
+def test_stats_count_students_per_failure_and_name_the_commonest_mistakes(tmp_path):
+    """Two students without gradcheck.py are one failure of two students (in six tests), not six
+    rows that push the rest off the list; diagnosed mistakes are counted in students too."""
+    root = tmp_path / "class"
+    for student in ("ann", "ben"):
+        shutil.copytree(EXAMPLES / "correct", root / student)
+        (root / student / "gradcheck.py").unlink()
+    for example in ("no_batch_average", "forgot_hidden_derivative"):
+        shutil.copytree(EXAMPLES / example, root / example)
+    book = tmp_path / "book.sqlite"
+    assert run("grade-all", str(root), "--gradebook", str(book)).returncode == 0
+    from grader.stats import class_stats
+
+    with Gradebook(book) as gradebook:
+        stats = class_stats(gradebook)
+    missing = [f for f in stats.failures if "gradcheck.py is missing" in f.pattern]
+    assert len(missing) == 1 and missing[0].students == 2 and len(missing[0].tests) == 6
+    assert stats.failures[0] == missing[0]  # most students first
+    assert {(m.name, m.students) for m in stats.mistakes} == {
+        ("the 1/n of the batch average missing", 1),
+        ("the activation's derivative forgotten in the hidden delta", 1),
+    }
+    assert all(m.tests for m in stats.mistakes)
+    completed = run("stats", "--gradebook", str(book), "--html", str(tmp_path / "stats.html"))
+    assert completed.returncode == 0, completed.stderr
+    assert "Commonest mistakes (diagnosed)" in completed.stdout
+    assert "the 1/n of the batch average missing" in (tmp_path / "stats.html").read_text()
+
+
 def test_stats_on_an_empty_gradebook(tmp_path):
     book = tmp_path / "empty.sqlite"
     Gradebook(book).close()
