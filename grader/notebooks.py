@@ -12,7 +12,8 @@ One notebook, backprop.ipynb; per exercise file three cells:
 
 In a notebook every cell shares one namespace, so the solution cells carry no
 `from activations import ...` lines; when the files are rebuilt from a notebook,
-each gets a first line importing the files before it.
+each gets one first line importing the files before it (earlier_cells_line), so that
+a line number in a rebuilt file is one more than in its cell.
 """
 
 from __future__ import annotations
@@ -166,11 +167,21 @@ def exercise_files(path: Path) -> tuple[dict[str, str], list[str]]:
                 f"{path.name} has no solution cell for {name}.py (nbgrader grade_id or tag {TAG_PREFIX}{name})"
             )
             continue
-        before = _ORDER[:index]
-        header = "".join(f"from {other} import *  # noqa: F403 (notebook cells share one namespace)\n"
-                         for other in before)  # fmt: skip
-        files[f"{name}.py"] = header + found[name]
+        files[f"{name}.py"] = earlier_cells_line(_ORDER[:index]) + found[name]
     return files, notes
+
+
+def earlier_cells_line(before: list[str]) -> str:
+    """One line that brings in what the cells before defined, as a notebook's shared namespace does.
+
+    A cell that cannot be imported (a syntax error, say) is left out rather than failing this
+    one, as nbgrader runs every cell of a notebook whatever an earlier one raised: a later cell
+    that uses nothing of it still earns its points, and one that does gets a NameError."""
+    if not before:
+        return ""
+    loop = (f"for _cell in {tuple(before)!r}:\n    try:\n        exec(f'from {{_cell}} import *')\n"
+            "    except Exception:\n        pass")  # fmt: skip
+    return f"exec({loop!r})  # the cells before this one (notebook cells share one namespace)\n"
 
 
 _GRADED: dict[str, GradeResult] = {}  # one grade per notebook version and kernel

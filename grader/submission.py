@@ -241,7 +241,11 @@ def _files_from_notebook(unpacked: Path, source: Path) -> list[str]:
         )
     for name, text in files.items():
         (notebooks[0].parent / name).write_text(text, encoding="utf-8")
-    return [f"graded the solution cells of {notebooks[0].relative_to(unpacked).as_posix()}", *notes]
+    return [
+        f"graded the solution cells of {notebooks[0].relative_to(unpacked).as_posix()}, each as its file (line N of "
+        "activations.py and the others is line N - 1 of the cell: the first line brings in the cells before)",
+        *notes,
+    ]
 
 
 def _exercise_root(unpacked: Path, source: Path) -> Path:

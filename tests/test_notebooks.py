@@ -147,10 +147,34 @@ def test_a_notebook_is_graded_like_the_files(tmp_path):
     write_notebook(source_notebook(REFERENCE), notebook)
     report = json.loads(run("grade", str(notebook), "--format", "json").stdout)
     assert sum(e["score"] for e in report["exercises"]) == 100.0
-    assert "graded the solution cells of alice.ipynb" in report["notes"]
+    assert report["notes"][0].startswith("graded the solution cells of alice.ipynb, each as its file")
     write_notebook(student_notebook(REFERENCE), notebook)
     report = json.loads(run("grade", str(notebook), "--format", "json").stdout)
     assert report["score"] == 0.0
+
+
+def test_a_broken_cell_costs_only_the_cells_that_need_it(tmp_path):
+    """As nbgrader runs every cell whatever an earlier one raised: a syntax error in the backprop
+    cell zeroes backprop.py, and deep.py where it calls backprop's functions, but not gradcheck.py,
+    which uses nothing of it. The error's line is the cell's line + 1, as the note says."""
+    notebook = source_notebook(REFERENCE)
+    (cell,) = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "backprop"]
+    lines = cell.source.splitlines()
+    broken = next(i for i, line in enumerate(lines) if line.startswith("def squared_error("))
+    lines[broken] = lines[broken].rstrip(":")
+    cell.source = "\n".join(lines)
+    write_notebook(notebook, tmp_path / "sub.ipynb")
+    report = json.loads(run("grade", str(tmp_path / "sub.ipynb"), "--format", "json").stdout)
+    scores = {e["name"]: e["score"] for e in report["exercises"]}
+    assert scores["activations"] == 20.0 and scores["gradcheck"] == 10.0 and scores["backprop"] == 0.0
+    assert scores["deep"] < 25.0
+    messages = {t["message"] for t in report["tests"] if t["exercise"] == "backprop"}
+    assert messages == {
+        f"backprop.py could not be imported: SyntaxError: expected ':' (backprop.py, line {broken + 2})"
+    }
+    deep = {t["message"] for t in report["tests"] if t["exercise"] == "deep" and t["status"] != "passed"}
+    assert any("NameError: name 'output_delta' is not defined" in message for message in deep), deep
+    assert "line N - 1 of the cell" in report["notes"][0]
 
 
 def test_the_rest_of_the_notebook_is_never_run(tmp_path):
