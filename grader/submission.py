@@ -119,6 +119,10 @@ def prepared_submission(path: Path) -> Iterator[PreparedSubmission]:
         present = tuple(name for name in EXERCISE_FILES if (directory / name).is_file())
         if root != unpacked:
             notes.append(f"graded the files in {root.relative_to(unpacked).as_posix()}/")
+        if others := _other_copies(unpacked, root):
+            notes.append(
+                f"exercise files in {', '.join(others)} were not graded: hand in one copy of your files"
+            )
         answers = _answers_file(root, unpacked)
         yield PreparedSubmission(path, directory, present, tuple(notes), answers)
     finally:
@@ -208,6 +212,22 @@ def _extract_zip(path: Path, target: Path) -> list[str]:
     return notes
 
 
+def _directories(unpacked: Path) -> list[Path]:
+    """unpacked and every folder below it, shallowest first, then by name."""
+    below = (d for d in unpacked.rglob("*") if d.is_dir())
+    return [unpacked, *sorted(below, key=lambda d: (len(d.parts), d.as_posix()))]
+
+
+def _other_copies(unpacked: Path, root: Path) -> list[str]:
+    """The folders other than root that hold exercise files too (a second attempt, a backup), as
+    'name/' relative to unpacked; those the notebook's files were written to count as root's."""
+    return [
+        f"{d.relative_to(unpacked).as_posix()}/" if d != unpacked else "the top folder"
+        for d in _directories(unpacked)
+        if d != root and any((d / name).is_file() for name in EXERCISE_FILES)
+    ]
+
+
 def _answers_file(root: Path, unpacked: Path) -> Path | None:
     """answers.toml next to the exercise files, or in a folder above them in the submission."""
     for folder in (root, *root.parents):
@@ -249,11 +269,10 @@ def _files_from_notebook(unpacked: Path, source: Path) -> list[str]:
 
 
 def _exercise_root(unpacked: Path, source: Path) -> Path:
-    """The shallowest directory holding the most exercise files."""
+    """The directory holding the most exercise files; of several, the shallowest, then the first
+    by name (the same files always give the same choice)."""
     best, best_count = unpacked, 0
-    candidates = [unpacked] + sorted(
-        (d for d in unpacked.rglob("*") if d.is_dir()), key=lambda d: len(d.parts)
-    )
+    candidates = _directories(unpacked)
     for directory in candidates:
         count = sum((directory / name).is_file() for name in EXERCISE_FILES)
         if count > best_count:

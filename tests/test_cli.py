@@ -1,6 +1,7 @@
 """The command line as users meet it: exit codes, JSON fields, files, malformed submissions."""
 
 import json
+import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -136,6 +137,21 @@ def test_zip_of_a_folder_is_graded(tmp_path):
     result, report = run_json("grade", str(archive))
     assert result.exit_code == 0 and all(test["status"] == "passed" for test in report["tests"])
     assert any("graded the files in alice/exercises/" in note for note in report["notes"])
+    assert not any("were not graded" in note for note in report["notes"])
+
+
+def test_of_two_copies_the_same_one_is_always_graded_and_the_other_named(tmp_path):
+    """A second attempt beside the first: the choice may not depend on the order the file system
+    lists folders in, and the student is told which copy was left out."""
+    for order in (("b_final", "a_first"), ("a_first", "b_final")):
+        target = tmp_path / "-".join(order)
+        for name in order:  # made in a different order each time
+            shutil.copytree(REFERENCE if name == "b_final" else EXERCISES, target / name,
+                            ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+        _, report = run_json("grade", str(target))
+        assert "graded the files in a_first/" in report["notes"]
+        assert "exercise files in b_final/ were not graded: hand in one copy of your files" in report["notes"]
+        assert report["score"] == 0.0  # a_first holds the untouched stubs
 
 
 def test_missing_file_scores_zero_on_its_tests_with_a_message(tmp_path):
