@@ -85,7 +85,8 @@ def feedback_markdown(student: str, report: dict[str, Any], graded_at: str = "")
     quiz = report.get("quiz")
     if quiz:
         lines.append(f"| quiz | {_points(quiz['score'])} / {_points(quiz['max_score'])} |")
-    lines += ["", *[f"> {_text(note)}" for note in report.get("notes", [])], ""]
+    # a list, so that notes stay apart (lines of one quote would run together into one paragraph)
+    lines += ["", *[f"> - {_text(note)}" for note in report.get("notes", [])], ""]
     lost = [t for t in report["tests"] if t["score"] < t["max_score"]]
     lines += ["## Points lost in the exercises", ""]
     explained: set[str] = set()
@@ -106,11 +107,7 @@ def _lost_lines(group: LostGroup[dict[str, Any]], explained: set[str]) -> list[s
     """One list item for a group of tests that lost points for one cause (grader.lost_points)."""
     tests, test = group.tests, group.first
     score, max_score = (sum(float(t[key]) for t in tests) for key in ("score", "max_score"))
-    which = (
-        _code(test["name"])
-        if len(tests) == 1
-        else f"{len(tests)} tests: {group.names(_code, shown=len(tests))}"
-    )
+    which = _code(test["name"]) if len(tests) == 1 else f"{len(tests)} tests"
     lines = [
         f"- **{test['exercise']}.py**, {which} ({_points(score)} / {_points(max_score)}, {test['status']})"
     ]
@@ -122,6 +119,8 @@ def _lost_lines(group: LostGroup[dict[str, Any]], explained: set[str]) -> list[s
         lines.append(f"  - What happened{where}: {_text(test['message'])}")
     if test.get("diagnosis"):
         lines += _diagnosis_lines(test["diagnosis"], explained)
+    if len(tests) > 1:  # after the cause, which matters more than the names
+        lines.append(f"  - The tests: {group.names(_code, shown=len(tests))}")
     return lines
 
 
@@ -159,7 +158,7 @@ def unreadable_markdown(student: str, error: str) -> str:
 
 def _quiz_lines(quiz: dict[str, Any]) -> list[str]:
     lines = ["## Quiz", ""]
-    lines += [f"> {_text(message)}" for message in quiz.get("messages", [])]
+    lines += [f"> - {_text(message)}" for message in quiz.get("messages", [])]
     missed = [q for q in quiz["questions"] if not q["correct"]]
     if not missed:
         lines += ["Every question right.", ""]

@@ -346,8 +346,10 @@ def test_feedback_files_name_each_lost_point(graded, tmp_path):
     report = json.loads(run("grade", str(EXAMPLES / "forgot_hidden_derivative"), "--format", "json").stdout)
     for test in report["tests"]:  # every lost point is named, once
         assert text.count(f"` {test['name']} `") == (test["status"] != "passed"), test["name"]
-    assert "- **backprop.py**, 11 tests: ` test_lesson_example[hidden ReLU with z = -0.3: delta] `, " in text
-    assert "What happened in the first: hidden_delta" in text
+    assert (
+        "- **backprop.py**, 11 tests (0 / 19.5, failed)\n  - What happened in the first: hidden_delta" in text
+    )
+    assert "  - The tests: ` test_lesson_example[hidden ReLU with z = -0.3: delta] `, " in text
     assert "Likely mistake: **the activation's derivative forgotten in the hidden delta**" in text
     assert "None: every test passed." in (feedback / "correct.md").read_text()
     page = (feedback / "dave.html").read_text()
@@ -431,6 +433,16 @@ def test_messages_in_feedback_read_as_written_in_markdown_and_html(message):
     page.feed(feedback_html("s", line.strip()))
     assert f"What happened: {message}" in page.text  # the HTML shows exactly the message
     assert set(page.tags) == {"html", "head", "meta", "title", "style", "body", "ul", "li"}  # as plain text
+
+
+def test_notes_in_feedback_stay_apart():
+    from grader.feedback import feedback_html, feedback_markdown
+
+    report = {"score": 0.0, "max_score": 1.0, "percent": 0.0, "tests": [], "exercises": [],
+              "notes": ["deep.py is missing: its tests score 0", "gradcheck.py is missing: its tests score 0"]}  # fmt: skip
+    page = feedback_html("s", feedback_markdown("s", report))
+    assert "<li>deep.py is missing: its tests score 0</li>" in page
+    assert "<li>gradcheck.py is missing: its tests score 0</li>" in page
 
 
 def test_stats_on_a_full_gradebook(graded, tmp_path):

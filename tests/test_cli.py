@@ -194,7 +194,10 @@ def test_syntax_error_is_reported_with_its_line(tmp_path):
     assert f"−45 in {len(backprop)} tests (test_lesson_example[ReLU neuron: loss], " in text
     markdown = feedback_markdown("s", report)
     assert markdown.count("could not be imported") == 2
-    assert f"**backprop.py**, {len(backprop)} tests: " in markdown and "What happened in each: " in markdown
+    assert (
+        f"**backprop.py**, {len(backprop)} tests (0 / 45, error)" in markdown
+        and "What happened in each: " in markdown
+    )
 
 
 def test_wrong_signature_says_what_was_expected(tmp_path):
