@@ -175,7 +175,8 @@ def grade_all(
         run_pool(
             context,
             todo,
-            jobs or os.cpu_count() or 1,
+            # no more job processes than submissions: each one costs a pytest session and a zygote
+            min(jobs or os.cpu_count() or 1, max(1, len(todo))),
             lambda e: (grade_entry, e, limits, require_sandbox, feedback_dir is not None),
             record,
             lambda entry, why: Outcome(entry, "grader_error", error=why),
