@@ -109,9 +109,14 @@ def _job_init(parent: int, preload: tuple[str, ...]) -> None:
     or when the parent process is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    _end_with(parent)
-    for module in preload:
-        importlib.import_module(module)  # paid once, before the first task
+    try:
+        _end_with(parent)
+        for module in preload:
+            importlib.import_module(module)  # paid once, before the first task
+    except Terminated as stop:
+        # stopped before any task (the parent died at once): the pool would print the exception
+        # with its traceback on the terminal grade-all was started from
+        os._exit(stop.code if isinstance(stop.code, int) else 1)
 
 
 def _end_with(parent: int) -> None:

@@ -197,6 +197,29 @@ def test_a_run_killed_alone_with_sigkill_leaves_no_process_behind(tmp_path):
     assert not _stale_scratch(owners={process.pid, *tree})
 
 
+def test_a_job_process_whose_parent_is_gone_before_its_first_task_ends_quietly(tmp_path):
+    """grade-all killed while its job processes start: they stop without printing a traceback on
+    the terminal it ran in."""
+    script = tmp_path / "pool.py"
+    script.write_text(
+        "import multiprocessing, subprocess, sys\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "from grader.job_pool import _job_init\n"
+        "if __name__ == '__main__':\n"
+        "    gone = subprocess.Popen([sys.executable, '-c', 'pass'])\n"
+        "    gone.wait()\n"
+        "    context = multiprocessing.get_context('forkserver')\n"
+        "    with ProcessPoolExecutor(1, mp_context=context, initializer=_job_init, initargs=(gone.pid, ())) as pool:\n"
+        "        try:\n"
+        "            pool.submit(int, 1).result(timeout=60)\n"
+        "        except Exception as error:\n"
+        "            print(type(error).__name__)\n"
+    )
+    completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert completed.stdout.strip() == "BrokenProcessPool", completed.stderr  # the job process ended
+    assert "Traceback" not in completed.stderr and "Exception in initializer" not in completed.stderr
+
+
 def test_a_gradebook_that_cannot_be_written_stops_the_run_with_one_line_and_exit_2(tmp_path):
     """A full disk, as far as SQLite can tell (no file may grow), partway through: the run stops
     at once with one line saying what to do, what was stored stays whole, and the same command
