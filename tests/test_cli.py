@@ -194,6 +194,11 @@ def test_syntax_error_is_reported_with_its_line(tmp_path):
     assert f"−45 in {len(backprop)} tests (test_lesson_example[ReLU neuron: loss], " in text
     markdown = feedback_markdown("s", report)
     assert markdown.count("could not be imported") == 2
+    github = run("grade", str(target), "--format", "github").output
+    (annotation,) = [
+        line for line in github.splitlines() if line.startswith("::error file=") and "backprop.py%3A" in line
+    ]
+    assert ",line=3," in annotation  # the SyntaxError's own line, read from "(backprop.py, line 3)"
     assert (
         f"**backprop.py**, {len(backprop)} tests (0 / 45, error)" in markdown
         and "What happened in each: " in markdown
