@@ -21,7 +21,7 @@ from typing import Any
 
 from grader import __version__
 from grader.feedback import feedback_markdown, unreadable_markdown
-from grader.feedback_files import feedback_page, write_feedback
+from grader.feedback_files import feedback_page, why_not_written, write_feedback
 from grader.gradebook import Gradebook, GradebookError
 from grader.job_pool import Terminated, job_server, run_pool
 from grader.roster import Entry, find_submissions, is_one_submission
@@ -251,5 +251,4 @@ def _record(
         try:
             write_feedback(feedback_dir, entry.student, outcome.markdown, outcome.html)
         except OSError as error:  # the grade is stored: the feedback command can write it later
-            where = error.filename2 or error.filename
-            summary.feedback_errors.append((entry.student, f"{error.strerror or error} ({where})"))
+            summary.feedback_errors.append((entry.student, why_not_written(error)))

@@ -170,6 +170,9 @@ def export_command(gradebook: Path, fmt: str, out: Path | None, assignment: str)
 def feedback_command(gradebook: Path, out_dir: Path, student: tuple[str, ...]) -> None:
     """Write each student's feedback (Markdown and HTML) from the gradebook.
 
+    A student whose files cannot be written is listed and the others are still written (exit
+    status 1).
+
     \b
     Example:
       backprop-grader feedback --out feedback/
@@ -183,10 +186,16 @@ def feedback_command(gradebook: Path, out_dir: Path, student: tuple[str, ...]) -
             raise SubmissionUnreadable(f"not in {gradebook}: {', '.join(unknown)}")
         feedback = [(s.student, book.feedback_of(s.id), s.report.get("plots")) for s in current]
     try:
-        write_feedback_pages(out_dir, feedback)
-    except OSError as error:
-        raise SubmissionUnreadable(f"could not write to {out_dir}: {error.strerror}") from None
-    click.echo(f"wrote feedback for {len(current)} students to {out_dir}", err=True)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        failed = write_feedback_pages(out_dir, feedback)
+    except OSError as error:  # the folder itself
+        raise SubmissionUnreadable(
+            f"could not write to {out_dir} ({error.strerror}); choose a folder you can write to"
+        ) from None
+    click.echo(f"wrote feedback for {len(current) - len(failed)} students to {out_dir}", err=True)
+    _report_feedback_errors(failed, gradebook, out_dir)
+    if failed:
+        sys.exit(1)
 
 
 @click.command("stats")

@@ -24,37 +24,56 @@ def feedback_page(student: str, markdown: str, plots: dict[str, Any] | None) -> 
 
 def write_feedback(directory: Path, student: str, markdown: str, page: str) -> None:
     """directory/student.md and .html (page: feedback_html of markdown), each replaced whole
-    (never half-written)."""
+    (never half-written). Both are tried; the first OSError is raised after that."""
     directory.mkdir(parents=True, exist_ok=True)
+    failed: OSError | None = None
     for suffix, text in ((".md", markdown), (".html", page)):
         target = directory / f"{student}{suffix}"
         partial = target.with_name(f".{target.name}.partial")
         try:
             partial.write_text(text, encoding="utf-8")
             partial.replace(target)
-        except OSError:
+        except OSError as error:
             partial.unlink(missing_ok=True)
-            raise
+            failed = failed or error
+    if failed is not None:
+        raise failed
+
+
+def why_not_written(error: OSError) -> str:
+    """What went wrong and on which file, for a list of feedback files not written."""
+    where = error.filename2 or error.filename
+    return f"{error.strerror or error} ({where})"
 
 
 def write_feedback_pages(
     directory: Path, feedback: list[tuple[str, str, dict[str, Any] | None]], jobs: int | None = None
-) -> None:
+) -> list[tuple[str, str]]:
     """write_feedback for each (student, markdown, plots), the pages drawn in up to jobs processes
-    (default: one per core), since drawing the plots is nearly all the work."""
+    (default: one per core), since drawing the plots is nearly all the work. A student whose files
+    cannot be written does not stop the others: (student, why_not_written) of each is returned."""
+    failed: list[tuple[str, str]] = []
+
+    def write(student: str, markdown: str, page: str) -> None:
+        try:
+            write_feedback(directory, student, markdown, page)
+        except OSError as error:
+            failed.append((student, why_not_written(error)))
+
     jobs = min(jobs or os.cpu_count() or 1, len(feedback))
     if jobs <= 1:
         for student, markdown, plots in feedback:
-            write_feedback(directory, student, markdown, feedback_page(student, markdown, plots))
-        return
+            write(student, markdown, feedback_page(student, markdown, plots))
+        return failed
     context = multiprocessing.get_context("fork")  # the children start with what this process has loaded
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=signal.signal, initargs=_IGNORE_CTRL_C)
     try:
         pages = pool.map(feedback_page, *zip(*feedback), chunksize=4)
         for (student, markdown, _), page in zip(feedback, pages):
-            write_feedback(directory, student, markdown, page)
+            write(student, markdown, page)
     finally:
         pool.shutdown(cancel_futures=True)
+    return failed
 
 
 #: job processes leave Ctrl-C to the parent, which stops them

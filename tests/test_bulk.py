@@ -255,9 +255,21 @@ def test_feedback_files_that_cannot_be_written_are_listed_and_the_grades_kept(tm
     written = sorted(p.name for p in out.iterdir())
     assert "forgot_hidden_derivative.html" in written and "dave.md" in written  # the others are written
     assert not [name for name in written if name.endswith(".partial")]
-    shutil.rmtree(out / "correct.md")
-    again = run("feedback", "--gradebook", str(book), "--out", str(out), "--student", "correct")
-    assert again.returncode == 0 and "None: every test passed." in (out / "correct.md").read_text()
+    assert "correct.html" in written  # its page is written all the same
+    # the feedback command does the same: the others written, the one listed, exit 1
+    shutil.rmtree(out)
+    (out / "dave.md").mkdir(parents=True)
+    partly = run("feedback", "--gradebook", str(book), "--out", str(out))
+    assert partly.returncode == 1 and "Traceback" not in partly.stderr, partly.stderr
+    assert "wrote feedback for 5 students" in partly.stderr
+    assert f"feedback not written for dave: Is a directory ({out / 'dave.md'})" in partly.stderr
+    assert (out / "correct.md").is_file() and (out / "sign_flipped_update.html").is_file()
+    shutil.rmtree(out / "dave.md")
+    again = run("feedback", "--gradebook", str(book), "--out", str(out), "--student", "dave")
+    assert again.returncode == 0 and "could not be graded" in (out / "dave.md").read_text()
+    nowhere = run("feedback", "--gradebook", str(book), "--out", str(tmp_path / "class" / "notes.txt" / "fb"))
+    assert nowhere.returncode == 2 and nowhere.stderr.count("\n") == 1, nowhere.stderr
+    assert "could not write to " in nowhere.stderr and "(Not a directory); choose a folder" in nowhere.stderr
 
 
 def test_a_feedback_dir_that_cannot_be_made_is_one_line_and_exit_2(tmp_path):
