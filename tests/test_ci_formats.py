@@ -187,6 +187,32 @@ def test_github_annotation_of_a_raising_function_points_at_the_raise(tmp_path):
         assert "raise ValueError('later')" in lines[number - 1]
 
 
+def test_student_text_cannot_issue_workflow_commands_on_github_actions(tmp_path):
+    """A text report quotes the student's exception messages as they are, so on GitHub Actions it
+    is printed between ::stop-commands::TOKEN and ::TOKEN::, and a line the student made look like
+    a command is only text. The other formats never start a line with the student's text."""
+    target = reference_with(
+        tmp_path / "sub",
+        {
+            "activations.py": [
+                ("def relu(z):\n", "def relu(z):\n    raise ValueError('no\\n::warning title=x::forged')\n")
+            ]
+        },
+    )
+    env = {**os.environ, "GITHUB_ACTIONS": "true"}
+    for fmt in ("json", "junit", "gradescope"):
+        printed = run("grade", str(target), "--format", fmt, env=env).stdout.splitlines()
+        assert not [line for line in printed if "forged" in line and line.startswith("::")], fmt
+    lines = run("grade", str(target), env=env).stdout.splitlines()
+    forged = [i for i, line in enumerate(lines) if line.startswith("::warning title=x::forged")]
+    assert forged, lines[:40]
+    token = lines[0].removeprefix("::stop-commands::")
+    assert lines[0] != token and len(token) == 32 and lines[-1] == f"::{token}::"
+    assert all(0 < i < len(lines) - 1 for i in forged)
+    elsewhere = run("grade", str(target), env={**env, "GITHUB_ACTIONS": ""}).stdout
+    assert "::stop-commands::" not in elsewhere  # only where a runner reads commands
+
+
 def test_github_messages_are_escaped():
     from grader.render_github import command
 
