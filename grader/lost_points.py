@@ -90,7 +90,7 @@ def name_list(names: Sequence[str], quote: Callable[[str], str] = str, shown: in
     return ", ".join(quoted[:shown]) + f" and {len(quoted) - shown} more"
 
 
-def group_lost(tests: Iterable[T], view: Any) -> list[LostGroup[T]]:
+def group_lost(tests: Iterable[T], view: Callable[[T], Lost]) -> list[LostGroup[T]]:
     """The tests that lost points, grouped by cause (see the module docstring), in order.
     view: Lost.of_result or Lost.of_json, whichever fits the tests."""
     groups: dict[Hashable, list[tuple[T, Lost]]] = {}
