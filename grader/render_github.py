@@ -3,8 +3,9 @@
 Each cause of lost points (grader.lost_points: the tests of one file that failed the same
 way) becomes an ::error annotation on the line of the student's function it is about (or the
 line that raised), so that the few GitHub shows (10 errors a step) are all different; quiz
-questions missed, notes and missing protections become ::warning/::notice lines. The Markdown summary (the same text as the
-per-student feedback) is appended to $GITHUB_STEP_SUMMARY when that is set.
+questions missed, notes and missing protections become ::warning/::notice lines. The Markdown
+summary (the same text as the per-student feedback) is appended to $GITHUB_STEP_SUMMARY when
+that is set.
 Syntax: https://docs.github.com/actions/reference/workflow-commands-for-github-actions
 """
 
