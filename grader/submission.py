@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from grader.exercise_api import EXERCISE_FILES
@@ -219,13 +220,44 @@ def _directories(unpacked: Path) -> list[Path]:
 
 
 def _other_copies(unpacked: Path, root: Path) -> list[str]:
-    """The folders other than root that hold exercise files too (a second attempt, a backup), as
-    'name/' relative to unpacked; those the notebook's files were written to count as root's."""
+    """The folders other than root that hold exercise files with work in them too (a second
+    attempt, a backup), as 'name/' relative to unpacked. The untouched stubs are no copy."""
     return [
         f"{d.relative_to(unpacked).as_posix()}/" if d != unpacked else "the top folder"
         for d in _directories(unpacked)
-        if d != root and any((d / name).is_file() for name in EXERCISE_FILES)
+        if d != root and any((d / n).is_file() and not untouched_stub(d / n) for n in EXERCISE_FILES)
     ]
+
+
+def untouched_stub(path: Path) -> bool:
+    """Whether the exercise file at path is the stub students are given, unchanged (line endings
+    and trailing spaces aside). False where the grader has no reference to make the stubs from
+    (the student kit)."""
+    stubs = _stub_texts(os.environ.get("BACKPROP_GRADER_REFERENCE", ""))
+    expected = stubs.get(path.name)
+    if expected is None:
+        return False
+    try:
+        return _normalized(path.read_text(encoding="utf-8", errors="replace")) == expected
+    except OSError:
+        return False
+
+
+@lru_cache(maxsize=2)
+def _stub_texts(reference_setting: str) -> dict[str, str]:
+    """{file name: normalized stub} made from the reference (reference_setting: the environment's
+    choice of reference, so that a change of it is seen); {} without one."""
+    from grader.paths import GraderSetupError, reference_dir
+    from grader.stubs import StubError, expected_stubs
+
+    try:
+        return {name: _normalized(text) for name, text in expected_stubs(reference_dir()).items()}
+    except (GraderSetupError, StubError, OSError):
+        return {}
+
+
+def _normalized(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).rstrip("\n")
 
 
 def _answers_file(root: Path, unpacked: Path) -> Path | None:
@@ -243,8 +275,9 @@ def _files_from_notebook(unpacked: Path, source: Path) -> list[str]:
 
     The notebook is only read (nbformat), never run. The shallowest notebook is used.
     """
-    if any(next(unpacked.rglob(name), None) for name in EXERCISE_FILES):
-        return []
+    existing = [path for name in EXERCISE_FILES for path in unpacked.rglob(name)]
+    if not all(map(untouched_stub, existing)):
+        return []  # the student's work is in files
     notebooks = sorted(unpacked.rglob("*.ipynb"), key=lambda p: (len(p.parts), p.name))
     notebooks = [p for p in notebooks if ".ipynb_checkpoints" not in p.parts]
     if not notebooks:
@@ -261,6 +294,9 @@ def _files_from_notebook(unpacked: Path, source: Path) -> list[str]:
         )
     for name, text in files.items():
         (notebooks[0].parent / name).write_text(text, encoding="utf-8")
+    if existing:  # the kit's exercises/ handed in with the notebook the work was done in
+        stubs = sorted({path.parent.relative_to(unpacked).as_posix() + "/" for path in existing})
+        notes.insert(0, f"{', '.join(stubs)} holds the untouched stubs, so the notebook was graded instead")
     return [
         f"graded the solution cells of {notebooks[0].relative_to(unpacked).as_posix()}, each as its file (line N of "
         "activations.py and the others is line N - 1 of the cell: the first line brings in the cells before)",
@@ -269,15 +305,17 @@ def _files_from_notebook(unpacked: Path, source: Path) -> list[str]:
 
 
 def _exercise_root(unpacked: Path, source: Path) -> Path:
-    """The directory holding the most exercise files; of several, the shallowest, then the first
-    by name (the same files always give the same choice)."""
-    best, best_count = unpacked, 0
+    """The directory holding the most exercise files with the student's work in them (not the
+    untouched stubs), then the most exercise files; of several, the shallowest, then the first by
+    name (the same files always give the same choice)."""
+    best, best_counts = unpacked, (0, 0)
     candidates = _directories(unpacked)
     for directory in candidates:
-        count = sum((directory / name).is_file() for name in EXERCISE_FILES)
-        if count > best_count:
-            best, best_count = directory, count
-    if best_count == 0:
+        files = [directory / name for name in EXERCISE_FILES if (directory / name).is_file()]
+        counts = (sum(not untouched_stub(file) for file in files), len(files))
+        if counts > best_counts:
+            best, best_counts = directory, counts
+    if best_counts[1] == 0:
         named = [found for d in candidates for n in EXERCISE_FILES if (found := lookalike(d, n))]
         if named:
             raise SubmissionError(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import EXAMPLES as EXAMPLES_DIR
 from conftest import EXERCISES, REFERENCE, cli, copy_reference, reference_with_file, with_key
 
 from grader.cli import main
@@ -146,12 +147,26 @@ def test_of_two_copies_the_same_one_is_always_graded_and_the_other_named(tmp_pat
     for order in (("b_final", "a_first"), ("a_first", "b_final")):
         target = tmp_path / "-".join(order)
         for name in order:  # made in a different order each time
-            shutil.copytree(REFERENCE if name == "b_final" else EXERCISES, target / name,
-                            ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+            source = REFERENCE if name == "b_final" else EXAMPLES_DIR / "no_batch_average"
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
         _, report = run_json("grade", str(target))
         assert "graded the files in a_first/" in report["notes"]
         assert "exercise files in b_final/ were not graded: hand in one copy of your files" in report["notes"]
-        assert report["score"] == 0.0  # a_first holds the untouched stubs
+        assert report["percent"] < 50  # a_first is the one with the mistake
+
+
+def test_the_untouched_stubs_beside_the_work_are_not_what_is_graded(tmp_path):
+    """The student kit's exercises/ handed in along with the work: the stubs are no submission,
+    whatever the folders are called, and no note calls them a copy."""
+    target = tmp_path / "kit"
+    shutil.copytree(EXERCISES, target / "exercises")
+    shutil.copytree(REFERENCE, target / "done", ignore=shutil.ignore_patterns("__pycache__"))
+    _, report = run_json("grade", str(target))
+    assert sum(e["score"] for e in report["exercises"]) == 100.0
+    assert "graded the files in done/" in report["notes"]
+    assert not any("were not graded" in note for note in report["notes"])
+    _, stubs_only = run_json("grade", str(target / "exercises"))
+    assert stubs_only["score"] == 0.0  # the stubs alone are still graded, as handed in
 
 
 def test_missing_file_scores_zero_on_its_tests_with_a_message(tmp_path):

@@ -177,6 +177,21 @@ def test_a_broken_cell_costs_only_the_cells_that_need_it(tmp_path):
     assert "line N - 1 of the cell" in report["notes"][0]
 
 
+def test_a_notebook_handed_in_with_the_kits_untouched_stubs_is_what_is_graded(tmp_path):
+    """The whole kit zipped up (exercises/ as given, the work in backprop.ipynb): the notebook is
+    graded, and the report says why."""
+    kit = tmp_path / "kit"
+    shutil.copytree(REFERENCE.parent / "exercises", kit / "exercises")
+    write_notebook(source_notebook(REFERENCE), kit / "backprop.ipynb")
+    report = json.loads(run("grade", str(kit), "--format", "json").stdout)
+    assert sum(e["score"] for e in report["exercises"]) == 100.0
+    assert "exercises/ holds the untouched stubs, so the notebook was graded instead" in report["notes"]
+    (kit / "exercises" / "gradcheck.py").write_text((REFERENCE / "gradcheck.py").read_text())
+    report = json.loads(run("grade", str(kit), "--format", "json").stdout)
+    assert "graded the files in exercises/" in report["notes"]  # work in a file: the files, as before
+    assert {e["name"]: e["score"] for e in report["exercises"]}["gradcheck"] == 10.0
+
+
 def test_the_rest_of_the_notebook_is_never_run(tmp_path):
     notebook = source_notebook(REFERENCE)
     marker = tmp_path / "ran.txt"
