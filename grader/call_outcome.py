@@ -170,7 +170,8 @@ _MESSAGES = {
     "exception": "{function} raised {type}: {message}{where}",
     "not_implemented": "{function} is not implemented yet: it raises NotImplementedError{where}",
     "signature": "{function} could not be called as {expected}: yours is {theirs} ({type}: {message})",
-    "missing_file": "{module}.py is missing from the submission, so {function} could not be graded",
+    # the same for every function of the file, so that its tests come as one cause (lost_points)
+    "missing_file": "{module}.py is missing from the submission, so none of its functions could be graded",
     "import": "{module}.py could not be imported: {type}: {message}{where}",
     "missing_function": "{module}.py does not define {expected}",
     "bad_return": "{function} {message}; return NumPy arrays or floats",

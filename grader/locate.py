@@ -27,6 +27,13 @@ def function_of(test: TestResult) -> str | None:
     return own[0] if len(own) == 1 else None
 
 
+def file_named_in(message: str) -> str | None:
+    """The exercise file (as 'backprop') whose place ('backprop.py:21', '(backprop.py, line 21)')
+    an error message gives first, if it gives one."""
+    place = _PLACE.search(message)
+    return place.group(1) if place and place.group(1) in set(MODULE_OF.values()) else None
+
+
 def exercise_file(submission: Path, exercise: str) -> Path | None:
     """The shallowest EXERCISE.py in a submission folder (the files may sit in a subfolder)."""
     if not submission.is_dir():

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from grader.feedback import feedback_markdown
-from grader.locate import exercise_file, function_of, line_of
+from grader.locate import exercise_file, file_named_in, function_of, line_of
 from grader.lost_points import Lost, LostGroup, group_lost
 from grader.render_diagnosis import test_diagnosis_lines
 from grader.render_json import result_to_dict
@@ -52,17 +52,20 @@ def annotation(group: LostGroup[TestResult], submission: Path, workspace: Path) 
         parts.append(test.description)
     message = "\n".join(part for part in parts if part) or test.status
     exercise, function = test.exercise, function_of(test)
+    named = file_named_in(test.message)
     if test.diagnosis is not None and test.diagnosis.mistake is not None:
         # point at the function the mistake is in, which may be in another file than the test's
         from grader.diagnosis.catalog import BY_ID
 
         entry = BY_ID[test.diagnosis.mistake]
         function, exercise = entry.replaces, entry.exercise
+    elif named is not None:
+        exercise = named  # where the error is: deep.py's tests fail on a syntax error in backprop.py
     path = exercise_file(submission, exercise)
     if path is None:
         return command("error", message, title=title)
     where: dict[str, str | int] = {"file": os.path.relpath(path, workspace)}
-    line = line_of(path, function, test.message if exercise == test.exercise else "")
+    line = line_of(path, function, test.message if exercise in (test.exercise, named) else "")
     if line is not None:  # else the annotation is on the whole file
         where["line"] = line
     return command("error", message, **where, title=title)

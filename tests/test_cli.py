@@ -178,6 +178,9 @@ def test_missing_file_scores_zero_on_its_tests_with_a_message(tmp_path):
     assert "deep.py is missing from the submission" in deep[0]["message"]
     assert "deep.py is missing: its tests score 0" in report["notes"]
     assert sum(test["score"] for test in report["tests"]) == 75
+    # the same message for each of a file's six functions: one line for all of its tests
+    (target / "backprop.py").unlink()
+    assert run("grade", str(target)).output.count("backprop.py is missing from the submission") == 1
 
 
 def test_a_misnamed_file_is_named_in_the_missing_note(tmp_path):
@@ -210,10 +213,10 @@ def test_syntax_error_is_reported_with_its_line(tmp_path):
     markdown = feedback_markdown("s", report)
     assert markdown.count("could not be imported") == 2
     github = run("grade", str(target), "--format", "github").output
-    (annotation,) = [
-        line for line in github.splitlines() if line.startswith("::error file=") and "backprop.py%3A" in line
-    ]
-    assert ",line=3," in annotation  # the SyntaxError's own line, read from "(backprop.py, line 3)"
+    errors = [line for line in github.splitlines() if line.startswith("::error ")]
+    assert len(errors) == 2  # one per file's cause: backprop.py's tests, deep.py's tests
+    for error in errors:  # both on the SyntaxError's own line, read from "(backprop.py, line 3)"
+        assert error.split(",line=")[0].endswith("/s/backprop.py") and ",line=3," in error, error
     assert (
         f"**backprop.py**, {len(backprop)} tests (0 / 45, error)" in markdown
         and "What happened in each: " in markdown
