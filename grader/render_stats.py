@@ -19,6 +19,8 @@ def render_stats_text(stats: ClassStats, console: Console) -> None:
     console.print(
         f"[bold]{stats.students} students[/]: {stats.graded} graded, {stats.unreadable} unreadable submissions"
     )
+    for student, why in stats.unreadable_students:
+        console.print(f"[yellow]unreadable:[/] {escape(student)}: {escape(why)}")
     if not stats.graded:
         console.print(EMPTY)
         return
@@ -106,6 +108,11 @@ def render_stats_html(stats: ClassStats) -> str:
     e = html.escape
     parts = [f"<h1>Class statistics</h1><p>{stats.students} students: {stats.graded} graded, "
              f"{stats.unreadable} unreadable submissions.</p>"]  # fmt: skip
+    if stats.unreadable_students:
+        items = "".join(f"<li>{e(student)}: {e(why)}</li>" for student, why in stats.unreadable_students)
+        parts.append(
+            f"<p>Could not be read (ask these students to hand in again):</p><ul class='unreadable'>{items}</ul>"
+        )
     if not stats.graded:
         parts.append(f"<p class='empty'>{e(EMPTY)}</p>")
     else:

@@ -66,6 +66,8 @@ class ClassStats:
     tests: tuple[TestStat, ...]
     failures: tuple[FailureStat, ...]
     mistakes: tuple[MistakeStat, ...] = ()
+    #: (student, why) of each submission that could not be read: the students to ask again
+    unreadable_students: tuple[tuple[str, str], ...] = ()
 
     @property
     def summary(self) -> dict[str, float]:
@@ -123,6 +125,7 @@ def class_stats(gradebook: Gradebook) -> ClassStats:
         mistakes=tuple(
             MistakeStat(key, names[key], count, tests) for key, count, tests in mistakes.commonest()
         ),
+        unreadable_students=tuple(sorted((s.student, s.error) for s in current if s.status != "graded")),
     )
 
 

@@ -490,6 +490,11 @@ def test_stats_on_a_full_gradebook(graded, tmp_path):
     assert "test_hidden_delta_matches_reference[float64-relu]" in completed.stdout
     html = page.read_text()
     assert html.count("<svg") == 2 and "Pass rate of every test" in html
+    # who to ask for a new submission, and why
+    assert (
+        "unreadable: dave: " in completed.stdout and "dave.zip is not a readable zip file" in completed.stdout
+    )
+    assert "<li>dave: " in html and "dave.zip is not a readable zip file" in html
 
 
 def test_stats_count_students_per_failure_and_name_the_commonest_mistakes(tmp_path):
