@@ -25,7 +25,7 @@ from grader.feedback_files import feedback_page, why_not_written, write_feedback
 from grader.gradebook import Gradebook, GradebookError
 from grader.job_pool import Terminated, job_server, run_pool
 from grader.roster import Entry, find_submissions, is_one_submission
-from grader.submission import remove_stale_scratch
+from grader.submission import remove_own_scratch, remove_stale_scratch
 from grader.worker import WorkerLimits
 
 
@@ -104,6 +104,7 @@ def grade_entry(entry: Entry, limits: WorkerLimits, require_sandbox: bool, html:
     except Terminated as stop:
         # what was running has been unwound (worker stopped, scratch removed); leave now, since
         # the job pool would take the exception for this task's result and wait for the next
+        remove_own_scratch()
         os._exit(stop.code if isinstance(stop.code, int) else 1)
 
 
@@ -181,6 +182,7 @@ def grade_all(
             record,
             lambda entry, why: Outcome(entry, "grader_error", error=why),
             _PRELOAD,
+            _leave_without_unwinding,
         )
     except KeyboardInterrupt:
         summary.interrupted = True
@@ -193,6 +195,15 @@ def grade_all(
 
 #: what job processes import before their first submission
 _PRELOAD = ("grader.grading",)
+
+
+def _leave_without_unwinding() -> None:
+    """What a job process whose parent is gone does when it must leave without its main thread
+    (job_pool._end_with): what grading would have cleaned up on the way out."""
+    from grader.worker import kill_running_workers
+
+    kill_running_workers()
+    remove_own_scratch()
 
 
 def check_start(root: Path, feedback_dir: Path | None) -> None:

@@ -46,9 +46,12 @@ def run_pool(
     record: Callable[[Any], None],
     failed: Callable[[Entry, str], Any],
     preload: tuple[str, ...] = (),
+    cleanup: Callable[[], None] | None = None,
 ) -> None:
     """Run task(entry) in job processes started from context (see job_server), at most 2 per job in
-    flight, calling record with each result. preload: modules each job process imports first.
+    flight, calling record with each result. preload: modules each job process imports first;
+    cleanup: what a job process runs (a module-level function) if it must leave without its main
+    thread (see _end_with).
 
     A job process that dies takes only its tasks' attempts with it: the pool is rebuilt and they
     are tried once more; after that, record gets failed(entry, why) for them instead.
@@ -58,7 +61,10 @@ def run_pool(
     attempts: dict[str, int] = {}
     while True:
         pool = ProcessPoolExecutor(
-            max_workers=jobs, mp_context=context, initializer=_job_init, initargs=(os.getpid(), preload)
+            max_workers=jobs,
+            mp_context=context,
+            initializer=_job_init,
+            initargs=(os.getpid(), preload, cleanup),
         )
         running: dict[Future, Entry] = {}
         broken = False
@@ -104,13 +110,13 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=10)
 
 
-def _job_init(parent: int, preload: tuple[str, ...]) -> None:
+def _job_init(parent: int, preload: tuple[str, ...], cleanup: Callable[[], None] | None = None) -> None:
     """Job processes leave Ctrl-C to the parent and clean up (worker, scratch) when terminated,
     or when the parent process is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
-        _end_with(parent)
+        _end_with(parent, cleanup)
         for module in preload:
             importlib.import_module(module)  # paid once, before the first task
     except Terminated as stop:
@@ -119,13 +125,18 @@ def _job_init(parent: int, preload: tuple[str, ...]) -> None:
         os._exit(stop.code if isinstance(stop.code, int) else 1)
 
 
-def _end_with(parent: int) -> None:
+def _end_with(parent: int, cleanup: Callable[[], None] | None = None) -> None:
     """Terminate this process (as SIGTERM does, cleaning up) once the process parent has ended.
 
     A parent (grade-all) killed with SIGKILL cannot stop its job processes, and nothing else would: each
     would wait for work forever, with its pytest session and worker zygote, and keep the job
     server alive too. A pidfd becomes readable when its process ends; where there is none (Linux
     before 5.3) the parent is looked for once a second.
+
+    If the main thread is still there EXIT_GRACE_SECONDS later, the signal was lost: the pool
+    sends a task's result back in a `try/except BaseException` that puts it again, and with the
+    parent gone that write blocks for good once the pipe is full (the other job processes hold
+    its reading end, so it never fails). The process then runs cleanup and leaves from here.
     """
     try:
         handle: int | None = os.pidfd_open(parent)
@@ -144,8 +155,18 @@ def _end_with(parent: int) -> None:
             while _running(parent):
                 time.sleep(1.0)
         _terminate_main_thread()
+        time.sleep(EXIT_GRACE_SECONDS)  # the main thread unwinds and leaves well within this
+        try:
+            if cleanup is not None:
+                cleanup()
+        finally:
+            os._exit(128 + signal.SIGTERM)
 
     threading.Thread(target=watch, name="backprop-grader-parent-watch", daemon=True).start()
+
+
+#: how long a job process whose parent is gone gives its main thread to unwind and leave
+EXIT_GRACE_SECONDS = 10.0
 
 
 def _terminate_main_thread() -> None:

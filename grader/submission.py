@@ -91,6 +91,13 @@ def remove_stale_scratch() -> int:
     return removed
 
 
+def remove_own_scratch() -> None:
+    """Remove this process's scratch folders: on the way out after a stop signal, which may land
+    where no cleanup follows (inside mkdtemp, before the folder's owner knows its name)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{os.getpid()}-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _running(pid: int) -> bool:
     """Whether pid is a live process (a zombie, killed but not yet reaped, is not)."""
     try:

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -98,6 +99,20 @@ def parse_protections(data: Any, requested: bool) -> tuple[Protection, ...]:
 #: how long the grader lets prefetched answers pile up before reading them
 LINGER_SECONDS = 0.003
 
+#: the workers this process runs now (see kill_running_workers); weak, so that one dropped without
+#: stop() is no leak
+_running: weakref.WeakSet[WorkerProcess] = weakref.WeakSet()
+
+
+def kill_running_workers() -> None:
+    """Kill every worker this process runs, at once and without waiting: for a process that must
+    leave without unwinding (a worker left behind would run its student's code until its CPU limit)."""
+    for worker in list(_running):
+        try:
+            os.killpg(worker.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
 
 class WorkerProcess:
     """One running worker for one submission directory."""
@@ -136,6 +151,7 @@ class WorkerProcess:
             raise WorkerStartFailed(f"the worker could not be started: {problem}") from None
         for fd in child_ends:
             os.close(fd)
+        _running.add(self)
         # requests are written as the worker takes them (see send), never blocking on a full pipe
         os.set_blocking(self._req_write, False)
         self._outgoing = bytearray()
@@ -267,6 +283,7 @@ class WorkerProcess:
         if self._stopped:
             return
         self._stopped = True
+        _running.discard(self)
         for fd in (self._req_write, self._resp_read):
             try:
                 os.close(fd)

@@ -220,6 +220,53 @@ def test_a_job_process_whose_parent_is_gone_before_its_first_task_ends_quietly(t
     assert "Traceback" not in completed.stderr and "Exception in initializer" not in completed.stderr
 
 
+def test_a_job_process_whose_main_thread_swallows_the_stop_still_leaves_and_cleans_up(tmp_path):
+    """The pool sends a task's result back inside `except BaseException: put again`; with the parent
+    gone that put blocks for good, and the stop signal's exception is swallowed there. The parent
+    watch then runs the cleanup and ends the process itself, EXIT_GRACE_SECONDS later."""
+    (tmp_path / "stubborn.py").write_text(
+        "import pathlib, time\n"
+        f"MARK = pathlib.Path({str(tmp_path / 'cleaned')!r})\n"
+        "def swallow(seconds):\n"
+        "    end = time.monotonic() + seconds\n"
+        "    while time.monotonic() < end:\n"
+        "        try:\n"
+        "            time.sleep(0.05)\n"
+        "        except BaseException:\n"
+        "            pass\n"
+        "def cleanup():\n"
+        "    MARK.write_text('cleanup ran')\n"
+    )
+    script = tmp_path / "pool.py"
+    script.write_text(
+        "import multiprocessing, subprocess, sys, time\n"
+        f"sys.path.insert(0, {str(tmp_path)!r})\n"
+        "import stubborn\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "from grader.job_pool import _job_init\n"
+        "if __name__ == '__main__':\n"
+        "    parent = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "    context = multiprocessing.get_context('forkserver')\n"
+        "    pool = ProcessPoolExecutor(1, mp_context=context, initializer=_job_init,\n"
+        "                               initargs=(parent.pid, (), stubborn.cleanup))\n"
+        "    future = pool.submit(stubborn.swallow, 120)\n"
+        "    time.sleep(3)  # the job process runs the task\n"
+        "    parent.kill(); parent.wait()\n"
+        "    started = time.monotonic()\n"
+        "    try:\n"
+        "        future.result(timeout=60)\n"
+        "    except Exception as error:\n"
+        "        print(type(error).__name__, round(time.monotonic() - started))\n"
+    )
+    completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    name, seconds = completed.stdout.split()
+    assert name == "BrokenProcessPool", completed.stderr  # the job process ended by itself
+    from grader.job_pool import EXIT_GRACE_SECONDS
+
+    assert EXIT_GRACE_SECONDS <= int(seconds) + 1 < EXIT_GRACE_SECONDS + 20
+    assert (tmp_path / "cleaned").read_text() == "cleanup ran"
+
+
 def test_a_gradebook_that_cannot_be_written_stops_the_run_with_one_line_and_exit_2(tmp_path):
     """A full disk, as far as SQLite can tell (no file may grow), partway through: the run stops
     at once with one line saying what to do, what was stored stays whole, and the same command
