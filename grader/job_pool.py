@@ -22,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from grader.roster import Entry
+from grader.submission import process_running
 
 Task = tuple[Any, ...]  # a function run in a job process and its arguments
 
@@ -152,7 +153,7 @@ def _end_with(parent: int, cleanup: Callable[[], None] | None = None) -> None:
             readable.register(handle, select.POLLIN)
             readable.poll()
         else:
-            while _running(parent):
+            while process_running(parent):
                 time.sleep(1.0)
         _terminate_main_thread()
         time.sleep(EXIT_GRACE_SECONDS)  # the main thread unwinds and leaves well within this
@@ -175,16 +176,6 @@ def _terminate_main_thread() -> None:
     main_thread = threading.main_thread().ident
     assert main_thread is not None
     signal.pthread_kill(main_thread, signal.SIGTERM)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # it runs, as another user
-        pass
-    return True
 
 
 class Terminated(SystemExit):

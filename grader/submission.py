@@ -85,7 +85,7 @@ def remove_stale_scratch() -> int:
         owner = folder.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
         if not owner.isdigit() or not folder.is_dir():
             continue
-        if not _running(int(owner)):
+        if not process_running(int(owner)):
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
     return removed
@@ -98,7 +98,7 @@ def remove_own_scratch() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
     """Whether pid is a live process (a zombie, killed but not yet reaped, is not)."""
     try:
         os.kill(pid, 0)
