@@ -121,13 +121,14 @@ def prepared_submission(path: Path) -> Iterator[PreparedSubmission]:
         unpacked.mkdir()
         notes = _unpack(path, unpacked)
         notes += _files_from_notebook(unpacked, path)
-        root = _exercise_root(unpacked, path)
+        folders = _exercise_folders(unpacked)
+        root = _exercise_root(folders, path)
         directory = scratch / "submission"
         shutil.copytree(root, directory, symlinks=True)
         present = tuple(name for name in EXERCISE_FILES if (directory / name).is_file())
         if root != unpacked:
             notes.append(f"graded the files in {root.relative_to(unpacked).as_posix()}/")
-        if others := _other_copies(unpacked, root):
+        if others := _other_copies(folders, unpacked, root):
             notes.append(
                 f"exercise files in {', '.join(others)} were not graded: hand in one copy of your files"
             )
@@ -220,19 +221,34 @@ def _extract_zip(path: Path, target: Path) -> list[str]:
     return notes
 
 
-def _directories(unpacked: Path) -> list[Path]:
-    """unpacked and every folder below it, shallowest first, then by name."""
+@dataclass(frozen=True)
+class _Folder:
+    """A folder of an unpacked submission and how many exercise files it holds, and of those how
+    many hold work (are not the untouched stubs)."""
+
+    path: Path
+    with_work: int
+    files: int
+
+
+def _exercise_folders(unpacked: Path) -> list[_Folder]:
+    """unpacked and every folder below it, shallowest first, then by name, each with its counts:
+    worked out once for both the choice of what to grade and the note on the copies left out."""
     below = (d for d in unpacked.rglob("*") if d.is_dir())
-    return [unpacked, *sorted(below, key=lambda d: (len(d.parts), d.as_posix()))]
+    folders = []
+    for directory in [unpacked, *sorted(below, key=lambda d: (len(d.parts), d.as_posix()))]:
+        files = [directory / name for name in EXERCISE_FILES if (directory / name).is_file()]
+        folders.append(_Folder(directory, sum(not untouched_stub(file) for file in files), len(files)))
+    return folders
 
 
-def _other_copies(unpacked: Path, root: Path) -> list[str]:
+def _other_copies(folders: list[_Folder], unpacked: Path, root: Path) -> list[str]:
     """The folders other than root that hold exercise files with work in them too (a second
     attempt, a backup), as 'name/' relative to unpacked. The untouched stubs are no copy."""
     return [
-        f"{d.relative_to(unpacked).as_posix()}/" if d != unpacked else "the top folder"
-        for d in _directories(unpacked)
-        if d != root and any((d / n).is_file() and not untouched_stub(d / n) for n in EXERCISE_FILES)
+        f"{f.path.relative_to(unpacked).as_posix()}/" if f.path != unpacked else "the top folder"
+        for f in folders
+        if f.path != root and f.with_work
     ]
 
 
@@ -311,19 +327,13 @@ def _files_from_notebook(unpacked: Path, source: Path) -> list[str]:
     ]
 
 
-def _exercise_root(unpacked: Path, source: Path) -> Path:
-    """The directory holding the most exercise files with the student's work in them (not the
+def _exercise_root(folders: list[_Folder], source: Path) -> Path:
+    """The folder holding the most exercise files with the student's work in them (not the
     untouched stubs), then the most exercise files; of several, the shallowest, then the first by
-    name (the same files always give the same choice)."""
-    best, best_counts = unpacked, (0, 0)
-    candidates = _directories(unpacked)
-    for directory in candidates:
-        files = [directory / name for name in EXERCISE_FILES if (directory / name).is_file()]
-        counts = (sum(not untouched_stub(file) for file in files), len(files))
-        if counts > best_counts:
-            best, best_counts = directory, counts
-    if best_counts[1] == 0:
-        named = [found for d in candidates for n in EXERCISE_FILES if (found := lookalike(d, n))]
+    name (folders come in that order, and max keeps the first of equals)."""
+    best = max(folders, key=lambda f: (f.with_work, f.files))
+    if best.files == 0:
+        named = [found for f in folders for n in EXERCISE_FILES if (found := lookalike(f.path, n))]
         if named:
             raise SubmissionError(
                 f"no exercise files ({', '.join(EXERCISE_FILES)}) found in {source}, only files named "
@@ -333,4 +343,4 @@ def _exercise_root(unpacked: Path, source: Path) -> Path:
             f"no exercise files ({', '.join(EXERCISE_FILES)}) found in {source}; "
             f"point the grader at the folder that holds them"
         )
-    return best
+    return best.path
