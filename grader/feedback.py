@@ -14,7 +14,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from grader.lost_points import Lost, LostGroup, group_lost
+from grader.lost_points import Lost, LostGroup, group_lost, quiz_said_once
 from grader.render_diagnosis import gradient_check_line
 
 MAX_OUTPUT_CHARS = 4000
@@ -162,8 +162,8 @@ def _quiz_lines(quiz: dict[str, Any]) -> list[str]:
     missed = [q for q in quiz["questions"] if not q["correct"]]
     if not missed:
         lines += ["Every question right.", ""]
-    if [q["feedback"] for q in missed] == quiz.get("messages", [])[:1] * len(missed):
-        return [*lines, ""]  # the one message above says why every question scores 0
+    if quiz_said_once((q["feedback"] for q in quiz["questions"]), quiz.get("messages", [])):
+        return [*lines, ""]
     for question in missed:
         lines.append(
             f"- {_code(question['id'])} ({_points(question['score'])} / {_points(question['max_score'])}): "

@@ -103,3 +103,9 @@ def group_lost(tests: Iterable[T], view: Callable[[T], Lost]) -> list[LostGroup[
 
 def _group(members: Sequence[tuple[T, Lost]]) -> LostGroup[T]:
     return LostGroup(tuple(test for test, _ in members), tuple(lost for _, lost in members))
+
+
+def quiz_said_once(feedbacks: Iterable[str], messages: Sequence[str]) -> bool:
+    """Whether the quiz's one message is every question's feedback (no answers.toml, or one that
+    cannot be read: quiz.scoring.unanswered), so that the questions need no line each."""
+    return len(messages) == 1 and all(feedback == messages[0] for feedback in feedbacks)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from grader.feedback import feedback_markdown
 from grader.locate import exercise_file, file_named_in, function_of, line_of
-from grader.lost_points import Lost, LostGroup, group_lost
+from grader.lost_points import Lost, LostGroup, group_lost, quiz_said_once
 from grader.render_diagnosis import test_diagnosis_lines
 from grader.render_json import result_to_dict
 from grader.results import GradeResult, TestResult
@@ -76,12 +76,12 @@ def render_github(result: GradeResult, workspace: Path | None = None) -> str:
     submission = Path(result.submission)
     lines = [annotation(group, submission, workspace) for group in group_lost(result.tests, Lost.of_result)]
     if result.quiz:
-        missed = [q for q in result.quiz.questions if not q.correct]
-        if [q.feedback for q in missed] != list(result.quiz.messages[:1]) * len(missed):
+        if not quiz_said_once((q.feedback for q in result.quiz.questions), result.quiz.messages):
             lines += [
                 command("warning", q.feedback, title=f"quiz: {q.id} ({q.score:g}/{q.max_score:g} points)")
-                for q in missed
-            ]  # else the quiz's one message says why every question scores 0
+                for q in result.quiz.questions
+                if not q.correct
+            ]
         lines += [command("warning", message, title="quiz") for message in result.quiz.messages]
     lines += [command("notice", note, title="backprop-grader") for note in result.notes]
     lines += [

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from grader.lost_points import Lost, LostGroup, group_lost
+from grader.lost_points import Lost, LostGroup, group_lost, quiz_said_once
 from grader.render_diagnosis import diagnosis_lines
 from grader.results import GradeResult, QuizResult, TestResult
 
@@ -113,7 +113,7 @@ def render_quiz(quiz: QuizResult, console: Console) -> None:
         table.add_row(escape(question.id), f"{_points(question.score)}/{_points(question.max_score)}",
                       f"[{style}]{verdict}[/]")  # fmt: skip
     console.print(table)
-    if len(quiz.messages) == 1 and all(q.feedback == quiz.messages[0] for q in quiz.questions):
+    if quiz_said_once((q.feedback for q in quiz.questions), quiz.messages):
         return
     for question in quiz.questions:
         if not question.correct:
