@@ -13,6 +13,7 @@ from grader.lost_points import name_list
 from grader.stats import ClassStats
 
 EMPTY = "No graded submissions in this gradebook yet: run backprop-grader grade-all first."
+NO_MISTAKES = "No failure matched a known mistake of the diagnosis catalog."
 
 
 def render_stats_text(stats: ClassStats, console: Console) -> None:
@@ -60,7 +61,7 @@ def render_stats_text(stats: ClassStats, console: Console) -> None:
             mistakes.add_row(str(mistake.students), escape(mistake.name), escape(_tests(mistake.tests)))
         console.print(mistakes)
     else:
-        console.print("No failure matched a known mistake of the diagnosis catalog.")
+        console.print(NO_MISTAKES)
 
 
 def _tests(names: tuple[str, ...]) -> str:
@@ -140,9 +141,7 @@ def render_stats_html(stats: ClassStats) -> str:
 
 def _mistakes_html(stats: ClassStats) -> str:
     if not stats.mistakes:
-        return (
-            "<h2>Commonest mistakes (diagnosed)</h2><p>No failure matched a known mistake of the catalog.</p>"
-        )
+        return f"<h2>Commonest mistakes (diagnosed)</h2><p>{html.escape(NO_MISTAKES)}</p>"
     rows = "".join(
         f"<tr><td>{m.students}</td><td>{html.escape(m.name)}</td><td>{html.escape(_tests(m.tests))}</td></tr>"
         for m in stats.mistakes

@@ -61,13 +61,16 @@ class MistakeStat:
 class ClassStats:
     students: int
     graded: int
-    unreadable: int
+    #: (student, why) of each submission that could not be read: the students to ask again
+    unreadable_students: tuple[tuple[str, str], ...]
     percents: tuple[float, ...]
     tests: tuple[TestStat, ...]
     failures: tuple[FailureStat, ...]
     mistakes: tuple[MistakeStat, ...] = ()
-    #: (student, why) of each submission that could not be read: the students to ask again
-    unreadable_students: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def unreadable(self) -> int:
+        return len(self.unreadable_students)
 
     @property
     def summary(self) -> dict[str, float]:
@@ -115,7 +118,7 @@ def class_stats(gradebook: Gradebook) -> ClassStats:
     return ClassStats(
         students=len(current),
         graded=len(graded),
-        unreadable=len(current) - len(graded),
+        unreadable_students=tuple(sorted((s.student, s.error) for s in current if s.status != "graded")),
         percents=tuple(s.percent for s in graded),
         tests=tuple(sorted(tests, key=lambda t: (t.rate, t.name))),
         failures=tuple(
@@ -125,7 +128,6 @@ def class_stats(gradebook: Gradebook) -> ClassStats:
         mistakes=tuple(
             MistakeStat(key, names[key], count, tests) for key, count, tests in mistakes.commonest()
         ),
-        unreadable_students=tuple(sorted((s.student, s.error) for s in current if s.status != "graded")),
     )
 
 
