@@ -106,10 +106,9 @@ def feedback_markdown(student: str, report: dict[str, Any], graded_at: str = "")
 def _lost_lines(group: LostGroup[dict[str, Any]], explained: set[str]) -> list[str]:
     """One list item for a group of tests that lost points for one cause (grader.lost_points)."""
     tests, test = group.tests, group.first
-    score, max_score = (sum(float(t[key]) for t in tests) for key in ("score", "max_score"))
     which = _code(test["name"]) if len(tests) == 1 else f"{len(tests)} tests"
     lines = [
-        f"- **{test['exercise']}.py**, {which} ({_points(score)} / {_points(max_score)}, {test['status']})"
+        f"- **{test['exercise']}.py**, {which} ({_points(group.score)} / {_points(group.max_score)}, {test['status']})"
     ]
     descriptions = {t.get("description") for t in tests}
     if test.get("description") and len(descriptions) == 1:

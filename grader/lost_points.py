@@ -35,20 +35,26 @@ class Lost:
     status: str
     message: str
     mistake: str | None
-    points: float  # lost: max_score - score
+    score: float
+    max_score: float
 
     @classmethod
     def of_result(cls, test: TestResult) -> Lost:
         mistake = test.diagnosis.mistake if test.diagnosis is not None else None
-        return cls(test.name, test.exercise, test.status, test.message, mistake, test.max_score - test.score)
+        return cls(test.name, test.exercise, test.status, test.message, mistake, test.score, test.max_score)
 
     @classmethod
     def of_json(cls, test: dict[str, Any]) -> Lost:
         diagnosis = test.get("diagnosis") or {}
         return cls(
             str(test["name"]), str(test["exercise"]), str(test["status"]), str(test.get("message", "")),
-            diagnosis.get("mistake"), float(test["max_score"]) - float(test["score"]),
+            diagnosis.get("mistake"), float(test["score"]), float(test["max_score"]),
         )  # fmt: skip
+
+    @property
+    def points(self) -> float:
+        """The points lost."""
+        return self.max_score - self.score
 
     def cause(self) -> Hashable:
         if self.mistake is not None:
@@ -70,7 +76,16 @@ class LostGroup(Generic[T]):
 
     @property
     def points(self) -> float:
+        """The points lost, in all."""
         return sum(test.points for test in self.lost)
+
+    @property
+    def score(self) -> float:
+        return sum(test.score for test in self.lost)
+
+    @property
+    def max_score(self) -> float:
+        return sum(test.max_score for test in self.lost)
 
     @property
     def same_message(self) -> bool:

@@ -41,9 +41,8 @@ def command(level: str, message: str, **properties: str | int) -> str:
 def annotation(group: LostGroup[TestResult], submission: Path, workspace: Path) -> str:
     """The ::error line of one cause of lost points: on the function of its first test."""
     test, tests = group.first, group.tests
-    score, max_score = sum(t.score for t in tests), sum(t.max_score for t in tests)
     which = test.name if len(tests) == 1 else f"{len(tests)} tests"
-    title = f"{test.exercise}.py: {which} ({score:g}/{max_score:g} points, {test.status})"
+    title = f"{test.exercise}.py: {which} ({group.score:g}/{group.max_score:g} points, {test.status})"
     parts = [test.message, *test_diagnosis_lines(test)]
     if len(tests) > 1:
         parts.append(("Each of " if group.same_message else f"That was {test.name}; the same cause fails ")
