@@ -42,12 +42,12 @@ def find_submissions(root: Path) -> tuple[list[Entry], list[str]]:
         if _hidden(path):
             continue
         if not _could_be_submission(path):
-            notes.append(f"skipped {path.name}: not a folder, .zip or .ipynb")
+            notes.append(f"skipped {_shown(path.name)}: not a folder, .zip or .ipynb")
             continue
         student = path.name if path.is_dir() else path.stem
         if not _STUDENT_ID.match(student):
             notes.append(
-                f"skipped {path.name}: {student!r} is not usable as a student id (letters, digits and "
+                f"skipped {_shown(path.name)}: {student!r} is not usable as a student id (letters, digits and "
                 f"_ @ . + - only); rename it, to {_usable_id(student)}{path.suffix if path.is_file() else ''} "
                 f"say, and run the same command again"
             )
@@ -75,6 +75,13 @@ def _hidden(path: Path) -> bool:
 
 def _could_be_submission(path: Path) -> bool:
     return path.is_dir() or path.suffix.lower() in SUBMISSION_SUFFIXES
+
+
+def _shown(name: str) -> str:
+    """name as a note on the terminal or a CI log shows it: quoted and escaped if it holds a newline
+    or another unprintable character (a line of it starting with "::" would be a GitHub Actions
+    workflow command)."""
+    return name if name.isprintable() else repr(name)
 
 
 def _usable_id(name: str) -> str:

@@ -7,6 +7,7 @@ could point at the reference solutions) and grades that copy.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -18,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
 from grader.exercise_api import EXERCISE_FILES
 
@@ -197,12 +198,12 @@ def _extract_zip(path: Path, target: Path) -> list[str]:
     notes: list[str] = []
     budget = _Budget(path)
     with archive:
-        members = [m for m in archive.infolist() if not m.is_dir()]
+        members = [m for m in archive.infolist() if not _is_folder(m)]
         if not members:
             raise SubmissionError(f"{path} is an empty zip file; zip the folder with your exercise files")
         for member in members:
-            name = PurePosixPath(member.filename)
-            if name.is_absolute() or ".." in name.parts or set(name.parts) & IGNORED_DIRS:
+            name = _member_path(member)
+            if name.anchor or ".." in name.parts or set(name.parts) & IGNORED_DIRS:
                 notes.append(f"skipped {member.filename}: unsafe or irrelevant path")
                 continue
             if stat.S_ISLNK(member.external_attr >> 16):
@@ -210,15 +211,43 @@ def _extract_zip(path: Path, target: Path) -> list[str]:
                 continue
             budget.add(member.file_size)
             destination = target.joinpath(*name.parts)
-            destination.parent.mkdir(parents=True, exist_ok=True)
             try:
+                destination.parent.mkdir(parents=True, exist_ok=True)
                 with archive.open(member) as source, destination.open("wb") as out:
                     shutil.copyfileobj(source, out)
             except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as error:
                 raise SubmissionError(
                     f"{path} is damaged: {member.filename} cannot be unpacked ({error}); zip the folder again"
                 ) from None
+            except OSError as error:
+                if error.errno not in _NAME_ERRORS:
+                    raise
+                notes.append(f"skipped {member.filename}: its name cannot be unpacked ({error.strerror})")
     return notes
+
+
+#: why a member's name may not be unpackable: a file and a folder of the same name in one zip, or
+#: a name too long for the file system
+_NAME_ERRORS = {errno.EEXIST, errno.EISDIR, errno.ENOTDIR, errno.ENAMETOOLONG}
+
+#: "version made by" of an archive member written on MS-DOS or Windows (zip's APPNOTE 4.4.2)
+_MADE_ON_WINDOWS = 0
+
+
+def _member_path(member: zipfile.ZipInfo) -> PurePath:
+    """The member's path inside the archive.
+
+    The zip format separates folders with "/", but some Windows archivers (PowerShell's
+    Compress-Archive among them) write "\\"; read literally, hw\\activations.py would be one file
+    of that odd name and the work would go ungraded. Like Info-ZIP and libarchive, a backslash
+    counts as a separator in a member made on Windows; elsewhere it is part of a file name."""
+    if member.create_system == _MADE_ON_WINDOWS:
+        return PureWindowsPath(member.filename)
+    return PurePosixPath(member.filename)
+
+
+def _is_folder(member: zipfile.ZipInfo) -> bool:
+    return member.is_dir() or (member.create_system == _MADE_ON_WINDOWS and member.filename.endswith("\\"))
 
 
 @dataclass(frozen=True)

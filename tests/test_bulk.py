@@ -643,6 +643,18 @@ def test_one_students_folder_is_refused_before_a_gradebook_is_made_but_a_stray_f
     assert rows(tmp_path / "book.sqlite", "SELECT student FROM submissions") == [("bob",)]
 
 
+def test_an_entry_name_cannot_put_a_workflow_command_into_the_log(tmp_path):
+    """grade-all's notes name entries of the class folder; on GitHub Actions a line of them that
+    starts with "::" would be a workflow command."""
+    (tmp_path / "class" / "eve\n::error::forged").mkdir(parents=True)
+    (tmp_path / "class" / "x\n::warning::forged.txt").write_text("")
+    completed = run("grade-all", str(tmp_path / "class"), "--gradebook", str(tmp_path / "book.sqlite"))
+    assert completed.returncode == 0, completed.stderr
+    assert "note: skipped 'eve\\n::error::forged': 'eve\\n::error::forged' is not usable" in completed.stderr
+    assert "note: skipped 'x\\n::warning::forged.txt': not a folder, .zip or .ipynb" in completed.stderr
+    assert not any(line.startswith("::") for line in completed.stderr.splitlines())
+
+
 def test_an_empty_class_folder_says_so(tmp_path):
     (tmp_path / "class").mkdir()
     completed = run("grade-all", str(tmp_path / "class"), "--gradebook", str(tmp_path / "book.sqlite"))

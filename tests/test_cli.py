@@ -141,6 +141,54 @@ def test_zip_of_a_folder_is_graded(tmp_path):
     assert not any("were not graded" in note for note in report["notes"])
 
 
+def _windows_member(name: str) -> zipfile.ZipInfo:
+    member = zipfile.ZipInfo(name)
+    member.create_system = 0  # "made on MS-DOS/Windows", as PowerShell's Compress-Archive writes
+    return member
+
+
+def test_a_zip_made_on_windows_with_backslashes_is_graded(tmp_path):
+    archive = tmp_path / "alice.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(_windows_member("hw\\"), b"")
+        for path in REFERENCE.glob("*.py"):
+            zf.writestr(_windows_member(f"hw\\{path.name}"), path.read_bytes())
+        zf.writestr(_windows_member("..\\escaped.py"), b"x = 1\n")
+    result, report = run_json("grade", str(archive))
+    assert result.exit_code == 0 and all(test["status"] == "passed" for test in report["tests"])
+    assert "graded the files in hw/" in report["notes"]
+    assert "skipped ..\\escaped.py: unsafe or irrelevant path" in report["notes"]
+    assert not (tmp_path / "escaped.py").exists()
+
+
+def test_a_backslash_in_a_zip_made_elsewhere_is_part_of_the_name(tmp_path):
+    archive = tmp_path / "alice.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("hw\\activations.py", (REFERENCE / "activations.py").read_bytes())
+    result = run("grade", str(archive))
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: no exercise files (activations.py,")
+
+
+@pytest.mark.parametrize(
+    "names",
+    [("deep.py/x.py",), ("x" * 300 + ".py",), ("work", "work/deep.py")],
+    ids=["a file and a folder of one name", "name too long", "a folder named like an earlier file"],
+)
+def test_zip_members_that_cannot_be_unpacked_are_skipped_with_a_note(tmp_path, names):
+    archive = tmp_path / "alice.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in REFERENCE.glob("*.py"):
+            zf.write(path, path.name)
+        for name in names:
+            zf.writestr(name, b"x = 1\n")
+    result, report = run_json("grade", str(archive))
+    assert result.exit_code == 0, result.output
+    skipped = [note for note in report["notes"] if note.startswith(f"skipped {names[-1]}: ")]
+    assert len(skipped) == 1 and "its name cannot be unpacked" in skipped[0]
+    assert all(test["status"] == "passed" for test in report["tests"])
+
+
 def test_of_two_copies_the_same_one_is_always_graded_and_the_other_named(tmp_path):
     """A second attempt beside the first: the choice may not depend on the order the file system
     lists folders in, and the student is told which copy was left out."""
