@@ -176,8 +176,7 @@ def grade_all(
         run_pool(
             context,
             todo,
-            # no more job processes than submissions: each one costs a pytest session and a zygote
-            min(jobs or os.cpu_count() or 1, max(1, len(todo))),
+            job_count(jobs, len(todo)),
             lambda e: (grade_entry, e, limits, require_sandbox, feedback_dir is not None),
             record,
             lambda entry, why: Outcome(entry, "grader_error", error=why),
@@ -191,6 +190,13 @@ def grade_all(
     summary.seconds = time.perf_counter() - started
     progress.finish(summary)
     return summary
+
+
+def job_count(requested: int | None, to_grade: int) -> int:
+    """How many job processes to start: requested (default one per core), but at least one and no
+    more than there are submissions to grade, each of them costing a pytest session and a zygote
+    (about 150 MiB)."""
+    return min(requested or os.cpu_count() or 1, max(1, to_grade))
 
 
 #: what job processes import before their first submission

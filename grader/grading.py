@@ -63,29 +63,8 @@ def grade_path(
     read at all.
     """
     with prepared_submission(path) as prepared:
-        return grade_prepared(
-            prepared,
-            suite=suite,
-            limits=limits,
-            require_sandbox=require_sandbox,
-            student=student,
-            plots=plots,
-            prefetch=prefetch,
-        )
-
-
-def grade_prepared(
-    prepared: PreparedSubmission,
-    *,
-    suite: str = "hidden",
-    limits: WorkerLimits | None = None,
-    require_sandbox: bool = False,
-    student: str | None = None,
-    plots: bool = False,
-    prefetch: bool = True,
-) -> GradeResult:
-    plan = call_plan(suite, plots, limits) if prefetch else None
-    return _grade(prepared, suite, limits, require_sandbox, student, plots, plan, None)
+        plan = call_plan(suite, plots, limits) if prefetch else None
+        return _grade(prepared, suite, limits, require_sandbox, student, plots, plan, None)
 
 
 _plans: dict[tuple[str, bool], CallPlan | None] = {}

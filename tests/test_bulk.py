@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, REPO, cli
 
+from grader.bulk import job_count
 from grader.gradebook import Gradebook
 
 STUDENTS = [
@@ -653,6 +654,12 @@ def test_an_entry_name_cannot_put_a_workflow_command_into_the_log(tmp_path):
     assert "note: skipped 'eve\\n::error::forged': 'eve\\n::error::forged' is not usable" in completed.stderr
     assert "note: skipped 'x\\n::warning::forged.txt': not a folder, .zip or .ipynb" in completed.stderr
     assert not any(line.startswith("::") for line in completed.stderr.splitlines())
+
+
+def test_no_more_job_processes_start_than_there_are_submissions_to_grade():
+    assert job_count(4, 1) == 1 and job_count(4, 3) == 3 and job_count(4, 10) == 4
+    assert job_count(None, 1000) == os.cpu_count()
+    assert job_count(None, 0) == 1  # everything skipped: a pool needs at least one (none starts)
 
 
 def test_an_empty_class_folder_says_so(tmp_path):
