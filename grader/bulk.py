@@ -214,7 +214,9 @@ def _leave_without_unwinding() -> None:
 
 def check_start(root: Path, feedback_dir: Path | None) -> None:
     """Raise CannotStart if a run on root cannot start: root is one student's submission rather than
-    a class's (roster.is_one_submission), or feedback_dir cannot be made (it is made here)."""
+    a class's (a file, or roster.is_one_submission), or feedback_dir cannot be made (it is made here)."""
+    if root.is_file():
+        raise CannotStart(_file_given(root))
     if is_one_submission(root):
         raise CannotStart(
             f"{root} holds exercise files itself, so it is one student's submission: grade it with "
@@ -229,6 +231,25 @@ def check_start(root: Path, feedback_dir: Path | None) -> None:
                 f"could not create the --feedback-dir {feedback_dir} ({error.strerror}); choose a folder you "
                 "can write to"
             ) from None
+
+
+def _file_given(path: Path) -> str:
+    """What to do instead when grade-all is given a file: an LMS's download of every submission
+    as one zip, most likely, or one student's zip or notebook."""
+    if path.suffix.lower() == ".zip":
+        return (
+            f"{path} is a file: grade-all grades a folder that holds one folder, .zip or .ipynb per student. "
+            f"If it holds the whole class, unzip it (unzip {path} -d class/) and give grade-all that folder; "
+            f"if it is one student's, grade it with backprop-grader grade {path}"
+        )
+    return (
+        f"{path} is a file: grade-all grades a folder that holds one folder, .zip or .ipynb per student"
+        + (
+            f"; grade one notebook with backprop-grader grade {path}"
+            if path.suffix.lower() == ".ipynb"
+            else ""
+        )
+    )
 
 
 class _RunStopped(Exception):

@@ -40,7 +40,7 @@ def _opened(path: Path, must_exist: bool) -> Iterator[Gradebook]:
 
 
 @click.command("grade-all")
-@click.argument("submissions", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("submissions", type=click.Path(exists=True, path_type=Path))
 @gradebook_option
 @click.option(
     "--jobs", type=click.IntRange(min=1), help="Submissions graded at once.  [default: one per core]"

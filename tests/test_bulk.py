@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -612,6 +613,11 @@ def test_a_copied_answers_file_is_scored_with_the_copiers_numbers(tmp_path):
             "alice holds exercise files itself, so it is one student's submission: grade it with "
             "backprop-grader grade",
         ),
+        (
+            ["grade-all", "{tmp}/class.zip", "--gradebook", "{tmp}/book.sqlite"],
+            "class.zip is a file: grade-all grades a folder that holds one folder, .zip or .ipynb per "
+            "student. If it holds the whole class, unzip it",
+        ),
     ],
     ids=[
         "missing gradebook",
@@ -619,10 +625,13 @@ def test_a_copied_answers_file_is_scored_with_the_copiers_numbers(tmp_path):
         "not sqlite for grade-all",
         "missing class folder",
         "one submission",
+        "the class as one zip",
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     (tmp_path / "text.sqlite").write_text("this is not a database, it is a note to myself\n" * 20)
+    with zipfile.ZipFile(tmp_path / "class.zip", "w") as archive:  # as an LMS's "download all" gives it
+        archive.writestr("alice/activations.py", "")
     shutil.copytree(EXAMPLES / "correct", tmp_path / "alice")  # one student's files, not a class folder
     completed = run(*[a.format(tmp=tmp_path) for a in args])
     assert completed.returncode == 2
