@@ -111,6 +111,19 @@ class Gradebook:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        new = not path.exists()
+        if new:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                why = (
+                    "a file is in the way of its folder"
+                    if isinstance(error, FileExistsError)
+                    else error.strerror
+                )
+                raise GradebookError(
+                    f"could not create {path} ({why}); choose a --gradebook in a folder you can write to"
+                ) from None
         try:
             self._db = sqlite3.connect(path, timeout=60, isolation_level=None)
             self._db.execute("PRAGMA busy_timeout = 60000")
@@ -129,6 +142,10 @@ class Gradebook:
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as error:
+            if new:
+                raise GradebookError(
+                    f"could not create {path} ({error}); choose a --gradebook in a folder you can write to"
+                ) from None
             raise GradebookError(f"{path} is not a usable gradebook ({error})") from None
 
     def _create(self) -> None:

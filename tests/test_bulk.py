@@ -618,6 +618,11 @@ def test_a_copied_answers_file_is_scored_with_the_copiers_numbers(tmp_path):
             "class.zip is a file: grade-all grades a folder that holds one folder, .zip or .ipynb per "
             "student. If it holds the whole class, unzip it",
         ),
+        (
+            ["grade-all", "{tmp}", "--gradebook", "{tmp}/text.sqlite/book.sqlite"],
+            "could not create {tmp}/text.sqlite/book.sqlite (a file is in the way of its folder); choose a "
+            "--gradebook in a folder you can write to",
+        ),
     ],
     ids=[
         "missing gradebook",
@@ -626,6 +631,7 @@ def test_a_copied_answers_file_is_scored_with_the_copiers_numbers(tmp_path):
         "missing class folder",
         "one submission",
         "the class as one zip",
+        "gradebook in a file's place",
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
@@ -636,7 +642,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     completed = run(*[a.format(tmp=tmp_path) for a in args])
     assert completed.returncode == 2
     lines = completed.stderr.strip().splitlines()
-    assert message in completed.stderr and "Traceback" not in completed.stderr
+    assert message.format(tmp=tmp_path) in completed.stderr and "Traceback" not in completed.stderr
     assert len([line for line in lines if line.startswith("Error")]) == 1
 
 
@@ -673,8 +679,9 @@ def test_no_more_job_processes_start_than_there_are_submissions_to_grade():
 
 def test_an_empty_class_folder_says_so(tmp_path):
     (tmp_path / "class").mkdir()
-    completed = run("grade-all", str(tmp_path / "class"), "--gradebook", str(tmp_path / "book.sqlite"))
-    assert completed.returncode == 0
+    book = tmp_path / "fall" / "book.sqlite"  # its folder is made, as --feedback-dir's is
+    completed = run("grade-all", str(tmp_path / "class"), "--gradebook", str(book))
+    assert completed.returncode == 0 and Gradebook(book).current() == []
     assert f"note: no submissions in {tmp_path / 'class'}: it should hold one folder, .zip or .ipynb" in (
         completed.stderr
     )
