@@ -68,7 +68,25 @@ def _read(path: Path):
         raise SubmissionUnreadable(str(error)) from None
 
 
-student_option = click.option("--student", help="Your student id: your own numbers are drawn from it.")
+def _student_id(text: str) -> str:
+    """text, if it can be a student id (a class's gradebook could not hold the numbers of any other)."""
+    from grader.roster import STUDENT_ID_RULE, is_student_id
+
+    if not is_student_id(text):
+        raise click.BadParameter(
+            f"{text!r} is not usable as a student id ({STUDENT_ID_RULE}); use the id your course "
+            "gave you (your login, say)"
+        )
+    return text
+
+
+def _check_student(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return None if value is None else _student_id(value)
+
+
+student_option = click.option(
+    "--student", callback=_check_student, help="Your student id: your own numbers are drawn from it."
+)
 out_option = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default="answers.toml",
                           show_default=True, help="The answers file to write.")  # fmt: skip
 
@@ -99,7 +117,7 @@ def take(student: str | None, out: Path) -> None:
             )
         student, values = student or existing.student, dict(existing.values)
     if not student:
-        student = click.prompt("your student id").strip()
+        student = click.prompt("your student id", value_proc=lambda text: _student_id(text.strip()))
     try:
         asked = take_quiz(
             quiz_data, student, values, out, lambda p: click.prompt(p, prompt_suffix=": "), click.echo
@@ -112,7 +130,9 @@ def take(student: str | None, out: Path) -> None:
 
 
 @quiz.command()
-@click.option("--student", required=True, help="The student id the numbers are drawn from.")
+@click.option(
+    "--student", required=True, callback=_check_student, help="The student id the numbers are drawn from."
+)
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Where to write it."
 )
@@ -130,7 +150,7 @@ def template(student: str, out: Path) -> None:
 
 
 @quiz.command()
-@click.option("--student", required=True, help="The student whose key to write.")
+@click.option("--student", required=True, callback=_check_student, help="The student whose key to write.")
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Where to write it."
 )

@@ -16,6 +16,12 @@ SUBMISSION_SUFFIXES = (".zip", ".ipynb")
 #: what a student id may hold (it names feedback files and LMS rows), and how long it may be
 _ID_CHARACTERS, _ID_LENGTH = r"\w@.+-", 128
 _STUDENT_ID = re.compile(rf"^[{_ID_CHARACTERS}]{{1,{_ID_LENGTH}}}$")
+STUDENT_ID_RULE = "letters, digits and _ @ . + - only"
+
+
+def is_student_id(text: str) -> bool:
+    """Whether text can be a student id: a class folder entry (and so a gradebook row) can have it."""
+    return bool(_STUDENT_ID.match(text))
 
 
 @dataclass(frozen=True)
@@ -45,10 +51,10 @@ def find_submissions(root: Path) -> tuple[list[Entry], list[str]]:
             notes.append(f"skipped {_shown(path.name)}: not a folder, .zip or .ipynb")
             continue
         student = path.name if path.is_dir() else path.stem
-        if not _STUDENT_ID.match(student):
+        if not is_student_id(student):
             notes.append(
-                f"skipped {_shown(path.name)}: {student!r} is not usable as a student id (letters, digits and "
-                f"_ @ . + - only); rename it, to {_usable_id(student)}{path.suffix if path.is_file() else ''} "
+                f"skipped {_shown(path.name)}: {student!r} is not usable as a student id ({STUDENT_ID_RULE}); "
+                f"rename it, to {_usable_id(student)}{path.suffix if path.is_file() else ''} "
                 f"say, and run the same command again"
             )
             continue

@@ -359,3 +359,22 @@ def test_take_refuses_to_mix_students(tmp_path):
     write_answers(out, QUIZ, "kim", {}, blank=True)
     result = cli("take", "--student", "lee", "--out", str(out), input="q\n")
     assert result.exit_code == 2 and "belongs to student 'kim'" in result.output
+
+
+@pytest.mark.parametrize("command", [["take"], ["template"], ["key"]])
+def test_a_student_id_no_class_folder_could_have_is_refused(tmp_path, command):
+    """Numbers drawn for "Kim Lee" could never be graded: grade-all names students by their
+    folders, and those may hold letters, digits and _ @ . + - only."""
+    out = tmp_path / "answers.toml"
+    result = cli(*command, "--student", "Kim Lee", "--out", str(out), input="q\n")
+    assert result.exit_code == 2 and not out.exists()
+    assert "'Kim Lee' is not usable as a student id (letters, digits and _ @ . + - only)" in result.output
+
+
+def test_take_asks_again_for_an_unusable_student_id(tmp_path):
+    out = tmp_path / "answers.toml"
+    key = answer_key(QUIZ, "kim.lee", REF)
+    first = typed_answer(QUIZ.questions[0], key[QUIZ.questions[0].id])
+    result = cli("take", "--out", str(out), input="\n".join(["Kim Lee", "kim.lee", *first, "q"]) + "\n")
+    assert result.exit_code == 0 and "is not usable as a student id" in result.output
+    assert read_answers(out).student == "kim.lee" and len(read_answers(out).values) == 1
