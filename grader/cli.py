@@ -147,6 +147,11 @@ def check(
       backprop-grader check
       backprop-grader check my_work/exercises
     """
+    if not directory.exists():
+        raise SubmissionUnreadable(
+            f"{directory} does not exist: run check in the folder that holds your exercises/ folder, "
+            "or name the folder: backprop-grader check path/to/exercises"
+        )
     limits = worker_limits(timeout, total_timeout, memory_mb)
     _run(directory, "public", fmt, output, only, fail_under, limits, require_sandbox)
 

@@ -379,7 +379,10 @@ def test_check_without_an_exercises_folder_says_what_to_do(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     result = run("check")
     assert result.exit_code == 2
-    assert "exercises does not exist" in result.output
+    assert result.output == (
+        "Error: exercises does not exist: run check in the folder that holds your exercises/ folder, or "
+        "name the folder: backprop-grader check path/to/exercises\n"
+    )
 
 
 def test_installed_command_grades_in_a_fresh_process(tmp_path):
