@@ -121,6 +121,7 @@ def prepared_submission(path: Path) -> Iterator[PreparedSubmission]:
         unpacked = scratch / "unpacked"
         unpacked.mkdir()
         notes = _unpack(path, unpacked)
+        notes += _unpack_inner_zips(unpacked, path)
         notes += _files_from_notebook(unpacked, path)
         folders = _exercise_folders(unpacked)
         root = _exercise_root(folders, path)
@@ -154,6 +155,10 @@ def _unpack(path: Path, target: Path) -> list[str]:
     )
 
 
+class SubmissionTooLarge(SubmissionError):
+    """More files or bytes than a submission may have."""
+
+
 class _Budget:
     def __init__(self, source: Path) -> None:
         self.source, self.files, self.bytes = source, 0, 0
@@ -162,7 +167,7 @@ class _Budget:
         self.files += 1
         self.bytes += size
         if self.files > MAX_FILES or self.bytes > MAX_TOTAL_BYTES:
-            raise SubmissionError(
+            raise SubmissionTooLarge(
                 f"{self.source} is too large (more than {MAX_FILES} files or "
                 f"{MAX_TOTAL_BYTES // 1024**2} MiB); hand in only the exercise files"
             )
@@ -190,17 +195,21 @@ def _copy_directory(source: Path, target: Path) -> list[str]:
     return notes
 
 
-def _extract_zip(path: Path, target: Path) -> list[str]:
+def _extract_zip(
+    path: Path, target: Path, shown: str | None = None, budget: _Budget | None = None
+) -> list[str]:
+    """Unpack the zip at path into target; shown: its name in messages (default: path)."""
+    shown = shown or str(path)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
-        raise SubmissionError(f"{path} is not a readable zip file ({error})") from None
+        raise SubmissionError(f"{shown} is not a readable zip file ({error})") from None
     notes: list[str] = []
-    budget = _Budget(path)
+    budget = budget or _Budget(path)
     with archive:
         members = [m for m in archive.infolist() if not _is_folder(m)]
         if not members:
-            raise SubmissionError(f"{path} is an empty zip file; zip the folder with your exercise files")
+            raise SubmissionError(f"{shown} is an empty zip file; zip the folder with your exercise files")
         for member in members:
             name = _member_path(member)
             if name.anchor or ".." in name.parts or set(name.parts) & IGNORED_DIRS:
@@ -217,13 +226,55 @@ def _extract_zip(path: Path, target: Path) -> list[str]:
                     shutil.copyfileobj(source, out)
             except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as error:
                 raise SubmissionError(
-                    f"{path} is damaged: {member.filename} cannot be unpacked ({error}); zip the folder again"
+                    f"{shown} is damaged: {member.filename} cannot be unpacked ({error}); zip the folder again"
                 ) from None
             except OSError as error:
                 if error.errno not in _NAME_ERRORS:
                     raise
                 notes.append(f"skipped {member.filename}: its name cannot be unpacked ({error.strerror})")
     return notes
+
+
+#: how many zips found inside a submission with nothing else to grade are unpacked at the most
+MAX_INNER_ZIPS = 5
+
+
+def _unpack_inner_zips(unpacked: Path, source: Path) -> list[str]:
+    """When a submission holds no work but zips (an LMS's folder holding the zip the student
+    uploaded, a zip of a zip), unpack them, shallowest first, each into a folder beside it named
+    like it (hw.zip into hw/), until one holds work to grade. One level only: zips found in those
+    stay as they are."""
+    if _holds_work(unpacked):
+        return []
+    zips = sorted(
+        (p for p in unpacked.rglob("*") if p.suffix.lower() == ".zip" and p.is_file()),
+        key=lambda p: (len(p.parts), p.as_posix()),
+    )
+    notes: list[str] = []
+    budget = _Budget(source)  # for all of them together, besides the submission's own
+    for archive in zips[:MAX_INNER_ZIPS]:
+        shown = archive.relative_to(unpacked).as_posix()
+        folder = archive.with_suffix("")
+        while folder.exists():
+            folder = folder.with_name(folder.name + "_")
+        try:
+            unpacked_notes = _extract_zip(archive, folder, shown, budget)
+        except SubmissionTooLarge:
+            raise
+        except SubmissionError as error:  # a damaged zip among others: say so and try the next
+            notes.append(str(error))
+            continue
+        notes += [f"unpacked {shown} into {folder.relative_to(unpacked).as_posix()}/", *unpacked_notes]
+        if _holds_work(folder):
+            break
+    return notes
+
+
+def _holds_work(folder: Path) -> bool:
+    """Whether folder holds, at any depth, an exercise file other than an untouched stub, or a notebook."""
+    if any(not untouched_stub(path) for name in EXERCISE_FILES for path in folder.rglob(name)):
+        return True
+    return any(".ipynb_checkpoints" not in path.parts for path in folder.rglob("*.ipynb"))
 
 
 #: why a member's name may not be unpackable: a file and a folder of the same name in one zip, or

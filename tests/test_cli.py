@@ -130,15 +130,48 @@ def test_text_report_has_a_table_per_exercise_and_reasons(tmp_path):
     assert "gradcheck.py — 3/10" in result.output  # the shape and restored-x tests still pass
 
 
-def test_zip_of_a_folder_is_graded(tmp_path):
-    archive = tmp_path / "alice.zip"
+def _zip_of_reference(archive: Path, folder: str = "") -> Path:
     with zipfile.ZipFile(archive, "w") as zf:
         for path in REFERENCE.glob("*.py"):
-            zf.write(path, f"alice/exercises/{path.name}")
+            zf.write(path, f"{folder}{path.name}")
+    return archive
+
+
+def test_zip_of_a_folder_is_graded(tmp_path):
+    archive = _zip_of_reference(tmp_path / "alice.zip", "alice/exercises/")
     result, report = run_json("grade", str(archive))
     assert result.exit_code == 0 and all(test["status"] == "passed" for test in report["tests"])
     assert any("graded the files in alice/exercises/" in note for note in report["notes"])
     assert not any("were not graded" in note for note in report["notes"])
+
+
+def test_a_zip_the_student_uploaded_inside_the_submission_is_unpacked_and_graded(tmp_path):
+    """An LMS's download holds each student's folder with the zip they uploaded in it."""
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "broken.zip").write_bytes(b"not a zip at all")
+    _zip_of_reference(tmp_path / "alice" / "hw.zip", "hw/")
+    _, report = run_json("grade", str(tmp_path / "alice"))
+    assert all(test["status"] == "passed" for test in report["tests"])
+    assert report["notes"][:3] == [
+        "broken.zip is not a readable zip file (File is not a zip file)",
+        "unpacked hw.zip into hw/",
+        "graded the files in hw/hw/",
+    ]
+    # a zip of that zip, as a student who zips what they are about to upload does
+    with zipfile.ZipFile(tmp_path / "bob.zip", "w") as zf:
+        zf.write(tmp_path / "alice" / "hw.zip", "hw.zip")
+    _, report = run_json("grade", str(tmp_path / "bob.zip"))
+    assert all(test["status"] == "passed" for test in report["tests"])
+    assert "unpacked hw.zip into hw/" in report["notes"]
+
+
+def test_a_zip_beside_the_exercise_files_stays_packed(tmp_path):
+    target = copy_reference(tmp_path / "s")
+    with zipfile.ZipFile(target / "old.zip", "w") as zf:
+        zf.writestr("activations.py", "def sigmoid(z):\n    return z\n")
+    _, report = run_json("grade", str(target))
+    assert all(test["status"] == "passed" for test in report["tests"])
+    assert not any("old.zip" in note for note in report["notes"])
 
 
 def _windows_member(name: str) -> zipfile.ZipInfo:
@@ -176,10 +209,8 @@ def test_a_backslash_in_a_zip_made_elsewhere_is_part_of_the_name(tmp_path):
     ids=["a file and a folder of one name", "name too long", "a folder named like an earlier file"],
 )
 def test_zip_members_that_cannot_be_unpacked_are_skipped_with_a_note(tmp_path, names):
-    archive = tmp_path / "alice.zip"
-    with zipfile.ZipFile(archive, "w") as zf:
-        for path in REFERENCE.glob("*.py"):
-            zf.write(path, path.name)
+    archive = _zip_of_reference(tmp_path / "alice.zip")
+    with zipfile.ZipFile(archive, "a") as zf:
         for name in names:
             zf.writestr(name, b"x = 1\n")
     result, report = run_json("grade", str(archive))
