@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from grader.whole_file import write_whole
+
 
 class SubmissionUnreadable(click.ClickException):
     """Usage error or unreadable input: exit 2."""
@@ -25,9 +27,7 @@ def write_output(text: str, out: Path | None) -> None:
         click.echo(text, nl=False)
         return
     try:
-        partial = out.with_name(f".{out.name}.partial")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(out)
+        write_whole(out, text)
     except OSError as error:
         raise SubmissionUnreadable(f"could not write {out}: {error.strerror}") from None
     click.echo(f"wrote {out}", err=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.feedback import feedback_html
+from grader.whole_file import write_whole
 
 
 def feedback_page(student: str, markdown: str, plots: dict[str, Any] | None) -> str:
@@ -28,13 +29,9 @@ def write_feedback(directory: Path, student: str, markdown: str, page: str) -> N
     directory.mkdir(parents=True, exist_ok=True)
     failed: OSError | None = None
     for suffix, text in ((".md", markdown), (".html", page)):
-        target = directory / f"{student}{suffix}"
-        partial = target.with_name(f".{target.name}.partial")
         try:
-            partial.write_text(text, encoding="utf-8")
-            partial.replace(target)
+            write_whole(directory / f"{student}{suffix}", text)
         except OSError as error:
-            partial.unlink(missing_ok=True)
             failed = failed or error
     if failed is not None:
         raise failed

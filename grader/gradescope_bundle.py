@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 from grader.paths import PACKAGE_DIR, PROJECT_DIR
+from grader.whole_file import replacing
 
 TEMPLATES = PACKAGE_DIR / "templates" / "gradescope"
 #: what of the project goes into the bundle, under backprop-grader/
@@ -37,12 +38,10 @@ def bundle_files(project: Path = PROJECT_DIR) -> list[tuple[Path, str]]:
 def build_bundle(out: Path, project: Path = PROJECT_DIR) -> int:
     """Write the zip to out; return how many files it holds."""
     files = bundle_files(project)
-    partial = out.with_name(f".{out.name}.partial")
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+    with replacing(out) as partial, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
         for source, name in files:
             info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
             info.external_attr = (0o755 if name in ("setup.sh", "run_autograder") else 0o644) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, source.read_bytes())
-    partial.replace(out)
     return len(files)

@@ -21,6 +21,7 @@ import pytest
 from conftest import EXAMPLES, REPO, cli
 
 from grader.bulk import job_count
+from grader.feedback_files import write_feedback
 from grader.gradebook import Gradebook
 
 STUDENTS = [
@@ -289,6 +290,19 @@ def test_a_gradebook_that_cannot_be_written_stops_the_run_with_one_line_and_exit
     completed = run("grade-all", str(root), "--gradebook", str(book))
     assert completed.returncode == 0, completed.stderr
     assert rows(book, "SELECT count(*), count(DISTINCT student) FROM submissions") == [(11, 11)]
+
+
+def test_feedback_files_are_replaced_whole_and_leave_another_runs_partial_file_alone(tmp_path):
+    """Two runs on one class may write alice's files at the same moment: each writes a partial
+    file named with its process id, and renames only its own into place."""
+    other_writer = tmp_path / f".alice.md.{os.getpid() + 1}.partial"
+    other_writer.write_text("half of another run's")
+    (tmp_path / "alice.html").mkdir()  # and the .html cannot be written at all
+    with pytest.raises(IsADirectoryError):
+        write_feedback(tmp_path, "alice", "# alice\n", "<p>alice</p>")
+    assert (tmp_path / "alice.md").read_text() == "# alice\n"
+    assert other_writer.read_text() == "half of another run's"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other_writer.name, "alice.html", "alice.md"]
 
 
 def test_feedback_files_that_cannot_be_written_are_listed_and_the_grades_kept(tmp_path):
