@@ -187,7 +187,8 @@ def test_a_run_killed_alone_with_sigkill_leaves_no_process_behind(tmp_path):
     processes notice and stop, taking their zygotes, workers and scratch folders with them."""
     root = make_class(tmp_path / "class", copies=5)
     book = tmp_path / "gradebook.sqlite"
-    process = grading_in_background(root, book, stored=1, stderr=subprocess.DEVNULL)
+    with (tmp_path / "stderr").open("w") as stderr:
+        process = grading_in_background(root, book, stored=1, stderr=stderr)
     tree = _descendants(process.pid)
     assert len(tree) >= 3, tree  # the job server, and a job process and a zygote per core
     os.kill(process.pid, signal.SIGKILL)
@@ -198,6 +199,9 @@ def test_a_run_killed_alone_with_sigkill_leaves_no_process_behind(tmp_path):
     assert not left, [Path(f"/proc/{pid}/cmdline").read_bytes()[:200] for pid in left]
     # this run's scratch folders only: tests in other files may kill a grader of their own meanwhile
     assert not _stale_scratch(owners={process.pid, *tree})
+    # what the processes left behind wrote on the terminal: nothing that reads like a fault
+    said = (tmp_path / "stderr").read_text()
+    assert "Traceback" not in said and "Warning" not in said, said
 
 
 def test_a_job_process_whose_parent_is_gone_before_its_first_task_ends_quietly(tmp_path):
