@@ -244,12 +244,12 @@ def _unpack_inner_zips(unpacked: Path, source: Path) -> list[str]:
     uploaded, a zip of a zip), unpack them, shallowest first, each into a folder beside it named
     like it (hw.zip into hw/), until one holds work to grade. One level only: zips found in those
     stay as they are."""
-    if _holds_work(unpacked):
-        return []
     zips = sorted(
         (p for p in unpacked.rglob("*") if p.suffix.lower() == ".zip" and p.is_file()),
         key=lambda p: (len(p.parts), p.as_posix()),
     )
+    if not zips or _holds_work(unpacked):
+        return []
     notes: list[str] = []
     budget = _Budget(source)  # for all of them together, besides the submission's own
     for archive in zips[:MAX_INNER_ZIPS]:
