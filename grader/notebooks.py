@@ -119,23 +119,80 @@ def write_notebook(notebook: NotebookNode, path: Path) -> None:
     nbformat.write(notebook, str(path))
 
 
+#: The grader reads a notebook in its own process (never running it), so what it reads is
+#: bounded. Memory goes with the number of values in the JSON more than with its bytes: a
+#: 16 MB notebook of 2.7 million one-line strings took 500 MB to read, one with a 4 MB plot
+#: in it takes next to nothing. Values are counted, roughly (a string has two quotes, a list's
+#: values are split by commas), before parsing. The exercises' notebook has a few dozen cells.
+MAX_NOTEBOOK_BYTES = 50 * 1024**2
+MAX_JSON_VALUES = 1_000_000
+MAX_CELLS = 2000
+
+_SAVE_AGAIN = "save the notebook again from Jupyter and hand it in"
+_CLEAR_OUTPUTS = "clear all its outputs in Jupyter, save it and hand it in again"
+
+
 def read_notebook(path: Path) -> tuple[NotebookNode, list[str]]:
-    """The notebook as nbformat 4, and notes (an old version converted); NotebookError if unreadable."""
+    """The notebook as nbformat 4, without its cells' outputs, and notes (an old version
+    converted); NotebookError, saying what to do, if it is unreadable or too large."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise NotebookError(f"{path.name} is not a readable notebook (not valid JSON: {error})") from None
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            raise NotebookError(
+                f"{path.name} is {size / 1024**2:.0f} MiB, more than the {MAX_NOTEBOOK_BYTES // 1024**2} MiB "
+                f"the grader reads; {_CLEAR_OUTPUTS}"
+            )
+        text = path.read_text(encoding="utf-8")
+        if text.count('"') // 2 + text.count(",") > MAX_JSON_VALUES:  # counted before parsing
+            raise NotebookError(f"{path.name} holds more than the grader reads (over {MAX_JSON_VALUES:,} "
+                                f"lines and values); {_CLEAR_OUTPUTS}")  # fmt: skip
+        raw = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise NotebookError(
+            f"{path.name} is not a readable notebook (not valid JSON: {error}); {_SAVE_AGAIN}"
+        ) from None
     if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
-        raise NotebookError(f"{path.name} is not a Jupyter notebook (no cells)")
+        raise NotebookError(f"{path.name} is not a Jupyter notebook (no cells); {_SAVE_AGAIN}")
+    cells = _raw_cells(raw)
+    if len(cells) > MAX_CELLS:
+        raise NotebookError(
+            f"{path.name} has {len(cells)} cells, more than the {MAX_CELLS} the grader reads; hand in the "
+            "notebook you were given, with your work in its cells"
+        )
+    for cell in cells:
+        if isinstance(cell, dict):
+            _leave_only_the_code(cell)
     notes = []
     version = raw.get("nbformat")
     try:
         notebook = nbformat.reads(json.dumps(raw), as_version=4)
     except Exception as error:  # noqa: BLE001 - nbformat raises many kinds for broken files
-        raise NotebookError(f"{path.name} is not a notebook nbformat can read ({error})") from None
+        raise NotebookError(
+            f"{path.name} is not a notebook nbformat can read ({error}); {_SAVE_AGAIN}"
+        ) from None
     if version != 4:
         notes.append(f"{path.name} is an old notebook (nbformat {version}); it was converted to nbformat 4")
     return notebook, notes
+
+
+def _raw_cells(raw: dict[str, Any]) -> list[Any]:
+    """The cells of a notebook as read from its JSON: nbformat 4's, or those of every worksheet (3)."""
+    if "cells" in raw:
+        return raw["cells"] if isinstance(raw["cells"], list) else []
+    worksheets = raw["worksheets"] if isinstance(raw["worksheets"], list) else []
+    return [cell for sheet in worksheets if isinstance(sheet, dict) for cell in sheet.get("cells") or []]
+
+
+def _leave_only_the_code(cell: dict[str, Any]) -> None:
+    """Drop what grading never looks at (outputs, attachments), nearly all of a large notebook,
+    and join the lines of the source: nbformat then reads and checks a small document."""
+    if "outputs" in cell:
+        cell["outputs"] = []
+    cell.pop("attachments", None)
+    for key in ("source", "input"):  # nbformat 4's name, and 3's for code cells
+        lines = cell.get(key)
+        if isinstance(lines, list) and all(isinstance(line, str) for line in lines):
+            cell[key] = "".join(lines)
 
 
 def _exercise_of(cell: NotebookNode) -> str | None:

@@ -390,7 +390,7 @@ def _files_from_notebook(unpacked: Path, source: Path) -> list[str]:
     try:
         files, notes = exercise_files(notebooks[0])
     except NotebookError as error:
-        raise SubmissionError(f"{error}; save the notebook again from Jupyter and hand it in") from None
+        raise SubmissionError(str(error)) from None
     if not files:
         raise SubmissionError(
             f"{notebooks[0].name} in {source} has none of the exercise cells; hand in the notebook you were given"

@@ -167,6 +167,8 @@ def parse_body(body: bytes) -> Any:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise WireError(f"message is not valid JSON: {error}") from None
+    except RecursionError:  # no message of the grader's nests deeper than MAX_DEPTH
+        raise WireError("message nests too deeply to read") from None
 
 
 def write_message(stream: BinaryIO, message: Any) -> None:

@@ -201,12 +201,45 @@ def test_the_rest_of_the_notebook_is_never_run(tmp_path):
     assert not marker.exists()
 
 
-def test_a_notebook_that_is_not_json_is_one_line_exit_2(tmp_path):
-    (tmp_path / "broken.ipynb").write_text('{"cells": [ oops')
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"cells": [ oops', "broken.ipynb is not a readable notebook (not valid JSON"),
+        ('{"cells": ' + "[" * 100_000 + "]" * 100_000 + "}", "broken.ipynb is not a readable notebook"),
+        (
+            '{"cells": [], "metadata": {"x": [' + ",".join(["1.5"] * 1_200_000) + "]}}",
+            "broken.ipynb holds more than the grader reads (over 1,000,000 lines and values); clear all "
+            "its outputs in Jupyter",
+        ),
+        (
+            json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{}] * 2001}),
+            "broken.ipynb has 2001 cells, more than the 2000 the grader reads",
+        ),
+    ],
+    ids=["not JSON", "nested past Python's recursion limit", "a million values", "too many cells"],
+)
+def test_a_notebook_that_cannot_be_read_is_one_line_exit_2(tmp_path, text, message):
+    """The grader reads a notebook in its own process: what it cannot read, or could read only
+    with a lot of time and memory, is refused with what to do."""
+    (tmp_path / "broken.ipynb").write_text(text)
     completed = run("grade", str(tmp_path / "broken.ipynb"))
     assert completed.returncode == 2
-    assert "broken.ipynb is not a readable notebook (not valid JSON" in completed.stderr
+    assert message in completed.stderr
     assert "Traceback" not in completed.stderr and len(completed.stderr.strip().splitlines()) == 1
+
+
+def test_a_notebook_with_large_outputs_is_graded(tmp_path):
+    """Outputs are what makes a real notebook large (plots); they are dropped unread."""
+    notebook = source_notebook(REFERENCE)
+    plot = nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo" * 400_000})  # 4.4 MB
+    for cell in [cell for cell in notebook.cells if cell.cell_type == "code"][:3]:
+        cell.outputs = [plot]
+    write_notebook(notebook, tmp_path / "sub.ipynb")
+    assert (tmp_path / "sub.ipynb").stat().st_size > 12 * 1024**2
+    completed = run("grade", str(tmp_path / "sub.ipynb"), "--format", "json")
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert sum(e["score"] for e in report["exercises"]) == 100
 
 
 def test_an_old_notebook_is_converted_and_graded(tmp_path):

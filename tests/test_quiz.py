@@ -261,8 +261,12 @@ def test_the_template_has_every_question_as_a_comment_and_no_answer(tmp_path):
         ('student = "a"\nscore = 100\n', "answers.toml line 2: unknown key 'score'"),
         ("student = 7\n", "answers.toml line 1: student must be a non-empty string"),
         ('student = "a"\nanswers = 3\n', "answers.toml line 2: answers must be a table"),
+        (
+            'student = "a"\n[answers]\nq = ' + "[" * 60_000 + "]" * 60_000 + "\n",
+            "answers.toml nests lists or tables too deeply to read",
+        ),
     ],
-    ids=["syntax", "unknown key", "student not text", "answers not a table"],
+    ids=["syntax", "unknown key", "student not text", "answers not a table", "nested too deeply"],
 )
 def test_a_malformed_answers_file_is_reported_with_its_line(tmp_path, content, message):
     path = tmp_path / "answers.toml"

@@ -82,6 +82,16 @@ def test_messages_past_the_size_limit_are_refused():
         wire.read_message(io.BytesIO(header))
 
 
+@pytest.mark.parametrize(
+    "body", [b"{]", b"\xff", b"[" * 100_000 + b"]" * 100_000], ids=["bad JSON", "not UTF-8", "nested"]
+)
+def test_a_message_the_grader_cannot_read_is_a_wire_error(body):
+    """What comes from the worker's side may be forged by the student's code: whatever it is,
+    reading it fails one way (the worker is then treated as broken), never with another exception."""
+    with pytest.raises(wire.WireError):
+        wire.read_message(io.BytesIO(wire.HEADER.pack(len(body)) + body))
+
+
 def test_a_closed_stream_is_eof():
     with pytest.raises(EOFError):
         wire.read_message(io.BytesIO(b"\x00\x00"))

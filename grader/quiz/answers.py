@@ -59,6 +59,11 @@ def read_answers(path: Path) -> Answers:
         data = _parse(text)
     except UnicodeDecodeError:
         raise AnswersError(f"{path.name} is not UTF-8 text") from None
+    except RecursionError:
+        raise AnswersError(
+            f"{path.name} nests lists or tables too deeply to read; an answer is a number, a string or "
+            "a list of them"
+        ) from None
     except ParseError as error:
         detail = str(error).replace(f" at line {error.line}", "").replace("'\\x00'", "the end of the file")
         raise AnswersError(f"{path.name} line {error.line}: {detail}") from None
