@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import EXAMPLES, REFERENCE, REPO, cli, reference_with
+from conftest import EXAMPLES, REFERENCE, REPO, cli, reference_with, reference_with_file
 from junitparser import Error, Failure, JUnitXml
 
 from grader.diagnosis.catalog import BY_ID
@@ -185,6 +185,17 @@ def test_github_annotation_of_a_raising_function_points_at_the_raise(tmp_path):
     for line in errors:
         number = int(re.search(r",line=(\d+),", line).group(1))
         assert "raise ValueError('later')" in lines[number - 1]
+
+
+def test_a_file_too_deep_for_pythons_parser_still_gets_its_annotations(tmp_path):
+    """The github format looks for the failing function's line in the student's file itself; a
+    file Python cannot even parse (an expression of 200,000 terms) costs its points, not the run."""
+    source = (REFERENCE / "activations.py").read_text() + "\nx = " + "1 + " * 200_000 + "1\n"
+    target = reference_with_file(tmp_path / "sub", "activations.py", source)
+    completed = run("grade", str(target), "--format", "github")
+    assert completed.returncode == 0 and "Traceback" not in completed.stderr, completed.stderr[-2000:]
+    errors = [line for line in completed.stdout.splitlines() if line.startswith("::error file=")]
+    assert any("activations.py could not be imported: RecursionError" in line for line in errors)
 
 
 def test_student_text_cannot_issue_workflow_commands_on_github_actions(tmp_path):
