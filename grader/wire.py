@@ -27,6 +27,7 @@ import numpy as np
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 MAX_STRING_CHARS = 20_000
 MAX_DEPTH = 16
+MAX_ARRAY_DIMENSIONS = 32  # NumPy's own limit is 64 (older releases: 32)
 ALLOWED_DTYPES = frozenset(
     {"<f2", "<f4", "<f8", "|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8"}
 )
@@ -100,11 +101,12 @@ def _decode_array(data: dict) -> np.ndarray:
     dtype = _DTYPES.get(dtype_str) if type(dtype_str) is str else None
     if dtype is None:
         raise WireError(f"array dtype {dtype_str!r} is not allowed")
-    if type(shape) is not list:
-        raise WireError("array shape must be a list of non-negative integers")
+    if type(shape) is not list or len(shape) > MAX_ARRAY_DIMENSIONS:
+        raise WireError(f"array shape must be a list of at most {MAX_ARRAY_DIMENSIONS} non-negative integers")
     for size in shape:
-        if type(size) is not int or size < 0:
-            raise WireError("array shape must be a list of non-negative integers")
+        # no larger than a message: with a 0 elsewhere in the shape, no payload would bound it
+        if type(size) is not int or not 0 <= size <= MAX_MESSAGE_BYTES:
+            raise WireError("array shape must be a list of non-negative integers no larger than a message")
     if type(payload) is not str:
         raise WireError("array data must be base64 text")
     try:

@@ -68,8 +68,18 @@ def test_subclasses_lose_their_methods():
         {"__ndarray__": ["<f8", [-1], ""]},
         {"__ndarray__": ["<f8", [1], 5]},
         {"__ndarray__": ["<f8", [1]]},
+        {"__ndarray__": ["<f8", [0] * 100, ""]},
+        {"__ndarray__": ["<f8", [10**30, 0], ""]},
     ],
-    ids=["object dtype", "short data", "negative shape", "data not text", "missing part"],
+    ids=[
+        "object dtype",
+        "short data",
+        "negative shape",
+        "data not text",
+        "missing part",
+        "more dimensions than NumPy has",
+        "an empty array of a huge side",
+    ],
 )
 def test_malformed_arrays_are_refused(data):
     with pytest.raises(wire.WireError):
