@@ -170,6 +170,10 @@ def test_numeric_tolerances():
     assert not score_one("ten-sigmoid-layers", 1e-6).correct
     assert "must be a number" in score_one("ten-sigmoid-layers", "tiny").feedback
     assert "must be a number" in score_one("ten-sigmoid-layers", True).feedback
+    assert "must be a number, not inf" in score_one("ten-sigmoid-layers", float("inf")).feedback
+    # TOML integers are unbounded: one of 400 digits does not fit a float
+    huge = score_one("ten-sigmoid-layers", 10**400)
+    assert huge.score == 0 and "not an integer of more than 300 digits" in huge.feedback
 
 
 def test_matching_partial_and_malformed():
@@ -265,8 +269,19 @@ def test_the_template_has_every_question_as_a_comment_and_no_answer(tmp_path):
             'student = "a"\n[answers]\nq = ' + "[" * 60_000 + "]" * 60_000 + "\n",
             "answers.toml nests lists or tables too deeply to read",
         ),
+        (
+            'student = "a"\n[answers]\nq = 1' + "0" * 5000 + "\n",
+            r"answers.toml could not be read \(Exceeds the limit \(4300 digits\)",
+        ),
     ],
-    ids=["syntax", "unknown key", "student not text", "answers not a table", "nested too deeply"],
+    ids=[
+        "syntax",
+        "unknown key",
+        "student not text",
+        "answers not a table",
+        "nested too deeply",
+        "huge integer",
+    ],
 )
 def test_a_malformed_answers_file_is_reported_with_its_line(tmp_path, content, message):
     path = tmp_path / "answers.toml"

@@ -67,6 +67,8 @@ def read_answers(path: Path) -> Answers:
     except ParseError as error:
         detail = str(error).replace(f" at line {error.line}", "").replace("'\\x00'", "the end of the file")
         raise AnswersError(f"{path.name} line {error.line}: {detail}") from None
+    except ValueError as error:  # tomllib's own: an integer of more than 4300 digits, say
+        raise AnswersError(f"{path.name} could not be read ({error})") from None
     unknown = sorted(set(data) - {"student", "answers"})
     if unknown:
         raise AnswersError(f"{path.name} line {_line_of(text, unknown[0])}: unknown key {unknown[0]!r}; "

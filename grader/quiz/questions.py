@@ -54,9 +54,15 @@ def _need_key(value: Any, options: tuple[Option, ...], what: str) -> str:
 
 
 def _need_number(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise AnswerFormatError(f"{what} must be a number, not {value!r}")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int of hundreds of digits: TOML leaves them unbounded
+        raise AnswerFormatError(f"{what} must be a number, not an integer of more than 300 digits") from None
+    if not math.isfinite(number):
+        raise AnswerFormatError(f"{what} must be a number, not {value!r}")
+    return number
 
 
 def numbers_match(given: float, expected: float, abs_tol: float, rel_tol: float) -> bool:
