@@ -231,6 +231,13 @@ def test_computed_parts_score_separately_and_another_students_numbers_do_not_pas
         f"s{i}" for i in range(50) if expected_answer(QUESTIONS["my-relu-neuron"], f"s{i}", REF) != key
     )
     assert score_one("my-relu-neuron", key, other).score < 6
+    # TOML integers are unbounded: the feedback quotes one that does not fit a float without failing
+    huge = score_one("my-relu-neuron", {**key, "loss": 10**400}, "ada")
+    assert (
+        huge.score == 0 and "loss must be a number, not an integer of more than 300 digits" in huge.feedback
+    )
+    extra = score_one("my-relu-neuron", {**key, "loss": key["loss"] + 1, "note": 10**400}, "ada")
+    assert extra.score == 5 and "note = an integer of more than 300 digits" in extra.feedback
 
 
 @pytest.mark.parametrize("student", ["alice", "bob", "x-17"])

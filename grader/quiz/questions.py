@@ -59,10 +59,18 @@ def _need_number(value: Any, what: str) -> float:
     try:
         number = float(value)
     except OverflowError:  # an int of hundreds of digits: TOML leaves them unbounded
-        raise AnswerFormatError(f"{what} must be a number, not an integer of more than 300 digits") from None
+        raise AnswerFormatError(f"{what} must be a number, not {_number_text(value)}") from None
     if not math.isfinite(number):
         raise AnswerFormatError(f"{what} must be a number, not {value!r}")
     return number
+
+
+def _number_text(value: int | float) -> str:
+    """value in 6 significant digits, as feedback quotes an answer."""
+    try:
+        return f"{value:.6g}"
+    except OverflowError:  # an int past a float's range
+        return "an integer of more than 300 digits"
 
 
 def numbers_match(given: float, expected: float, abs_tol: float, rel_tol: float) -> bool:
@@ -127,7 +135,7 @@ class Numeric(Question):
         return Marking(1.0 if numbers_match(value, expected, self.abs_tol, self.rel_tol) else 0.0)
 
     def describe(self, answer: Any) -> str:
-        return f"{answer:.6g}" if isinstance(answer, (int, float)) else str(answer)
+        return _number_text(answer) if isinstance(answer, (int, float)) else str(answer)
 
 
 @dataclass(frozen=True)
@@ -228,6 +236,6 @@ class Computed(Question):
 
     def describe(self, answer: Any) -> str:
         return ", ".join(
-            f"{key} = {value:.6g}" if isinstance(value, (int, float)) else f"{key} = {value!r}"
+            f"{key} = {_number_text(value)}" if isinstance(value, (int, float)) else f"{key} = {value!r}"
             for key, value in dict(answer).items()
         )
