@@ -7,6 +7,8 @@ import textwrap
 import pytest
 from click.testing import CliRunner
 from conftest import by_name, copy_reference, grade
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.cli import main
 from grader.paths import quizzes_dir, reference_dir
@@ -174,6 +176,37 @@ def test_numeric_tolerances():
     # TOML integers are unbounded: one of 400 digits does not fit a float
     huge = score_one("ten-sigmoid-layers", 10**400)
     assert huge.score == 0 and "not an integer of more than 300 digits" in huge.feedback
+
+
+#: anything tomllib can give for an answer: TOML's scalars (its integers unbounded, its floats
+#: with NaN and infinities, its dates and times), the option keys, and arrays and tables of them
+_TOML_VALUES = st.recursive(
+    st.one_of(
+        st.booleans(),
+        st.integers(),
+        st.sampled_from([10**400, -(10**300), 2**63]),
+        st.floats(),
+        st.text(max_size=30),
+        st.sampled_from(["a", "b", "c", "d", "e", "x", "y", "loss", "z"]),
+        st.dates(),
+        st.times(),
+        st.datetimes(),
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=5)
+        | st.dictionaries(st.text(max_size=6) | st.sampled_from(["a", "b", "loss", "z"]), inner, max_size=5)
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)  # the same examples every run
+@given(st.dictionaries(st.sampled_from(sorted(QUESTIONS)), _TOML_VALUES), st.sampled_from([None, "alice"]))
+def test_whatever_an_answers_file_holds_each_question_gets_a_score_in_range_and_feedback(values, student):
+    result = score_answers(QUIZ, Answers(student, values), REF)
+    assert [q.id for q in result.questions] == [q.id for q in QUIZ.questions]
+    for question in result.questions:
+        assert 0 <= question.score <= question.max_score and question.feedback
 
 
 def test_matching_partial_and_malformed():
