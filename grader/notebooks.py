@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +166,9 @@ def read_notebook(path: Path) -> tuple[NotebookNode, list[str]]:
     notes = []
     version = raw.get("nbformat")
     try:
-        notebook = nbformat.reads(json.dumps(raw), as_version=4)
+        with warnings.catch_warnings():  # nbformat's about the student's file (no cell ids, say)
+            warnings.simplefilter("ignore")
+            notebook = nbformat.reads(json.dumps(raw), as_version=4)
     except Exception as error:  # noqa: BLE001 - nbformat raises many kinds for broken files
         raise NotebookError(
             f"{path.name} is not a notebook nbformat can read ({error}); {_SAVE_AGAIN}"
@@ -195,14 +198,23 @@ def _leave_only_the_code(cell: dict[str, Any]) -> None:
             cell[key] = "".join(lines)
 
 
-def _exercise_of(cell: NotebookNode) -> str | None:
-    meta = cell.metadata.get("nbgrader", {})
-    if meta.get("solution") and meta.get("grade_id") in EXERCISES:
-        return str(meta["grade_id"])
-    for tag in cell.metadata.get("tags", []):
-        if tag.startswith(TAG_PREFIX) and tag[len(TAG_PREFIX) :] in EXERCISES:
+def _exercise_of(cell: dict[str, Any]) -> str | None:
+    """The exercise a cell is the solution of, by nbgrader metadata or tag. nbformat reads a
+    notebook that breaks its schema with only a warning, so every field is checked here."""
+    metadata = _dict(cell.get("metadata"))
+    meta = _dict(metadata.get("nbgrader"))
+    grade_id = meta.get("grade_id")
+    if meta.get("solution") is True and isinstance(grade_id, str) and grade_id in EXERCISES:
+        return grade_id
+    tags = metadata.get("tags")
+    for tag in tags if isinstance(tags, list) else []:
+        if isinstance(tag, str) and tag.startswith(TAG_PREFIX) and tag[len(TAG_PREFIX) :] in EXERCISES:
             return tag[len(TAG_PREFIX) :]
     return None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def exercise_files(path: Path) -> tuple[dict[str, str], list[str]]:
@@ -213,10 +225,16 @@ def exercise_files(path: Path) -> tuple[dict[str, str], list[str]]:
     """
     notebook, notes = read_notebook(path)
     found: dict[str, str] = {}
-    for cell in notebook.cells:
-        name = _exercise_of(cell)
-        if cell.cell_type == "code" and name is not None:
-            found.setdefault(name, cell.source)
+    cells = notebook.get("cells")
+    for cell in cells if isinstance(cells, list) else []:
+        if (
+            not isinstance(cell, dict)
+            or cell.get("cell_type") != "code"
+            or not isinstance(cell.get("source"), str)
+        ):
+            continue
+        if (name := _exercise_of(cell)) is not None:
+            found.setdefault(name, cell["source"])
     files = {}
     for index, name in enumerate(_ORDER):
         if name not in found:

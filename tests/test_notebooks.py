@@ -5,14 +5,24 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
 from conftest import EXAMPLES, REFERENCE, cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.exercise_api import EXERCISE_POINTS, EXERCISES
-from grader.notebooks import source_notebook, split_module, student_notebook, write_notebook
+from grader.notebooks import (
+    NotebookError,
+    exercise_files,
+    source_notebook,
+    split_module,
+    student_notebook,
+    write_notebook,
+)
 
 BIN = Path(sys.executable).parent
 NBGRADER = [str(BIN / "nbgrader")]
@@ -226,6 +236,59 @@ def test_a_notebook_that_cannot_be_read_is_one_line_exit_2(tmp_path, text, messa
     assert completed.returncode == 2
     assert message in completed.stderr
     assert "Traceback" not in completed.stderr and len(completed.stderr.strip().splitlines()) == 1
+
+
+_EXERCISE_WORDS = [*EXERCISES, *(f"backprop-grader:{name}" for name in EXERCISES), "", "x"]
+_ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+    | st.sampled_from(_EXERCISE_WORDS),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=8,
+)  # fmt: skip
+#: code cells whose metadata, where the grader reads it (nbgrader's fields, the tags), holds
+#: values of every JSON type, right or wrong; nbformat lets such a notebook through
+_CELLS = st.lists(
+    st.fixed_dictionaries(
+        {
+            "cell_type": st.just("code"),
+            "execution_count": st.none(),
+            "outputs": st.just([]),
+            "source": st.text(max_size=20) | st.sampled_from([(REFERENCE / "deep.py").read_text()]),
+            "metadata": st.fixed_dictionaries(
+                {},
+                optional={
+                    "tags": _ANY_JSON | st.lists(st.sampled_from(_EXERCISE_WORDS) | _ANY_JSON, max_size=3),
+                    "nbgrader": _ANY_JSON
+                    | st.fixed_dictionaries(
+                        {},
+                        optional={
+                            "solution": _ANY_JSON,
+                            "grade_id": st.sampled_from(_EXERCISE_WORDS) | _ANY_JSON,
+                        },
+                    ),
+                },
+            ),
+        }
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(_CELLS)
+def test_whatever_a_notebooks_cells_hold_it_gives_exercise_files_or_a_notebook_error(cells):
+    """nbformat reads a notebook that breaks its schema with only a warning, so the grader's
+    reading of the cells meets every kind of value."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "hw.ipynb"
+        path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}))
+        try:
+            files, notes = exercise_files(path)
+        except NotebookError as error:
+            assert str(error).startswith("hw.ipynb ")
+            return
+    assert set(files) <= {f"{name}.py" for name in EXERCISES}
+    assert all(isinstance(text, str) for text in files.values()) and all(isinstance(n, str) for n in notes)
 
 
 def test_a_notebook_with_large_outputs_is_graded(tmp_path):
