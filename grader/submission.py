@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
+from typing import BinaryIO
 
 from grader.exercise_api import EXERCISE_FILES
 
@@ -202,7 +203,7 @@ def _extract_zip(
     shown = shown or str(path)
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
+    except (*_DAMAGED_ZIP, OSError) as error:
         raise SubmissionError(f"{shown} is not a readable zip file ({error})") from None
     notes: list[str] = []
     budget = budget or _Budget(path)
@@ -222,17 +223,44 @@ def _extract_zip(
             destination = target.joinpath(*name.parts)
             try:
                 destination.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(member) as source, destination.open("wb") as out:
-                    shutil.copyfileobj(source, out)
-            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as error:
-                raise SubmissionError(
-                    f"{shown} is damaged: {member.filename} cannot be unpacked ({error}); zip the folder again"
-                ) from None
+                out = destination.open("wb")
             except OSError as error:
                 if error.errno not in _NAME_ERRORS:
                     raise
                 notes.append(f"skipped {member.filename}: its name cannot be unpacked ({error.strerror})")
+                continue
+            with out:
+                _copy_member(archive, member, out, shown)
     return notes
+
+
+#: what reading a damaged zip raises (zipfile passes on what its parts raise); OSError too, but
+#: only while reading it (a seek to an offset the damage made negative, say)
+_DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError)
+
+
+def _copy_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, out: BinaryIO, shown: str) -> None:
+    """Copy member's bytes to out; SubmissionError if the zip is damaged. An error writing out
+    (a full disk) is the grader's, and is raised as it is."""
+
+    def damaged(error: Exception) -> SubmissionError:
+        return SubmissionError(
+            f"{shown} is damaged: {member.filename} cannot be unpacked ({error}); zip the folder again"
+        )
+
+    try:
+        source = archive.open(member)
+    except (*_DAMAGED_ZIP, OSError) as error:
+        raise damaged(error) from None
+    with source:
+        while True:
+            try:
+                chunk = source.read(1 << 16)
+            except (*_DAMAGED_ZIP, OSError) as error:
+                raise damaged(error) from None
+            if not chunk:
+                return
+            out.write(chunk)
 
 
 #: how many zips found inside a submission with nothing else to grade are unpacked at the most

@@ -1,6 +1,7 @@
 """Hostile submissions (tests/adversarial/) get exactly what they earn and harm nothing."""
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -8,11 +9,16 @@ import socket
 import subprocess
 import tempfile
 import threading
+import zipfile
 from pathlib import Path
 
 import pytest
 import tomlkit
 from conftest import REFERENCE, REPO, cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grader.submission import SubmissionError, prepared_submission
 
 ADVERSARIAL = Path(__file__).parent / "adversarial"
 TRICKS = sorted(p.name for p in ADVERSARIAL.iterdir() if (p / "expect.toml").is_file())
@@ -149,3 +155,43 @@ def test_hostile_submission_earns_nothing_and_harms_nothing(tmp_path, surroundin
     assert surroundings.connections == connections_before, f"{trick} reached a server on this machine"
     # scratch folders are named by the grader's pid, so tests running alongside do not interfere
     assert list(Path(tempfile.gettempdir()).glob(f"backprop-grader-{grading.pid}-*")) == []
+
+
+def _reference_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(REFERENCE.glob("*.py")):
+            archive.write(path, f"hw/{path.name}")
+        archive.writestr("answers.toml", 'student = "ada"\n')
+    return buffer.getvalue()
+
+
+_ZIP = _reference_zip()
+#: the bytes that describe the archive (each member's local header, the central directory), where
+#: damage reaches zipfile's parsing rather than only a member's compressed data
+_HEADER_BYTES = sorted(
+    {
+        offset
+        for m in zipfile.ZipFile(io.BytesIO(_ZIP)).infolist()
+        for offset in range(m.header_offset, m.header_offset + 30)
+    }
+    | set(range(_ZIP.index(b"PK\x01\x02"), len(_ZIP)))
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.tuples(st.sampled_from(_HEADER_BYTES), st.integers(0, 255)), min_size=1, max_size=6))
+def test_a_damaged_zip_is_unpacked_or_refused_with_a_reason(changes):
+    """Whatever bytes a zip holds, unpacking it ends one of two ways: the files, or a
+    SubmissionError that says why (zipfile raises a dozen kinds for damaged archives)."""
+    damaged = bytearray(_ZIP)
+    for offset, value in changes:
+        damaged[offset] = value
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "alice.zip"
+        path.write_bytes(bytes(damaged))
+        try:
+            with prepared_submission(path) as prepared:
+                assert prepared.directory.is_dir()
+        except SubmissionError as error:
+            assert str(error).startswith(("alice.zip", str(path), "no exercise files")), error
