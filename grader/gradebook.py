@@ -27,6 +27,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from grader.mended_text import encodable, mended_all
+
 SCHEMA_VERSION = 1
 
 _SCHEMA = """
@@ -204,6 +206,11 @@ class Gradebook:
         replace is False (another run got there first).
         """
         report = report or {}
+        report_json = json.dumps(report, ensure_ascii=False)
+        if not encodable(report_json, source, error, feedback):
+            # a name that is not UTF-8 (in the class folder's path, say): SQLite would refuse the row
+            report, source, error, feedback = mended_all((report, source, error, feedback))
+            report_json = json.dumps(report, ensure_ascii=False)
         version = str(report.get("grader_version") or _grader_version())
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self._transaction() as db:
@@ -222,7 +229,7 @@ class Gradebook:
                 (
                     student, source, content_hash, version, now, "graded" if report else "unreadable",
                     report.get("score", 0.0), report.get("max_score", 0.0), report.get("percent", 0.0),
-                    report.get("seconds", 0.0), error, json.dumps(report, ensure_ascii=False),
+                    report.get("seconds", 0.0), error, report_json,
                 ),
             )  # fmt: skip
             submission_id = cursor.lastrowid

@@ -28,6 +28,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from grader.exercise_api import EXERCISE_POINTS, EXERCISES
+from grader.mended_text import mended
 from grader.results import GradeResult
 from grader.stubs import make_stub
 
@@ -195,7 +196,9 @@ def _leave_only_the_code(cell: dict[str, Any]) -> None:
     for key in ("source", "input"):  # nbformat 4's name, and 3's for code cells
         lines = cell.get(key)
         if isinstance(lines, list) and all(isinstance(line, str) for line in lines):
-            cell[key] = "".join(lines)
+            lines = "".join(lines)
+        if isinstance(lines, str):
+            cell[key] = mended(lines)  # a "\udcff" escape in the JSON could not be written to a file
 
 
 def _exercise_of(cell: dict[str, Any]) -> str | None:

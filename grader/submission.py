@@ -23,6 +23,7 @@ from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import BinaryIO
 
 from grader.exercise_api import EXERCISE_FILES
+from grader.mended_text import mended
 
 ANSWERS_FILE = "answers.toml"
 
@@ -136,7 +137,8 @@ def prepared_submission(path: Path) -> Iterator[PreparedSubmission]:
                 f"exercise files in {', '.join(others)} were not graded: hand in one copy of your files"
             )
         answers = _answers_file(root, unpacked)
-        yield PreparedSubmission(path, directory, present, tuple(notes), answers)
+        # notes name the student's files, whose names may not be UTF-8
+        yield PreparedSubmission(path, directory, present, tuple(map(mended, notes)), answers)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -18,11 +18,14 @@ from __future__ import annotations
 import binascii
 import json
 import math
+import re
 import struct
 from collections.abc import Hashable
 from typing import Any, BinaryIO
 
 import numpy as np
+
+from grader.mended_text import mended_all
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 MAX_STRING_CHARS = 20_000
@@ -33,6 +36,7 @@ ALLOWED_DTYPES = frozenset(
 )
 _ARRAY_TAG = "__ndarray__"
 HEADER = struct.Struct(">I")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class WireError(ValueError):
@@ -164,9 +168,11 @@ def body_length(header: bytes) -> int:
 
 
 def parse_body(body: bytes) -> Any:
-    """The JSON value of a message body (still to be decode()d)."""
+    """The JSON value of a message body (still to be decode()d), its text mended (mended_text)."""
     try:
-        return json.loads(body.decode("utf-8"))
+        value = json.loads(body.decode("utf-8"))
+        # a \ud800-\udfff escape may be half a pair: a lone surrogate would break every write of it
+        return mended_all(value) if _SURROGATE_ESCAPE.search(body) else value
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise WireError(f"message is not valid JSON: {error}") from None
     except RecursionError:  # no message of the grader's nests deeper than MAX_DEPTH

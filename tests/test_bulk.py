@@ -695,6 +695,31 @@ def test_no_more_job_processes_start_than_there_are_submissions_to_grade():
     assert job_count(None, 0) == 1  # everything skipped: a pool needs at least one (none starts)
 
 
+def test_text_that_is_not_utf8_neither_stops_the_run_nor_loses_a_grade(tmp_path):
+    """Half a surrogate pair in a student's exception message, or a file name that is not UTF-8,
+    once made SQLite refuse the row and stopped grade-all for the whole class."""
+    root = tmp_path / "class"
+    shutil.copytree(EXAMPLES / "correct", root / "ann")
+    source = (root / "ann" / "activations.py").read_text()
+    (root / "ann" / "activations.py").write_text(
+        source.replace("def relu(z):\n", "def relu(z):\n    raise ValueError('bad \\udcff here')\n", 1)
+    )
+    shutil.copytree(EXAMPLES / "correct", root / "ben")
+    os.symlink("/etc/passwd", os.fsencode(root / "ben") + b"/\xff\xfe.py")  # a Latin-1 name, say
+    shutil.copytree(EXAMPLES / "correct", root / "cal")
+    book, feedback = tmp_path / "book.sqlite", tmp_path / "feedback"
+    completed = run("grade-all", str(root), "--gradebook", str(book), "--feedback-dir", str(feedback))
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert rows(book, "SELECT student, status FROM submissions ORDER BY student") == [
+        ("ann", "graded"), ("ben", "graded"), ("cal", "graded")
+    ]  # fmt: skip
+    (message,) = rows(book, "SELECT DISTINCT message FROM test_results WHERE message LIKE '%here%'")[0]
+    assert "bad \\udcff here" in message
+    (report,) = rows(book, "SELECT report FROM submissions WHERE student = 'ben'")[0]
+    assert "skipped \\udcff\\udcfe.py: symbolic links are not graded" in json.loads(report)["notes"]
+    assert "symbolic links are not graded" in (feedback / "ben.html").read_text()
+
+
 def test_an_empty_class_folder_says_so(tmp_path):
     (tmp_path / "class").mkdir()
     book = tmp_path / "fall" / "book.sqlite"  # its folder is made, as --feedback-dir's is

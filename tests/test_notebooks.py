@@ -291,6 +291,18 @@ def test_whatever_a_notebooks_cells_hold_it_gives_exercise_files_or_a_notebook_e
     assert all(isinstance(text, str) for text in files.values()) and all(isinstance(n, str) for n in notes)
 
 
+def test_a_lone_surrogate_escape_in_a_cell_is_graded_not_a_crash(tmp_path):
+    """JSON may escape half a surrogate pair ("\\udcff"), which no file can hold as it is."""
+    notebook = json.loads(json.dumps(source_notebook(REFERENCE)))
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            cell["source"] = "# caf\udcff\n" + "".join(cell["source"])
+    (tmp_path / "sub.ipynb").write_text(json.dumps(notebook))  # ensure_ascii: written as the escape
+    completed = run("grade", str(tmp_path / "sub.ipynb"), "--format", "json")
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert sum(e["score"] for e in json.loads(completed.stdout)["exercises"]) == 100
+
+
 def test_a_notebook_with_large_outputs_is_graded(tmp_path):
     """Outputs are what makes a real notebook large (plots); they are dropped unread."""
     notebook = source_notebook(REFERENCE)

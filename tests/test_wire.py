@@ -102,6 +102,15 @@ def test_a_message_the_grader_cannot_read_is_a_wire_error(body):
         wire.read_message(io.BytesIO(wire.HEADER.pack(len(body)) + body))
 
 
+def test_a_lone_surrogate_from_the_worker_is_mended_and_a_pair_kept():
+    """A student's exception message may hold half a surrogate pair, which no file, terminal or
+    SQLite could take; a whole pair (an emoji) is a character like any other."""
+    body = b'{"error": "bad \\udcff here \\ud83d\\ude00", "args": ["\\uDCFF"]}'
+    message = wire.parse_body(body)
+    assert message == {"error": "bad \\udcff here \U0001f600", "args": ["\\udcff"]}
+    assert wire.parse_body(b'{"error": "plain"}') == {"error": "plain"}
+
+
 def test_a_closed_stream_is_eof():
     with pytest.raises(EOFError):
         wire.read_message(io.BytesIO(b"\x00\x00"))
