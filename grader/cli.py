@@ -25,6 +25,7 @@ from grader.cli_options import limit_options, stack, worker_limits
 if TYPE_CHECKING:
     from grader.worker import WorkerLimits
 from grader.cli_quiz import quiz
+from grader.output_streams import never_failing_output, utf8_stdout
 
 FORMATS = ("text", "json", "gradescope", "github", "junit")
 
@@ -41,6 +42,7 @@ def main() -> None:
       backprop-grader grade alice.zip --format json
       backprop-grader quiz take --student alice              (students: the practice questions)
     """
+    never_failing_output()
 
 
 main.add_command(quiz)
@@ -260,6 +262,8 @@ def _emit(result, fmt: str, output: Path | None) -> None:
     from grader.render_text import render_text
 
     if output is None:
+        if fmt != "text":
+            utf8_stdout()
         with _no_workflow_commands(fmt):
             if fmt == "text":
                 render_text(result, Console(highlight=False, width=None if sys.stdout.isatty() else 110))

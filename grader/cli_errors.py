@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from grader.output_streams import utf8_stdout
 from grader.whole_file import write_whole
 
 
@@ -24,6 +25,7 @@ class GraderBroken(click.ClickException):
 def write_output(text: str, out: Path | None) -> None:
     """text to stdout (out None) or to the file out, replaced whole; an unwritable out is exit 2."""
     if out is None:
+        utf8_stdout()  # a document (CSV, JSON, HTML): "?" for a character would change it
         click.echo(text, nl=False)
         return
     try:

@@ -1,6 +1,7 @@
 """The command line as users meet it: exit codes, JSON fields, files, malformed submissions."""
 
 import json
+import os
 import shutil
 import subprocess
 import zipfile
@@ -414,6 +415,22 @@ def test_check_without_an_exercises_folder_says_what_to_do(tmp_path, monkeypatch
         "Error: exercises does not exist: run check in the folder that holds your exercises/ folder, or "
         "name the folder: backprop-grader check path/to/exercises\n"
     )
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
+def test_output_to_a_stream_that_is_not_utf8_is_never_lost(encoding):
+    """Output redirected to a file on Windows is in the ANSI code page (cp1252), which has no −,
+    ✓ or →: the text report shows those as "?", and documents for programs are UTF-8."""
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    example = str(EXAMPLES_DIR / "no_batch_average")
+    text = subprocess.run(cli("grade", example), capture_output=True, env=env, timeout=120)
+    assert text.returncode == 0 and b"Traceback" not in text.stderr, text.stderr[-2000:]
+    assert b"Total: 65/143 (45.5%)" in text.stdout
+    document = subprocess.run(
+        cli("grade", example, "--format", "json"), capture_output=True, env=env, timeout=120
+    )
+    report = json.loads(document.stdout.decode("utf-8"))
+    assert any("−" in test["message"] for test in report["tests"])  # kept, not turned into "?"
 
 
 def test_installed_command_grades_in_a_fresh_process(tmp_path):
