@@ -210,8 +210,14 @@ def gradescope_bundle(out: Path) -> None:
 
     try:
         count = build_bundle(out)
-    except (OSError, FileNotFoundError) as error:
-        raise SubmissionUnreadable(f"could not build {out}: {error}") from None
+    except OSError as error:
+        if error.filename and Path(error.filename).parent != out.parent:  # one of the grader's own files
+            raise GraderBroken(
+                f"could not read {error.filename} ({error.strerror}); reinstall the grader"
+            ) from None
+        raise SubmissionUnreadable(
+            f"could not write {out} ({error.strerror or error}); choose a path in a folder you can write to"
+        ) from None
     click.echo(f"wrote {out} ({count} files): upload it as the assignment's autograder")
 
 

@@ -398,6 +398,15 @@ def test_every_command_explains_itself_with_an_example(command):
     assert "Example" in result.output or "check" in result.output
 
 
+def test_a_bundle_that_cannot_be_written_says_where_and_what_to_do(tmp_path):
+    result = CliRunner().invoke(main, ["gradescope-bundle", str(tmp_path / "missing" / "autograder.zip")])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: could not write {tmp_path / 'missing' / 'autograder.zip'} (No such file or directory); "
+        "choose a path in a folder you can write to\n"
+    )
+
+
 def test_check_runs_the_public_tests_on_exercises_by_default(tmp_path, monkeypatch):
     copy_reference(tmp_path / "exercises")
     monkeypatch.chdir(tmp_path)
