@@ -4,6 +4,8 @@ import io
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader import wire
 
@@ -114,3 +116,34 @@ def test_a_lone_surrogate_from_the_worker_is_mended_and_a_pair_kept():
 def test_a_closed_stream_is_eof():
     with pytest.raises(EOFError):
         wire.read_message(io.BytesIO(b"\x00\x00"))
+
+
+#: an array as the wire writes it, [dtype, shape, base64 bytes], with any shape, including ones
+#: with a 0 (no bytes to check the other sides against) and sides past what NumPy can index
+_ARRAY_SPEC = st.tuples(
+    st.sampled_from(sorted(wire.ALLOWED_DTYPES)),
+    st.lists(st.integers(-1, 3) | st.integers(-2, 2**70), max_size=70),
+    st.sampled_from(["", "AAAAAAAAAAA=", "AA=="]) | st.text(max_size=8),
+).map(list)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+        | st.fixed_dictionaries({"__ndarray__": _ARRAY_SPEC | st.lists(inner, max_size=4)})
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@given(_JSON)
+def test_whatever_json_the_worker_sends_decoding_gives_plain_data_or_a_wire_error(data):
+    """The worker's messages may be forged by the student's code: decoding one either rebuilds
+    plain data (arrays only of allowed dtypes) or raises WireError, never anything else."""
+    try:
+        value = wire.decode(data)
+    except wire.WireError:
+        return
+    arrays = [value] if isinstance(value, np.ndarray) else []
+    assert all(array.dtype.str in wire.ALLOWED_DTYPES for array in arrays)
