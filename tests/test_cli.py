@@ -226,6 +226,25 @@ def test_zip_members_that_cannot_be_unpacked_are_skipped_with_a_note(tmp_path, n
     assert all(test["status"] == "passed" for test in report["tests"])
 
 
+def test_a_file_the_grader_cannot_read_is_skipped_with_a_note(tmp_path, monkeypatch):
+    """A student's file without read permission (an instructor grading as themself, say)."""
+    import grader.submission
+
+    copy = grader.submission.shutil.copyfile
+
+    def unreadable_deep(source, destination, **options):
+        if Path(source).name == "deep.py":
+            raise PermissionError(13, "Permission denied", str(source))
+        return copy(source, destination, **options)
+
+    target = copy_reference(tmp_path / "s")
+    monkeypatch.setattr(grader.submission.shutil, "copyfile", unreadable_deep)
+    result, report = run_json("grade", str(target))
+    assert result.exit_code == 0
+    assert "skipped deep.py: it cannot be read (Permission denied)" in report["notes"]
+    assert "deep.py is missing: its tests score 0" in report["notes"]
+
+
 def test_of_two_copies_the_same_one_is_always_graded_and_the_other_named(tmp_path):
     """A second attempt beside the first: the choice may not depend on the order the file system
     lists folders in, and the student is told which copy was left out."""
