@@ -175,6 +175,8 @@ _MESSAGES = {
     "import": "{module}.py could not be imported: {type}: {message}{where}",
     "missing_function": "{module}.py does not define {expected}",
     "bad_return": "{function} {message}; return NumPy arrays or floats",
+    "too_large": "{function} sent back {message} for one call, more than the grader takes in; return only "
+    "what it should (its arrays are no larger than its inputs)",
     "not_run_again": "{function} stopped at its call to {stopped}, which already timed out twice and is "
     "not run again{where}",
 }

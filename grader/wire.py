@@ -16,6 +16,7 @@ loads it by path before the student's code runs.
 from __future__ import annotations
 
 import binascii
+import hashlib
 import json
 import math
 import re
@@ -28,6 +29,11 @@ import numpy as np
 from grader.mended_text import mended_all
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+#: The largest answer to one call the grader takes in. The reference's largest is 26 KB; the
+#: grader holds a submission's prefetched answers until its tests take them, so a submission
+#: answering each of its ~500 calls with 8 MB once held 3.4 GB in the grader's process. The
+#: worker sends too_large_response instead; the grader drops a larger one unread all the same.
+MAX_RESPONSE_BYTES = 256 * 1024
 MAX_STRING_CHARS = 20_000
 MAX_DEPTH = 16
 MAX_ARRAY_DIMENSIONS = 32  # NumPy's own limit is 64 (older releases: 32)
@@ -126,11 +132,14 @@ def fingerprint(value: Any) -> Hashable:
     """Equal for equal values of equal types, dtypes and shapes; an array's bytes are part of it.
 
     Finer than equality (a tuple and a list of the same items differ, so do 0.0 and -0.0), never
-    coarser for plain data. Objects of other types are summarised by type name and repr, so a
+    coarser for plain data (an array of more than 64 bytes is summarised by a 128-bit BLAKE2b
+    digest of them, which no one can make collide). Objects of other types are summarised by type name and repr, so a
     value whose repr leaves out its contents must not be fingerprinted.
     """
     if isinstance(value, np.ndarray):
-        return ("array", value.dtype.str, value.shape, value.tobytes())
+        data = value.tobytes()
+        # memos keep their keys for a whole class run: a digest keeps a large array's key small
+        return ("array", value.dtype.str, value.shape, data if len(data) <= 64 else _digest(data))
     if isinstance(value, (list, tuple)):
         return (type(value).__name__, tuple([fingerprint(item) for item in value]))
     if isinstance(value, dict):
@@ -140,6 +149,10 @@ def fingerprint(value: Any) -> Hashable:
     if type(value) is float:
         return ("float", value.hex())
     return (type(value).__name__, repr(value))
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def frame(message: Any) -> bytes:
@@ -177,6 +190,15 @@ def parse_body(body: bytes) -> Any:
         raise WireError(f"message is not valid JSON: {error}") from None
     except RecursionError:  # no message of the grader's nests deeper than MAX_DEPTH
         raise WireError("message nests too deeply to read") from None
+
+
+def too_large_response(call_id: Any, length: int) -> dict[str, Any]:
+    """The response that stands for an answer of length bytes, past MAX_RESPONSE_BYTES."""
+    return {
+        "id": call_id,
+        "ok": False,
+        "error": {"kind": "too_large", "message": f"{length / 1024**2:.1f} MiB"},
+    }
 
 
 def write_message(stream: BinaryIO, message: Any) -> None:

@@ -218,7 +218,12 @@ class WorkerProcess:
         if not self._awaited:
             raise RuntimeError("no request is waiting for a response")
         expected = self._awaited.popleft()
-        response = self._read(time.monotonic() + timeout)
+        deadline = time.monotonic() + timeout
+        length = self._read_length(deadline)
+        if length > wire.MAX_RESPONSE_BYTES:  # dropped unread: the call's failure, not the worker's
+            self._skip_exactly(length, deadline)
+            return wire.too_large_response(expected, length)
+        response = self._parse(self._read_exactly(length, deadline))
         if not isinstance(response, dict) or response.get("id") != expected:
             raise WorkerDied("the worker sent a reply that does not belong to this call")
         return response
@@ -235,12 +240,30 @@ class WorkerProcess:
             self._outgoing.clear()
 
     def _read(self, deadline: float) -> Any:
-        header = self._read_exactly(wire.HEADER.size, deadline)
+        return self._parse(self._read_exactly(self._read_length(deadline), deadline))
+
+    def _read_length(self, deadline: float) -> int:
         try:
-            body = self._read_exactly(wire.body_length(header), deadline)
+            return wire.body_length(self._read_exactly(wire.HEADER.size, deadline))
+        except wire.WireError as problem:
+            raise WorkerDied(str(problem)) from None
+
+    @staticmethod
+    def _parse(body: bytes) -> Any:
+        try:
             return wire.parse_body(body)
         except wire.WireError as problem:
             raise WorkerDied(str(problem)) from None
+
+    def _skip_exactly(self, size: int, deadline: float) -> None:
+        """Read size bytes and let them go, never holding more than a read's worth."""
+        while size:
+            if not self._inbox:
+                self._read_exactly(1, deadline)  # waits for what arrives and takes its first byte
+                size -= 1
+            taken = min(size, len(self._inbox))
+            del self._inbox[:taken]
+            size -= taken
 
     def _read_exactly(self, size: int, deadline: float) -> bytes:
         # reads take whatever has arrived (answers to prefetched calls come many at a time)

@@ -327,7 +327,10 @@ def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepar
                 },
             }
         response["id"] = request.get("id")
-        wire.write_message(responses, response)
+        framed = wire.frame(response)
+        if len(framed) - wire.HEADER.size > wire.MAX_RESPONSE_BYTES:  # saves sending what is dropped
+            framed = wire.frame(wire.too_large_response(response["id"], len(framed) - wire.HEADER.size))
+        responses.write(framed)
 
 
 LIMITS = {

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from grader.memo import Memo
+from grader.wire import fingerprint
 
 
 class Owner:
@@ -59,3 +60,15 @@ def test_the_least_recently_used_value_goes_first_past_the_size():
     get(owner, 1), get(owner, 2), get(owner, 1), get(owner, 3)  # size 2: 2 is dropped, 1 was used
     assert get(owner, 1) == "value 1"
     assert get(owner, 2) == "value 4"
+
+
+def test_a_large_array_is_told_apart_by_a_digest_that_keeps_the_key_small():
+    """Memos live for a whole class run; keys holding each array's bytes grew with the student's
+    output. Past 64 bytes an array is keyed by a 128-bit digest of them."""
+    get, calls = counting_memo()
+    owner, big = Owner(), np.linspace(0.0, 1.0, 100_000)
+    nudged = big.copy()
+    nudged[-1] = np.nextafter(1.0, 2.0)  # one bit of one entry
+    assert [get(owner, big), get(owner, big.copy()), get(owner, nudged)] == ["value 1", "value 1", "value 2"]
+    assert len(calls) == 2
+    assert len(repr(fingerprint(big))) < 200

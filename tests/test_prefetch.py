@@ -6,12 +6,15 @@ how often it was called, and even then every command gives it the same grade.
 """
 
 import json
+import os
+import threading
+from collections import deque
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, FAST_LIMITS, REFERENCE, reference_with
 
-from grader import worker_zygote
+from grader import wire, worker_zygote
 from grader.bulk import grade_entry
 from grader.grading import call_plan, grade_path
 from grader.render_json import result_to_dict
@@ -40,6 +43,8 @@ CHANGED = {
         "        return np.zeros_like(z)\n",
     ),
     "printing": ("backprop.py", "def train_step(", "print('step')\n\n\ndef train_step("),
+    # 3.7 MiB (as JSON) for every call of relu: past what the grader takes in for one answer
+    "huge": ("activations.py", "def relu(z):\n", "def relu(z):\n    return np.ones((600, 600))\n"),
 }
 
 
@@ -66,6 +71,40 @@ def test_a_prefetched_grade_is_the_grade_without_prefetching(tmp_path, name):
         path = EXAMPLES / name
     limits = LOOP_LIMITS if name == "looping" else FAST_LIMITS
     assert graded(path, limits, prefetch=True) == graded(path, limits, prefetch=False)
+
+
+def test_an_answer_too_large_to_take_in_fails_its_call_and_nothing_else(tmp_path):
+    """The grader holds prefetched answers until the tests take them: answers of many MB each
+    once held GBs in its process. One past wire.MAX_RESPONSE_BYTES is the call's failure."""
+    file, old, new = CHANGED["huge"]
+    result = grade_path(reference_with(tmp_path / "huge", {file: [(old, new)]}), limits=FAST_LIMITS)
+    messages = {test.message for test in result.tests if test.status != "passed"}
+    assert (
+        "relu sent back 3.7 MiB for one call, more than the grader takes in; return only what it "
+        "should (its arrays are no larger than its inputs)" in messages
+    )
+    sigmoid = [test for test in result.tests if test.name == "test_matches_reference[float64-sigmoid]"]
+    assert sigmoid and sigmoid[0].status == "passed"  # the other functions are graded as ever
+
+
+def test_the_grader_drops_a_forged_answer_past_the_limit_unread_and_reads_the_next():
+    """A worker whose code was taken over may send a large answer anyway (the worker's own check
+    is then gone): the grader skips its bytes without holding them."""
+    read_end, write_end = os.pipe()
+    worker = object.__new__(WorkerProcess)  # only its reading side, over a pipe of the test's
+    worker._inbox, worker._outgoing, worker._resp_read = bytearray(), bytearray(), read_end
+    worker._awaited = deque([1, 2])
+    big = wire.frame({"id": 1, "ok": True, "result": "x" * (wire.MAX_RESPONSE_BYTES + 10)})
+    small = wire.frame({"id": 2, "ok": True, "result": 7})
+    writer = threading.Thread(target=lambda: os.write(write_end, big + small) and os.close(write_end))
+    writer.start()
+    try:
+        assert worker.receive(10) == wire.too_large_response(1, len(big) - wire.HEADER.size)
+        assert worker.receive(10) == {"id": 2, "ok": True, "result": 7}
+        assert len(worker._inbox) == 0
+    finally:
+        writer.join()
+        os.close(read_end)
 
 
 def test_a_correct_submission_makes_no_call_of_its_own_when_prefetched(monkeypatch):
