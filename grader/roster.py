@@ -64,7 +64,21 @@ def find_submissions(root: Path) -> tuple[list[Entry], list[str]]:
             )
             continue
         entries[student] = Entry(student, path, content_hash(path))
-    return list(entries.values()), notes
+    return list(entries.values()), notes + _case_clashes(entries)
+
+
+def _case_clashes(entries: dict[str, Entry]) -> list[str]:
+    """A note for each set of student ids that differ only in case: on a file system that ignores
+    case (macOS's and Windows' by default), their feedback files would be one file."""
+    by_folded: dict[str, list[str]] = {}
+    for student in entries:
+        by_folded.setdefault(student.casefold(), []).append(student)
+    return [
+        f"{' and '.join(ids)} differ only in case: where file names ignore case (macOS, Windows) their "
+        "feedback files would be one file; rename all but one"
+        for ids in by_folded.values()
+        if len(ids) > 1
+    ]
 
 
 def is_one_submission(root: Path) -> bool:

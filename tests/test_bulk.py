@@ -23,6 +23,7 @@ from conftest import EXAMPLES, REPO, cli
 from grader.bulk import job_count
 from grader.feedback_files import write_feedback
 from grader.gradebook import Gradebook
+from grader.roster import find_submissions
 
 STUDENTS = [
     "correct",
@@ -718,6 +719,17 @@ def test_text_that_is_not_utf8_neither_stops_the_run_nor_loses_a_grade(tmp_path)
     (report,) = rows(book, "SELECT report FROM submissions WHERE student = 'ben'")[0]
     assert "skipped \\udcff\\udcfe.py: symbolic links are not graded" in json.loads(report)["notes"]
     assert "symbolic links are not graded" in (feedback / "ben.html").read_text()
+
+
+def test_student_ids_that_differ_only_in_case_are_named_in_a_note(tmp_path):
+    for name in ("Alice", "alice", "bob"):
+        shutil.copytree(EXAMPLES / "correct", tmp_path / "class" / name)
+    entries, notes = find_submissions(tmp_path / "class")
+    assert [entry.student for entry in entries] == ["Alice", "alice", "bob"]  # both graded
+    assert notes == [
+        "Alice and alice differ only in case: where file names ignore case (macOS, Windows) their "
+        "feedback files would be one file; rename all but one"
+    ]
 
 
 def test_an_empty_class_folder_says_so(tmp_path):
