@@ -12,6 +12,7 @@ from typing import Any
 
 from grader import __version__
 from grader.exercise_api import EXERCISES
+from grader.mended_text import mended
 from grader.paths import HIDDEN_TESTS, PUBLIC_TESTS, GraderSetupError, quizzes_dir, reference_dir
 from grader.planned_calls import CallPlan, PlannedCall
 from grader.plot_data import collect_plot_data
@@ -125,7 +126,7 @@ def _grade(
 
         tests = prefer_consistent(tests)
     return GradeResult(
-        submission=str(prepared.source),
+        submission=mended(str(prepared.source)),  # a path that is not UTF-8 would break every write
         tests=tests,
         notes=tuple(notes),
         student_output="".join(session.printed),

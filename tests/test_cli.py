@@ -466,6 +466,23 @@ def test_output_to_a_stream_that_is_not_utf8_is_never_lost(encoding):
     assert any("−" in test["message"] for test in report["tests"])  # kept, not turned into "?"
 
 
+def test_a_submission_whose_path_is_not_utf8_is_graded_into_every_format(tmp_path):
+    """A folder named in Latin-1 (b"caf\\xe9"): its name is in every report, which must still be
+    written."""
+    target = Path(os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9"))
+    copy_reference(target)
+    for fmt in ("text", "json", "junit", "gradescope", "github"):
+        completed = subprocess.run(
+            cli("grade", str(target), "--format", fmt, "--output", str(tmp_path / f"report.{fmt}")),
+            capture_output=True, timeout=120, env={**os.environ, "GITHUB_STEP_SUMMARY": str(tmp_path / "summary")},
+        )  # fmt: skip
+        assert completed.returncode == 0 and b"Traceback" not in completed.stderr, (
+            fmt,
+            completed.stderr[-1500:],
+        )
+    assert "caf\\udce9" in json.loads((tmp_path / "report.json").read_text())["submission"]
+
+
 def test_installed_command_grades_in_a_fresh_process(tmp_path):
     completed = subprocess.run(
         cli("grade", str(REFERENCE), "--format", "json"), capture_output=True, text=True, timeout=120
