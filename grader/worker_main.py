@@ -117,6 +117,8 @@ class Worker:
             return f"{os.path.basename(error.filename)}:{error.lineno}"
         for frame, lineno in traceback.walk_tb(tb):
             filename = frame.f_code.co_filename
+            if filename.startswith("<"):  # "<frozen importlib._bootstrap>": its dirname "" is the cwd
+                continue
             if os.path.dirname(os.path.realpath(filename)) == os.path.realpath(self.submission):
                 place = f"{os.path.basename(filename)}:{lineno} in {frame.f_code.co_name}"
         return place

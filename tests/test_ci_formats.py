@@ -196,6 +196,7 @@ def test_a_file_too_deep_for_pythons_parser_still_gets_its_annotations(tmp_path)
     assert completed.returncode == 0 and "Traceback" not in completed.stderr, completed.stderr[-2000:]
     errors = [line for line in completed.stdout.splitlines() if line.startswith("::error file=")]
     assert any("activations.py could not be imported: RecursionError" in line for line in errors)
+    assert "<frozen" not in completed.stdout  # Python's import machinery is no place of the student's
 
 
 def test_student_text_cannot_issue_workflow_commands_on_github_actions(tmp_path):
