@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import stat
+import struct
 import tempfile
 import zipfile
 import zlib
@@ -162,6 +163,13 @@ class SubmissionTooLarge(SubmissionError):
     """More files or bytes than a submission may have."""
 
 
+def _too_large(source: Path | str) -> SubmissionTooLarge:
+    return SubmissionTooLarge(
+        f"{source} is too large (more than {MAX_FILES} files or {MAX_TOTAL_BYTES // 1024**2} MiB); hand in "
+        "only the exercise files"
+    )
+
+
 class _Budget:
     def __init__(self, source: Path) -> None:
         self.source, self.files, self.bytes = source, 0, 0
@@ -170,10 +178,35 @@ class _Budget:
         self.files += 1
         self.bytes += size
         if self.files > MAX_FILES or self.bytes > MAX_TOTAL_BYTES:
-            raise SubmissionTooLarge(
-                f"{self.source} is too large (more than {MAX_FILES} files or "
-                f"{MAX_TOTAL_BYTES // 1024**2} MiB); hand in only the exercise files"
-            )
+            raise _too_large(self.source)
+
+
+#: The most a zip's list of members may take before zipfile reads all of it into memory: a zip
+#: of 300,000 empty members (25 MB) took 210 MB and 2 s to open. Room for twice MAX_FILES members
+#: with names of a few hundred characters.
+MAX_ZIP_DIRECTORY_BYTES = 2 * 1024**2
+#: the end record is 22 bytes and a comment of at most 65535
+_END_RECORD, _END_RECORD_SEARCH = struct.Struct("<4s4xHHI"), 22 + 65535
+
+
+def _check_zip_size(path: Path, shown: str) -> None:
+    """SubmissionTooLarge if the zip file, or the list of members its end record announces, is
+    larger than a submission may be: looked at before zipfile reads that list."""
+    size = path.stat().st_size
+    if size > MAX_TOTAL_BYTES:
+        raise _too_large(shown)
+    with path.open("rb") as file:
+        file.seek(max(0, size - _END_RECORD_SEARCH))
+        tail = file.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _END_RECORD.size + 4:
+        return  # no end record: zipfile says what is wrong
+    _, _, members, directory_bytes = _END_RECORD.unpack_from(tail, at)
+    # 0xFFFF and 0xFFFFFFFF point to a ZIP64 record, which only the file's size above bounds
+    if (members != 0xFFFF and members > 2 * MAX_FILES) or (
+        directory_bytes != 0xFFFFFFFF and directory_bytes > MAX_ZIP_DIRECTORY_BYTES
+    ):
+        raise _too_large(shown)
 
 
 def _copy_directory(source: Path, target: Path) -> list[str]:
@@ -211,6 +244,7 @@ def _extract_zip(
     """Unpack the zip at path into target; shown: its name in messages (default: path)."""
     shown = shown or str(path)
     try:
+        _check_zip_size(path, shown)
         archive = zipfile.ZipFile(path)
     except (*_DAMAGED_ZIP, OSError) as error:
         raise SubmissionError(f"{shown} is not a readable zip file ({error})") from None

@@ -180,6 +180,26 @@ def test_a_zip_beside_the_exercise_files_stays_packed(tmp_path):
     assert not any("old.zip" in note for note in report["notes"])
 
 
+def test_a_zip_announcing_more_members_than_a_submission_may_have_is_refused_before_it_is_read(
+    tmp_path, monkeypatch
+):
+    """zipfile reads a zip's whole list of members into memory on opening: 300,000 empty members
+    took 210 MB. The list's size, in the zip's end record, is checked first."""
+    import grader.submission
+
+    archive = tmp_path / "alice.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for index in range(5000):
+            zf.writestr(f"{index}.txt", b"")
+    monkeypatch.setattr(grader.submission.zipfile, "ZipFile", None)  # opening it would fail the test
+    result = run("grade", str(archive))
+    assert result.exit_code == 2
+    assert (
+        result.output
+        == f"Error: {archive} is too large (more than 2000 files or 50 MiB); hand in only the exercise files\n"
+    )
+
+
 def _windows_member(name: str) -> zipfile.ZipInfo:
     member = zipfile.ZipInfo(name)
     member.create_system = 0  # "made on MS-DOS/Windows", as PowerShell's Compress-Archive writes
