@@ -152,6 +152,11 @@ def _unpack(path: Path, target: Path) -> list[str]:
     if path.suffix.lower() == ".zip":
         return _extract_zip(path, target)
     if path.suffix.lower() == ".ipynb":
+        if (size := path.stat().st_size) > MAX_TOTAL_BYTES:  # not copied, let alone read
+            raise SubmissionTooLarge(
+                f"{path} is {size / 1024**2:.0f} MiB, more than a submission may be "
+                f"({MAX_TOTAL_BYTES // 1024**2} MiB); clear all its outputs in Jupyter, save it and hand it in again"
+            )
         shutil.copyfile(path, target / path.name)
         return []
     raise SubmissionError(

@@ -303,6 +303,18 @@ def test_a_lone_surrogate_escape_in_a_cell_is_graded_not_a_crash(tmp_path):
     assert sum(e["score"] for e in json.loads(completed.stdout)["exercises"]) == 100
 
 
+def test_a_notebook_larger_than_a_submission_is_refused_without_being_copied(tmp_path):
+    path = tmp_path / "huge.ipynb"
+    with path.open("wb") as file:
+        file.truncate(60 * 1024**2)  # sparse: 60 MiB on paper, nothing on disk
+    completed = run("grade", str(path))
+    assert completed.returncode == 2
+    assert completed.stderr == (
+        f"Error: {path} is 60 MiB, more than a submission may be (50 MiB); clear all its outputs in "
+        "Jupyter, save it and hand it in again\n"
+    )
+
+
 def test_a_notebook_with_large_outputs_is_graded(tmp_path):
     """Outputs are what makes a real notebook large (plots); they are dropped unread."""
     notebook = source_notebook(REFERENCE)
