@@ -236,20 +236,16 @@ def check_start(root: Path, feedback_dir: Path | None) -> None:
 def _file_given(path: Path) -> str:
     """What to do instead when grade-all is given a file: an LMS's download of every submission
     as one zip, most likely, or one student's zip or notebook."""
-    if path.suffix.lower() == ".zip":
+    message = f"{path} is a file: grade-all grades a folder that holds one folder, .zip or .ipynb per student"
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
         return (
-            f"{path} is a file: grade-all grades a folder that holds one folder, .zip or .ipynb per student. "
-            f"If it holds the whole class, unzip it (unzip {path} -d class/) and give grade-all that folder; "
-            f"if it is one student's, grade it with backprop-grader grade {path}"
+            f"{message}. If it holds the whole class, unzip it (unzip {path} -d class/) and give grade-all "
+            f"that folder; if it is one student's, grade it with backprop-grader grade {path}"
         )
-    return (
-        f"{path} is a file: grade-all grades a folder that holds one folder, .zip or .ipynb per student"
-        + (
-            f"; grade one notebook with backprop-grader grade {path}"
-            if path.suffix.lower() == ".ipynb"
-            else ""
-        )
-    )
+    if suffix == ".ipynb":
+        return f"{message}; grade one notebook with backprop-grader grade {path}"
+    return message
 
 
 class _RunStopped(Exception):

@@ -121,11 +121,9 @@ class Gradebook:
                 why = (
                     "a file is in the way of its folder"
                     if isinstance(error, FileExistsError)
-                    else error.strerror
+                    else str(error.strerror)
                 )
-                raise GradebookError(
-                    f"could not create {path} ({why}); choose a --gradebook in a folder you can write to"
-                ) from None
+                raise _cannot_create(path, why) from None
         try:
             self._db = sqlite3.connect(path, timeout=60, isolation_level=None)
             self._db.execute("PRAGMA busy_timeout = 60000")
@@ -145,9 +143,7 @@ class Gradebook:
             self._db.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as error:
             if new:
-                raise GradebookError(
-                    f"could not create {path} ({error}); choose a --gradebook in a folder you can write to"
-                ) from None
+                raise _cannot_create(path, str(error)) from None
             raise GradebookError(f"{path} is not a usable gradebook ({error})") from None
 
     def _create(self) -> None:
@@ -305,6 +301,12 @@ def _stored(row: tuple[Any, ...]) -> StoredSubmission:
         sid, student, source, content_hash, version, graded_at, status, score, max_score, percent, error,
         json.loads(report),
     )  # fmt: skip
+
+
+def _cannot_create(path: Path, why: str) -> GradebookError:
+    return GradebookError(
+        f"could not create {path} ({why}); choose a --gradebook in a folder you can write to"
+    )
 
 
 def open_existing(path: Path) -> Gradebook:

@@ -133,8 +133,8 @@ def fingerprint(value: Any) -> Hashable:
 
     Finer than equality (a tuple and a list of the same items differ, so do 0.0 and -0.0), never
     coarser for plain data (an array of more than 64 bytes is summarised by a 128-bit BLAKE2b
-    digest of them, which no one can make collide). Objects of other types are summarised by type name and repr, so a
-    value whose repr leaves out its contents must not be fingerprinted.
+    digest of them, which no one can make collide). Objects of other types are summarised by
+    type name and repr, so a value whose repr leaves out its contents must not be fingerprinted.
     """
     if isinstance(value, np.ndarray):
         data = value.tobytes()

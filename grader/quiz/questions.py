@@ -59,9 +59,9 @@ def _need_number(value: Any, what: str) -> float:
     try:
         number = float(value)
     except OverflowError:  # an int of hundreds of digits: TOML leaves them unbounded
-        raise AnswerFormatError(f"{what} must be a number, not {_number_text(value)}") from None
+        number = math.inf
     if not math.isfinite(number):
-        raise AnswerFormatError(f"{what} must be a number, not {value!r}")
+        raise AnswerFormatError(f"{what} must be a number, not {_number_text(value)}")
     return number
 
 
