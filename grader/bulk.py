@@ -24,7 +24,7 @@ from grader.feedback import feedback_markdown, unreadable_markdown
 from grader.feedback_files import feedback_page, why_not_written, write_feedback
 from grader.gradebook import Gradebook, GradebookError
 from grader.job_pool import Terminated, job_server, run_pool
-from grader.roster import Entry, find_submissions, is_one_submission
+from grader.roster import Entry, canvas_download_only, canvas_note, find_submissions, is_one_submission
 from grader.submission import remove_own_scratch, remove_stale_scratch
 from grader.worker import WorkerLimits
 
@@ -214,7 +214,8 @@ def _leave_without_unwinding() -> None:
 
 def check_start(root: Path, feedback_dir: Path | None) -> None:
     """Raise CannotStart if a run on root cannot start: root is one student's submission rather than
-    a class's (a file, or roster.is_one_submission), or feedback_dir cannot be made (it is made here)."""
+    a class's (a file, or roster.is_one_submission), holds only Canvas's download of every
+    submission, or feedback_dir cannot be made (it is made here)."""
     if root.is_file():
         raise CannotStart(_file_given(root))
     if is_one_submission(root):
@@ -223,6 +224,8 @@ def check_start(root: Path, feedback_dir: Path | None) -> None:
             f"backprop-grader grade {root}, or give grade-all the folder that holds one folder, .zip or "
             ".ipynb per student"
         )
+    if canvas := canvas_download_only(root):
+        raise CannotStart(canvas_note(root, canvas, f"{root} holds"))
     if feedback_dir is not None:
         try:
             feedback_dir.mkdir(parents=True, exist_ok=True)

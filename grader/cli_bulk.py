@@ -66,7 +66,8 @@ def grade_all_command(
     """Grade every submission in SUBMISSIONS into the gradebook.
 
     Each folder, .zip or .ipynb in SUBMISSIONS is one student's submission, named by
-    the entry (alice/, alice.zip). What the gradebook already holds with the same
+    the entry (alice/, alice.zip); Canvas's download of loose files is sorted into such
+    folders first with sort-canvas. What the gradebook already holds with the same
     content and grader version is skipped, so after a crash or Ctrl-C just run the
     same command again. Exit status: 0 done; 1 done, but some feedback files
     could not be written (listed; `feedback` writes them from the gradebook); 2 bad
@@ -227,4 +228,58 @@ def stats_command(gradebook: Path, html_out: Path | None) -> None:
             raise GraderBroken(f"could not draw the HTML page: {error}") from None
 
 
-COMMANDS = (grade_all_command, export_command, feedback_command, stats_command)
+@click.command("sort-canvas")
+@click.argument("download", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--roster",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="Canvas's gradebook export (Grades → Export → Export Entire Gradebook): its ID and SIS Login ID "
+    "columns name each student's folder.",
+)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="A new or empty folder for one folder per student.")  # fmt: skip
+def sort_canvas_command(download: Path, roster: Path, out: Path) -> None:
+    """Sort Canvas's "Download Submissions" into one folder per student, for grade-all.
+
+    Canvas gives every student's files in one folder, each named
+    <name>_<user id>_<submission id>_<file> (with _late_ after the name when handed in
+    late, and -1, -2 before the extension when uploaded again). Each student's files go
+    to OUT/<SIS Login ID>/ under the names they uploaded, so grade-all grades them under
+    the id their quiz numbers were drawn for, and export --format canvas writes rows
+    Canvas matches. Students not in the roster are listed and left out.
+
+    \b
+    Example:
+      unzip submissions.zip -d download/
+      backprop-grader sort-canvas download/ --roster grades.csv --out submissions/
+      backprop-grader grade-all submissions/
+    """
+    from grader.canvas_download import CanvasError, read_roster, sort_download
+
+    if download.is_file():
+        raise SubmissionUnreadable(
+            f"{download} is a file: unzip it (unzip {download} -d download/) and give sort-canvas that folder"
+        )
+    try:
+        result = sort_download(download, read_roster(roster), out)
+    except CanvasError as error:
+        raise SubmissionUnreadable(str(error)) from None
+    except OSError as error:
+        raise SubmissionUnreadable(
+            f"could not sort {download} into {out} ({error.strerror}: {error.filename}); check that you can "
+            "read the one and write to the other"
+        ) from None
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if not result.students:
+        raise SubmissionUnreadable(
+            f"no student of {download} could be sorted (the notes above say why); is {roster} this course's "
+            "gradebook export?"
+        )
+    late = f" (handed in late: {', '.join(result.late)})" if result.late else ""
+    click.echo(f"sorted the files of {len(result.students)} students into {out}{late}", err=True)
+    click.echo(f"next: backprop-grader grade-all {out}", err=True)
+
+
+COMMANDS = (grade_all_command, export_command, feedback_command, stats_command, sort_canvas_command)

@@ -70,7 +70,7 @@ def _read(path: Path):
 
 def _student_id(text: str) -> str:
     """text, if it can be a student id (a class's gradebook could not hold the numbers of any other)."""
-    from grader.roster import STUDENT_ID_RULE, is_student_id
+    from grader.student_ids import STUDENT_ID_RULE, is_student_id
 
     if not is_student_id(text):
         raise click.BadParameter(

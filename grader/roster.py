@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.canvas_download import CANVAS_FILE, SHAPE
 from grader.exercise_api import EXERCISE_FILES
+from grader.student_ids import STUDENT_ID_RULE, is_student_id, shown, usable_id
 from grader.submission import IGNORED_DIRS
 
 #: file types that are a whole submission on their own
 SUBMISSION_SUFFIXES = (".zip", ".ipynb")
-#: what a student id may hold (it names feedback files and LMS rows), and how long it may be
-_ID_CHARACTERS, _ID_LENGTH = r"\w@.+-", 128
-_STUDENT_ID = re.compile(rf"^[{_ID_CHARACTERS}]{{1,{_ID_LENGTH}}}$")
-STUDENT_ID_RULE = "letters, digits and _ @ . + - only"
-
-
-def is_student_id(text: str) -> bool:
-    """Whether text can be a student id: a class folder entry (and so a gradebook row) can have it."""
-    return bool(_STUDENT_ID.match(text))
 
 
 @dataclass(frozen=True)
@@ -39,22 +31,26 @@ def find_submissions(root: Path) -> tuple[list[Entry], list[str]]:
     A folder, a .zip or a .ipynb is one student's submission, named by the entry
     (alice/, alice.zip and alice.ipynb all belong to alice). Hidden entries and other
     files are skipped with a note; two entries naming the same student keep the first
-    (folders before files) and say so.
+    (folders before files) and say so. Files named as Canvas's download names them are
+    left for sort-canvas, with one note.
     """
     entries: dict[str, Entry] = {}
     notes: list[str] = []
     candidates = sorted(root.iterdir(), key=lambda p: (not p.is_dir(), p.name))
+    canvas = [p for p in candidates if p.is_file() and CANVAS_FILE.match(p.name)]
+    if canvas:
+        notes.append(canvas_note(root, len(canvas)))
     for path in candidates:
-        if _hidden(path):
+        if _hidden(path) or path in canvas:
             continue
         if not _could_be_submission(path):
-            notes.append(f"skipped {_shown(path.name)}: not a folder, .zip or .ipynb")
+            notes.append(f"skipped {shown(path.name)}: not a folder, .zip or .ipynb")
             continue
         student = path.name if path.is_dir() else path.stem
         if not is_student_id(student):
             notes.append(
-                f"skipped {_shown(path.name)}: {student!r} is not usable as a student id ({STUDENT_ID_RULE}); "
-                f"rename it, to {_usable_id(student)}{path.suffix if path.is_file() else ''} "
+                f"skipped {shown(path.name)}: {student!r} is not usable as a student id ({STUDENT_ID_RULE}); "
+                f"rename it, to {usable_id(student)}{path.suffix if path.is_file() else ''} "
                 f"say, and run the same command again"
             )
             continue
@@ -65,6 +61,16 @@ def find_submissions(root: Path) -> tuple[list[Entry], list[str]]:
             continue
         entries[student] = Entry(student, path, content_hash(path))
     return list(entries.values()), notes + _case_clashes(entries)
+
+
+def canvas_note(root: Path, count: int, what: str = "skipped") -> str:
+    """What to do with the count files of root named as Canvas's Download Submissions names them;
+    what: how the sentence starts ("skipped", "<root> holds")."""
+    return (
+        f"{what} {count} files named as Canvas's Download Submissions names them ({SHAPE}): sort them "
+        f"into one folder per student first, with backprop-grader sort-canvas {root} --roster grades.csv "
+        "--out submissions/ (grades.csv: Canvas's gradebook export), and grade that folder"
+    )
 
 
 def _case_clashes(entries: dict[str, Entry]) -> list[str]:
@@ -89,24 +95,24 @@ def is_one_submission(root: Path) -> bool:
     return not any(not _hidden(path) and _could_be_submission(path) for path in root.iterdir())
 
 
+def canvas_download_only(root: Path) -> int:
+    """How many files of root are named as Canvas's download names them, if root holds nothing
+    else a student's submission could be; else 0."""
+    canvas, others = 0, False
+    for path in root.iterdir():
+        if path.is_file() and CANVAS_FILE.match(path.name):
+            canvas += 1
+        elif not _hidden(path) and _could_be_submission(path):
+            others = True
+    return 0 if others else canvas
+
+
 def _hidden(path: Path) -> bool:
     return path.name.startswith(".") or path.name in IGNORED_DIRS
 
 
 def _could_be_submission(path: Path) -> bool:
     return path.is_dir() or path.suffix.lower() in SUBMISSION_SUFFIXES
-
-
-def _shown(name: str) -> str:
-    """name as a note on the terminal or a CI log shows it: quoted and escaped if it holds a newline
-    or another unprintable character (a line of it starting with "::" would be a GitHub Actions
-    workflow command)."""
-    return name if name.isprintable() else repr(name)
-
-
-def _usable_id(name: str) -> str:
-    """name with each run of characters a student id may not hold made one underscore."""
-    return re.sub(rf"[^{_ID_CHARACTERS}]+", "_", name).strip("_")[:_ID_LENGTH] or "student"
 
 
 def content_hash(path: Path) -> str:

@@ -1,0 +1,206 @@
+"""Canvas's "Download Submissions": loose files sorted into one folder per student.
+
+Canvas hands an instructor every student's files in one flat folder, each renamed
+``<name>_<user id>_<submission id>_<uploaded name>`` (``<name>_late_<user id>_...`` when handed in
+after the due date), where <name> is the student's sortable name in lower case and <user id> is
+Canvas's own number for the student. A file uploaded again under a name it already had gets
+``-1``, ``-2``, ... before its extension. Students do not know their Canvas user id, and the quiz
+draws their numbers from the id the course gave them, so each student's folder is named by the
+"SIS Login ID" that Canvas's gradebook export (Grades → Export) gives for that user id: the
+column `backprop-grader export --format canvas` fills, so the grades go back to the same rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.exercise_api import EXERCISE_FILES
+from grader.student_ids import STUDENT_ID_RULE, is_student_id, shown
+from grader.submission import ANSWERS_FILE
+
+CANVAS_FILE = re.compile(
+    r"^(?P<name>[^_]+?)(?P<late>_late)?_(?P<user>\d+)_(?P<submission>\d+)_(?P<file>.+)$", re.IGNORECASE
+)
+#: ``activations-1.py``: Canvas's name for a file uploaded again under a name it already had
+_UPLOADED_AGAIN = re.compile(r"^(?P<stem>.+)-(?P<count>\d+)(?P<suffix>\.[^.]*)$")
+#: a renamed upload gets its name back if it is one the grader looks for, or a notebook or zip
+_KNOWN_NAMES = frozenset((*EXERCISE_FILES, ANSWERS_FILE))
+_WHOLE_SUBMISSIONS = (".ipynb", ".zip")
+#: the gradebook export's columns this reads
+USER_ID_COLUMN, LOGIN_COLUMN = "ID", "SIS Login ID"
+SHAPE = "<name>_<user id>_<submission id>_<file>"
+
+
+class CanvasError(Exception):
+    """The download or the roster cannot be used; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class CanvasFile:
+    """One file of a download, as Canvas named it."""
+
+    path: Path
+    name: str
+    user_id: str
+    late: bool
+    uploaded_name: str
+    upload_count: int
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """Which of a student's files is newest for one uploaded name: the highest upload count."""
+        return (self.uploaded_name, self.upload_count)
+
+
+def canvas_file(path: Path) -> CanvasFile | None:
+    """path as a file of Canvas's download, or None if its name is not one Canvas gives."""
+    match = CANVAS_FILE.match(path.name)
+    if match is None:
+        return None
+    uploaded, count = match["file"], 0
+    again = _UPLOADED_AGAIN.match(uploaded)
+    if again and (
+        again["stem"] + again["suffix"] in _KNOWN_NAMES or again["suffix"].lower() in _WHOLE_SUBMISSIONS
+    ):
+        uploaded, count = again["stem"] + again["suffix"], int(again["count"])
+    return CanvasFile(path, match["name"], match["user"], bool(match["late"]), uploaded, count)
+
+
+def canvas_files(folder: Path) -> list[Path]:
+    """The files directly in folder whose names Canvas's download gives."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and CANVAS_FILE.match(p.name))
+
+
+def read_roster(path: Path) -> dict[str, str]:
+    """Canvas user id → SIS Login ID, from Canvas's gradebook export (a CSV whose header has the
+    columns "ID" and "SIS Login ID"; rows without a numeric ID, such as "Points Possible", are
+    skipped). A user without a login id maps to ""."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise CanvasError(f"could not read {path} ({_reason(error)}); {_EXPORT_AGAIN}") from None
+    header = [cell.strip() for cell in rows[0]] if rows else []
+    if USER_ID_COLUMN not in header or LOGIN_COLUMN not in header:
+        raise CanvasError(
+            f"{path} has no {USER_ID_COLUMN!r} and {LOGIN_COLUMN!r} columns, so it is not Canvas's gradebook "
+            f"export; {_EXPORT_AGAIN}"
+        )
+    user_at, login_at = header.index(USER_ID_COLUMN), header.index(LOGIN_COLUMN)
+    roster = {}
+    for row in rows[1:]:
+        if len(row) > max(user_at, login_at) and row[user_at].strip().isdigit():
+            roster[row[user_at].strip()] = row[login_at].strip()
+    return roster
+
+
+_EXPORT_AGAIN = "export it from Canvas (Grades → Export → Export Entire Gradebook) and give that file"
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    if isinstance(error, UnicodeDecodeError):
+        return "not UTF-8 text"
+    return str(error)
+
+
+@dataclass
+class SortedDownload:
+    """What sort_download made: each student's folder (by SIS Login ID) with the files put in it,
+    the students whose files Canvas marked late, and notes on what was left out."""
+
+    students: dict[str, list[str]] = field(default_factory=dict)
+    late: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def sort_download(download: Path, roster: dict[str, str], out: Path) -> SortedDownload:
+    """Copy each Canvas-named file of download into out/<SIS Login ID>/<uploaded name>.
+
+    A file uploaded again (``activations-1.py``) gets its name back; of two files that would get
+    one name, the later upload is kept and a note names the other. out must be new or empty; if
+    copying fails (OSError), out is removed again if this made it. Students missing from the
+    roster, or without a usable login id, are left out with a note.
+    """
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise CanvasError(f"{out} already exists and is not an empty folder; choose a new one")
+    by_user: dict[str, list[CanvasFile]] = {}
+    result = SortedDownload()
+    for path in sorted(download.iterdir()):
+        file = canvas_file(path) if path.is_file() and not path.is_symlink() else None
+        if file is None:
+            if not path.name.startswith("."):
+                result.notes.append(f"skipped {shown(path.name)}: not a file named {SHAPE}")
+            continue
+        by_user.setdefault(file.user_id, []).append(file)
+    if not by_user:
+        raise CanvasError(
+            f"{download} holds no file named as Canvas's Download Submissions names them ({SHAPE}); "
+            "unzip the submissions.zip Canvas gives and give that folder"
+        )
+    made = not out.exists()
+    try:
+        _sort(by_user, roster, out, result)
+    except OSError:
+        if made:  # so that the same command can run again
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    return result
+
+
+def _sort(
+    by_user: dict[str, list[CanvasFile]], roster: dict[str, str], out: Path, result: SortedDownload
+) -> None:
+    owners: dict[str, str] = {}
+    for user_id, files in sorted(by_user.items()):
+        student = _student_of(user_id, files[0].name, roster, owners, result.notes)
+        if student is None:
+            continue
+        owners[student] = user_id
+        result.students[student] = _copy_newest(files, out / student, result.notes, student)
+        if any(f.late for f in files):
+            result.late.append(student)
+
+
+def _student_of(
+    user_id: str, name: str, roster: dict[str, str], owners: dict[str, str], notes: list[str]
+) -> str | None:
+    """The folder name for Canvas user user_id, or None (with a note) if there is none to use."""
+    left_out = f"left out {name} (Canvas user {user_id})"
+    if user_id not in roster:
+        notes.append(f"{left_out}: not in the roster; export the gradebook from Canvas again")
+        return None
+    student = roster[user_id]
+    if not student:
+        notes.append(f"{left_out}: no {LOGIN_COLUMN} in the roster; sort their files by hand")
+        return None
+    if not is_student_id(student):
+        notes.append(
+            f"{left_out}: {LOGIN_COLUMN} {student!r} is not usable as a student id ({STUDENT_ID_RULE})"
+        )
+        return None
+    if student in owners:
+        notes.append(f"{left_out}: Canvas user {owners[student]} has the same {LOGIN_COLUMN}, {student}")
+        return None
+    return student
+
+
+def _copy_newest(files: list[CanvasFile], folder: Path, notes: list[str], student: str) -> list[str]:
+    """Copy into folder the newest file of each uploaded name; the names put there."""
+    newest: dict[str, CanvasFile] = {}
+    for file in sorted(files, key=lambda f: f.key):
+        if file.uploaded_name in newest:
+            notes.append(
+                f"{student}: kept {shown(file.path.name)} as {file.uploaded_name}, the later upload, "
+                f"not {shown(newest[file.uploaded_name].path.name)}"
+            )
+        newest[file.uploaded_name] = file
+    folder.mkdir(parents=True)
+    for name, file in newest.items():
+        shutil.copyfile(file.path, folder / name)
+    return sorted(newest)
