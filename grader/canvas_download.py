@@ -23,7 +23,9 @@ from grader.student_ids import STUDENT_ID_RULE, is_student_id, shown
 from grader.submission import ANSWERS_FILE
 
 CANVAS_FILE = re.compile(
-    r"^(?P<name>[^_]+?)(?P<late>_late)?_(?P<user>\d+)_(?P<submission>\d+)_(?P<file>.+)$", re.IGNORECASE
+    # the uploaded name is the student's choice: "." or ".." would name the folder it goes into
+    r"^(?P<name>[^_]+?)(?P<late>_late)?_(?P<user>\d+)_(?P<submission>\d+)_(?P<file>(?!\.\.?$).+)$",
+    re.IGNORECASE,
 )
 #: ``activations-1.py``: Canvas's name for a file uploaded again under a name it already had
 _UPLOADED_AGAIN = re.compile(r"^(?P<stem>.+)-(?P<count>\d+)(?P<suffix>\.[^.]*)$")
@@ -68,11 +70,6 @@ def canvas_file(path: Path) -> CanvasFile | None:
     ):
         uploaded, count = again["stem"] + again["suffix"], int(again["count"])
     return CanvasFile(path, match["name"], match["user"], bool(match["late"]), uploaded, count)
-
-
-def canvas_files(folder: Path) -> list[Path]:
-    """The files directly in folder whose names Canvas's download gives."""
-    return sorted(p for p in folder.iterdir() if p.is_file() and CANVAS_FILE.match(p.name))
 
 
 def read_roster(path: Path) -> dict[str, str]:

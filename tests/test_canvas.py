@@ -179,6 +179,14 @@ def test_a_copy_that_fails_midway_leaves_no_half_sorted_folder(tmp_path, monkeyp
         ("smithbob_late_340934_208490284_my_work-1.ipynb", "smithbob", "340934", True, "my_work.ipynb"),
         ("wellslane_334244_394803489_notes-1.txt", "wellslane", "334244", False, "notes-1.txt"),
         ("wellslane_334244_394803489_answers-3.toml", "wellslane", "334244", False, "answers.toml"),
+        # an uploaded name that looks like another student's file is still the uploader's
+        (
+            "wellslane_334244_394803489_smithbob_340934_1_deep.py",
+            "wellslane",
+            "334244",
+            False,
+            "smithbob_340934_1_deep.py",
+        ),
     ],
 )
 def test_canvas_names_are_read_back_to_the_uploaded_name(name, student, user, late, uploaded):
@@ -187,6 +195,8 @@ def test_canvas_names_are_read_back_to_the_uploaded_name(name, student, user, la
     assert (file.name, file.user_id, file.late, file.uploaded_name) == (student, user, late, uploaded)
 
 
-@pytest.mark.parametrize("name", ["activations.py", "alice.zip", "alice_1.zip", "bob_x_2_deep.py"])
+@pytest.mark.parametrize(
+    "name", ["activations.py", "alice.zip", "alice_1.zip", "bob_x_2_deep.py", "bob_1_2_..", "bob_1_2_."]
+)
 def test_names_canvas_does_not_give_are_not_taken_for_its_own(name):
     assert canvas_file(Path(name)) is None
