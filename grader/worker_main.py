@@ -28,6 +28,8 @@ import warnings
 import numpy as np
 
 MAX_CAPTURE = 16_000
+#: the byte-order marks UTF-16 text starts with (little- and big-endian)
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def restrict_imports(submission, stdlib_path):
@@ -102,7 +104,21 @@ class Worker:
             with captured_output():
                 return importlib.import_module(name)
         except BaseException as error:  # noqa: BLE001 - anything the student's import raises
-            return {"kind": "import", **self.describe(error)}
+            return {"kind": "import", **self.describe(error), **self.encoding_hint(error)}
+
+    def encoding_hint(self, error):
+        """A message naming the cause when the import failed on a file saved as UTF-16 (Windows
+        Notepad's "Unicode"): Python only says the source "cannot contain null bytes"."""
+        if not isinstance(error, (SyntaxError, ValueError)) or "null bytes" not in str(error):
+            return {}
+        for name in sorted(os.listdir(self.submission)):
+            path = os.path.join(self.submission, name)
+            if name.endswith(".py") and os.path.isfile(path):
+                with open(path, "rb") as file:
+                    if file.read(2) in UTF16_MARKS:
+                        return {"message": f"{name} is saved as UTF-16 text (Notepad's \"Unicode\"), which "
+                                f"Python cannot read: save it again as UTF-8"}  # fmt: skip
+        return {}
 
     def describe(self, error):
         return {

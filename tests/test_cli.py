@@ -316,6 +316,20 @@ def test_a_misnamed_file_is_named_in_the_missing_note(tmp_path):
     assert sum(test["score"] for test in report["tests"]) == 75  # graded as handed in
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_file_saved_as_utf16_is_named_as_the_cause_in_every_file_it_breaks(tmp_path, encoding):
+    target = copy_reference(tmp_path / "s")
+    source = (target / "activations.py").read_text()
+    mark = b"\xfe\xff" if encoding == "utf-16-be" else b""  # "utf-16" writes its own mark
+    (target / "activations.py").write_bytes(mark + source.encode(encoding))
+    _, report = run_json("grade", str(target))
+    hint = 'activations.py is saved as UTF-16 text (Notepad\'s "Unicode"), which Python cannot read: save it again as UTF-8'
+    failed = {t["exercise"]: t["message"] for t in report["tests"] if t["status"] == "error"}
+    assert set(failed) == {"activations", "backprop", "deep"}  # the two import activations.py
+    assert all(hint in message for message in failed.values()), failed
+    assert {e["name"]: e["score"] for e in report["exercises"]}["gradcheck"] == 10
+
+
 def test_syntax_error_is_reported_with_its_line(tmp_path):
     target = reference_with_file(
         tmp_path / "s", "backprop.py", "import numpy as np\n\ndef squared_error(y_hat, y)\n    return 0\n"

@@ -330,6 +330,31 @@ def test_a_malformed_answers_file_is_reported_with_its_line(tmp_path, content, m
         read_answers(path)
 
 
+@pytest.mark.parametrize(
+    ("encoded", "message"),
+    [
+        (
+            lambda text: text.encode("utf-16"),
+            'answers.toml is saved as UTF-16 text (Notepad\'s "Unicode"): save it',
+        ),
+        (lambda text: text.encode("cp1252"), "answers.toml is not UTF-8 text: save it again as UTF-8"),
+    ],
+    ids=["utf-16", "cp1252"],
+)
+def test_an_answers_file_in_another_encoding_says_to_save_it_as_utf8(tmp_path, encoded, message):
+    path = tmp_path / "answers.toml"
+    path.write_bytes(encoded('student = "Zoë"\n[answers]\nrelu-negative-z = 0\n'))
+    with pytest.raises(AnswersError) as raised:
+        read_answers(path)
+    assert str(raised.value).startswith(message)
+
+
+def test_an_answers_file_with_a_byte_order_mark_reads_as_without(tmp_path):
+    path = tmp_path / "answers.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + 'student = "Zoë"\n[answers]\nrelu-negative-z = 0\n'.encode())
+    assert read_answers(path) == Answers("Zoë", {"relu-negative-z": 0})
+
+
 def test_grade_reports_a_malformed_answers_file_and_still_grades_the_exercises(tmp_path):
     target = copy_reference(tmp_path / "s")
     (target / "answers.toml").write_text('student = "a"\n[answers]\nrelu-negative-z = = 0\n')

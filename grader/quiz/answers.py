@@ -49,16 +49,22 @@ class Answers:
     values: dict[str, Any] = field(default_factory=dict)
 
 
+_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def read_answers(path: Path) -> Answers:
     """Parse an answers file; AnswersError with the line number on a syntax error."""
     raw = path.read_bytes()
     if len(raw) > MAX_BYTES:
         raise AnswersError(f"{path.name} is larger than {MAX_BYTES // 1024} KiB")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark, as Windows tools may write, is no answer
         data = _parse(text)
     except UnicodeDecodeError:
-        raise AnswersError(f"{path.name} is not UTF-8 text") from None
+        saved_as = (
+            'saved as UTF-16 text (Notepad\'s "Unicode")' if raw[:2] in _UTF16_MARKS else "not UTF-8 text"
+        )
+        raise AnswersError(f"{path.name} is {saved_as}: save it again as UTF-8") from None
     except RecursionError:
         raise AnswersError(
             f"{path.name} nests lists or tables too deeply to read; an answer is a number, a string or "
