@@ -104,11 +104,15 @@ class Worker:
             with captured_output():
                 return importlib.import_module(name)
         except BaseException as error:  # noqa: BLE001 - anything the student's import raises
-            return {"kind": "import", **self.describe(error), **self.encoding_hint(error)}
+            return {"kind": "import", **self.describe(error), **self.import_hint(error)}
 
-    def encoding_hint(self, error):
-        """A message naming the cause when the import failed on a file saved as UTF-16 (Windows
-        Notepad's "Unicode"): Python only says the source "cannot contain null bytes"."""
+    def import_hint(self, error):
+        """A message that names the cause where Python's does not teach it: a module that grading
+        cannot import, or a file saved as UTF-16 (Windows Notepad's "Unicode"), of which Python
+        only says that the source "cannot contain null bytes"."""
+        if isinstance(error, ModuleNotFoundError) and error.name:
+            return {"message": f"{error}: grading can import only NumPy, Python's standard library and the "
+                    f"submission's own files; remove that import, or hand in {error.name}.py if it is yours"}  # fmt: skip
         if not isinstance(error, (SyntaxError, ValueError)) or "null bytes" not in str(error):
             return {}
         for name in sorted(os.listdir(self.submission)):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES as EXAMPLES_DIR
-from conftest import EXERCISES, REFERENCE, cli, copy_reference, reference_with_file, with_key
+from conftest import EXERCISES, REFERENCE, cli, copy_reference, reference_with, reference_with_file, with_key
 
 from grader.cli import main
 from grader.exercise_api import EXERCISE_FILES
@@ -314,6 +314,20 @@ def test_a_misnamed_file_is_named_in_the_missing_note(tmp_path):
     assert "deep.py is missing: its tests score 0 (there is Deep (1).py: names must match exactly, so rename it " \
         "deep.py)" in report["notes"]  # fmt: skip
     assert sum(test["score"] for test in report["tests"]) == 75  # graded as handed in
+
+
+def test_an_import_grading_cannot_satisfy_says_what_can_be_imported(tmp_path):
+    target = reference_with(
+        tmp_path / "s",
+        {"deep.py": [("import numpy as np\n", "import numpy as np\nimport matplotlib.pyplot as plt\n")]},
+    )
+    _, report = run_json("grade", str(target))
+    failed = {t["message"] for t in report["tests"] if t["status"] == "error"}
+    assert failed == {
+        "deep.py could not be imported: ModuleNotFoundError: No module named 'matplotlib': grading can import "
+        "only NumPy, Python's standard library and the submission's own files; remove that import, or hand in "
+        "matplotlib.py if it is yours (deep.py:14 in <module>)"
+    }
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
