@@ -193,7 +193,7 @@ def _copy_newest(files: list[CanvasFile], folder: Path, notes: list[str], studen
     for file in sorted(files, key=lambda f: f.key):
         if file.uploaded_name in newest:
             notes.append(
-                f"{student}: kept {shown(file.path.name)} as {file.uploaded_name}, the later upload, "
+                f"{student}: kept {shown(file.path.name)} as {shown(file.uploaded_name)}, the later upload, "
                 f"not {shown(newest[file.uploaded_name].path.name)}"
             )
         newest[file.uploaded_name] = file

@@ -200,3 +200,15 @@ def test_canvas_names_are_read_back_to_the_uploaded_name(name, student, user, la
 )
 def test_names_canvas_does_not_give_are_not_taken_for_its_own(name):
     assert canvas_file(Path(name)) is None
+
+
+def test_a_file_name_cannot_put_a_workflow_command_into_the_notes(tmp_path):
+    download = tmp_path / "download"
+    download.mkdir()
+    names = ("smithbob_340934_1_deep.py", "smithbob_340934_1_a\n::error::b.py", "x\n::error::y")
+    for name in names:
+        shutil.copy(REFERENCE / "deep.py", download / name)
+    result = sort_download(download, {"340934": "bsmith"}, tmp_path / "out")
+    assert len(result.notes) == 2 and not any("\n" in note for note in result.notes)
+    assert "skipped 'x\\n::error::y': not a file named" in result.notes[1]
+    assert result.students == {"bsmith": ["deep.py"]}
