@@ -13,6 +13,14 @@ from grader.lost_points import name_list
 from grader.stats import ClassStats
 
 EMPTY = "No graded submissions in this gradebook yet: run backprop-grader grade-all first."
+NONE_READABLE = "No submission in this gradebook could be graded: each one is listed above with why."
+
+
+def _empty(stats: ClassStats) -> str:
+    """What stats says when nothing is graded: grade first, or the submissions could not be read."""
+    return NONE_READABLE if stats.unreadable else EMPTY
+
+
 NO_MISTAKES = "No failure matched a known mistake of the diagnosis catalog."
 
 
@@ -23,7 +31,7 @@ def render_stats_text(stats: ClassStats, console: Console) -> None:
     for student, why in stats.unreadable_students:
         console.print(f"[yellow]unreadable:[/] {escape(student)}: {escape(why)}")
     if not stats.graded:
-        console.print(EMPTY)
+        console.print(_empty(stats))
         return
     summary = stats.summary
     console.print(
@@ -115,7 +123,7 @@ def render_stats_html(stats: ClassStats) -> str:
             f"<p>Could not be read (ask these students to hand in again):</p><ul class='unreadable'>{items}</ul>"
         )
     if not stats.graded:
-        parts.append(f"<p class='empty'>{e(EMPTY)}</p>")
+        parts.append(f"<p class='empty'>{e(_empty(stats))}</p>")
     else:
         cells = "".join(f"<tr><th>{e(k)}</th><td>{v:.1f}</td></tr>" for k, v in stats.summary.items())
         parts.append(f"<table class='summary'>{cells}</table>")

@@ -604,6 +604,24 @@ def test_stats_on_an_empty_gradebook(tmp_path):
     assert "No graded submissions" in page.read_text() and "<svg" not in page.read_text()
 
 
+def test_stats_of_a_class_none_of_whose_submissions_could_be_read_lists_why(tmp_path):
+    root = tmp_path / "class"
+    root.mkdir()
+    (root / "ann.zip").write_bytes(b"not a zip at all")
+    (root / "bob").mkdir()
+    book = tmp_path / "book.sqlite"
+    assert run("grade-all", str(root), "--gradebook", str(book)).returncode == 0
+    page = tmp_path / "stats.html"
+    completed = run("stats", "--gradebook", str(book), "--html", str(page))
+    assert completed.returncode == 0, completed.stderr
+    assert (
+        "unreadable: ann: " in completed.stdout and "unreadable: bob: no exercise files" in completed.stdout
+    )
+    assert "No submission in this gradebook could be graded" in completed.stdout
+    assert "run backprop-grader grade-all first" not in completed.stdout
+    assert "No submission in this gradebook could be graded" in page.read_text()
+
+
 def test_a_copied_answers_file_is_scored_with_the_copiers_numbers(tmp_path):
     root = tmp_path / "class"
     shutil.copytree(EXAMPLES / "correct", root / "correct")
