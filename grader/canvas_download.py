@@ -72,10 +72,14 @@ def canvas_file(path: Path) -> CanvasFile | None:
     return CanvasFile(path, match["name"], match["user"], bool(match["late"]), uploaded, count)
 
 
-def read_roster(path: Path) -> dict[str, str]:
-    """Canvas user id → SIS Login ID, from Canvas's gradebook export (a CSV whose header has the
-    columns "ID" and "SIS Login ID"; rows without a numeric ID, such as "Points Possible", are
-    skipped). A user without a login id maps to ""."""
+#: the columns of Canvas's gradebook export that say who a row is, in its order
+IDENTITY_COLUMNS = ("Student", USER_ID_COLUMN, "SIS User ID", LOGIN_COLUMN, "Section")
+
+
+def read_canvas_gradebook(path: Path) -> list[dict[str, str]]:
+    """The students of Canvas's gradebook export (Grades → Export): for each row with a numeric
+    "ID" (not "Points Possible" and the like), its IDENTITY_COLUMNS ("" where the export has no
+    such column). CanvasError if the file cannot be read or has no "ID" and "SIS Login ID"."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.reader(handle))
@@ -87,12 +91,18 @@ def read_roster(path: Path) -> dict[str, str]:
             f"{path} has no {USER_ID_COLUMN!r} and {LOGIN_COLUMN!r} columns, so it is not Canvas's gradebook "
             f"export; {_EXPORT_AGAIN}"
         )
-    user_at, login_at = header.index(USER_ID_COLUMN), header.index(LOGIN_COLUMN)
-    roster = {}
+    at = {column: header.index(column) for column in IDENTITY_COLUMNS if column in header}
+    students = []
     for row in rows[1:]:
-        if len(row) > max(user_at, login_at) and row[user_at].strip().isdigit():
-            roster[row[user_at].strip()] = row[login_at].strip()
-    return roster
+        cells = {column: row[i].strip() if i < len(row) else "" for column, i in at.items()}
+        if cells[USER_ID_COLUMN].isdigit():
+            students.append({column: cells.get(column, "") for column in IDENTITY_COLUMNS})
+    return students
+
+
+def read_roster(path: Path) -> dict[str, str]:
+    """Canvas user id → SIS Login ID ("" for a user without one), from Canvas's gradebook export."""
+    return {row[USER_ID_COLUMN]: row[LOGIN_COLUMN] for row in read_canvas_gradebook(path)}
 
 
 _EXPORT_AGAIN = "export it from Canvas (Grades → Export → Export Entire Gradebook) and give that file"

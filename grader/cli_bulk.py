@@ -148,18 +148,32 @@ def _report_feedback_errors(
 @click.option(
     "--assignment", default="Backprop", show_default=True, help="Column name of the grade (LMS formats)."
 )
-def export_command(gradebook: Path, fmt: str, out: Path | None, assignment: str) -> None:
+@click.option(
+    "--roster",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="canvas only: Canvas's gradebook export, to copy each student's Student, ID, SIS User ID and "
+    "Section from.",
+)
+def export_command(gradebook: Path, fmt: str, out: Path | None, assignment: str, roster: Path | None) -> None:
     """One row per student (their latest submission) from the gradebook.
 
     \b
     Examples:
       backprop-grader export --format csv --out grades.csv
       backprop-grader export --format canvas --assignment "Backprop 1" --out canvas.csv
+      backprop-grader export --format canvas --roster grades.csv --out canvas.csv
     """
+    from grader.canvas_download import CanvasError, read_canvas_gradebook
     from grader.export import export
 
+    if roster is not None and fmt != "canvas":
+        raise SubmissionUnreadable(f"--roster is for --format canvas only, not {fmt}")
+    try:
+        students = read_canvas_gradebook(roster) if roster is not None else None
+    except CanvasError as error:
+        raise SubmissionUnreadable(str(error)) from None
     with _opened(gradebook, must_exist=True) as book:
-        text = export(book.current(), fmt, assignment)
+        text = export(book.current(), fmt, assignment, students)
     write_output(text, out)
 
 

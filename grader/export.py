@@ -6,7 +6,8 @@ Conventions (docs/gradebook.md says more):
 - canvas: Canvas's gradebook import layout: Student, ID, SIS User ID, SIS Login ID,
   Section, then one assignment column; the row after the header is "Points Possible".
   The student id (the submission's folder name) goes in "SIS Login ID", which Canvas
-  matches on, so name the folders by your students' SIS login ids.
+  matches on, so name the folders by your students' SIS login ids (sort-canvas does). Given
+  Canvas's own export, the other columns of each student's row are copied from it.
 - moodle: Username, the grade column and a Feedback column, for Moodle's "Import grades
   from CSV"; map Username to the username field and the two others to your grade item.
 """
@@ -49,8 +50,15 @@ def student_row(stored: StoredSubmission) -> dict[str, Any]:
     return row
 
 
-def export(submissions: list[StoredSubmission], fmt: str, assignment: str = "Backprop") -> str:
-    """The whole export as text in one of FORMATS."""
+def export(
+    submissions: list[StoredSubmission],
+    fmt: str,
+    assignment: str = "Backprop",
+    canvas_students: list[dict[str, str]] | None = None,
+) -> str:
+    """The whole export as text in one of FORMATS. canvas_students (canvas only): the rows of
+    Canvas's own gradebook export (canvas_download.read_canvas_gradebook), whose Student, ID,
+    SIS User ID and Section fill the row of the student with that SIS Login ID."""
     rows = [student_row(s) for s in submissions]
     if fmt == "json":
         return json.dumps({"schema_version": 1, "students": rows}, indent=2, ensure_ascii=False) + "\n"
@@ -60,7 +68,13 @@ def export(submissions: list[StoredSubmission], fmt: str, assignment: str = "Bac
         possible = max((r["max_score"] for r in rows), default=0.0)
         header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment]
         body = [["Points Possible", "", "", "", "", possible]]
-        body += [[r["student"], "", "", r["student"], "", r["score"]] for r in rows]
+        known = {row["SIS Login ID"]: row for row in canvas_students or [] if row["SIS Login ID"]}
+        for r in rows:
+            who = known.get(r["student"], {"Student": r["student"]})
+            body.append(
+                [who["Student"], who.get("ID", ""), who.get("SIS User ID", ""), r["student"],
+                 who.get("Section", ""), r["score"]]
+            )  # fmt: skip
         return _csv(header, body)
     if fmt == "moodle":
         body = [[r["student"], r["score"], _moodle_feedback(r)] for r in rows]

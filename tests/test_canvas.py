@@ -91,6 +91,18 @@ def test_the_sorted_folder_grades_under_the_login_ids_and_exports_rows_canvas_ma
     # the later upload was graded, and the quiz numbers were drawn for bsmith: full marks
     assert float(rows["bsmith"]["Backprop"]) == float(rows[""]["Backprop"]) == 143.0
     assert 0 < float(rows["lwells@uni.example"]["Backprop"]) < 143
+    # with Canvas's own export, each row says who it is the way Canvas's own rows do
+    exported = run(
+        "export", "--gradebook", book, "--format", "canvas", "--roster", str(tmp_path / "grades.csv")
+    )
+    assert exported.returncode == 0, exported.stderr
+    lines = exported.stdout.splitlines()
+    assert lines[2:] == ['"Smith, Bob",340934,1001,bsmith,Section 1,143.0',
+                         '"Wells, Lane",334244,1002,lwells@uni.example,Section 1,' + rows["lwells@uni.example"]["Backprop"]]  # fmt: skip
+    refused = run("export", "--gradebook", book, "--format", "csv", "--roster", str(tmp_path / "grades.csv"))
+    assert (
+        refused.returncode == 2 and "Error: --roster is for --format canvas only, not csv" in refused.stderr
+    )
 
 
 def test_grade_all_given_the_download_says_to_sort_it_and_makes_no_gradebook(tmp_path):
