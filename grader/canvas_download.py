@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.exercise_api import EXERCISE_FILES
@@ -116,14 +116,14 @@ def _reason(error: Exception) -> str:
     return str(error)
 
 
-@dataclass
+@dataclass(frozen=True)
 class SortedDownload:
     """What sort_download made: each student's folder (by SIS Login ID) with the files put in it,
     the students whose files Canvas marked late, and notes on what was left out."""
 
-    students: dict[str, list[str]] = field(default_factory=dict)
-    late: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    students: dict[str, list[str]]
+    late: list[str]
+    notes: list[str]
 
 
 def sort_download(download: Path, roster: dict[str, str], out: Path) -> SortedDownload:
@@ -137,7 +137,7 @@ def sort_download(download: Path, roster: dict[str, str], out: Path) -> SortedDo
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise CanvasError(f"{out} already exists and is not an empty folder; choose a new one")
     by_user: dict[str, list[CanvasFile]] = {}
-    result = SortedDownload()
+    result = SortedDownload(students={}, late=[], notes=[])
     for path in sorted(download.iterdir()):
         file = canvas_file(path) if path.is_file() and not path.is_symlink() else None
         if file is None:
