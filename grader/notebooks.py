@@ -29,11 +29,11 @@ from nbformat import NotebookNode
 
 from grader.exercise_api import EXERCISE_POINTS, EXERCISES
 from grader.mended_text import mended
+from grader.notebook_cells import TAG_PREFIX, find_solutions
 from grader.results import GradeResult
 from grader.stubs import make_stub
 
 NOTEBOOK_NAME = "backprop.ipynb"
-TAG_PREFIX = "backprop-grader:"
 MARKER = "backprop_grader"  # notebook metadata key naming our notebooks
 SCHEMA_VERSION = 3
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -201,51 +201,29 @@ def _leave_only_the_code(cell: dict[str, Any]) -> None:
             cell[key] = mended(lines)  # a "\udcff" escape in the JSON could not be written to a file
 
 
-def _exercise_of(cell: dict[str, Any]) -> str | None:
-    """The exercise a cell is the solution of, by nbgrader metadata or tag. nbformat reads a
-    notebook that breaks its schema with only a warning, so every field is checked here."""
-    metadata = _dict(cell.get("metadata"))
-    meta = _dict(metadata.get("nbgrader"))
-    grade_id = meta.get("grade_id")
-    if meta.get("solution") is True and isinstance(grade_id, str) and grade_id in EXERCISES:
-        return grade_id
-    tags = metadata.get("tags")
-    for tag in tags if isinstance(tags, list) else []:
-        if isinstance(tag, str) and tag.startswith(TAG_PREFIX) and tag[len(TAG_PREFIX) :] in EXERCISES:
-            return tag[len(TAG_PREFIX) :]
-    return None
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def exercise_files(path: Path) -> tuple[dict[str, str], list[str]]:
     """{file name: source} of the exercise files in a notebook's solution cells, and notes.
 
-    Only the solution cells are read (by nbgrader metadata or tag); nothing in the
-    notebook is run here. A missing cell is noted and its file left out.
+    Only code cells are read (notebook_cells.find_solutions says which hold which file);
+    nothing in the notebook is run here. A file found by its functions rather than by its
+    cell's metadata, or not found at all, is noted; a file not found is left out.
     """
     notebook, notes = read_notebook(path)
-    found: dict[str, str] = {}
     cells = notebook.get("cells")
-    for cell in cells if isinstance(cells, list) else []:
-        if (
-            not isinstance(cell, dict)
-            or cell.get("cell_type") != "code"
-            or not isinstance(cell.get("source"), str)
-        ):
-            continue
-        if (name := _exercise_of(cell)) is not None:
-            found.setdefault(name, cell["source"])
+    found = find_solutions(cells if isinstance(cells, list) else [])
     files = {}
     for index, name in enumerate(_ORDER):
+        missing = (
+            f"{path.name} has no solution cell for {name}.py (nbgrader grade_id or tag {TAG_PREFIX}{name})"
+        )
         if name not in found:
-            notes.append(
-                f"{path.name} has no solution cell for {name}.py (nbgrader grade_id or tag {TAG_PREFIX}{name})"
-            )
+            notes.append(missing)
             continue
-        files[f"{name}.py"] = earlier_cells_line(_ORDER[:index]) + found[name]
+        if found[name].found_by:
+            notes.append(
+                f"{missing}, so {name}.py was made of the cells that define {', '.join(found[name].found_by)}"
+            )
+        files[f"{name}.py"] = earlier_cells_line(_ORDER[:index]) + found[name].source
     return files, notes
 
 

@@ -365,6 +365,46 @@ def test_cells_can_be_found_by_tag_instead_of_nbgrader_metadata(tmp_path):
     assert sum(e["score"] for e in report["exercises"]) == 100.0
 
 
+def test_solution_cells_that_lost_their_metadata_are_found_by_the_functions_they_define(tmp_path):
+    """A cell deleted and written again, or code pasted into a new cell, has no nbgrader metadata
+    or tag (editors such as VS Code do not keep it); the backprop cell is also split in two here,
+    with its helper forward() in a cell of its own after train_step, and an experiment cell that
+    must not run when the files are rebuilt."""
+    notebook = source_notebook(REFERENCE)
+    cells = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or "solution" not in cell.metadata.get("nbgrader", {}):
+            continue
+        source = cell.source
+        if cell.metadata["nbgrader"]["grade_id"] == "backprop":
+            head, rest = source.split("def forward(", 1)
+            forward, tail = rest.split("def train_step(", 1)
+            cells += [head, "def train_step(" + tail, "def forward(" + forward]
+        else:
+            cells.append(source)
+    cells.insert(1, "import matplotlib.pyplot as plt\nplt.plot(sigmoid(np.linspace(-5, 5)))")
+    bare = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    write_notebook(bare, tmp_path / "bare.ipynb")
+    report = json.loads(run("grade", str(tmp_path / "bare.ipynb"), "--format", "json").stdout)
+    assert {e["name"]: e["score"] for e in report["exercises"]} == dict(EXERCISE_POINTS)
+    assert (
+        "bare.ipynb has no solution cell for backprop.py (nbgrader grade_id or tag backprop-grader:backprop), so "
+        "backprop.py was made of the cells that define squared_error, output_delta, hidden_delta, "
+        "weight_gradients, sgd_update, train_step"
+    ) in report["notes"]
+    assert sum("was made of the cells that define" in note for note in report["notes"]) == 4
+
+
+def test_a_tagged_cell_wins_over_an_untagged_one_defining_the_same_functions(tmp_path):
+    notebook = source_notebook(REFERENCE)
+    broken = (REFERENCE / "gradcheck.py").read_text().replace("return grad", "return grad * 0")
+    notebook.cells.append(nbformat.v4.new_code_cell(broken))  # a scratch copy, not the solution cell
+    write_notebook(notebook, tmp_path / "scratch.ipynb")
+    report = json.loads(run("grade", str(tmp_path / "scratch.ipynb"), "--format", "json").stdout)
+    assert sum(e["score"] for e in report["exercises"]) == 100.0
+    assert not any("was made of the cells" in note for note in report["notes"])
+
+
 def test_a_notebook_inside_a_zip_is_graded(tmp_path):
     folder = tmp_path / "alice"
     folder.mkdir()

@@ -1,0 +1,87 @@
+"""Which code cells of a handed-in notebook hold each exercise file.
+
+A solution cell is found by its nbgrader metadata (solution, grade_id = the file's name) or its
+tag ``backprop-grader:<name>``. Editors lose that metadata: a cell deleted and written again,
+code pasted into a new cell, or a notebook edited where cell metadata is not kept. So a file
+with no such cell is made of the untagged code cells that define one of its functions
+(``def sigmoid(``...) and those that define only helpers (functions of no exercise), in notebook
+order, and the note says so; nothing is run to find them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from grader.exercise_api import EXERCISES
+
+TAG_PREFIX = "backprop-grader:"
+_DEFINED = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The source of one exercise file in a notebook: one solution cell's, or (``found_by`` not
+    empty) that of the untagged cells defining the functions named in found_by."""
+
+    source: str
+    found_by: tuple[str, ...] = ()
+
+
+def find_solutions(cells: list[Any]) -> dict[str, Solution]:
+    """{exercise name: Solution} of every exercise the code cells hold, tagged cells first."""
+    code = [
+        cell
+        for cell in cells
+        if isinstance(cell, dict) and cell.get("cell_type") == "code" and isinstance(cell.get("source"), str)
+    ]
+    tagged: dict[str, Solution] = {}
+    untagged: list[str] = []
+    for cell in code:
+        name = exercise_of(cell)
+        if name is None:
+            untagged.append(cell["source"])
+        else:
+            tagged.setdefault(name, Solution(cell["source"]))
+    found = dict(tagged)
+    every_function = {f for functions in EXERCISES.values() for f in functions}
+    helpers = [source for source in untagged if not set(_DEFINED.findall(source)) & every_function]
+    for name, functions in EXERCISES.items():
+        if name not in found and (solution := _defining(untagged, tuple(functions), helpers)) is not None:
+            found[name] = solution
+    return found
+
+
+def _defining(sources: list[str], functions: tuple[str, ...], helpers: list[str]) -> Solution | None:
+    """The sources that define any of functions at the top level of a cell, with the cells that
+    define only functions of no exercise (helpers a notebook's shared namespace would give them),
+    in notebook order; None if no source defines any of functions."""
+    chosen, found_by = [], []
+    for source in sources:
+        defined = [name for name in _DEFINED.findall(source) if name in functions]
+        found_by += [name for name in defined if name not in found_by]
+        if defined or (source in helpers and _DEFINED.search(source)):
+            chosen.append(source)
+    if not found_by:
+        return None
+    return Solution("\n\n".join(chosen), tuple(sorted(found_by, key=functions.index)))
+
+
+def exercise_of(cell: dict[str, Any]) -> str | None:
+    """The exercise a cell is the solution of, by nbgrader metadata or tag. nbformat reads a
+    notebook that breaks its schema with only a warning, so every field is checked here."""
+    metadata = _dict(cell.get("metadata"))
+    meta = _dict(metadata.get("nbgrader"))
+    grade_id = meta.get("grade_id")
+    if meta.get("solution") is True and isinstance(grade_id, str) and grade_id in EXERCISES:
+        return grade_id
+    tags = metadata.get("tags")
+    for tag in tags if isinstance(tags, list) else []:
+        if isinstance(tag, str) and tag.startswith(TAG_PREFIX) and tag[len(TAG_PREFIX) :] in EXERCISES:
+            return tag[len(TAG_PREFIX) :]
+    return None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
