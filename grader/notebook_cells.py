@@ -23,10 +23,39 @@ _DEFINED = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(", re.MULTILINE)
 @dataclass(frozen=True)
 class Solution:
     """The source of one exercise file in a notebook: one solution cell's, or (``found_by`` not
-    empty) that of the untagged cells defining the functions named in found_by."""
+    empty) that of the untagged cells defining the functions named in found_by. magics: how many
+    IPython lines (``%matplotlib inline``, ``!pip install``) were made ``pass`` so that it is Python."""
 
     source: str
     found_by: tuple[str, ...] = ()
+    magics: int = 0
+
+
+#: a line IPython runs as a magic or a shell command, not as Python
+_MAGIC_LINE = re.compile(r"^([ \t]*)([%!].*)$", re.MULTILINE)
+
+
+#: larger sources are left as they are: a solution cell is a few kilobytes
+_MAX_MAGIC_SEARCH = 1024**2
+
+
+def without_magics(source: str) -> tuple[str, int]:
+    """source with each IPython magic or shell line made ``pass`` (indentation and line numbers
+    kept), and how many there were; source itself when it is Python already, when that does not
+    make it Python (its syntax error is then the one to report), or when it is over a MiB. Only
+    compiled here, never run."""
+    if len(source) > _MAX_MAGIC_SEARCH or not _MAGIC_LINE.search(source) or _compiles(source):
+        return source, 0
+    python, count = _MAGIC_LINE.subn(r"\1pass  # IPython: \2", source)
+    return (python, count) if _compiles(python) else (source, 0)
+
+
+def _compiles(source: str) -> bool:
+    try:
+        compile(source, "<cell>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return False
+    return True
 
 
 def find_solutions(cells: list[Any]) -> dict[str, Solution]:
@@ -43,7 +72,8 @@ def find_solutions(cells: list[Any]) -> dict[str, Solution]:
         if name is None:
             untagged.append(cell["source"])
         else:
-            tagged.setdefault(name, Solution(cell["source"]))
+            python, magics = without_magics(cell["source"])
+            tagged.setdefault(name, Solution(python, magics=magics))
     found = dict(tagged)
     every_function = {f for functions in EXERCISES.values() for f in functions}
     helpers = [source for source in untagged if not set(_DEFINED.findall(source)) & every_function]
@@ -65,7 +95,8 @@ def _defining(sources: list[str], functions: tuple[str, ...], helpers: list[str]
             chosen.append(source)
     if not found_by:
         return None
-    return Solution("\n\n".join(chosen), tuple(sorted(found_by, key=functions.index)))
+    python, magics = without_magics("\n\n".join(chosen))
+    return Solution(python, tuple(sorted(found_by, key=functions.index)), magics)
 
 
 def exercise_of(cell: dict[str, Any]) -> str | None:

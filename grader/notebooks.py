@@ -223,6 +223,11 @@ def exercise_files(path: Path) -> tuple[dict[str, str], list[str]]:
             notes.append(
                 f"{missing}, so {name}.py was made of the cells that define {', '.join(found[name].found_by)}"
             )
+        if found[name].magics:
+            notes.append(
+                f"{name}.py: its cell's {found[name].magics} IPython line(s) (% or !) were made pass, "
+                "as they are not Python"
+            )
         files[f"{name}.py"] = earlier_cells_line(_ORDER[:index]) + found[name].source
     return files, notes
 

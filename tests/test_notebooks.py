@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader.exercise_api import EXERCISE_POINTS, EXERCISES
+from grader.notebook_cells import without_magics
 from grader.notebooks import (
     NotebookError,
     exercise_files,
@@ -403,6 +404,32 @@ def test_a_tagged_cell_wins_over_an_untagged_one_defining_the_same_functions(tmp
     report = json.loads(run("grade", str(tmp_path / "scratch.ipynb"), "--format", "json").stdout)
     assert sum(e["score"] for e in report["exercises"]) == 100.0
     assert not any("was made of the cells" in note for note in report["notes"])
+
+
+def test_ipython_lines_in_a_solution_cell_do_not_cost_its_file(tmp_path):
+    notebook = source_notebook(REFERENCE)
+    (cell,) = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "activations"]
+    cell.source = "%%time\n%matplotlib inline\n!pip install numpy\n" + cell.source
+    write_notebook(notebook, tmp_path / "magic.ipynb")
+    report = json.loads(run("grade", str(tmp_path / "magic.ipynb"), "--format", "json").stdout)
+    assert sum(e["score"] for e in report["exercises"]) == 100.0
+    assert (
+        "activations.py: its cell's 3 IPython line(s) (% or !) were made pass, as they are not Python"
+        in (report["notes"])
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("x = (10\n     % 3)\n", ("x = (10\n     % 3)\n", 0)),  # Python already: a continuation line
+        ("  %time f()\ndef f(:\n", ("  %time f()\ndef f(:\n", 0)),  # still not Python: its own error stays
+        ("def f():\n    !ls\n    return 1\n", ("def f():\n    pass  # IPython: !ls\n    return 1\n", 1)),
+    ],
+    ids=["continuation", "real syntax error", "indented shell line"],
+)
+def test_only_lines_that_keep_a_cell_from_being_python_are_made_pass(source, expected):
+    assert without_magics(source) == expected
 
 
 def test_a_notebook_inside_a_zip_is_graded(tmp_path):
