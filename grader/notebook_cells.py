@@ -36,13 +36,13 @@ _MAGIC_LINE = re.compile(r"^([ \t]*)([%!].*)$", re.MULTILINE)
 
 
 #: larger sources are left as they are: a solution cell is a few kilobytes
-_MAX_MAGIC_SEARCH = 1024**2
+_MAX_MAGIC_SEARCH = 256 * 1024
 
 
 def without_magics(source: str) -> tuple[str, int]:
     """source with each IPython magic or shell line made ``pass`` (indentation and line numbers
     kept), and how many there were; source itself when it is Python already, when that does not
-    make it Python (its syntax error is then the one to report), or when it is over a MiB. Only
+    make it Python (its syntax error is then the one to report), or when it is over 256 KiB. Only
     compiled here, never run."""
     if len(source) > _MAX_MAGIC_SEARCH or not _MAGIC_LINE.search(source) or _compiles(source):
         return source, 0
