@@ -85,7 +85,10 @@ def grade_all_command(
     from grader.bulk import CannotStart, check_start, grade_all
     from grader.grading import check_sandbox, missing_sandbox_message
     from grader.progress import progress_for
+    from grader.worker_zygote import unsupported_platform
 
+    if (why := unsupported_platform()) is not None:
+        raise GraderBroken(why)
     limits = worker_limits(timeout, total_timeout, memory_mb)
     if require_sandbox:
         missing = [p for p in check_sandbox(limits) if not p.active]

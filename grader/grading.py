@@ -26,6 +26,7 @@ from grader.student import StudentSession
 from grader.submission import PreparedSubmission, prepared_submission
 from grader.suite_runner import SuiteFailed, suite_runner
 from grader.worker import WorkerLimits, WorkerStartFailed
+from grader.worker_zygote import unsupported_platform
 
 #: the hidden grade runs the public tests too (with the reference as an extra oracle)
 SUITES = {"hidden": (PUBLIC_TESTS, HIDDEN_TESTS), "public": (PUBLIC_TESTS,)}
@@ -61,8 +62,10 @@ def grade_path(
     prefetch: send the worker every call the tests will make up front (see call_plan);
     every command grades this way, so that `grade` and `grade-all` see a student's code make
     the same calls in the same order. Raises SubmissionError when the submission cannot be
-    read at all.
+    read at all, GradingFailed when this system cannot run a worker (Windows).
     """
+    if (why := unsupported_platform()) is not None:
+        raise GradingFailed(why)
     with prepared_submission(path) as prepared:
         plan = call_plan(suite, plots, limits) if prefetch else None
         return _grade(prepared, suite, limits, require_sandbox, student, plots, plan, None)

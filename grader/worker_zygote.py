@@ -13,8 +13,10 @@ directory and scrubbed environment.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
+import platform
 import select
 import signal
 import socket
@@ -34,6 +36,26 @@ STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 class ZygoteUnavailable(Exception):
     """The zygote could not be started or did not answer."""
+
+
+def unsupported_platform() -> str | None:
+    """Why student code cannot be run in a worker here, or None: the zygote forks its workers and
+    hands each its pipes over a Unix socket, and a worker takes POSIX resource limits; Windows has
+    none of these."""
+    needed = (
+        ("os.fork", hasattr(os, "fork")),
+        ("socket.send_fds", hasattr(socket, "send_fds")),
+        ("resource", importlib.util.find_spec("resource") is not None),
+    )
+    missing = [name for name, present in needed if not present]
+    if not missing:
+        return None
+    return (
+        f"backprop-grader runs student code in a forked, walled-in worker, which needs Linux or macOS, "
+        f"and {platform.system() or 'this system'} has no {', '.join(missing)}. On Windows, run it inside "
+        "WSL (wsl --install), or push your work to GitHub, where the course's check workflow runs the "
+        "public tests for you"
+    )
 
 
 @dataclass(frozen=True)

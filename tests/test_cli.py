@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -539,3 +540,27 @@ def test_installed_command_grades_in_a_fresh_process(tmp_path):
     assert json.loads(completed.stdout)["score"] == 100
     bad = subprocess.run(cli("grade", str(tmp_path / "nope")), capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.strip().startswith("Error:") and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", str(EXERCISES)],
+        ["grade", str(REFERENCE)],
+        ["grade-all", str(EXAMPLES_DIR), "--gradebook", "{book}"],
+    ],
+    ids=["check", "grade", "grade-all"],
+)
+def test_a_system_that_cannot_fork_a_worker_is_told_where_grading_runs(tmp_path, args):
+    """Windows has no os.fork; the grader says what to do instead of failing somewhere inside."""
+    book = tmp_path / "book.sqlite"
+    program = (
+        "import os, sys; del os.fork; from grader.cli import main; sys.argv[0] = 'backprop-grader'; main()"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", program, *[a.format(book=book) for a in args]], capture_output=True, text=True
+    )
+    assert completed.returncode == 3, completed.stderr
+    assert "needs Linux or macOS" in completed.stderr and "has no os.fork" in completed.stderr
+    assert "run it inside WSL" in completed.stderr and "Traceback" not in completed.stderr
+    assert completed.stderr.count("\n") == 1 and not book.exists()
