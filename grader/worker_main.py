@@ -110,9 +110,10 @@ class Worker:
         """A message that names the cause where Python's does not teach it: a module that grading
         cannot import, or a file saved as UTF-16 (Windows Notepad's "Unicode"), of which Python
         only says that the source "cannot contain null bytes"."""
-        if isinstance(error, ModuleNotFoundError) and error.name:
-            return {"message": f"{error}: grading can import only NumPy, Python's standard library and the "
-                    f"submission's own files; remove that import, or hand in {error.name}.py if it is yours"}  # fmt: skip
+        if isinstance(error, ModuleNotFoundError) and isinstance(error.name, str) and error.name:
+            return {"message": f"{str(error)[:2000]}: grading can import only NumPy, Python's standard library "
+                    f"and the submission's own files; remove that import, or hand in {error.name[:100]}.py if "
+                    "it is yours"}  # fmt: skip
         if not isinstance(error, (SyntaxError, ValueError)) or "null bytes" not in str(error):
             return {}
         for name in sorted(os.listdir(self.submission)):

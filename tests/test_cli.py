@@ -331,6 +331,15 @@ def test_an_import_grading_cannot_satisfy_says_what_can_be_imported(tmp_path):
     }
 
 
+def test_an_import_error_of_the_students_own_making_is_quoted_within_bounds(tmp_path):
+    source = 'raise ModuleNotFoundError("x" * 10**6, name="y" * 10**6)\n'
+    target = reference_with_file(tmp_path / "s", "gradcheck.py", source)
+    _, report = run_json("grade", str(target))
+    (message,) = {t["message"] for t in report["tests"] if t["exercise"] == "gradcheck"}
+    assert message.startswith("gradcheck.py could not be imported: ModuleNotFoundError: xxx")
+    assert len(message) <= 1500
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
 def test_a_file_saved_as_utf16_is_named_as_the_cause_in_every_file_it_breaks(tmp_path, encoding):
     target = copy_reference(tmp_path / "s")
