@@ -168,10 +168,12 @@ class SubmissionTooLarge(SubmissionError):
     """More files or bytes than a submission may have."""
 
 
-def _too_large(source: Path | str) -> SubmissionTooLarge:
+def _too_large(source: Path | str, holds: str = "") -> SubmissionTooLarge:
+    """holds: what the source was found to hold ("40,000 files"), if known."""
+    found = f", and it holds {holds}" if holds else ""
     return SubmissionTooLarge(
-        f"{source} is too large (more than {MAX_FILES} files or {MAX_TOTAL_BYTES // 1024**2} MiB); hand in "
-        "only the exercise files"
+        f"{source} is too large (more than {MAX_FILES} files or {MAX_TOTAL_BYTES // 1024**2} MiB{found}); hand "
+        "in only the exercise files (not a virtual environment such as .venv/, nor data or outputs)"
     )
 
 
@@ -199,7 +201,7 @@ def _check_zip_size(path: Path, shown: str) -> None:
     larger than a submission may be: looked at before zipfile reads that list."""
     size = path.stat().st_size
     if size > MAX_TOTAL_BYTES:
-        raise _too_large(shown)
+        raise _too_large(shown, f"{size / 1024**2:.0f} MiB")
     with path.open("rb") as file:
         file.seek(max(0, size - _END_RECORD_SEARCH))
         tail = file.read()
@@ -208,10 +210,10 @@ def _check_zip_size(path: Path, shown: str) -> None:
         return  # no end record: zipfile says what is wrong
     _, _, members, directory_bytes = _END_RECORD.unpack_from(tail, at)
     # 0xFFFF and 0xFFFFFFFF point to a ZIP64 record, which only the file's size above bounds
-    if (members != 0xFFFF and members > 2 * MAX_FILES) or (
-        directory_bytes != 0xFFFFFFFF and directory_bytes > MAX_ZIP_DIRECTORY_BYTES
-    ):
-        raise _too_large(shown)
+    if members != 0xFFFF and members > 2 * MAX_FILES:
+        raise _too_large(shown, f"{members:,} files")
+    if directory_bytes != 0xFFFFFFFF and directory_bytes > MAX_ZIP_DIRECTORY_BYTES:
+        raise _too_large(shown, f"a list of files of {directory_bytes / 1024**2:.0f} MiB")
 
 
 def _copy_directory(source: Path, target: Path) -> list[str]:

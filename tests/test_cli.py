@@ -195,9 +195,9 @@ def test_a_zip_announcing_more_members_than_a_submission_may_have_is_refused_bef
     monkeypatch.setattr(grader.submission.zipfile, "ZipFile", None)  # opening it would fail the test
     result = run("grade", str(archive))
     assert result.exit_code == 2
-    assert (
-        result.output
-        == f"Error: {archive} is too large (more than 2000 files or 50 MiB); hand in only the exercise files\n"
+    assert result.output == (
+        f"Error: {archive} is too large (more than 2000 files or 50 MiB, and it holds 5,000 files); hand in only "
+        "the exercise files (not a virtual environment such as .venv/, nor data or outputs)\n"
     )
 
 
