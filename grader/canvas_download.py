@@ -76,19 +76,19 @@ def canvas_file(path: Path) -> CanvasFile | None:
 IDENTITY_COLUMNS = ("Student", USER_ID_COLUMN, "SIS User ID", LOGIN_COLUMN, "Section")
 
 
-def read_canvas_gradebook(path: Path) -> list[dict[str, str]]:
+def read_canvas_gradebook(path: Path, needed: str = LOGIN_COLUMN) -> list[dict[str, str]]:
     """The students of Canvas's gradebook export (Grades → Export): for each row with a numeric
     "ID" (not "Points Possible" and the like), its IDENTITY_COLUMNS ("" where the export has no
-    such column). CanvasError if the file cannot be read or has no "ID" and "SIS Login ID"."""
+    such column). CanvasError if the file cannot be read or has no "ID" or no needed column."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.reader(handle))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise CanvasError(f"could not read {path} ({_reason(error)}); {_EXPORT_AGAIN}") from None
     header = [cell.strip() for cell in rows[0]] if rows else []
-    if USER_ID_COLUMN not in header or LOGIN_COLUMN not in header:
+    if USER_ID_COLUMN not in header or needed not in header:
         raise CanvasError(
-            f"{path} has no {USER_ID_COLUMN!r} and {LOGIN_COLUMN!r} columns, so it is not Canvas's gradebook "
+            f"{path} has no {USER_ID_COLUMN!r} and {needed!r} columns, so it is not Canvas's gradebook "
             f"export; {_EXPORT_AGAIN}"
         )
     at = {column: header.index(column) for column in IDENTITY_COLUMNS if column in header}
@@ -100,9 +100,31 @@ def read_canvas_gradebook(path: Path) -> list[dict[str, str]]:
     return students
 
 
-def read_roster(path: Path) -> dict[str, str]:
-    """Canvas user id → SIS Login ID ("" for a user without one), from Canvas's gradebook export."""
-    return {row[USER_ID_COLUMN]: row[LOGIN_COLUMN] for row in read_canvas_gradebook(path)}
+#: the columns a student's folder may be named by: the one a course gives its students first
+ID_COLUMNS = (LOGIN_COLUMN, "SIS User ID", USER_ID_COLUMN)
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Canvas user id → the student id to name their folder by ("" where the row has none), taken
+    from the column named column of Canvas's gradebook export."""
+
+    column: str
+    ids: dict[str, str]
+
+
+def read_roster(path: Path, column: str = LOGIN_COLUMN) -> Roster:
+    """The Roster of Canvas's gradebook export at path, naming students by column (one of ID_COLUMNS)."""
+    return Roster(column, {row[USER_ID_COLUMN]: row[column] for row in read_canvas_gradebook(path, column)})
+
+
+def row_of(student: str, rows: list[dict[str, str]]) -> dict[str, str] | None:
+    """The row of Canvas's export whose SIS Login ID, or else SIS User ID, or else ID is student."""
+    for column in ID_COLUMNS:
+        for row in rows:
+            if row[column] == student:
+                return row
+    return None
 
 
 _EXPORT_AGAIN = "export it from Canvas (Grades → Export → Export Entire Gradebook) and give that file"
@@ -118,7 +140,7 @@ def _reason(error: Exception) -> str:
 
 @dataclass(frozen=True)
 class SortedDownload:
-    """What sort_download made: each student's folder (by SIS Login ID) with the files put in it,
+    """What sort_download made: each student's folder (by student id) with the files put in it,
     the students whose files Canvas marked late, and notes on what was left out."""
 
     students: dict[str, list[str]]
@@ -126,13 +148,14 @@ class SortedDownload:
     notes: list[str]
 
 
-def sort_download(download: Path, roster: dict[str, str], out: Path) -> SortedDownload:
-    """Copy each Canvas-named file of download into out/<SIS Login ID>/<uploaded name>.
+def sort_download(download: Path, roster: Roster, out: Path) -> SortedDownload:
+    """Copy each Canvas-named file of download into out/<student id>/<uploaded name>, the student
+    id being the roster's (the SIS Login ID, unless it was read for another column).
 
     A file uploaded again (``activations-1.py``) gets its name back; of two files that would get
     one name, the later upload is kept and a note names the other. out must be new or empty; if
     copying fails (OSError), out is removed again if this made it. Students missing from the
-    roster, or without a usable login id, are left out with a note.
+    roster, or without a usable id in it, are left out with a note.
     """
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise CanvasError(f"{out} already exists and is not an empty folder; choose a new one")
@@ -160,9 +183,7 @@ def sort_download(download: Path, roster: dict[str, str], out: Path) -> SortedDo
     return result
 
 
-def _sort(
-    by_user: dict[str, list[CanvasFile]], roster: dict[str, str], out: Path, result: SortedDownload
-) -> None:
+def _sort(by_user: dict[str, list[CanvasFile]], roster: Roster, out: Path, result: SortedDownload) -> None:
     owners: dict[str, str] = {}
     for user_id, files in sorted(by_user.items()):
         student = _student_of(user_id, files[0].name, roster, owners, result.notes)
@@ -175,24 +196,27 @@ def _sort(
 
 
 def _student_of(
-    user_id: str, name: str, roster: dict[str, str], owners: dict[str, str], notes: list[str]
+    user_id: str, name: str, roster: Roster, owners: dict[str, str], notes: list[str]
 ) -> str | None:
     """The folder name for Canvas user user_id, or None (with a note) if there is none to use."""
     left_out = f"left out {name} (Canvas user {user_id})"
-    if user_id not in roster:
+    if user_id not in roster.ids:
         notes.append(f"{left_out}: not in the roster; export the gradebook from Canvas again")
         return None
-    student = roster[user_id]
+    student = roster.ids[user_id]
     if not student:
-        notes.append(f"{left_out}: no {LOGIN_COLUMN} in the roster; sort their files by hand")
+        notes.append(
+            f"{left_out}: no {roster.column} in the roster; sort their files by hand, or name every folder "
+            "by another column (--id-column)"
+        )
         return None
     if not is_student_id(student):
         notes.append(
-            f"{left_out}: {LOGIN_COLUMN} {student!r} is not usable as a student id ({STUDENT_ID_RULE})"
+            f"{left_out}: {roster.column} {student!r} is not usable as a student id ({STUDENT_ID_RULE})"
         )
         return None
     if student in owners:
-        notes.append(f"{left_out}: Canvas user {owners[student]} has the same {LOGIN_COLUMN}, {student}")
+        notes.append(f"{left_out}: Canvas user {owners[student]} has the same {roster.column}, {student}")
         return None
     return student
 

@@ -166,13 +166,13 @@ def export_command(gradebook: Path, fmt: str, out: Path | None, assignment: str,
       backprop-grader export --format canvas --assignment "Backprop 1" --out canvas.csv
       backprop-grader export --format canvas --roster grades.csv --out canvas.csv
     """
-    from grader.canvas_download import CanvasError, read_canvas_gradebook
+    from grader.canvas_download import USER_ID_COLUMN, CanvasError, read_canvas_gradebook
     from grader.export import export
 
     if roster is not None and fmt != "canvas":
         raise SubmissionUnreadable(f"--roster is for --format canvas only, not {fmt}")
     try:
-        students = read_canvas_gradebook(roster) if roster is not None else None
+        students = read_canvas_gradebook(roster, USER_ID_COLUMN) if roster is not None else None
     except CanvasError as error:
         raise SubmissionUnreadable(str(error)) from None
     with _opened(gradebook, must_exist=True) as book:
@@ -256,15 +256,23 @@ def stats_command(gradebook: Path, html_out: Path | None) -> None:
 )
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="A new or empty folder for one folder per student.")  # fmt: skip
-def sort_canvas_command(download: Path, roster: Path, out: Path) -> None:
+@click.option(
+    "--id-column",
+    type=click.Choice(("SIS Login ID", "SIS User ID", "ID")),
+    default="SIS Login ID",
+    show_default=True,
+    help="The roster's column that names each student's folder: the id your students drew their quiz "
+    "numbers for (ID: Canvas's own user number, for a Canvas without SIS ids).",
+)
+def sort_canvas_command(download: Path, roster: Path, out: Path, id_column: str) -> None:
     """Sort Canvas's "Download Submissions" into one folder per student, for grade-all.
 
     Canvas gives every student's files in one folder, each named
     <name>_<user id>_<submission id>_<file> (with _late_ after the name when handed in
     late, and -1, -2 before the extension when uploaded again). Each student's files go
-    to OUT/<SIS Login ID>/ under the names they uploaded, so grade-all grades them under
-    the id their quiz numbers were drawn for, and export --format canvas writes rows
-    Canvas matches. Students not in the roster are listed and left out.
+    to OUT/<SIS Login ID>/ (or --id-column) under the names they uploaded, so grade-all
+    grades them under the id their quiz numbers were drawn for, and export --format canvas
+    --roster writes rows Canvas matches. Students not in the roster are listed and left out.
 
     \b
     Example:
@@ -279,7 +287,7 @@ def sort_canvas_command(download: Path, roster: Path, out: Path) -> None:
             f"{download} is a file: unzip it (unzip {download} -d download/) and give sort-canvas that folder"
         )
     try:
-        result = sort_download(download, read_roster(roster), out)
+        result = sort_download(download, read_roster(roster, id_column), out)
     except CanvasError as error:
         raise SubmissionUnreadable(str(error)) from None
     except OSError as error:

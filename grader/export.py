@@ -19,6 +19,7 @@ import io
 import json
 from typing import Any
 
+from grader.canvas_download import IDENTITY_COLUMNS, row_of
 from grader.exercise_api import EXERCISES
 from grader.gradebook import StoredSubmission
 
@@ -57,8 +58,9 @@ def export(
     canvas_students: list[dict[str, str]] | None = None,
 ) -> str:
     """The whole export as text in one of FORMATS. canvas_students (canvas only): the rows of
-    Canvas's own gradebook export (canvas_download.read_canvas_gradebook), whose Student, ID,
-    SIS User ID and Section fill the row of the student with that SIS Login ID."""
+    Canvas's own gradebook export (canvas_download.read_canvas_gradebook); a student whose id is
+    a row's SIS Login ID, SIS User ID or ID (canvas_download.row_of) gets that row's identity
+    columns as Canvas wrote them."""
     rows = [student_row(s) for s in submissions]
     if fmt == "json":
         return json.dumps({"schema_version": 1, "students": rows}, indent=2, ensure_ascii=False) + "\n"
@@ -66,15 +68,14 @@ def export(
         return _csv([*BASE_COLUMNS, *EXERCISES, *TAIL_COLUMNS], [list(r.values()) for r in rows])
     if fmt == "canvas":
         possible = max((r["max_score"] for r in rows), default=0.0)
-        header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment]
+        header = [*IDENTITY_COLUMNS, assignment]
         body = [["Points Possible", "", "", "", "", possible]]
-        known = {row["SIS Login ID"]: row for row in canvas_students or [] if row["SIS Login ID"]}
         for r in rows:
-            who = known.get(r["student"], {"Student": r["student"]})
-            body.append(
-                [who["Student"], who.get("ID", ""), who.get("SIS User ID", ""), r["student"],
-                 who.get("Section", ""), r["score"]]
-            )  # fmt: skip
+            who = row_of(r["student"], canvas_students or []) or {
+                "Student": r["student"],
+                "SIS Login ID": r["student"],
+            }
+            body.append([*(who.get(column, "") for column in IDENTITY_COLUMNS), r["score"]])
         return _csv(header, body)
     if fmt == "moodle":
         body = [[r["student"], r["score"], _moodle_feedback(r)] for r in rows]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, REFERENCE, cli, with_key
 
-from grader.canvas_download import canvas_file, read_roster, sort_download
+from grader.canvas_download import Roster, canvas_file, read_roster, sort_download
 
 ROSTER = (
     "\ufeffStudent,ID,SIS User ID,SIS Login ID,Section,Backprop\n"  # Canvas's export starts with a BOM
@@ -103,6 +103,25 @@ def test_the_sorted_folder_grades_under_the_login_ids_and_exports_rows_canvas_ma
     assert (
         refused.returncode == 2 and "Error: --roster is for --format canvas only, not csv" in refused.stderr
     )
+
+
+def test_a_canvas_without_sis_ids_names_folders_by_another_column_and_exports_back_to_it(tmp_path):
+    download = canvas_download(tmp_path / "download")
+    roster = tmp_path / "grades.csv"  # no SIS columns at all, as a Canvas without an SIS exports it
+    roster.write_text('Student,ID,Section,Backprop\n"Smith, Bob",340934,S1,\n"Wells, Lane",334244,S1,\n')
+    out = tmp_path / "submissions"
+    refused = run("sort-canvas", str(download), "--roster", str(roster), "--out", str(out))
+    assert refused.returncode == 2 and "has no 'ID' and 'SIS Login ID' columns" in refused.stderr
+    completed = run(
+        "sort-canvas", str(download), "--roster", str(roster), "--out", str(out), "--id-column", "ID"
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["334244", "340934"]
+    book = str(tmp_path / "book.sqlite")
+    assert run("grade-all", str(out), "--gradebook", book, "--jobs", "1").returncode == 0
+    exported = run("export", "--gradebook", book, "--format", "canvas", "--roster", str(roster))
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.splitlines()[2].startswith('"Wells, Lane",334244,,,S1,')  # Canvas matches on ID
 
 
 def test_grade_all_given_the_download_says_to_sort_it_and_makes_no_gradebook(tmp_path):
@@ -220,7 +239,7 @@ def test_a_file_name_cannot_put_a_workflow_command_into_the_notes(tmp_path):
     names = ("smithbob_340934_1_deep.py", "smithbob_340934_1_a\n::error::b.py", "x\n::error::y")
     for name in names:
         shutil.copy(REFERENCE / "deep.py", download / name)
-    result = sort_download(download, {"340934": "bsmith"}, tmp_path / "out")
+    result = sort_download(download, Roster("SIS Login ID", {"340934": "bsmith"}), tmp_path / "out")
     assert len(result.notes) == 2 and not any("\n" in note for note in result.notes)
     assert "skipped 'x\\n::error::y': not a file named" in result.notes[1]
     assert result.students == {"bsmith": ["deep.py"]}
