@@ -52,6 +52,12 @@ def make_class(root: Path, copies: int = 0) -> Path:
     return root
 
 
+#: a class large enough that a busy machine cannot grade all of it between a test seeing the
+#: first submissions stored and the test's kill, signal or prlimit (about 0.1 s a submission)
+INTERRUPTED_CLASS_COPIES = 30
+INTERRUPTED_CLASS_SIZE = len(STUDENTS) + INTERRUPTED_CLASS_COPIES + 1  # + dave.zip, stored unreadable
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """One class graded once: (class folder, gradebook, completed process)."""
@@ -162,7 +168,7 @@ def test_a_changed_submission_is_graded_again_and_becomes_current(graded, tmp_pa
 
 
 def test_a_run_killed_midway_finishes_on_the_next_run(tmp_path):
-    root = make_class(tmp_path / "class", copies=5)
+    root = make_class(tmp_path / "class", copies=INTERRUPTED_CLASS_COPIES)
     book = tmp_path / "gradebook.sqlite"
     process = grading_in_background(
         root, book, "--jobs", "1", stored=2, stderr=subprocess.DEVNULL, start_new_session=True
@@ -171,12 +177,14 @@ def test_a_run_killed_midway_finishes_on_the_next_run(tmp_path):
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     stored = rows(book, "SELECT count(*) FROM submissions")[0][0]
-    assert 2 <= stored < 11
+    assert 2 <= stored < INTERRUPTED_CLASS_SIZE
     assert rows(book, "PRAGMA integrity_check") == [("ok",)]
     completed = run("grade-all", str(root), "--gradebook", str(book))
     assert completed.returncode == 0, completed.stderr
     assert f"{stored} already in the gradebook" in completed.stderr
-    assert rows(book, "SELECT count(*), count(DISTINCT student) FROM submissions") == [(11, 11)]
+    assert rows(book, "SELECT count(*), count(DISTINCT student) FROM submissions") == [
+        (INTERRUPTED_CLASS_SIZE, INTERRUPTED_CLASS_SIZE)
+    ]
     orphans = rows(book, "SELECT count(*) FROM submissions s WHERE NOT EXISTS"
                         " (SELECT 1 FROM feedback f WHERE f.submission_id = s.id)")  # fmt: skip
     assert orphans == [(0,)]
@@ -186,7 +194,7 @@ def test_a_run_killed_midway_finishes_on_the_next_run(tmp_path):
 def test_a_run_killed_alone_with_sigkill_leaves_no_process_behind(tmp_path):
     """kill -9 of grade-all alone (as the OOM killer does, not its process group): its job
     processes notice and stop, taking their zygotes, workers and scratch folders with them."""
-    root = make_class(tmp_path / "class", copies=5)
+    root = make_class(tmp_path / "class", copies=INTERRUPTED_CLASS_COPIES)
     book = tmp_path / "gradebook.sqlite"
     with (tmp_path / "stderr").open("w") as stderr:
         process = grading_in_background(root, book, stored=1, stderr=stderr)
@@ -279,8 +287,7 @@ def test_a_gradebook_that_cannot_be_written_stops_the_run_with_one_line_and_exit
     """A full disk, as far as SQLite can tell (no file may grow), partway through: the run stops
     at once with one line saying what to do, what was stored stays whole, and the same command
     finishes the job once there is room."""
-    # enough submissions that a busy machine cannot grade them all between the poll and prlimit
-    root = make_class(tmp_path / "class", copies=30)
+    root = make_class(tmp_path / "class", copies=INTERRUPTED_CLASS_COPIES)
     book = tmp_path / "gradebook.sqlite"
     process = grading_in_background(root, book, "--jobs", "1", stored=2, stderr=subprocess.PIPE, text=True)
     resource.prlimit(process.pid, resource.RLIMIT_FSIZE, (1, 1))  # grade-all alone: its jobs run on
@@ -291,11 +298,13 @@ def test_a_gradebook_that_cannot_be_written_stops_the_run_with_one_line_and_exit
     assert len(stopped) == 1 and stopped[0].startswith("stopped: could not store "), stderr
     assert f"in {book} (" in stopped[0] and "run the same command again" in stopped[0]
     stored = rows(book, "SELECT count(*) FROM submissions")[0][0]
-    assert 2 <= stored < 36
+    assert 2 <= stored < INTERRUPTED_CLASS_SIZE
     assert rows(book, "PRAGMA integrity_check") == [("ok",)]
     completed = run("grade-all", str(root), "--gradebook", str(book))
     assert completed.returncode == 0, completed.stderr
-    assert rows(book, "SELECT count(*), count(DISTINCT student) FROM submissions") == [(36, 36)]
+    assert rows(book, "SELECT count(*), count(DISTINCT student) FROM submissions") == [
+        (INTERRUPTED_CLASS_SIZE, INTERRUPTED_CLASS_SIZE)
+    ]
 
 
 def test_feedback_files_are_replaced_whole_and_leave_another_runs_partial_file_alone(tmp_path):
@@ -768,7 +777,7 @@ def test_progress_outside_a_terminal_is_plain_lines(graded):
 
 
 def test_ctrl_c_stops_at_once_keeps_what_is_graded_and_exits_130(tmp_path):
-    root = make_class(tmp_path / "class", copies=5)
+    root = make_class(tmp_path / "class", copies=INTERRUPTED_CLASS_COPIES)
     book = tmp_path / "gradebook.sqlite"
     process = grading_in_background(root, book, "--jobs", "1", stored=1, stderr=subprocess.PIPE, text=True)
     process.send_signal(signal.SIGINT)
@@ -780,7 +789,7 @@ def test_ctrl_c_stops_at_once_keeps_what_is_graded_and_exits_130(tmp_path):
     assert stored >= 1
     completed = run("grade-all", str(root), "--gradebook", str(book))
     assert f"{stored} already in the gradebook" in completed.stderr
-    assert stored_count(book) == 11
+    assert stored_count(book) == INTERRUPTED_CLASS_SIZE
 
 
 class FakeTerminal(io.StringIO):
