@@ -29,6 +29,8 @@ class Solution:
     source: str
     found_by: tuple[str, ...] = ()
     magics: int = 0
+    #: the functions that cells after the solution cell define again (added after it)
+    defined_again: tuple[str, ...] = ()
 
 
 #: a line IPython runs as a magic or a shell command, not as Python
@@ -59,23 +61,42 @@ def _compiles(source: str) -> bool:
 
 
 def find_solutions(cells: list[Any]) -> dict[str, Solution]:
-    """{exercise name: Solution} of every exercise the code cells hold, tagged cells first."""
+    """{exercise name: Solution} of every exercise the code cells hold.
+
+    A file is its solution cell (the first, if there are two) and, after it, the untagged cells up
+    to the next solution cell that define its functions again or define only helpers: the
+    notebook run in order would use those definitions, and a student who writes the answer in a
+    new cell below the stub expects that. A file with no solution cell is found by its functions
+    (_defining).
+    """
     code = [
         cell
         for cell in cells
         if isinstance(cell, dict) and cell.get("cell_type") == "code" and isinstance(cell.get("source"), str)
     ]
-    tagged: dict[str, Solution] = {}
-    untagged: list[str] = []
-    for cell in code:
-        name = exercise_of(cell)
-        if name is None:
-            untagged.append(cell["source"])
-        else:
-            python, magics = without_magics(cell["source"])
-            tagged.setdefault(name, Solution(python, magics=magics))
-    found = dict(tagged)
     every_function = {f for functions in EXERCISES.values() for f in functions}
+    sections: dict[str, list[str]] = {}
+    again: dict[str, list[str]] = {}
+    untagged: list[str] = []
+    section = None
+    for cell in code:
+        source, name = cell["source"], exercise_of(cell)
+        if name is not None:
+            section = None if name in sections else name
+            sections.setdefault(name, [source])
+            continue
+        untagged.append(source)
+        if section is None:
+            continue
+        defined = _DEFINED.findall(source)
+        own = [f for f in defined if f in EXERCISES[section]]
+        if own or (defined and not set(defined) & every_function):
+            sections[section].append(source)
+            again.setdefault(section, []).extend(own)
+    found = {}
+    for name, parts in sections.items():
+        python, magics = without_magics("\n\n".join(parts))
+        found[name] = Solution(python, magics=magics, defined_again=tuple(dict.fromkeys(again.get(name, ()))))
     helpers = [source for source in untagged if not set(_DEFINED.findall(source)) & every_function]
     for name, functions in EXERCISES.items():
         if name not in found and (solution := _defining(untagged, tuple(functions), helpers)) is not None:

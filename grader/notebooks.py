@@ -223,6 +223,11 @@ def exercise_files(path: Path) -> tuple[dict[str, str], list[str]]:
             notes.append(
                 f"{missing}, so {name}.py was made of the cells that define {', '.join(found[name].found_by)}"
             )
+        if found[name].defined_again:
+            notes.append(
+                f"{name}.py: cells after its solution cell define {', '.join(found[name].defined_again)} again, "
+                "so they were added after it, as running the notebook in order would use them"
+            )
         if found[name].magics:
             notes.append(
                 f"{name}.py: its cell's {found[name].magics} IPython line(s) (% or !) were made pass, "

@@ -396,10 +396,34 @@ def test_solution_cells_that_lost_their_metadata_are_found_by_the_functions_they
     assert sum("was made of the cells that define" in note for note in report["notes"]) == 4
 
 
+def test_an_answer_written_in_a_new_cell_below_the_stub_is_the_one_graded(tmp_path):
+    """The student left the released stub cell as it was and wrote their gradcheck below it, as
+    Jupyter lets them: running the notebook in order uses the later definition."""
+    released = student_notebook(REFERENCE)
+    (at,) = [
+        i for i, c in enumerate(released.cells) if "backprop-grader:gradcheck" in c.metadata.get("tags", [])
+    ]
+    solved = source_notebook(REFERENCE)
+    answers = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in solved.cells
+        if "solution" in c.metadata.get("nbgrader", {})
+    }
+    released.cells.insert(at + 1, nbformat.v4.new_code_cell(answers["gradcheck"]))
+    write_notebook(released, tmp_path / "below.ipynb")
+    report = json.loads(run("grade", str(tmp_path / "below.ipynb"), "--format", "json").stdout)
+    assert {e["name"]: e["score"] for e in report["exercises"]}["gradcheck"] == 10.0
+    assert (
+        "gradcheck.py: cells after its solution cell define numerical_gradient again, so they were added after "
+        "it, as running the notebook in order would use them"
+    ) in report["notes"]
+    assert sum(e["score"] for e in report["exercises"]) == 10.0  # the other stubs are still stubs
+
+
 def test_a_tagged_cell_wins_over_an_untagged_one_defining_the_same_functions(tmp_path):
     notebook = source_notebook(REFERENCE)
     broken = (REFERENCE / "gradcheck.py").read_text().replace("return grad", "return grad * 0")
-    notebook.cells.append(nbformat.v4.new_code_cell(broken))  # a scratch copy, not the solution cell
+    notebook.cells.append(nbformat.v4.new_code_cell(broken))  # a scratch copy at the end, in deep's part
     write_notebook(notebook, tmp_path / "scratch.ipynb")
     report = json.loads(run("grade", str(tmp_path / "scratch.ipynb"), "--format", "json").stdout)
     assert sum(e["score"] for e in report["exercises"]) == 100.0
