@@ -29,7 +29,7 @@ from nbformat import NotebookNode
 
 from grader.exercise_api import EXERCISE_POINTS, EXERCISES
 from grader.mended_text import mended
-from grader.notebook_cells import TAG_PREFIX, find_solutions
+from grader.notebook_cells import TAG_PREFIX, Solution, find_solutions
 from grader.results import GradeResult
 from grader.stubs import make_stub
 
@@ -213,28 +213,33 @@ def exercise_files(path: Path) -> tuple[dict[str, str], list[str]]:
     found = find_solutions(cells if isinstance(cells, list) else [])
     files = {}
     for index, name in enumerate(_ORDER):
-        missing = (
-            f"{path.name} has no solution cell for {name}.py (nbgrader grade_id or tag {TAG_PREFIX}{name})"
-        )
-        if name not in found:
-            notes.append(missing)
-            continue
-        if found[name].found_by:
-            notes.append(
-                f"{missing}, so {name}.py was made of the cells that define {', '.join(found[name].found_by)}"
-            )
-        if found[name].defined_again:
-            notes.append(
-                f"{name}.py: cells after its solution cell define {', '.join(found[name].defined_again)} again, "
-                "so they were added after it, as running the notebook in order would use them"
-            )
-        if found[name].magics:
-            notes.append(
-                f"{name}.py: its cell's {found[name].magics} IPython line(s) (% or !) were made pass, "
-                "as they are not Python"
-            )
-        files[f"{name}.py"] = earlier_cells_line(_ORDER[:index]) + found[name].source
+        notes += _how_found(path.name, name, found.get(name))
+        if name in found:
+            files[f"{name}.py"] = earlier_cells_line(_ORDER[:index]) + found[name].source
     return files, notes
+
+
+def _how_found(notebook: str, name: str, solution: Solution | None) -> list[str]:
+    """The notes on how the notebook's cells made the file name.py, if not simply its solution cell."""
+    missing = f"{notebook} has no solution cell for {name}.py (nbgrader grade_id or tag {TAG_PREFIX}{name})"
+    if solution is None:
+        return [missing]
+    notes = []
+    if solution.found_by:
+        notes.append(
+            f"{missing}, so {name}.py was made of the cells that define {', '.join(solution.found_by)}"
+        )
+    if solution.defined_again:
+        notes.append(
+            f"{name}.py: cells after its solution cell define {', '.join(solution.defined_again)} again, so "
+            "they were added after it, as running the notebook in order would use them"
+        )
+    if solution.magics:
+        notes.append(
+            f"{name}.py: its cell's {solution.magics} IPython line(s) (% or !) were made pass, as they are not "
+            "Python"
+        )
+    return notes
 
 
 def earlier_cells_line(before: list[str]) -> str:
