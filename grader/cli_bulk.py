@@ -154,8 +154,8 @@ def _report_feedback_errors(
 @click.option(
     "--roster",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="canvas only: Canvas's gradebook export, to copy each student's Student, ID, SIS User ID and "
-    "Section from.",
+    help="canvas only: Canvas's gradebook export; each student's row there (by SIS Login ID, SIS User ID "
+    "or ID) gives their Student, ID, SIS User ID, SIS Login ID and Section.",
 )
 def export_command(gradebook: Path, fmt: str, out: Path | None, assignment: str, roster: Path | None) -> None:
     """One row per student (their latest submission) from the gradebook.
@@ -251,8 +251,8 @@ def stats_command(gradebook: Path, html_out: Path | None) -> None:
     "--roster",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     required=True,
-    help="Canvas's gradebook export (Grades → Export → Export Entire Gradebook): its ID and SIS Login ID "
-    "columns name each student's folder.",
+    help="Canvas's gradebook export (Grades → Export → Export Entire Gradebook): its ID column says whose "
+    "each file is, and the --id-column names their folder.",
 )
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="A new or empty folder for one folder per student.")  # fmt: skip
