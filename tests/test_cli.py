@@ -459,19 +459,7 @@ def test_usage_error_exits_2():
 
 
 @pytest.mark.parametrize(
-    "command",
-    [
-        [],
-        ["grade"],
-        ["check"],
-        ["grade-all"],
-        ["export"],
-        ["feedback"],
-        ["stats"],
-        ["release"],
-        ["nbgrader-source"],
-        ["gradescope-bundle"],
-    ],
+    "command", [[], *([name] for name in sorted(main.commands))], ids=lambda c: " ".join(c)
 )
 def test_every_command_explains_itself_with_an_example(command):
     result = CliRunner().invoke(main, [*command, "--help"])
