@@ -118,13 +118,15 @@ def read_roster(path: Path, column: str = LOGIN_COLUMN) -> Roster:
     return Roster(column, {row[USER_ID_COLUMN]: row[column] for row in read_canvas_gradebook(path, column)})
 
 
-def row_of(student: str, rows: list[dict[str, str]]) -> dict[str, str] | None:
-    """The row of Canvas's export whose SIS Login ID, or else SIS User ID, or else ID is student."""
+def rows_by_id(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Each row of Canvas's export under its SIS Login ID, SIS User ID and ID: a student id finds
+    the row whose SIS Login ID, or else SIS User ID, or else ID it is."""
+    index: dict[str, dict[str, str]] = {}
     for column in ID_COLUMNS:
         for row in rows:
-            if row[column] == student:
-                return row
-    return None
+            if row[column]:
+                index.setdefault(row[column], row)
+    return index
 
 
 _EXPORT_AGAIN = "export it from Canvas (Grades → Export → Export Entire Gradebook) and give that file"

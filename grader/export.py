@@ -19,7 +19,7 @@ import io
 import json
 from typing import Any
 
-from grader.canvas_download import IDENTITY_COLUMNS, row_of
+from grader.canvas_download import IDENTITY_COLUMNS, rows_by_id
 from grader.exercise_api import EXERCISES
 from grader.gradebook import StoredSubmission
 
@@ -59,7 +59,7 @@ def export(
 ) -> str:
     """The whole export as text in one of FORMATS. canvas_students (canvas only): the rows of
     Canvas's own gradebook export (canvas_download.read_canvas_gradebook); a student whose id is
-    a row's SIS Login ID, SIS User ID or ID (canvas_download.row_of) gets that row's identity
+    a row's SIS Login ID, SIS User ID or ID (canvas_download.rows_by_id) gets that row's identity
     columns as Canvas wrote them."""
     rows = [student_row(s) for s in submissions]
     if fmt == "json":
@@ -70,11 +70,9 @@ def export(
         possible = max((r["max_score"] for r in rows), default=0.0)
         header = [*IDENTITY_COLUMNS, assignment]
         body = [["Points Possible", "", "", "", "", possible]]
+        known = rows_by_id(canvas_students or [])
         for r in rows:
-            who = row_of(r["student"], canvas_students or []) or {
-                "Student": r["student"],
-                "SIS Login ID": r["student"],
-            }
+            who = known.get(r["student"]) or {"Student": r["student"], "SIS Login ID": r["student"]}
             body.append([*(who.get(column, "") for column in IDENTITY_COLUMNS), r["score"]])
         return _csv(header, body)
     if fmt == "moodle":
