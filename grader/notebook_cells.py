@@ -60,24 +60,26 @@ def _compiles(source: str) -> bool:
     return True
 
 
+#: every function of every exercise file: a cell that defines none of them defines only helpers
+_EXERCISE_FUNCTIONS = frozenset(f for functions in EXERCISES.values() for f in functions)
+
+
 def find_solutions(cells: list[Any]) -> dict[str, Solution]:
     """{exercise name: Solution} of every exercise the code cells hold.
 
     A file is its solution cell (the first, if there are two) and, after it, the untagged cells up
-    to the next solution cell that define its functions again or define only helpers: the
-    notebook run in order would use those definitions, and a student who writes the answer in a
-    new cell below the stub expects that. A file with no solution cell is found by its functions
-    (_defining).
+    to the next solution cell that go with it (_goes_with): the notebook run in order would use
+    their definitions, and a student who writes the answer in a new cell below the stub expects
+    that. A file with no solution cell is made of the untagged cells anywhere that go with it.
     """
     code = [
         cell
         for cell in cells
         if isinstance(cell, dict) and cell.get("cell_type") == "code" and isinstance(cell.get("source"), str)
     ]
-    every_function = {f for functions in EXERCISES.values() for f in functions}
     sections: dict[str, list[str]] = {}
     again: dict[str, list[str]] = {}
-    untagged: list[str] = []
+    untagged: list[tuple[str, list[str]]] = []  # (source, the functions it defines)
     section = None
     for cell in code:
         source, name = cell["source"], exercise_of(cell)
@@ -85,35 +87,38 @@ def find_solutions(cells: list[Any]) -> dict[str, Solution]:
             section = None if name in sections else name
             sections.setdefault(name, [source])
             continue
-        untagged.append(source)
-        if section is None:
-            continue
         defined = _DEFINED.findall(source)
-        own = [f for f in defined if f in EXERCISES[section]]
-        if own or (defined and not set(defined) & every_function):
+        untagged.append((source, defined))
+        if section is not None and (own := _goes_with(defined, tuple(EXERCISES[section]))) is not None:
             sections[section].append(source)
             again.setdefault(section, []).extend(own)
     found = {}
     for name, parts in sections.items():
         python, magics = without_magics("\n\n".join(parts))
         found[name] = Solution(python, magics=magics, defined_again=tuple(dict.fromkeys(again.get(name, ()))))
-    helpers = [source for source in untagged if not set(_DEFINED.findall(source)) & every_function]
     for name, functions in EXERCISES.items():
-        if name not in found and (solution := _defining(untagged, tuple(functions), helpers)) is not None:
+        if name not in found and (solution := _defining(untagged, tuple(functions))) is not None:
             found[name] = solution
     return found
 
 
-def _defining(sources: list[str], functions: tuple[str, ...], helpers: list[str]) -> Solution | None:
-    """The sources that define any of functions at the top level of a cell, with the cells that
-    define only functions of no exercise (helpers a notebook's shared namespace would give them),
-    in notebook order; None if no source defines any of functions."""
+def _goes_with(defined: list[str], functions: tuple[str, ...]) -> list[str] | None:
+    """Of a cell that defines the functions defined: those of functions it defines, if it goes
+    with their file (it defines one of them, or only helpers: functions of no exercise, which a
+    notebook's shared namespace would give that file); None if it does not."""
+    own = [name for name in defined if name in functions]
+    return own if own or (defined and not _EXERCISE_FUNCTIONS.intersection(defined)) else None
+
+
+def _defining(cells: list[tuple[str, list[str]]], functions: tuple[str, ...]) -> Solution | None:
+    """The cells (source, the functions it defines) that go with the file of functions, in notebook
+    order; None if none of them defines one of functions."""
     chosen, found_by = [], []
-    for source in sources:
-        defined = [name for name in _DEFINED.findall(source) if name in functions]
-        found_by += [name for name in defined if name not in found_by]
-        if defined or (source in helpers and _DEFINED.search(source)):
+    for source, defined in cells:
+        own = _goes_with(defined, functions)
+        if own is not None:
             chosen.append(source)
+            found_by += [name for name in own if name not in found_by]
     if not found_by:
         return None
     python, magics = without_magics("\n\n".join(chosen))
