@@ -12,6 +12,7 @@ directory and scrubbed environment.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -38,6 +39,7 @@ class ZygoteUnavailable(Exception):
     """The zygote could not be started or did not answer."""
 
 
+@functools.cache  # the answer is the system's: asked for every submission, worked out once
 def unsupported_platform() -> str | None:
     """Why student code cannot be run in a worker here, or None: the zygote forks its workers and
     hands each its pipes over a Unix socket, and a worker takes POSIX resource limits; Windows has
