@@ -7,7 +7,8 @@ Conventions (docs/gradebook.md says more):
   Section, then one assignment column; the row after the header is "Points Possible".
   The student id (the submission's folder name) goes in "SIS Login ID", which Canvas
   matches on, so name the folders by your students' SIS login ids (sort-canvas does). Given
-  Canvas's own export, the other columns of each student's row are copied from it.
+  Canvas's own export, each student's row there (by SIS Login ID, SIS User ID or ID) gives
+  all five identity columns.
 - moodle: Username, the grade column and a Feedback column, for Moodle's "Import grades
   from CSV"; map Username to the username field and the two others to your grade item.
 """
@@ -69,7 +70,7 @@ def export(
     if fmt == "canvas":
         possible = max((r["max_score"] for r in rows), default=0.0)
         header = [*IDENTITY_COLUMNS, assignment]
-        body = [["Points Possible", "", "", "", "", possible]]
+        body = [["Points Possible", *[""] * (len(IDENTITY_COLUMNS) - 1), possible]]
         known = rows_by_id(canvas_students or [])
         for r in rows:
             who = known.get(r["student"]) or {"Student": r["student"], "SIS Login ID": r["student"]}

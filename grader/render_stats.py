@@ -14,14 +14,12 @@ from grader.stats import ClassStats
 
 EMPTY = "No graded submissions in this gradebook yet: run backprop-grader grade-all first."
 NONE_READABLE = "No submission in this gradebook could be graded: each one is listed above with why."
+NO_MISTAKES = "No failure matched a known mistake of the diagnosis catalog."
 
 
 def _empty(stats: ClassStats) -> str:
     """What stats says when nothing is graded: grade first, or the submissions could not be read."""
     return NONE_READABLE if stats.unreadable else EMPTY
-
-
-NO_MISTAKES = "No failure matched a known mistake of the diagnosis catalog."
 
 
 def render_stats_text(stats: ClassStats, console: Console) -> None:
