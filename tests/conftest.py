@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,6 +73,11 @@ def by_name(result: GradeResult) -> dict:
 def cli(*args: str, **kwargs) -> list[str]:
     """The command line that runs the installed grader in a fresh process."""
     return [sys.executable, "-m", "grader", *args]
+
+
+def run_cli(*args: str, timeout: float = 300, **popen: Any) -> subprocess.CompletedProcess:
+    """The grader run as a command in a fresh process (popen: env, cwd...), its output as text."""
+    return subprocess.run(cli(*args), capture_output=True, text=True, timeout=timeout, **popen)
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from conftest import EXAMPLES, REPO, cli
+from conftest import run_cli as run
 
 from grader.bulk import job_count
 from grader.feedback_files import write_feedback
@@ -32,10 +33,6 @@ STUDENTS = [
     "no_batch_average",
     "sign_flipped_update",
 ]
-
-
-def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(cli(*args), capture_output=True, text=True, timeout=timeout)
 
 
 def make_class(root: Path, copies: int = 0) -> Path:

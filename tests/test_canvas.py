@@ -6,11 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, REFERENCE, cli, with_key
+from conftest import EXAMPLES, REFERENCE, with_key
+from conftest import run_cli as run
 
 from grader.canvas_download import Roster, canvas_file, read_roster, sort_download
 
@@ -21,10 +21,6 @@ ROSTER = (
     '"Wells, Lane",334244,1002,lwells@uni.example,Section 1,\n'
     '"Student, Test",999001,,,Section 1,\n'
 )
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(cli(*args), capture_output=True, text=True, timeout=300)
 
 
 def canvas_download(folder: Path) -> Path:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import EXAMPLES, REFERENCE, REPO, cli, reference_with, reference_with_file
+from conftest import EXAMPLES, REFERENCE, REPO, reference_with, reference_with_file
+from conftest import run_cli as run
 from junitparser import Error, Failure, JUnitXml
 
 from grader.diagnosis.catalog import BY_ID
@@ -20,10 +21,6 @@ from grader.exercise_api import EXERCISES
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "gradescope_results.schema.json").read_text())
 TEMPLATES = REPO / "grader" / "templates"
 WRONG = EXAMPLES / "forgot_hidden_derivative"
-
-
-def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(cli(*args), capture_output=True, text=True, timeout=300, env=env)
 
 
 @pytest.fixture(scope="module")

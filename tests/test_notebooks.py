@@ -10,7 +10,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import EXAMPLES, REFERENCE, cli
+from conftest import EXAMPLES, REFERENCE
+from conftest import run_cli as run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,10 +37,6 @@ STUDENTS = {
     "carol": "forgot_hidden_derivative",
     "dan": "relu_prime_at_zero",
 }
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(cli(*args), capture_output=True, text=True, timeout=300, cwd=cwd)
 
 
 def solution_lines() -> set[str]:
