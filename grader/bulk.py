@@ -25,7 +25,7 @@ from grader.feedback_files import feedback_page, why_not_written, write_feedback
 from grader.gradebook import Gradebook, GradebookError
 from grader.job_pool import Terminated, job_server, run_pool
 from grader.roster import Entry, canvas_download_only, canvas_note, find_submissions, is_one_submission
-from grader.submission import remove_own_scratch, remove_stale_scratch
+from grader.scratch import remove_own_scratch, remove_stale_scratch
 from grader.worker import WorkerLimits
 
 

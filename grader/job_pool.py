@@ -23,7 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from grader.roster import Entry
-from grader.submission import process_running
+from grader.scratch import process_running
 
 Task = tuple[Any, ...]  # a function run in a job process and its arguments
 

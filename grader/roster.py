@@ -10,7 +10,7 @@ from pathlib import Path
 from grader.canvas_download import CANVAS_FILE, SHAPE
 from grader.exercise_api import EXERCISE_FILES
 from grader.student_ids import STUDENT_ID_RULE, is_student_id, shown, usable_id
-from grader.submission import IGNORED_DIRS
+from grader.unpack import IGNORED_DIRS
 
 #: file types that are a whole submission on their own
 SUBMISSION_SUFFIXES = (".zip", ".ipynb")

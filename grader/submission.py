@@ -1,41 +1,29 @@
-"""Turn what a student handed in (a directory or a .zip) into a private copy to grade.
+"""Turn what a student handed in (a folder, a .zip or a notebook) into a private copy to grade.
 
-The grader never runs or imports files where the student left them: it copies
-regular files into a fresh temporary directory (skipping symbolic links, which
-could point at the reference solutions) and grades that copy.
+The grader never runs or imports files where the student left them: it copies regular files
+into a fresh scratch folder (grader/unpack.py, grader/scratch.py) and grades that copy. This
+module decides what in the copy is the work to grade: a zip inside it, a notebook's solution
+cells, the folder with the exercise files, and the quiz answers beside them.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import shutil
-import stat
-import struct
-import tempfile
-import zipfile
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
-from typing import BinaryIO
+from pathlib import Path
 
 from grader.exercise_api import EXERCISE_FILES
 from grader.mended_text import mended
+from grader.scratch import new_scratch
+from grader.unpack import Budget, SubmissionTooLarge, extract_zip, unpack
+from grader.unpack import SubmissionError as SubmissionError
 
 ANSWERS_FILE = "answers.toml"
-
-MAX_FILES = 2000
-MAX_TOTAL_BYTES = 50 * 1024**2
-MAX_DEPTH = 3
-IGNORED_DIRS = {"__pycache__", ".git", "__MACOSX", ".ipynb_checkpoints", ".venv", "venv"}
-
-
-class SubmissionError(Exception):
-    """The submission cannot be read at all (the CLI exits with status 2)."""
 
 
 @dataclass(frozen=True)
@@ -76,54 +64,14 @@ def lookalike(directory: Path, name: str) -> str | None:
     return None
 
 
-SCRATCH_PREFIX = "backprop-grader-"
-
-
-def remove_stale_scratch() -> int:
-    """Remove scratch folders left by grader processes that were killed (kill -9 skips cleanup).
-
-    A folder is stale when the process named in it is gone; returns how many were removed.
-    """
-    removed = 0
-    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
-        owner = folder.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
-        if not owner.isdigit() or not folder.is_dir():
-            continue
-        if not process_running(int(owner)):
-            shutil.rmtree(folder, ignore_errors=True)
-            removed += 1
-    return removed
-
-
-def remove_own_scratch() -> None:
-    """Remove this process's scratch folders: on the way out after a stop signal, which may land
-    where no cleanup follows (inside mkdtemp, before the folder's owner knows its name)."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{os.getpid()}-*"):
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def process_running(pid: int) -> bool:
-    """Whether pid is a live process (a zombie, killed but not yet reaped, is not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
 @contextmanager
 def prepared_submission(path: Path) -> Iterator[PreparedSubmission]:
     """Copy the submission at path into a temporary directory; remove it afterwards."""
-    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+    scratch = new_scratch()
     try:
         unpacked = scratch / "unpacked"
         unpacked.mkdir()
-        notes = _unpack(path, unpacked)
+        notes = unpack(path, unpacked)
         notes += _unpack_inner_zips(unpacked, path)
         notes += _files_from_notebook(unpacked, path)
         folders = _exercise_folders(unpacked)
@@ -144,175 +92,6 @@ def prepared_submission(path: Path) -> Iterator[PreparedSubmission]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _unpack(path: Path, target: Path) -> list[str]:
-    if not path.exists():
-        raise SubmissionError(f"{path} does not exist")
-    if path.is_dir():
-        return _copy_directory(path, target)
-    if path.suffix.lower() == ".zip":
-        return _extract_zip(path, target)
-    if path.suffix.lower() == ".ipynb":
-        if (size := path.stat().st_size) > MAX_TOTAL_BYTES:  # not copied, let alone read
-            raise SubmissionTooLarge(
-                f"{path} is {size / 1024**2:.0f} MiB, more than a submission may be "
-                f"({MAX_TOTAL_BYTES // 1024**2} MiB); clear all its outputs in Jupyter, save it and hand it in again"
-            )
-        shutil.copyfile(path, target / path.name)
-        return []
-    raise SubmissionError(
-        f"{path} is not a directory, a .zip or a .ipynb file; hand in the folder with your exercise files"
-    )
-
-
-class SubmissionTooLarge(SubmissionError):
-    """More files or bytes than a submission may have."""
-
-
-def _too_large(source: Path | str, holds: str = "") -> SubmissionTooLarge:
-    """holds: what the source was found to hold ("40,000 files"), if known."""
-    found = f", and it holds {holds}" if holds else ""
-    return SubmissionTooLarge(
-        f"{source} is too large (more than {MAX_FILES} files or {MAX_TOTAL_BYTES // 1024**2} MiB{found}); hand "
-        "in only the exercise files (not a virtual environment such as .venv/, nor data or outputs)"
-    )
-
-
-class _Budget:
-    def __init__(self, source: Path) -> None:
-        self.source, self.files, self.bytes = source, 0, 0
-
-    def add(self, size: int) -> None:
-        self.files += 1
-        self.bytes += size
-        if self.files > MAX_FILES or self.bytes > MAX_TOTAL_BYTES:
-            raise _too_large(self.source)
-
-
-#: The most a zip's list of members may take before zipfile reads all of it into memory: a zip
-#: of 300,000 empty members (25 MB) took 210 MB and 2 s to open. Room for twice MAX_FILES members
-#: with names of a few hundred characters.
-MAX_ZIP_DIRECTORY_BYTES = 2 * 1024**2
-#: the end record is 22 bytes and a comment of at most 65535
-_END_RECORD, _END_RECORD_SEARCH = struct.Struct("<4s4xHHI"), 22 + 65535
-
-
-def _check_zip_size(path: Path, shown: str) -> None:
-    """SubmissionTooLarge if the zip file, or the list of members its end record announces, is
-    larger than a submission may be: looked at before zipfile reads that list."""
-    size = path.stat().st_size
-    if size > MAX_TOTAL_BYTES:
-        raise _too_large(shown, f"{size / 1024**2:.0f} MiB")
-    with path.open("rb") as file:
-        file.seek(max(0, size - _END_RECORD_SEARCH))
-        tail = file.read()
-    at = tail.rfind(b"PK\x05\x06")
-    if at < 0 or len(tail) - at < _END_RECORD.size + 4:
-        return  # no end record: zipfile says what is wrong
-    _, _, members, directory_bytes = _END_RECORD.unpack_from(tail, at)
-    # 0xFFFF and 0xFFFFFFFF point to a ZIP64 record, which only the file's size above bounds
-    if members != 0xFFFF and members > 2 * MAX_FILES:
-        raise _too_large(shown, f"{members:,} files")
-    if directory_bytes != 0xFFFFFFFF and directory_bytes > MAX_ZIP_DIRECTORY_BYTES:
-        raise _too_large(shown, f"a list of files of {directory_bytes / 1024**2:.0f} MiB")
-
-
-def _copy_directory(source: Path, target: Path) -> list[str]:
-    notes: list[str] = []
-    budget = _Budget(source)
-    for folder, subfolders, files in os.walk(source, followlinks=False):
-        here = Path(folder)
-        relative = here.relative_to(source)
-        subfolders[:] = sorted(
-            d for d in subfolders if d not in IGNORED_DIRS and len(relative.parts) < MAX_DEPTH
-        )
-        for name in sorted(files) + [d for d in subfolders if (here / d).is_symlink()]:
-            entry, destination = here / name, target / relative / name
-            info = entry.lstat()
-            if stat.S_ISLNK(info.st_mode):
-                notes.append(f"skipped {(relative / name).as_posix()}: symbolic links are not graded")
-            elif stat.S_ISREG(info.st_mode):
-                budget.add(info.st_size)
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    shutil.copyfile(entry, destination, follow_symlinks=False)
-                except OSError as error:
-                    if error.filename != str(entry):  # writing the copy: the grader's own problem
-                        raise
-                    notes.append(
-                        f"skipped {(relative / name).as_posix()}: it cannot be read ({error.strerror})"
-                    )
-        subfolders[:] = [d for d in subfolders if not (here / d).is_symlink()]
-    return notes
-
-
-def _extract_zip(
-    path: Path, target: Path, shown: str | None = None, budget: _Budget | None = None
-) -> list[str]:
-    """Unpack the zip at path into target; shown: its name in messages (default: path)."""
-    shown = shown or str(path)
-    try:
-        _check_zip_size(path, shown)
-        archive = zipfile.ZipFile(path)
-    except (*_DAMAGED_ZIP, OSError) as error:
-        raise SubmissionError(f"{shown} is not a readable zip file ({error})") from None
-    notes: list[str] = []
-    budget = budget or _Budget(path)
-    with archive:
-        members = [m for m in archive.infolist() if not _is_folder(m)]
-        if not members:
-            raise SubmissionError(f"{shown} is an empty zip file; zip the folder with your exercise files")
-        for member in members:
-            name = _member_path(member)
-            if name.anchor or ".." in name.parts or set(name.parts) & IGNORED_DIRS:
-                notes.append(f"skipped {member.filename}: unsafe or irrelevant path")
-                continue
-            if stat.S_ISLNK(member.external_attr >> 16):
-                notes.append(f"skipped {member.filename}: symbolic links are not graded")
-                continue
-            budget.add(member.file_size)
-            destination = target.joinpath(*name.parts)
-            try:
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                out = destination.open("wb")
-            except OSError as error:
-                if error.errno not in _NAME_ERRORS:
-                    raise
-                notes.append(f"skipped {member.filename}: its name cannot be unpacked ({error.strerror})")
-                continue
-            with out:
-                _copy_member(archive, member, out, shown)
-    return notes
-
-
-#: what reading a damaged zip raises (zipfile passes on what its parts raise); OSError too, but
-#: only while reading it (a seek to an offset the damage made negative, say)
-_DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError)
-
-
-def _copy_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, out: BinaryIO, shown: str) -> None:
-    """Copy member's bytes to out; SubmissionError if the zip is damaged. An error writing out
-    (a full disk) is the grader's, and is raised as it is."""
-
-    def damaged(error: Exception) -> SubmissionError:
-        return SubmissionError(
-            f"{shown} is damaged: {member.filename} cannot be unpacked ({error}); zip the folder again"
-        )
-
-    try:
-        source = archive.open(member)
-    except (*_DAMAGED_ZIP, OSError) as error:
-        raise damaged(error) from None
-    with source:
-        while True:
-            try:
-                chunk = source.read(1 << 16)
-            except (*_DAMAGED_ZIP, OSError) as error:
-                raise damaged(error) from None
-            if not chunk:
-                return
-            out.write(chunk)
-
-
 #: how many zips found inside a submission with nothing else to grade are unpacked at the most
 MAX_INNER_ZIPS = 5
 
@@ -329,14 +108,14 @@ def _unpack_inner_zips(unpacked: Path, source: Path) -> list[str]:
     if not zips or _holds_work(unpacked):
         return []
     notes: list[str] = []
-    budget = _Budget(source)  # for all of them together, besides the submission's own
+    budget = Budget(source)  # for all of them together, besides the submission's own
     for archive in zips[:MAX_INNER_ZIPS]:
         shown = archive.relative_to(unpacked).as_posix()
         folder = archive.with_suffix("")
         while folder.exists():
             folder = folder.with_name(folder.name + "_")
         try:
-            unpacked_notes = _extract_zip(archive, folder, shown, budget)
+            unpacked_notes = extract_zip(archive, folder, shown, budget)
         except SubmissionTooLarge:
             raise
         except SubmissionError as error:  # a damaged zip among others: say so and try the next
@@ -353,30 +132,6 @@ def _holds_work(folder: Path) -> bool:
     if any(not untouched_stub(path) for name in EXERCISE_FILES for path in folder.rglob(name)):
         return True
     return any(".ipynb_checkpoints" not in path.parts for path in folder.rglob("*.ipynb"))
-
-
-#: why a member's name may not be unpackable: a file and a folder of the same name in one zip, or
-#: a name too long for the file system
-_NAME_ERRORS = {errno.EEXIST, errno.EISDIR, errno.ENOTDIR, errno.ENAMETOOLONG}
-
-#: "version made by" of an archive member written on MS-DOS or Windows (zip's APPNOTE 4.4.2)
-_MADE_ON_WINDOWS = 0
-
-
-def _member_path(member: zipfile.ZipInfo) -> PurePath:
-    """The member's path inside the archive.
-
-    The zip format separates folders with "/", but some Windows archivers (PowerShell's
-    Compress-Archive among them) write "\\"; read literally, hw\\activations.py would be one file
-    of that odd name and the work would go ungraded. Like Info-ZIP and libarchive, a backslash
-    counts as a separator in a member made on Windows; elsewhere it is part of a file name."""
-    if member.create_system == _MADE_ON_WINDOWS:
-        return PureWindowsPath(member.filename)
-    return PurePosixPath(member.filename)
-
-
-def _is_folder(member: zipfile.ZipInfo) -> bool:
-    return member.is_dir() or (member.create_system == _MADE_ON_WINDOWS and member.filename.endswith("\\"))
 
 
 @dataclass(frozen=True)

@@ -186,13 +186,13 @@ def test_a_zip_announcing_more_members_than_a_submission_may_have_is_refused_bef
 ):
     """zipfile reads a zip's whole list of members into memory on opening: 300,000 empty members
     took 210 MB. The list's size, in the zip's end record, is checked first."""
-    import grader.submission
+    import grader.unpack
 
     archive = tmp_path / "alice.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         for index in range(5000):
             zf.writestr(f"{index}.txt", b"")
-    monkeypatch.setattr(grader.submission.zipfile, "ZipFile", None)  # opening it would fail the test
+    monkeypatch.setattr(grader.unpack.zipfile, "ZipFile", None)  # opening it would fail the test
     result = run("grade", str(archive))
     assert result.exit_code == 2
     assert result.output == (
@@ -249,9 +249,9 @@ def test_zip_members_that_cannot_be_unpacked_are_skipped_with_a_note(tmp_path, n
 
 def test_a_file_the_grader_cannot_read_is_skipped_with_a_note(tmp_path, monkeypatch):
     """A student's file without read permission (an instructor grading as themself, say)."""
-    import grader.submission
+    import grader.unpack
 
-    copy = grader.submission.shutil.copyfile
+    copy = grader.unpack.shutil.copyfile
 
     def unreadable_deep(source, destination, **options):
         if Path(source).name == "deep.py":
@@ -259,7 +259,7 @@ def test_a_file_the_grader_cannot_read_is_skipped_with_a_note(tmp_path, monkeypa
         return copy(source, destination, **options)
 
     target = copy_reference(tmp_path / "s")
-    monkeypatch.setattr(grader.submission.shutil, "copyfile", unreadable_deep)
+    monkeypatch.setattr(grader.unpack.shutil, "copyfile", unreadable_deep)
     result, report = run_json("grade", str(target))
     assert result.exit_code == 0
     assert "skipped deep.py: it cannot be read (Permission denied)" in report["notes"]

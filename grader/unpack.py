@@ -1,0 +1,226 @@
+"""Copy a handed-in folder, .zip or .ipynb into a folder of the grader's, safely and within budget.
+
+Only regular files are copied: symbolic links (which could point at the reference solutions) are
+skipped, and so are members of a zip whose paths leave the folder or that hold a virtual
+environment or version control. A submission of more files or bytes than MAX_FILES and
+MAX_TOTAL_BYTES is refused before more than that is written; a zip is refused on its end record
+alone when it announces more (see _check_zip_size). What was skipped comes back as notes.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import stat
+import struct
+import zipfile
+import zlib
+from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
+from typing import BinaryIO
+
+MAX_FILES = 2000
+MAX_TOTAL_BYTES = 50 * 1024**2
+MAX_DEPTH = 3  # folders below the top one that a handed-in folder is copied from
+IGNORED_DIRS = {"__pycache__", ".git", "__MACOSX", ".ipynb_checkpoints", ".venv", "venv"}
+
+
+class SubmissionError(Exception):
+    """The submission cannot be read at all (the CLI exits with status 2)."""
+
+
+class SubmissionTooLarge(SubmissionError):
+    """More files or bytes than a submission may have."""
+
+
+def unpack(path: Path, target: Path) -> list[str]:
+    """Copy the folder, or unpack the zip, or copy the notebook at path into target (an empty folder);
+    notes on what was skipped. SubmissionError (SubmissionTooLarge) if it cannot be, saying why."""
+    if not path.exists():
+        raise SubmissionError(f"{path} does not exist")
+    if path.is_dir():
+        return _copy_directory(path, target)
+    if path.suffix.lower() == ".zip":
+        return extract_zip(path, target)
+    if path.suffix.lower() == ".ipynb":
+        if (size := path.stat().st_size) > MAX_TOTAL_BYTES:  # not copied, let alone read
+            raise SubmissionTooLarge(
+                f"{path} is {size / 1024**2:.0f} MiB, more than a submission may be "
+                f"({MAX_TOTAL_BYTES // 1024**2} MiB); clear all its outputs in Jupyter, save it and hand it in again"
+            )
+        shutil.copyfile(path, target / path.name)
+        return []
+    raise SubmissionError(
+        f"{path} is not a directory, a .zip or a .ipynb file; hand in the folder with your exercise files"
+    )
+
+
+def _too_large(source: Path | str, holds: str = "") -> SubmissionTooLarge:
+    """holds: what the source was found to hold ("40,000 files"), if known."""
+    found = f", and it holds {holds}" if holds else ""
+    return SubmissionTooLarge(
+        f"{source} is too large (more than {MAX_FILES} files or {MAX_TOTAL_BYTES // 1024**2} MiB{found}); hand "
+        "in only the exercise files (not a virtual environment such as .venv/, nor data or outputs)"
+    )
+
+
+class Budget:
+    """The files and bytes copied so far from one submission, refused beyond MAX_FILES or MAX_TOTAL_BYTES."""
+
+    def __init__(self, source: Path) -> None:
+        self.source, self.files, self.bytes = source, 0, 0
+
+    def add(self, size: int) -> None:
+        self.files += 1
+        self.bytes += size
+        if self.files > MAX_FILES or self.bytes > MAX_TOTAL_BYTES:
+            raise _too_large(self.source)
+
+
+#: The most a zip's list of members may take before zipfile reads all of it into memory: a zip
+#: of 300,000 empty members (25 MB) took 210 MB and 2 s to open. Room for twice MAX_FILES members
+#: with names of a few hundred characters.
+MAX_ZIP_DIRECTORY_BYTES = 2 * 1024**2
+#: the end record is 22 bytes and a comment of at most 65535
+_END_RECORD, _END_RECORD_SEARCH = struct.Struct("<4s4xHHI"), 22 + 65535
+
+
+def _check_zip_size(path: Path, shown: str) -> None:
+    """SubmissionTooLarge if the zip file, or the list of members its end record announces, is
+    larger than a submission may be: looked at before zipfile reads that list."""
+    size = path.stat().st_size
+    if size > MAX_TOTAL_BYTES:
+        raise _too_large(shown, f"{size / 1024**2:.0f} MiB")
+    with path.open("rb") as file:
+        file.seek(max(0, size - _END_RECORD_SEARCH))
+        tail = file.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _END_RECORD.size + 4:
+        return  # no end record: zipfile says what is wrong
+    _, _, members, directory_bytes = _END_RECORD.unpack_from(tail, at)
+    # 0xFFFF and 0xFFFFFFFF point to a ZIP64 record, which only the file's size above bounds
+    if members != 0xFFFF and members > 2 * MAX_FILES:
+        raise _too_large(shown, f"{members:,} files")
+    if directory_bytes != 0xFFFFFFFF and directory_bytes > MAX_ZIP_DIRECTORY_BYTES:
+        raise _too_large(shown, f"a list of files of {directory_bytes / 1024**2:.0f} MiB")
+
+
+def _copy_directory(source: Path, target: Path) -> list[str]:
+    notes: list[str] = []
+    budget = Budget(source)
+    for folder, subfolders, files in os.walk(source, followlinks=False):
+        here = Path(folder)
+        relative = here.relative_to(source)
+        subfolders[:] = sorted(
+            d for d in subfolders if d not in IGNORED_DIRS and len(relative.parts) < MAX_DEPTH
+        )
+        for name in sorted(files) + [d for d in subfolders if (here / d).is_symlink()]:
+            entry, destination = here / name, target / relative / name
+            info = entry.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                notes.append(f"skipped {(relative / name).as_posix()}: symbolic links are not graded")
+            elif stat.S_ISREG(info.st_mode):
+                budget.add(info.st_size)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    shutil.copyfile(entry, destination, follow_symlinks=False)
+                except OSError as error:
+                    if error.filename != str(entry):  # writing the copy: the grader's own problem
+                        raise
+                    notes.append(
+                        f"skipped {(relative / name).as_posix()}: it cannot be read ({error.strerror})"
+                    )
+        subfolders[:] = [d for d in subfolders if not (here / d).is_symlink()]
+    return notes
+
+
+def extract_zip(
+    path: Path, target: Path, shown: str | None = None, budget: Budget | None = None
+) -> list[str]:
+    """Unpack the zip at path into target; shown: its name in messages (default: path)."""
+    shown = shown or str(path)
+    try:
+        _check_zip_size(path, shown)
+        archive = zipfile.ZipFile(path)
+    except (*_DAMAGED_ZIP, OSError) as error:
+        raise SubmissionError(f"{shown} is not a readable zip file ({error})") from None
+    notes: list[str] = []
+    budget = budget or Budget(path)
+    with archive:
+        members = [m for m in archive.infolist() if not _is_folder(m)]
+        if not members:
+            raise SubmissionError(f"{shown} is an empty zip file; zip the folder with your exercise files")
+        for member in members:
+            name = _member_path(member)
+            if name.anchor or ".." in name.parts or set(name.parts) & IGNORED_DIRS:
+                notes.append(f"skipped {member.filename}: unsafe or irrelevant path")
+                continue
+            if stat.S_ISLNK(member.external_attr >> 16):
+                notes.append(f"skipped {member.filename}: symbolic links are not graded")
+                continue
+            budget.add(member.file_size)
+            destination = target.joinpath(*name.parts)
+            try:
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                out = destination.open("wb")
+            except OSError as error:
+                if error.errno not in _NAME_ERRORS:
+                    raise
+                notes.append(f"skipped {member.filename}: its name cannot be unpacked ({error.strerror})")
+                continue
+            with out:
+                _copy_member(archive, member, out, shown)
+    return notes
+
+
+#: what reading a damaged zip raises (zipfile passes on what its parts raise); OSError too, but
+#: only while reading it (a seek to an offset the damage made negative, say)
+_DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError)
+
+
+def _copy_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, out: BinaryIO, shown: str) -> None:
+    """Copy member's bytes to out; SubmissionError if the zip is damaged. An error writing out
+    (a full disk) is the grader's, and is raised as it is."""
+
+    def damaged(error: Exception) -> SubmissionError:
+        return SubmissionError(
+            f"{shown} is damaged: {member.filename} cannot be unpacked ({error}); zip the folder again"
+        )
+
+    try:
+        source = archive.open(member)
+    except (*_DAMAGED_ZIP, OSError) as error:
+        raise damaged(error) from None
+    with source:
+        while True:
+            try:
+                chunk = source.read(1 << 16)
+            except (*_DAMAGED_ZIP, OSError) as error:
+                raise damaged(error) from None
+            if not chunk:
+                return
+            out.write(chunk)
+
+
+#: why a member's name may not be unpackable: a file and a folder of the same name in one zip, or
+#: a name too long for the file system
+_NAME_ERRORS = {errno.EEXIST, errno.EISDIR, errno.ENOTDIR, errno.ENAMETOOLONG}
+
+#: "version made by" of an archive member written on MS-DOS or Windows (zip's APPNOTE 4.4.2)
+_MADE_ON_WINDOWS = 0
+
+
+def _member_path(member: zipfile.ZipInfo) -> PurePath:
+    """The member's path inside the archive.
+
+    The zip format separates folders with "/", but some Windows archivers (PowerShell's
+    Compress-Archive among them) write "\\"; read literally, hw\\activations.py would be one file
+    of that odd name and the work would go ungraded. Like Info-ZIP and libarchive, a backslash
+    counts as a separator in a member made on Windows; elsewhere it is part of a file name."""
+    if member.create_system == _MADE_ON_WINDOWS:
+        return PureWindowsPath(member.filename)
+    return PurePosixPath(member.filename)
+
+
+def _is_folder(member: zipfile.ZipInfo) -> bool:
+    return member.is_dir() or (member.create_system == _MADE_ON_WINDOWS and member.filename.endswith("\\"))
