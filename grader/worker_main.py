@@ -18,7 +18,9 @@ import importlib.machinery
 import importlib.util
 import inspect
 import io
+import linecache
 import os
+import re
 import resource
 import sys
 import time
@@ -28,6 +30,10 @@ import warnings
 import numpy as np
 
 MAX_CAPTURE = 16_000
+#: x in `from .x import`, `from pkg.x import`, `import pkg.x` and `from . import x`
+OWN_MODULE_IN_A_PACKAGE = re.compile(
+    r"^\s*(?:(?:from|import)\s+(?:\.+|[\w.]+\.)(\w+)|from\s+\.+\s*import\s+(\w+))"
+)
 #: the byte-order marks UTF-16 text starts with (little- and big-endian)
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -107,9 +113,12 @@ class Worker:
             return {"kind": "import", **self.describe(error), **self.import_hint(error)}
 
     def import_hint(self, error):
-        """A message that names the cause where Python's does not teach it: a module that grading
-        cannot import, or a file saved as UTF-16 (Windows Notepad's "Unicode"), of which Python
-        only says that the source "cannot contain null bytes"."""
+        """A message that names the cause where Python's does not teach it: an exercise file imported
+        through a package, a module that grading cannot import, or a file saved as UTF-16 (Windows
+        Notepad's "Unicode"), of which Python only says that the source "cannot contain null bytes"."""
+        if isinstance(error, ImportError) and (own := self.own_module_imported_as_in_a_package(error)):
+            return {"message": f"{str(error)[:2000]}: the submission's files are graded side by side, in no "
+                    f"folder or package, so import the file by its name alone: from {own} import ..."}  # fmt: skip
         if isinstance(error, ModuleNotFoundError) and isinstance(error.name, str) and error.name:
             return {"message": f"{str(error)[:2000]}: grading can import only NumPy, Python's standard library "
                     f"and the submission's own files; remove that import, or hand in {error.name[:100]}.py if "
@@ -125,6 +134,17 @@ class Worker:
                                 f"Python cannot read: save it again as UTF-8"}  # fmt: skip
         return {}
 
+    def own_module_imported_as_in_a_package(self, error):
+        """The submission's module that the failing line imports relative to a package (from
+        .activations, from exercises.activations: the kit's folder, which works in the student's
+        own Python started above it), or None."""
+        line = ""
+        for frame, lineno in self.own_frames(error.__traceback__):
+            line = linecache.getline(frame.f_code.co_filename, lineno)
+        found = OWN_MODULE_IN_A_PACKAGE.search(line)
+        module = found and (found.group(1) or found.group(2))
+        return module if module and os.path.isfile(os.path.join(self.submission, module + ".py")) else None
+
     def describe(self, error):
         return {
             "type": type(error).__name__,
@@ -133,16 +153,21 @@ class Worker:
         }
 
     def where(self, tb, error=None):
-        place = ""
         if isinstance(error, SyntaxError) and error.filename:
             return f"{os.path.basename(error.filename)}:{error.lineno}"
+        place = ""
+        for frame, lineno in self.own_frames(tb):
+            place = f"{os.path.basename(frame.f_code.co_filename)}:{lineno} in {frame.f_code.co_name}"
+        return place
+
+    def own_frames(self, tb):
+        """(frame, line number) of each level of tb that is in one of the submission's files."""
+        own = os.path.realpath(self.submission)
         for frame, lineno in traceback.walk_tb(tb):
             filename = frame.f_code.co_filename
-            if filename.startswith("<"):  # "<frozen importlib._bootstrap>": its dirname "" is the cwd
-                continue
-            if os.path.dirname(os.path.realpath(filename)) == os.path.realpath(self.submission):
-                place = f"{os.path.basename(filename)}:{lineno} in {frame.f_code.co_name}"
-        return place
+            # "<frozen importlib._bootstrap>": its dirname "" is the cwd
+            if not filename.startswith("<") and os.path.dirname(os.path.realpath(filename)) == own:
+                yield frame, lineno
 
     def resolve(self, value, before):
         """value with each probe's name replaced by the probe; every list, dict and array in it is

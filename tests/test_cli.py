@@ -331,6 +331,31 @@ def test_an_import_grading_cannot_satisfy_says_what_can_be_imported(tmp_path):
     }
 
 
+@pytest.mark.parametrize(
+    ("line", "python_says"),
+    [
+        ("from .activations import", "ImportError: attempted relative import with no known parent package"),
+        ("from exercises.activations import", "ModuleNotFoundError: No module named 'exercises'"),
+        (
+            "from . import activations\nfrom activations import",
+            "ImportError: attempted relative import with no known parent package",
+        ),
+    ],
+)
+def test_an_exercise_file_imported_through_a_package_says_to_import_it_by_name(tmp_path, line, python_says):
+    """The kit keeps the files in exercises/, so `from exercises.activations import` works in a
+    student's own Python started above it, and `from .activations` looks right in a package."""
+    target = reference_with(tmp_path / "s", {"backprop.py": [("from activations import", line)]})
+    _, report = run_json("grade", str(target))
+    failed = {t["message"] for t in report["tests"] if t["status"] == "error"}
+    hint = (
+        f"{python_says}: the submission's files are graded side by side, in no folder or package, so import the "
+        "file by its name alone: from activations import ... (backprop.py:18 in <module>)"
+    )
+    assert failed == {f"backprop.py could not be imported: {hint}", f"deep.py could not be imported: {hint}"}
+    assert report["score"] == 30  # activations.py and gradcheck.py
+
+
 def test_an_import_error_of_the_students_own_making_is_quoted_within_bounds(tmp_path):
     source = 'raise ModuleNotFoundError("x" * 10**6, name="y" * 10**6)\n'
     target = reference_with_file(tmp_path / "s", "gradcheck.py", source)
