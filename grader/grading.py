@@ -191,7 +191,10 @@ def _grade_quiz(
     if directory is None or reference is None:
         return None
     answers_dir = prepared.answers.parent if prepared.answers else prepared.directory
-    return score_submission_quiz(answers_dir, _cached_quiz(directory), load_reference(reference), student)
+    quiz = _cached_quiz(directory)
+    return score_submission_quiz(
+        answers_dir, quiz, load_reference(reference), student, prepared.answers_lookalike
+    )
 
 
 def _cached_quiz(directory: Path) -> Quiz:

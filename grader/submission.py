@@ -35,6 +35,8 @@ class PreparedSubmission:
     present: tuple[str, ...]
     notes: tuple[str, ...]
     answers: Path | None = None  # the quiz answers file (answers.toml), if handed in
+    #: without one, a file named like it ('answers.toml.txt'), as a path relative to the submission
+    answers_lookalike: str | None = None
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -85,9 +87,16 @@ def prepared_submission(path: Path) -> Iterator[PreparedSubmission]:
             notes.append(
                 f"exercise files in {', '.join(others)} were not graded: hand in one copy of your files"
             )
-        answers = _answers_file(root, unpacked)
+        answers, answers_lookalike = _answers_file(root, unpacked)
         # notes name the student's files, whose names may not be UTF-8
-        yield PreparedSubmission(path, directory, present, tuple(map(mended, notes)), answers)
+        yield PreparedSubmission(
+            path,
+            directory,
+            present,
+            tuple(map(mended, notes)),
+            answers,
+            answers_lookalike and mended(answers_lookalike),
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -196,14 +205,18 @@ def _normalized(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).rstrip("\n")
 
 
-def _answers_file(root: Path, unpacked: Path) -> Path | None:
-    """answers.toml next to the exercise files, or in a folder above them in the submission."""
-    for folder in (root, *root.parents):
+def _answers_file(root: Path, unpacked: Path) -> tuple[Path | None, str | None]:
+    """answers.toml next to the exercise files, or in a folder above them in the submission; without
+    one, the first file in those folders named like it (Windows' hidden 'answers.toml.txt', say), as
+    a path relative to unpacked."""
+    folders = [root, *root.parents[: len(root.relative_to(unpacked).parts)]]
+    for folder in folders:
         if (folder / ANSWERS_FILE).is_file():
-            return folder / ANSWERS_FILE
-        if folder == unpacked:
-            break
-    return None
+            return folder / ANSWERS_FILE, None
+    for folder in folders:
+        if found := lookalike(folder, ANSWERS_FILE):
+            return None, (folder / found).relative_to(unpacked).as_posix()
+    return None, None
 
 
 def _files_from_notebook(unpacked: Path, source: Path) -> list[str]:

@@ -53,6 +53,26 @@ def test_reference_passes_every_test_and_scores_0_on_a_missing_quiz():
     assert github.count("no answers.toml") == 1 and "::warning title=quiz::no answers.toml" in github
 
 
+@pytest.mark.parametrize(
+    ("where", "named"), [("", "answers.toml.txt"), ("hw/", "answers.toml.txt"), ("", "Answers (1).toml")]
+)
+def test_an_answers_file_named_like_answers_toml_is_named_in_the_quiz_message(tmp_path, where, named):
+    """Windows hides known extensions, so Notepad's 'answers.toml' is answers.toml.txt. The quiz is
+    not scored from it (names must match, as for the exercise files), but the message says why."""
+    submission = tmp_path / "s"
+    with_key(copy_reference(submission / where))
+    (submission / where / "answers.toml").rename(submission / named)  # beside the work or above it
+    _, report = run_json("grade", str(submission))
+    assert report["quiz"]["score"] == 0
+    assert report["quiz"]["messages"] == [
+        f"no answers.toml in the submission, only {named}: the quiz scores 0 (names must match exactly: "
+        "rename it answers.toml)"
+    ]
+    (submission / named).rename(submission / "answers.toml")
+    _, report = run_json("grade", str(submission))
+    assert report["quiz"]["score"] == report["quiz"]["max_score"] > 0
+
+
 def test_untouched_stubs_score_zero_and_exit_zero():
     result, report = run_json("grade", str(EXERCISES))
     assert result.exit_code == 0

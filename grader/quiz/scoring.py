@@ -70,15 +70,19 @@ def unanswered(quiz: Quiz, message: str) -> QuizResult:
 
 
 def score_submission_quiz(
-    directory: Path, quiz: Quiz, reference: Any, student: str | None = None
+    directory: Path, quiz: Quiz, reference: Any, student: str | None = None, misnamed: str | None = None
 ) -> QuizResult:
     """The quiz result of the answers.toml in a submission directory (0 with a message if absent or unreadable).
 
     student, when given, is who the submission belongs to (its folder's name in a class run):
     the numbers are drawn for that id whatever answers.toml claims, so copied answers do not
-    carry their owner's numbers along.
+    carry their owner's numbers along. misnamed: a file in the submission named like answers.toml
+    but not quite, to name in the message when there is no answers.toml.
     """
     path = directory / ANSWERS_FILE
+    if not path.is_file() and misnamed:
+        return unanswered(quiz, f"no {ANSWERS_FILE} in the submission, only {misnamed}: the quiz scores 0 "
+                                f"(names must match exactly: rename it {ANSWERS_FILE})")  # fmt: skip
     if not path.is_file():
         return unanswered(quiz, f"no {ANSWERS_FILE} in the submission: the quiz scores 0 "
                                 f"(write one with: backprop-grader quiz take)")  # fmt: skip
