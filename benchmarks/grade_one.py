@@ -5,6 +5,9 @@ even on a busy shared machine. The target is well under 2 s of wall time for
 one grade on a 2-core machine.
 
     python benchmarks/grade_one.py [--repeat 5] [SUBMISSION]
+
+SUBMISSION may be a notebook too: `backprop-grader nbgrader-source course` writes one with the
+reference's solutions in course/source/backprop/backprop.ipynb.
 """
 
 from __future__ import annotations

@@ -24,10 +24,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import nbformat
-from nbformat import NotebookNode
-
 from grader.exercise_api import EXERCISE_POINTS, EXERCISES
+from grader.light_nbformat import NotebookNode, nbformat
 from grader.mended_text import mended
 from grader.notebook_cells import TAG_PREFIX, Solution, find_solutions
 from grader.results import GradeResult

@@ -161,6 +161,28 @@ def test_a_notebook_is_graded_like_the_files(tmp_path):
     assert report["score"] == 0.0
 
 
+def test_grading_a_notebook_never_loads_the_web_address_parser_that_nbformat_does_not_use(tmp_path):
+    """jsonschema, under nbformat, imports rfc3987-syntax for one format checker nbformat never
+    uses; building its lark grammars doubled the time of grading a notebook (grader/light_nbformat.py,
+    benchmarks/grade_one.py). It stays out of a grading process, and the notebook is still checked."""
+    notebook = tmp_path / "alice.ipynb"
+    write_notebook(source_notebook(REFERENCE), notebook)
+    broken = tmp_path / "bob.ipynb"
+    broken.write_text(json.dumps({"cells": [{"cell_type": "code"}], "nbformat": 4, "nbformat_minor": 5}))
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom grader.grading import grade_path\n"
+        "from grader.submission import SubmissionError\n"
+        f"print(grade_path(Path({str(notebook)!r})).percent)\n"
+        f"try:\n    grade_path(Path({str(broken)!r}))\nexcept SubmissionError as error:\n    print(error)\n"
+        "print(sorted(m for m in ('lark', 'rfc3987_syntax') if sys.modules.get(m) is not None))\n"
+    )
+    lines = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    percent, invalid, loaded = lines.splitlines()
+    assert float(percent) == pytest.approx(100 * 100 / 143)  # every exercise, no quiz
+    assert invalid.startswith("bob.ipynb is not a notebook nbformat can read")
+    assert loaded == "[]"
+
+
 def test_a_broken_cell_costs_only_the_cells_that_need_it(tmp_path):
     """As nbgrader runs every cell whatever an earlier one raised: a syntax error in the backprop
     cell zeroes backprop.py, and deep.py where it calls backprop's functions, but not gradcheck.py,
