@@ -18,7 +18,7 @@ import click
 
 from grader import __version__
 from grader.cli_bulk import COMMANDS
-from grader.cli_errors import GraderBroken, SubmissionUnreadable, write_output
+from grader.cli_errors import GraderBroken, SubmissionUnreadable, unwritable, write_output
 from grader.cli_notebooks import COMMANDS as NOTEBOOK_COMMANDS
 from grader.cli_options import limit_options, stack, worker_limits
 
@@ -215,9 +215,7 @@ def gradescope_bundle(out: Path) -> None:
             raise GraderBroken(
                 f"could not read {error.filename} ({error.strerror}); reinstall the grader"
             ) from None
-        raise SubmissionUnreadable(
-            f"could not write {out} ({error.strerror or error}); choose a path in a folder you can write to"
-        ) from None
+        raise unwritable(out, error) from None
     click.echo(f"wrote {out} ({count} files): upload it as the assignment's autograder")
 
 

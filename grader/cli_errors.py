@@ -22,6 +22,13 @@ class GraderBroken(click.ClickException):
     exit_code = 3
 
 
+def unwritable(path: Path, error: OSError) -> SubmissionUnreadable:
+    """The exit-2 error for an output file that could not be written."""
+    return SubmissionUnreadable(
+        f"could not write {path} ({error.strerror or error}); choose a path in a folder you can write to"
+    )
+
+
 def write_output(text: str, out: Path | None) -> None:
     """text to stdout (out None) or to the file out, replaced whole; an unwritable out is exit 2."""
     if out is None:
@@ -31,5 +38,5 @@ def write_output(text: str, out: Path | None) -> None:
     try:
         write_whole(out, text)
     except OSError as error:
-        raise SubmissionUnreadable(f"could not write {out}: {error.strerror}") from None
+        raise unwritable(out, error) from None
     click.echo(f"wrote {out}", err=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from grader.cli_errors import GraderBroken, SubmissionUnreadable
+from grader.cli_errors import GraderBroken, SubmissionUnreadable, unwritable
 
 NBGRADER_CONFIG = """\
 # Written by backprop-grader nbgrader-source. The notebook's test cells call the grader,
@@ -71,7 +71,7 @@ def nbgrader_source_command(out: Path, assignment: str) -> None:
     except GraderSetupError as error:
         raise GraderBroken(str(error)) from None
     except OSError as error:
-        raise SubmissionUnreadable(f"could not write {target}: {error.strerror}") from None
+        raise unwritable(target, error) from None
     click.echo(f"wrote {target}; next: cd {out} && nbgrader generate_assignment {assignment}")
 
 

@@ -448,6 +448,26 @@ def test_exports_parse_back_and_hold_the_gradebook_numbers(graded, tmp_path):
     assert next(r for r in moodle if r["Username"] == "dave")["Feedback"].startswith("not graded:")
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("export", "--gradebook", "{book}", "--format", "csv", "--out", "{out}"),
+        ("export", "--gradebook", "{book}", "--format", "moodle", "--out", "{out}"),
+        ("stats", "--gradebook", "{book}", "--html", "{out}"),
+    ],
+    ids=["export", "moodle export", "stats page"],
+)
+def test_an_output_file_that_cannot_be_written_is_one_line_and_exit_2(graded, tmp_path, args):
+    _, book, _ = graded
+    out = tmp_path / "no such folder" / "class.out"
+    completed = run(*[a.format(book=book, out=out) for a in args])
+    assert completed.returncode == 2 and "Traceback" not in completed.stderr
+    assert completed.stderr.splitlines()[-1] == (
+        f"Error: could not write {out} (No such file or directory); choose a path in a folder you can write to"
+    )
+    assert not out.parent.exists()
+
+
 def test_feedback_files_name_each_lost_point(graded, tmp_path):
     _, book, _ = graded
     feedback = graded[1].parent / "feedback"
