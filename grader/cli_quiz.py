@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from grader.cli_errors import GraderBroken, SubmissionUnreadable
+from grader.cli_errors import GraderBroken, SubmissionUnreadable, unwritable
 
 
 @click.group()
@@ -68,6 +69,14 @@ def _read(path: Path):
         raise SubmissionUnreadable(str(error)) from None
 
 
+def _write(out: Path, write: Callable[[], None]) -> None:
+    """Run write, which writes the file out; an OSError is the one-line exit 2 of every command."""
+    try:
+        write()
+    except OSError as error:
+        raise unwritable(out, error) from None
+
+
 def _student_id(text: str) -> str:
     """text, if it can be a student id (a class's gradebook could not hold the numbers of any other)."""
     from grader.student_ids import STUDENT_ID_RULE, is_student_id
@@ -105,6 +114,7 @@ def take(student: str | None, out: Path) -> None:
     Example:
       backprop-grader quiz take --student alice
     """
+    from grader.quiz.answers import write_answers
     from grader.quiz.take import Stopped, take_quiz
 
     quiz_data = _load()
@@ -118,6 +128,7 @@ def take(student: str | None, out: Path) -> None:
         student, values = student or existing.student, dict(existing.values)
     if not student:
         student = click.prompt("your student id", value_proc=lambda text: _student_id(text.strip()))
+    _write(out, lambda: write_answers(out, quiz_data, student, values, blank=False))  # before any question
     try:
         asked = take_quiz(
             quiz_data, student, values, out, lambda p: click.prompt(p, prompt_suffix=": "), click.echo
@@ -125,6 +136,8 @@ def take(student: str | None, out: Path) -> None:
     except (Stopped, click.Abort, EOFError):
         click.echo(f"\nStopped. {len(values)} answers are saved in {out}; run the same command to continue.")
         return
+    except OSError as error:  # saving an answer (a full disk): those before it are in the file
+        raise unwritable(out, error) from None
     click.echo(f"\nDone: {asked} answered now, all {len(quiz_data.questions)} saved in {out}. "
                f"Check them with: backprop-grader quiz check {out}")  # fmt: skip
 
@@ -143,9 +156,22 @@ def template(student: str, out: Path) -> None:
     Example:
       backprop-grader quiz template --student alice --out answers.toml
     """
-    from grader.quiz.answers import write_answers
+    from grader.quiz.answers import AnswersError, read_answers, write_answers
 
-    write_answers(out, _load(), student, {}, blank=True)
+    if out.exists():
+        try:
+            answered = len(read_answers(out).values)
+        except AnswersError:  # a file being edited, or not an answers file at all
+            raise SubmissionUnreadable(
+                f"{out} already exists and is not a blank answers file, which a template would replace; "
+                "choose another --out, or delete the file first"
+            ) from None
+        if answered:
+            raise SubmissionUnreadable(
+                f"{out} holds {answered} answers, which a blank template would replace; choose another --out, "
+                f"or continue it with: backprop-grader quiz take --out {out}"
+            )
+    _write(out, lambda: write_answers(out, _load(), student, {}, blank=True))
     click.echo(f"wrote {out}: fill in each answer under its question")
 
 
@@ -167,7 +193,8 @@ def key(student: str, out: Path) -> None:
     from grader.quiz.scoring import answer_key
 
     quiz_data = _with_answers(_load())
-    write_answers(out, quiz_data, student, answer_key(quiz_data, student, _reference()), blank=False)
+    answers = answer_key(quiz_data, student, _reference())
+    _write(out, lambda: write_answers(out, quiz_data, student, answers, blank=False))
     click.echo(f"wrote the answer key of {student} to {out}")
 
 

@@ -462,3 +462,38 @@ def test_take_asks_again_for_an_unusable_student_id(tmp_path):
     result = cli("take", "--out", str(out), input="\n".join(["Kim Lee", "kim.lee", *first, "q"]) + "\n")
     assert result.exit_code == 0 and "is not usable as a student id" in result.output
     assert read_answers(out).student == "kim.lee" and len(read_answers(out).values) == 1
+
+
+def test_template_never_replaces_answers_already_written(tmp_path):
+    """A student who runs template again, to see the questions, must not lose their answers."""
+    out = tmp_path / "answers.toml"
+    key = answer_key(QUIZ, "kim", REF)
+    write_answers(out, QUIZ, "kim", dict(list(key.items())[:4]), blank=False)
+    before = out.read_bytes()
+    refused = cli("template", "--student", "kim", "--out", str(out))
+    assert refused.exit_code == 2 and out.read_bytes() == before
+    assert refused.output == (
+        f"Error: {out} holds 4 answers, which a blank template would replace; choose another --out, or "
+        f"continue it with: backprop-grader quiz take --out {out}\n"
+    )
+    out.write_text(before.decode() + "\nrelu-negative-z = \n")  # half-typed: not TOML
+    half_typed = cli("template", "--student", "kim", "--out", str(out))
+    assert half_typed.exit_code == 2 and half_typed.output == (
+        f"Error: {out} already exists and is not a blank answers file, which a template would replace; "
+        "choose another --out, or delete the file first\n"
+    )
+    write_answers(out, QUIZ, "kim", {}, blank=True)  # a blank template may be written again, for a new id
+    again = cli("template", "--student", "lee", "--out", str(out))
+    assert again.exit_code == 0 and read_answers(out) == Answers("lee", {})
+
+
+@pytest.mark.parametrize("command", [["take", "--student", "kim"], ["template", "--student", "kim"],
+                                     ["key", "--student", "kim"]])  # fmt: skip
+def test_an_answers_file_that_cannot_be_written_is_one_line_and_exit_2(tmp_path, command):
+    out = tmp_path / "no such folder" / "answers.toml"
+    result = cli(*command, "--out", str(out), input="1\n")
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1] == (
+        f"Error: could not write {out} (No such file or directory); choose a path in a folder you can write to"
+    )
+    assert "[1/" not in result.output  # take asked nothing it could not save

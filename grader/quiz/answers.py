@@ -33,6 +33,7 @@ from grader.quiz.bank import Quiz
 from grader.quiz.params import draw, fill
 from grader.quiz.questions import Computed, Matching, MultipleChoice, Ordering, Question, SingleChoice
 from grader.submission import ANSWERS_FILE
+from grader.whole_file import write_whole
 
 __all__ = ["ANSWERS_FILE", "Answers", "AnswersError", "read_answers", "write_answers"]
 
@@ -188,4 +189,4 @@ def write_answers(
         else:
             table.add(tomlkit.comment(f"{question.id} = "))
     doc.add("answers", table)
-    path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    write_whole(path, tomlkit.dumps(doc))  # saved after every answer of quiz take: never half a file
