@@ -59,12 +59,20 @@ def nbgrader_source_command(out: Path, assignment: str) -> None:
     Example:
       backprop-grader nbgrader-source course && cd course && nbgrader generate_assignment backprop
     """
-    from grader.notebooks import NOTEBOOK_NAME, source_notebook, write_notebook
+    from grader.notebooks import NOTEBOOK_NAME, notebook_text, source_notebook
     from grader.paths import GraderSetupError, reference_dir
+    from grader.whole_file import write_whole
 
     target = out / "source" / assignment / NOTEBOOK_NAME
     try:
-        write_notebook(source_notebook(reference_dir()), target)
+        text = notebook_text(source_notebook(reference_dir()))
+        if target.is_file() and target.read_text(encoding="utf-8", errors="replace") != text:
+            raise SubmissionUnreadable(
+                f"{target} exists and is not the notebook this version writes (edited by hand, or written by "
+                "another version); move it away, or use another --assignment, and run again"
+            )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_whole(target, text)
         config = out / "nbgrader_config.py"
         if not config.exists():
             config.write_text(NBGRADER_CONFIG, encoding="utf-8")

@@ -30,6 +30,7 @@ from grader.mended_text import mended
 from grader.notebook_cells import TAG_PREFIX, Solution, find_solutions
 from grader.results import GradeResult
 from grader.stubs import make_stub
+from grader.whole_file import write_whole
 
 NOTEBOOK_NAME = "backprop.ipynb"
 MARKER = "backprop_grader"  # notebook metadata key naming our notebooks
@@ -95,6 +96,8 @@ def source_notebook(reference: Path) -> NotebookNode:
                 test, metadata=_meta(f"test_{name}", grade=True, locked=True, points=EXERCISE_POINTS[name])
             )
         )
+    for cell in cells:  # nbformat draws random ids: the same notebook would differ on every write
+        cell.id = cell.metadata.nbgrader.grade_id
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}
@@ -114,9 +117,16 @@ def student_notebook(reference: Path) -> NotebookNode:
     return notebook
 
 
+def notebook_text(notebook: NotebookNode) -> str:
+    """The .ipynb file's text, as nbformat.write writes it."""
+    text = nbformat.writes(notebook)
+    return text if text.endswith("\n") else text + "\n"
+
+
 def write_notebook(notebook: NotebookNode, path: Path) -> None:
+    """Write the notebook to path (its folders made), replacing the file whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, str(path))
+    write_whole(path, notebook_text(notebook))
 
 
 #: The grader reads a notebook in its own process (never running it), so what it reads is

@@ -92,6 +92,26 @@ def test_the_source_notebook_has_nbgraders_current_metadata():
         assert cells[f"about_{name}"].metadata["nbgrader"]["locked"]
 
 
+def test_nbgrader_source_is_the_same_file_every_time_and_never_replaces_an_edited_one(tmp_path):
+    """A course kept in git sees no change when the notebook is written again; an instructor's
+    own edits to the source notebook are never written over."""
+    target = tmp_path / "source" / "backprop" / "backprop.ipynb"
+    assert run("nbgrader-source", str(tmp_path)).returncode == 0
+    first = target.read_bytes()
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()  # the instructor's own\n")
+    again = run("nbgrader-source", str(tmp_path))
+    assert again.returncode == 0 and target.read_bytes() == first
+    assert "the instructor's own" in (tmp_path / "nbgrader_config.py").read_text()
+    edited = first.replace(b"Fill in every solution cell below", b"Fill in every cell below")
+    target.write_bytes(edited)
+    refused = run("nbgrader-source", str(tmp_path))
+    assert refused.returncode == 2 and target.read_bytes() == edited
+    assert refused.stderr == (
+        f"Error: {target} exists and is not the notebook this version writes (edited by hand, or written by "
+        "another version); move it away, or use another --assignment, and run again\n"
+    )
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     """A course folder taken through nbgrader-source, generate_assignment and autograde."""
