@@ -20,8 +20,8 @@ from grader.planned_calls import PlannedCall
 class StudentFailure:
     """Why a call to student code produced no value: kind is the machine-readable cause."""
 
-    # exception | signature | timeout | crash | missing_file | import | missing_function | bad_return
-    # | budget | not_run_again
+    # exception | not_implemented | calls_not_implemented | signature | timeout | crash | missing_file
+    # | import | missing_function | bad_return | budget | not_run_again
     kind: str
     message: str
 
@@ -155,7 +155,11 @@ def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
         "stopped": str(error.get("stopped", ""))[:100],
     }
     if kind == "exception" and details["type"] == "NotImplementedError":
-        kind = "not_implemented"
+        # where names the innermost of the student's functions: another one, called from this
+        # one, may be what is still a stub (sigmoid_prime, called by output_delta)
+        raiser = where.rpartition(" in ")[2]
+        kind = "not_implemented" if raiser in ("", function) else "calls_not_implemented"
+        details["raiser"] = raiser
     return StudentFailure(kind, _MESSAGES[kind].format(**details))
 
 
@@ -169,6 +173,8 @@ def _names_place(message: str, where: str) -> bool:
 _MESSAGES = {
     "exception": "{function} raised {type}: {message}{where}",
     "not_implemented": "{function} is not implemented yet: it raises NotImplementedError{where}",
+    "calls_not_implemented": "{function} needs {raiser}, which is not implemented yet: it raises "
+    "NotImplementedError{where}",
     "signature": "{function} could not be called as {expected}: yours is {theirs} ({type}: {message})",
     # the same for every function of the file, so that its tests come as one cause (lost_points)
     "missing_file": "{module}.py is missing from the submission, so none of its functions could be graded",

@@ -81,6 +81,22 @@ def test_untouched_stubs_score_zero_and_exit_zero():
     assert any("is not implemented yet" in test["message"] for test in report["tests"])
 
 
+def test_a_function_that_stops_in_a_stub_it_needs_names_that_stub(tmp_path):
+    """backprop.py done before activations.py: output_delta is written, sigmoid_prime is not."""
+    target = tmp_path / "s"
+    shutil.copytree(EXERCISES, target)
+    shutil.copyfile(REFERENCE / "backprop.py", target / "backprop.py")
+    _, report = run_json("check", str(target), "--exercise", "backprop")
+    failed = {t["message"] for t in report["tests"] if t["status"] != "passed"}
+    assert "output_delta needs sigmoid_prime, which is not implemented yet: it raises NotImplementedError " \
+        "(activations.py:43 in sigmoid_prime)" in failed  # fmt: skip
+    assert not any("output_delta is not implemented" in message for message in failed)
+    _, stubs = run_json("check", str(EXERCISES), "--exercise", "activations")
+    assert "sigmoid is not implemented yet: it raises NotImplementedError (activations.py:34 in sigmoid)" in {
+        t["message"] for t in stubs["tests"]
+    }
+
+
 def test_json_report_has_the_documented_fields(tmp_path):
     target = reference_with_file(
         tmp_path / "s",
