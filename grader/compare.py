@@ -28,7 +28,11 @@ def as_numeric_array(value: Any, what: str) -> np.ndarray:
     """value as a numeric array, or an AssertionError that says what came back instead."""
     if isinstance(value, (list, tuple)) and not _is_rectangular_numbers(value):
         raise AssertionError(f"{what} returned a {type(value).__name__}, expected a NumPy array")
-    if value is None or isinstance(value, (str, dict)):
+    if value is None:
+        raise AssertionError(
+            f"{what} returned None, expected a NumPy array: is its return statement missing?"
+        )
+    if isinstance(value, (str, dict)):
         raise AssertionError(f"{what} returned {type(value).__name__}, expected a NumPy array")
     array = np.asarray(value)
     if array.dtype.kind not in "biuf":

@@ -52,11 +52,11 @@ def annotation(group: LostGroup[TestResult], submission: Path, workspace: Path) 
     message = "\n".join(part for part in parts if part) or test.status
     exercise, function = test.exercise, function_of(test)
     named = file_named_in(test.message)
-    if test.diagnosis is not None and test.diagnosis.mistake is not None:
-        # point at the function the mistake is in, which may be in another file than the test's
-        from grader.diagnosis.catalog import BY_ID
+    from grader.diagnosis.catalog import BY_ID
 
-        entry = BY_ID[test.diagnosis.mistake]
+    entry = BY_ID.get(test.diagnosis.mistake or "") if test.diagnosis is not None else None
+    if entry is not None:
+        # point at the function the mistake is in, which may be in another file than the test's
         function, exercise = entry.replaces, entry.exercise
     elif named is not None:
         exercise = named  # where the error is: deep.py's tests fail on a syntax error in backprop.py

@@ -81,6 +81,26 @@ def test_a_random_wrong_answer_is_not_given_a_false_name(tmp_path):
     assert evidence.expected != evidence.received and evidence.where
 
 
+def test_a_function_that_returns_nothing_is_diagnosed_as_such_in_every_format(tmp_path):
+    """A computed value with no return: no catalog mutant returns None, so it is seen directly."""
+    submission = reference_with(
+        tmp_path / "s", {"activations.py": [("    return s * (1.0 - s)", "    s * (1.0 - s)")]}
+    )
+    result = grade(submission)
+    failed = [t for t in result.tests if t.status == "failed" and t.exercise == "activations"]
+    assert failed and all(t.diagnosis.mistake == "no_return_value" for t in failed)
+    assert all(
+        "returned None, expected a NumPy array: is its return statement missing?" in t.message for t in failed
+    )
+    assert failed[0].diagnosis.name == "no value returned" and failed[
+        0
+    ].diagnosis.evidence.received.startswith("None")
+    github = _run("grade", str(submission), "--format", "github")
+    annotation = next(line for line in github.splitlines() if "Likely mistake: no value returned" in line)
+    line = int(re.search(r"line=(\d+)", annotation).group(1))
+    assert (submission / "activations.py").read_text().splitlines()[line - 1].startswith("def sigmoid_prime")
+
+
 NAME = "ReLU'(0) taken as 1"
 
 

@@ -80,7 +80,9 @@ def test_assert_close_names_the_wrong_entry_and_the_ratio():
         assert_close([1.0, 4.0], [1.0, 2.0], "f")
     with pytest.raises(AssertionError, match=r"returned shape \(2, 1\), expected \(1, 2\)"):
         assert_close(np.zeros((2, 1)), np.zeros((1, 2)), "f")
-    with pytest.raises(AssertionError, match="returned NoneType"):
+    with pytest.raises(
+        AssertionError, match="returned None, expected a NumPy array: is its return statement"
+    ):
         assert_close(None, 1.0, "f")
 
 

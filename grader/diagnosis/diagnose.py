@@ -25,6 +25,9 @@ from grader.reference import load_reference
 from grader.results import Diagnosis, TestResult
 
 NO_KNOWN_MISTAKE = "no known mistake"
+#: a mistake seen directly rather than reproduced by a mutant, so not in the catalog: any function
+#: can miss its return, and its calls then give None whatever the rest of its code does
+NO_RETURN_VALUE = "no_return_value"
 
 
 class _Calls:
@@ -86,6 +89,16 @@ def _diagnose(calls: Sequence[RecordedCall], reference_dir: Path) -> Diagnosis |
         )
     view = gradient_view(recorded.calls, reference_dir)
     matches = [entry for entry in CATALOG if _explains(entry, recorded, reference_dir)]
+    if not matches and shown is not None and _returned_nothing(recorded, shown):
+        return Diagnosis(
+            NO_RETURN_VALUE,
+            "no value returned",
+            "The function returned None, which is what a Python function gives when it ends without a "
+            "return statement, or when its return is on a branch (an if or else) that the call did not take.",
+            "End the function with return and the value it computed, on every branch.",
+            evidence=proof,
+            gradient_check=view,
+        )
     if not matches:
         return Diagnosis(
             None,
@@ -113,6 +126,11 @@ def _diagnose(calls: Sequence[RecordedCall], reference_dir: Path) -> Diagnosis |
         evidence=proof,
         gradient_check=view,
     )
+
+
+def _returned_nothing(recorded: _Calls, index: int) -> bool:
+    """Whether the call returned None where the reference returns a value."""
+    return recorded.student[index].result is None and recorded.reference[index].result is not None
 
 
 def _explains(entry: Misconception, recorded: _Calls, reference_dir: Path) -> bool:
