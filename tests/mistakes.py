@@ -315,6 +315,18 @@ MISTAKES = (
         must_pass=("activations", "gradcheck", "test_train_step_matches_reference[1]"),
     ),
     Mistake(
+        "db with keepdims",
+        "backprop.py",
+        "bias_gradient_keeps_batch_axis",
+        ((WEIGHT_GRADIENTS, "return delta.T @ a_prev / n, np.mean(delta, axis=0, keepdims=True)"),),
+        must_fail=(
+            "test_lesson_example[sigmoid neuron: gradients]",
+            "test_weight_gradients_average_over_the_batch[float64]",
+            "test_train_step_matches_reference[1]",
+        ),
+        must_pass=("activations", "gradcheck", "test_lesson_example[sigmoid neuron: update]"),
+    ),
+    Mistake(
         "dW transposed",
         "backprop.py",
         "weight_gradient_transposed",

@@ -304,6 +304,19 @@ CATALOG: tuple[Misconception, ...] = (
         lambda m, delta, a_prev: (m.original(delta, a_prev)[0], np.asarray(delta).sum(axis=0)),
     ),
     Misconception(
+        "bias_gradient_keeps_batch_axis",
+        "db with the batch axis kept",
+        "delta.mean(axis=0, keepdims=True) gives db the shape (1, d_out), but b has the shape (d_out,). "
+        "A gradient must have the shape of its parameter: b − lr·db broadcasts to (1, d_out), and the "
+        "bias changes shape after one step.",
+        "Use delta.mean(axis=0), without keepdims, so that db is shaped like b.",
+        "weight_gradients",
+        lambda m, delta, a_prev: (
+            m.original(delta, a_prev)[0],
+            np.asarray(delta).mean(axis=0, keepdims=True),
+        ),
+    ),
+    Misconception(
         "weight_gradient_transposed",
         "dW transposed",
         "a_prevᵀ @ delta has shape (d_in, d_out), the transpose of W's (d_out, d_in). A gradient must "
