@@ -360,4 +360,35 @@ MISTAKES = (
         must_fail=("test_uses_the_eps_it_is_given",),
         must_pass=("activations", "backprop", "deep", "test_restores_x"),
     ),
+    Mistake(
+        "gradients of a deep network in backward order",
+        "deep.py",
+        "deep_gradients_last_layer_first",
+        (("    return grads\n", "    return grads[::-1]\n"),),
+        must_fail=(
+            "test_matches_reference[sigmoid]",
+            "test_gradients_are_shaped_like_parameters",
+            "test_gradients_pass_finite_difference_check[relu]",
+        ),
+        must_pass=("activations", "backprop", "gradcheck", "test_single_layer_network"),
+    ),
+    Mistake(
+        "deep hidden derivative at the activation",
+        "deep.py",
+        "deep_derivative_at_activation",
+        (
+            (
+                "hidden_delta(delta, weights[layer], zs[layer - 1], activation)",
+                "hidden_delta(delta, weights[layer], activations[layer], activation)",
+            ),
+        ),  # fmt: skip
+        must_fail=("test_matches_reference[sigmoid]", "test_gradients_pass_finite_difference_check[sigmoid]"),
+        must_pass=(
+            "activations",
+            "backprop",
+            "test_matches_reference[relu]",
+            "test_matches_reference[identity]",
+            "test_single_layer_network",
+        ),
+    ),
 )

@@ -127,6 +127,25 @@ def _sigmoid_forward_in_every_layer(
     return m.original(weights, biases, X, "sigmoid")
 
 
+def _deep_gradients_last_layer_first(
+    m: SimpleNamespace, weights: list, biases: list, X: Any, Y: Any, activation: str = "sigmoid"
+) -> list:
+    return list(reversed(m.original(weights, biases, X, Y, activation)))
+
+
+def _deep_derivative_at_activation(
+    m: SimpleNamespace, weights: list, biases: list, X: Any, Y: Any, activation: str = "sigmoid"
+) -> list:
+    zs, activations = m.deep_forward(weights, biases, X, activation)
+    delta = m.output_delta(activations[-1], Y, zs[-1], "sigmoid")
+    grads: list = [None] * len(weights)
+    for layer in reversed(range(len(weights))):
+        grads[layer] = m.weight_gradients(delta, activations[layer])
+        if layer > 0:  # the layer's output where its pre-activation belongs
+            delta = m.hidden_delta(delta, weights[layer], activations[layer], activation)
+    return grads
+
+
 def _squared_errors(y_hat: Any, y: Any) -> np.ndarray:
     return (np.asarray(y_hat, dtype=np.float64) - np.asarray(y, dtype=np.float64)) ** 2
 
@@ -402,6 +421,27 @@ CATALOG: tuple[Misconception, ...] = (
         'In deep_forward, use "sigmoid" for the last layer only and activation for the others.',
         "deep_forward",
         _sigmoid_forward_in_every_layer,
+    ),
+    Misconception(
+        "deep_gradients_last_layer_first",
+        "the layers' gradients in backward order",
+        "Backpropagation visits the layers from the output back to the input, so a list built with "
+        "append holds the last layer first. deep_gradients must return them first layer first, each "
+        "(dW, db) at the index of its own weights and biases.",
+        "Fill a list of L entries by index (grads[layer] = ...), or reverse the list before returning it.",
+        "deep_gradients",
+        _deep_gradients_last_layer_first,
+    ),
+    Misconception(
+        "deep_derivative_at_activation",
+        "a hidden layer's f' taken at its output instead of at z",
+        "The hidden delta multiplies by f'(z) of that layer's pre-activation. Passing the layer's "
+        "output a = f(z) gives f'(f(z)), another number for sigmoid and tanh (ReLU happens to agree, "
+        "since relu'(relu(z)) = relu'(z)).",
+        "Keep the pre-activations of the forward pass and give hidden_delta zs[layer - 1], not the "
+        "activations.",
+        "deep_gradients",
+        _deep_derivative_at_activation,
     ),
 )
 
