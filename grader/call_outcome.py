@@ -13,6 +13,7 @@ from typing import Any
 
 from grader import wire
 from grader.exercise_api import MODULE_OF, signature_of
+from grader.mended_text import printable
 from grader.planned_calls import PlannedCall
 
 
@@ -117,8 +118,8 @@ def outcome_from(planned: PlannedCall, response: dict[str, Any]) -> CallOutcome:
     """Check and decode a worker response; anything malformed is the student's fault."""
     function = planned.function
     try:
-        printed = str(response.get("stdout", ""))[: wire.MAX_STRING_CHARS]
-        warnings = tuple(str(w)[:500] for w in response.get("warnings", [])[:20])
+        printed = printable(str(response.get("stdout", ""))[: wire.MAX_STRING_CHARS])
+        warnings = tuple(printable(str(w)[:500]) for w in response.get("warnings", [])[:20])
         if not response.get("ok"):
             return CallOutcome(
                 printed=printed,
@@ -140,19 +141,19 @@ def outcome_from(planned: PlannedCall, response: dict[str, Any]) -> CallOutcome:
 def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
     kind = str(error.get("kind", "exception"))
     kind = kind if kind in _MESSAGES else "exception"
-    where = str(error.get("where", ""))[:300]
-    message = str(error.get("message", ""))[:2000]
+    where = printable(str(error.get("where", ""))[:300])
+    message = printable(str(error.get("message", ""))[:2000])
     if _names_place(message, where):
         where = ""
     details = {
         "function": function,
         "module": MODULE_OF[function],
-        "type": str(error.get("type", ""))[:100],
+        "type": printable(str(error.get("type", ""))[:100]),
         "message": message,
         "where": f" ({where})" if where else "",
         "expected": signature_of(function),
-        "theirs": str(error.get("signature", ""))[:300] or "different",
-        "stopped": str(error.get("stopped", ""))[:100],
+        "theirs": printable(str(error.get("signature", ""))[:300]) or "different",
+        "stopped": printable(str(error.get("stopped", ""))[:100]),
     }
     if kind == "exception" and details["type"] == "NotImplementedError":
         # where names the innermost of the student's functions: another one, called from this

@@ -41,7 +41,7 @@ def render_text(result: GradeResult, console: Console) -> None:
     if result.student_output.strip():
         console.print()
         console.print("[bold]Your code printed[/] (shown as feedback, never read as results):")
-        console.print(escape(result.student_output[:MAX_PRINTED]), markup=False, highlight=False)
+        console.print(result.student_output[:MAX_PRINTED], markup=False, highlight=False)
     console.print()
     console.print(
         f"[bold]Total: {_points(result.score)}/{_points(result.max_score)} ({result.percent:.1f}%)[/]"

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from grader.exercise_api import EXERCISE_FILES
-from grader.mended_text import mended
+from grader.mended_text import printable
 from grader.scratch import new_scratch
 from grader.unpack import Budget, SubmissionTooLarge, extract_zip, unpack
 from grader.unpack import SubmissionError as SubmissionError
@@ -88,14 +88,14 @@ def prepared_submission(path: Path) -> Iterator[PreparedSubmission]:
                 f"exercise files in {', '.join(others)} were not graded: hand in one copy of your files"
             )
         answers, answers_lookalike = _answers_file(root, unpacked)
-        # notes name the student's files, whose names may not be UTF-8
+        # notes name the student's files, whose names may not be UTF-8 or may hold escape sequences
         yield PreparedSubmission(
             path,
             directory,
             present,
-            tuple(map(mended, notes)),
+            tuple(map(printable, notes)),
             answers,
-            answers_lookalike and mended(answers_lookalike),
+            answers_lookalike and printable(answers_lookalike),
         )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -95,6 +96,31 @@ def test_a_function_that_stops_in_a_stub_it_needs_names_that_stub(tmp_path):
     assert "sigmoid is not implemented yet: it raises NotImplementedError (activations.py:34 in sigmoid)" in {
         t["message"] for t in stubs["tests"]
     }
+
+
+def test_escape_sequences_from_a_submission_never_reach_the_terminal(tmp_path):
+    """A student's message, printed output and file names are shown with their control characters
+    escaped: raw, they could clear the instructor's screen, set its title, colour the report or,
+    in some terminals, write the clipboard."""
+    escapes = "\\x1b[2J\\x1b]0;pwned\\x07\\x1b[31mred\\r"
+    hostile = f'def tanh_prime(z):\n    print("{escapes}")\n    raise ValueError("{escapes}")\n'
+    target = reference_with(tmp_path / "s", {"activations.py": [("def tanh_prime(z):\n", hostile)]})
+    archive = tmp_path / "s.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in target.glob("*.py"):
+            zf.write(path, path.name)
+        zf.writestr("../\x1b]52;c;cHduZWQ=\x07.py", "")  # skipped, with a note that names it
+    shown = "\\x1b[2J\\x1b]0;pwned\\x07\\x1b[31mred\\x0d"
+    for graded in (target, archive):
+        result = run("grade", str(graded))
+        assert result.exit_code == 0
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", result.output), repr(result.output[:300])
+        assert f"[tanh_prime] {shown}\n" in result.output  # printed output, as printed (no markup escapes)
+        _, report = run_json("grade", str(graded))
+        messages = {t["message"] for t in report["tests"]}
+        assert f"tanh_prime raised ValueError: {shown} (activations.py:77 in tanh_prime)" in messages
+    _, report = run_json("grade", str(archive))
+    assert "skipped ../\\x1b]52;c;cHduZWQ=\\x07.py: unsafe or irrelevant path" in report["notes"]
 
 
 def test_json_report_has_the_documented_fields(tmp_path):
