@@ -19,6 +19,8 @@ import zlib
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import BinaryIO
 
+from grader.mended_text import printable
+
 MAX_FILES = 2000
 MAX_TOTAL_BYTES = 50 * 1024**2
 MAX_DEPTH = 3  # folders below the top one that a handed-in folder is copied from
@@ -27,6 +29,9 @@ IGNORED_DIRS = {"__pycache__", ".git", "__MACOSX", ".ipynb_checkpoints", ".venv"
 
 class SubmissionError(Exception):
     """The submission cannot be read at all (the CLI exits with status 2)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(printable(message))  # it may name the student's files
 
 
 class SubmissionTooLarge(SubmissionError):
