@@ -128,7 +128,8 @@ def take(student: str | None, out: Path) -> None:
         student, values = student or existing.student, dict(existing.values)
     if not student:
         student = click.prompt("your student id", value_proc=lambda text: _student_id(text.strip()))
-    _write(out, lambda: write_answers(out, quiz_data, student, values, blank=False))  # before any question
+    if not out.exists():  # so that a path that cannot be written is said before any question
+        _write(out, lambda: write_answers(out, quiz_data, student, values, blank=False))
     try:
         asked = take_quiz(
             quiz_data, student, values, out, lambda p: click.prompt(p, prompt_suffix=": "), click.echo
