@@ -88,6 +88,13 @@ def test_a_module_that_hangs_on_import_costs_only_its_exercise(tmp_path):
     assert all(
         exercises[name].score == exercises[name].max_score for name in ("activations", "backprop", "deep")
     )
+    messages = {t.message for t in result.tests if t.exercise == "gradcheck"}
+    hint = '(code outside the functions runs when the file is imported: put your own trial runs under if __name__ == "__main__":)'
+    assert messages == {
+        f"numerical_gradient, or importing gradcheck.py before its first call, did not finish within 0.5 s; look for "
+        f"a loop that never ends {hint}",
+        f"not run: importing gradcheck.py never finished {hint}",
+    }
 
 
 def test_the_total_time_limit_stops_a_slow_submission(tmp_path):
