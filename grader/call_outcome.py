@@ -155,6 +155,10 @@ def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
         "theirs": printable(str(error.get("signature", ""))[:300]) or "different",
         "stopped": printable(str(error.get("stopped", ""))[:100]),
     }
+    if kind == "import" and error.get("ran") is True:
+        # raised by code that ran on import (a trial call at the top level), not by reading a file
+        # or finding a module (the worker tells them apart by the exception's class)
+        details["where"] += TOP_LEVEL_HINT
     if kind == "exception" and details["type"] == "NotImplementedError":
         # where names the innermost of the student's functions: another one, called from this
         # one, may be what is still a stub (sigmoid_prime, called by output_delta)
@@ -162,6 +166,13 @@ def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
         kind = "not_implemented" if raiser in ("", function) else "calls_not_implemented"
         details["raiser"] = raiser
     return StudentFailure(kind, _MESSAGES[kind].format(**details))
+
+
+#: what runs on import: a student's own trial run left at the top level of the file
+TOP_LEVEL_HINT = (
+    " (code outside the functions runs when the file is imported: put your own trial runs under "
+    'if __name__ == "__main__":)'
+)
 
 
 def _names_place(message: str, where: str) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from grader.call_outcome import (
+    TOP_LEVEL_HINT,
     CallOutcome,
     RecordedCall,
     StudentCodeError,
@@ -263,9 +264,7 @@ class StudentSession:
                 f"{self.limits.submission_timeout:g} s",
             )
         if module in self._hanging_modules:
-            return StudentFailure(
-                "timeout", f"not run: importing {module}.py never finished{_TOP_LEVEL_HINT}"
-            )
+            return StudentFailure("timeout", f"not run: importing {module}.py never finished{TOP_LEVEL_HINT}")
         if self._timeouts.get(function, 0) >= TIMEOUTS_BEFORE_SKIPPING:
             return StudentFailure("timeout", f"not run: {function} already timed out twice")
         return None
@@ -286,20 +285,13 @@ class StudentSession:
             return StudentFailure(
                 "timeout",
                 f"{function}, or importing {module}.py before its first call, did not finish within "
-                f"{timeout:g} s; look for a loop that never ends{_TOP_LEVEL_HINT}",
+                f"{timeout:g} s; look for a loop that never ends{TOP_LEVEL_HINT}",
             )
         return StudentFailure(
             "timeout",
             f"{function} did not return within {timeout:g} s; look for a loop that never ends "
             f"(or very slow code: the exercises need only a few array operations)",
         )
-
-
-#: what runs on import: a student's own trial run left at the top level of the file
-_TOP_LEVEL_HINT = (
-    " (code outside the functions runs when the file is imported: put your own trial runs under "
-    'if __name__ == "__main__":)'
-)
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,12 @@ class Worker:
             with captured_output():
                 return importlib.import_module(name)
         except BaseException as error:  # noqa: BLE001 - anything the student's import raises
-            return {"kind": "import", **self.describe(error), **self.import_hint(error)}
+            return {
+                "kind": "import",
+                **self.describe(error),
+                "ran": raised_by_running(error),
+                **self.import_hint(error),
+            }
 
     def import_hint(self, error):
         """A message that names the cause where Python's does not teach it: an exercise file imported
@@ -246,6 +251,15 @@ class Worker:
                 "error": {"kind": "bad_return", "type": "", "message": f"returned {problem}"},
             }
         return response
+
+
+def raised_by_running(error):
+    """Whether error came from code that ran on import (a file's top level, or what it called), not
+    from reading a file (a syntax error; null bytes: a file saved as UTF-16) or finding a module.
+    (The import system takes its own frames out of tracebacks, so they cannot tell.)"""
+    if isinstance(error, (SyntaxError, ImportError)):
+        return False
+    return not (isinstance(error, ValueError) and "null bytes" in str(error))
 
 
 def decoded_call(request, wire):

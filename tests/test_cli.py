@@ -427,6 +427,26 @@ def test_an_exercise_file_imported_through_a_package_says_to_import_it_by_name(t
     assert report["score"] == 30  # activations.py and gradcheck.py
 
 
+def test_a_trial_run_left_at_the_top_of_a_file_says_that_it_runs_on_import(tmp_path):
+    """A student tries sigmoid at the bottom of activations.py before writing it: the file cannot
+    be imported, and the message says why that line ran at all. A syntax error, which no code of
+    the student's ran into, does not get that advice."""
+    target = tmp_path / "s"
+    shutil.copytree(EXERCISES, target)
+    with (target / "activations.py").open("a") as file:
+        file.write("\nprint(sigmoid(np.array([1.0, 2.0])))\n")
+    _, report = run_json("check", str(target), "--exercise", "activations")
+    assert {t["message"] for t in report["tests"]} == {
+        "activations.py could not be imported: NotImplementedError: sigmoid: write your solution here "
+        "(activations.py:34 in sigmoid) (code outside the functions runs when the file is imported: put your own "
+        'trial runs under if __name__ == "__main__":)'
+    }
+    (target / "activations.py").write_text("def sigmoid(z)\n    return z\n")
+    _, report = run_json("check", str(target), "--exercise", "activations")
+    assert all("could not be imported: SyntaxError" in t["message"] for t in report["tests"])
+    assert not any("trial runs" in t["message"] for t in report["tests"])
+
+
 def test_an_import_error_of_the_students_own_making_is_quoted_within_bounds(tmp_path):
     source = 'raise ModuleNotFoundError("x" * 10**6, name="y" * 10**6)\n'
     target = reference_with_file(tmp_path / "s", "gradcheck.py", source)
