@@ -128,6 +128,23 @@ MISTAKES = (
         must_pass=("activations", "gradcheck", "deep", "test_lesson_example[linear model: gradients]"),
     ),
     Mistake(
+        "ReLU in place",
+        "activations.py",
+        "relu_in_place",
+        (
+            (
+                "    z = as_float_array(z)\n    return np.maximum(z, 0.0).astype(z.dtype, copy=False)",
+                "    z[z < 0] = 0\n    return z",
+            ),
+        ),  # fmt: skip
+        must_fail=("test_returns_floats_and_leaves_input_alone[relu]",),
+        must_pass=(
+            "gradcheck",
+            "test_matches_reference[float64-relu_prime]",
+            "test_train_step_matches_reference[8]",
+        ),
+    ),
+    Mistake(
         "inputs mutated in place",
         "backprop.py",
         "inputs_mutated",

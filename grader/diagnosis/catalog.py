@@ -104,6 +104,12 @@ def _forward_differences(m: SimpleNamespace, f: Callable, x: np.ndarray, eps: fl
     return grad
 
 
+def _relu_in_place(m: SimpleNamespace, z: Any) -> np.ndarray:
+    z = m.as_float_array(z)  # the caller's own array when it is one of floats
+    z[z < 0] = 0
+    return z
+
+
 def _update_in_place(m: SimpleNamespace, param: Any, grad: Any, lr: float) -> np.ndarray:
     param = np.asarray(param)
     param -= lr * np.asarray(grad)
@@ -187,6 +193,16 @@ CATALOG: tuple[Misconception, ...] = (
         "The slope is 1 where z > 0 and 0 elsewhere: (z > 0).astype(float).",
         "relu_prime",
         lambda m, z: m.relu(z),
+    ),
+    Misconception(
+        "relu_in_place",
+        "ReLU computed in place",
+        "z[z < 0] = 0 sets the negative entries to 0 in the array it was given: the caller's z is "
+        "changed behind its back, and whatever uses z after the call (another activation of it, a "
+        "plot, a test) sees the clipped values. A plain float, which cannot be indexed, fails.",
+        "Return a new array: np.maximum(z, 0), or copy z first (z = np.array(z, dtype=float)).",
+        "relu",
+        _relu_in_place,
     ),
     Misconception(
         "tanh_prime_without_square",
