@@ -159,6 +159,8 @@ def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
         # raised by code that ran on import (a trial call at the top level), not by reading a file
         # or finding a module (the worker tells them apart by the exception's class)
         details["where"] += TOP_LEVEL_HINT
+    if kind == "exception" and details["type"] == "TypeError" and "'NoneType'" in message:
+        details["where"] += NONE_HINT
     if kind == "exception" and details["type"] == "NotImplementedError":
         # where names the innermost of the student's functions: another one, called from this
         # one, may be what is still a stub (sigmoid_prime, called by output_delta)
@@ -168,6 +170,8 @@ def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
     return StudentFailure(kind, _MESSAGES[kind].format(**details))
 
 
+#: a None met in arithmetic is most often the value of a function that has no return statement
+NONE_HINT = "; a None there usually comes from a function without a return statement: check what the calls on that line return"
 #: what runs on import: a student's own trial run left at the top level of the file
 TOP_LEVEL_HINT = (
     " (code outside the functions runs when the file is imported: put your own trial runs under "

@@ -92,9 +92,16 @@ def test_a_function_that_returns_nothing_is_diagnosed_as_such_in_every_format(tm
     assert all(
         "returned None, expected a NumPy array: is its return statement missing?" in t.message for t in failed
     )
-    assert failed[0].diagnosis.name == "no value returned" and failed[
-        0
-    ].diagnosis.evidence.received.startswith("None")
+    first = failed[0].diagnosis
+    assert first.name == "no value returned" and first.evidence.received.startswith("None")
+    callers = {
+        t.message for t in result.tests if t.status == "error" and t.name.startswith("test_output_delta")
+    }
+    assert callers == {
+        "output_delta raised TypeError: unsupported operand type(s) for *: 'float' and 'NoneType' (backprop.py:45 "
+        "in output_delta); a None there usually comes from a function without a return statement: check what the "
+        "calls on that line return"
+    }
     github = _run("grade", str(submission), "--format", "github")
     annotation = next(line for line in github.splitlines() if "Likely mistake: no value returned" in line)
     line = int(re.search(r"line=(\d+)", annotation).group(1))
