@@ -352,6 +352,28 @@ MISTAKES = (
         must_pass=("activations", "gradcheck"),
     ),
     Mistake(
+        "W2 updated before the hidden delta",
+        "backprop.py",
+        "output_layer_updated_first",
+        (
+            (
+                '    delta1 = hidden_delta(delta2, params["W2"], z1, "relu")\n',
+                '    params = dict(params)\n    params["W2"] = params["W2"] - lr * (delta2.T @ a1 / len(X))\n'
+                '    delta1 = hidden_delta(delta2, params["W2"], z1, "relu")\n',
+            ),
+            (
+                'new_params = {key: sgd_update(params[key], grads[key], lr) for key in ("W1", "b1", "W2", "b2")}',
+                'new_params = {key: sgd_update(params[key], grads[key], lr) for key in ("W1", "b1", "b2")}\n'
+                '    new_params["W2"] = params["W2"]',
+            ),
+        ),
+        must_fail=(
+            "test_train_step_matches_reference[8]",
+            "test_train_step_gradients_pass_finite_difference_check",
+        ),
+        must_pass=("activations", "gradcheck", "deep", "test_train_step_leaves_inputs_alone"),
+    ),
+    Mistake(
         "biases not updated",
         "backprop.py",
         "bias_not_updated",

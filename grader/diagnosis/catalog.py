@@ -126,6 +126,19 @@ def _biases_not_updated(m: SimpleNamespace, params: dict, X: Any, Y: Any, lr: fl
     return {**new_params, "b1": np.array(params["b1"]), "b2": np.array(params["b2"])}, loss
 
 
+def _output_layer_updated_first(m: SimpleNamespace, params: dict, X: Any, Y: Any, lr: float) -> tuple:
+    z1, a1, z2, y_hat = m.forward(params, X)
+    loss = m.squared_error(y_hat, Y)
+    delta2 = m.output_delta(y_hat, Y, z2, "sigmoid")
+    dW2, db2 = m.weight_gradients(delta2, a1)
+    W2 = m.sgd_update(params["W2"], dW2, lr)
+    delta1 = m.hidden_delta(delta2, W2, z1, "relu")  # through the weights just updated
+    dW1, db1 = m.weight_gradients(delta1, X)
+    new_params = {"W1": m.sgd_update(params["W1"], dW1, lr), "b1": m.sgd_update(params["b1"], db1, lr),
+                  "W2": W2, "b2": m.sgd_update(params["b2"], db2, lr)}  # fmt: skip
+    return new_params, loss
+
+
 def _sigmoid_forward_in_every_layer(
     m: SimpleNamespace, weights: list, biases: list, X: Any, activation: str = "sigmoid"
 ) -> tuple[list, list]:
@@ -390,6 +403,17 @@ CATALOG: tuple[Misconception, ...] = (
         "Compute the loss from the forward pass, before any update, and return that value.",
         "train_step",
         _loss_after_update,
+    ),
+    Misconception(
+        "output_layer_updated_first",
+        "W2 updated before the hidden delta",
+        "The hidden delta sends the output delta back through W2 as it was in the forward pass. "
+        "Updating W2 first and then computing δ1 = (δ2 W2) ⊙ relu'(z1) uses weights that did not "
+        "produce this output, so W1 and b1 step along something that is not the gradient of this loss.",
+        "Compute every delta and every gradient first, with the parameters of the forward pass; "
+        "update the parameters only at the end.",
+        "train_step",
+        _output_layer_updated_first,
     ),
     Misconception(
         "bias_not_updated",
