@@ -171,7 +171,10 @@ def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
 
 
 #: a None met in arithmetic is most often the value of a function that has no return statement
-NONE_HINT = "; a None there usually comes from a function without a return statement: check what the calls on that line return"
+NONE_HINT = (
+    "; a None there usually comes from a function without a return statement: check what the calls on "
+    "that line return"
+)
 #: what runs on import: a student's own trial run left at the top level of the file
 TOP_LEVEL_HINT = (
     " (code outside the functions runs when the file is imported: put your own trial runs under "
