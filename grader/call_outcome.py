@@ -154,13 +154,14 @@ def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
         "expected": signature_of(function),
         "theirs": printable(str(error.get("signature", ""))[:300]) or "different",
         "stopped": printable(str(error.get("stopped", ""))[:100]),
+        "hint": "",
     }
     if kind == "import" and error.get("ran") is True:
         # raised by code that ran on import (a trial call at the top level), not by reading a file
         # or finding a module (the worker tells them apart by the exception's class)
-        details["where"] += TOP_LEVEL_HINT
+        details["hint"] = TOP_LEVEL_HINT
     if kind == "exception" and details["type"] == "TypeError" and "'NoneType'" in message:
-        details["where"] += NONE_HINT
+        details["hint"] = NONE_HINT
     if kind == "exception" and details["type"] == "NotImplementedError":
         # where names the innermost of the student's functions: another one, called from this
         # one, may be what is still a stub (sigmoid_prime, called by output_delta)
@@ -190,14 +191,14 @@ def _names_place(message: str, where: str) -> bool:
 
 
 _MESSAGES = {
-    "exception": "{function} raised {type}: {message}{where}",
+    "exception": "{function} raised {type}: {message}{where}{hint}",
     "not_implemented": "{function} is not implemented yet: it raises NotImplementedError{where}",
     "calls_not_implemented": "{function} needs {raiser}, which is not implemented yet: it raises "
     "NotImplementedError{where}",
     "signature": "{function} could not be called as {expected}: yours is {theirs} ({type}: {message})",
     # the same for every function of the file, so that its tests come as one cause (lost_points)
     "missing_file": "{module}.py is missing from the submission, so none of its functions could be graded",
-    "import": "{module}.py could not be imported: {type}: {message}{where}",
+    "import": "{module}.py could not be imported: {type}: {message}{where}{hint}",
     "missing_function": "{module}.py does not define {expected}",
     "bad_return": "{function} {message}; return NumPy arrays or floats",
     "too_large": "{function} sent back {message} for one call, more than the grader takes in; return only "

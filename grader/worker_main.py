@@ -128,7 +128,7 @@ class Worker:
             return {"message": f"{str(error)[:2000]}: grading can import only NumPy, Python's standard library "
                     f"and the submission's own files; remove that import, or hand in {error.name[:100]}.py if "
                     "it is yours"}  # fmt: skip
-        if not isinstance(error, (SyntaxError, ValueError)) or "null bytes" not in str(error):
+        if not unreadable_source(error):
             return {}
         for name in sorted(os.listdir(self.submission)):
             path = os.path.join(self.submission, name)
@@ -253,13 +253,17 @@ class Worker:
         return response
 
 
+def unreadable_source(error):
+    """Whether error is Python's for a file that is not source text it can read: "null bytes", as
+    a file saved as UTF-16 holds (a SyntaxError here, a ValueError in some Python versions)."""
+    return isinstance(error, (SyntaxError, ValueError)) and "null bytes" in str(error)
+
+
 def raised_by_running(error):
     """Whether error came from code that ran on import (a file's top level, or what it called), not
-    from reading a file (a syntax error; null bytes: a file saved as UTF-16) or finding a module.
-    (The import system takes its own frames out of tracebacks, so they cannot tell.)"""
-    if isinstance(error, (SyntaxError, ImportError)):
-        return False
-    return not (isinstance(error, ValueError) and "null bytes" in str(error))
+    from reading a file (a syntax error, unreadable_source) or finding a module. (The import system
+    takes its own frames out of tracebacks, so they cannot tell.)"""
+    return not (isinstance(error, (SyntaxError, ImportError)) or unreadable_source(error))
 
 
 def decoded_call(request, wire):

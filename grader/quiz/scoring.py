@@ -80,10 +80,10 @@ def score_submission_quiz(
     but not quite, to name in the message when there is no answers.toml.
     """
     path = directory / ANSWERS_FILE
-    if not path.is_file() and misnamed:
-        return unanswered(quiz, f"no {ANSWERS_FILE} in the submission, only {misnamed}: the quiz scores 0 "
-                                f"(names must match exactly: rename it {ANSWERS_FILE})")  # fmt: skip
     if not path.is_file():
+        if misnamed:
+            return unanswered(quiz, f"no {ANSWERS_FILE} in the submission, only {misnamed}: the quiz scores 0 "
+                                    f"(names must match exactly: rename it {ANSWERS_FILE})")  # fmt: skip
         return unanswered(quiz, f"no {ANSWERS_FILE} in the submission: the quiz scores 0 "
                                 f"(write one with: backprop-grader quiz take)")  # fmt: skip
     try:
