@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import __version__
+from grader.canvas_download import is_download_zip
 from grader.feedback import feedback_markdown, unreadable_markdown
 from grader.feedback_files import feedback_page, why_not_written, write_feedback
 from grader.gradebook import Gradebook, GradebookError
@@ -241,6 +242,12 @@ def _file_given(path: Path) -> str:
     as one zip, most likely, or one student's zip or notebook."""
     message = f"{path} is a file: grade-all grades a folder that holds one folder, .zip or .ipynb per student"
     suffix = path.suffix.lower()
+    if suffix == ".zip" and is_download_zip(path):
+        return (
+            f"{message}. It is Canvas's download of every submission: sort it into one folder per student "
+            f"with backprop-grader sort-canvas {path} --roster grades.csv --out submissions/ (grades.csv: "
+            "Canvas's gradebook export), and grade that folder"
+        )
     if suffix == ".zip":
         return (
             f"{message}. If it holds the whole class, unzip it (unzip {path} -d class/) and give grade-all "

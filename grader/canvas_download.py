@@ -15,12 +15,23 @@ from __future__ import annotations
 import csv
 import re
 import shutil
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.exercise_api import EXERCISE_FILES
 from grader.student_ids import STUDENT_ID_RULE, is_student_id, shown
 from grader.submission import ANSWERS_FILE
+from grader.unpack import (
+    DAMAGED_ZIP,
+    MAX_FILES,
+    Budget,
+    SubmissionError,
+    SubmissionTooLarge,
+    check_zip_size,
+    extract_zip,
+)
 
 CANVAS_FILE = re.compile(
     # the uploaded name is the student's choice: "." or ".." would name the folder it goes into
@@ -150,17 +161,73 @@ class SortedDownload:
     notes: list[str]
 
 
+#: what sort-canvas unpacks of Canvas's submissions.zip: a class of students at a submission's
+#: limit of files each, and of bytes for a few GiB of notebooks with their outputs
+DOWNLOAD_FILES, DOWNLOAD_BYTES = 25 * MAX_FILES, 4 * 1024**3
+
+
 def sort_download(download: Path, roster: Roster, out: Path) -> SortedDownload:
-    """Copy each Canvas-named file of download into out/<student id>/<uploaded name>, the student
-    id being the roster's (the SIS Login ID, unless it was read for another column).
+    """Copy each Canvas-named file of download (the folder of an unzipped download, or Canvas's
+    submissions.zip itself) into out/<student id>/<uploaded name>, the student id being the
+    roster's (the SIS Login ID, unless it was read for another column).
 
     A file uploaded again (``activations-1.py``) gets its name back; of two files that would get
     one name, the later upload is kept and a note names the other. out must be new or empty; if
     copying fails (OSError), out is removed again if this made it. Students missing from the
-    roster, or without a usable id in it, are left out with a note.
+    roster, or without a usable id in it, are left out with a note. A zip is unpacked beside out
+    first (at most DOWNLOAD_FILES files and DOWNLOAD_BYTES), and that copy removed at the end.
     """
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise CanvasError(f"{out} already exists and is not an empty folder; choose a new one")
+    if download.is_dir():
+        return _sort_folder(download, download, roster, out)
+    if download.suffix.lower() != ".zip" and not zipfile.is_zipfile(download):
+        raise CanvasError(
+            f"{download} is neither a folder nor a .zip; give sort-canvas the submissions.zip Canvas's "
+            "Download Submissions gives, or the folder it was unzipped into"
+        )
+    beside = out.absolute().parent
+    beside.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".sort-canvas-", dir=beside) as unzipped:
+        notes = _unzip(download, Path(unzipped))
+        result = _sort_folder(Path(unzipped), download, roster, out)
+    result.notes[:0] = notes
+    return result
+
+
+def _unzip(download: Path, folder: Path) -> list[str]:
+    """Unpack Canvas's submissions.zip into folder; notes on what was skipped. CanvasError if it
+    cannot be read or is larger than DOWNLOAD_FILES or DOWNLOAD_BYTES."""
+    again = "download it from Canvas again (Assignments → the assignment → Download Submissions)"
+    try:
+        return extract_zip(
+            download, folder, budget=Budget(download, DOWNLOAD_FILES, DOWNLOAD_BYTES), if_empty=again
+        )
+    except SubmissionTooLarge:
+        raise CanvasError(
+            f"{download} holds more than sort-canvas unpacks ({DOWNLOAD_FILES:,} files or "
+            f"{DOWNLOAD_BYTES // 1024**3} GiB); unzip it yourself (unzip {download} -d download/) and give "
+            "sort-canvas that folder"
+        ) from None
+    except SubmissionError as error:
+        message = str(error)
+        raise CanvasError(message if message.endswith(again) else f"{message}; {again}") from None
+
+
+def is_download_zip(path: Path) -> bool:
+    """Whether the zip at path is Canvas's submissions.zip: most files in it lie at its top and are
+    named as Canvas names them. False if it cannot be read or is larger than sort-canvas unpacks."""
+    try:
+        check_zip_size(path, str(path), Budget(path, DOWNLOAD_FILES, DOWNLOAD_BYTES))
+        with zipfile.ZipFile(path) as archive:
+            names = [m.filename for m in archive.infolist() if not m.is_dir()]
+    except (*DAMAGED_ZIP, OSError, SubmissionError):
+        return False
+    return 2 * sum(1 for name in names if "/" not in name and CANVAS_FILE.match(name)) > len(names)
+
+
+def _sort_folder(download: Path, shown_as: Path, roster: Roster, out: Path) -> SortedDownload:
+    """sort_download of the folder download, named shown_as in messages."""
     by_user: dict[str, list[CanvasFile]] = {}
     result = SortedDownload(students={}, late=[], notes=[])
     for path in sorted(download.iterdir()):
@@ -172,8 +239,8 @@ def sort_download(download: Path, roster: Roster, out: Path) -> SortedDownload:
         by_user.setdefault(file.user_id, []).append(file)
     if not by_user:
         raise CanvasError(
-            f"{download} holds no file named as Canvas's Download Submissions names them ({SHAPE}); "
-            "unzip the submissions.zip Canvas gives and give that folder"
+            f"{shown_as} holds no file named as Canvas's Download Submissions names them ({SHAPE}); "
+            "give sort-canvas the submissions.zip Canvas gives, or the folder it was unzipped into"
         )
     made = not out.exists()
     try:

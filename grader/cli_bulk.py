@@ -267,25 +267,21 @@ def stats_command(gradebook: Path, html_out: Path | None) -> None:
 def sort_canvas_command(download: Path, roster: Path, out: Path, id_column: str) -> None:
     """Sort Canvas's "Download Submissions" into one folder per student, for grade-all.
 
-    Canvas gives every student's files in one folder, each named
-    <name>_<user id>_<submission id>_<file> (with _late_ after the name when handed in
-    late, and -1, -2 before the extension when uploaded again). Each student's files go
+    DOWNLOAD is the submissions.zip Canvas gives, or the folder it was unzipped into:
+    every student's files side by side, each named <name>_<user id>_<submission id>_<file>
+    (with _late_ after the name when handed in late, and -1, -2 before the extension when
+    uploaded again). Each student's files go
     to OUT/<SIS Login ID>/ (or --id-column) under the names they uploaded, so grade-all
     grades them under the id their quiz numbers were drawn for, and export --format canvas
     --roster writes rows Canvas matches. Students not in the roster are listed and left out.
 
     \b
     Example:
-      unzip submissions.zip -d download/
-      backprop-grader sort-canvas download/ --roster grades.csv --out submissions/
+      backprop-grader sort-canvas submissions.zip --roster grades.csv --out submissions/
       backprop-grader grade-all submissions/
     """
     from grader.canvas_download import CanvasError, read_roster, sort_download
 
-    if download.is_file():
-        raise SubmissionUnreadable(
-            f"{download} is a file: unzip it (unzip {download} -d download/) and give sort-canvas that folder"
-        )
     try:
         result = sort_download(download, read_roster(roster, id_column), out)
     except CanvasError as error:
@@ -303,7 +299,8 @@ def sort_canvas_command(download: Path, roster: Path, out: Path, id_column: str)
             "gradebook export?"
         )
     late = f" (handed in late: {', '.join(result.late)})" if result.late else ""
-    click.echo(f"sorted the files of {len(result.students)} students into {out}{late}", err=True)
+    students = f"{len(result.students)} student{'' if len(result.students) == 1 else 's'}"
+    click.echo(f"sorted the files of {students} into {out}{late}", err=True)
     click.echo(f"next: backprop-grader grade-all {out}", err=True)
 
 

@@ -4,7 +4,7 @@ Only regular files are copied: symbolic links (which could point at the referenc
 skipped, and so are members of a zip whose paths leave the folder or that hold a virtual
 environment or version control. A submission of more files or bytes than MAX_FILES and
 MAX_TOTAL_BYTES is refused before more than that is written; a zip is refused on its end record
-alone when it announces more (see _check_zip_size). What was skipped comes back as notes.
+alone when it announces more (see check_zip_size). What was skipped comes back as notes.
 """
 
 from __future__ import annotations
@@ -70,15 +70,17 @@ def _too_large(source: Path | str, holds: str = "") -> SubmissionTooLarge:
 
 
 class Budget:
-    """The files and bytes copied so far from one submission, refused beyond MAX_FILES or MAX_TOTAL_BYTES."""
+    """The files and bytes copied so far from one submission, refused beyond max_files or max_bytes
+    (a submission's MAX_FILES and MAX_TOTAL_BYTES unless given)."""
 
-    def __init__(self, source: Path) -> None:
+    def __init__(self, source: Path, max_files: int = MAX_FILES, max_bytes: int = MAX_TOTAL_BYTES) -> None:
         self.source, self.files, self.bytes = source, 0, 0
+        self.max_files, self.max_bytes = max_files, max_bytes
 
     def add(self, size: int) -> None:
         self.files += 1
         self.bytes += size
-        if self.files > MAX_FILES or self.bytes > MAX_TOTAL_BYTES:
+        if self.files > self.max_files or self.bytes > self.max_bytes:
             raise _too_large(self.source)
 
 
@@ -90,11 +92,11 @@ MAX_ZIP_DIRECTORY_BYTES = 2 * 1024**2
 _END_RECORD, _END_RECORD_SEARCH = struct.Struct("<4s4xHHI"), 22 + 65535
 
 
-def _check_zip_size(path: Path, shown: str) -> None:
+def check_zip_size(path: Path, shown: str, budget: Budget) -> None:
     """SubmissionTooLarge if the zip file, or the list of members its end record announces, is
-    larger than a submission may be: looked at before zipfile reads that list."""
+    larger than budget allows: looked at before zipfile reads that list."""
     size = path.stat().st_size
-    if size > MAX_TOTAL_BYTES:
+    if size > budget.max_bytes:
         raise _too_large(shown, f"{size / 1024**2:.0f} MiB")
     with path.open("rb") as file:
         file.seek(max(0, size - _END_RECORD_SEARCH))
@@ -104,9 +106,12 @@ def _check_zip_size(path: Path, shown: str) -> None:
         return  # no end record: zipfile says what is wrong
     _, _, members, directory_bytes = _END_RECORD.unpack_from(tail, at)
     # 0xFFFF and 0xFFFFFFFF point to a ZIP64 record, which only the file's size above bounds
-    if members != 0xFFFF and members > 2 * MAX_FILES:
+    if members != 0xFFFF and members > 2 * budget.max_files:
         raise _too_large(shown, f"{members:,} files")
-    if directory_bytes != 0xFFFFFFFF and directory_bytes > MAX_ZIP_DIRECTORY_BYTES:
+    if (
+        directory_bytes != 0xFFFFFFFF
+        and directory_bytes > MAX_ZIP_DIRECTORY_BYTES * budget.max_files // MAX_FILES
+    ):
         raise _too_large(shown, f"a list of files of {directory_bytes / 1024**2:.0f} MiB")
 
 
@@ -140,21 +145,26 @@ def _copy_directory(source: Path, target: Path) -> list[str]:
 
 
 def extract_zip(
-    path: Path, target: Path, shown: str | None = None, budget: Budget | None = None
+    path: Path,
+    target: Path,
+    shown: str | None = None,
+    budget: Budget | None = None,
+    if_empty: str = "zip the folder with your exercise files",
 ) -> list[str]:
-    """Unpack the zip at path into target; shown: its name in messages (default: path)."""
+    """Unpack the zip at path into target; shown: its name in messages (default: path); budget: the
+    files and bytes it may add (default: a submission's); if_empty: what to do if it holds no file."""
     shown = shown or str(path)
+    budget = budget or Budget(path)
     try:
-        _check_zip_size(path, shown)
+        check_zip_size(path, shown, budget)
         archive = zipfile.ZipFile(path)
-    except (*_DAMAGED_ZIP, OSError) as error:
+    except (*DAMAGED_ZIP, OSError) as error:
         raise SubmissionError(f"{shown} is not a readable zip file ({error})") from None
     notes: list[str] = []
-    budget = budget or Budget(path)
     with archive:
         members = [m for m in archive.infolist() if not _is_folder(m)]
         if not members:
-            raise SubmissionError(f"{shown} is an empty zip file; zip the folder with your exercise files")
+            raise SubmissionError(f"{shown} is an empty zip file; {if_empty}")
         for member in members:
             name = _member_path(member)
             if name.anchor or ".." in name.parts or set(name.parts) & IGNORED_DIRS:
@@ -180,7 +190,7 @@ def extract_zip(
 
 #: what reading a damaged zip raises (zipfile passes on what its parts raise); OSError too, but
 #: only while reading it (a seek to an offset the damage made negative, say)
-_DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError)
+DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError)
 
 
 def _copy_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, out: BinaryIO, shown: str) -> None:
@@ -194,13 +204,13 @@ def _copy_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, out: BinaryI
 
     try:
         source = archive.open(member)
-    except (*_DAMAGED_ZIP, OSError) as error:
+    except (*DAMAGED_ZIP, OSError) as error:
         raise damaged(error) from None
     with source:
         while True:
             try:
                 chunk = source.read(1 << 16)
-            except (*_DAMAGED_ZIP, OSError) as error:
+            except (*DAMAGED_ZIP, OSError) as error:
                 raise damaged(error) from None
             if not chunk:
                 return

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,40 @@ def test_a_canvas_without_sis_ids_names_folders_by_another_column_and_exports_ba
     assert exported.stdout.splitlines()[2].startswith('"Wells, Lane",334244,,,S1,')  # Canvas matches on ID
 
 
+def zipped(folder: Path) -> Path:
+    """folder's files in folder.zip, side by side, as Canvas's submissions.zip holds them."""
+    archive = folder.with_suffix(".zip")
+    with zipfile.ZipFile(archive, "w") as out:
+        for path in sorted(folder.iterdir()):
+            out.write(path, path.name)
+    return archive
+
+
+def test_the_download_zip_itself_sorts_as_the_folder_it_unzips_into(sorted_class):
+    tmp_path, from_folder = sorted_class
+    archive = zipped(tmp_path / "download")
+    out = tmp_path / "from zip" / "submissions"
+    completed = run("sort-canvas", str(archive), "--roster", str(tmp_path / "grades.csv"), "--out", str(out))
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr == from_folder.stderr.replace(
+        str(tmp_path / "submissions"), str(out)
+    )  # the same notes, students and late ones
+    folder = tmp_path / "submissions"
+    assert [(p.relative_to(out), p.is_file() and p.read_bytes()) for p in sorted(out.rglob("*"))] == [
+        (p.relative_to(folder), p.is_file() and p.read_bytes()) for p in sorted(folder.rglob("*"))
+    ]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["submissions"]  # the unzipped copy is gone
+
+
+def test_grade_all_given_the_download_zip_says_to_sort_that_zip(tmp_path):
+    archive = zipped(canvas_download(tmp_path / "download"))
+    completed = run("grade-all", str(archive), "--gradebook", str(tmp_path / "book.sqlite"))
+    assert completed.returncode == 2 and completed.stderr.count("\n") == 1, completed.stderr
+    assert "It is Canvas's download of every submission" in completed.stderr
+    assert f"backprop-grader sort-canvas {archive} --roster grades.csv --out submissions/" in completed.stderr
+    assert not (tmp_path / "book.sqlite").exists()
+
+
 def test_grade_all_given_the_download_says_to_sort_it_and_makes_no_gradebook(tmp_path):
     download = canvas_download(tmp_path / "download")
     completed = run("grade-all", str(download), "--gradebook", str(tmp_path / "book.sqlite"))
@@ -148,7 +183,8 @@ def test_a_canvas_named_notebook_beside_student_folders_is_not_graded_as_a_stude
         ("out not empty", "{tmp}/submissions already exists and is not an empty folder; choose a new one"),
         ("no canvas files", "holds no file named as Canvas's Download Submissions names them"),
         ("nobody in roster", "no student of {tmp}/download could be sorted"),
-        ("download is the zip", "{tmp}/download is a file: unzip it"),
+        ("download is an empty zip", "{tmp}/download is an empty zip file; download it from Canvas again"),
+        ("download is the roster", "{tmp}/grades.csv is neither a folder nor a .zip; give sort-canvas the"),
         ("out inside a file", "could not sort {tmp}/download into {tmp}/index/submissions (Not a directory"),
     ],
 )
@@ -168,9 +204,11 @@ def test_unusable_input_is_one_line_and_exit_2(tmp_path, setup, message):
         shutil.copytree(EXAMPLES / "correct", download)
     elif setup == "nobody in roster":
         roster.write_text("Student,ID,SIS User ID,SIS Login ID,Section\n")
-    elif setup == "download is the zip":
+    elif setup == "download is an empty zip":
         shutil.rmtree(download)
         download.write_bytes(b"PK\x05\x06" + bytes(18))
+    elif setup == "download is the roster":
+        download = roster
     out = tmp_path / "submissions"
     if setup == "out inside a file":
         (tmp_path / "index").write_text("")
