@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from grader import __version__
-from grader.canvas_download import is_download_zip
+from grader.canvas_download import is_download_zip as is_canvas_download
 from grader.feedback import feedback_markdown, unreadable_markdown
 from grader.feedback_files import feedback_page, why_not_written, write_feedback
 from grader.gradebook import Gradebook, GradebookError
 from grader.job_pool import Terminated, job_server, run_pool
-from grader.roster import Entry, canvas_download_only, canvas_note, find_submissions, is_one_submission
+from grader.moodle_download import is_download_zip as is_moodle_download
+from grader.roster import Entry, find_submissions, is_one_submission, lms_download_only
 from grader.scratch import remove_own_scratch, remove_stale_scratch
 from grader.worker import WorkerLimits
 
@@ -225,8 +226,8 @@ def check_start(root: Path, feedback_dir: Path | None) -> None:
             f"backprop-grader grade {root}, or give grade-all the folder that holds one folder, .zip or "
             ".ipynb per student"
         )
-    if canvas := canvas_download_only(root):
-        raise CannotStart(canvas_note(root, canvas, f"{root} holds"))
+    if lms := lms_download_only(root):
+        raise CannotStart(lms)
     if feedback_dir is not None:
         try:
             feedback_dir.mkdir(parents=True, exist_ok=True)
@@ -242,11 +243,17 @@ def _file_given(path: Path) -> str:
     as one zip, most likely, or one student's zip or notebook."""
     message = f"{path} is a file: grade-all grades a folder that holds one folder, .zip or .ipynb per student"
     suffix = path.suffix.lower()
-    if suffix == ".zip" and is_download_zip(path):
+    if suffix == ".zip" and is_canvas_download(path):
         return (
             f"{message}. It is Canvas's download of every submission: sort it into one folder per student "
             f"with backprop-grader sort-canvas {path} --roster grades.csv --out submissions/ (grades.csv: "
             "Canvas's gradebook export), and grade that folder"
+        )
+    if suffix == ".zip" and is_moodle_download(path):
+        return (
+            f"{message}. It is Moodle's download of every submission: sort it into one folder per student "
+            f"with backprop-grader sort-moodle {path} --worksheet worksheet.csv --out submissions/ "
+            "(worksheet.csv: the assignment's grading worksheet), and grade that folder"
         )
     if suffix == ".zip":
         return (

@@ -12,26 +12,23 @@ column `backprop-grader export --format canvas` fills, so the grades go back to 
 
 from __future__ import annotations
 
-import csv
 import re
 import shutil
-import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.exercise_api import EXERCISE_FILES
-from grader.student_ids import STUDENT_ID_RULE, is_student_id, shown
-from grader.submission import ANSWERS_FILE
-from grader.unpack import (
-    DAMAGED_ZIP,
-    MAX_FILES,
-    Budget,
-    SubmissionError,
-    SubmissionTooLarge,
-    check_zip_size,
-    extract_zip,
+from grader.lms_download import (
+    DownloadError,
+    Roster,
+    SortedDownload,
+    by_student,
+    read_csv_rows,
+    zip_names,
 )
+from grader.lms_download import sort_download as lms_sort_download
+from grader.student_ids import shown
+from grader.submission import ANSWERS_FILE
 
 CANVAS_FILE = re.compile(
     # the uploaded name is the student's choice: "." or ".." would name the folder it goes into
@@ -46,10 +43,6 @@ _WHOLE_SUBMISSIONS = (".ipynb", ".zip")
 #: the gradebook export's columns this reads
 USER_ID_COLUMN, LOGIN_COLUMN = "ID", "SIS Login ID"
 SHAPE = "<name>_<user id>_<submission id>_<file>"
-
-
-class CanvasError(Exception):
-    """The download or the roster cannot be used; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -90,15 +83,11 @@ IDENTITY_COLUMNS = ("Student", USER_ID_COLUMN, "SIS User ID", LOGIN_COLUMN, "Sec
 def read_canvas_gradebook(path: Path, needed: str = LOGIN_COLUMN) -> list[dict[str, str]]:
     """The students of Canvas's gradebook export (Grades → Export): for each row with a numeric
     "ID" (not "Points Possible" and the like), its IDENTITY_COLUMNS ("" where the export has no
-    such column). CanvasError if the file cannot be read or has no "ID" or no needed column."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise CanvasError(f"could not read {path} ({_reason(error)}); {_EXPORT_AGAIN}") from None
+    such column). DownloadError if the file cannot be read or has no "ID" or no needed column."""
+    rows = read_csv_rows(path, _EXPORT_AGAIN)
     header = [cell.strip() for cell in rows[0]] if rows else []
     if USER_ID_COLUMN not in header or needed not in header:
-        raise CanvasError(
+        raise DownloadError(
             f"{path} has no {USER_ID_COLUMN!r} and {needed!r} columns, so it is not Canvas's gradebook "
             f"export; {_EXPORT_AGAIN}"
         )
@@ -113,15 +102,6 @@ def read_canvas_gradebook(path: Path, needed: str = LOGIN_COLUMN) -> list[dict[s
 
 #: the columns a student's folder may be named by: the one a course gives its students first
 ID_COLUMNS = (LOGIN_COLUMN, "SIS User ID", USER_ID_COLUMN)
-
-
-@dataclass(frozen=True)
-class Roster:
-    """Canvas user id → the student id to name their folder by ("" where the row has none), taken
-    from the column named column of Canvas's gradebook export."""
-
-    column: str
-    ids: dict[str, str]
 
 
 def read_roster(path: Path, column: str = LOGIN_COLUMN) -> Roster:
@@ -143,151 +123,53 @@ def rows_by_id(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
 _EXPORT_AGAIN = "export it from Canvas (Grades → Export → Export Entire Gradebook) and give that file"
 
 
-def _reason(error: Exception) -> str:
-    if isinstance(error, OSError):
-        return error.strerror or str(error)
-    if isinstance(error, UnicodeDecodeError):
-        return "not UTF-8 text"
-    return str(error)
-
-
-@dataclass(frozen=True)
-class SortedDownload:
-    """What sort_download made: each student's folder (by student id) with the files put in it,
-    the students whose files Canvas marked late, and notes on what was left out."""
-
-    students: dict[str, list[str]]
-    late: list[str]
-    notes: list[str]
-
-
-#: what sort-canvas unpacks of Canvas's submissions.zip: a class of students at a submission's
-#: limit of files each, and of bytes for a few GiB of notebooks with their outputs
-DOWNLOAD_FILES, DOWNLOAD_BYTES = 25 * MAX_FILES, 4 * 1024**3
+_DOWNLOAD_AGAIN = (
+    "give the submissions.zip of Canvas's Download Submissions (Assignments → the assignment), or the folder "
+    "it was unzipped into"
+)
 
 
 def sort_download(download: Path, roster: Roster, out: Path) -> SortedDownload:
-    """Copy each Canvas-named file of download (the folder of an unzipped download, or Canvas's
-    submissions.zip itself) into out/<student id>/<uploaded name>, the student id being the
-    roster's (the SIS Login ID, unless it was read for another column).
+    """Copy each Canvas-named file of download (Canvas's submissions.zip, or the folder it was
+    unzipped into) into out/<student id>/<uploaded name>, the student id being the roster's (the
+    SIS Login ID, unless it was read for another column).
 
     A file uploaded again (``activations-1.py``) gets its name back; of two files that would get
-    one name, the later upload is kept and a note names the other. out must be new or empty; if
-    copying fails (OSError), out is removed again if this made it. Students missing from the
-    roster, or without a usable id in it, are left out with a note. A zip is unpacked beside out
-    first (at most DOWNLOAD_FILES files and DOWNLOAD_BYTES), and that copy removed at the end.
+    one name, the later upload is kept and a note names the other. Students missing from the
+    roster, or without a usable id in it, are left out with a note. lms_download.sort_download
+    says what happens to out and to a zip.
     """
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise CanvasError(f"{out} already exists and is not an empty folder; choose a new one")
-    if download.is_dir():
-        return _sort_folder(download, download, roster, out)
-    if download.suffix.lower() != ".zip" and not zipfile.is_zipfile(download):
-        raise CanvasError(
-            f"{download} is neither a folder nor a .zip; give sort-canvas the submissions.zip Canvas's "
-            "Download Submissions gives, or the folder it was unzipped into"
-        )
-    beside = out.absolute().parent
-    beside.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".sort-canvas-", dir=beside) as unzipped:
-        notes = _unzip(download, Path(unzipped))
-        result = _sort_folder(Path(unzipped), download, roster, out)
-    result.notes[:0] = notes
-    return result
+
+    def sort_folder(folder: Path, result: SortedDownload) -> None:
+        by_user: dict[str, list[CanvasFile]] = {}
+        for path in sorted(folder.iterdir()):
+            file = canvas_file(path) if path.is_file() and not path.is_symlink() else None
+            if file is None:
+                if not path.name.startswith("."):
+                    result.notes.append(f"skipped {shown(path.name)}: not a file named {SHAPE}")
+                continue
+            by_user.setdefault(file.user_id, []).append(file)
+        none = f"{download} holds no file named as Canvas's Download Submissions names them ({SHAPE}); {_DOWNLOAD_AGAIN}"
+        for student, files in by_student(by_user, _describe, roster, result.notes, _ROSTER_AGAIN, none):
+            result.students[student] = _copy_newest(files, out / student, result.notes, student)
+            if any(f.late for f in files):
+                result.late.append(student)
+
+    return lms_sort_download(download, out, sort_folder, _DOWNLOAD_AGAIN)
 
 
-def _unzip(download: Path, folder: Path) -> list[str]:
-    """Unpack Canvas's submissions.zip into folder; notes on what was skipped. CanvasError if it
-    cannot be read or is larger than DOWNLOAD_FILES or DOWNLOAD_BYTES."""
-    again = "download it from Canvas again (Assignments → the assignment → Download Submissions)"
-    try:
-        return extract_zip(
-            download, folder, budget=Budget(download, DOWNLOAD_FILES, DOWNLOAD_BYTES), if_empty=again
-        )
-    except SubmissionTooLarge:
-        raise CanvasError(
-            f"{download} holds more than sort-canvas unpacks ({DOWNLOAD_FILES:,} files or "
-            f"{DOWNLOAD_BYTES // 1024**3} GiB); unzip it yourself (unzip {download} -d download/) and give "
-            "sort-canvas that folder"
-        ) from None
-    except SubmissionError as error:
-        message = str(error)
-        raise CanvasError(message if message.endswith(again) else f"{message}; {again}") from None
+_ROSTER_AGAIN = "export the gradebook from Canvas again"
+
+
+def _describe(user_id: str, files: list[CanvasFile]) -> str:
+    return f"{files[0].name} (Canvas user {user_id})"
 
 
 def is_download_zip(path: Path) -> bool:
     """Whether the zip at path is Canvas's submissions.zip: most files in it lie at its top and are
-    named as Canvas names them. False if it cannot be read or is larger than sort-canvas unpacks."""
-    try:
-        check_zip_size(path, str(path), Budget(path, DOWNLOAD_FILES, DOWNLOAD_BYTES))
-        with zipfile.ZipFile(path) as archive:
-            names = [m.filename for m in archive.infolist() if not m.is_dir()]
-    except (*DAMAGED_ZIP, OSError, SubmissionError):
-        return False
+    named as Canvas names them."""
+    names = zip_names(path)
     return 2 * sum(1 for name in names if "/" not in name and CANVAS_FILE.match(name)) > len(names)
-
-
-def _sort_folder(download: Path, shown_as: Path, roster: Roster, out: Path) -> SortedDownload:
-    """sort_download of the folder download, named shown_as in messages."""
-    by_user: dict[str, list[CanvasFile]] = {}
-    result = SortedDownload(students={}, late=[], notes=[])
-    for path in sorted(download.iterdir()):
-        file = canvas_file(path) if path.is_file() and not path.is_symlink() else None
-        if file is None:
-            if not path.name.startswith("."):
-                result.notes.append(f"skipped {shown(path.name)}: not a file named {SHAPE}")
-            continue
-        by_user.setdefault(file.user_id, []).append(file)
-    if not by_user:
-        raise CanvasError(
-            f"{shown_as} holds no file named as Canvas's Download Submissions names them ({SHAPE}); "
-            "give sort-canvas the submissions.zip Canvas gives, or the folder it was unzipped into"
-        )
-    made = not out.exists()
-    try:
-        _sort(by_user, roster, out, result)
-    except OSError:
-        if made:  # so that the same command can run again
-            shutil.rmtree(out, ignore_errors=True)
-        raise
-    return result
-
-
-def _sort(by_user: dict[str, list[CanvasFile]], roster: Roster, out: Path, result: SortedDownload) -> None:
-    owners: dict[str, str] = {}
-    for user_id, files in sorted(by_user.items()):
-        student = _student_of(user_id, files[0].name, roster, owners, result.notes)
-        if student is None:
-            continue
-        owners[student] = user_id
-        result.students[student] = _copy_newest(files, out / student, result.notes, student)
-        if any(f.late for f in files):
-            result.late.append(student)
-
-
-def _student_of(
-    user_id: str, name: str, roster: Roster, owners: dict[str, str], notes: list[str]
-) -> str | None:
-    """The folder name for Canvas user user_id, or None (with a note) if there is none to use."""
-    left_out = f"left out {name} (Canvas user {user_id})"
-    if user_id not in roster.ids:
-        notes.append(f"{left_out}: not in the roster; export the gradebook from Canvas again")
-        return None
-    student = roster.ids[user_id]
-    if not student:
-        notes.append(
-            f"{left_out}: no {roster.column} in the roster; sort their files by hand, or name every folder "
-            "by another column (--id-column)"
-        )
-        return None
-    if not is_student_id(student):
-        notes.append(
-            f"{left_out}: {roster.column} {student!r} is not usable as a student id ({STUDENT_ID_RULE})"
-        )
-        return None
-    if student in owners:
-        notes.append(f"{left_out}: Canvas user {owners[student]} has the same {roster.column}, {student}")
-        return None
-    return student
 
 
 def _copy_newest(files: list[CanvasFile], folder: Path, notes: list[str], student: str) -> list[str]:

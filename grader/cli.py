@@ -19,6 +19,7 @@ import click
 from grader import __version__
 from grader.cli_bulk import COMMANDS
 from grader.cli_errors import GraderBroken, SubmissionUnreadable, unwritable, write_output
+from grader.cli_lms import COMMANDS as LMS_COMMANDS
 from grader.cli_notebooks import COMMANDS as NOTEBOOK_COMMANDS
 from grader.cli_options import limit_options, stack, worker_limits
 
@@ -46,7 +47,7 @@ def main() -> None:
 
 
 main.add_command(quiz)
-for _command in (*COMMANDS, *NOTEBOOK_COMMANDS):
+for _command in (*COMMANDS, *LMS_COMMANDS, *NOTEBOOK_COMMANDS):
     main.add_command(_command)
 
 

@@ -142,10 +142,11 @@ def _report_feedback_errors(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(("csv", "json", "canvas", "moodle")),
+    type=click.Choice(("csv", "json", "canvas", "moodle", "moodle-worksheet")),
     default="csv",
     show_default=True,
-    help="csv/json: every column; canvas/moodle: CSV their gradebook import reads (docs/gradebook.md).",
+    help="csv/json: every column; canvas/moodle: CSV their gradebook import reads; moodle-worksheet: the "
+    "assignment's grading worksheet (--roster) filled in (docs/gradebook.md).",
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @click.option(
@@ -154,8 +155,9 @@ def _report_feedback_errors(
 @click.option(
     "--roster",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="canvas only: Canvas's gradebook export; each student's row there (by SIS Login ID, SIS User ID "
-    "or ID) gives their Student, ID, SIS User ID, SIS Login ID and Section.",
+    help="canvas: Canvas's gradebook export; each student's row there (by SIS Login ID, SIS User ID or ID) "
+    "gives their Student, ID, SIS User ID, SIS Login ID and Section. moodle-worksheet (needed): the "
+    "assignment's grading worksheet, downloaded from Moodle.",
 )
 def export_command(gradebook: Path, fmt: str, out: Path | None, assignment: str, roster: Path | None) -> None:
     """One row per student (their latest submission) from the gradebook.
@@ -165,19 +167,38 @@ def export_command(gradebook: Path, fmt: str, out: Path | None, assignment: str,
       backprop-grader export --format csv --out grades.csv
       backprop-grader export --format canvas --assignment "Backprop 1" --out canvas.csv
       backprop-grader export --format canvas --roster grades.csv --out canvas.csv
+      backprop-grader export --format moodle-worksheet --roster worksheet.csv --out graded.csv
     """
-    from grader.canvas_download import USER_ID_COLUMN, CanvasError, read_canvas_gradebook
-    from grader.export import export
+    from grader.canvas_download import USER_ID_COLUMN, read_canvas_gradebook
+    from grader.export import export, moodle_worksheet
+    from grader.lms_download import DownloadError
+    from grader.moodle_download import gradable_worksheet
 
-    if roster is not None and fmt != "canvas":
-        raise SubmissionUnreadable(f"--roster is for --format canvas only, not {fmt}")
+    if roster is not None and fmt not in ("canvas", "moodle-worksheet"):
+        raise SubmissionUnreadable(f"--roster is for --format canvas and moodle-worksheet only, not {fmt}")
+    if fmt == "moodle-worksheet" and roster is None:
+        raise SubmissionUnreadable(
+            "--format moodle-worksheet fills in the assignment's grading worksheet: give it with --roster "
+            "(Moodle: the assignment → View all submissions → Grading action → Download grading worksheet)"
+        )
     try:
-        students = read_canvas_gradebook(roster, USER_ID_COLUMN) if roster is not None else None
-    except CanvasError as error:
+        worksheet = gradable_worksheet(roster) if fmt == "moodle-worksheet" and roster else None
+        students = read_canvas_gradebook(roster, USER_ID_COLUMN) if fmt == "canvas" and roster else None
+    except DownloadError as error:
         raise SubmissionUnreadable(str(error)) from None
+    missing: list[str] = []
     with _opened(gradebook, must_exist=True) as book:
-        text = export(book.current(), fmt, assignment, students)
+        if worksheet is not None:
+            text, missing = moodle_worksheet(book.current(), worksheet)
+        else:
+            text = export(book.current(), fmt, assignment, students)
     write_output(text, out)
+    if missing:
+        click.echo(
+            f"note: {len(missing)} students are in no row of {roster} (by its identity columns), so their "
+            f"grades are not in it: {', '.join(missing)}",
+            err=True,
+        )
 
 
 @click.command("feedback")
@@ -245,63 +266,4 @@ def stats_command(gradebook: Path, html_out: Path | None) -> None:
             raise GraderBroken(f"could not draw the HTML page: {error}") from None
 
 
-@click.command("sort-canvas")
-@click.argument("download", type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--roster",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
-    help="Canvas's gradebook export (Grades → Export → Export Entire Gradebook): its ID column says whose "
-    "each file is, and the --id-column names their folder.",
-)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="A new or empty folder for one folder per student.")  # fmt: skip
-@click.option(
-    "--id-column",
-    type=click.Choice(("SIS Login ID", "SIS User ID", "ID")),
-    default="SIS Login ID",
-    show_default=True,
-    help="The roster's column that names each student's folder: the id your students drew their quiz "
-    "numbers for (ID: Canvas's own user number, for a Canvas without SIS ids).",
-)
-def sort_canvas_command(download: Path, roster: Path, out: Path, id_column: str) -> None:
-    """Sort Canvas's "Download Submissions" into one folder per student, for grade-all.
-
-    DOWNLOAD is the submissions.zip Canvas gives, or the folder it was unzipped into:
-    every student's files side by side, each named <name>_<user id>_<submission id>_<file>
-    (with _late_ after the name when handed in late, and -1, -2 before the extension when
-    uploaded again). Each student's files go
-    to OUT/<SIS Login ID>/ (or --id-column) under the names they uploaded, so grade-all
-    grades them under the id their quiz numbers were drawn for, and export --format canvas
-    --roster writes rows Canvas matches. Students not in the roster are listed and left out.
-
-    \b
-    Example:
-      backprop-grader sort-canvas submissions.zip --roster grades.csv --out submissions/
-      backprop-grader grade-all submissions/
-    """
-    from grader.canvas_download import CanvasError, read_roster, sort_download
-
-    try:
-        result = sort_download(download, read_roster(roster, id_column), out)
-    except CanvasError as error:
-        raise SubmissionUnreadable(str(error)) from None
-    except OSError as error:
-        raise SubmissionUnreadable(
-            f"could not sort {download} into {out} ({error.strerror}: {error.filename}); check that you can "
-            "read the one and write to the other"
-        ) from None
-    for note in result.notes:
-        click.echo(f"note: {note}", err=True)
-    if not result.students:
-        raise SubmissionUnreadable(
-            f"no student of {download} could be sorted (the notes above say why); is {roster} this course's "
-            "gradebook export?"
-        )
-    late = f" (handed in late: {', '.join(result.late)})" if result.late else ""
-    students = f"{len(result.students)} student{'' if len(result.students) == 1 else 's'}"
-    click.echo(f"sorted the files of {students} into {out}{late}", err=True)
-    click.echo(f"next: backprop-grader grade-all {out}", err=True)
-
-
-COMMANDS = (grade_all_command, export_command, feedback_command, stats_command, sort_canvas_command)
+COMMANDS = (grade_all_command, export_command, feedback_command, stats_command)

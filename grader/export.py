@@ -11,6 +11,10 @@ Conventions (docs/gradebook.md says more):
   all five identity columns.
 - moodle: Username, the grade column and a Feedback column, for Moodle's "Import grades
   from CSV"; map Username to the username field and the two others to your grade item.
+- moodle-worksheet: the assignment's own grading worksheet with Grade (scaled to its Maximum
+  Grade) and Feedback comments filled in for every student found in it, for Moodle's "Upload
+  grading worksheet"; each student is found by an identity column (email address, ID number,
+  username, ...) that equals their id.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from typing import Any
 from grader.canvas_download import IDENTITY_COLUMNS, rows_by_id
 from grader.exercise_api import EXERCISES
 from grader.gradebook import StoredSubmission
+from grader.moodle_download import FEEDBACK, GRADE, MAXIMUM_GRADE, Worksheet
 
-FORMATS = ("csv", "json", "canvas", "moodle")
+FORMATS = ("csv", "json", "canvas", "moodle", "moodle-worksheet")
 BASE_COLUMNS = ("student", "status", "score", "max_score", "percent")
 TAIL_COLUMNS = ("quiz", "graded_at", "grader_version", "error")
 
@@ -80,6 +85,42 @@ def export(
         body = [[r["student"], r["score"], _moodle_feedback(r)] for r in rows]
         return _csv(["Username", assignment, "Feedback"], body)
     raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def moodle_worksheet(submissions: list[StoredSubmission], worksheet: Worksheet) -> tuple[str, list[str]]:
+    """worksheet (moodle_download.read_worksheet) as CSV with Grade and Feedback comments (if it has
+    that column) filled in on each row whose identity columns hold a graded student's id, and the
+    ids of the students no row holds. Grade is the percent of the row's Maximum Grade (points if
+    it has none); other rows and columns stay as Moodle wrote them, Last modified (grade) included,
+    so that Moodle still refuses to overwrite a grade changed after the worksheet was downloaded."""
+    rows = {r["student"]: r for r in map(student_row, submissions)}
+    header = worksheet.header
+    at = [header.index(column) for column in worksheet.identity_columns()]
+    grade_at, feedback_at = header.index(GRADE), header.index(FEEDBACK) if FEEDBACK in header else None
+    found: set[str] = set()
+    body = []
+    for cells in worksheet.rows:
+        student = next((cells[i].strip() for i in at if cells[i].strip() in rows), None)
+        cells = list(cells)
+        if student is not None:
+            found.add(student)
+            r = rows[student]
+            cells[grade_at] = (
+                f"{_out_of(r, cells[header.index(MAXIMUM_GRADE)] if MAXIMUM_GRADE in header else ''):.2f}"
+            )
+            if feedback_at is not None:
+                cells[feedback_at] = _moodle_feedback(r)
+        body.append(cells)
+    return _csv(header, body), sorted(set(rows) - found)
+
+
+def _out_of(row: dict[str, Any], maximum: str) -> float:
+    """row's grade on a scale of maximum (Moodle writes "100.00"), or its points if maximum is not a number."""
+    try:
+        scale = float(maximum.replace(",", ""))
+    except ValueError:
+        return float(row["score"])
+    return round(row["percent"] * scale / 100, 2) if scale > 0 else float(row["score"])
 
 
 def _moodle_feedback(row: dict[str, Any]) -> str:

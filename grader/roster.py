@@ -9,6 +9,7 @@ from pathlib import Path
 
 from grader.canvas_download import CANVAS_FILE, SHAPE
 from grader.exercise_api import EXERCISE_FILES
+from grader.moodle_download import MOODLE_FILE, MOODLE_FOLDER
 from grader.student_ids import STUDENT_ID_RULE, is_student_id, shown, usable_id
 from grader.unpack import IGNORED_DIRS
 
@@ -95,16 +96,30 @@ def is_one_submission(root: Path) -> bool:
     return not any(not _hidden(path) and _could_be_submission(path) for path in root.iterdir())
 
 
-def canvas_download_only(root: Path) -> int:
-    """How many files of root are named as Canvas's download names them, if root holds nothing
-    else a student's submission could be; else 0."""
-    canvas, others = 0, False
+def lms_download_only(root: Path) -> str | None:
+    """What to do with root if it holds a learning-management system's download of every
+    submission (Canvas's loose files, Moodle's folders or files named after participants) and
+    nothing else a student's submission could be; else None."""
+    canvas = moodle = 0
+    others = False
     for path in root.iterdir():
         if path.is_file() and CANVAS_FILE.match(path.name):
             canvas += 1
+        elif MOODLE_FOLDER.match(path.name) or MOODLE_FILE.match(path.name):
+            moodle += 1
         elif not _hidden(path) and _could_be_submission(path):
             others = True
-    return 0 if others else canvas
+    if others:
+        return None
+    if canvas:
+        return canvas_note(root, canvas, f"{root} holds")
+    if moodle:
+        return (
+            f"{root} holds {moodle} entries named as Moodle's Download all submissions names them: sort them into "
+            f"one folder per student first, with backprop-grader sort-moodle {root} --worksheet worksheet.csv "
+            "--out submissions/ (worksheet.csv: the assignment's grading worksheet), and grade that folder"
+        )
+    return None
 
 
 def _hidden(path: Path) -> bool:

@@ -98,7 +98,8 @@ def test_the_sorted_folder_grades_under_the_login_ids_and_exports_rows_canvas_ma
                          '"Wells, Lane",334244,1002,lwells@uni.example,Section 1,' + rows["lwells@uni.example"]["Backprop"]]  # fmt: skip
     refused = run("export", "--gradebook", book, "--format", "csv", "--roster", str(tmp_path / "grades.csv"))
     assert (
-        refused.returncode == 2 and "Error: --roster is for --format canvas only, not csv" in refused.stderr
+        refused.returncode == 2
+        and "Error: --roster is for --format canvas and moodle-worksheet only, not csv" in refused.stderr
     )
 
 
@@ -183,8 +184,14 @@ def test_a_canvas_named_notebook_beside_student_folders_is_not_graded_as_a_stude
         ("out not empty", "{tmp}/submissions already exists and is not an empty folder; choose a new one"),
         ("no canvas files", "holds no file named as Canvas's Download Submissions names them"),
         ("nobody in roster", "no student of {tmp}/download could be sorted"),
-        ("download is an empty zip", "{tmp}/download is an empty zip file; download it from Canvas again"),
-        ("download is the roster", "{tmp}/grades.csv is neither a folder nor a .zip; give sort-canvas the"),
+        (
+            "download is an empty zip",
+            "{tmp}/download is an empty zip file; give the submissions.zip of Canvas's Download",
+        ),
+        (
+            "download is the roster",
+            "{tmp}/grades.csv is neither a folder nor a .zip; give the submissions.zip of Canvas's",
+        ),
         ("out inside a file", "could not sort {tmp}/download into {tmp}/index/submissions (Not a directory"),
     ],
 )
