@@ -97,6 +97,8 @@ def moodle_worksheet(submissions: list[StoredSubmission], worksheet: Worksheet) 
     header = worksheet.header
     at = [header.index(column) for column in worksheet.identity_columns()]
     grade_at, feedback_at = header.index(GRADE), header.index(FEEDBACK) if FEEDBACK in header else None
+    # Moodle has spelled it "Maximum Grade" and "Maximum grade"
+    maximum_at = next((i for i, column in enumerate(header) if column.lower() == MAXIMUM_GRADE.lower()), None)
     found: set[str] = set()
     body = []
     for cells in worksheet.rows:
@@ -105,9 +107,10 @@ def moodle_worksheet(submissions: list[StoredSubmission], worksheet: Worksheet) 
         if student is not None:
             found.add(student)
             r = rows[student]
-            cells[grade_at] = (
-                f"{_out_of(r, cells[header.index(MAXIMUM_GRADE)] if MAXIMUM_GRADE in header else ''):.2f}"
-            )
+            maximum = cells[maximum_at] if maximum_at is not None else ""
+            grade = f"{_out_of(r, maximum):.2f}"
+            # the decimal separator Moodle used: it reads the grade back by the same locale
+            cells[grade_at] = grade.replace(".", ",") if "," in maximum and "." not in maximum else grade
             if feedback_at is not None:
                 cells[feedback_at] = _moodle_feedback(r)
         body.append(cells)
@@ -115,9 +118,10 @@ def moodle_worksheet(submissions: list[StoredSubmission], worksheet: Worksheet) 
 
 
 def _out_of(row: dict[str, Any], maximum: str) -> float:
-    """row's grade on a scale of maximum (Moodle writes "100.00"), or its points if maximum is not a number."""
+    """row's grade on a scale of maximum (Moodle writes "100.00", or "100,00" where the decimal
+    separator is a comma), or its points if maximum is not a number."""
     try:
-        scale = float(maximum.replace(",", ""))
+        scale = float(maximum.strip().replace(",", "."))
     except ValueError:
         return float(row["score"])
     return round(row["percent"] * scale / 100, 2) if scale > 0 else float(row["score"])

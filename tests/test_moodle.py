@@ -129,12 +129,16 @@ def test_the_grade_is_scaled_to_the_worksheets_maximum_grade(tmp_path):
     book = str(tmp_path / "book.sqlite")
     assert run("grade-all", str(tmp_path / "class"), "--gradebook", book, "--jobs", "1").returncode == 0
     worksheet = tmp_path / "worksheet.csv"
-    worksheet.write_text(WORKSHEET.replace("100.00", "10.00"), encoding="utf-8")
+    # as a Moodle that spells it "Maximum grade" and whose decimal separator is a comma writes it
+    worksheet.write_text(WORKSHEET.replace("100.00", '"10,00"').replace("Maximum Grade", "Maximum grade"))
     exported = run("export", "--gradebook", book, "--format", "moodle-worksheet", "--roster", str(worksheet))
     assert exported.returncode == 0, exported.stderr
     bob = next(csv.DictReader(io.StringIO(exported.stdout)))
     percent = float(bob["Feedback comments"].split("(")[1].split("%")[0])
-    assert 0 < percent < 100 and float(bob["Grade"]) == pytest.approx(percent / 10, abs=0.01)
+    assert 0 < percent < 100 and float(bob["Grade"].replace(",", ".")) == pytest.approx(
+        percent / 10, abs=0.01
+    )
+    assert "." not in bob["Grade"]  # written with the worksheet's decimal comma
 
 
 def test_grade_all_given_the_download_says_to_sort_it_and_makes_no_gradebook(tmp_path):
