@@ -10,7 +10,8 @@ Conventions (docs/gradebook.md says more):
   Canvas's own export, each student's row there (by SIS Login ID, SIS User ID or ID) gives
   all five identity columns.
 - moodle: Username, the grade column and a Feedback column, for Moodle's "Import grades
-  from CSV"; map Username to the username field and the two others to your grade item.
+  from CSV"; map Username to the username field and the two others to your grade item. The
+  feedback is feedback.feedback_summary: a paragraph with the points and what cost them.
 - moodle-worksheet: the assignment's own grading worksheet with Grade (scaled to its Maximum
   Grade) and Feedback comments filled in for every student found in it, for Moodle's "Upload
   grading worksheet"; each student is found by an identity column (email address, ID number,
@@ -26,6 +27,7 @@ from typing import Any
 
 from grader.canvas_download import IDENTITY_COLUMNS, rows_by_id
 from grader.exercise_api import EXERCISES
+from grader.feedback import feedback_summary
 from grader.gradebook import StoredSubmission
 from grader.moodle_download import FEEDBACK, GRADE, MAXIMUM_GRADE, Worksheet
 
@@ -82,7 +84,7 @@ def export(
             body.append([*(who.get(column, "") for column in IDENTITY_COLUMNS), r["score"]])
         return _csv(header, body)
     if fmt == "moodle":
-        body = [[r["student"], r["score"], _moodle_feedback(r)] for r in rows]
+        body = [[r["student"], r["score"], lms_comment(s)] for r, s in zip(rows, submissions)]
         return _csv(["Username", assignment, "Feedback"], body)
     raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
 
@@ -94,6 +96,7 @@ def moodle_worksheet(submissions: list[StoredSubmission], worksheet: Worksheet) 
     it has none); other rows and columns stay as Moodle wrote them, Last modified (grade) included,
     so that Moodle still refuses to overwrite a grade changed after the worksheet was downloaded."""
     rows = {r["student"]: r for r in map(student_row, submissions)}
+    comments = {stored.student: lms_comment(stored) for stored in submissions}
     header = worksheet.header
     at = [header.index(column) for column in worksheet.identity_columns()]
     grade_at, feedback_at = header.index(GRADE), header.index(FEEDBACK) if FEEDBACK in header else None
@@ -112,7 +115,7 @@ def moodle_worksheet(submissions: list[StoredSubmission], worksheet: Worksheet) 
             # the decimal separator Moodle used: it reads the grade back by the same locale
             cells[grade_at] = grade.replace(".", ",") if "," in maximum and "." not in maximum else grade
             if feedback_at is not None:
-                cells[feedback_at] = _moodle_feedback(r)
+                cells[feedback_at] = comments[student]
         body.append(cells)
     return _csv(header, body), sorted(set(rows) - found)
 
@@ -127,10 +130,12 @@ def _out_of(row: dict[str, Any], maximum: str) -> float:
     return round(row["percent"] * scale / 100, 2) if scale > 0 else float(row["score"])
 
 
-def _moodle_feedback(row: dict[str, Any]) -> str:
-    if row["status"] != "graded":
-        return f"not graded: {row['error']}"
-    return f"{row['score']:g} / {row['max_score']:g} ({row['percent']:g}%) by backprop-grader"
+def lms_comment(stored: StoredSubmission) -> str:
+    """What a learning-management system's feedback box gets: feedback.feedback_summary of the
+    grade, or why the submission could not be graded."""
+    if stored.status != "graded":
+        return f"not graded: {stored.error}"
+    return feedback_summary(stored.report)
 
 
 def _csv(header: list[str], rows: list[list[Any]]) -> str:

@@ -171,6 +171,62 @@ def _quiz_lines(quiz: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+#: causes of lost points a one-paragraph summary names before "and N more"
+SUMMARY_CAUSES = 4
+#: characters of a failure message a summary quotes
+SUMMARY_MESSAGE_CHARS = 120
+
+
+def feedback_summary(report: dict[str, Any]) -> str:
+    """The feedback in one paragraph of plain text, for the comment box of a learning-management
+    system: the score, the points of each part, and each cause of lost points (as grouped by
+    grader.lost_points) with what it cost: a diagnosed mistake by its name, anything else by the
+    first line of its message. Safe to show as text or as HTML: what came from the student's code
+    has its angle brackets replaced."""
+    parts = [f"{e['name']}.py {_rounded(e['score'])}/{_rounded(e['max_score'])}" for e in report["exercises"]]
+    causes = [_summary_cause(group) for group in group_lost(report["tests"], Lost.of_json)]
+    quiz = report.get("quiz")
+    if quiz:
+        parts.append(f"quiz {_rounded(quiz['score'])}/{_rounded(quiz['max_score'])}")
+        if missed := [q for q in quiz["questions"] if not q["correct"]]:
+            why = f" ({_plain(quiz['messages'][0])})" if quiz.get("messages") else ""
+            lost = sum(q["max_score"] - q["score"] for q in missed)
+            causes.append(
+                f"quiz -{_rounded(lost)}: {len(missed)} of {len(quiz['questions'])} questions missed{why}"
+            )
+    text = (
+        f"{_rounded(report['score'])}/{_rounded(report['max_score'])} ({report['percent']:.1f}%) by backprop-grader "
+        f"{report.get('grader_version', '')}: {', '.join(parts)}."
+    )
+    if causes:
+        more = f"; and {len(causes) - SUMMARY_CAUSES} more" if len(causes) > SUMMARY_CAUSES else ""
+        text += f" Points lost: {'; '.join(causes[:SUMMARY_CAUSES])}{more}."
+    return text
+
+
+def _summary_cause(group: LostGroup[dict[str, Any]]) -> str:
+    test = group.first
+    diagnosis = test.get("diagnosis") or {}
+    if diagnosis.get("mistake"):
+        what = f"likely {diagnosis['name']}"
+    else:
+        what = _plain(test.get("message") or test["status"])
+    tests = f" in {len(group.tests)} tests" if len(group.tests) > 1 else ""
+    return f"{test['exercise']}.py -{_rounded(group.points)}{tests}: {what}"
+
+
+def _rounded(value: float) -> str:
+    return f"{round(value, 2):g}"
+
+
+def _plain(message: str) -> str:
+    """The first line of message, shortened, with no angle brackets (it may quote the student's code)."""
+    line = message.strip().splitlines()[0] if message.strip() else ""
+    if len(line) > SUMMARY_MESSAGE_CHARS:
+        line = line[: SUMMARY_MESSAGE_CHARS - 1].rstrip() + "…"
+    return line.replace("<", "‹").replace(">", "›")
+
+
 def feedback_html(student: str, markdown: str, plots: dict[str, Any] | None = None) -> str:
     """A standalone HTML page of the Markdown feedback (raw HTML in it is escaped), with the
     report's plots (the JSON form of PlotData) when given; readable on a phone."""

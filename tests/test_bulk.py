@@ -21,6 +21,7 @@ import pytest
 from conftest import EXAMPLES, REPO, cli
 from conftest import run_cli as run
 
+from grader import __version__
 from grader.bulk import job_count
 from grader.feedback_files import write_feedback
 from grader.gradebook import Gradebook
@@ -444,8 +445,22 @@ def test_exports_parse_back_and_hold_the_gradebook_numbers(graded, tmp_path):
     )
     moodle = list(csv.DictReader(io.StringIO(run("export", "--gradebook", str(book), "--format", "moodle",
                                                  "--assignment", "HW 3").stdout)))  # fmt: skip
+    feedback = {r["Username"]: r["Feedback"] for r in moodle}
     assert float(next(r for r in moodle if r["Username"] == "correct")["HW 3"]) == 143.0
-    assert next(r for r in moodle if r["Username"] == "dave")["Feedback"].startswith("not graded:")
+    assert feedback["dave"].startswith("not graded:")
+    # the feedback box says in a paragraph what each part scored and what cost the points
+    assert feedback["correct"] == (
+        f"143/143 (100.0%) by backprop-grader {__version__}: activations.py 20/20, backprop.py 45/45, "
+        "gradcheck.py 10/10, deep.py 25/25, quiz 43/43."
+    )
+    assert (
+        "Points lost: backprop.py -17 in 5 tests: likely the 1/n of the batch average missing;"
+        in (feedback["no_batch_average"])
+    )
+    assert feedback["no_batch_average"].endswith(
+        "; quiz -43: 30 of 30 questions missed (no answers.toml in the submission: the quiz scores 0 (write one "
+        "with: backprop-grader quiz take))."
+    )
 
 
 @pytest.mark.parametrize(

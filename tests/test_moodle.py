@@ -115,10 +115,16 @@ def test_the_graded_class_fills_in_the_worksheet_moodle_uploads(sorted_class):
     original = list(csv.reader(io.StringIO(WORKSHEET)))
     assert written[0] == original[0] and len(written) == len(original)
     bob, lane = (dict(zip(written[0], row)) for row in written[1:3])
-    assert bob["Grade"] == "100.00"  # the later answers were keyed for bsmith@uni.example: full marks
-    assert bob["Feedback comments"] == "143 / 143 (100%) by backprop-grader"
-    lane_percent = float(lane["Feedback comments"].split("(")[1].split("%")[0])
-    assert 0 < lane_percent < 100 and float(lane["Grade"]) == pytest.approx(lane_percent, abs=0.01)
+    assert bob["Grade"] == "100.00"  # the answers were keyed for bsmith@uni.example: full marks
+    assert bob["Feedback comments"].startswith("143/143 (100.0%) by backprop-grader")
+    percents = {r["student"]: float(r["percent"]) for r in csv.DictReader(io.StringIO(
+        run("export", "--gradebook", book, "--format", "csv").stdout))}  # fmt: skip
+    assert 0 < percents["lwells@uni.example"] < 100
+    assert float(lane["Grade"]) == pytest.approx(percents["lwells@uni.example"], abs=0.01)
+    assert (
+        "Points lost: backprop.py -45 in 46 tests: backprop.py is missing from the submission"
+        in (lane["Feedback comments"])
+    )
     # everything else as Moodle wrote it, so Moodle still checks when each grade was last changed
     assert [row[:5] + row[6:10] for row in written[1:]] == [row[:5] + row[6:10] for row in original[1:]]
     assert written[3] == original[3]  # no submission: the row is left alone
@@ -139,6 +145,27 @@ def test_the_grade_is_scaled_to_the_worksheets_maximum_grade(tmp_path):
         percent / 10, abs=0.01
     )
     assert "." not in bob["Grade"]  # written with the worksheet's decimal comma
+
+
+def test_the_feedback_box_gets_no_markup_from_student_code_and_names_at_most_four_causes(tmp_path):
+    folder = tmp_path / "class" / "mallory"
+    folder.mkdir(parents=True)
+    (folder / "activations.py").write_text(
+        (REFERENCE / "activations.py")
+        .read_text()
+        .replace(
+            "def sigmoid(z):\n", "def sigmoid(z):\n    raise ValueError('<script>alert(1)</script>')\n", 1
+        )
+    )
+    book = str(tmp_path / "book.sqlite")
+    assert run("grade-all", str(tmp_path / "class"), "--gradebook", book, "--jobs", "1").returncode == 0
+    exported = run("export", "--gradebook", book, "--format", "moodle")
+    comment = next(csv.DictReader(io.StringIO(exported.stdout)))["Feedback"]
+    assert "ValueError: ‹script›alert(1)‹/script›" in comment and "<" not in comment and ">" not in comment
+    # sigmoid's and sigmoid_prime's tests, then backprop.py and gradcheck.py; not deep.py nor the quiz
+    assert "Points lost: activations.py -5.4 in 6 tests: sigmoid raised ValueError" in comment
+    assert "gradcheck.py -10 in 6 tests" in comment and "deep.py -" not in comment and "quiz -" not in comment
+    assert comment.endswith("; and 2 more.")
 
 
 def test_grade_all_given_the_download_says_to_sort_it_and_makes_no_gradebook(tmp_path):
