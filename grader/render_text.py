@@ -14,6 +14,10 @@ from grader.results import GradeResult, QuizResult, TestResult
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow"}
 MAX_PRINTED = 2000
+PUBLIC_ONLY = (
+    "These are the public tests. The grade comes from hidden tests that check far more (random inputs, "
+    "batches of several examples, float32, gradient checks), so a full score here is a start, not a guarantee."
+)
 
 
 def _points(value: float) -> str:
@@ -47,6 +51,8 @@ def render_text(result: GradeResult, console: Console) -> None:
         f"[bold]Total: {_points(result.score)}/{_points(result.max_score)} ({result.percent:.1f}%)[/]"
         f"  in {result.seconds:.1f} s"
     )
+    if result.suite == "public":
+        console.print(PUBLIC_ONLY, style="dim")
 
 
 def lost_line(group: LostGroup[TestResult]) -> str:

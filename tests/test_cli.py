@@ -600,6 +600,10 @@ def test_check_runs_the_public_tests_on_exercises_by_default(tmp_path, monkeypat
     assert result.exit_code == 0
     assert report["suite"] == "public" and report["percent"] == 100
     assert 0 < report["max_score"] < 100
+    text = run("check").output  # says that a full score here is not the grade
+    assert (
+        "Total: 34/34 (100.0%)" in text and "These are the public tests. The grade comes from hidden" in text
+    )
 
 
 def test_check_without_an_exercises_folder_says_what_to_do(tmp_path, monkeypatch):

@@ -60,7 +60,8 @@ def test_hidden_delta_matches_reference(student, ref, rng, activation, dtype):
         )
 
 
-@pytest.mark.points(2)
+# 1.5 points a dtype, and the public test_gradients_of_one_example_twice_are_that_examples 1 more
+@pytest.mark.points(1.5)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 def test_weight_gradients_average_over_the_batch(student, ref, rng, dtype):
     """Are dW = δᵀ·a_prev / n (shape of W) and db = mean of δ (shape of b)?"""

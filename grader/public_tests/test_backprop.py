@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader.cases import case_ids, lesson_cases
-from grader.compare import assert_close_parts
+from grader.compare import as_pair, assert_close_parts
 from grader.student_calls import raised_message
 
 ACTIVATIONS = ["sigmoid", "relu", "tanh", "identity"]
@@ -20,6 +20,24 @@ def test_lesson_example(student, reference, case):
     if reference is not None:
         assert_close_parts(got, getattr(reference, case.function)(*case.call_args(), **case.kwargs), what)
     assert_close_parts(got, case.expected, what, atol=case.atol, rtol=0)
+
+
+TWO_LAYER_GRADIENTS = next(case for case in CASES if case.id == "two-layer output: gradients")
+
+
+@pytest.mark.points(1)
+def test_gradients_of_one_example_twice_are_that_examples(student):
+    """Are the gradients averaged over the batch: does a batch holding one example twice give that
+    example's own gradients?"""
+    delta, a_prev = TWO_LAYER_GRADIENTS.call_args()
+    once = as_pair(student.weight_gradients(delta, a_prev), "weight_gradients")
+    twice = student.weight_gradients(np.vstack([delta, delta]), np.vstack([a_prev, a_prev]))
+    assert_close_parts(
+        twice,
+        once,
+        "weight_gradients of the lesson's two-layer example handed in twice as a batch of 2 (the average of "
+        "two equal gradients is that gradient; their sum would be twice it)",
+    )
 
 
 @pytest.mark.points(0.5)
