@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from grader.cases import case_ids, lesson_cases
-from grader.compare import as_pair, assert_close_parts
-from grader.student_calls import raised_message
+from grader.cases import case_ids, lesson_cases, two_layer_problem
+from grader.compare import as_pair, assert_close, assert_close_parts
+from grader.exercise_api import TWO_LAYER_PARAMS
+from grader.student_calls import raised_message, train_step_of
 
 ACTIVATIONS = ["sigmoid", "relu", "tanh", "identity"]
 CASES = lesson_cases("squared_error", "output_delta", "hidden_delta", "weight_gradients", "sgd_update")
@@ -37,6 +38,32 @@ def test_gradients_of_one_example_twice_are_that_examples(student):
         once,
         "weight_gradients of the lesson's two-layer example handed in twice as a batch of 2 (the average of "
         "two equal gradients is that gradient; their sum would be twice it)",
+    )
+
+
+@pytest.mark.points(1)
+def test_train_step_lowers_the_loss_it_reports(student, rng):
+    """Does train_step step every parameter, report the loss from before its step (which cannot
+    depend on the learning rate) and lower it with a small step?"""
+    params, X, Y = two_layer_problem(rng, 4, 3, 3, 2)
+    _, new, loss = train_step_of(student, params, X, Y, 0.1)
+    _, unchanged, loss_at_zero = train_step_of(student, params, X, Y, 0.0)
+    assert_close(
+        loss,
+        loss_at_zero,
+        "the loss train_step returns with lr=0.1, against lr=0 (it is the loss before the step, so the "
+        "learning rate cannot change it)",
+    )
+    for key in TWO_LAYER_PARAMS:
+        assert_close(unchanged[key], params[key], f"train_step's new {key} with lr=0 (a step of length 0)")
+        assert not np.allclose(new[key], params[key], rtol=1e-12, atol=0), (
+            f"train_step left {key} as it was: every parameter, biases included, takes a step against its "
+            "gradient"
+        )
+    _, _, next_loss = train_step_of(student, new, X, Y, 0.1)
+    assert next_loss < loss, (
+        f"after one step with lr=0.1 the loss went from {loss:.6g} to {next_loss:.6g}; a small step against "
+        "the gradient lowers it (a step along the gradient raises it)"
     )
 
 
