@@ -122,7 +122,7 @@ def test_the_graded_class_fills_in_the_worksheet_moodle_uploads(sorted_class):
     assert 0 < percents["lwells@uni.example"] < 100
     assert float(lane["Grade"]) == pytest.approx(percents["lwells@uni.example"], abs=0.01)
     assert (
-        "Points lost: backprop.py -45 in 48 tests: backprop.py is missing from the submission"
+        "Points lost: backprop.py -45 in 49 tests: backprop.py is missing from the submission"
         in (lane["Feedback comments"])
     )
     # everything else as Moodle wrote it, so Moodle still checks when each grade was last changed

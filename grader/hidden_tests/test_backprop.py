@@ -14,7 +14,8 @@ ACTIVATIONS = ["sigmoid", "relu", "tanh", "identity"]
 SHAPES = [(1, 3, 2), (4, 3, 5), (6, 2, 2), (9, 5, 1)]
 
 
-@pytest.mark.points(1)
+# 0.5 points a dtype, and the public test_loss_sums_the_outputs_and_averages_the_examples 1 more
+@pytest.mark.points(0.5)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 def test_squared_error_sums_outputs_and_averages_examples(student, ref, rng, dtype):
     """Is the loss summed over the outputs and averaged over the n examples?"""

@@ -24,6 +24,29 @@ def test_lesson_example(student, reference, case):
 
 
 TWO_LAYER_GRADIENTS = next(case for case in CASES if case.id == "two-layer output: gradients")
+RELU_LOSS, LINEAR_LOSS = (
+    next(case for case in CASES if case.id == f"{story}: loss") for story in ("ReLU neuron", "linear model")
+)
+
+
+@pytest.mark.points(1)
+def test_loss_sums_the_outputs_and_averages_the_examples(student):
+    """Is the loss summed over a target's outputs and averaged over the examples: does the linear
+    model's example twice cost what it costs once, and the two lesson examples side by side, as
+    two outputs of one example, cost the sum of their losses?"""
+    (y_hat, y), (y_hat_relu, y_relu) = LINEAR_LOSS.call_args(), RELU_LOSS.call_args()
+    assert_close(
+        student.squared_error(np.vstack([y_hat, y_hat]), np.vstack([y, y])),
+        LINEAR_LOSS.expected,
+        "squared_error of the linear model's example (3 against 6) handed in twice as a batch of 2 (the average "
+        "of two equal losses is that loss; their sum would be twice it)",
+    )
+    assert_close(
+        student.squared_error(np.hstack([y_hat, y_hat_relu]), np.hstack([y, y_relu])),
+        LINEAR_LOSS.expected + RELU_LOSS.expected,
+        "squared_error of one example with two outputs, 3 against 6 and 1.1 against 2 (the outputs' squared "
+        "errors add up: 9 + 0.81; their mean would be half that)",
+    )
 
 
 @pytest.mark.points(1)
