@@ -130,7 +130,7 @@ def test_each_submission_is_stored_whole(graded):
     )
     for student, status, tests, questions, feedback in per_submission:
         assert feedback == 1, student
-        assert (tests, questions) == ((92, 30) if status == "graded" else (0, 0)), student
+        assert (tests, questions) == ((93, 30) if status == "graded" else (0, 0)), student
 
 
 def test_a_second_run_skips_what_is_graded_and_regrade_replaces_it(graded, tmp_path):
@@ -412,7 +412,7 @@ def test_two_runs_at_once_share_the_gradebook(tmp_path):
     assert first.wait(timeout=300) == 0 and second.wait(timeout=300) == 0
     assert rows(book, "PRAGMA integrity_check") == [("ok",)]
     assert rows(book, "SELECT count(*), count(DISTINCT student) FROM submissions") == [(6, 6)]
-    assert rows(book, "SELECT count(*) FROM test_results")[0][0] == 5 * 92
+    assert rows(book, "SELECT count(*) FROM test_results")[0][0] == 5 * 93
 
 
 def test_exports_parse_back_and_hold_the_gradebook_numbers(graded, tmp_path):

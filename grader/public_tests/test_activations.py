@@ -40,7 +40,7 @@ def test_returns_floats_and_leaves_input_alone(student, rng, function):
     assert result.dtype.kind == "f", f"{function} returned {result.dtype} for an integer input; return floats"
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_sigmoid_is_stable_at_large_inputs(student):
     """Does sigmoid give exactly 0 and 1 at z = ∓1000 without an overflow warning?"""
     for dtype in (np.float64, np.float32):
@@ -63,6 +63,22 @@ def test_sigmoid_prime_never_exceeds_a_quarter(student):
     assert np.all(values <= 0.25 + 1e-12), f"sigmoid_prime reached {values.max():.6g} > 0.25"
     assert z[int(np.argmax(values))] == 0.0, "sigmoid_prime should peak at z = 0"
     assert_close(values[1200], 0.25, "sigmoid_prime(0)")
+
+
+@pytest.mark.points(1)
+def test_tanh_prime_is_even_and_at_most_one(student):
+    """Is tanh'(z) = 1 − tanh²(z) the same at −z as at z, and in (0, 1], as a slope of tanh must be?"""
+    z = np.linspace(-4, 4, 801)
+    values = as_numeric_array(student.tanh_prime(z), "tanh_prime")
+    assert values.shape == z.shape, f"tanh_prime returned shape {values.shape}, expected {z.shape}"
+    worst = int(np.argmax(np.abs(values - values[::-1])))
+    assert np.allclose(values, values[::-1], rtol=1e-9, atol=1e-12), (
+        f"tanh_prime({z[worst]:g}) = {values[worst]:.6g} but tanh_prime({-z[worst]:g}) = {values[::-1][worst]:.6g}; "
+        "tanh is odd, so its slope is the same at z and −z (1 − tanh(z) is not: square tanh(z))"
+    )
+    assert np.all((values > 0) & (values <= 1 + 1e-12)), (
+        f"tanh_prime reached {values.max():.6g} and {values.min():.6g}; the slope of tanh lies in (0, 1]"
+    )
 
 
 @pytest.mark.points(1)
