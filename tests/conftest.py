@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,17 @@ def with_key(directory: Path, student: str = "tester") -> Path:
     key = answer_key(quiz, student, load_reference(reference_dir()))
     write_answers(directory / "answers.toml", quiz, student, key, blank=False)
     return directory
+
+
+def zip_tree(folder: Path) -> Path:
+    """Every file below folder in folder.zip, at its path relative to folder, as an LMS's download
+    of every submission holds them."""
+    archive = folder.with_suffix(".zip")
+    with zipfile.ZipFile(archive, "w") as out:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                out.write(path, path.relative_to(folder).as_posix())
+    return archive
 
 
 def grade(path: Path, limits: WorkerLimits = FAST_LIMITS, suite: str = "hidden") -> GradeResult:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, REFERENCE, with_key
+from conftest import EXAMPLES, REFERENCE, with_key, zip_tree
 from conftest import run_cli as run
 
 from grader.canvas_download import Roster, canvas_file, read_roster, sort_download
@@ -122,18 +121,9 @@ def test_a_canvas_without_sis_ids_names_folders_by_another_column_and_exports_ba
     assert exported.stdout.splitlines()[2].startswith('"Wells, Lane",334244,,,S1,')  # Canvas matches on ID
 
 
-def zipped(folder: Path) -> Path:
-    """folder's files in folder.zip, side by side, as Canvas's submissions.zip holds them."""
-    archive = folder.with_suffix(".zip")
-    with zipfile.ZipFile(archive, "w") as out:
-        for path in sorted(folder.iterdir()):
-            out.write(path, path.name)
-    return archive
-
-
 def test_the_download_zip_itself_sorts_as_the_folder_it_unzips_into(sorted_class):
     tmp_path, from_folder = sorted_class
-    archive = zipped(tmp_path / "download")
+    archive = zip_tree(tmp_path / "download")
     out = tmp_path / "from zip" / "submissions"
     completed = run("sort-canvas", str(archive), "--roster", str(tmp_path / "grades.csv"), "--out", str(out))
     assert completed.returncode == 0, completed.stderr
@@ -148,7 +138,7 @@ def test_the_download_zip_itself_sorts_as_the_folder_it_unzips_into(sorted_class
 
 
 def test_grade_all_given_the_download_zip_says_to_sort_that_zip(tmp_path):
-    archive = zipped(canvas_download(tmp_path / "download"))
+    archive = zip_tree(canvas_download(tmp_path / "download"))
     completed = run("grade-all", str(archive), "--gradebook", str(tmp_path / "book.sqlite"))
     assert completed.returncode == 2 and completed.stderr.count("\n") == 1, completed.stderr
     assert "It is Canvas's download of every submission" in completed.stderr

@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REFERENCE, with_key
+from conftest import REFERENCE, with_key, zip_tree
 from conftest import run_cli as run
 
 WORKSHEET = (
@@ -42,12 +42,7 @@ def moodle_download(folder: Path) -> Path:
     (folder / "Lane Wells_1002_assignsubmission_onlinetext").mkdir()
     (folder / "Lane Wells_1002_assignsubmission_onlinetext" / "onlinetext.html").write_text("<p>done</p>")
     shutil.copy(REFERENCE / "deep.py", folder / "Gone Away_1003_assignsubmission_file_deep.py")
-    archive = folder.with_suffix(".zip")
-    with zipfile.ZipFile(archive, "w") as out:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                out.write(path, path.relative_to(folder).as_posix())
-    return archive
+    return zip_tree(folder)
 
 
 @pytest.fixture
