@@ -189,7 +189,7 @@ def feedback_summary(report: dict[str, Any]) -> str:
     if quiz:
         parts.append(f"quiz {_rounded(quiz['score'])}/{_rounded(quiz['max_score'])}")
         if missed := [q for q in quiz["questions"] if not q["correct"]]:
-            why = f" ({_plain(quiz['messages'][0])})" if quiz.get("messages") else ""
+            why = f" — {_plain(quiz['messages'][0])}" if quiz.get("messages") else ""
             lost = sum(q["max_score"] - q["score"] for q in missed)
             causes.append(
                 f"quiz -{_rounded(lost)}: {len(missed)} of {len(quiz['questions'])} questions missed{why}"

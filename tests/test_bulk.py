@@ -458,8 +458,8 @@ def test_exports_parse_back_and_hold_the_gradebook_numbers(graded, tmp_path):
         in (feedback["no_batch_average"])
     )
     assert feedback["no_batch_average"].endswith(
-        "; quiz -43: 30 of 30 questions missed (no answers.toml in the submission: the quiz scores 0 (write one "
-        "with: backprop-grader quiz take))."
+        "; quiz -43: 30 of 30 questions missed — no answers.toml in the submission: the quiz scores 0 (write one "
+        "with: backprop-grader quiz take)."
     )
 
 
