@@ -15,6 +15,8 @@ import pytest
 from conftest import REFERENCE, with_key, zip_tree
 from conftest import run_cli as run
 
+from grader.moodle_download import moodle_file
+
 WORKSHEET = (
     'Identifier,"Full name","Email address","ID number",Status,Grade,"Maximum Grade","Grade can be changed",'
     '"Last modified (submission)","Last modified (grade)","Feedback comments"\n'
@@ -162,6 +164,38 @@ def test_the_feedback_box_gets_no_markup_from_student_code_and_names_at_most_fou
     assert re.search(r"Points lost: activations\.py -[\d.]+ in \d+ tests: sigmoid raised ValueError", comment)
     assert "gradcheck.py -10 in 6 tests" in comment and "deep.py -" not in comment and "quiz -" not in comment
     assert comment.endswith("; and 2 more.")
+
+
+@pytest.mark.parametrize(
+    ("name", "participant", "plugin", "relative"),
+    [
+        ("Bob Smith_1001_assignsubmission_file/activations.py", "1001", "file", "activations.py"),  # Moodle 4
+        ("Bob Smith_1001_assignsubmission_file_/work/deep.py", "1001", "file", "work/deep.py"),  # Moodle 3
+        ("Bob Smith_1001_assignsubmission_file_backprop.py", "1001", "file", "backprop.py"),  # not in folders
+        (
+            "Jo Ann O'Neil-Li_77_assignsubmission_onlinetext/onlinetext.html",
+            "77",
+            "onlinetext",
+            "onlinetext.html",
+        ),
+        ("Participant_1001_assignsubmission_file/a.py", "1001", "file", "a.py"),  # blind marking
+        ("smithbob_340934_208490284_deep.py", None, None, None),  # Canvas's
+        ("Bob Smith_assignsubmission_file/deep.py", None, None, None),  # no participant number
+    ],
+)
+def test_moodles_file_names_give_the_participant_and_the_path_in_the_submission(
+    tmp_path, name, participant, plugin, relative
+):
+    parsed = moodle_file(tmp_path, tmp_path / name)
+    if participant is None:
+        assert parsed is None
+    else:
+        assert parsed is not None
+        assert (parsed.participant, parsed.plugin, parsed.relative.as_posix()) == (
+            participant,
+            plugin,
+            relative,
+        )
 
 
 def test_grade_all_given_the_download_says_to_sort_it_and_makes_no_gradebook(tmp_path):
