@@ -2,7 +2,7 @@
 
 Moodle names every file of its download after the student and the assignment's participant
 number for them: ``<full name>_<participant>_assignsubmission_file/<file>`` (a folder per student,
-Moodle's default since 3.1; 3.x adds ``_`` before the slash), or ``..._assignsubmission_file_<file>``
+Moodle's default since 3.1; older versions add ``_`` before the slash), or ``..._assignsubmission_file_<file>``
 when "Download submissions in folders" is off. Neither the full name nor that number is the id a
 course gives its students, so each student's folder is named by a column of the assignment's
 grading worksheet (Grading action → Download grading worksheet), whose Identifier column reads
@@ -33,7 +33,7 @@ MOODLE_FILE = re.compile(
     r"^(?P<name>[^/]*?)_(?P<participant>\d+)_+assignsubmission_(?P<plugin>[a-z0-9]+)"
     r"(?:_?/(?P<path>.+)|_(?P<file>[^/]+))$"
 )
-#: a student's folder in the download (Moodle 3.x ends it with "_")
+#: a student's folder in the download (older versions end it with "_")
 MOODLE_FOLDER = re.compile(r"^[^/]*?_\d+_+assignsubmission_[a-z0-9]+_?$")
 SHAPE = "<full name>_<participant>_assignsubmission_file/<file>"
 #: the worksheet's column that says whose each row is ("Participant 123456"), and the one after

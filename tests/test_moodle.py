@@ -29,8 +29,8 @@ WORKSHEET = (
 
 
 def moodle_download(folder: Path) -> Path:
-    """A download as Moodle gives it, zipped: Bob's folder (Moodle 4's name) with all four files and his
-    answers for bsmith@uni.example; Lane's folder as Moodle 3 names it, with activations.py in a
+    """A download as Moodle gives it, zipped: Bob's folder (as Moodle names it now) with all four files and his
+    answers for bsmith@uni.example; Lane's folder as older Moodles name it, with activations.py in a
     subfolder, and the text she typed into Moodle; a file of a student who left the course, as
     Moodle names files without "Download submissions in folders"."""
     bob = folder / "Bob Smith_1001_assignsubmission_file"
@@ -169,8 +169,18 @@ def test_the_feedback_box_gets_no_markup_from_student_code_and_names_at_most_fou
 @pytest.mark.parametrize(
     ("name", "participant", "plugin", "relative"),
     [
-        ("Bob Smith_1001_assignsubmission_file/activations.py", "1001", "file", "activations.py"),  # Moodle 4
-        ("Bob Smith_1001_assignsubmission_file_/work/deep.py", "1001", "file", "work/deep.py"),  # Moodle 3
+        (
+            "Bob Smith_1001_assignsubmission_file/activations.py",
+            "1001",
+            "file",
+            "activations.py",
+        ),  # Moodle now
+        (
+            "Bob Smith_1001_assignsubmission_file_/work/deep.py",
+            "1001",
+            "file",
+            "work/deep.py",
+        ),  # older Moodles
         ("Bob Smith_1001_assignsubmission_file_backprop.py", "1001", "file", "backprop.py"),  # not in folders
         (
             "Jo Ann O'Neil-Li_77_assignsubmission_onlinetext/onlinetext.html",
