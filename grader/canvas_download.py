@@ -162,7 +162,7 @@ _ROSTER_AGAIN = "export the gradebook from Canvas again"
 
 
 def _describe(user_id: str, files: list[CanvasFile]) -> str:
-    return f"{files[0].name} (Canvas user {user_id})"
+    return f"{shown(files[0].name)} (Canvas user {user_id})"
 
 
 def is_download_zip(path: Path) -> bool:

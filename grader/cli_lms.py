@@ -25,6 +25,7 @@ out_option = click.option(
 def _sort(sort: Callable[[], SortedDownload], download: Path, roster: Path, out: Path) -> None:
     """Run sort, print its notes and what it made, and turn what can go wrong into one line and exit 2."""
     from grader.lms_download import DownloadError
+    from grader.mended_text import printable
 
     try:
         result = sort()
@@ -35,8 +36,8 @@ def _sort(sort: Callable[[], SortedDownload], download: Path, roster: Path, out:
             f"could not sort {download} into {out} ({error.strerror}: {error.filename}); check that you can "
             "read the one and write to the other"
         ) from None
-    for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+    for note in result.notes:  # they quote names from the download, which may hold escape sequences
+        click.echo(f"note: {printable(note)}", err=True)
     if not result.students:
         raise SubmissionUnreadable(
             f"no student of {download} could be sorted (the notes above say why); is {roster} this course's?"

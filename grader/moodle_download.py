@@ -158,7 +158,7 @@ def sort_download(download: Path, roster: Roster, out: Path) -> SortedDownload:
 
 
 def _describe(participant: str, files: list[MoodleFile]) -> str:
-    return f"{files[0].name} (participant {participant})"
+    return f"{shown(files[0].name)} (participant {participant})"
 
 
 def _copy(files: list[MoodleFile], folder: Path) -> list[str]:

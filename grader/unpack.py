@@ -20,6 +20,7 @@ from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import BinaryIO
 
 from grader.mended_text import printable
+from grader.student_ids import shown as name_shown
 
 MAX_FILES = 2000
 MAX_TOTAL_BYTES = 50 * 1024**2
@@ -168,10 +169,10 @@ def extract_zip(
         for member in members:
             name = _member_path(member)
             if name.anchor or ".." in name.parts or set(name.parts) & IGNORED_DIRS:
-                notes.append(f"skipped {member.filename}: unsafe or irrelevant path")
+                notes.append(f"skipped {name_shown(member.filename)}: unsafe or irrelevant path")
                 continue
             if stat.S_ISLNK(member.external_attr >> 16):
-                notes.append(f"skipped {member.filename}: symbolic links are not graded")
+                notes.append(f"skipped {name_shown(member.filename)}: symbolic links are not graded")
                 continue
             budget.add(member.file_size)
             destination = target.joinpath(*name.parts)
@@ -181,7 +182,7 @@ def extract_zip(
             except OSError as error:
                 if error.errno not in _NAME_ERRORS:
                     raise
-                notes.append(f"skipped {member.filename}: its name cannot be unpacked ({error.strerror})")
+                notes.append(f"skipped {name_shown(member.filename)}: its name cannot be unpacked ({error.strerror})")
                 continue
             with out:
                 _copy_member(archive, member, out, shown)
@@ -199,7 +200,7 @@ def _copy_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, out: BinaryI
 
     def damaged(error: Exception) -> SubmissionError:
         return SubmissionError(
-            f"{shown} is damaged: {member.filename} cannot be unpacked ({error}); zip the folder again"
+            f"{shown} is damaged: {name_shown(member.filename)} cannot be unpacked ({error}); zip the folder again"
         )
 
     try:

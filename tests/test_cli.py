@@ -120,7 +120,7 @@ def test_escape_sequences_from_a_submission_never_reach_the_terminal(tmp_path):
         messages = {t["message"] for t in report["tests"]}
         assert f"tanh_prime raised ValueError: {shown} (activations.py:77 in tanh_prime)" in messages
     _, report = run_json("grade", str(archive))
-    assert "skipped ../\\x1b]52;c;cHduZWQ=\\x07.py: unsafe or irrelevant path" in report["notes"]
+    assert "skipped '../\\x1b]52;c;cHduZWQ=\\x07.py': unsafe or irrelevant path" in report["notes"]
     damaged = tmp_path / "damaged.zip"  # refused with a message that names the member
     with zipfile.ZipFile(damaged, "w") as zf:
         zf.writestr("activations\x1b[2J.py", "x = 1\n" * 100)
@@ -128,7 +128,7 @@ def test_escape_sequences_from_a_submission_never_reach_the_terminal(tmp_path):
     data[data.index(b"x = 1")] ^= 1  # its CRC no longer matches
     damaged.write_bytes(bytes(data))
     refused = run("grade", str(damaged))
-    assert refused.exit_code == 2 and "activations\\x1b[2J.py cannot be unpacked" in refused.output
+    assert refused.exit_code == 2 and "'activations\\x1b[2J.py' cannot be unpacked" in refused.output
     assert "\x1b" not in refused.output
 
 

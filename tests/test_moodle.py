@@ -166,6 +166,20 @@ def test_the_feedback_box_gets_no_markup_from_student_code_and_names_at_most_fou
     assert comment.endswith("; and 2 more.")
 
 
+def test_names_in_the_download_cannot_put_escape_sequences_on_the_terminal(tmp_path):
+    archive = moodle_download(tmp_path / "download")
+    with zipfile.ZipFile(archive, "a") as out:  # a name no Moodle gives, as a hand-made zip may
+        out.writestr("Eve\x1b[2J_1005_assignsubmission_file/deep.py", "")
+        out.writestr("read\nme\x1b]0;pwned\x07.txt", "")
+    (tmp_path / "worksheet.csv").write_text(WORKSHEET, encoding="utf-8")
+    completed = run("sort-moodle", str(archive), "--worksheet", str(tmp_path / "worksheet.csv"),
+                    "--out", str(tmp_path / "submissions"))  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", completed.stderr), completed.stderr
+    assert "left out 'Eve\\x1b[2J' (participant 1005): not in the worksheet" in completed.stderr
+    assert "skipped 'read\\nme\\x1b]0;pwned\\x07.txt': not a file named" in completed.stderr
+
+
 @pytest.mark.parametrize(
     ("name", "participant", "plugin", "relative"),
     [
