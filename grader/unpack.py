@@ -182,7 +182,9 @@ def extract_zip(
             except OSError as error:
                 if error.errno not in _NAME_ERRORS:
                     raise
-                notes.append(f"skipped {name_shown(member.filename)}: its name cannot be unpacked ({error.strerror})")
+                notes.append(
+                    f"skipped {name_shown(member.filename)}: its name cannot be unpacked ({error.strerror})"
+                )
                 continue
             with out:
                 _copy_member(archive, member, out, shown)
