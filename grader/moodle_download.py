@@ -40,6 +40,7 @@ SHAPE = "<full name>_<participant>_assignsubmission_file/<file>"
 #: which Moodle puts the identity fields (email address, ID number, username, ...)
 IDENTIFIER, FULL_NAME, STATUS = "Identifier", "Full name", "Status"
 GRADE, MAXIMUM_GRADE, FEEDBACK = "Grade", "Maximum Grade", "Feedback comments"
+SCALE = "Scale"  # in place of Maximum Grade, listing the scale's words, when grades are on a scale
 DEFAULT_ID_COLUMN = "Email address"
 _PARTICIPANT = re.compile(r"(\d+)\s*$")
 _WORKSHEET_AGAIN = (
@@ -101,10 +102,11 @@ def read_worksheet(path: Path) -> Worksheet:
 def gradable_worksheet(path: Path) -> Worksheet:
     """The grading worksheet at path, checked to have a Grade column to fill in."""
     worksheet = read_worksheet(path)
-    if GRADE not in worksheet.header:
+    if GRADE not in worksheet.header or SCALE in worksheet.header:
+        why = "grades on a scale" if GRADE in worksheet.header else f"no {GRADE!r} column"
         raise DownloadError(
-            f"{path} has no {GRADE!r} column: give the assignment a grade out of a number of points (its "
-            f"settings → Grade → Type: Point), then {_WORKSHEET_AGAIN}"
+            f"{path} has {why}: give the assignment a grade out of a number of points (its settings → Grade "
+            f"→ Type: Point), then {_WORKSHEET_AGAIN}"
         )
     return worksheet
 
