@@ -159,7 +159,15 @@ def _report_feedback_errors(
     "gives their Student, ID, SIS User ID, SIS Login ID and Section. moodle-worksheet (needed): the "
     "assignment's grading worksheet, downloaded from Moodle.",
 )
-def export_command(gradebook: Path, fmt: str, out: Path | None, assignment: str, roster: Path | None) -> None:
+@click.option(
+    "--out-of",
+    type=click.FloatRange(min=0, min_open=True),
+    help="canvas and moodle: write each grade out of this many points (the percent scaled), for an "
+    "assignment worth that much in the LMS, instead of the points out of 143.",
+)
+def export_command(
+    gradebook: Path, fmt: str, out: Path | None, assignment: str, roster: Path | None, out_of: float | None
+) -> None:
     """One row per student (their latest submission) from the gradebook.
 
     \b
@@ -167,6 +175,7 @@ def export_command(gradebook: Path, fmt: str, out: Path | None, assignment: str,
       backprop-grader export --format csv --out grades.csv
       backprop-grader export --format canvas --assignment "Backprop 1" --out canvas.csv
       backprop-grader export --format canvas --roster grades.csv --out canvas.csv
+      backprop-grader export --format canvas --out-of 100 --out canvas.csv
       backprop-grader export --format moodle-worksheet --roster worksheet.csv --out graded.csv
     """
     from grader.canvas_download import USER_ID_COLUMN, read_canvas_gradebook
@@ -176,6 +185,11 @@ def export_command(gradebook: Path, fmt: str, out: Path | None, assignment: str,
 
     if roster is not None and fmt not in ("canvas", "moodle-worksheet"):
         raise SubmissionUnreadable(f"--roster is for --format canvas and moodle-worksheet only, not {fmt}")
+    if out_of is not None and fmt not in ("canvas", "moodle"):
+        why = (
+            "it scales to the worksheet's Maximum Grade" if fmt == "moodle-worksheet" else "it writes points"
+        )
+        raise SubmissionUnreadable(f"--out-of is for --format canvas and moodle only, not {fmt}: {why}")
     if fmt == "moodle-worksheet" and roster is None:
         raise SubmissionUnreadable(
             "--format moodle-worksheet fills in the assignment's grading worksheet: give it with --roster "
@@ -191,7 +205,7 @@ def export_command(gradebook: Path, fmt: str, out: Path | None, assignment: str,
         if worksheet is not None:
             text, missing = moodle_worksheet(book.current(), worksheet)
         else:
-            text = export(book.current(), fmt, assignment, students)
+            text = export(book.current(), fmt, assignment, students, out_of)
     write_output(text, out)
     if missing:
         click.echo(

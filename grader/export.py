@@ -64,27 +64,30 @@ def export(
     fmt: str,
     assignment: str = "Backprop",
     canvas_students: list[dict[str, str]] | None = None,
+    out_of: float | None = None,
 ) -> str:
     """The whole export as text in one of FORMATS. canvas_students (canvas only): the rows of
     Canvas's own gradebook export (canvas_download.read_canvas_gradebook); a student whose id is
     a row's SIS Login ID, SIS User ID or ID (canvas_download.rows_by_id) gets that row's identity
-    columns as Canvas wrote them."""
+    columns as Canvas wrote them. out_of (canvas and moodle): the grade as percent × out_of / 100,
+    for an assignment worth out_of points, instead of the points themselves."""
     rows = [student_row(s) for s in submissions]
+    grade = (lambda r: r["score"]) if out_of is None else (lambda r: round(r["percent"] * out_of / 100, 2))
     if fmt == "json":
         return json.dumps({"schema_version": 1, "students": rows}, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         return _csv([*BASE_COLUMNS, *EXERCISES, *TAIL_COLUMNS], [list(r.values()) for r in rows])
     if fmt == "canvas":
-        possible = max((r["max_score"] for r in rows), default=0.0)
+        possible = out_of if out_of is not None else max((r["max_score"] for r in rows), default=0.0)
         header = [*IDENTITY_COLUMNS, assignment]
         body = [["Points Possible", *[""] * (len(IDENTITY_COLUMNS) - 1), possible]]
         known = rows_by_id(canvas_students or [])
         for r in rows:
             who = known.get(r["student"]) or {"Student": r["student"], "SIS Login ID": r["student"]}
-            body.append([*(who.get(column, "") for column in IDENTITY_COLUMNS), r["score"]])
+            body.append([*(who.get(column, "") for column in IDENTITY_COLUMNS), grade(r)])
         return _csv(header, body)
     if fmt == "moodle":
-        body = [[r["student"], r["score"], lms_comment(s)] for r, s in zip(rows, submissions)]
+        body = [[r["student"], grade(r), lms_comment(s)] for r, s in zip(rows, submissions)]
         return _csv(["Username", assignment, "Feedback"], body)
     raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
 

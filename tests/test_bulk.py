@@ -445,6 +445,15 @@ def test_exports_parse_back_and_hold_the_gradebook_numbers(graded, tmp_path):
     )
     moodle = list(csv.DictReader(io.StringIO(run("export", "--gradebook", str(book), "--format", "moodle",
                                                  "--assignment", "HW 3").stdout)))  # fmt: skip
+    # for an assignment worth 100 in the LMS: the percent, and 100 points possible
+    scaled = list(csv.reader(io.StringIO(run("export", "--gradebook", str(book), "--format", "canvas",
+                                             "--out-of", "100").stdout)))  # fmt: skip
+    assert float(scaled[1][5]) == 100.0
+    assert {r[3]: float(r[5]) for r in scaled[2:]} == pytest.approx(
+        {k: v.percent for k, v in current.items()}, abs=0.01
+    )
+    refused = run("export", "--gradebook", str(book), "--format", "csv", "--out-of", "100")
+    assert refused.returncode == 2 and "--out-of is for --format canvas and moodle only" in refused.stderr
     feedback = {r["Username"]: r["Feedback"] for r in moodle}
     assert float(next(r for r in moodle if r["Username"] == "correct")["HW 3"]) == 143.0
     assert feedback["dave"].startswith("not graded:")
