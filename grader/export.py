@@ -27,7 +27,7 @@ from typing import Any
 
 from grader.canvas_download import IDENTITY_COLUMNS, rows_by_id
 from grader.exercise_api import EXERCISES
-from grader.feedback import feedback_summary
+from grader.feedback import feedback_summary, plain_line
 from grader.gradebook import StoredSubmission
 from grader.moodle_download import FEEDBACK, GRADE, MAXIMUM_GRADE, Worksheet
 
@@ -137,7 +137,7 @@ def lms_comment(stored: StoredSubmission) -> str:
     """What a learning-management system's feedback box gets: feedback.feedback_summary of the
     grade, or why the submission could not be graded."""
     if stored.status != "graded":
-        return f"not graded: {stored.error}"
+        return f"not graded: {plain_line(stored.error)}"
     return feedback_summary(stored.report)
 
 

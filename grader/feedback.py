@@ -189,7 +189,7 @@ def feedback_summary(report: dict[str, Any]) -> str:
     if quiz:
         parts.append(f"quiz {_rounded(quiz['score'])}/{_rounded(quiz['max_score'])}")
         if missed := [q for q in quiz["questions"] if not q["correct"]]:
-            why = f" — {_plain(quiz['messages'][0])}" if quiz.get("messages") else ""
+            why = f" — {plain_line(quiz['messages'][0])}" if quiz.get("messages") else ""
             lost = sum(q["max_score"] - q["score"] for q in missed)
             causes.append(
                 f"quiz -{_rounded(lost)}: {len(missed)} of {len(quiz['questions'])} questions missed{why}"
@@ -210,7 +210,7 @@ def _summary_cause(group: LostGroup[dict[str, Any]]) -> str:
     if diagnosis.get("mistake"):
         what = f"likely {diagnosis['name']}"
     else:
-        what = _plain(test.get("message") or test["status"])
+        what = plain_line(test.get("message") or test["status"])
     tests = f" in {len(group.tests)} tests" if len(group.tests) > 1 else ""
     return f"{test['exercise']}.py -{_rounded(group.points)}{tests}: {what}"
 
@@ -219,7 +219,7 @@ def _rounded(value: float) -> str:
     return f"{round(value, 2):g}"
 
 
-def _plain(message: str) -> str:
+def plain_line(message: str) -> str:
     """The first line of message, shortened, with no angle brackets (it may quote the student's code)."""
     line = message.strip().splitlines()[0] if message.strip() else ""
     if len(line) > SUMMARY_MESSAGE_CHARS:
