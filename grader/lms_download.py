@@ -64,10 +64,15 @@ class Roster:
 
 def read_csv_rows(path: Path, again: str) -> list[list[str]]:
     """The rows of the spreadsheet at path, saved as CSV; DownloadError (ending with again: how to
-    get the file anew) if it cannot be read."""
+    get the file anew) if it cannot be read. A spreadsheet program set to a language that writes
+    decimal commas saves CSV with ";" between values: a first line with no comma but a ";" (or a
+    tab) is read with that separator."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            return list(csv.reader(handle))
+            first = handle.readline()
+            handle.seek(0)
+            separator = next((s for s in ";\t" if "," not in first and s in first), ",")
+            return list(csv.reader(handle, delimiter=separator))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise DownloadError(f"could not read {path} ({_reason(error)}); {again}") from None
 

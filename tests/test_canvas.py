@@ -121,6 +121,20 @@ def test_a_canvas_without_sis_ids_names_folders_by_another_column_and_exports_ba
     assert exported.stdout.splitlines()[2].startswith('"Wells, Lane",334244,,,S1,')  # Canvas matches on ID
 
 
+def test_a_roster_a_spreadsheet_program_saved_with_semicolons_sorts_the_same(sorted_class):
+    tmp_path, from_commas = sorted_class
+    rows = list(csv.reader(io.StringIO(ROSTER)))
+    (tmp_path / "semicolons.csv").write_text(
+        "\n".join(";".join(row) for row in rows) + "\n", encoding="utf-8"
+    )
+    out = tmp_path / "from semicolons"
+    completed = run("sort-canvas", str(tmp_path / "download"), "--roster", str(tmp_path / "semicolons.csv"),
+                    "--out", str(out))  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr == from_commas.stderr.replace(str(tmp_path / "submissions"), str(out))
+    assert sorted(p.name for p in out.iterdir()) == ["bsmith", "lwells@uni.example"]
+
+
 def test_the_download_zip_itself_sorts_as_the_folder_it_unzips_into(sorted_class):
     tmp_path, from_folder = sorted_class
     archive = zip_tree(tmp_path / "download")

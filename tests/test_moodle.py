@@ -128,6 +128,24 @@ def test_the_graded_class_fills_in_the_worksheet_moodle_uploads(sorted_class):
     assert written[3] == original[3]  # no submission: the row is left alone
 
 
+def test_a_worksheet_a_spreadsheet_program_saved_with_semicolons_is_read(tmp_path):
+    """As Excel set to a language with decimal commas saves it: ';' between values, '100,00'."""
+    archive = moodle_download(tmp_path / "download")
+    rows = list(csv.reader(io.StringIO(WORKSHEET)))
+    text = "\n".join(";".join(cell.replace("100.00", "100,00") for cell in row) for row in rows) + "\n"
+    (tmp_path / "worksheet.csv").write_text("\ufeff" + text, encoding="utf-8")
+    sorted_ = run("sort-moodle", str(archive), "--worksheet", str(tmp_path / "worksheet.csv"),
+                  "--out", str(tmp_path / "submissions"))  # fmt: skip
+    assert sorted_.returncode == 0 and "sorted the files of 2 students" in sorted_.stderr, sorted_.stderr
+    book = str(tmp_path / "book.sqlite")
+    assert run("grade-all", str(tmp_path / "submissions"), "--gradebook", book, "--jobs", "1").returncode == 0
+    exported = run("export", "--gradebook", book, "--format", "moodle-worksheet",
+                   "--roster", str(tmp_path / "worksheet.csv"))  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    bob = next(csv.DictReader(io.StringIO(exported.stdout)))  # written back with commas, as Moodle reads it
+    assert (bob["Email address"], bob["Grade"]) == ("bsmith@uni.example", "100,00")
+
+
 def test_the_grade_is_scaled_to_the_worksheets_maximum_grade(tmp_path):
     shutil.copytree(REFERENCE, tmp_path / "class" / "bsmith@uni.example")
     book = str(tmp_path / "book.sqlite")
