@@ -72,7 +72,7 @@ def export(
     columns as Canvas wrote them. out_of (canvas and moodle): the grade as percent × out_of / 100,
     for an assignment worth out_of points, instead of the points themselves."""
     rows = [student_row(s) for s in submissions]
-    grade = (lambda r: r["score"]) if out_of is None else (lambda r: round(r["percent"] * out_of / 100, 2))
+    grade = (lambda r: r["score"]) if out_of is None else (lambda r: _scaled(r, out_of))
     if fmt == "json":
         return json.dumps({"schema_version": 1, "students": rows}, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
@@ -130,7 +130,12 @@ def _out_of(row: dict[str, Any], maximum: str) -> float:
         scale = float(maximum.strip().replace(",", "."))
     except ValueError:
         return float(row["score"])
-    return round(row["percent"] * scale / 100, 2) if scale > 0 else float(row["score"])
+    return _scaled(row, scale) if scale > 0 else float(row["score"])
+
+
+def _scaled(row: dict[str, Any], out_of: float) -> float:
+    """row's grade out of out_of points: its percent of them, to 2 decimals."""
+    return round(row["percent"] * out_of / 100, 2)
 
 
 def lms_comment(stored: StoredSubmission) -> str:
