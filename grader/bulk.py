@@ -20,13 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from grader import __version__
-from grader.canvas_download import is_download_zip as is_canvas_download
 from grader.feedback import feedback_markdown, unreadable_markdown
 from grader.feedback_files import feedback_page, why_not_written, write_feedback
 from grader.gradebook import Gradebook, GradebookError
 from grader.job_pool import Terminated, job_server, run_pool
-from grader.moodle_download import is_download_zip as is_moodle_download
-from grader.roster import Entry, find_submissions, is_one_submission, lms_download_only
+from grader.roster import Entry, find_submissions, is_one_submission, lms_download_only, zip_download_of
 from grader.scratch import remove_own_scratch, remove_stale_scratch
 from grader.worker import WorkerLimits
 
@@ -243,18 +241,8 @@ def _file_given(path: Path) -> str:
     as one zip, most likely, or one student's zip or notebook."""
     message = f"{path} is a file: grade-all grades a folder that holds one folder, .zip or .ipynb per student"
     suffix = path.suffix.lower()
-    if suffix == ".zip" and is_canvas_download(path):
-        return (
-            f"{message}. It is Canvas's download of every submission: sort it into one folder per student "
-            f"with backprop-grader sort-canvas {path} --roster grades.csv --out submissions/ (grades.csv: "
-            "Canvas's gradebook export), and grade that folder"
-        )
-    if suffix == ".zip" and is_moodle_download(path):
-        return (
-            f"{message}. It is Moodle's download of every submission: sort it into one folder per student "
-            f"with backprop-grader sort-moodle {path} --worksheet worksheet.csv --out submissions/ "
-            "(worksheet.csv: the assignment's grading worksheet), and grade that folder"
-        )
+    if suffix == ".zip" and (lms := zip_download_of(path)) is not None:
+        return f"{message}. It is {lms.system}'s download of every submission: {lms.sort_first(path, 'it')}"
     if suffix == ".zip":
         return (
             f"{message}. If it holds the whole class, unzip it (unzip {path} -d class/) and give grade-all "

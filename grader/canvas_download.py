@@ -24,7 +24,6 @@ from grader.lms_download import (
     SortedDownload,
     by_student,
     read_csv_rows,
-    zip_names,
 )
 from grader.lms_download import sort_download as lms_sort_download
 from grader.student_ids import shown
@@ -163,13 +162,6 @@ _ROSTER_AGAIN = "export the gradebook from Canvas again"
 
 def _describe(user_id: str, files: list[CanvasFile]) -> str:
     return f"{shown(files[0].name)} (Canvas user {user_id})"
-
-
-def is_download_zip(path: Path) -> bool:
-    """Whether the zip at path is Canvas's submissions.zip: most files in it lie at its top and are
-    named as Canvas names them."""
-    names = zip_names(path)
-    return 2 * sum(1 for name in names if "/" not in name and CANVAS_FILE.match(name)) > len(names)
 
 
 def _copy_newest(files: list[CanvasFile], folder: Path, notes: list[str], student: str) -> list[str]:

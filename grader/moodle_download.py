@@ -24,7 +24,6 @@ from grader.lms_download import (
     SortedDownload,
     by_student,
     read_csv_rows,
-    zip_names,
 )
 from grader.lms_download import sort_download as lms_sort_download
 from grader.student_ids import shown
@@ -169,10 +168,3 @@ def _copy(files: list[MoodleFile], folder: Path) -> list[str]:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(file.path, target)
     return sorted(file.relative.as_posix() for file in files)
-
-
-def is_download_zip(path: Path) -> bool:
-    """Whether the zip at path is Moodle's Download all submissions: most files in it named as
-    Moodle names them."""
-    names = zip_names(path)
-    return 2 * sum(1 for name in names if MOODLE_FILE.match(name)) > len(names)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from grader.canvas_download import CANVAS_FILE, SHAPE
 from grader.exercise_api import EXERCISE_FILES
+from grader.lms_download import zip_names
 from grader.moodle_download import MOODLE_FILE, MOODLE_FOLDER
 from grader.student_ids import STUDENT_ID_RULE, is_student_id, shown, usable_id
 from grader.unpack import IGNORED_DIRS
@@ -64,14 +65,59 @@ def find_submissions(root: Path) -> tuple[list[Entry], list[str]]:
     return list(entries.values()), notes + _case_clashes(entries)
 
 
+@dataclass(frozen=True)
+class LmsDownload:
+    """A learning-management system's download of every submission: what it is called, and the
+    command that sorts it into one folder per student with the spreadsheet that command needs."""
+
+    system: str
+    download: str
+    command: str
+    roster: str
+    roster_is: str
+
+    def sort_first(self, path: Path, it: str = "them") -> str:
+        """What to do with the download at path (it: how the sentence names it)."""
+        return (
+            f"sort {it} into one folder per student first, with backprop-grader {self.command} {path} "
+            f"{self.roster} --out submissions/ ({self.roster_is}), and grade that folder"
+        )
+
+
+CANVAS = LmsDownload(
+    "Canvas", "Canvas's Download Submissions", "sort-canvas", "--roster grades.csv",
+    "grades.csv: Canvas's gradebook export",
+)  # fmt: skip
+MOODLE = LmsDownload(
+    "Moodle", "Moodle's Download all submissions", "sort-moodle", "--worksheet worksheet.csv",
+    "worksheet.csv: the assignment's grading worksheet",
+)  # fmt: skip
+
+
+def lms_named(name: str) -> LmsDownload | None:
+    """Which system's download names an entry so (name: its path in the download, "/" between
+    folders), or None."""
+    if "/" not in name and CANVAS_FILE.match(name):
+        return CANVAS
+    if MOODLE_FILE.match(name) or MOODLE_FOLDER.match(name):
+        return MOODLE
+    return None
+
+
+def zip_download_of(path: Path) -> LmsDownload | None:
+    """The system whose download of every submission the zip at path is (the one that names most
+    of the files in it), or None; the zip's list of files is read once."""
+    names = zip_names(path)
+    for lms in (CANVAS, MOODLE):
+        if 2 * sum(1 for name in names if lms_named(name) is lms) > len(names):
+            return lms
+    return None
+
+
 def canvas_note(root: Path, count: int, what: str = "skipped") -> str:
     """What to do with the count files of root named as Canvas's Download Submissions names them;
     what: how the sentence starts ("skipped", "<root> holds")."""
-    return (
-        f"{what} {count} files named as Canvas's Download Submissions names them ({SHAPE}): sort them "
-        f"into one folder per student first, with backprop-grader sort-canvas {root} --roster grades.csv "
-        "--out submissions/ (grades.csv: Canvas's gradebook export), and grade that folder"
-    )
+    return f"{what} {count} files named as {CANVAS.download} names them ({SHAPE}): {CANVAS.sort_first(root)}"
 
 
 def _case_clashes(entries: dict[str, Entry]) -> list[str]:
@@ -100,25 +146,22 @@ def lms_download_only(root: Path) -> str | None:
     """What to do with root if it holds a learning-management system's download of every
     submission (Canvas's loose files, Moodle's folders or files named after participants) and
     nothing else a student's submission could be; else None."""
-    canvas = moodle = 0
+    counts = {CANVAS: 0, MOODLE: 0}
     others = False
     for path in root.iterdir():
-        if path.is_file() and CANVAS_FILE.match(path.name):
-            canvas += 1
-        elif MOODLE_FOLDER.match(path.name) or MOODLE_FILE.match(path.name):
-            moodle += 1
+        lms = lms_named(path.name)
+        if lms is CANVAS and not path.is_file():  # Canvas's download holds files only
+            lms = None
+        if lms is not None:
+            counts[lms] += 1
         elif not _hidden(path) and _could_be_submission(path):
             others = True
     if others:
         return None
-    if canvas:
-        return canvas_note(root, canvas, f"{root} holds")
-    if moodle:
-        return (
-            f"{root} holds {moodle} entries named as Moodle's Download all submissions names them: sort them into "
-            f"one folder per student first, with backprop-grader sort-moodle {root} --worksheet worksheet.csv "
-            "--out submissions/ (worksheet.csv: the assignment's grading worksheet), and grade that folder"
-        )
+    if counts[CANVAS]:
+        return canvas_note(root, counts[CANVAS], f"{root} holds")
+    if counts[MOODLE]:
+        return f"{root} holds {counts[MOODLE]} entries named as {MOODLE.download} names them: {MOODLE.sort_first(root)}"
     return None
 
 
