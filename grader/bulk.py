@@ -214,8 +214,8 @@ def _leave_without_unwinding() -> None:
 
 def check_start(root: Path, feedback_dir: Path | None) -> None:
     """Raise CannotStart if a run on root cannot start: root is one student's submission rather than
-    a class's (a file, or roster.is_one_submission), holds only Canvas's download of every
-    submission, or feedback_dir cannot be made (it is made here)."""
+    a class's (a file, or roster.is_one_submission), holds only Canvas's or Moodle's download of
+    every submission, or feedback_dir cannot be made (it is made here)."""
     if root.is_file():
         raise CannotStart(_file_given(root))
     if is_one_submission(root):

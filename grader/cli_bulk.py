@@ -66,8 +66,8 @@ def grade_all_command(
     """Grade every submission in SUBMISSIONS into the gradebook.
 
     Each folder, .zip or .ipynb in SUBMISSIONS is one student's submission, named by
-    the entry (alice/, alice.zip); Canvas's download of loose files is sorted into such
-    folders first with sort-canvas. What the gradebook already holds with the same
+    the entry (alice/, alice.zip); Canvas's and Moodle's downloads are sorted into such
+    folders first with sort-canvas and sort-moodle. What the gradebook already holds with the same
     content and grader version is skipped, so after a crash or Ctrl-C just run the
     same command again. Exit status: 0 done; 1 done, but some feedback files
     could not be written (listed; `feedback` writes them from the gradebook); 2 bad
