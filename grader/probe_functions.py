@@ -38,6 +38,15 @@ def softplus_mix_gradient(x: np.ndarray) -> np.ndarray:
     return (sig * scale * np.arange(1, flat.size + 1)).reshape(x.shape)
 
 
+def cubic_central_difference(x: np.ndarray, eps: float) -> np.ndarray:
+    """What central differences with step eps give for cubic, exactly (shaped like x):
+
+    ((x+h)³ − (x−h)³) / 2h = 3x² + h², and (sin 3(x+h) − sin 3(x−h)) / 2h = cos(3x) · sin(3h) / h.
+    So the estimate's error, h² + cos(3x)(sin(3h)/h − 3), shows which step was taken.
+    """
+    return 3.0 * x**2 + eps**2 + np.cos(3.0 * x) * np.sin(3.0 * eps) / eps
+
+
 PROBES: dict[str, Callable[[np.ndarray], float]] = {"cubic": cubic, "softplus_mix": softplus_mix}
 GRADIENTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "cubic": cubic_gradient,

@@ -130,7 +130,7 @@ def test_each_submission_is_stored_whole(graded):
     )
     for student, status, tests, questions, feedback in per_submission:
         assert feedback == 1, student
-        assert (tests, questions) == ((93, 30) if status == "graded" else (0, 0)), student
+        assert (tests, questions) == ((98, 30) if status == "graded" else (0, 0)), student
 
 
 def test_a_second_run_skips_what_is_graded_and_regrade_replaces_it(graded, tmp_path):
@@ -412,7 +412,7 @@ def test_two_runs_at_once_share_the_gradebook(tmp_path):
     assert first.wait(timeout=300) == 0 and second.wait(timeout=300) == 0
     assert rows(book, "PRAGMA integrity_check") == [("ok",)]
     assert rows(book, "SELECT count(*), count(DISTINCT student) FROM submissions") == [(6, 6)]
-    assert rows(book, "SELECT count(*) FROM test_results")[0][0] == 5 * 93
+    assert rows(book, "SELECT count(*) FROM test_results")[0][0] == 5 * 98
 
 
 def test_exports_parse_back_and_hold_the_gradebook_numbers(graded, tmp_path):
@@ -463,7 +463,7 @@ def test_exports_parse_back_and_hold_the_gradebook_numbers(graded, tmp_path):
         "gradcheck.py 10/10, deep.py 25/25, quiz 43/43."
     )
     assert (
-        "Points lost: backprop.py -17 in 6 tests: likely the 1/n of the batch average missing;"
+        "Points lost: backprop.py -17 in 7 tests: likely the 1/n of the batch average missing;"
         in (feedback["no_batch_average"])
     )
     assert feedback["no_batch_average"].endswith(
@@ -501,7 +501,7 @@ def test_feedback_files_name_each_lost_point(graded, tmp_path):
     for test in report["tests"]:  # every lost point is named, once
         assert text.count(f"` {test['name']} `") == (test["status"] != "passed"), test["name"]
     assert (
-        "- **backprop.py**, 11 tests (0 / 19.5, failed)\n  - What happened in the first: hidden_delta" in text
+        "- **backprop.py**, 11 tests (0 / 19, failed)\n  - What happened in the first: hidden_delta" in text
     )
     assert "  - The tests: ` test_lesson_example[hidden ReLU with z = -0.3: delta] `, " in text
     assert "Likely mistake: **the activation's derivative forgotten in the hidden delta**" in text
@@ -632,7 +632,7 @@ def test_stats_count_students_per_failure_and_name_the_commonest_mistakes(tmp_pa
     with Gradebook(book) as gradebook:
         stats = class_stats(gradebook)
     missing = [f for f in stats.failures if "gradcheck.py is missing" in f.pattern]
-    assert len(missing) == 1 and missing[0].students == 2 and len(missing[0].tests) == 6
+    assert len(missing) == 1 and missing[0].students == 2 and len(missing[0].tests) == 7
     assert stats.failures[0] == missing[0]  # most students first
     assert {(m.name, m.students) for m in stats.mistakes} == {
         ("the 1/n of the batch average missing", 1),

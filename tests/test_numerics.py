@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
-from grader.cases import LESSON_CASES
+from grader.cases import LESSON_CASES, WORKED_CHAINS
 from grader.compare import assert_close, assert_close_parts
 from grader.gradient_check import THRESHOLD, check_parameters, relative_error
 from grader.paths import reference_dir
+from grader.probe_functions import PROBES, cubic_central_difference
 from grader.reference import load_reference
 
 ref = load_reference(reference_dir())
@@ -16,6 +17,39 @@ ref = load_reference(reference_dir())
 def test_reference_reproduces_every_worked_example(case):
     got = getattr(ref, case.function)(*case.call_args(), **case.kwargs)
     assert_close_parts(got, case.expected, case.id, atol=case.atol, rtol=0)
+
+
+@pytest.mark.parametrize("chain", WORKED_CHAINS, ids=[c.activation for c in WORKED_CHAINS])
+def test_reference_reproduces_the_chains_worked_by_hand(chain):
+    weights, biases, X, Y = chain.deep_args()
+    for (dW, db), (want_dW, want_db) in zip(
+        ref.deep_gradients(weights, biases, X, Y, chain.activation), chain.gradients, strict=True
+    ):
+        np.testing.assert_allclose(dW, [[want_dW]], rtol=0, atol=1e-15)
+        np.testing.assert_allclose(db, [want_db], rtol=0, atol=1e-15)
+    if chain.activation == "relu":  # train_step's network has a ReLU hidden layer
+        new, loss = ref.train_step(chain.params(), X, Y, 1.0)
+        assert loss == 0.25
+        assert [float(new[key][..., 0].item(0)) for key in ("W1", "b1", "W2", "b2")] == [
+            2.125,
+            0.125,
+            1.0,
+            -0.75,
+        ]
+
+
+def test_exact_central_difference_of_cubic_is_what_the_reference_computes():
+    x = np.linspace(-2.0, 2.0, 9)
+    for eps in (0.1, 1e-2):
+        want = cubic_central_difference(x, eps)
+        assert np.allclose(
+            ref.numerical_gradient(PROBES["cubic"], x.copy(), eps=eps), want, rtol=1e-9, atol=1e-9
+        )
+    # the step's error is large enough at eps = 0.1 to tell a step of 1e-5 apart
+    assert (
+        np.min(np.abs(cubic_central_difference(x, 0.1) - ref.numerical_gradient(PROBES["cubic"], x.copy())))
+        > 1e-3
+    )
 
 
 def test_the_lessons_by_hand_iterations_converge_to_two():

@@ -54,7 +54,8 @@ def test_gradients_pass_finite_difference_check(student, ref, rng, activation):
     )
 
 
-@pytest.mark.points(2)
+# 1 point; its other point went to the public test_chain_of_single_units_worked_by_hand (0.5 a chain)
+@pytest.mark.points(1)
 def test_single_layer_network(student, ref, rng):
     """With one layer (just the sigmoid output), is the gradient still right?"""
     weights, biases, X, Y = deep_problem(rng, [3, 2], 4)

@@ -9,7 +9,8 @@ from grader.student_calls import numerical_gradient_of
 SHAPES = [(1,), (5,), (3, 4), (2, 2, 3)]
 
 
-@pytest.mark.points(1)
+# 0.5 points, and the public test_steps_by_the_eps_it_is_given 0.5 more
+@pytest.mark.points(0.5)
 def test_uses_the_eps_it_is_given(student, ref, rng):
     """Does it use the eps it is given?"""
     x = rng.normal(size=(3, 2))

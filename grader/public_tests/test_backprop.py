@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from grader.cases import case_ids, lesson_cases, two_layer_problem
-from grader.compare import as_pair, assert_close, assert_close_parts
+from grader.cases import RELU_CHAIN, case_ids, lesson_cases, two_layer_problem
+from grader.compare import as_pair, assert_close, assert_close_parts, assert_unchanged
 from grader.exercise_api import TWO_LAYER_PARAMS
 from grader.student_calls import raised_message, train_step_of
 
@@ -23,7 +23,9 @@ def test_lesson_example(student, reference, case):
     assert_close_parts(got, case.expected, what, atol=case.atol, rtol=0)
 
 
-TWO_LAYER_GRADIENTS = next(case for case in CASES if case.id == "two-layer output: gradients")
+TWO_LAYER_GRADIENTS, TWO_LAYER_UPDATE = (
+    next(case for case in CASES if case.id == f"two-layer output: {what}") for what in ("gradients", "update")
+)
 RELU_LOSS, LINEAR_LOSS = (
     next(case for case in CASES if case.id == f"{story}: loss") for story in ("ReLU neuron", "linear model")
 )
@@ -62,6 +64,45 @@ def test_gradients_of_one_example_twice_are_that_examples(student):
         "weight_gradients of the lesson's two-layer example handed in twice as a batch of 2 (the average of "
         "two equal gradients is that gradient; their sum would be twice it)",
     )
+
+
+# 0.5 points, and the hidden test_train_step_leaves_inputs_alone 1.5 more
+@pytest.mark.points(0.5)
+def test_sgd_update_returns_a_new_array(student):
+    """Does sgd_update return the stepped parameter and leave the one it was given as it was?"""
+    param, grad, lr = TWO_LAYER_UPDATE.call_args()
+    outcome = student.call_or_raise("sgd_update", param, grad, lr)
+    assert_close(
+        outcome.result,
+        TWO_LAYER_UPDATE.expected,
+        f"sgd_update ({TWO_LAYER_UPDATE.story})",
+        atol=TWO_LAYER_UPDATE.atol,
+        rtol=0,
+    )
+    assert_unchanged(param, outcome.args_after[0], "param (the lesson's W2, [1.2, -0.8])")
+
+
+# 0.5 points, and the hidden test_train_step_gradients_pass_finite_difference_check 4.5 more
+@pytest.mark.points(0.5)
+def test_train_step_on_a_chain_worked_by_hand(student):
+    """On a network of one unit per layer, worked out by hand (its example twice, as a batch of 2),
+    does a step with lr=1 report the loss (½ − 1)² = ¼ and move each parameter by minus its gradient?"""
+    chain = RELU_CHAIN
+    params = chain.params()
+    _, new, loss = train_step_of(student, params, *chain.deep_args()[2:], 1.0)
+    assert_close(
+        loss,
+        0.25,
+        "train_step's loss on the chain x → a1 → ŷ, with ŷ = ½ and y = 1 twice (the mean of (½ − 1)² = ¼)",
+    )
+    (dW1, db1), (dW2, db2) = chain.gradients
+    for key, gradient in (("W1", dW1), ("b1", db1), ("W2", dW2), ("b2", db2)):
+        assert_close(
+            new[key],
+            params[key] - gradient,
+            f"train_step's new {key} with lr=1, {key} − 1·d{key} = {params[key].item():g} + {-gradient:g} on the "
+            f"ReLU chain ({chain.story}; every gradient comes from the parameters as they were before the step)",
+        )
 
 
 @pytest.mark.points(1)

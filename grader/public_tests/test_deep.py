@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from grader.cases import deep_problem
-from grader.compare import assert_unchanged
+from grader.cases import WORKED_CHAINS, deep_problem
+from grader.compare import assert_close, assert_unchanged
 from grader.student_calls import deep_gradients_of, raised_message
 
 
@@ -16,6 +16,20 @@ def test_gradients_are_shaped_like_parameters(student, rng):
     for layer, ((dW, db), W, b) in enumerate(zip(got, weights, biases, strict=False), start=1):
         assert dW.shape == W.shape, f"layer {layer}: dW has shape {dW.shape}, W has {W.shape}"
         assert db.shape == b.shape, f"layer {layer}: db has shape {db.shape}, b has {b.shape}"
+
+
+# 0.5 points a chain, taken from the hidden test_single_layer_network (now 1 point)
+@pytest.mark.points(0.5)
+@pytest.mark.parametrize("chain", WORKED_CHAINS, ids=lambda chain: chain.activation)
+def test_chain_of_single_units_worked_by_hand(student, chain):
+    """With one unit per layer and every number worked out by hand (the example twice, as a batch
+    of 2, gives that example's gradients), is each layer's (dW, db) right?"""
+    weights, biases, X, Y = chain.deep_args()
+    _, got = deep_gradients_of(student, weights, biases, X, Y, chain.activation)
+    for layer, ((dW, db), (want_dW, want_db)) in enumerate(zip(got, chain.gradients, strict=False), start=1):
+        what = f"the {chain.activation} chain x → a1 → ŷ, its example twice ({chain.story})"
+        assert_close(dW, [[want_dW]], f"layer {layer}'s dW of {what}")
+        assert_close(db, [want_db], f"layer {layer}'s db of {what}")
 
 
 @pytest.mark.points(2)

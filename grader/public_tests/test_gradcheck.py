@@ -3,7 +3,7 @@
 import pytest
 
 from grader.compare import assert_close, assert_unchanged
-from grader.probe_functions import GRADIENTS, PROBES
+from grader.probe_functions import GRADIENTS, PROBES, cubic_central_difference
 from grader.student_calls import numerical_gradient_of
 
 SHAPES = [(1,), (5,), (3, 4), (2, 2, 3)]
@@ -23,6 +23,22 @@ def test_matches_exact_derivative(student, rng, probe):
             rtol=1e-7,
             atol=1e-7,
         )
+
+
+# 0.5 points, and the hidden test_uses_the_eps_it_is_given 0.5 more
+@pytest.mark.points(0.5)
+def test_steps_by_the_eps_it_is_given(student, rng):
+    """With eps=0.1, is the estimate what central differences with a step of 0.1 give?"""
+    x = rng.normal(size=(3, 2))
+    _, got = numerical_gradient_of(student, "cubic", x, eps=0.1)
+    assert_close(
+        got,
+        cubic_central_difference(x, 0.1),
+        "numerical_gradient of cubic with eps=0.1 (a step that large leaves a known error: central "
+        "differences give 3x² + 0.1² + cos(3x)·sin(0.3)/0.1 instead of 3x² + 3cos(3x))",
+        rtol=1e-9,
+        atol=1e-9,
+    )
 
 
 @pytest.mark.points(2)
