@@ -18,7 +18,7 @@ import click
 
 from grader import __version__
 from grader.cli_bulk import COMMANDS
-from grader.cli_errors import GraderBroken, SubmissionUnreadable, unwritable, write_output
+from grader.cli_errors import GraderBroken, SubmissionUnreadable, reader_may_leave, unwritable, write_output
 from grader.cli_lms import COMMANDS as LMS_COMMANDS
 from grader.cli_notebooks import COMMANDS as NOTEBOOK_COMMANDS
 from grader.cli_options import limit_options, stack, worker_limits
@@ -185,7 +185,8 @@ def _run(
         raise GraderBroken(f"grading could not run: {error}") from None
     if only:
         result = only_exercises(result, only)
-    _emit(result, fmt, output)
+    with reader_may_leave():  # the report file and --fail-under still count
+        _emit(result, fmt, output)
     if report is not None:
         from grader.render_report import report_page
 
@@ -265,13 +266,14 @@ def _emit(result, fmt: str, output: Path | None) -> None:
     from rich.console import Console
 
     from grader.render_text import render_text
+    from grader.stdout_console import stdout_console
 
     if output is None:
         if fmt != "text":
             utf8_stdout()
         with _no_workflow_commands(fmt):
             if fmt == "text":
-                render_text(result, Console(highlight=False, width=None if sys.stdout.isatty() else 110))
+                render_text(result, stdout_console(width_when_piped=110))
             else:
                 click.echo(_rendered(result, fmt), nl=False)
         return

@@ -263,14 +263,13 @@ def stats_command(gradebook: Path, html_out: Path | None) -> None:
       backprop-grader stats
       backprop-grader stats --html class.html
     """
-    from rich.console import Console
-
     from grader.render_stats import render_stats_html, render_stats_text
     from grader.stats import class_stats
+    from grader.stdout_console import stdout_console
 
     with _opened(gradebook, must_exist=True) as book:
         stats = class_stats(book)
-    render_stats_text(stats, Console(highlight=False, width=None if sys.stdout.isatty() else 120))
+    render_stats_text(stats, stdout_console(width_when_piped=120))
     if html_out is not None:
         try:
             write_output(render_stats_html(stats), html_out)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from grader.output_streams import utf8_stdout
+from grader.output_streams import silence_stdout, utf8_stdout
 from grader.whole_file import write_whole
 
 
@@ -27,6 +29,17 @@ def unwritable(path: Path, error: OSError) -> SubmissionUnreadable:
     return SubmissionUnreadable(
         f"could not write {path} ({error.strerror or error}); choose a path in a folder you can write to"
     )
+
+
+@contextmanager
+def reader_may_leave() -> Iterator[None]:
+    """Print to stdout inside this block (with click.echo; grader.stdout_console's Console does
+    the same by itself). A reader that leaves early (`... | head`) ends the printing, not the
+    command: the files it has still to write (a report) are written and its exit status is its own."""
+    try:
+        yield
+    except BrokenPipeError:
+        silence_stdout()
 
 
 def write_output(text: str, out: Path | None) -> None:

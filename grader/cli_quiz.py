@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -209,18 +208,17 @@ def check(file: Path, fmt: str) -> None:
     Example:
       backprop-grader quiz check answers.toml
     """
-    from rich.console import Console
-
     from grader.quiz.scoring import score_answers
     from grader.render_json import quiz_to_dict
     from grader.render_text import render_quiz
+    from grader.stdout_console import stdout_console
 
     quiz_data = _with_answers(_load())
     result = score_answers(quiz_data, _read(file), _reference())
     if fmt == "json":
         click.echo(json.dumps(quiz_to_dict(result), indent=2, ensure_ascii=False))
         return
-    render_quiz(result, Console(highlight=False, width=None if sys.stdout.isatty() else 110))
+    render_quiz(result, stdout_console(width_when_piped=110))
 
 
 @quiz.command()

@@ -9,6 +9,7 @@ report was lost.
 from __future__ import annotations
 
 import codecs
+import os
 import sys
 from typing import TextIO
 
@@ -25,6 +26,14 @@ def never_failing_output() -> None:
     for stream in (sys.stdout, sys.stderr):
         if not _is_utf8(stream) and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
+
+
+def silence_stdout() -> None:
+    """Send what is left for stdout to the null device, once its reader has left (a broken pipe),
+    as Python's documentation advises for SIGPIPE: flushing it at exit then reports no error."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    os.close(null)
 
 
 def utf8_stdout() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -90,6 +91,19 @@ def cli(*args: str, **kwargs) -> list[str]:
 def run_cli(*args: str, timeout: float = 300, **popen: Any) -> subprocess.CompletedProcess:
     """The grader run as a command in a fresh process (popen: env, cwd...), its output as text."""
     return subprocess.run(cli(*args), capture_output=True, text=True, timeout=timeout, **popen)
+
+
+def run_cli_unread(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """The grader run with stdout a pipe whose reader has already gone, as in `... | head` once head
+    has its lines: every write to stdout fails with a broken pipe. stderr comes back as text."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run(
+            cli(*args), stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=timeout
+        )
+    finally:
+        os.close(write_end)
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, REPO, cli
+from conftest import EXAMPLES, REPO, cli, run_cli_unread
 from conftest import run_cli as run
 
 from grader import __version__
@@ -614,6 +614,14 @@ def test_stats_on_a_full_gradebook(graded, tmp_path):
         "unreadable: dave: " in completed.stdout and "dave.zip is not a readable zip file" in completed.stdout
     )
     assert "<li>dave: " in html and "dave.zip is not a readable zip file" in html
+
+
+def test_stats_page_is_written_when_nobody_reads_the_table(graded, tmp_path):
+    """`stats --html class.html | head`: the page comes after the table, whose reader is gone."""
+    page = tmp_path / "stats.html"
+    completed = run_cli_unread("stats", "--gradebook", str(graded[1]), "--html", str(page))
+    assert (completed.returncode, completed.stderr) == (0, f"wrote {page}\n")
+    assert page.read_text(encoding="utf-8").count("<svg") == 2
 
 
 def test_stats_count_students_per_failure_and_name_the_commonest_mistakes(tmp_path):

@@ -12,7 +12,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES as EXAMPLES_DIR
-from conftest import EXERCISES, REFERENCE, cli, copy_reference, reference_with, reference_with_file, with_key
+from conftest import (
+    EXERCISES,
+    REFERENCE,
+    cli,
+    copy_reference,
+    reference_with,
+    reference_with_file,
+    run_cli_unread,
+    with_key,
+)
 
 from grader.cli import main
 from grader.exercise_api import EXERCISE_FILES
@@ -189,6 +198,21 @@ def test_output_file_that_cannot_be_written_still_shows_the_report(tmp_path):
     assert result.exit_code == 2
     assert '"score": 100.0' in result.output
     assert "could not write" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_reader_that_stops_reading_early_still_gets_the_html_report(tmp_path, fmt):
+    """`grade ... --report r.html | head`: the page is written after the printed report, whose
+    reader may be gone by then; that is no error and must not lose the page."""
+    page = tmp_path / "report.html"
+    completed = run_cli_unread("grade", str(EXAMPLES_DIR / "correct"), "--format", fmt, "--report", str(page))
+    assert (completed.returncode, completed.stderr) == (0, f"wrote {page}\n")
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_fail_under_still_decides_the_exit_status_when_nobody_reads_the_report():
+    completed = run_cli_unread("check", str(EXAMPLES_DIR / "no_batch_average"), "--fail-under", "100")
+    assert completed.returncode == 1 and "is below --fail-under 100%" in completed.stderr
 
 
 def test_text_report_has_a_table_per_exercise_and_reasons(tmp_path):

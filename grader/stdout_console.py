@@ -1,0 +1,27 @@
+"""The rich Console for the tables and reports a command prints on stdout."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+
+from grader.output_streams import silence_stdout
+
+
+class StdoutConsole(Console):
+    """A Console that falls silent when its reader leaves early (`... | head`, quitting `less`).
+
+    rich's default exits the program there, with status 1; this one lets the command go on to
+    write its files (an HTML page, a report) and set its own exit status.
+    """
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        silence_stdout()
+
+
+def stdout_console(width_when_piped: int) -> StdoutConsole:
+    """A Console on stdout: as wide as the terminal, or width_when_piped characters when stdout is a
+    file or a pipe (a fixed width keeps saved reports the same on every machine)."""
+    return StdoutConsole(highlight=False, width=None if sys.stdout.isatty() else width_when_piped)
