@@ -43,7 +43,9 @@ def unpack(path: Path, target: Path) -> list[str]:
     """Copy the folder, or unpack the zip, or copy the notebook at path into target (an empty folder);
     notes on what was skipped. SubmissionError (SubmissionTooLarge) if it cannot be, saying why."""
     if not path.exists():
-        raise SubmissionError(f"{path} does not exist")
+        raise SubmissionError(
+            f"{path} does not exist; name the submission's folder, .zip or .ipynb (check the path's spelling)"
+        )
     if path.is_dir():
         return _copy_directory(path, target)
     if path.suffix.lower() == ".zip":
