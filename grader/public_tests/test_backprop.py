@@ -86,10 +86,12 @@ def test_sgd_update_returns_a_new_array(student):
 @pytest.mark.points(0.5)
 def test_train_step_on_a_chain_worked_by_hand(student):
     """On a network of one unit per layer, worked out by hand (its example twice, as a batch of 2),
-    does a step with lr=1 report the loss (½ − 1)² = ¼ and move each parameter by minus its gradient?"""
-    chain = RELU_CHAIN
+    does a step with lr=0.5 report the loss (½ − 1)² = ¼ and move each parameter by −0.5 times its
+    gradient? (With lr=1, W2 updated before the hidden delta would give the very W1 that ReLU' = ReLU
+    gives, since W2's new value would be twice its old one and so is ReLU(z1) = 2.)"""
+    chain, lr = RELU_CHAIN, 0.5
     params = chain.params()
-    _, new, loss = train_step_of(student, params, *chain.deep_args()[2:], 1.0)
+    _, new, loss = train_step_of(student, params, *chain.deep_args()[2:], lr)
     assert_close(
         loss,
         0.25,
@@ -99,8 +101,8 @@ def test_train_step_on_a_chain_worked_by_hand(student):
     for key, gradient in (("W1", dW1), ("b1", db1), ("W2", dW2), ("b2", db2)):
         assert_close(
             new[key],
-            params[key] - gradient,
-            f"train_step's new {key} with lr=1, {key} − 1·d{key} = {params[key].item():g} + {-gradient:g} on the "
+            params[key] - lr * gradient,
+            f"train_step's new {key} with lr=0.5, {key} − 0.5·d{key} = {params[key].item():g} + {-lr * gradient:g} on the "
             f"ReLU chain ({chain.story}; every gradient comes from the parameters as they were before the step)",
         )
 
