@@ -231,6 +231,7 @@ def feedback_command(gradebook: Path, out_dir: Path, student: tuple[str, ...]) -
       backprop-grader feedback --out feedback/
     """
     from grader.feedback_files import write_feedback_pages
+    from grader.progress import PagesProgress
 
     with _opened(gradebook, must_exist=True) as book:
         current = [s for s in book.current() if not student or s.student in student]
@@ -238,13 +239,16 @@ def feedback_command(gradebook: Path, out_dir: Path, student: tuple[str, ...]) -
         if unknown:
             raise SubmissionUnreadable(f"not in {gradebook}: {', '.join(unknown)}")
         feedback = [(s.student, book.feedback_of(s.id), s.report.get("plots")) for s in current]
+    progress = PagesProgress(sys.stderr, len(feedback))
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        failed = write_feedback_pages(out_dir, feedback)
+        failed = write_feedback_pages(out_dir, feedback, written=progress.advance)
     except OSError as error:  # the folder itself
         raise SubmissionUnreadable(
             f"could not write to {out_dir} ({error.strerror}); choose a folder you can write to"
         ) from None
+    finally:
+        progress.stop()
     click.echo(f"wrote feedback for {len(current) - len(failed)} students to {out_dir}", err=True)
     _report_feedback_errors(failed, gradebook, out_dir)
     if failed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -44,11 +45,15 @@ def why_not_written(error: OSError) -> str:
 
 
 def write_feedback_pages(
-    directory: Path, feedback: list[tuple[str, str, dict[str, Any] | None]], jobs: int | None = None
+    directory: Path,
+    feedback: list[tuple[str, str, dict[str, Any] | None]],
+    jobs: int | None = None,
+    written: Callable[[], None] = lambda: None,
 ) -> list[tuple[str, str]]:
     """write_feedback for each (student, markdown, plots), the pages drawn in up to jobs processes
-    (default: one per core), since drawing the plots is nearly all the work. A student whose files
-    cannot be written does not stop the others: (student, why_not_written) of each is returned."""
+    (default: one per core), since drawing the plots is nearly all the work; written() is called
+    after each student, for progress. A student whose files cannot be written does not stop the
+    others: (student, why_not_written) of each is returned."""
     failed: list[tuple[str, str]] = []
 
     def write(student: str, markdown: str, page: str) -> None:
@@ -56,6 +61,7 @@ def write_feedback_pages(
             write_feedback(directory, student, markdown, page)
         except OSError as error:
             failed.append((student, why_not_written(error)))
+        written()
 
     jobs = min(jobs or os.cpu_count() or 1, len(feedback))
     if jobs <= 1:

@@ -1,4 +1,5 @@
-"""Progress of a class run: a live bar in a terminal, plain periodic lines elsewhere (CI logs)."""
+"""Progress of a class run (grade-all) and of writing the class's feedback pages (feedback): a live
+bar in a terminal, plain periodic lines elsewhere (CI logs)."""
 
 from __future__ import annotations
 
@@ -57,13 +58,10 @@ class PlainProgress(_Counting):
             self._line(now)
 
     def _line(self, now: float) -> None:
-        worked = self.done - self.counts["skipped"]
-        rate = worked / (now - self.started) if now > self.started else 0.0
-        eta = (
-            f", about {(self.total - self.done) / rate:.0f} s left" if rate and self.done < self.total else ""
+        pace = _pace(self.done - self.counts["skipped"], self.total - self.done, now - self.started)
+        print(
+            f"grading: {self.done}/{self.total} ({self.counts_text()}), {pace}", file=self.stream, flush=True
         )
-        print(f"grading: {self.done}/{self.total} ({self.counts_text()}), {rate:.1f}/s{eta}",
-              file=self.stream, flush=True)  # fmt: skip
 
     def finish(self, summary: RunSummary) -> None:
         print(summary.line(), file=self.stream, flush=True)
@@ -75,10 +73,7 @@ class LiveProgress(_Counting):
     def __init__(self, stream: TextIO) -> None:
         super().__init__()
         self.console = Console(file=stream)
-        self.bar = RichProgress(
-            TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=self.console,
-        )  # fmt: skip
+        self.bar = _bar("grading", self.console)
 
     def start(self, total: int) -> None:
         super().start(total)
@@ -92,3 +87,47 @@ class LiveProgress(_Counting):
     def finish(self, summary: RunSummary) -> None:
         self.bar.stop()
         self.console.print(summary.line(), highlight=False)
+
+
+class PagesProgress:
+    """Progress of writing the feedback pages, nearly all of it drawing their plots (about 0.15 s
+    of CPU a student): rich's bar in a terminal, else a line every `every` seconds."""
+
+    def __init__(self, stream: TextIO, total: int, every: float = 5.0) -> None:
+        self.stream, self.total, self.every = stream, total, every
+        self.done = 0
+        self.started = self.last = time.monotonic()
+        self.bar = _bar("writing feedback", Console(file=stream)) if stream.isatty() else None
+        if self.bar is not None:
+            self.task = self.bar.add_task("", total=total)
+            self.bar.start()
+
+    def advance(self) -> None:
+        """One more student's pages written (or given up on)."""
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1)
+            return
+        now = time.monotonic()
+        if now - self.last >= self.every and self.done < self.total:
+            self.last = now
+            pace = _pace(self.done, self.total - self.done, now - self.started)
+            print(f"writing feedback: {self.done}/{self.total}, {pace}", file=self.stream, flush=True)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _pace(done: int, left: int, seconds: float) -> str:
+    """ "12.5/s, about 8 s left": the rate so far and, while any are left, the time they will take."""
+    rate = done / seconds if seconds > 0 else 0.0
+    return f"{rate:.1f}/s" + (f", about {left / rate:.0f} s left" if rate and left else "")
+
+
+def _bar(label: str, console: Console) -> RichProgress:
+    """rich's bar: label, done/total, the task's description, time taken and time remaining."""
+    return RichProgress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console,
+    )  # fmt: skip

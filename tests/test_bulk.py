@@ -863,6 +863,25 @@ def test_progress_in_a_terminal_is_a_live_bar_with_eta():
     assert "3/3 submissions: 1 graded, 1 already in the gradebook, 1 unreadable" in text
 
 
+@pytest.mark.parametrize("stream", [io.StringIO(), FakeTerminal()], ids=["plain", "terminal"])
+def test_writing_the_feedback_pages_shows_progress(stream):
+    """`feedback` draws about 0.15 s of plots a student: a class of hundreds takes a minute."""
+    from grader.progress import PagesProgress
+
+    progress = PagesProgress(stream, 3, every=0.0)
+    for _ in range(3):
+        time.sleep(0.01)
+        progress.advance()
+    progress.stop()
+    text = stream.getvalue()
+    if stream.isatty():
+        assert "writing feedback" in text and "3/3" in text and "ETA" in text
+    else:  # a line for each but the last, which the command's own closing line follows
+        lines = text.splitlines()
+        assert [line.split(",")[0] for line in lines] == ["writing feedback: 1/3", "writing feedback: 2/3"]
+        assert all(re.search(r", [\d.]+/s, about \d+ s left$", line) for line in lines)
+
+
 def test_a_test_suite_that_cannot_run_stops_the_run_with_one_line_and_exit_3(tmp_path):
     """A broken conftest.py in the grader's own tests fails every submission the same way: the run
     stops at the first, says why once, stores nothing, and the same command finishes after the fix."""
