@@ -625,7 +625,7 @@ def test_stats_page_is_written_when_nobody_reads_the_table(graded, tmp_path):
 
 
 def test_stats_count_students_per_failure_and_name_the_commonest_mistakes(tmp_path):
-    """Two students without gradcheck.py are one failure of two students (in six tests), not six
+    """Two students without gradcheck.py are one failure of two students (in seven tests), not seven
     rows that push the rest off the list; diagnosed mistakes are counted in students too."""
     root = tmp_path / "class"
     for student in ("ann", "ben"):
