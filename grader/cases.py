@@ -215,61 +215,63 @@ LESSON_CASES: tuple[LessonCase, ...] = (
 
 @dataclass(frozen=True)
 class WorkedChain:
-    """A network of one unit per layer, x → a1 → ŷ, with every number worked out by hand.
+    """A network of one unit per layer on two inputs, x → a1 → ŷ, worked out by hand.
 
     z1 = w1·x + b1, a1 = g(z1), z2 = w2·a1 + b2, ŷ = σ(z2), L = (ŷ − y)² for the one example.
     Both chains put z2 at 0, so ŷ = ½, σ'(z2) = ¼ and δ2 = 2(ŷ − y)·σ'(z2) = −¼ for y = 1;
-    then dW2 = δ2·a1, δ1 = δ2·w2·g'(z1), dW1 = δ1·x, and each db is its δ.
-    The example goes in twice, as a batch of n = 2: the average of two equal gradients (and
-    losses) is the example's own, so the numbers stay those of one example and a sum shows as 2×.
+    then dW2 = δ2·a1, δ1 = δ2·w2·g'(z1), dW1 = δ1·x (shaped like W1, 1 × 2, so a transposed
+    gradient shows), and each db is its δ. The example goes in twice, as a batch of n = 2: the
+    average of two equal gradients (and losses) is the example's own, so the numbers stay those
+    of one example and a sum shows as 2×.
     """
 
     activation: str  # g, the hidden unit's activation
-    x: float
-    w1: float
+    x: tuple[float, float]
+    w1: tuple[float, float]
     b1: float
     w2: float
     b2: float
     y: float
-    gradients: tuple[tuple[float, float], ...]  # (dW, db) of layer 1, then of layer 2
+    gradients: tuple[tuple[tuple[float, ...], float], ...]  # (dW's one row, db) of layer 1, then 2
     story: str
 
     def deep_args(self) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
-        """(weights, biases, X, Y) as deep_gradients takes them: W 1 × 1, b of length 1, X and Y 2 × 1."""
-        weights = [np.array([[self.w1]]), np.array([[self.w2]])]
-        X, Y = np.array([[self.x], [self.x]]), np.array([[self.y], [self.y]])
+        """(weights, biases, X, Y) as deep_gradients takes them: W1 1 × 2, W2 1 × 1, each b of
+        length 1, X 2 × 2 and Y 2 × 1 (the example twice)."""
+        weights = [np.array([self.w1]), np.array([[self.w2]])]
+        X, Y = np.array([self.x, self.x]), np.array([[self.y], [self.y]])
         return weights, [np.array([self.b1]), np.array([self.b2])], X, Y
 
     def params(self) -> dict[str, np.ndarray]:
-        """The chain as train_step's two-layer parameters (d = h = k = 1)."""
+        """The chain as train_step's two-layer parameters (d = 2, h = k = 1)."""
         weights, biases, _, _ = self.deep_args()
         return {"W1": weights[0], "b1": biases[0], "W2": weights[1], "b2": biases[1]}
 
 
 RELU_CHAIN = WorkedChain(
     "relu",
-    x=1.0,
-    w1=2.0,
+    x=(1.0, 2.0),
+    w1=(1.0, 0.5),
     b1=0.0,
     w2=0.5,
     b2=-1.0,
     y=1.0,
-    gradients=((-0.125, -0.125), (-0.5, -0.25)),
-    story="z1 = 2·1 + 0 = 2, a1 = ReLU(2) = 2; z2 = 0.5·2 − 1 = 0, ŷ = ½, δ2 = 2(½ − 1)·¼ = −¼; "
-    "dW2 = δ2·a1 = −½, db2 = −¼; δ1 = δ2·w2·ReLU'(2) = −¼·0.5·1 = −⅛, dW1 = δ1·x = −⅛, db1 = −⅛",
+    gradients=(((-0.125, -0.25), -0.125), ((-0.5,), -0.25)),
+    story="z1 = 1·1 + 0.5·2 + 0 = 2, a1 = ReLU(2) = 2; z2 = 0.5·2 − 1 = 0, ŷ = ½, δ2 = 2(½ − 1)·¼ = −¼; "
+    "dW2 = δ2·a1 = −½, db2 = −¼; δ1 = δ2·w2·ReLU'(2) = −¼·0.5·1 = −⅛, dW1 = δ1·x = [−⅛, −¼], db1 = −⅛",
 )
 SIGMOID_CHAIN = WorkedChain(
     "sigmoid",
-    x=1.0,
-    w1=1.0,
-    b1=-1.0,
+    x=(1.0, 2.0),
+    w1=(1.0, 0.5),
+    b1=-2.0,
     w2=2.0,
     b2=-1.0,
     y=1.0,
-    gradients=((-0.125, -0.125), (-0.125, -0.25)),
-    story="z1 = 1·1 − 1 = 0, a1 = σ(0) = ½; z2 = 2·½ − 1 = 0, ŷ = ½, δ2 = 2(½ − 1)·¼ = −¼; "
+    gradients=(((-0.125, -0.25), -0.125), ((-0.125,), -0.25)),
+    story="z1 = 1·1 + 0.5·2 − 2 = 0, a1 = σ(0) = ½; z2 = 2·½ − 1 = 0, ŷ = ½, δ2 = 2(½ − 1)·¼ = −¼; "
     "dW2 = δ2·a1 = −⅛, db2 = −¼; δ1 = δ2·w2·σ'(z1) = −¼·2·σ'(0) = −¼·2·¼ = −⅛ (σ' taken at z1 = 0, "
-    "not at a1 = ½), dW1 = −⅛, db1 = −⅛",
+    "not at a1 = ½), dW1 = δ1·x = [−⅛, −¼], db1 = −⅛",
 )
 WORKED_CHAINS = (RELU_CHAIN, SIGMOID_CHAIN)
 

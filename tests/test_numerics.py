@@ -25,12 +25,17 @@ def test_reference_reproduces_the_chains_worked_by_hand(chain):
     for (dW, db), (want_dW, want_db) in zip(
         ref.deep_gradients(weights, biases, X, Y, chain.activation), chain.gradients, strict=True
     ):
-        np.testing.assert_allclose(dW, [[want_dW]], rtol=0, atol=1e-15)
+        np.testing.assert_allclose(dW, [list(want_dW)], rtol=0, atol=1e-15)
         np.testing.assert_allclose(db, [want_db], rtol=0, atol=1e-15)
     if chain.activation == "relu":  # train_step's network has a ReLU hidden layer
         new, loss = ref.train_step(chain.params(), X, Y, 0.5)
         assert loss == 0.25
-        assert [new[key].item() for key in ("W1", "b1", "W2", "b2")] == [2.0625, 0.0625, 0.75, -0.875]
+        assert [new[key].tolist() for key in ("W1", "b1", "W2", "b2")] == [
+            [[1.0625, 0.625]],
+            [0.0625],
+            [[0.75]],
+            [-0.875],
+        ]
 
 
 def test_exact_central_difference_of_cubic_is_what_the_reference_computes():

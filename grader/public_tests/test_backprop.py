@@ -98,12 +98,13 @@ def test_train_step_on_a_chain_worked_by_hand(student):
         "train_step's loss on the chain x → a1 → ŷ, with ŷ = ½ and y = 1 twice (the mean of (½ − 1)² = ¼)",
     )
     (dW1, db1), (dW2, db2) = chain.gradients
-    for key, gradient in (("W1", dW1), ("b1", db1), ("W2", dW2), ("b2", db2)):
+    gradients = {"W1": [dW1], "b1": [db1], "W2": [dW2], "b2": [db2]}
+    for key, gradient in gradients.items():
         assert_close(
             new[key],
-            params[key] - lr * gradient,
-            f"train_step's new {key} with lr=0.5, {key} − 0.5·d{key} = {params[key].item():g} + {-lr * gradient:g} on the "
-            f"ReLU chain ({chain.story}; every gradient comes from the parameters as they were before the step)",
+            params[key] - lr * np.array(gradient),
+            f"train_step's new {key} with lr=0.5, {key} − 0.5·d{key}, on the ReLU chain ({chain.story}; every "
+            "gradient comes from the parameters as they were before the step)",
         )
 
 

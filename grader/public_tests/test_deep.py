@@ -28,7 +28,7 @@ def test_chain_of_single_units_worked_by_hand(student, chain):
     _, got = deep_gradients_of(student, weights, biases, X, Y, chain.activation)
     for layer, ((dW, db), (want_dW, want_db)) in enumerate(zip(got, chain.gradients, strict=False), start=1):
         what = f"the {chain.activation} chain x → a1 → ŷ, its example twice ({chain.story})"
-        assert_close(dW, [[want_dW]], f"layer {layer}'s dW of {what}")
+        assert_close(dW, [list(want_dW)], f"layer {layer}'s dW of {what}")
         assert_close(db, [want_db], f"layer {layer}'s db of {what}")
 
 
