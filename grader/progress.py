@@ -9,10 +9,12 @@ from typing import TextIO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.progress import Progress as RichProgress
+from rich.table import Column
 
 from grader.bulk import Outcome, Progress, RunSummary
 
 _KINDS = ("graded", "skipped", "unreadable", "grader_error")
+_SHORT_NAMES = (("skipped", "skipped"), ("unreadable", "unreadable"), ("grader_error", "grader errors"))
 
 
 def progress_for(stream: TextIO) -> Progress:
@@ -40,6 +42,12 @@ class _Counting(Progress):
         c = self.counts
         return (f"{c['graded']} graded, {c['skipped']} skipped, {c['unreadable']} unreadable, "
                 f"{c['grader_error']} grader errors")  # fmt: skip
+
+    def short_counts_text(self) -> str:
+        """The counts for the live bar, which shares a line with done/total and the time left: the
+        graded, then only the other kinds that occurred."""
+        others = [f"{self.counts[kind]} {name}" for kind, name in _SHORT_NAMES if self.counts[kind]]
+        return ", ".join([f"{self.counts['graded']} graded", *others])
 
 
 class PlainProgress(_Counting):
@@ -77,12 +85,12 @@ class LiveProgress(_Counting):
 
     def start(self, total: int) -> None:
         super().start(total)
-        self.task = self.bar.add_task(self.counts_text(), total=total)
+        self.task = self.bar.add_task(self.short_counts_text(), total=total)
         self.bar.start()
 
     def advance(self, outcome: Outcome) -> None:
         super().advance(outcome)
-        self.bar.update(self.task, advance=1, description=self.counts_text())
+        self.bar.update(self.task, advance=1, description=self.short_counts_text())
 
     def finish(self, summary: RunSummary) -> None:
         self.bar.stop()
@@ -120,14 +128,26 @@ class PagesProgress:
 
 
 def _pace(done: int, left: int, seconds: float) -> str:
-    """ "12.5/s, about 8 s left": the rate so far and, while any are left, the time they will take."""
+    """The rate so far and, while any are left, the time they will take: "12.5/s, about 8 s left"."""
     rate = done / seconds if seconds > 0 else 0.0
     return f"{rate:.1f}/s" + (f", about {left / rate:.0f} s left" if rate and left else "")
 
 
 def _bar(label: str, console: Console) -> RichProgress:
-    """rich's bar: label, done/total, the task's description, time taken and time remaining."""
+    """rich's bar: label, done/total, the task's description, time taken and time remaining, as wide
+    as the terminal, the bar taking what the rest leaves. The description is cut short with "…"
+    past 34 characters, so that an 80-column terminal keeps done/total and the times whole (rich
+    cut those instead)."""
     return RichProgress(
-        TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console,
-    )  # fmt: skip
+        TextColumn(label),
+        BarColumn(bar_width=None, table_column=Column(min_width=10, ratio=1)),
+        MofNCompleteColumn(),
+        TextColumn(
+            "{task.description}", table_column=Column(max_width=34, no_wrap=True, overflow="ellipsis")
+        ),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        expand=True,
+    )

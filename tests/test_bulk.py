@@ -863,6 +863,26 @@ def test_progress_in_a_terminal_is_a_live_bar_with_eta():
     assert "3/3 submissions: 1 graded, 1 already in the gradebook, 1 unreadable" in text
 
 
+def test_the_live_bar_keeps_its_count_and_eta_whole_in_an_80_column_terminal():
+    """Every kind of outcome at once: the counts give way (cut short with "…"), not done/total or
+    the time left, which rich cut to "99…" and "0:…" when the counts were written out in full."""
+    from grader.bulk import Outcome
+    from grader.progress import LiveProgress
+    from grader.roster import Entry
+
+    stream = FakeTerminal()
+    progress = LiveProgress(stream)
+    progress.console.width = 80
+    progress.start(1000)
+    for kind in ["graded"] * 990 + ["skipped"] * 5 + ["unreadable"] * 2 + ["grader_error"] * 2:
+        progress.advance(Outcome(Entry("x", Path("x"), ""), kind))
+    progress.bar.refresh()
+    frame = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", stream.getvalue().split("\r")[-1])
+    progress.bar.stop()
+    assert " 999/1000 " in frame and re.search(r" ETA \d+:\d\d:\d\d$", frame.rstrip()), frame
+    assert "990 graded, 5 skipped" in frame and "…" in frame and len(frame.rstrip()) <= 80
+
+
 @pytest.mark.parametrize("stream", [io.StringIO(), FakeTerminal()], ids=["plain", "terminal"])
 def test_writing_the_feedback_pages_shows_progress(stream):
     """`feedback` draws about 0.15 s of plots a student: a class of hundreds takes a minute."""
