@@ -29,6 +29,7 @@ from grader.unpack import (
     SubmissionTooLarge,
     check_zip_size,
     extract_zip,
+    file_members,
 )
 
 #: what is unpacked of a class's download: a class of students at a submission's limit of files
@@ -135,12 +136,13 @@ def _unzipped(download: Path, out: Path, again: str, notes: list[str]) -> Iterat
 
 
 def zip_names(path: Path) -> list[str]:
-    """The names of the files in the zip at path, or [] if it cannot be read or is larger than a
-    class's download is unpacked."""
+    """The paths of the files in the zip at path as it would be unpacked ("/" between folders, as
+    a Windows archiver's "\\" is read), or [] if it cannot be read or is larger than a class's
+    download is unpacked."""
     try:
         check_zip_size(path, str(path), Budget(path, DOWNLOAD_FILES, DOWNLOAD_BYTES))
         with zipfile.ZipFile(path) as archive:
-            return [m.filename for m in archive.infolist() if not m.is_dir()]
+            return [name.as_posix() for _, name in file_members(archive)]
     except (*DAMAGED_ZIP, OSError, SubmissionError):
         return []
 

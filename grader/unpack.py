@@ -165,11 +165,10 @@ def extract_zip(
         raise SubmissionError(f"{shown} is not a readable zip file ({error})") from None
     notes: list[str] = []
     with archive:
-        members = [m for m in archive.infolist() if not _is_folder(m)]
+        members = file_members(archive)
         if not members:
             raise SubmissionError(f"{shown} is an empty zip file; {if_empty}")
-        for member in members:
-            name = _member_path(member)
+        for member, name in members:
             if name.anchor or ".." in name.parts or set(name.parts) & IGNORED_DIRS:
                 notes.append(f"skipped {name_shown(member.filename)}: unsafe or irrelevant path")
                 continue
@@ -228,6 +227,12 @@ _NAME_ERRORS = {errno.EEXIST, errno.EISDIR, errno.ENOTDIR, errno.ENAMETOOLONG}
 
 #: "version made by" of an archive member written on MS-DOS or Windows (zip's APPNOTE 4.4.2)
 _MADE_ON_WINDOWS = 0
+
+
+def file_members(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, PurePath]]:
+    """The archive's members that are files (not folders), each with its path as extract_zip
+    unpacks it."""
+    return [(member, _member_path(member)) for member in archive.infolist() if not _is_folder(member)]
 
 
 def _member_path(member: zipfile.ZipInfo) -> PurePath:

@@ -9,7 +9,7 @@ import io
 import re
 import shutil
 import zipfile
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 import pytest
 from conftest import REFERENCE, with_key, zip_tree
@@ -247,6 +247,26 @@ def test_grade_all_given_the_download_says_to_sort_it_and_makes_no_gradebook(tmp
         assert completed.returncode == 2 and completed.stderr.count("\n") == 1, completed.stderr
         assert f"backprop-grader sort-moodle {given} --worksheet worksheet.csv" in completed.stderr
     assert not (tmp_path / "book.sqlite").exists()
+
+
+def test_the_download_zipped_again_on_windows_is_told_apart_and_sorted_as_it_unpacks(tmp_path):
+    """PowerShell's Compress-Archive writes "\\" between folders: grade-all must see the Moodle
+    download in it by the same paths sort-moodle unpacks."""
+    moodle_download(tmp_path / "download")
+    archive = tmp_path / "rezipped.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(p for p in (tmp_path / "download").rglob("*") if p.is_file()):
+            member = zipfile.ZipInfo(str(PureWindowsPath(path.relative_to(tmp_path / "download"))))
+            member.create_system = 0  # made on MS-DOS/Windows
+            zf.writestr(member, path.read_bytes())
+    graded = run("grade-all", str(archive), "--gradebook", str(tmp_path / "book.sqlite"))
+    assert graded.returncode == 2 and f"backprop-grader sort-moodle {archive} --worksheet" in graded.stderr
+    (tmp_path / "worksheet.csv").write_text(WORKSHEET, encoding="utf-8")
+    sorted_ = run("sort-moodle", str(archive), "--worksheet", str(tmp_path / "worksheet.csv"),
+                  "--out", str(tmp_path / "submissions"))  # fmt: skip
+    assert sorted_.returncode == 0, sorted_.stderr
+    assert (tmp_path / "submissions" / "bsmith@uni.example" / "deep.py").is_file()
+    assert (tmp_path / "submissions" / "lwells@uni.example" / "work" / "activations.py").is_file()
 
 
 @pytest.mark.parametrize(
