@@ -13,8 +13,13 @@ from rich.table import Column
 
 from grader.bulk import Outcome, Progress, RunSummary
 
-_KINDS = ("graded", "skipped", "unreadable", "grader_error")
-_SHORT_NAMES = (("skipped", "skipped"), ("unreadable", "unreadable"), ("grader_error", "grader errors"))
+#: each kind of Outcome, and how the counts name it
+_NAMES = {
+    "graded": "graded",
+    "skipped": "skipped",
+    "unreadable": "unreadable",
+    "grader_error": "grader errors",
+}
 
 
 def progress_for(stream: TextIO) -> Progress:
@@ -25,7 +30,7 @@ def progress_for(stream: TextIO) -> Progress:
 class _Counting(Progress):
     def __init__(self) -> None:
         self.total = 0
-        self.counts = dict.fromkeys(_KINDS, 0)
+        self.counts = dict.fromkeys(_NAMES, 0)
 
     def start(self, total: int) -> None:
         self.total = total
@@ -38,16 +43,15 @@ class _Counting(Progress):
     def done(self) -> int:
         return sum(self.counts.values())
 
-    def counts_text(self) -> str:
-        c = self.counts
-        return (f"{c['graded']} graded, {c['skipped']} skipped, {c['unreadable']} unreadable, "
-                f"{c['grader_error']} grader errors")  # fmt: skip
-
-    def short_counts_text(self) -> str:
-        """The counts for the live bar, which shares a line with done/total and the time left: the
-        graded, then only the other kinds that occurred."""
-        others = [f"{self.counts[kind]} {name}" for kind, name in _SHORT_NAMES if self.counts[kind]]
-        return ", ".join([f"{self.counts['graded']} graded", *others])
+    def counts_text(self, all_kinds: bool = True) -> str:
+        """The counts, as in "3 graded, 1 skipped, 0 unreadable, 0 grader errors"; without all_kinds
+        (for the live bar, which shares a line with done/total and the time left) only graded and the
+        kinds that occurred."""
+        return ", ".join(
+            f"{self.counts[kind]} {name}"
+            for kind, name in _NAMES.items()
+            if all_kinds or kind == "graded" or self.counts[kind]
+        )
 
 
 class PlainProgress(_Counting):
@@ -85,12 +89,12 @@ class LiveProgress(_Counting):
 
     def start(self, total: int) -> None:
         super().start(total)
-        self.task = self.bar.add_task(self.short_counts_text(), total=total)
+        self.task = self.bar.add_task(self.counts_text(all_kinds=False), total=total)
         self.bar.start()
 
     def advance(self, outcome: Outcome) -> None:
         super().advance(outcome)
-        self.bar.update(self.task, advance=1, description=self.short_counts_text())
+        self.bar.update(self.task, advance=1, description=self.counts_text(all_kinds=False))
 
     def finish(self, summary: RunSummary) -> None:
         self.bar.stop()
