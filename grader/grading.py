@@ -14,7 +14,7 @@ from grader import __version__
 from grader.exercise_api import EXERCISES
 from grader.mended_text import mended
 from grader.paths import HIDDEN_TESTS, PUBLIC_TESTS, GraderSetupError, quizzes_dir, reference_dir
-from grader.planned_calls import CallPlan, PlannedCall
+from grader.planned_calls import CallPlan, PlannedCall, PlanRecording
 from grader.plot_data import collect_plot_data
 from grader.quiet import no_numeric_warnings
 from grader.quiz.bank import Quiz, load_quiz
@@ -76,17 +76,34 @@ _plans: dict[tuple[str, bool], CallPlan | None] = {}
 
 def call_plan(suite: str, plots: bool, limits: WorkerLimits | None) -> CallPlan | None:
     """Every call grading makes, in order, recorded once per process by grading the reference
-    solutions. A correct submission gets exactly these calls; any other gets them too, except
-    those whose arguments come from its own earlier results, which then run one by one."""
+    solutions, but those made with what an earlier call returned: the worker must not see the
+    reference's results (planned_calls). A correct submission gets all of these calls, and any
+    other gets them too; the calls left out run one by one, with the student's own results."""
     if (suite, plots) not in _plans:
-        recorded: list[PlannedCall] = []
-        try:
-            with prepared_submission(reference_dir()) as prepared:
-                _grade(prepared, suite, limits, False, None, plots, None, recorded)
-        except Exception:  # noqa: BLE001 - without a plan every call just runs on its own
-            recorded = []
-        _plans[suite, plots] = CallPlan.of(recorded) if recorded else None
+        every = PlanRecording()
+        _grade_reference(suite, plots, limits, None, every)
+        planned: list[PlannedCall] = []
+        if every.calls:
+            # again, prefetching every call and handing the tests nudged results: a call made with
+            # a result then differs from its planned twin, which no test takes
+            trial = PlanRecording(nudge=True)
+            if _grade_reference(suite, plots, limits, CallPlan.of(every.calls), trial):
+                untaken = {id(call) for call in trial.untaken}
+                planned = [call for call in every.calls if id(call) not in untaken]
+        _plans[suite, plots] = CallPlan.of(planned) if planned else None
     return _plans[suite, plots]
+
+
+def _grade_reference(
+    suite: str, plots: bool, limits: WorkerLimits | None, plan: CallPlan | None, recording: PlanRecording
+) -> bool:
+    """Grade the reference solutions for a plan (see PlanRecording); whether that worked."""
+    try:
+        with prepared_submission(reference_dir()) as prepared:
+            _grade(prepared, suite, limits, False, None, plots, plan, recording)
+    except Exception:  # noqa: BLE001 - without a plan every call just runs on its own
+        return False
+    return True
 
 
 def _grade(
@@ -97,7 +114,7 @@ def _grade(
     student: str | None,
     plots: bool,
     plan: CallPlan | None,
-    recorder: list[PlannedCall] | None,
+    recording: PlanRecording | None,
 ) -> GradeResult:
     started = time.perf_counter()
     if suite == "hidden" and not HIDDEN_TESTS.is_dir():
@@ -107,12 +124,14 @@ def _grade(
     reference = reference_dir() if suite == "hidden" else None
     # scored before any student code runs, so that code cannot rewrite its answers
     quiz = _grade_quiz(prepared, reference, student) if suite == "hidden" else None
-    session = StudentSession(prepared.directory, limits, plan.held if plan else None)
+    # a plan on trial (call_plan) is used once: not worth the zygote's keeping
+    held = plan.held if plan and recording is None else None
+    session = StudentSession(prepared.directory, limits, held)
     session.start()
     try:
         protections = _protections(session, require_sandbox)
-        if recorder is not None:
-            session.record_calls(recorder)
+        if recording is not None:
+            session.record_for_plan(recording)
         session.prefetch(plan.calls if plan else ())
         report = _run_suite(SUITES[suite], session, reference)
         plot_data = None
@@ -121,6 +140,8 @@ def _grade(
                 plot_data = collect_plot_data(session, load_reference(reference))
     finally:
         session.finish()
+    if recording is not None:
+        recording.untaken.extend(session.untaken())
     notes = list(prepared.notes)
     notes += prepared.missing_notes()
     tests = _in_exercise_order(_test_result(test) for test in report.get("tests", []))

@@ -4,14 +4,24 @@ A PlannedCall is one call as a test makes it, with a key that tells apart calls 
 arguments (wire.fingerprint) and its request in the wire format. A CallPlan is every call
 grading makes, in order (grading.call_plan records it by grading the reference): the worker
 zygote keeps it decoded, and a worker is then sent a planned call's number instead of its request.
+
+A plan holds only the calls whose arguments are the tests' own inputs. A call a test makes with
+what an earlier call returned (the chained pieces of backprop, a second training step) would,
+recorded on the reference, carry the reference's results into every worker, ahead of the call
+they answer: student code could read them there and return them as its own. So the reference
+is graded a second time with its whole recording prefetched and its results nudged (nudged):
+the calls no test takes then are those made with a result, and they are left out of the plan.
+They run on their own, with what the student's code returned.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+
+import numpy as np
 
 from grader import wire
 from grader.exercise_api import MODULE_OF
@@ -94,6 +104,40 @@ class CallPlan:
         for index, call in enumerate(recorded):
             call.plan, call.index = held.identity, index
         return cls(tuple(recorded), held)
+
+
+@dataclass
+class PlanRecording:
+    """What grading the reference for a plan collects (grading.call_plan)."""
+
+    #: hand the tests every result nudged (see nudged)
+    nudge: bool = False
+    #: the calls that ran one by one, in order
+    calls: list[PlannedCall] = field(default_factory=list)
+    #: the prefetched calls no test took
+    untaken: list[PlannedCall] = field(default_factory=list)
+
+
+#: how far nudged moves a number: far inside every tolerance, yet it changes every float's bits
+NUDGE = {np.dtype(np.float64): 2.0**-40, np.dtype(np.float32): 2.0**-20}
+
+
+def nudged(value: Any) -> Any:
+    """value with every floating-point number multiplied by 1 + NUDGE (a few units in the last
+    place; zeros stay zero, so exact checks such as relu'(0) = 0 still hold), in the same
+    containers. A recording handed nudged results makes every argument computed from them differ
+    from the one it makes when handed the results themselves."""
+    if isinstance(value, np.ndarray) and value.dtype in NUDGE:
+        moved = value.copy()  # an in-place product keeps a 0-d array an array
+        moved *= 1 + NUDGE[value.dtype]
+        return moved
+    if isinstance(value, (float, np.floating)) and np.dtype(type(value)) in NUDGE:
+        return type(value)(value * (1 + NUDGE[np.dtype(type(value))]))
+    if isinstance(value, dict):
+        return {key: nudged(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(nudged(item) for item in value)
+    return value
 
 
 def probes_to_plain(value: Any) -> Any:

@@ -9,6 +9,7 @@ the next call. Time limits hold per call and per submission.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import time
 from collections import deque
 from collections.abc import Callable, Hashable, Sequence
@@ -28,7 +29,7 @@ from grader.call_outcome import (
     outcome_from,
 )
 from grader.exercise_api import MODULE_OF
-from grader.planned_calls import PlannedCall, Probe
+from grader.planned_calls import PlannedCall, PlanRecording, Probe, nudged
 from grader.sandbox import Protection
 from grader.worker import WorkerDied, WorkerLimits, WorkerProcess, WorkerStartFailed, WorkerTimeout
 from grader.worker_zygote import HeldPlan
@@ -61,6 +62,7 @@ class StudentSession:
         #: the calls since the last forget_calls(), for diagnosing a failed test
         self.calls: list[RecordedCall] = []
         self._recording: list[PlannedCall] | None = None
+        self._nudge = False
         #: outcomes of prefetched calls by PlannedCall.key, oldest first
         self._prefetched: dict[Hashable, deque[_Prefetched]] = {}
 
@@ -127,7 +129,7 @@ class StudentSession:
     def call(self, function: str, *args: Any, **kwargs: Any) -> CallOutcome:
         """Call the student's function with plain-data arguments; never raises for student faults."""
         planned = PlannedCall(function, args, kwargs)
-        outcome = self._take_prefetched(planned) or self._call(planned)
+        outcome = self._nudged(self._take_prefetched(planned) or self._call(planned))
         if len(self.calls) < MAX_RECORDED_CALLS:
             self.calls.append(RecordedCall(function, _copied(args), _copied(kwargs), outcome))
         return outcome
@@ -140,14 +142,20 @@ class StudentSession:
         cut down to its item keep when keep is given. Not recorded for diagnoses (only the report's
         plots use it); a student fault raises StudentCodeError."""
         planned = PlannedCall(function, args, {}, {"times": times, "feed": list(feed), "keep": keep})
-        outcome = self._take_prefetched(planned) or self._call(planned)
+        outcome = self._nudged(self._take_prefetched(planned) or self._call(planned))
         if outcome.failure is not None:
             raise StudentCodeError(outcome.failure)
         return outcome
 
-    def record_calls(self, into: list[PlannedCall]) -> None:
-        """From now on, append every call that runs (not prefetched) to into: a plan for prefetch."""
-        self._recording = into
+    def record_for_plan(self, recording: PlanRecording) -> None:
+        """From now on, append every call that runs (not prefetched) to recording.calls, and hand
+        the tests nudged results if recording.nudge (grading.call_plan)."""
+        self._recording = recording.calls
+        self._nudge = recording.nudge
+
+    def untaken(self) -> list[PlannedCall]:
+        """The prefetched calls no test took, and those a time-out or crash left unsent."""
+        return [call for kept in self._prefetched.values() for p in kept for call in (p.planned, *p.rest)]
 
     def prefetch(self, plan: Sequence[PlannedCall]) -> None:
         """Run plan's calls now, in order, as the tests will make them, sending each request without
@@ -225,6 +233,11 @@ class StudentSession:
             return CallOutcome(failure=failure)
         self._imported.add(planned.module)
         return self._outcome_of(taken.planned, taken.response)
+
+    def _nudged(self, outcome: CallOutcome) -> CallOutcome:
+        if not self._nudge or outcome.failure is not None:
+            return outcome
+        return dataclasses.replace(outcome, result=nudged(outcome.result))
 
     def _call(self, planned: PlannedCall) -> CallOutcome:
         if self._recording is not None:

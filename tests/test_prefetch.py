@@ -5,18 +5,23 @@ graded with it must get exactly the grade it gets without it, unless its results
 how often it was called, and even then every command gives it the same grade.
 """
 
+import contextlib
 import json
 import os
 import threading
-from collections import deque
+from collections import Counter, deque
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import EXAMPLES, FAST_LIMITS, REFERENCE, reference_with
 
-from grader import wire, worker_zygote
+from grader import grading, wire, worker_zygote
 from grader.bulk import grade_entry
 from grader.grading import call_plan, grade_path
+from grader.planned_calls import PlannedCall, PlanRecording, nudged
+from grader.probe_functions import PROBES
+from grader.reference import load_reference
 from grader.render_json import result_to_dict
 from grader.roster import find_submissions
 from grader.student import StudentSession
@@ -107,7 +112,7 @@ def test_the_grader_drops_a_forged_answer_past_the_limit_unread_and_reads_the_ne
         os.close(read_end)
 
 
-def test_a_correct_submission_makes_no_call_of_its_own_when_prefetched(monkeypatch):
+def test_a_correct_submission_runs_only_the_chained_calls_on_its_own(monkeypatch):
     plan = call_plan("hidden", True, FAST_LIMITS)
     assert plan is not None
     assert len(plan.calls) > 200, "the plan should hold every call of the hidden tests and the plots"
@@ -121,9 +126,90 @@ def test_a_correct_submission_makes_no_call_of_its_own_when_prefetched(monkeypat
     monkeypatch.setattr(StudentSession, "_call", counted)
     result = grade_path(REFERENCE, limits=FAST_LIMITS, plots=True, prefetch=True)
     assert result.tests and all(test.status == "passed" for test in result.tests)
-    assert run_one_by_one == []
+    assert Counter(run_one_by_one) == CHAINED
+    run_one_by_one.clear()
     grade_path(REFERENCE, limits=FAST_LIMITS, plots=True, prefetch=False)
-    assert len(run_one_by_one) == len(plan.calls)
+    assert len(run_one_by_one) == len(plan.calls) + sum(CHAINED.values())
+
+
+#: the calls the tests make with what an earlier call returned: the second training step of the
+#: public test_train_step_lowers_the_loss_it_reports, and the pieces chained by hand in the hidden
+#: test_backprop_pieces_pass_finite_difference_check
+CHAINED = Counter({"train_step": 1, "hidden_delta": 1, "weight_gradients": 2})
+
+
+def test_the_plan_leaves_out_every_call_made_with_a_result_of_the_reference():
+    """What a worker holds of the plan must not tell student code what the reference returned."""
+    plan = call_plan("hidden", True, FAST_LIMITS)
+    assert plan is not None
+    every = PlanRecording()
+    assert grading._grade_reference("hidden", True, FAST_LIMITS, None, every)
+    recorded = every.calls
+    ref = load_reference(REFERENCE)
+    held = {call.key for call in plan.calls}
+    returned: list[np.ndarray] = []
+    carrying, left_out = [], []
+    for call in recorded:
+        request = json.loads(call.serialised)
+        args, kwargs = wire.decode(request["args"]), wire.decode(request["kwargs"])
+        if any(_holds(returned, array) for array in _arrays((args, kwargs))):
+            carrying.append(call.function)
+        if call.key not in held:
+            left_out.append(call.function)
+        if request["repeat"] is None:  # (a repeated call's later steps stay in the worker)
+            with contextlib.suppress(ValueError):  # the tests of an unknown activation's error
+                function = getattr(ref, call.function)
+                returned.extend(
+                    _arrays(function(*map(_probe, args), **{k: _probe(v) for k, v in kwargs.items()}))
+                )
+    assert Counter(left_out) == CHAINED
+    # sgd_update is given the lesson's dW2 (grader/cases.py), the very array weight_gradients
+    # returns on the lesson's example: a constant of the public tests, not a result passed on
+    assert Counter(carrying) == CHAINED + Counter({"sgd_update": 2})
+    assert len(plan.calls) == len(recorded) - sum(CHAINED.values())
+
+
+def _probe(value):
+    return PROBES[value["__probe__"]] if isinstance(value, dict) and "__probe__" in value else value
+
+
+def _arrays(value) -> list[np.ndarray]:
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [array for item in value for array in _arrays(item)]
+    return []
+
+
+def _holds(arrays: list[np.ndarray], array: np.ndarray) -> bool:
+    return array.size > 1 and any(
+        a.shape == array.shape and a.dtype == array.dtype and np.array_equal(a, array) for a in arrays
+    )
+
+
+def test_nudged_moves_every_float_and_nothing_else():
+    result = (np.array(0.5), np.array([1.0, 0.0], dtype=np.float32), {"loss": 0.25, "n": 3}, [True, "relu"])
+    moved = nudged(result)
+    assert isinstance(moved[0], np.ndarray) and moved[0].shape == () and moved[0] != 0.5
+    assert moved[1].dtype == np.float32 and moved[1][0] != 1.0 and moved[1][1] == 0.0
+    np.testing.assert_allclose(moved[1], result[1], rtol=2e-6)
+    assert moved[2]["loss"] != 0.25 and abs(moved[2]["loss"] - 0.25) < 1e-12 and moved[2]["n"] == 3
+    assert moved[3] == [True, "relu"]
+    assert result[0] == 0.5 and result[1][0] == 1.0, "the results themselves are left as they were"
+
+
+def test_the_prefetched_calls_no_test_took_are_told():
+    calls = [PlannedCall("relu", (np.array([x]),), {}) for x in (1.0, -2.0, 1.0)]
+    session = StudentSession(REFERENCE, FAST_LIMITS)
+    try:
+        session.prefetch(calls)
+        assert session.relu(np.array([1.0])).tolist() == [1.0]
+        untaken = session.untaken()
+        assert len(untaken) == 2 and {id(call) for call in untaken} == {id(calls[1]), id(calls[2])}
+    finally:
+        session.finish()
 
 
 def messages_sent(monkeypatch) -> list[str]:
