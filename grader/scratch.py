@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-SCRATCH_PREFIX = "backprop-grader-"
+from grader.sandbox import SCRATCH_PREFIX
 
 
 def remove_stale_scratch() -> int:

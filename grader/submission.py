@@ -72,7 +72,7 @@ def prepared_submission(path: Path) -> Iterator[PreparedSubmission]:
     scratch = new_scratch()
     try:
         unpacked = scratch / "unpacked"
-        unpacked.mkdir()
+        unpacked.mkdir(mode=0o700)  # the grader's alone: a worker may pass scratch (sandbox.give_up_root)
         notes = unpack(path, unpacked)
         notes += _unpack_inner_zips(unpacked, path)
         notes += _files_from_notebook(unpacked, path)

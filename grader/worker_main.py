@@ -349,12 +349,12 @@ class captured_output:
 
 
 def wall_in(sandbox, submission, pipe_fds, readable):
-    """Apply every protection; return what each one did, as plain data. readable: what
+    """Apply every protection; return what each one did (sandbox.Protection). readable: what
     sandbox.open_for_rules gave for readable_paths()."""
     protections = sandbox.enter_namespaces(close_in_parent=pipe_fds)
     protections.append(sandbox.restrict_filesystem([submission], readable))
     protections.append(sandbox.block_new_processes())
-    return [{"name": p.name, "active": p.active, "detail": p.detail} for p in protections]
+    return protections
 
 
 def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepared, limits, plan=None):
@@ -363,9 +363,12 @@ def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepar
     limits by LIMITS's names; plan: (identity, decoded calls) of the plan the zygote holds for it."""
     req_fd, resp_fd = pipes
     submission = os.path.realpath(submission)
-    protections = []
-    if use_sandbox:
-        protections = wall_in(sandbox, submission, pipes, prepared.readable)
+    user = sandbox.give_up_root(submission, prepared.python_hidden)  # whether or not the walls go up
+    walls = wall_in(sandbox, submission, pipes, prepared.readable) if use_sandbox else []
+    protections = [
+        {"name": p.name, "active": p.active, "detail": p.detail}
+        for p in (*walls, sandbox.confined_root(user, walls))
+    ]
     sandbox.close_rules(prepared.readable)
     # set once the walls stand: their rules take more descriptors than a worker may have open
     for name, value in limits.items():

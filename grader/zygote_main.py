@@ -62,6 +62,12 @@ def readable_paths():
     return paths, tuple(listed)
 
 
+def python_folders(stdlib_roots, stdlib_path):
+    """What a worker that gave up root must still read as another user (sandbox.give_up_root):
+    the standard library's folders and NumPy's."""
+    return [*stdlib_roots, *(entry for entry in stdlib_path if entry), os.path.dirname(np.__file__)]
+
+
 def system_libraries():
     """The entries of the system's library folders, but not their Python folders: a grader
     installed system-wide would keep its hidden tests there."""
@@ -77,13 +83,14 @@ def system_libraries():
 
 class Prepared:
     """What every worker needs and the zygote works out once: the paths a worker may read, opened
-    for its Landlock rules (each worker closes its inherited copies once walled in), and the
-    standard library's entries of sys.path."""
+    for its Landlock rules (each worker closes its inherited copies once walled in), the
+    standard library's entries of sys.path, and whether other users can read Python and NumPy."""
 
     def __init__(self, sandbox):
         paths, listed = readable_paths()
         self.readable = sandbox.open_for_rules(paths, listed)
         self.stdlib_path = standard_library_path()
+        self.python_hidden = sandbox.hidden_from_others(python_folders(listed, self.stdlib_path))
 
 
 def zygote(control_fd, wire, probes, sandbox, worker):

@@ -1,16 +1,33 @@
 """What `grade` says about its protections, on this kernel and on one that lacks some."""
 
 import json
+import os
+import shutil
+import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, cli
 
+from grader import sandbox, zygote_main
+
 OLD_KERNEL = [sys.executable, str(Path(__file__).parent / "helpers" / "old_kernel.py")]
 CORRECT = str(EXAMPLES / "correct")
 LACKING = {"user_namespace", "network", "pid_namespace", "filesystem"}
+
+
+def _python_hidden() -> str | None:
+    _, roots = zygote_main.readable_paths()
+    return sandbox.hidden_from_others(zygote_main.python_folders(roots, zygote_main.standard_library_path()))
+
+
+#: whether a worker here stays root when no wall stands: the grader runs as root and other users
+#: cannot read the Python it runs on (a pyenv under /root, say), so no other user could run it
+ROOT_STAYS = os.geteuid() == 0 and _python_hidden() is not None
+MISSING = LACKING | ({"not_root"} if ROOT_STAYS else set())
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the sandbox is built from Linux features"
@@ -23,7 +40,8 @@ def run(*command: str) -> subprocess.CompletedProcess:
 
 def test_json_names_every_protection_with_its_state():
     report = json.loads(run(*cli("grade", CORRECT, "--format", "json")).stdout)
-    assert set(report["sandbox"]) == LACKING | {"processes"}
+    assert set(report["sandbox"]) == LACKING | {"processes", "not_root"}
+    assert report["sandbox"]["not_root"]["active"]
     assert report["sandbox"]["filesystem"]["detail"].startswith("active: Landlock ABI")
 
 
@@ -33,7 +51,7 @@ def test_without_namespaces_and_landlock_grading_still_works_and_says_what_is_mi
     report = json.loads(completed.stdout)
     assert report["percent"] == 100.0
     sandbox = report["sandbox"]
-    assert {name for name, p in sandbox.items() if not p["active"]} == LACKING
+    assert {name for name, p in sandbox.items() if not p["active"]} == MISSING
     assert sandbox["filesystem"]["detail"] == "Landlock is not available in this kernel"
     assert "Function not implemented" in sandbox["user_namespace"]["detail"]
     assert sandbox["processes"]["active"]
@@ -45,7 +63,7 @@ def test_the_text_report_warns_when_protections_are_missing():
     text = " ".join(completed.stdout.split())  # undo the line wrapping
     assert "filesystem ✗ (Landlock is not available in this kernel)" in text
     assert "processes ✓" in text
-    assert "4 protection(s) missing" in text
+    assert f"{len(MISSING)} protection(s) missing" in text
 
 
 def test_require_sandbox_turns_a_missing_protection_into_exit_2():
@@ -89,3 +107,125 @@ def test_a_writable_folder_that_cannot_be_opened_leaves_the_filesystem_wall_down
     first, second = completed.stdout.splitlines()
     assert first == f"False could not open {missing} for its rule: No such file or directory"
     assert second == "16"
+
+
+def in_child(code) -> str:
+    """What code() returns (a str), run in a forked child: what it gives up stays given up there."""
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child's report is what the test reads
+        os.close(read_end)
+        try:
+            os.write(write_end, code().encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as report:
+        said = report.read()
+    os.waitpid(child, 0)
+    return said
+
+
+def attempt(action) -> str:
+    try:
+        action()
+    except OSError as error:
+        return type(error).__name__
+    return "done"
+
+
+@pytest.fixture
+def scratch_folder():
+    """A folder laid out as grading lays out a submission's: scratch/submission beside scratch/unpacked."""
+    scratch = Path(tempfile.mkdtemp(prefix=sandbox.SCRATCH_PREFIX))
+    (scratch / "unpacked").mkdir(mode=0o700)
+    (scratch / "unpacked" / "answers.toml").write_text("id = 'the grader's copy'\n")
+    (scratch / "submission").mkdir()
+    (scratch / "submission" / "backprop.py").write_text("# the student's\n")
+    (scratch / "submission" / "backprop.py").chmod(0o600)  # as the grader's copy is under umask 077
+    yield scratch
+    shutil.rmtree(scratch)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a grader running as root gives root up")
+def test_a_worker_of_a_grader_running_as_root_becomes_a_user_of_its_own(scratch_folder, tmp_path):
+    """In a container the grader runs as root, and where no Landlock stands root reads and writes
+    every file of the grader's: its code, the reference, the hidden tests."""
+    grader_file = tmp_path / "reference.py"
+    grader_file.write_text("def solution(): ...\n")
+    grader_file.chmod(0o644)
+    root_only = tmp_path / "key.toml"
+    root_only.write_text("secret\n")
+    root_only.chmod(0o600)
+    own = scratch_folder / "submission"
+
+    def give_up_and_try() -> str:
+        user = sandbox.give_up_root(str(own), None)
+        tries = {
+            "write the grader's file": lambda: open(grader_file, "a").close(),
+            "read a file of root's alone": lambda: open(root_only).close(),
+            "read the grader's unpacked copy": lambda: os.listdir(scratch_folder / "unpacked"),
+            "read its own files": lambda: [open(own / name).close() for name in os.listdir(own)],
+            "write its own folder": lambda: open(own / f"notes-{os.getpid()}.txt", "w").close(),
+            "become root again": lambda: os.setuid(0),
+        }
+        return json.dumps([user.active, user.detail, os.getuid(), {k: attempt(v) for k, v in tries.items()}])
+
+    expected = {
+        "write the grader's file": "PermissionError",
+        "read a file of root's alone": "PermissionError",
+        "read the grader's unpacked copy": "PermissionError",
+        "read its own files": "done",
+        "write its own folder": "done",
+        "become root again": "PermissionError",
+    }
+    active, detail, uid, tries = json.loads(in_child(give_up_and_try))
+    assert active and uid >= sandbox.UNPRIVILEGED_ID_BASE
+    assert detail == f"active: the worker runs as user {uid}, not as root"
+    assert tries == expected
+    # a worker started again (after a time-out) takes the folder over and reads what the first wrote
+    again, _, uid_again, tries_again = json.loads(in_child(give_up_and_try))
+    assert again and uid_again != uid and tries_again == expected
+    uid = uid_again
+    assert own.stat().st_uid == uid and stat.S_IMODE(own.stat().st_mode) == 0o700
+    assert (own / "backprop.py").stat().st_mode & stat.S_IROTH, (
+        "the grader's copy, readable in the worker's folder"
+    )
+    assert stat.S_IMODE(scratch_folder.stat().st_mode) == 0o711, "passable, not listable"
+    assert grader_file.read_text() == "def solution(): ...\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a grader running as root gives root up")
+def test_a_worker_that_other_users_could_not_run_stays_root_and_says_why(scratch_folder, tmp_path):
+    own = scratch_folder / "submission"
+    hidden = tmp_path / "private"
+    hidden.mkdir(mode=0o700)
+    (hidden / "submission").mkdir()
+    cases = {
+        "python": lambda: sandbox.give_up_root(str(own), "/root"),
+        "folder": lambda: sandbox.give_up_root(str(hidden / "submission"), None),
+    }
+    for case, give_up in cases.items():
+        said = json.loads(
+            in_child(lambda give_up=give_up: json.dumps([*vars(give_up()).values(), os.getuid()]))
+        )
+        name, active, detail, uid = said
+        assert (name, active, uid) == ("not_root", False, 0), case
+        assert detail.startswith("the worker stays root: other users cannot "), case
+    assert "cannot read /root, where Python or NumPy is installed" in cases["python"]().detail
+    assert own.stat().st_uid == 0, "nothing was handed over"
+
+
+def test_a_worker_that_stays_root_behind_every_wall_has_no_power_left():
+    stays = sandbox.Protection("not_root", False, "the worker stays root: other users cannot read /root, "
+                               "where Python or NumPy is installed")  # fmt: skip
+    walls = [sandbox.Protection(name, True, "active") for name in ("user_namespace", "filesystem")]
+    confined = sandbox.confined_root(stays, walls)
+    assert confined.active
+    assert confined.detail == (
+        "active: the worker stays root (other users cannot read /root, where Python or NumPy is "
+        "installed) but has no privilege outside its user namespace, and Landlock bounds its files"
+    )
+    assert sandbox.confined_root(stays, walls[:1]) == stays, "without Landlock root reaches every file"
+    dropped = sandbox.Protection("not_root", True, "active: the worker runs as user 1000000007, not as root")
+    assert sandbox.confined_root(dropped, []) == dropped

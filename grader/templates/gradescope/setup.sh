@@ -10,3 +10,8 @@ fi
 python3 -m venv "$ROOT/venv"
 "$ROOT/venv/bin/pip" install --quiet --upgrade pip
 "$ROOT/venv/bin/pip" install --quiet "$ROOT/source/backprop-grader"
+# Student code runs as a user of its own, not as root (docs/security.md): keep what the grader
+# reads (its code, the hidden tests, the reference, the question banks) from other users, for
+# containers where Landlock is not there to do it.
+chmod -R go-rwx "$ROOT/source" \
+    "$("$ROOT/venv/bin/python" -c 'import grader, os; print(os.path.dirname(grader.__file__))')"
