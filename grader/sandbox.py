@@ -91,8 +91,8 @@ def give_up_root(own: str, unreadable: str | None) -> Protection:
             if scratch:
                 os.chmod(parent, 0o711)
         os.setgroups([])
-        os.setresgid(worker_id, worker_id, worker_id)
-        os.setresuid(worker_id, worker_id, worker_id)
+        os.setgid(worker_id)  # for root these set the real, effective and saved ids alike
+        os.setuid(worker_id)
     except OSError as error:
         return Protection("not_root", False, f"the worker stays root: giving it up failed ({error})")
     return Protection("not_root", True, f"active: the worker runs as user {worker_id}, not as root")
