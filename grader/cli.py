@@ -21,7 +21,7 @@ from grader.cli_bulk import COMMANDS
 from grader.cli_errors import GraderBroken, SubmissionUnreadable, reader_may_leave, unwritable, write_output
 from grader.cli_lms import COMMANDS as LMS_COMMANDS
 from grader.cli_notebooks import COMMANDS as NOTEBOOK_COMMANDS
-from grader.cli_options import limit_options, stack, worker_limits
+from grader.cli_options import check_student, limit_options, stack, worker_limits
 
 if TYPE_CHECKING:
     from grader.worker import WorkerLimits
@@ -91,6 +91,12 @@ output_options = stack(
     help="Also write a self-contained HTML report here: the feedback, what each mistake is, and plots "
     "of your functions beside the reference.",
 )
+@click.option(
+    "--student",
+    callback=check_student,
+    help="Whose submission this is, as CI or Gradescope knows them: the quiz's own numbers are drawn "
+    "for this id, whatever answers.toml says (without it, the id in answers.toml counts).",
+)
 @limit_options
 def grade(
     submission: Path,
@@ -103,6 +109,7 @@ def grade(
     require_sandbox: bool,
     memory_mb: int,
     report: Path | None,
+    student: str | None,
 ) -> None:
     """Grade SUBMISSION with the hidden tests.
 
@@ -119,9 +126,10 @@ def grade(
       backprop-grader grade bob.ipynb
       backprop-grader grade submission/ --fail-under 60
       backprop-grader grade submission/ --report report.html
+      backprop-grader grade submission/ --student alice --format gradescope
     """
     limits = worker_limits(timeout, total_timeout, memory_mb)
-    _run(submission, "hidden", fmt, output, only, fail_under, limits, require_sandbox, report)
+    _run(submission, "hidden", fmt, output, only, fail_under, limits, require_sandbox, report, student)
 
 
 @main.command()
@@ -169,6 +177,7 @@ def _run(
     limits: WorkerLimits,
     require_sandbox: bool,
     report: Path | None = None,
+    student: str | None = None,
 ) -> None:
     from grader.grading import GradingFailed, SandboxUnavailable, grade_path, only_exercises
     from grader.paths import GraderSetupError
@@ -177,7 +186,12 @@ def _run(
 
     try:
         result = grade_path(
-            path, suite=suite, limits=limits, require_sandbox=require_sandbox, plots=report is not None
+            path,
+            suite=suite,
+            limits=limits,
+            require_sandbox=require_sandbox,
+            student=student,
+            plots=report is not None,
         )
     except (SubmissionError, SandboxUnavailable) as error:
         raise SubmissionUnreadable(str(error)) from None

@@ -10,6 +10,23 @@ if TYPE_CHECKING:
     from grader.worker import WorkerLimits
 
 
+def student_id(text: str) -> str:
+    """text, if it can be a student id (a class's gradebook could not hold the numbers of any other)."""
+    from grader.student_ids import STUDENT_ID_RULE, is_student_id
+
+    if not is_student_id(text):
+        raise click.BadParameter(
+            f"{text!r} is not usable as a student id ({STUDENT_ID_RULE}); use the id your course "
+            "gave you (your login, say)"
+        )
+    return text
+
+
+def check_student(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A --student option's callback: the id, checked."""
+    return None if value is None else student_id(value)
+
+
 def stack(*options):
     """One decorator applying several click options, first listed first shown."""
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from grader.cli_errors import GraderBroken, SubmissionUnreadable, unwritable
+from grader.cli_options import check_student, student_id
 
 
 @click.group()
@@ -76,24 +77,8 @@ def _write(out: Path, write: Callable[[], None]) -> None:
         raise unwritable(out, error) from None
 
 
-def _student_id(text: str) -> str:
-    """text, if it can be a student id (a class's gradebook could not hold the numbers of any other)."""
-    from grader.student_ids import STUDENT_ID_RULE, is_student_id
-
-    if not is_student_id(text):
-        raise click.BadParameter(
-            f"{text!r} is not usable as a student id ({STUDENT_ID_RULE}); use the id your course "
-            "gave you (your login, say)"
-        )
-    return text
-
-
-def _check_student(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    return None if value is None else _student_id(value)
-
-
 student_option = click.option(
-    "--student", callback=_check_student, help="Your student id: your own numbers are drawn from it."
+    "--student", callback=check_student, help="Your student id: your own numbers are drawn from it."
 )
 out_option = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default="answers.toml",
                           show_default=True, help="The answers file to write.")  # fmt: skip
@@ -126,7 +111,7 @@ def take(student: str | None, out: Path) -> None:
             )
         student, values = student or existing.student, dict(existing.values)
     if not student:
-        student = click.prompt("your student id", value_proc=lambda text: _student_id(text.strip()))
+        student = click.prompt("your student id", value_proc=lambda text: student_id(text.strip()))
     if not out.exists():  # so that a path that cannot be written is said before any question
         _write(out, lambda: write_answers(out, quiz_data, student, values, blank=False))
     try:
@@ -144,7 +129,7 @@ def take(student: str | None, out: Path) -> None:
 
 @quiz.command()
 @click.option(
-    "--student", required=True, callback=_check_student, help="The student id the numbers are drawn from."
+    "--student", required=True, callback=check_student, help="The student id the numbers are drawn from."
 )
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Where to write it."
@@ -176,7 +161,7 @@ def template(student: str, out: Path) -> None:
 
 
 @quiz.command()
-@click.option("--student", required=True, callback=_check_student, help="The student whose key to write.")
+@click.option("--student", required=True, callback=check_student, help="The student whose key to write.")
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Where to write it."
 )

@@ -692,7 +692,8 @@ def test_a_copied_answers_file_is_scored_with_the_copiers_numbers(tmp_path):
     assert quiz["correct"]["score"] == quiz["correct"]["max_score"]
     assert quiz["bob"]["student"] == "bob"
     assert (
-        "answers.toml names student 'correct', but this submission is 'bob''s" in quiz["bob"]["messages"][0]
+        "answers.toml names student 'correct', but this is the submission of 'bob'"
+        in quiz["bob"]["messages"][0]
     )
     assert quiz["bob"]["score"] < quiz["correct"]["score"]
 

@@ -111,6 +111,34 @@ def test_the_bundle_gives_zero_and_the_reason_for_an_empty_submission(autograder
     assert results["output"].startswith("Your submission could not be graded: no exercise files")
 
 
+@pytest.mark.parametrize(
+    ("metadata", "drawn_for"),
+    [
+        ({"users": [{"email": "bob@example.edu", "id": 7, "name": "Bob"}, {"email": "eve@example.edu"}]},
+         "bob@example.edu"),
+        ("not JSON at all", None),
+        ({"users": [{"email": "bob o'neil@example.edu"}]}, None),  # no usable id: answers.toml's counts
+    ],
+    ids=["first-user", "unreadable", "unusable-email"],
+)  # fmt: skip
+def test_the_bundle_draws_the_quiz_numbers_for_the_student_gradescope_names(autograder, metadata, drawn_for):
+    """answers.toml is the student's to write: on Gradescope the id comes from submission_metadata.json,
+    so a copied answers file does not bring its owner's numbers along."""
+    file = autograder / "submission_metadata.json"
+    file.write_text(metadata if isinstance(metadata, str) else json.dumps(metadata))
+    try:
+        results = run_autograder(autograder, EXAMPLES / "correct")  # answers.toml names "correct"
+    finally:
+        file.unlink()
+    quiz = [test for test in results["tests"] if "quiz" in test.get("tags", [])]
+    earned, possible = sum(t["score"] for t in quiz), sum(t["max_score"] for t in quiz)
+    if drawn_for is None:
+        assert earned == possible and "were drawn for" not in results["output"]
+    else:
+        assert f"the numbers were drawn for {drawn_for!r}" in results["output"]
+        assert earned < possible
+
+
 def test_setup_sh_installs_the_bundle_and_run_autograder_uses_it(autograder):
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     setup = subprocess.run(["bash", str(autograder / "source" / "setup.sh")], capture_output=True, text=True,

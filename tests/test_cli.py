@@ -63,6 +63,23 @@ def test_reference_passes_every_test_and_scores_0_on_a_missing_quiz():
     assert github.count("no answers.toml") == 1 and "::warning title=quiz::no answers.toml" in github
 
 
+def test_student_says_whose_submission_it_is_whatever_answers_toml_claims(tmp_path):
+    """In CI and on Gradescope the grader knows who handed the submission in; answers.toml is the
+    student's to write, so a classmate's copied whole must not bring the classmate's numbers."""
+    submission = with_key(copy_reference(tmp_path / "s"))  # the key of the id in answers.toml
+    _, own = run_json("grade", str(submission))
+    _, copied = run_json("grade", str(submission), "--student", "mallory")
+    assert own["quiz"]["score"] == own["quiz"]["max_score"]
+    assert copied["quiz"]["student"] == "mallory"
+    assert copied["quiz"]["score"] < own["quiz"]["score"]
+    [message] = copied["quiz"]["messages"]
+    assert "but this is the submission of 'mallory': the numbers were drawn for 'mallory'" in message
+    assert message.endswith("(work out your own with: backprop-grader quiz take --student mallory)")
+    refused = run("grade", str(submission), "--student", "mal lory")
+    assert refused.exit_code == 2
+    assert "'mal lory' is not usable as a student id" in refused.output and "Traceback" not in refused.output
+
+
 @pytest.mark.parametrize(
     ("where", "named"), [("", "answers.toml.txt"), ("hw/", "answers.toml.txt"), ("", "Answers (1).toml")]
 )

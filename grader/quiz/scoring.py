@@ -93,7 +93,8 @@ def score_submission_quiz(
     messages: tuple[str, ...] = ()
     if student is not None and answers.student != student:
         if answers.student is not None:
-            messages = (f"answers.toml names student {answers.student!r}, but this submission is "
-                        f"{student!r}'s: the numbers were drawn for {student!r}",)  # fmt: skip
+            messages = (f"answers.toml names student {answers.student!r}, but this is the submission of "
+                        f"{student!r}: the numbers were drawn for {student!r} (work out your own with: "
+                        f"backprop-grader quiz take --student {student})",)  # fmt: skip
         answers = Answers(student, answers.values)
     return score_answers(quiz, answers, reference, messages)
