@@ -294,7 +294,9 @@ def _emit(result, fmt: str, output: Path | None) -> None:
     try:
         with output.open("w", encoding="utf-8") as stream:
             if fmt == "text":
-                render_text(result, Console(file=stream, width=110, no_color=True, highlight=False))
+                render_text(
+                    result, Console(file=stream, width=110, no_color=True, highlight=False, emoji=False)
+                )
             else:
                 stream.write(_rendered(result, fmt))
     except OSError as error:

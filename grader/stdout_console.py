@@ -23,5 +23,8 @@ class StdoutConsole(Console):
 
 def stdout_console(width_when_piped: int) -> StdoutConsole:
     """A Console on stdout: as wide as the terminal, or width_when_piped characters when stdout is a
-    file or a pipe (a fixed width keeps saved reports the same on every machine)."""
-    return StdoutConsole(highlight=False, width=None if sys.stdout.isatty() else width_when_piped)
+    file or a pipe (a fixed width keeps saved reports the same on every machine). No emoji codes:
+    what a student printed is quoted as printed, ":smile:" included."""
+    return StdoutConsole(
+        highlight=False, emoji=False, width=None if sys.stdout.isatty() else width_when_piped
+    )

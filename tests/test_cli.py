@@ -158,6 +158,19 @@ def test_escape_sequences_from_a_submission_never_reach_the_terminal(tmp_path):
     assert "\x1b" not in refused.output
 
 
+def test_a_submissions_text_is_quoted_as_written_not_read_as_markup_or_emoji_codes(tmp_path):
+    said = "[/] [bold green]all tests PASSED[/bold green] :thumbs_up: :smile:"
+    hostile = f'def tanh_prime(z):\n    print("{said}")\n    raise ValueError("{said}")\n'
+    target = reference_with(tmp_path / "s", {"activations.py": [("def tanh_prime(z):\n", hostile)]})
+    result = run("grade", str(target))
+    assert result.exit_code == 0
+    assert f"[tanh_prime] {said}\n" in result.output
+    assert f"tanh_prime raised ValueError: {said}" in " ".join(result.output.split())  # (lines wrap)
+    assert (
+        "\N{THUMBS UP SIGN}" not in result.output and "\N{SMILING FACE WITH OPEN MOUTH}" not in result.output
+    )
+
+
 def test_json_report_has_the_documented_fields(tmp_path):
     target = reference_with_file(
         tmp_path / "s",
