@@ -45,7 +45,9 @@ def render_text(result: GradeResult, console: Console) -> None:
     if result.student_output.strip():
         console.print()
         console.print("[bold]Your code printed[/] (shown as feedback, never read as results):")
-        console.print(result.student_output[:MAX_PRINTED], markup=False, highlight=False)
+        console.print(
+            printed_lines(result.student_output[:MAX_PRINTED]), markup=False, highlight=False, soft_wrap=True
+        )
     console.print()
     console.print(
         f"[bold]Total: {_points(result.score)}/{_points(result.max_score)} ({result.percent:.1f}%)[/]"
@@ -53,6 +55,17 @@ def render_text(result: GradeResult, console: Console) -> None:
     )
     if result.suite == "public":
         console.print(PUBLIC_ONLY, style="dim")
+
+
+def printed_lines(text: str) -> str:
+    """What student code printed, each line behind a bar: a line it printed to look like the
+    report's own ("Total: 143/143") is told apart at a glance. Lines are not wrapped (no line
+    without its bar)."""
+    return "\n".join(f"{PRINTED_BAR}{line}" for line in text.rstrip("\n").split("\n"))
+
+
+#: what marks each line the student's code printed in the text report
+PRINTED_BAR = "│ "
 
 
 def lost_line(group: LostGroup[TestResult]) -> str:

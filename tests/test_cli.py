@@ -141,7 +141,7 @@ def test_escape_sequences_from_a_submission_never_reach_the_terminal(tmp_path):
         result = run("grade", str(graded))
         assert result.exit_code == 0
         assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", result.output), repr(result.output[:300])
-        assert f"[tanh_prime] {shown}\n" in result.output  # printed output, as printed (no markup escapes)
+        assert f"│ [tanh_prime] {shown}\n" in result.output  # printed output, as printed (no markup escapes)
         _, report = run_json("grade", str(graded))
         messages = {t["message"] for t in report["tests"]}
         assert f"tanh_prime raised ValueError: {shown} (activations.py:77 in tanh_prime)" in messages
@@ -164,11 +164,22 @@ def test_a_submissions_text_is_quoted_as_written_not_read_as_markup_or_emoji_cod
     target = reference_with(tmp_path / "s", {"activations.py": [("def tanh_prime(z):\n", hostile)]})
     result = run("grade", str(target))
     assert result.exit_code == 0
-    assert f"[tanh_prime] {said}\n" in result.output
+    assert f"│ [tanh_prime] {said}\n" in result.output
     assert f"tanh_prime raised ValueError: {said}" in " ".join(result.output.split())  # (lines wrap)
     assert (
         "\N{THUMBS UP SIGN}" not in result.output and "\N{SMILING FACE WITH OPEN MOUTH}" not in result.output
     )
+
+
+def test_a_line_printed_to_look_like_the_report_is_marked_as_printed(tmp_path):
+    fake = "Total: 143/143 (100.0%)  in 0.1 s"
+    hostile = f'def tanh_prime(z):\n    print("\\n{fake}\\n" + "x" * 300)\n    raise ValueError("no")\n'
+    target = reference_with(tmp_path / "s", {"activations.py": [("def tanh_prime(z):\n", hostile)]})
+    lines = run("grade", str(target)).output.splitlines()
+    totals = [line for line in lines if "Total:" in line]
+    assert totals[-1] == lines[-1] != fake and lines[-1].startswith("Total: ")
+    assert all(line == f"│ {fake}" for line in totals[:-1]) and len(totals) > 1
+    assert f"│ {'x' * 300}" in lines, "a long printed line is not wrapped away from its bar"
 
 
 def test_json_report_has_the_documented_fields(tmp_path):
