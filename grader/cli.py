@@ -277,10 +277,8 @@ def _no_workflow_commands(fmt: str) -> Iterator[None]:
 
 
 def _emit(result, fmt: str, output: Path | None) -> None:
-    from rich.console import Console
-
     from grader.render_text import render_text
-    from grader.stdout_console import stdout_console
+    from grader.stdout_console import file_console, stdout_console
 
     if output is None:
         if fmt != "text":
@@ -294,9 +292,7 @@ def _emit(result, fmt: str, output: Path | None) -> None:
     try:
         with output.open("w", encoding="utf-8") as stream:
             if fmt == "text":
-                render_text(
-                    result, Console(file=stream, width=110, no_color=True, highlight=False, emoji=False)
-                )
+                render_text(result, file_console(stream, width=110))
             else:
                 stream.write(_rendered(result, fmt))
     except OSError as error:

@@ -1,8 +1,9 @@
-"""The rich Console for the tables and reports a command prints on stdout."""
+"""The rich Consoles for the tables and reports a command prints, on stdout or into a file."""
 
 from __future__ import annotations
 
 import sys
+from typing import Any, TextIO, TypeVar
 
 from rich.console import Console
 
@@ -23,8 +24,19 @@ class StdoutConsole(Console):
 
 def stdout_console(width_when_piped: int) -> StdoutConsole:
     """A Console on stdout: as wide as the terminal, or width_when_piped characters when stdout is a
-    file or a pipe (a fixed width keeps saved reports the same on every machine). No emoji codes:
-    what a student printed is quoted as printed, ":smile:" included."""
-    return StdoutConsole(
-        highlight=False, emoji=False, width=None if sys.stdout.isatty() else width_when_piped
-    )
+    file or a pipe (a fixed width keeps saved reports the same on every machine)."""
+    return _quoting(StdoutConsole, width=None if sys.stdout.isatty() else width_when_piped)
+
+
+def file_console(stream: TextIO, width: int) -> Console:
+    """A Console writing a report into the file stream: width characters, no colours."""
+    return _quoting(Console, file=stream, width=width, no_color=True)
+
+
+_C = TypeVar("_C", bound=Console)
+
+
+def _quoting(kind: type[_C], **options: Any) -> _C:
+    """A console of kind for reports: no highlighting of numbers and no emoji codes, so that what a
+    student printed is quoted as printed, ":smile:" included."""
+    return kind(highlight=False, emoji=False, **options)
