@@ -51,10 +51,15 @@ def render_text(result: GradeResult, console: Console) -> None:
     console.print()
     console.print(
         f"[bold]Total: {_points(result.score)}/{_points(result.max_score)} ({result.percent:.1f}%)[/]"
-        f"  in {result.seconds:.1f} s"
+        f"  in {duration(result.seconds)}"
     )
     if result.suite == "public":
         console.print(PUBLIC_ONLY, style="dim")
+
+
+def duration(seconds: float) -> str:
+    """'29 ms' under a second (a public check often takes less than 0.05 s), else '1.3 s'."""
+    return f"{seconds * 1000:.0f} ms" if seconds < 0.9995 else f"{seconds:.1f} s"
 
 
 def printed_lines(text: str) -> str:

@@ -172,7 +172,7 @@ def test_a_submissions_text_is_quoted_as_written_not_read_as_markup_or_emoji_cod
 
 
 def test_a_line_printed_to_look_like_the_report_is_marked_as_printed(tmp_path):
-    fake = "Total: 143/143 (100.0%)  in 0.1 s"
+    fake = "Total: 143/143 (100.0%)  in 80 ms"
     hostile = f'def tanh_prime(z):\n    print("\\n{fake}\\n" + "x" * 300)\n    raise ValueError("no")\n'
     target = reference_with(tmp_path / "s", {"activations.py": [("def tanh_prime(z):\n", hostile)]})
     lines = run("grade", str(target)).output.splitlines()
@@ -670,6 +670,9 @@ def test_check_runs_the_public_tests_on_exercises_by_default(tmp_path, monkeypat
         "Total: 38.5/38.5 (100.0%)" in text
         and "These are the public tests. The grade comes from hidden" in text
     )
+    # a public check often takes under 50 ms: "in 0.0 s" would read as a fault
+    took = re.search(r"Total: .*  in (\S+) (ms|s)\n", text)
+    assert took and took.group(1) != "0.0" and float(took.group(1)) > 0
 
 
 def test_check_without_an_exercises_folder_says_what_to_do(tmp_path, monkeypatch):
