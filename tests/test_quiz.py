@@ -338,7 +338,7 @@ def test_a_malformed_answers_file_is_reported_with_its_line(tmp_path, content, m
 def test_a_large_malformed_answers_file_is_located_without_tomlkit(tmp_path, monkeypatch):
     """tomlkit took 16 s to locate the error in 256 KiB of dotted keys: grader time, before any time
     limit, in every run that read the file. tomllib names the line itself."""
-    monkeypatch.setattr("grader.quiz.answers.tomlkit.parse", _must_not_parse)
+    monkeypatch.setattr("tomlkit.parse", _must_not_parse)
     path = tmp_path / "answers.toml"
     lines = [f"a.b.c.d.e{i} = 1" for i in range(MAX_BYTES // 20)]
     path.write_text("\n".join(lines) + "\n= 1\n")
@@ -348,8 +348,14 @@ def test_a_large_malformed_answers_file_is_located_without_tomlkit(tmp_path, mon
         read_answers(path)
 
 
+def test_banks_are_read_without_tomlkit(monkeypatch):
+    """tomlkit is the writer; as a reader it took 14 ms of every grade for the banks (tomllib: 2 ms)."""
+    monkeypatch.setattr("tomlkit.parse", _must_not_parse)
+    assert load_quiz(quizzes_dir()) == QUIZ
+
+
 def _must_not_parse(text):
-    raise AssertionError("an answers file was parsed with tomlkit")
+    raise AssertionError("a TOML file was parsed with tomlkit")
 
 
 @pytest.mark.parametrize(

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-import tomlkit
-from tomlkit.exceptions import ParseError
 
+from grader.quiz import toml_reading
 from grader.quiz.computations import COMPUTATIONS, OUTPUTS
 from grader.quiz.params import value_grid
 from grader.quiz.questions import (
@@ -87,6 +86,8 @@ KIT_SCHEMA = _without_answers(SCHEMA)
 
 def strip_answers(text: str) -> str:
     """A bank's TOML without its answers and explanations, marked answers_removed (the student kit)."""
+    import tomlkit  # here, not above: its import is 16 ms of every grade, which only reads
+
     document = tomlkit.parse(text)
     for question in document["questions"]:  # type: ignore[union-attr]
         for key in _KEYS_OF_ANSWERS:
@@ -120,8 +121,8 @@ def load_quiz(directory: Path) -> Quiz:
 
 def _parse(path: Path) -> dict[str, Any]:
     try:
-        data = tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
-    except ParseError as error:
+        data = toml_reading.loads(path.read_text(encoding="utf-8"))  # 7x faster than tomlkit here
+    except ValueError as error:  # TOMLDecodeError, or an integer of more than 4300 digits
         raise BankError(f"{path.name}: not valid TOML: {error}") from None
     kit = data.get("answers_removed") is True
     try:
