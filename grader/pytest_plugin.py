@@ -11,6 +11,8 @@ Each test's outcome is classified as the student would see it:
 
 from __future__ import annotations
 
+import math
+import traceback
 import zlib
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ class GradingPlugin:
         self._session: StudentSession | None = None
         self.reference_dir: Path | None = None
         self.collection_errors: list[str] = []
+        self._failed_at: dict[str, int | None] = {}
         #: no conftest.py among the collected tests' folders (see suite_runner.run_test)
         self.without_conftest = True
 
@@ -63,9 +66,31 @@ class GradingPlugin:
         if Path(str(getattr(plugin, "__file__", ""))).name == "conftest.py":
             self.without_conftest = False
 
+    def pytest_exception_interact(
+        self, node: pytest.Item | pytest.Collector, call: pytest.CallInfo[Any], report: Any
+    ) -> None:
+        # before pytest_collectreport, and with the traceback that --tb=no leaves out of the report
+        if isinstance(report, pytest.CollectReport) and call.excinfo is not None:
+            self._failed_at[report.nodeid] = _line_in(call.excinfo, node.path)
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            self.collection_errors.append(f"{report.nodeid}: {report.longreprtext[-MAX_MESSAGE:]}")
+            line = self._failed_at.pop(report.nodeid, None)
+            self.collection_errors.append(collection_error(report.nodeid, report.longreprtext, line))
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            if (problem := points_problem(item.get_closest_marker("points"))) is not None:
+                self.collection_errors.append(f"{item.nodeid}: {problem}")
+
+    def collection_problem(self) -> str | None:
+        """What stops the suite from grading anyone (a test file that cannot be imported, a test
+        without points), in one line; None when collection went well."""
+        errors = self.collection_errors
+        if not errors:
+            return None
+        more = f"; and {len(errors) - 3} more" if len(errors) > 3 else ""
+        return "; ".join(errors[:3]) + more
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self.session.forget_calls()
@@ -93,6 +118,36 @@ def test_metadata(
 
 
 _DESCRIPTION = pytest.StashKey[dict[str, Any]]()
+
+
+def points_problem(marker: pytest.Mark | None) -> str | None:
+    """Why a test's points marker cannot be used (a test without one would count for nothing
+    unnoticed), or None."""
+    if marker is None:
+        return "it has no points marker: add @pytest.mark.points(N) (points(0) for a test that counts for nothing)"
+    value = marker.args[0] if len(marker.args) == 1 and not marker.kwargs else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        given = ", ".join([*map(repr, marker.args), *(f"{k}={v!r}" for k, v in marker.kwargs.items())])
+        return f"points({given}) is not a number of points: give one, 0 or more, as in @pytest.mark.points(2)"
+    return None
+
+
+def collection_error(nodeid: str, longrepr: str, line: int | None) -> str:
+    """'path line N: the exception' for a test file that could not be collected (pytest's report
+    of it, with --tb=no, holds the exception's 'E' lines)."""
+    raised = [text[1:].strip() for text in longrepr.splitlines() if text.startswith("E ")]
+    what = raised[-1] if raised else longrepr.strip() or "it could not be collected"
+    return f"{nodeid}{f' line {line}' if line else ''}: {what[-MAX_MESSAGE:]}"
+
+
+def _line_in(excinfo: pytest.ExceptionInfo[BaseException], path: Path) -> int | None:
+    """The line of path where the exception was raised (or, for a SyntaxError, found). pytest
+    raises its own CollectError from a SyntaxError or ImportError: the cause has the line."""
+    error = excinfo.value.__cause__ or excinfo.value
+    if isinstance(error, SyntaxError) and error.filename and Path(error.filename) == path:
+        return error.lineno
+    frames = traceback.extract_tb(error.__traceback__)
+    return next((frame.lineno for frame in reversed(frames) if Path(frame.filename) == path), None)
 
 
 def _described(item: pytest.Item) -> dict[str, Any]:
@@ -201,6 +256,9 @@ def classify(excinfo: pytest.ExceptionInfo | None) -> dict[str, str]:
     if isinstance(error, AssertionError):
         message = str(error).split("\nassert ")[0].strip() or "the check failed"
         return {"status": "failed", "message": message[:MAX_MESSAGE]}
+    if isinstance(error, pytest.FixtureLookupError):  # its str() is a tuple with a request object
+        why = error.msg or f"it asks for a fixture named {error.argname!r}, and there is none"
+        return {"status": "error", "message": f"the grader could not finish this test: {why}"[:MAX_MESSAGE]}
     return {
         "status": "error",
         "message": f"the grader could not finish this test ({type(error).__name__}: {error})"[:MAX_MESSAGE],

@@ -121,8 +121,8 @@ class SuiteRunner:
             self._ended = "the test runner was closed"
 
     def _run_one(self, session: pytest.Session, job: _Job) -> dict[str, Any]:
-        if self.plugin.collection_errors:
-            raise SuiteFailed("; ".join(self.plugin.collection_errors))
+        if (problem := self.plugin.collection_problem()) is not None:
+            raise SuiteFailed(problem)
         self.plugin.begin(job.session, job.reference_dir)
         try:
             items = session.items

@@ -5,6 +5,7 @@ nothing else (grader/suite_runner.py); a test suite's own fixtures, pytest's bui
 and marks such as skipif must still work as in a plain pytest run.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,85 @@ def test_a_suite_that_cannot_start_fails_every_submission_the_same_way(tmp_path,
     assert messages[0].endswith("ModuleNotFoundError: No module named 'no_such_module_for_the_grader'")
     assert "\n" not in messages[0]
     assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "error"),
+    [
+        ("def test_broken(student:\n    pass\n", 1, "SyntaxError: '(' was never closed"),
+        (
+            "import numpy\nimport no_such_module_for_the_grader\n",
+            2,
+            "ModuleNotFoundError: No module named 'no_such_module_for_the_grader'",
+        ),
+        ("def half():\n    return 1 / 0\n\n\nHALF = half()\n", 2, "ZeroDivisionError: division by zero"),
+    ],
+    ids=["syntax", "import", "raises"],
+)
+def test_a_test_file_that_cannot_be_imported_is_named_with_its_line_in_one_line(tmp_path, text, line, error):
+    """pytest's own report of it (--tb=no) has neither the line nor anything but the error."""
+    with pytest.raises(SuiteFailed) as failed:
+        run(tmp_path, {"test_broken.py": text})
+    assert re.fullmatch(rf"\S*test_broken\.py line {line}: {re.escape(error)}", str(failed.value))
+
+
+def test_a_fixture_no_one_defines_is_named_in_the_tests_message(tmp_path):
+    text = "import pytest\n\n\n@pytest.mark.points(1)\ndef test_typo(student, rgn):\n    pass\n"
+    metadata = run(tmp_path, {"test_typo.py": text})["test_typo"]["metadata"]
+    assert (metadata["status"], metadata["message"]) == (
+        "error",
+        "the grader could not finish this test: it asks for a fixture named 'rgn', and there is none",
+    )
+
+
+POINTLESS = """
+import pytest
+
+
+@pytest.mark.points(0)
+def test_worth_nothing_on_purpose(student):
+    pass
+
+
+def test_without_points(student):
+    pass
+
+
+@pytest.mark.points("two")
+def test_points_as_text(student):
+    pass
+
+
+@pytest.mark.points(-1)
+def test_negative_points(student):
+    pass
+
+
+@pytest.mark.points(1, 2)
+def test_two_numbers(student):
+    pass
+
+
+@pytest.mark.points(float("nan"))
+def test_nan_points(student):
+    pass
+"""
+
+
+def test_a_test_without_a_usable_points_marker_stops_the_suite(tmp_path):
+    """Without a marker a test would count for nothing, unnoticed; a bad one would crash grading."""
+    with pytest.raises(SuiteFailed) as failed:
+        run(tmp_path, {"test_pointless.py": POINTLESS})
+    problems = str(failed.value).split("; ")
+    assert [problem.split("::")[-1] for problem in problems] == [
+        "test_without_points: it has no points marker: add @pytest.mark.points(N) "
+        "(points(0) for a test that counts for nothing)",
+        "test_points_as_text: points('two') is not a number of points: give one, 0 or more, as in "
+        "@pytest.mark.points(2)",
+        "test_negative_points: points(-1) is not a number of points: give one, 0 or more, as in "
+        "@pytest.mark.points(2)",
+        "and 2 more",
+    ]
 
 
 SCOPED = '''
