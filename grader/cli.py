@@ -18,7 +18,14 @@ import click
 
 from grader import __version__
 from grader.cli_bulk import COMMANDS
-from grader.cli_errors import GraderBroken, SubmissionUnreadable, reader_may_leave, unwritable, write_output
+from grader.cli_errors import (
+    GraderBroken,
+    SubmissionUnreadable,
+    reader_may_leave,
+    refuse_a_broken_suite,
+    unwritable,
+    write_output,
+)
 from grader.cli_lms import COMMANDS as LMS_COMMANDS
 from grader.cli_notebooks import COMMANDS as NOTEBOOK_COMMANDS
 from grader.cli_options import check_student, limit_options, stack, worker_limits
@@ -224,6 +231,7 @@ def gradescope_bundle(out: Path) -> None:
     """
     from grader.gradescope_bundle import build_bundle
 
+    refuse_a_broken_suite("hidden", out)
     try:
         count = build_bundle(out)
     except OSError as error:

@@ -53,3 +53,12 @@ def write_output(text: str, out: Path | None) -> None:
     except OSError as error:
         raise unwritable(out, error) from None
     click.echo(f"wrote {out}", err=True)
+
+
+def refuse_a_broken_suite(suite: str, out: Path) -> None:
+    """GraderBroken, before out is written, when what out hands out (a Gradescope bundle, the
+    student kit) holds tests that cannot grade anyone: better now than on the first submission."""
+    from grader.grading import suite_problem
+
+    if (problem := suite_problem(suite)) is not None:
+        raise GraderBroken(f"not writing {out}: {problem}")

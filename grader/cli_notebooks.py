@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from grader.cli_errors import GraderBroken, SubmissionUnreadable, unwritable
+from grader.cli_errors import GraderBroken, SubmissionUnreadable, refuse_a_broken_suite, unwritable
 
 NBGRADER_CONFIG = """\
 # Written by backprop-grader nbgrader-source. The notebook's test cells call the grader,
@@ -35,6 +35,7 @@ def release_command(out: Path, notebooks: bool) -> None:
     from grader.quiz.bank import BankError
     from grader.release import ReleaseError, release_kit
 
+    refuse_a_broken_suite("public", out)
     try:
         files = release_kit(out, notebooks=notebooks)
     except ReleaseError as error:

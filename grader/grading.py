@@ -81,13 +81,15 @@ def call_plan(suite: str, plots: bool, limits: WorkerLimits | None) -> CallPlan 
     other gets them too; the calls left out run one by one, with the student's own results."""
     if (suite, plots) not in _plans:
         every = PlanRecording()
-        _grade_reference(suite, plots, limits, None, every)
+        graded = _grade_reference(suite, plots, limits, None, every)
+        if graded is not None and (problem := reference_fails(graded)) is not None:
+            raise SuiteUnusable(problem)
         planned: list[PlannedCall] = []
         if every.calls:
             # again, prefetching every call and handing the tests nudged results: a call made with
             # a result then differs from its planned twin, which no test takes
             trial = PlanRecording(nudge=True)
-            if _grade_reference(suite, plots, limits, CallPlan.of(every.calls), trial):
+            if _grade_reference(suite, plots, limits, CallPlan.of(every.calls), trial) is not None:
                 untaken = {id(call) for call in trial.untaken}
                 planned = [call for call in every.calls if id(call) not in untaken]
         _plans[suite, plots] = CallPlan.of(planned) if planned else None
@@ -96,14 +98,32 @@ def call_plan(suite: str, plots: bool, limits: WorkerLimits | None) -> CallPlan 
 
 def _grade_reference(
     suite: str, plots: bool, limits: WorkerLimits | None, plan: CallPlan | None, recording: PlanRecording
-) -> bool:
-    """Grade the reference solutions for a plan (see PlanRecording); whether that worked."""
+) -> GradeResult | None:
+    """Grade the reference solutions for a plan (see PlanRecording); None if that did not work."""
     try:
         with prepared_submission(reference_dir()) as prepared:
-            _grade(prepared, suite, limits, False, None, plots, plan, recording)
+            return _grade(prepared, suite, limits, False, None, plots, plan, recording)
     except Exception:  # noqa: BLE001 - without a plan every call just runs on its own
-        return False
-    return True
+        return None
+
+
+def reference_fails(graded: GradeResult) -> str | None:
+    """Why the suite cannot grade anyone when the reference solutions lose points on it (a test or
+    a reference function changed and broken): every submission would lose them too. A time-out
+    is left to the submissions' own grading: on a busy machine it need not recur."""
+    lost = [t for t in graded.tests if t.status in ("failed", "error") and t.max_score > 0]
+    if not lost:
+        return None
+    named = "; ".join(
+        f"{'public' if t.public else 'hidden'}_tests/test_{t.exercise}.py::{t.name} "
+        f"({(t.message.splitlines() or ['no message'])[0]})"
+        for t in lost[:3]
+    )
+    more = f"; and {len(lost) - 3} more" if len(lost) > 3 else ""
+    return (
+        f"the reference solutions fail {len(lost)} test{'s' if len(lost) > 1 else ''}, so every submission "
+        f"would lose those points: {named}{more}; fix the test, or the function in reference/"
+    )
 
 
 def _grade(
@@ -162,6 +182,20 @@ def _grade(
         protections=protections,
         plots=plot_data,
     )
+
+
+def suite_problem(suite: str) -> str | None:
+    """Why suite cannot grade anyone (a test file that cannot be imported, a test without points,
+    a test the reference fails), found by grading reference/ with it, as every grading process
+    does first; None when it can. None too when nothing could be tried here: no worker runs on
+    this system (Windows), or there is no reference/ (the command that asked says so itself)."""
+    try:
+        grade_path(reference_dir(), suite=suite)
+    except SuiteUnusable as error:
+        return str(error)
+    except (GradingFailed, GraderSetupError):
+        return None
+    return None
 
 
 def only_exercises(result: GradeResult, exercises: Iterable[str]) -> GradeResult:

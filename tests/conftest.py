@@ -30,6 +30,14 @@ def copy_reference(target: Path) -> Path:
     return target
 
 
+def grader_copy(project: Path) -> Path:
+    """The grader with its tests, reference and quiz, to change a test in: run it as
+    `python -m grader` with project as the working folder."""
+    for part in ("grader", "reference", "quizzes"):
+        shutil.copytree(REPO / part, project / part, ignore=shutil.ignore_patterns("__pycache__"))
+    return project
+
+
 def reference_with(target: Path, changes: dict[str, list[tuple[str, str]]]) -> Path:
     """A copy of reference/ with text replacements; each old text must occur exactly once."""
     copy_reference(target)

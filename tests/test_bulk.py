@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, REPO, cli, run_cli_unread
+from conftest import EXAMPLES, cli, grader_copy, run_cli_unread
 from conftest import run_cli as run
 
 from grader import __version__
@@ -906,9 +906,7 @@ def test_writing_the_feedback_pages_shows_progress(stream):
 def test_a_test_suite_that_cannot_run_stops_the_run_with_one_line_and_exit_3(tmp_path):
     """A broken conftest.py in the grader's own tests fails every submission the same way: the run
     stops at the first, says why once, stores nothing, and the same command finishes after the fix."""
-    project = tmp_path / "project"
-    for part in ("grader", "reference", "quizzes"):
-        shutil.copytree(REPO / part, project / part, ignore=shutil.ignore_patterns("__pycache__"))
+    project = grader_copy(tmp_path / "project")
     conftest = project / "grader" / "hidden_tests" / "conftest.py"
     conftest.write_text("import no_such_module_for_the_grader\n")
     root = tmp_path / "class"

@@ -17,8 +17,10 @@ from conftest import (
     REFERENCE,
     cli,
     copy_reference,
+    grader_copy,
     reference_with,
     reference_with_file,
+    run_cli,
     run_cli_unread,
     with_key,
 )
@@ -750,3 +752,53 @@ def test_a_system_that_cannot_fork_a_worker_is_told_where_grading_runs(tmp_path,
     assert "needs Linux or macOS" in completed.stderr and "has no os.fork" in completed.stderr
     assert "run it inside WSL" in completed.stderr and "Traceback" not in completed.stderr
     assert completed.stderr.count("\n") == 1 and not book.exists()
+
+
+BROKEN_TEST = """
+import numpy as np
+import pytest
+
+
+@pytest.mark.points(2)
+def test_sigmoid_is_odd(student):
+    z = np.array([0.5])
+    assert np.allclose(student.sigmoid(-z), -student.sigmoid(z)), "sigmoid(-z) is not -sigmoid(z)"
+
+
+@pytest.mark.points(0)
+def test_worth_nothing(student):
+    assert False, "a check that counts for nothing"
+
+
+@pytest.mark.points(1)
+def test_fine(student):
+    assert student.relu(np.array([2.0])).tolist() == [2.0]
+"""
+
+
+def test_a_test_the_reference_fails_stops_grading_with_one_line_and_exit_3(tmp_path):
+    """A test (or a reference function) changed and broken would cost every student its points:
+    grading refuses, naming the test and what it said."""
+    project = grader_copy(tmp_path / "project")
+    (project / "grader" / "hidden_tests" / "test_extra.py").write_text(BROKEN_TEST)
+    completed = run_cli("grade", str(EXAMPLES_DIR / "correct"), cwd=project)
+    assert completed.returncode == 3 and completed.stdout == ""
+    assert completed.stderr == (
+        "Error: grading could not run: the reference solutions fail 1 test, so every submission would "
+        "lose those points: hidden_tests/test_extra.py::test_sigmoid_is_odd (sigmoid(-z) is not "
+        "-sigmoid(z)); fix the test, or the function in reference/\n"
+    )
+
+
+@pytest.mark.parametrize(("command", "out"), [("release", "kit"), ("gradescope-bundle", "autograder.zip")])
+def test_a_kit_or_bundle_with_a_test_the_reference_fails_is_not_written(tmp_path, command, out):
+    """Better said to the instructor now than to every student on their first submission."""
+    project = grader_copy(tmp_path / "project")
+    (project / "grader" / "public_tests" / "test_extra.py").write_text(BROKEN_TEST)
+    completed = run_cli(command, str(tmp_path / out), cwd=project)
+    assert completed.returncode == 3 and not (tmp_path / out).exists()
+    assert completed.stderr == (
+        f"Error: not writing {tmp_path / out}: the reference solutions fail 1 test, so every submission "
+        "would lose those points: public_tests/test_extra.py::test_sigmoid_is_odd (sigmoid(-z) is not "
+        "-sigmoid(z)); fix the test, or the function in reference/\n"
+    )
