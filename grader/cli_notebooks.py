@@ -60,13 +60,19 @@ def nbgrader_source_command(out: Path, assignment: str) -> None:
     Example:
       backprop-grader nbgrader-source course && cd course && nbgrader generate_assignment backprop
     """
+    from grader.exercise_api import EXERCISE_POINTS
+    from grader.grading import SuiteUnusable, suite_points
     from grader.notebooks import NOTEBOOK_NAME, notebook_text, source_notebook
     from grader.paths import GraderSetupError, reference_dir
     from grader.whole_file import write_whole
 
     target = out / "source" / assignment / NOTEBOOK_NAME
     try:
-        text = notebook_text(source_notebook(reference_dir()))
+        points = suite_points("hidden")  # the test cells are worth what the tests are
+    except SuiteUnusable as error:
+        raise GraderBroken(f"not writing {target}: {error}") from None
+    try:
+        text = notebook_text(source_notebook(reference_dir(), points or EXERCISE_POINTS))
         if target.is_file() and target.read_text(encoding="utf-8", errors="replace") != text:
             raise SubmissionUnreadable(
                 f"{target} exists and is not the notebook this version writes (edited by hand, or written by "

@@ -184,17 +184,27 @@ def _grade(
     )
 
 
-def suite_problem(suite: str) -> str | None:
-    """Why suite cannot grade anyone (a test file that cannot be imported, a test without points,
-    a test the reference fails), found by grading reference/ with it, as every grading process
-    does first; None when it can. None too when nothing could be tried here: no worker runs on
-    this system (Windows), or there is no reference/ (the command that asked says so itself)."""
+def suite_points(suite: str) -> dict[str, float] | None:
+    """Points of each group of suite's tests (an exercise file's, or test_<name>.py's under
+    <name>), read off grading reference/ with it, as every grading process does first.
+    SuiteUnusable when the suite cannot grade anyone (a test file that cannot be imported, a test
+    without points, a test the reference fails); None when nothing could be tried here: no
+    worker runs on this system (Windows), or there is no reference/ (the command says so)."""
     try:
-        grade_path(reference_dir(), suite=suite)
-    except SuiteUnusable as error:
-        return str(error)
+        graded = grade_path(reference_dir(), suite=suite)
+    except SuiteUnusable:
+        raise
     except (GradingFailed, GraderSetupError):
         return None
+    return {exercise.name: exercise.max_score for exercise in graded.exercises()}
+
+
+def suite_problem(suite: str) -> str | None:
+    """Why suite cannot grade anyone (see suite_points), or None."""
+    try:
+        suite_points(suite)
+    except SuiteUnusable as error:
+        return str(error)
     return None
 
 

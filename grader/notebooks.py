@@ -5,7 +5,7 @@ One notebook, backprop.ipynb; per exercise file three cells:
     a read-only Markdown cell        the module docstring (shapes, formulas)
     a solution cell                  the reference file's code, BEGIN/END SOLUTION regions kept;
                                      grade_id = the file's name, tag "backprop-grader:<name>"
-    an autograded test cell          points = the file's points; its BEGIN/END HIDDEN TESTS region
+    an autograded test cell          points = the file's tests' points; its BEGIN/END HIDDEN TESTS region
                                      grades the notebook with the hidden tests (the same isolated
                                      grading as `backprop-grader grade`) and leaves the points
                                      earned as the cell's result, which nbgrader takes as partial credit
@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import json
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +67,13 @@ def split_module(source: str) -> tuple[str, str]:
     return doc, "\n".join(code).strip("\n") + "\n"
 
 
-def source_notebook(reference: Path) -> NotebookNode:
-    """nbgrader's source notebook (solutions and hidden tests inside their regions)."""
+def source_notebook(reference: Path, points: Mapping[str, float] = EXERCISE_POINTS) -> NotebookNode:
+    """nbgrader's source notebook (solutions and hidden tests inside their regions).
+
+    points: of each group of hidden tests (grading.suite_points): an exercise file's test cell
+    is worth its group's, and a group of no exercise file (hidden_tests/test_<name>.py) gets a
+    test cell of its own at the end, so that nbgrader's total is the grade's.
+    """
     cells = [
         nbformat.v4.new_markdown_cell(
             "# Backpropagation, step by step\n\nFill in every solution cell below, top to bottom; each "
@@ -86,16 +92,9 @@ def source_notebook(reference: Path) -> NotebookNode:
         solution = nbformat.v4.new_code_cell(code, metadata=_meta(name, solution=True))
         solution.metadata["tags"] = [TAG_PREFIX + name]
         cells.append(solution)
-        test = (
-            f"# The hidden tests of {name}.py run here when your notebook is graded.\n"
-            f"{BEGIN_HIDDEN}\nfrom grader.notebooks import grade_exercise_in_notebook\n\n"
-            f'grade_exercise_in_notebook("{name}")\n{END_HIDDEN}\n'
-        )
-        cells.append(
-            nbformat.v4.new_code_cell(
-                test, metadata=_meta(f"test_{name}", grade=True, locked=True, points=EXERCISE_POINTS[name])
-            )
-        )
+        cells.append(_test_cell(name, f"The hidden tests of {name}.py", points.get(name, 0.0)))
+    for name in (group for group in points if group not in EXERCISES):
+        cells.append(_test_cell(name, f"More hidden tests (test_{name}.py)", points[name]))
     for cell in cells:  # nbformat draws random ids: the same notebook would differ on every write
         cell.id = cell.metadata.nbgrader.grade_id
     notebook = nbformat.v4.new_notebook(cells=cells)
@@ -104,6 +103,18 @@ def source_notebook(reference: Path) -> NotebookNode:
     notebook.metadata[MARKER] = {"exercises": _ORDER}
     nbformat.validate(notebook)
     return notebook
+
+
+def _test_cell(group: str, what: str, points: float) -> NotebookNode:
+    """An autograded cell worth points that grades the notebook and takes one group's score."""
+    test = (
+        f"# {what} run here when your notebook is graded.\n"
+        f"{BEGIN_HIDDEN}\nfrom grader.notebooks import grade_exercise_in_notebook\n\n"
+        f'grade_exercise_in_notebook("{group}")\n{END_HIDDEN}\n'
+    )
+    return nbformat.v4.new_code_cell(
+        test, metadata=_meta(f"test_{group}", grade=True, locked=True, points=points)
+    )
 
 
 def student_notebook(reference: Path) -> NotebookNode:

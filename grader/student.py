@@ -112,7 +112,10 @@ class StudentSession:
 
     def __getattr__(self, function: str) -> Callable[..., Any]:
         if function not in MODULE_OF:
-            raise AttributeError(function)
+            raise AttributeError(
+                f"{function!r} is not one of the exercises' functions: a test can call only those "
+                "listed in grader/exercise_api.py (EXERCISES)"
+            )
 
         def call_and_return(*args: Any, **kwargs: Any) -> Any:
             return self.call_or_raise(function, *args, **kwargs).result

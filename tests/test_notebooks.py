@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import EXAMPLES, REFERENCE
+from conftest import EXAMPLES, REFERENCE, grader_copy
 from conftest import run_cli as run
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -110,6 +110,38 @@ def test_nbgrader_source_is_the_same_file_every_time_and_never_replaces_an_edite
         f"Error: {target} exists and is not the notebook this version writes (edited by hand, or written by "
         "another version); move it away, or use another --assignment, and run again\n"
     )
+
+
+EXTRA_TEST = """
+import pytest
+
+from grader.compare import assert_close
+
+
+@pytest.mark.points(2)
+def test_sigmoid_is_symmetric(student, rng):
+    z = rng.normal(size=(4, 3)) * 5
+    assert_close(student.sigmoid(-z), 1 - student.sigmoid(z), "sigmoid(-z) against 1 - sigmoid(z)")
+"""
+
+
+def test_the_test_cells_are_worth_what_the_tests_are(tmp_path):
+    """An instructor's own test file (or changed points) keeps nbgrader's total the grade's: the
+    cells' points are read off grading the reference, and a file of no exercise gets a cell."""
+    project = grader_copy(tmp_path / "project")
+    (project / "grader" / "hidden_tests" / "test_extra.py").write_text(EXTRA_TEST)
+    assert run("nbgrader-source", str(tmp_path / "course"), cwd=project).returncode == 0
+    folder = tmp_path / "course" / "source" / "backprop"
+    notebook = nbformat.read(folder / "backprop.ipynb", as_version=4)
+    graded = [c for c in notebook.cells if c.metadata["nbgrader"]["grade"]]
+    points = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in graded}
+    assert points == {**{f"test_{name}": EXERCISE_POINTS[name] for name in EXERCISES}, "test_extra": 2.0}
+    assert 'grade_exercise_in_notebook("extra")' in graded[-1].source
+    earned = subprocess.run(
+        [sys.executable, "-c", "from grader.notebooks import grade_exercise_in_notebook as g; print(g('extra'))"],
+        cwd=folder, env={**os.environ, "PYTHONPATH": str(project)}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert earned.stdout.strip() == "2.0", earned.stderr[-2000:]
 
 
 @pytest.fixture(scope="module")
