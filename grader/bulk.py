@@ -22,6 +22,7 @@ from typing import Any
 from grader import __version__
 from grader.feedback import feedback_markdown, unreadable_markdown
 from grader.feedback_files import feedback_page, why_not_written, write_feedback
+from grader.fingerprint import grader_fingerprint
 from grader.gradebook import Gradebook, GradebookError
 from grader.job_pool import Terminated, job_server, run_pool
 from grader.roster import Entry, find_submissions, is_one_submission, lms_download_only, zip_download_of
@@ -154,13 +155,21 @@ def grade_all(
     if stale := remove_stale_scratch():
         summary.notes.append(f"removed {stale} scratch folders left by killed runs")
     progress.start(len(entries))
-    todo = []
+    todo, graded_otherwise = [], 0
     for entry in entries:
-        if not regrade and gradebook.has(entry.student, entry.content_hash, __version__):
-            summary.skipped += 1
-            progress.advance(Outcome(entry, "skipped"))
-        else:
+        stored = None if regrade else gradebook.graded_by(entry.student, entry.content_hash, __version__)
+        if stored is None:
             todo.append(entry)
+            continue
+        summary.skipped += 1
+        graded_otherwise += stored not in ("", grader_fingerprint())
+        progress.advance(Outcome(entry, "skipped"))
+    if graded_otherwise:
+        summary.notes.append(
+            f"{graded_otherwise} of the submissions already in the gradebook were graded by other tests, "
+            "reference solutions or question banks than these (changed since, same grader version): "
+            "run again with --regrade to grade them with these"
+        )
 
     def record(outcome: Outcome) -> None:
         _record(outcome, gradebook, summary, regrade, feedback_dir)

@@ -177,13 +177,16 @@ class Gradebook:
             raise
         self._db.execute("COMMIT")
 
-    def has(self, student: str, content_hash: str, grader_version: str) -> bool:
-        """Whether this exact submission was already graded by this grader version."""
+    def graded_by(self, student: str, content_hash: str, grader_version: str) -> str | None:
+        """None when this exact submission was not graded by this grader version; else the
+        grader_fingerprint of its report ("" for an unreadable one, or one stored before 0.4.5)."""
         row = self._db.execute(
-            "SELECT 1 FROM submissions WHERE student = ? AND content_hash = ? AND grader_version = ?",
+            "SELECT status, report FROM submissions WHERE student = ? AND content_hash = ? AND grader_version = ?",
             (student, content_hash, grader_version),
         ).fetchone()
-        return row is not None
+        if row is None:
+            return None
+        return str(json.loads(row[1]).get("grader_fingerprint", "")) if row[0] == "graded" else ""
 
     def store(
         self,

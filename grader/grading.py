@@ -12,6 +12,7 @@ from typing import Any
 
 from grader import __version__
 from grader.exercise_api import EXERCISES
+from grader.fingerprint import grader_fingerprint
 from grader.mended_text import mended
 from grader.paths import HIDDEN_TESTS, PUBLIC_TESTS, GraderSetupError, quizzes_dir, reference_dir
 from grader.planned_calls import CallPlan, PlannedCall, PlanRecording
@@ -181,6 +182,7 @@ def _grade(
         quiz=quiz,
         protections=protections,
         plots=plot_data,
+        grader_fingerprint=grader_fingerprint(),
     )
 
 

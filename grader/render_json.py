@@ -16,6 +16,7 @@ def result_to_dict(result: GradeResult) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "grader_version": result.grader_version,
+        "grader_fingerprint": result.grader_fingerprint,
         "submission": result.submission,
         "suite": result.suite,
         "score": result.score,

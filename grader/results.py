@@ -112,6 +112,7 @@ class GradeResult:
     quiz: QuizResult | None = None
     protections: tuple[Protection, ...] = ()
     plots: PlotData | None = None  # only when asked for (grade --report, grade-all)
+    grader_fingerprint: str = ""  # of the files that graded it (grader/fingerprint.py)
 
     @property
     def score(self) -> float:

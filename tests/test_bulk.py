@@ -24,6 +24,7 @@ from conftest import run_cli as run
 from grader import __version__
 from grader.bulk import job_count
 from grader.feedback_files import write_feedback
+from grader.fingerprint import grader_fingerprint
 from grader.gradebook import Gradebook
 from grader.roster import find_submissions
 
@@ -938,3 +939,34 @@ def test_a_test_suite_that_cannot_run_stops_the_run_with_one_line_and_exit_3(tmp
     again = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=project)
     assert again.returncode == 0, again.stderr
     assert rows(book, "SELECT count(*) FROM submissions WHERE status = 'graded'") == [(12,)]
+
+
+def test_a_rerun_after_a_test_changed_says_that_the_kept_grades_came_from_other_tests(tmp_path):
+    """Fixing a test does not change the grader's version, so the same command skips what it
+    graded before; it says so, and --regrade grades those submissions with the fixed test."""
+    project = grader_copy(tmp_path / "project")
+    root = tmp_path / "class"
+    for name in ("correct", "relu_prime_at_zero"):
+        shutil.copytree(EXAMPLES / name, root / name)
+    book = tmp_path / "gradebook.sqlite"
+    command = [sys.executable, "-m", "grader", "grade-all", str(root), "--gradebook", str(book)]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=project)
+    assert first.returncode == 0 and "note:" not in first.stderr, first.stderr
+    stored = {json.loads(r)["grader_fingerprint"] for (r,) in rows(book, "SELECT report FROM submissions")}
+    assert stored == {grader_fingerprint()}, "the same files in another checkout are the same fingerprint"
+    test_file = project / "grader" / "hidden_tests" / "test_activations.py"
+    test_file.write_text(test_file.read_text() + "\n# fixed\n")
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=project)
+    assert again.returncode == 0 and "0 graded, 2 already in the gradebook" in again.stderr
+    assert (
+        "note: 2 of the submissions already in the gradebook were graded by other tests, reference solutions "
+        "or question banks than these (changed since, same grader version): run again with --regrade to "
+        "grade them with these\n"
+    ) in again.stderr
+    regraded = subprocess.run(
+        [*command, "--regrade"], capture_output=True, text=True, timeout=300, cwd=project
+    )
+    assert regraded.returncode == 0 and "2 graded, 0 already in the gradebook" in regraded.stderr
+    assert "note:" not in regraded.stderr
+    third = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=project)
+    assert "0 graded, 2 already in the gradebook" in third.stderr and "note:" not in third.stderr
