@@ -156,6 +156,11 @@ class StudentSession:
         self._recording = recording.calls
         self._nudge = recording.nudge
 
+    @property
+    def recording(self) -> bool:
+        """Whether this session records a plan (record_for_plan): its grade is thrown away."""
+        return self._recording is not None
+
     def untaken(self) -> list[PlannedCall]:
         """The prefetched calls no test took, and those a time-out or crash left unsent."""
         return [call for kept in self._prefetched.values() for p in kept for call in (p.planned, *p.rest)]
