@@ -26,7 +26,7 @@ from grader.sandbox import Protection
 from grader.student import StudentSession
 from grader.submission import PreparedSubmission, prepared_submission
 from grader.suite_runner import SuiteFailed, suite_runner
-from grader.worker import WorkerLimits, WorkerStartFailed
+from grader.worker import WorkerLimits, WorkerStartFailed, start_worker_zygote
 from grader.worker_zygote import unsupported_platform
 
 #: the hidden grade runs the public tests too (with the reference as an extra oracle)
@@ -143,6 +143,10 @@ def _grade(
             "this is the student kit: it has no hidden tests; check your work with backprop-grader check"
         )
     reference = reference_dir() if suite == "hidden" else None
+    # pytest's session (in a thread) and the worker zygote (a process) each take about 0.1 s to
+    # start, the first time: side by side, on two cores
+    suite_runner(SUITES[suite])
+    start_worker_zygote()
     # scored before any student code runs, so that code cannot rewrite its answers
     quiz = _grade_quiz(prepared, reference, student) if suite == "hidden" else None
     # a plan on trial (call_plan) is used once: not worth the zygote's keeping

@@ -26,7 +26,7 @@ from typing import Any
 
 from grader import wire
 from grader.sandbox import NAMES, Protection
-from grader.worker_zygote import HeldPlan, ZygoteUnavailable, forget_plan, spawn_worker
+from grader.worker_zygote import HeldPlan, ZygoteUnavailable, forget_plan, spawn_worker, start_zygote
 
 HERE = Path(__file__).resolve().parent
 STARTUP_TIMEOUT = 60.0
@@ -112,6 +112,11 @@ def kill_running_workers() -> None:
             os.killpg(worker.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+
+
+def start_worker_zygote() -> None:
+    """Get the process that forks the workers going (see worker_zygote.start_zygote)."""
+    start_zygote(scrubbed_environment(Path("/")))
 
 
 class WorkerProcess:
