@@ -65,6 +65,20 @@ def test_a_correct_submission_gets_no_diagnosis(reference_result):
     assert all(t.status == "passed" and t.diagnosis is None for t in reference_result.tests)
 
 
+def test_a_failure_that_no_value_shows_gets_no_diagnosis(tmp_path):
+    """relu_prime returning booleans: every value agrees with the reference's, so the test's own
+    message says what is wrong, and a 'no known mistake' under it would only be noise."""
+    result = grade(
+        reference_with(
+            tmp_path / "s", {"activations.py": [("return (z > 0).astype(z.dtype)", "return z > 0")]}
+        )
+    )
+    failed = [t for t in result.tests if t.status == "failed"]
+    assert [t.name for t in failed] == ["test_returns_floats_and_leaves_input_alone[relu_prime]"]
+    assert failed[0].message == "relu_prime returned bool values; return floats (e.g. .astype(float))"
+    assert failed[0].diagnosis is None
+
+
 def test_a_random_wrong_answer_is_not_given_a_false_name(tmp_path):
     wrong = "return np.sin(3.0 * z) * 0.3 + 0.2"
     result = grade(

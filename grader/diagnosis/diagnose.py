@@ -56,7 +56,8 @@ _diagnoses = Memo[Diagnosis | None](1024)
 
 
 def diagnose(calls: Sequence[RecordedCall], reference_dir: Path) -> Diagnosis | None:
-    """The diagnosis of a failed test from the calls it made; None when the student's code never returned."""
+    """The diagnosis of a failed test from the calls it made; None when the student's code never
+    returned, or when nothing it returned differs from the reference's and no mistake explains it."""
     seen = (str(reference_dir), [_as_seen(call) for call in calls])
     return _diagnoses.get((), seen, lambda: _diagnose(calls, reference_dir))
 
@@ -99,6 +100,10 @@ def _diagnose(calls: Sequence[RecordedCall], reference_dir: Path) -> Diagnosis |
             evidence=proof,
             gradient_check=view,
         )
+    if not matches and proof is None and not view:
+        # every returned value agrees with the reference's: the test failed on something else (a
+        # dtype, a type, a property), which its own message says; "no known mistake" adds nothing
+        return None
     if not matches:
         return Diagnosis(
             None,
