@@ -119,7 +119,8 @@ def take(student: str | None, out: Path) -> None:
             quiz_data, student, values, out, lambda p: click.prompt(p, prompt_suffix=": "), click.echo
         )
     except (Stopped, click.Abort, EOFError):
-        click.echo(f"\nStopped. {len(values)} answers are saved in {out}; run the same command to continue.")
+        saved = "1 answer is" if len(values) == 1 else f"{len(values)} answers are"
+        click.echo(f"\nStopped. {saved} saved in {out}; run the same command to continue.")
         return
     except OSError as error:  # saving an answer (a full disk): those before it are in the file
         raise unwritable(out, error) from None

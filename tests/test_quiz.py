@@ -466,6 +466,13 @@ def test_take_asks_everything_reasks_bad_input_and_resumes(tmp_path):
     assert result.score == result.max_score
 
 
+def test_take_stopped_after_one_answer_says_so_in_the_singular(tmp_path):
+    out = tmp_path / "answers.toml"
+    typed = typed_answer(QUIZ.questions[0], answer_key(QUIZ, "kim", REF)[QUIZ.questions[0].id])
+    stopped = cli("take", "--student", "kim", "--out", str(out), input="\n".join([*typed, "q"]) + "\n")
+    assert f"Stopped. 1 answer is saved in {out}; run the same command to continue." in stopped.output
+
+
 def test_take_refuses_to_mix_students(tmp_path):
     out = tmp_path / "answers.toml"
     write_answers(out, QUIZ, "kim", {}, blank=True)
