@@ -72,9 +72,10 @@ class RunSummary:
         rate = (self.graded + self.unreadable) / self.seconds if self.seconds else 0.0
         mean = f", class mean {sum(self.percents) / len(self.percents):.1f}%" if self.percents else ""
         stopped = "interrupted after " if self.interrupted else "stopped after " if self.stopped else ""
+        errors = len(self.grader_errors)
         return (
             f"{stopped}{self.done}/{self.total} submissions: {self.graded} graded, {self.skipped} already in the "
-            f"gradebook, {self.unreadable} unreadable, {len(self.grader_errors)} grader errors "
+            f"gradebook, {self.unreadable} unreadable, {errors} grader error{'' if errors == 1 else 's'} "
             f"in {self.seconds:.1f} s ({rate:.1f}/s){mean}"
         )
 

@@ -18,7 +18,7 @@ _NAMES = {
     "graded": "graded",
     "skipped": "skipped",
     "unreadable": "unreadable",
-    "grader_error": "grader errors",
+    "grader_error": "grader error",  # the one count whose name takes a plural s
 }
 
 
@@ -48,7 +48,7 @@ class _Counting(Progress):
         (for the live bar, which shares a line with done/total and the time left) only graded and the
         kinds that occurred."""
         return ", ".join(
-            f"{self.counts[kind]} {name}"
+            f"{self.counts[kind]} {name}{'s' if kind == 'grader_error' and self.counts[kind] != 1 else ''}"
             for kind, name in _NAMES.items()
             if all_kinds or kind == "graded" or self.counts[kind]
         )

@@ -22,10 +22,11 @@ from conftest import EXAMPLES, cli, grader_copy, run_cli_unread
 from conftest import run_cli as run
 
 from grader import __version__
-from grader.bulk import job_count
+from grader.bulk import RunSummary, job_count
 from grader.feedback_files import write_feedback
 from grader.fingerprint import grader_fingerprint
 from grader.gradebook import Gradebook
+from grader.progress import PlainProgress
 from grader.roster import find_submissions
 
 STUDENTS = [
@@ -970,3 +971,12 @@ def test_a_rerun_after_a_test_changed_says_that_the_kept_grades_came_from_other_
     assert "note:" not in regraded.stderr
     third = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=project)
     assert "0 graded, 2 already in the gradebook" in third.stderr and "note:" not in third.stderr
+
+
+@pytest.mark.parametrize(("errors", "said"), [(1, "1 grader error"), (2, "2 grader errors")])
+def test_the_counts_say_grader_error_in_the_singular_for_one(errors, said):
+    summary = RunSummary(total=3, graded=1, grader_errors=[("s", "why")] * errors, seconds=2.0)
+    assert f"1 graded, 0 already in the gradebook, 0 unreadable, {said} in 2.0 s" in summary.line()
+    progress = PlainProgress(io.StringIO())
+    progress.counts.update(graded=1, grader_error=errors)
+    assert progress.counts_text() == f"1 graded, 0 skipped, 0 unreadable, {said}"
