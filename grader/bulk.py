@@ -167,7 +167,8 @@ def grade_all(
         progress.advance(Outcome(entry, "skipped"))
     if graded_otherwise:
         summary.notes.append(
-            f"{graded_otherwise} of the submissions already in the gradebook were graded by other tests, "
+            f"{graded_otherwise} of the submissions already in the gradebook "
+            f"{'was' if graded_otherwise == 1 else 'were'} graded by other tests, "
             "reference solutions or question banks than these (changed since, same grader version): "
             "run again with --regrade to grade them with these"
         )
