@@ -154,7 +154,8 @@ def template(student: str, out: Path) -> None:
             ) from None
         if answered:
             raise SubmissionUnreadable(
-                f"{out} holds {answered} answers, which a blank template would replace; choose another --out, "
+                f"{out} holds {answered} answer{'' if answered == 1 else 's'}, which a blank template would "
+                "replace; choose another --out, "
                 f"or continue it with: backprop-grader quiz take --out {out}"
             )
     _write(out, lambda: write_answers(out, _load(), student, {}, blank=True))
