@@ -6,17 +6,14 @@ unreadable submission; 3 the grader itself could not run.
 
 from __future__ import annotations
 
-import os
-import secrets
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from grader import __version__
+from grader.ci_log import workflow_commands_paused
 from grader.cli_bulk import COMMANDS
 from grader.cli_errors import (
     GraderBroken,
@@ -263,27 +260,6 @@ def _rendered(result, fmt: str) -> str:
     return render_junit(result)
 
 
-@contextmanager
-def _no_workflow_commands(fmt: str) -> Iterator[None]:
-    """On GitHub Actions, keep the runner from reading workflow commands in a text report.
-
-    It quotes the student's code as it is (what it printed, its exception messages), so a line of
-    it could start with "::error::" or "::add-mask::" and be taken as a command. GitHub's own
-    remedy is used: ::stop-commands:: with a token no one can guess, then ::token:: to resume.
-    JSON, Gradescope and JUnit reports keep such text inside escaped strings (no line of theirs
-    starts with it); the github format's commands are meant and escape what they quote."""
-    if os.environ.get("GITHUB_ACTIONS") != "true" or fmt != "text":
-        yield
-        return
-    token = secrets.token_hex(16)
-    click.echo(f"::stop-commands::{token}")
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        click.echo(f"::{token}::")
-
-
 def _emit(result, fmt: str, output: Path | None) -> None:
     from grader.render_text import render_text
     from grader.stdout_console import file_console, stdout_console
@@ -291,11 +267,11 @@ def _emit(result, fmt: str, output: Path | None) -> None:
     if output is None:
         if fmt != "text":
             utf8_stdout()
-        with _no_workflow_commands(fmt):
-            if fmt == "text":
+        if fmt == "text":  # it quotes the student's output and messages as they are
+            with workflow_commands_paused():
                 render_text(result, stdout_console(width_when_piped=110))
-            else:
-                click.echo(_rendered(result, fmt), nl=False)
+        else:
+            click.echo(_rendered(result, fmt), nl=False)
         return
     try:
         with output.open("w", encoding="utf-8") as stream:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from grader.ci_log import workflow_commands_paused
 from grader.cli_errors import GraderBroken, SubmissionUnreadable, write_output
 from grader.cli_options import limit_options, worker_limits
 
@@ -98,27 +99,29 @@ def grade_all_command(
         check_start(submissions, feedback_dir)  # before the gradebook is made: nothing to grade, no file
     except CannotStart as error:
         raise SubmissionUnreadable(str(error)) from None
-    with _opened(gradebook, must_exist=False) as book:
-        summary = grade_all(
-            submissions, book, jobs=jobs, regrade=regrade, limits=limits, require_sandbox=require_sandbox,
-            feedback_dir=feedback_dir, progress=progress_for(sys.stderr),
-        )  # fmt: skip
-    for note in summary.notes:
-        click.echo(f"note: {note}", err=True)
-    for student, why in summary.grader_errors:
-        if why not in summary.stopped:
-            click.echo(f"grader error for {student}: {why}", err=True)
-    _report_feedback_errors(summary.feedback_errors, gradebook, feedback_dir)
-    if summary.interrupted:
-        click.echo("interrupted: run the same command again to finish", err=True)
-        sys.exit(130)
-    if summary.stopped:
-        click.echo(f"stopped: {summary.stopped}", err=True)
-        sys.exit(summary.stopped_status)
-    if summary.grader_errors:
-        sys.exit(3)
-    if summary.feedback_errors:
-        sys.exit(1)
+    # what it prints quotes the class folder's entries and the grader's messages about them
+    with workflow_commands_paused():
+        with _opened(gradebook, must_exist=False) as book:
+            summary = grade_all(
+                submissions, book, jobs=jobs, regrade=regrade, limits=limits, require_sandbox=require_sandbox,
+                feedback_dir=feedback_dir, progress=progress_for(sys.stderr),
+            )  # fmt: skip
+        for note in summary.notes:
+            click.echo(f"note: {note}", err=True)
+        for student, why in summary.grader_errors:
+            if why not in summary.stopped:
+                click.echo(f"grader error for {student}: {why}", err=True)
+        _report_feedback_errors(summary.feedback_errors, gradebook, feedback_dir)
+        if summary.interrupted:
+            click.echo("interrupted: run the same command again to finish", err=True)
+            sys.exit(130)
+        if summary.stopped:
+            click.echo(f"stopped: {summary.stopped}", err=True)
+            sys.exit(summary.stopped_status)
+        if summary.grader_errors:
+            sys.exit(3)
+        if summary.feedback_errors:
+            sys.exit(1)
 
 
 def _report_feedback_errors(
@@ -273,7 +276,8 @@ def stats_command(gradebook: Path, html_out: Path | None) -> None:
 
     with _opened(gradebook, must_exist=True) as book:
         stats = class_stats(book)
-    render_stats_text(stats, stdout_console(width_when_piped=120))
+    with workflow_commands_paused():  # the commonest failures quote the students' messages
+        render_stats_text(stats, stdout_console(width_when_piped=120))
     if html_out is not None:
         try:
             write_output(render_stats_html(stats), html_out)

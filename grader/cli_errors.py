@@ -8,17 +8,26 @@ from pathlib import Path
 
 import click
 
+from grader.ci_log import inert_line
 from grader.output_streams import silence_stdout, utf8_stdout
 from grader.whole_file import write_whole
 
 
-class SubmissionUnreadable(click.ClickException):
+class _Refusal(click.ClickException):
+    """A one-line error; it may quote what was handed in (names of files), which must stay text to
+    a CI runner (ci_log)."""
+
+    def format_message(self) -> str:
+        return inert_line(self.message)
+
+
+class SubmissionUnreadable(_Refusal):
     """Usage error or unreadable input: exit 2."""
 
     exit_code = 2
 
 
-class GraderBroken(click.ClickException):
+class GraderBroken(_Refusal):
     """The grader's own set-up is broken (reference, banks): exit 3."""
 
     exit_code = 3

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from grader.ci_log import inert_json
 from grader.render_diagnosis import test_diagnosis_lines
 from grader.render_text import protections_summary
 from grader.results import GradeResult
@@ -85,7 +86,7 @@ def _overall_output(result: GradeResult) -> str:
 
 
 def render_gradescope(result: GradeResult) -> str:
-    return json.dumps(results_json(result), indent=2, ensure_ascii=False) + "\n"
+    return inert_json(json.dumps(results_json(result), indent=2, ensure_ascii=False)) + "\n"
 
 
 def unreadable_results(message: str) -> str:
@@ -98,4 +99,4 @@ def unreadable_results(message: str) -> str:
         "stdout_visibility": "hidden",
         "tests": [],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return inert_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"

@@ -7,6 +7,7 @@ from dataclasses import fields, is_dataclass
 from functools import cache
 from typing import Any
 
+from grader.ci_log import inert_json
 from grader.results import GradeResult, QuizResult
 
 SCHEMA_VERSION = 1
@@ -61,4 +62,4 @@ def _field_names(cls: type) -> tuple[str, ...]:
 
 
 def render_json(result: GradeResult) -> str:
-    return json.dumps(result_to_dict(result), indent=2, ensure_ascii=False) + "\n"
+    return inert_json(json.dumps(result_to_dict(result), indent=2, ensure_ascii=False)) + "\n"

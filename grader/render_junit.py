@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from junitparser import Error, Failure, JUnitXml, TestCase, TestSuite
 
+from grader.ci_log import inert_xml
 from grader.render_diagnosis import test_diagnosis_lines
 from grader.results import GradeResult
 
@@ -38,4 +39,5 @@ def render_junit(result: GradeResult) -> str:
             suite.add_testcase(case)
         xml.add_testsuite(suite)
     xml.update_statistics()
-    return xml.tostring().decode("utf-8") if isinstance(xml.tostring(), bytes) else str(xml.tostring())
+    text = xml.tostring()
+    return inert_xml(text.decode("utf-8") if isinstance(text, bytes) else str(text))

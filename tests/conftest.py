@@ -16,6 +16,12 @@ from grader.grading import grade_path
 from grader.results import GradeResult
 from grader.worker import WorkerLimits
 
+# This suite's own run is not a graded job, even on GitHub Actions: there the grader would pause
+# the runner's workflow commands around all it prints (grader/ci_log.py) and write the job summary.
+# The test of that sets GITHUB_ACTIONS itself.
+for _variable in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
+    os.environ.pop(_variable, None)
+
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "reference"
 EXERCISES = REPO / "exercises"

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import jsonschema
 import pytest
@@ -225,27 +226,45 @@ def test_a_file_too_deep_for_pythons_parser_still_gets_its_annotations(tmp_path)
 
 
 def test_student_text_cannot_issue_workflow_commands_on_github_actions(tmp_path):
-    """A text report quotes the student's exception messages as they are, so on GitHub Actions it
-    is printed between ::stop-commands::TOKEN and ::TOKEN::, and a line the student made look like
-    a command is only text. The other formats never start a line with the student's text."""
+    """A runner takes a line starting with '::' as a workflow command, and the older '##[command]'
+    anywhere in a line. The text report quotes the student as written, so on GitHub Actions it is
+    printed between ::stop-commands::TOKEN and ::TOKEN::; the JSON and JUnit documents keep line
+    breaks escaped and write the '[' of '##[' as an escape that parses back to '['; a one-line
+    error writes '##[' as '##[\\', as the runner defangs it."""
+    forged = "no\\n::warning title=x::forged ##[add-mask]Total"
     target = reference_with(
         tmp_path / "sub",
-        {
-            "activations.py": [
-                ("def relu(z):\n", "def relu(z):\n    raise ValueError('no\\n::warning title=x::forged')\n")
-            ]
-        },
+        {"activations.py": [("def relu(z):\n", f"def relu(z):\n    raise ValueError('{forged}')\n")]},
     )
     env = {**os.environ, "GITHUB_ACTIONS": "true"}
-    for fmt in ("json", "junit", "gradescope"):
-        printed = run("grade", str(target), "--format", fmt, env=env).stdout.splitlines()
-        assert not [line for line in printed if "forged" in line and line.startswith("::")], fmt
     lines = run("grade", str(target), env=env).stdout.splitlines()
-    forged = [i for i, line in enumerate(lines) if line.startswith("::warning title=x::forged")]
-    assert forged, lines[:40]
     token = lines[0].removeprefix("::stop-commands::")
     assert lines[0] != token and len(token) == 32 and lines[-1] == f"::{token}::"
-    assert all(0 < i < len(lines) - 1 for i in forged)
+    quoted = [i for i, line in enumerate(lines) if line.startswith("::warning title=x::forged ##[add-mask]")]
+    assert quoted and all(0 < i < len(lines) - 1 for i in quoted), lines[:40]
+    for fmt in ("json", "gradescope", "junit"):
+        printed = run("grade", str(target), "--format", fmt, env=env).stdout
+        assert "##[" not in printed and not [line for line in printed.splitlines() if line.startswith("::")]
+        if fmt == "junit":
+            messages = [e.get("message", "") for e in ElementTree.fromstring(printed).iter("error")]
+        else:
+            messages = [t.get("message", "") or t.get("output", "") for t in json.loads(printed)["tests"]]
+        assert any("::warning title=x::forged ##[add-mask]Total" in m for m in messages), fmt
+    unreadable = tmp_path / "##[add-mask]Total.zip"
+    unreadable.write_bytes(b"not a zip")
+    refused = run("grade", str(unreadable), "--format", "json", env=env)
+    assert refused.returncode == 2 and "##[\\add-mask]Total.zip" in refused.stderr
+    assert "##[add-mask]" not in refused.stderr
+    (tmp_path / "class").mkdir()
+    shutil.copytree(target, tmp_path / "class" / "ann")
+    book = str(tmp_path / "book.sqlite")
+    for command in (
+        ("grade-all", str(tmp_path / "class"), "--gradebook", book),
+        ("stats", "--gradebook", book),
+    ):
+        printed = run(*command, env=env).stdout.splitlines()
+        token = printed[0].removeprefix("::stop-commands::")
+        assert len(token) == 32 and printed[-1] == f"::{token}::", command
     elsewhere = run("grade", str(target), env={**env, "GITHUB_ACTIONS": ""}).stdout
     assert "::stop-commands::" not in elsewhere  # only where a runner reads commands
 
