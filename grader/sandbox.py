@@ -46,6 +46,31 @@ def _error(what: str) -> str:
     return f"{what} failed: {os.strerror(ctypes.get_errno())}"
 
 
+#: kernel settings with which distributions refuse unprivileged processes user namespaces (or the
+#: privilege in them that the other namespaces need): (sysctl, the refusing value, the allowing one).
+#: Ubuntu 24.04 and newer, GitHub's ubuntu-latest runners among them, set the first.
+USERNS_SWITCHES = (
+    ("kernel.apparmor_restrict_unprivileged_userns", "1", "0"),
+    ("kernel.unprivileged_userns_clone", "0", "1"),
+)
+
+
+def namespace_error(what: str, sysctls: str = "/proc/sys") -> str:
+    """_error, and the kernel setting behind it with the command that lifts it, if one refuses."""
+    detail = _error(what)
+    for name, refusing, allowing in USERNS_SWITCHES:
+        try:
+            with open(os.path.join(sysctls, *name.split(".")), encoding="ascii") as setting:
+                value = setting.read().strip()
+        except (OSError, ValueError):
+            continue
+        if value == refusing:
+            return (
+                f"{detail}; this kernel sets {name}={refusing}: `sudo sysctl -w {name}={allowing}` lifts it"
+            )
+    return detail
+
+
 # ---- root ----------------------------------------------------------------------------------
 
 #: a worker of a grader that runs as root takes this user and group id plus its process id: no
@@ -171,12 +196,14 @@ def enter_namespaces(close_in_parent: tuple[int, ...] = ()) -> list[Protection]:
         ]
     libc = _libc()
     user = libc.unshare(CLONE_NEWUSER) == 0
-    user_detail = "active" if user else _error("unshare(CLONE_NEWUSER)")
+    user_detail = "active" if user else namespace_error("unshare(CLONE_NEWUSER)")
     net = libc.unshare(CLONE_NEWNET) == 0
-    net_detail = "active: only an unconfigured loopback" if net else _error("unshare(CLONE_NEWNET)")
+    net_detail = "active: only an unconfigured loopback" if net else namespace_error("unshare(CLONE_NEWNET)")
     pid_ns = libc.unshare(CLONE_NEWPID) == 0
     pid_detail = (
-        "active: the worker is PID 1 of its own namespace" if pid_ns else _error("unshare(CLONE_NEWPID)")
+        "active: the worker is PID 1 of its own namespace"
+        if pid_ns
+        else namespace_error("unshare(CLONE_NEWPID)")
     )
     if pid_ns:
         _fork_and_wait(close_in_parent)

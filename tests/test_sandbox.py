@@ -229,3 +229,26 @@ def test_a_worker_that_stays_root_behind_every_wall_has_no_power_left():
     assert sandbox.confined_root(stays, walls[:1]) == stays, "without Landlock root reaches every file"
     dropped = sandbox.Protection("not_root", True, "active: the worker runs as user 1000000007, not as root")
     assert sandbox.confined_root(dropped, []) == dropped
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "hint"),
+    [
+        ("apparmor_restrict_unprivileged_userns", "1", "kernel.apparmor_restrict_unprivileged_userns=0"),
+        ("unprivileged_userns_clone", "0", "kernel.unprivileged_userns_clone=1"),
+        ("apparmor_restrict_unprivileged_userns", "0", None),
+    ],
+)
+def test_a_kernel_setting_that_refuses_namespaces_is_named_with_its_remedy(tmp_path, setting, value, hint):
+    """Ubuntu 24.04 (GitHub's ubuntu-latest) refuses the namespaces by an AppArmor setting: the
+    protection's detail, and so --require-sandbox's error, says which and how to lift it."""
+    (tmp_path / "kernel").mkdir()
+    (tmp_path / "kernel" / setting).write_text(f"{value}\n")
+    detail = sandbox.namespace_error("unshare(CLONE_NEWNET)", str(tmp_path))
+    assert detail.startswith("unshare(CLONE_NEWNET) failed: ")
+    if hint is None:
+        assert "sysctl" not in detail
+    else:
+        assert detail.endswith(
+            f"; this kernel sets kernel.{setting}={value}: `sudo sysctl -w {hint}` lifts it"
+        )
