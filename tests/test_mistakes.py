@@ -59,6 +59,7 @@ def test_every_catalog_entry_has_a_mistake_to_diagnose():
         assert f"| `{entry.id}` | {entry.name} |" in documented, (
             f"{entry.id} is missing from docs/diagnosis.md"
         )
+    assert f"for a typical mistake: {len(CATALOG)} of them," in (REPO / "README.md").read_text()
 
 
 def test_a_correct_submission_gets_no_diagnosis(reference_result):
