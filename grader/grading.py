@@ -82,9 +82,7 @@ def call_plan(suite: str, plots: bool, limits: WorkerLimits | None) -> CallPlan 
     other gets them too; the calls left out run one by one, with the student's own results."""
     if (suite, plots) not in _plans:
         every = PlanRecording()
-        graded = _grade_reference(suite, plots, limits, None, every)
-        if graded is not None and (problem := reference_fails(graded)) is not None:
-            raise SuiteUnusable(problem)
+        require_reference_passes(_grade_reference(suite, plots, limits, None, every))
         planned: list[PlannedCall] = []
         if every.calls:
             # again, prefetching every call and handing the tests nudged results: a call made with
@@ -100,28 +98,32 @@ def call_plan(suite: str, plots: bool, limits: WorkerLimits | None) -> CallPlan 
 def _grade_reference(
     suite: str, plots: bool, limits: WorkerLimits | None, plan: CallPlan | None, recording: PlanRecording
 ) -> GradeResult | None:
-    """Grade the reference solutions for a plan (see PlanRecording); None if that did not work."""
+    """Grade the reference solutions for a plan (see PlanRecording); None if that did not work.
+    SuiteUnusable goes on: the suite would fail every submission the same way."""
     try:
         with prepared_submission(reference_dir()) as prepared:
             return _grade(prepared, suite, limits, False, None, plots, plan, recording)
+    except SuiteUnusable:
+        raise
     except Exception:  # noqa: BLE001 - without a plan every call just runs on its own
         return None
 
 
-def reference_fails(graded: GradeResult) -> str | None:
-    """Why the suite cannot grade anyone when the reference solutions lose points on it (a test or
-    a reference function changed and broken): every submission would lose them too. A time-out
-    is left to the submissions' own grading: on a busy machine it need not recur."""
-    lost = [t for t in graded.tests if t.status in ("failed", "error") and t.max_score > 0]
+def require_reference_passes(graded: GradeResult | None) -> None:
+    """SuiteUnusable when the reference solutions, graded (None: they could not be), lose points
+    on the suite (a test or a reference function changed and broken): every submission would lose
+    them too. A time-out is left to the submissions' own grading: on a busy machine it need not
+    recur."""
+    lost = [t for t in graded.tests if t.status in ("failed", "error") and t.max_score > 0] if graded else []
     if not lost:
-        return None
+        return
     named = "; ".join(
         f"{'public' if t.public else 'hidden'}_tests/test_{t.exercise}.py::{t.name} "
         f"({(t.message.splitlines() or ['no message'])[0]})"
         for t in lost[:3]
     )
     more = f"; and {len(lost) - 3} more" if len(lost) > 3 else ""
-    return (
+    raise SuiteUnusable(
         f"the reference solutions fail {len(lost)} test{'s' if len(lost) > 1 else ''}, so every submission "
         f"would lose those points: {named}{more}; fix the test, or the function in reference/"
     )
@@ -192,17 +194,13 @@ def _grade(
 
 def suite_points(suite: str) -> dict[str, float] | None:
     """Points of each group of suite's tests (an exercise file's, or test_<name>.py's under
-    <name>), read off grading reference/ with it, as every grading process does first.
+    <name>), read off grading reference/ with it once, as call_plan's first recording does.
     SuiteUnusable when the suite cannot grade anyone (a test file that cannot be imported, a test
     without points, a test the reference fails); None when nothing could be tried here: no
     worker runs on this system (Windows), or there is no reference/ (the command says so)."""
-    try:
-        graded = grade_path(reference_dir(), suite=suite)
-    except SuiteUnusable:
-        raise
-    except (GradingFailed, GraderSetupError):
-        return None
-    return {exercise.name: exercise.max_score for exercise in graded.exercises()}
+    graded = _grade_reference(suite, False, None, None, PlanRecording())  # its plan is not wanted
+    require_reference_passes(graded)
+    return None if graded is None else {exercise.name: exercise.max_score for exercise in graded.exercises()}
 
 
 def suite_problem(suite: str) -> str | None:
