@@ -14,7 +14,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from grader.lost_points import Lost, LostGroup, group_lost, quiz_said_once
+from grader.lost_points import Lost, LostGroup, clause_list, group_lost, quiz_said_once
 from grader.render_diagnosis import gradient_check_line
 
 MAX_OUTPUT_CHARS = 4000
@@ -199,8 +199,7 @@ def feedback_summary(report: dict[str, Any]) -> str:
         f"{report.get('grader_version', '')}: {', '.join(parts)}."
     )
     if causes:
-        more = f"; and {len(causes) - SUMMARY_CAUSES} more" if len(causes) > SUMMARY_CAUSES else ""
-        text += f" Points lost: {'; '.join(causes[:SUMMARY_CAUSES])}{more}."
+        text += f" Points lost: {clause_list(causes, SUMMARY_CAUSES)}."
     return text
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from grader import __version__
 from grader.exercise_api import EXERCISES
 from grader.fingerprint import grader_fingerprint
+from grader.lost_points import clause_list
 from grader.mended_text import mended
 from grader.paths import HIDDEN_TESTS, PUBLIC_TESTS, GraderSetupError, quizzes_dir, reference_dir
 from grader.planned_calls import CallPlan, PlannedCall, PlanRecording
@@ -117,15 +118,14 @@ def require_reference_passes(graded: GradeResult | None) -> None:
     lost = [t for t in graded.tests if t.status in ("failed", "error") and t.max_score > 0] if graded else []
     if not lost:
         return
-    named = "; ".join(
+    named = [
         f"{'public' if t.public else 'hidden'}_tests/test_{t.exercise}.py::{t.name} "
         f"({(t.message.splitlines() or ['no message'])[0]})"
-        for t in lost[:3]
-    )
-    more = f"; and {len(lost) - 3} more" if len(lost) > 3 else ""
+        for t in lost
+    ]
     raise SuiteUnusable(
         f"the reference solutions fail {len(lost)} test{'s' if len(lost) > 1 else ''}, so every submission "
-        f"would lose those points: {named}{more}; fix the test, or the function in reference/"
+        f"would lose those points: {clause_list(named, 3)}; fix the test, or the function in reference/"
     )
 
 

@@ -105,6 +105,12 @@ def name_list(names: Sequence[str], quote: Callable[[str], str] = str, shown: in
     return ", ".join(quoted[:shown]) + f" and {len(quoted) - shown} more"
 
 
+def clause_list(clauses: Sequence[str], shown: int) -> str:
+    """'a; b; c; and 4 more': the first shown clauses, then how many are left out."""
+    more = f"; and {len(clauses) - shown} more" if len(clauses) > shown else ""
+    return "; ".join(clauses[:shown]) + more
+
+
 def group_lost(tests: Iterable[T], view: Callable[[T], Lost]) -> list[LostGroup[T]]:
     """The tests that lost points, grouped by cause (see the module docstring), in order.
     view: Lost.of_result or Lost.of_json, whichever fits the tests."""

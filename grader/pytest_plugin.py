@@ -22,6 +22,7 @@ import pytest
 from _pytest.python import get_direct_param_fixture_func
 
 from grader.call_outcome import StudentCodeError
+from grader.lost_points import clause_list
 from grader.reference import load_reference
 from grader.results import Diagnosis
 from grader.student import StudentSession
@@ -86,11 +87,7 @@ class GradingPlugin:
     def collection_problem(self) -> str | None:
         """What stops the suite from grading anyone (a test file that cannot be imported, a test
         without points), in one line; None when collection went well."""
-        errors = self.collection_errors
-        if not errors:
-            return None
-        more = f"; and {len(errors) - 3} more" if len(errors) > 3 else ""
-        return "; ".join(errors[:3]) + more
+        return clause_list(self.collection_errors, 3) if self.collection_errors else None
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self.session.forget_calls()
