@@ -114,9 +114,13 @@ def kill_running_workers() -> None:
             pass
 
 
+#: the zygote's environment; each worker it forks sets its own scratch folder as HOME and TMPDIR
+ZYGOTE_ENVIRONMENT = scrubbed_environment(Path("/"))
+
+
 def start_worker_zygote() -> None:
     """Get the process that forks the workers going (see worker_zygote.start_zygote)."""
-    start_zygote(scrubbed_environment(Path("/")))
+    start_zygote(ZYGOTE_ENVIRONMENT)
 
 
 class WorkerProcess:
@@ -147,9 +151,7 @@ class WorkerProcess:
         }
         child_ends = (req_read, resp_write, out_write, status_write)
         try:
-            self.process = spawn_worker(
-                request, child_ends, status_read, scrubbed_environment(Path("/")), plan
-            )
+            self.process = spawn_worker(request, child_ends, status_read, ZYGOTE_ENVIRONMENT, plan)
         except ZygoteUnavailable as problem:
             for fd in (*child_ends, status_read, self._req_write, self._resp_read, out_read):
                 os.close(fd)
