@@ -915,18 +915,8 @@ def test_a_test_suite_that_cannot_run_stops_the_run_with_one_line_and_exit_3(tmp
     for i in range(12):
         shutil.copytree(EXAMPLES / "correct", root / f"student{i:02d}")
     book = tmp_path / "gradebook.sqlite"
-    command = [
-        sys.executable,
-        "-m",
-        "grader",
-        "grade-all",
-        str(root),
-        "--gradebook",
-        str(book),
-        "--jobs",
-        "2",
-    ]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=project)
+    command = ("grade-all", str(root), "--gradebook", str(book), "--jobs", "2")
+    completed = run(*command, cwd=project)
     assert completed.returncode == 3, completed.stderr
     lines = completed.stderr.strip().splitlines()
     assert "Traceback" not in completed.stderr and not any(line.startswith("grader error") for line in lines)
@@ -937,7 +927,7 @@ def test_a_test_suite_that_cannot_run_stops_the_run_with_one_line_and_exit_3(tmp
     assert any(line.startswith("stopped after 1/12 submissions") for line in lines), lines
     assert rows(book, "SELECT count(*) FROM submissions") == [(0,)]
     conftest.unlink()
-    again = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=project)
+    again = run(*command, cwd=project)
     assert again.returncode == 0, again.stderr
     assert rows(book, "SELECT count(*) FROM submissions WHERE status = 'graded'") == [(12,)]
 
@@ -950,26 +940,24 @@ def test_a_rerun_after_a_test_changed_says_that_the_kept_grades_came_from_other_
     for name in ("correct", "relu_prime_at_zero"):
         shutil.copytree(EXAMPLES / name, root / name)
     book = tmp_path / "gradebook.sqlite"
-    command = [sys.executable, "-m", "grader", "grade-all", str(root), "--gradebook", str(book)]
-    first = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=project)
+    command = ("grade-all", str(root), "--gradebook", str(book))
+    first = run(*command, cwd=project)
     assert first.returncode == 0 and "note:" not in first.stderr, first.stderr
     stored = {json.loads(r)["grader_fingerprint"] for (r,) in rows(book, "SELECT report FROM submissions")}
     assert stored == {grader_fingerprint()}, "the same files in another checkout are the same fingerprint"
     test_file = project / "grader" / "hidden_tests" / "test_activations.py"
     test_file.write_text(test_file.read_text() + "\n# fixed\n")
-    again = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=project)
+    again = run(*command, cwd=project)
     assert again.returncode == 0 and "0 graded, 2 already in the gradebook" in again.stderr
     assert (
         "note: 2 of the submissions already in the gradebook were graded by other tests, reference solutions "
         "or question banks than these (changed since, same grader version): run again with --regrade to "
         "grade them with these\n"
     ) in again.stderr
-    regraded = subprocess.run(
-        [*command, "--regrade"], capture_output=True, text=True, timeout=300, cwd=project
-    )
+    regraded = run(*command, "--regrade", cwd=project)
     assert regraded.returncode == 0 and "2 graded, 0 already in the gradebook" in regraded.stderr
     assert "note:" not in regraded.stderr
-    third = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=project)
+    third = run(*command, cwd=project)
     assert "0 graded, 2 already in the gradebook" in third.stderr and "note:" not in third.stderr
 
 
