@@ -206,7 +206,7 @@ def grade_all(
 def job_count(requested: int | None, to_grade: int) -> int:
     """How many job processes to start: requested (default one per core), but at least one and no
     more than there are submissions to grade, each of them costing a pytest session and a zygote
-    (about 150 MiB)."""
+    (about 150 MiB). The pool may start as many spares as well (job_pool.run_pool)."""
     return min(requested or os.cpu_count() or 1, max(1, to_grade))
 
 

@@ -44,7 +44,10 @@ def _opened(path: Path, must_exist: bool) -> Iterator[Gradebook]:
 @click.argument("submissions", type=click.Path(exists=True, path_type=Path))
 @gradebook_option
 @click.option(
-    "--jobs", type=click.IntRange(min=1), help="Submissions graded at once.  [default: one per core]"
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Submissions graded at once, plus a spare for each job that waits on a "
+    "looping submission.  [default: one per core]",
 )
 @click.option("--regrade", is_flag=True, help="Grade again even what the gradebook already holds.")
 @click.option(

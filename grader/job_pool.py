@@ -17,11 +17,13 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from grader import long_waits
 from grader.roster import Entry
 from grader.scratch import process_running
 
@@ -68,55 +70,128 @@ def run_pool(
     preload: tuple[str, ...] = (),
     cleanup: Callable[[], None] | None = None,
 ) -> None:
-    """Run task(entry) in job processes started from context (see job_server), at most 2 per job in
-    flight, calling record with each result. preload: modules each job process imports first;
-    cleanup: what a job process runs (a module-level function) if it must leave without its main
-    thread (see _end_with).
+    """Run task(entry) in job processes started from context (see job_server), calling record with
+    each result: jobs of them, at most 2 tasks per job in flight, and while a job waits on a call
+    that has run long (grader.long_waits), a spare job process takes the next entry, so that a
+    looping submission costs its job's time but not the run's. preload: modules each job process
+    imports first; cleanup: what a job process runs (a module-level function) if it must leave
+    without its main thread (see _end_with).
 
-    A job process that dies takes only its tasks' attempts with it: the pool is rebuilt and they
+    A job process that dies takes only its tasks' attempts with it: its pool is rebuilt and they
     are tried once more; after that, record gets failed(entry, why) for them instead.
     """
-    pending: Iterator[Entry] = iter(entries)
-    retry: list[Entry] = []
+    queue = deque(entries)
     attempts: dict[str, int] = {}
-    while True:
-        pool = ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=context,
-            initializer=_job_init,
-            initargs=(os.getpid(), preload, cleanup),
+    pools = _Pools(context, jobs, (os.getpid(), preload, cleanup))
+    try:
+        while True:
+            while queue and (spare := pools.wants()) is not None:
+                pools.submit(queue.popleft(), task, spare)
+            if not pools.running:
+                break
+            timeout = _POLL_SECONDS if queue else None  # a job may start a long wait meanwhile
+            finished, _ = wait(pools.running, timeout=timeout, return_when=FIRST_COMPLETED)
+            broken: set[bool] = set()  # which pools lost a job process: spare or regular
+            for future in finished:
+                entry, spare = pools.done(future)
+                try:
+                    record(future.result())
+                except BrokenProcessPool:
+                    broken.add(spare)
+                    attempts[entry.student] = attempts.get(entry.student, 0) + 1
+                    if attempts[entry.student] < 2:
+                        queue.appendleft(entry)
+                    else:
+                        record(failed(entry, "the job process grading it died"))
+            for spare in broken:
+                queue.extendleft(pools.rebuild(spare))
+    except BaseException:
+        pools.stop()
+        raise
+    pools.shutdown()
+
+
+#: how often the pool looks for jobs that wait on a long call, while entries are left to hand out
+_POLL_SECONDS = 0.05
+
+
+class _Pools:
+    """The job processes of a run: the regular ones, and the spares, started only when a job first
+    waits on a long call, which get a task only while a job waits (at most one per waiting job)."""
+
+    def __init__(self, context: Any, jobs: int, initargs: tuple[Any, ...]) -> None:
+        self._context, self._jobs = context, jobs
+        # one flag per task in flight (long_waits): 2 per regular job, 1 per spare
+        self._flags = context.RawArray("b", 3 * jobs)
+        self._free = list(range(3 * jobs))
+        self._initargs = (*initargs, self._flags)
+        self._regular = self._executor()
+        self._spare: ProcessPoolExecutor | None = None
+        #: the tasks in flight: their entry, flag and whether a spare runs it
+        self.running: dict[Future, tuple[Entry, int, bool]] = {}
+
+    def _executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self._jobs, mp_context=self._context, initializer=_job_init, initargs=self._initargs
         )
-        running: dict[Future, Entry] = {}
-        broken = False
-        try:
-            while True:
-                while len(running) < 2 * jobs and not broken:
-                    entry = retry.pop() if retry else next(pending, None)
-                    if entry is None:
-                        break
-                    function, *args = task(entry)
-                    running[pool.submit(function, *args)] = entry
-                if not running:
-                    return
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    entry = running.pop(future)
-                    try:
-                        record(future.result())
-                    except BrokenProcessPool:
-                        broken = True
-                        attempts[entry.student] = attempts.get(entry.student, 0) + 1
-                        if attempts[entry.student] < 2:
-                            retry.append(entry)
-                        else:
-                            record(failed(entry, "the job process grading it died"))
-                if broken:
-                    retry.extend(running.values())
-                    break
-        except BaseException:
-            _stop(pool)
-            raise
-        pool.shutdown(wait=True)
+
+    def wants(self) -> bool | None:
+        """Whether the next task should go to a spare (True) or a regular job (False), or nowhere yet."""
+        spares = sum(spare for _, _, spare in self.running.values())
+        if len(self.running) - spares < 2 * self._jobs:
+            return False
+        waiting = sum(self._flags[flag] for _, flag, _ in self.running.values())
+        return True if spares < min(self._jobs, waiting) else None
+
+    def submit(self, entry: Entry, task: Callable[[Entry], Task], spare: bool) -> None:
+        flag = self._free.pop()
+        self._flags[flag] = 0
+        if spare and self._spare is None:
+            self._spare = self._executor()
+        pool = self._spare if spare else self._regular
+        assert pool is not None
+        function, *args = task(entry)
+        self.running[pool.submit(_run_task, flag, function, *args)] = (entry, flag, spare)
+
+    def done(self, future: Future) -> tuple[Entry, bool]:
+        """Forget a task that is done: its entry, and whether a spare ran it."""
+        entry, flag, spare = self.running.pop(future)
+        self._flags[flag] = 0
+        self._free.append(flag)
+        return entry, spare
+
+    def rebuild(self, spare: bool) -> list[Entry]:
+        """Replace the pool (spare or regular) that lost a job process, and return the entries its
+        other tasks in flight take with them; the other pool's tasks run on."""
+        lost = [self.done(future)[0] for future, (_, _, s) in list(self.running.items()) if s == spare]
+        if spare:
+            assert self._spare is not None
+            self._spare.shutdown(wait=True)
+            self._spare = None  # started again when a job next waits
+        else:
+            self._regular.shutdown(wait=True)
+            self._regular = self._executor()
+        return lost
+
+    def stop(self) -> None:
+        """Stop at once: terminate the job processes (they remove their workers and scratch folders)."""
+        for pool in (self._regular, self._spare):
+            if pool is not None:
+                _stop(pool)
+
+    def shutdown(self) -> None:
+        for pool in (self._regular, self._spare):
+            if pool is not None:
+                pool.shutdown(wait=True)
+
+
+def _run_task(flag: int, function: Callable[..., Any], *args: Any) -> Any:
+    """In a job process: function(*args), with flag raised while it waits on a long call."""
+    long_waits.working_on(flag)
+    try:
+        return function(*args)
+    finally:
+        long_waits.working_on(None)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -130,9 +205,12 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=10)
 
 
-def _job_init(parent: int, preload: tuple[str, ...], cleanup: Callable[[], None] | None = None) -> None:
+def _job_init(
+    parent: int, preload: tuple[str, ...], cleanup: Callable[[], None] | None = None, flags: Any = None
+) -> None:
     """Job processes leave Ctrl-C to the parent and clean up (worker, scratch) when terminated,
-    or when the parent process is gone."""
+    or when the parent process is gone. flags: the pool's long-wait flags (long_waits.share)."""
+    long_waits.share(flags)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_cleanly)
     try:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader import wire
+from grader import long_waits, wire
 from grader.sandbox import NAMES, Protection
 from grader.worker_zygote import HeldPlan, ZygoteUnavailable, forget_plan, spawn_worker, start_zygote
 
@@ -278,8 +278,7 @@ class WorkerProcess:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise WorkerTimeout()
-            writing = [self._req_write] if self._outgoing else []
-            ready, writable, _ = select.select([self._resp_read], writing, [], remaining)
+            ready, writable = self._wait(remaining)
             if writable:
                 self._flush()
             if not ready:
@@ -297,6 +296,18 @@ class WorkerProcess:
         taken = bytes(self._inbox[:size])
         del self._inbox[:size]
         return taken
+
+    def _wait(self, seconds: float) -> tuple[list[int], list[int]]:
+        """Wait up to seconds for the worker's answer (or room for the requests still queued);
+        a wait that outlasts long_waits.LONG_CALL_SECONDS is reported as a long one."""
+        writing = [self._req_write] if self._outgoing else []
+        quick = min(seconds, long_waits.LONG_CALL_SECONDS)
+        ready, writable, _ = select.select([self._resp_read], writing, [], quick)
+        if ready or writable or seconds <= quick:
+            return ready, writable
+        with long_waits.waiting():
+            ready, writable, _ = select.select([self._resp_read], writing, [], seconds - quick)
+        return ready, writable
 
     def _exit_description(self) -> str:
         try:

@@ -1,0 +1,111 @@
+"""The job pool's spares: while a job waits on a call that has run long, another job process takes
+the next entry (grader.job_pool.run_pool, grader.long_waits)."""
+
+import shutil
+import subprocess
+import sys
+
+from conftest import EXAMPLES, run_cli
+from test_bulk import rows
+
+TASKS = """\
+import os, pathlib, time
+from grader import long_waits
+
+MARKS = pathlib.Path({marks!r})
+
+def work(name):
+    (MARKS / f"{{name}}.{{time.monotonic_ns()}}").write_text(str(os.getpid()))
+    if name == "waits":  # a job waiting on a loop: until the spares have done their part
+        with long_waits.waiting():
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if (MARKS / "quick-2-done").exists() and len(list(MARKS.glob("dies.*"))) == 2:
+                    return "waited for the spares"
+                time.sleep(0.02)
+        return "no spare came"
+    if name == "dies":
+        os._exit(1)
+    (MARKS / f"{{name}}-done").write_text("")
+    return name
+"""
+
+SCRIPT = """\
+import sys
+sys.path.insert(0, {folder!r})
+import tasks
+from pathlib import Path
+from grader.job_pool import job_server, run_pool
+from grader.roster import Entry
+
+if __name__ == "__main__":
+    context = job_server(("tasks",))
+    names = ["waits", "quick-1", "quick-2", "dies"]
+    entries = [Entry(name, Path(name), name) for name in names]
+    run_pool(context, entries, 1, lambda e: (tasks.work, e.student), print,
+             lambda entry, why: f"failed {{entry.student}}: {{why}}", ("tasks",))
+"""
+
+
+def test_a_spare_grades_the_next_entries_while_a_job_waits_on_a_long_call(tmp_path):
+    """One job: it starts on 'waits' (a long wait) with 'quick-1' queued behind it. A spare takes
+    'quick-2', and 'dies', whose job process dies twice (the spare pool is started again for its
+    second try, then it is given up); 'waits' runs on, once, and 'quick-1' after it."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    (tmp_path / "tasks.py").write_text(TASKS.format(marks=str(marks)))
+    script = tmp_path / "pool.py"
+    script.write_text(SCRIPT.format(folder=str(tmp_path)))
+    completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=180)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines() == [
+        "quick-2",
+        "failed dies: the job process grading it died",
+        "waited for the spares",
+        "quick-1",
+    ], completed.stderr
+    started = {path.name.split(".")[0]: [] for path in marks.glob("*.*")}
+    for path in marks.glob("*.*"):
+        started[path.name.split(".")[0]].append(int(path.read_text()))
+    assert len(started["waits"]) == 1 and len(started["dies"]) == 2  # nothing else tried again
+    regular = started["waits"][0]
+    assert started["quick-1"] == [regular]  # queued behind the long wait, in the same job
+    assert regular not in started["quick-2"] + started["dies"]  # the spares took those
+
+
+def test_without_a_long_wait_no_spare_is_started(tmp_path):
+    """Ordinary entries keep to the jobs asked for: every task runs in the one job process."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    (tmp_path / "tasks.py").write_text(TASKS.format(marks=str(marks)))
+    script = tmp_path / "pool.py"
+    script.write_text(SCRIPT.format(folder=str(tmp_path)).replace('"waits", ', "").replace(', "dies"', ""))
+    completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=180)
+    assert completed.returncode == 0, completed.stderr
+    assert sorted(completed.stdout.split()) == ["quick-1", "quick-2"]
+    assert len({path.read_text() for path in marks.glob("*.*")}) == 1
+
+
+def test_grade_all_grades_others_while_a_submission_loops(tmp_path):
+    """grade-all --jobs 1: while its job waits for a looping submission to time out (twice), a
+    spare grades the submissions after it, and their grades are stored first."""
+    root = tmp_path / "class"
+    root.mkdir()
+    for name in ("a_loops", "b_correct", "c_correct"):
+        shutil.copytree(EXAMPLES / "correct", root / name)
+    activations = root / "a_loops" / "activations.py"
+    text = activations.read_text()
+    activations.write_text(
+        text.replace("def tanh_prime(z):\n", "def tanh_prime(z):\n    while True:\n        pass\n", 1)
+    )
+    book = tmp_path / "gradebook.sqlite"
+    completed = run_cli("grade-all", str(root), "--gradebook", str(book), "--jobs", "1", "--timeout", "4")
+    assert completed.returncode == 0, completed.stderr
+    order = [student for (student,) in rows(book, "SELECT student FROM submissions ORDER BY id")]
+    assert order.index("c_correct") < order.index("a_loops"), order
+    timed_out = rows(
+        book,
+        "SELECT count(*) FROM test_results JOIN submissions ON submissions.id = submission_id "
+        "WHERE student = 'a_loops' AND test_results.status = 'timeout'",
+    )
+    assert timed_out[0][0] > 0
