@@ -52,6 +52,7 @@ class RunSummary:
     unreadable: int = 0
     skipped: int = 0
     grader_errors: list[tuple[str, str]] = field(default_factory=list)
+    #: the percent of every graded submission in the class folder, kept from earlier runs or graded now
     percents: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -158,12 +159,14 @@ def grade_all(
     progress.start(len(entries))
     todo, graded_otherwise = [], 0
     for entry in entries:
-        stored = None if regrade else gradebook.graded_by(entry.student, entry.content_hash, __version__)
-        if stored is None:
+        kept = None if regrade else gradebook.kept(entry.student, entry.content_hash, __version__)
+        if kept is None:
             todo.append(entry)
             continue
         summary.skipped += 1
-        graded_otherwise += stored not in ("", grader_fingerprint())
+        if kept.percent is not None:
+            summary.percents.append(kept.percent)
+        graded_otherwise += kept.fingerprint not in ("", grader_fingerprint())
         progress.advance(Outcome(entry, "skipped"))
     if graded_otherwise:
         summary.notes.append(

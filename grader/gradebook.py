@@ -91,6 +91,16 @@ class GradebookError(Exception):
 
 
 @dataclass(frozen=True)
+class KeptGrade:
+    """A submission the gradebook already holds, graded by the same grader version."""
+
+    #: the report's grader_fingerprint ("" for an unreadable submission, or one stored before 0.4.5)
+    fingerprint: str
+    #: its percent, or None if it was stored as unreadable
+    percent: float | None
+
+
+@dataclass(frozen=True)
 class StoredSubmission:
     """A student's submission as stored: report is the `grade --format json` document."""
 
@@ -177,16 +187,18 @@ class Gradebook:
             raise
         self._db.execute("COMMIT")
 
-    def graded_by(self, student: str, content_hash: str, grader_version: str) -> str | None:
-        """None when this exact submission was not graded by this grader version; else the
-        grader_fingerprint of its report ("" for an unreadable one, or one stored before 0.4.5)."""
+    def kept(self, student: str, content_hash: str, grader_version: str) -> KeptGrade | None:
+        """How this exact submission was graded by this grader version, or None if it was not."""
         row = self._db.execute(
-            "SELECT status, report FROM submissions WHERE student = ? AND content_hash = ? AND grader_version = ?",
+            "SELECT status, percent, report FROM submissions "
+            "WHERE student = ? AND content_hash = ? AND grader_version = ?",
             (student, content_hash, grader_version),
         ).fetchone()
         if row is None:
             return None
-        return str(json.loads(row[1]).get("grader_fingerprint", "")) if row[0] == "graded" else ""
+        if row[0] != "graded":
+            return KeptGrade(fingerprint="", percent=None)
+        return KeptGrade(fingerprint=str(json.loads(row[2]).get("grader_fingerprint", "")), percent=row[1])
 
     def store(
         self,

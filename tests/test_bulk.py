@@ -143,6 +143,13 @@ def test_a_second_run_skips_what_is_graded_and_regrade_replaces_it(graded, tmp_p
     again = run("grade-all", str(root), "--gradebook", str(copy))
     assert again.returncode == 0
     assert "0 graded, 6 already in the gradebook" in again.stderr
+    # the class's mean, kept grades included (the unreadable zip is none of them), as the first run's
+    (percents,) = zip(*rows(copy, "SELECT percent FROM submissions WHERE status = 'graded'"))
+    assert f"class mean {sum(percents) / len(percents):.1f}%" in again.stderr
+    assert (
+        again.stderr.count("class mean") == 1
+        and f"class mean {sum(percents) / len(percents):.1f}%" in graded[2].stderr
+    )
     assert rows(copy, "SELECT id, student, content_hash FROM submissions ORDER BY id") == before
     regraded = run("grade-all", str(root), "--gradebook", str(copy), "--regrade", "--jobs", "2")
     assert "5 graded, 0 already in the gradebook, 1 unreadable" in regraded.stderr
