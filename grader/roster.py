@@ -6,13 +6,14 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from grader.canvas_download import CANVAS_FILE, SHAPE
 from grader.exercise_api import EXERCISE_FILES
 from grader.lms_download import zip_names
 from grader.moodle_download import MOODLE_FILE, MOODLE_FOLDER
 from grader.student_ids import STUDENT_ID_RULE, is_student_id, shown, usable_id
-from grader.unpack import IGNORED_DIRS
+from grader.unpack import IGNORED_DIRS, MAX_TOTAL_BYTES
 
 #: file types that are a whole submission on their own
 SUBMISSION_SUFFIXES = (".zip", ".ipynb")
@@ -174,10 +175,15 @@ def _could_be_submission(path: Path) -> bool:
 
 
 def content_hash(path: Path) -> str:
-    """sha256 over the relative names and bytes of every file (what the grader would read)."""
+    """sha256 over the relative names and bytes of every file (what the grader would read).
+
+    A file larger than a whole submission may be (unpack.MAX_TOTAL_BYTES) counts by its size
+    alone: grading refuses its submission on the size (or never copies it, below MAX_DEPTH), so
+    its bytes cannot change a grade, and a student's 2 GB dataset is not read in full, or held
+    in memory, every time the class is looked at."""
     digest = hashlib.sha256()
     if path.is_file():
-        digest.update(path.read_bytes())
+        _add_file(digest, path)
         return digest.hexdigest()
     for folder, subfolders, files in os.walk(path):
         subfolders[:] = sorted(d for d in subfolders if d not in IGNORED_DIRS)
@@ -186,6 +192,16 @@ def content_hash(path: Path) -> str:
             if file.is_symlink() or not file.is_file():
                 continue
             digest.update(file.relative_to(path).as_posix().encode() + b"\0")
-            digest.update(file.read_bytes())
+            _add_file(digest, file)
             digest.update(b"\0")
     return digest.hexdigest()
+
+
+def _add_file(digest: Any, file: Path) -> None:
+    size = file.stat().st_size
+    if size > MAX_TOTAL_BYTES:
+        digest.update(f"{size} bytes, too large to grade".encode())
+        return
+    with file.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)

@@ -1,6 +1,7 @@
 """grade-all, the gradebook, exports, feedback and stats, run as the installed command."""
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -27,7 +28,8 @@ from grader.feedback_files import write_feedback
 from grader.fingerprint import grader_fingerprint
 from grader.gradebook import Gradebook
 from grader.progress import PlainProgress
-from grader.roster import find_submissions
+from grader.roster import content_hash, find_submissions
+from grader.unpack import MAX_TOTAL_BYTES
 
 STUDENTS = [
     "correct",
@@ -155,6 +157,29 @@ def test_a_second_run_skips_what_is_graded_and_regrade_replaces_it(graded, tmp_p
     assert "5 graded, 0 already in the gradebook, 1 unreadable" in regraded.stderr
     after = rows(copy, "SELECT student, content_hash FROM submissions ORDER BY student")
     assert after == sorted((s, h) for _, s, h in before)  # replaced, not duplicated
+
+
+def test_the_content_hash_reads_what_grading_reads_and_only_the_size_of_a_file_too_large_to_grade(tmp_path):
+    """A small file counts by its bytes (a notebook's hash is its sha256); one larger than a
+    submission may be counts by its size, so a student's huge dataset is not read every run."""
+    notebook = tmp_path / "alice.ipynb"
+    notebook.write_text("{}")
+    assert content_hash(notebook) == hashlib.sha256(b"{}").hexdigest()
+    folder = tmp_path / "bob"
+    shutil.copytree(EXAMPLES / "correct", folder)
+    small = content_hash(folder)
+    (folder / "notes.txt").write_text("changed")
+    assert content_hash(folder) != small
+    with (folder / "data.bin").open("wb") as data:  # sparse: no disk used
+        data.truncate(MAX_TOTAL_BYTES + 1)
+    before = content_hash(folder)
+    with (folder / "data.bin").open("r+b") as data:
+        data.seek(MAX_TOTAL_BYTES // 2)
+        data.write(b"other bytes, same size")
+    assert content_hash(folder) == before  # not read: refused on its size whatever it holds
+    with (folder / "data.bin").open("r+b") as data:
+        data.truncate(MAX_TOTAL_BYTES + 2)
+    assert content_hash(folder) != before
 
 
 def test_a_changed_submission_is_graded_again_and_becomes_current(graded, tmp_path):
