@@ -99,7 +99,7 @@ def test_grade_all_grades_others_while_a_submission_loops(tmp_path):
         text.replace("def tanh_prime(z):\n", "def tanh_prime(z):\n    while True:\n        pass\n", 1)
     )
     book = tmp_path / "gradebook.sqlite"
-    completed = run_cli("grade-all", str(root), "--gradebook", str(book), "--jobs", "1", "--timeout", "4")
+    completed = run_cli("grade-all", str(root), "--gradebook", str(book), "--jobs", "1", "--timeout", "5")
     assert completed.returncode == 0, completed.stderr
     order = [student for (student,) in rows(book, "SELECT student FROM submissions ORDER BY id")]
     assert order.index("c_correct") < order.index("a_loops"), order
