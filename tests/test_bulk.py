@@ -182,6 +182,33 @@ def test_the_content_hash_reads_what_grading_reads_and_only_the_size_of_a_file_t
     assert content_hash(folder) != before
 
 
+def test_a_kept_grade_is_read_alike_with_and_without_sqlites_json_reader(graded, tmp_path):
+    """Gradebook.kept reads the fingerprint with SQLite's json_extract where it has one, else from
+    the report parsed in Python: the same answer either way."""
+    _, book, _ = graded
+    copy = tmp_path / "book.sqlite"
+    shutil.copy(book, copy)
+    with Gradebook(copy) as gradebook:
+        stored = {s.student: s for s in gradebook.current()}
+        keys = [(s.student, s.content_hash, s.grader_version) for s in stored.values()]
+        with_sqlite = [gradebook.kept(*key) for key in keys]
+
+        def missing(*_: object) -> None:
+            raise sqlite3.OperationalError("no such function: json_extract")
+
+        gradebook._db.create_function("json_extract", 2, missing)  # an SQLite built without it
+        assert [gradebook.kept(*key) for key in keys] == with_sqlite
+        assert gradebook.kept("correct", "no such hash", __version__) is None
+    by_student = dict(zip([key[0] for key in keys], with_sqlite))
+    assert (
+        by_student["correct"].fingerprint
+        == stored["correct"].report["grader_fingerprint"]
+        == grader_fingerprint()
+    )
+    assert by_student["correct"].percent == 100.0
+    assert by_student["dave"].percent is None and by_student["dave"].fingerprint == ""
+
+
 def test_a_changed_submission_is_graded_again_and_becomes_current(graded, tmp_path):
     root, book, _ = graded
     copy_book, copy_root = tmp_path / "book.sqlite", tmp_path / "class"
