@@ -1,5 +1,6 @@
 """Job processes: a fixed number of processes that run tasks (grading one submission, say) in
-parallel, forked from a server that imported the grading code once.
+parallel, forked from a server that imported the grading code once, and as many spares, which
+run tasks only while a job waits on a call that has run long (grader.long_waits).
 
 They leave Ctrl-C to the parent, which stops them (each cleans up what it runs: its worker, its
 scratch folder), and they stop by themselves when the parent is gone, even killed with SIGKILL.
