@@ -83,13 +83,15 @@ def call_plan(suite: str, plots: bool, limits: WorkerLimits | None) -> CallPlan 
     other gets them too; the calls left out run one by one, with the student's own results."""
     if (suite, plots) not in _plans:
         every = PlanRecording()
-        require_reference_passes(_grade_reference(suite, plots, limits, None, every))
+        first = _grade_reference(suite, plots, limits, None, every)
+        require_reference_passes(first)
         planned: list[PlannedCall] = []
         if every.calls:
             # again, prefetching every call and handing the tests nudged results: a call made with
             # a result then differs from its planned twin, which no test takes
             trial = PlanRecording(nudge=True)
-            if _grade_reference(suite, plots, limits, CallPlan.of(every.calls), trial) is not None:
+            if (again := _grade_reference(suite, plots, limits, CallPlan.of(every.calls), trial)) is not None:
+                require_reference_in_time(first, again)
                 untaken = {id(call) for call in trial.untaken}
                 planned = [call for call in every.calls if id(call) not in untaken]
         _plans[suite, plots] = CallPlan.of(planned) if planned else None
@@ -113,20 +115,38 @@ def _grade_reference(
 def require_reference_passes(graded: GradeResult | None) -> None:
     """SuiteUnusable when the reference solutions, graded (None: they could not be), lose points
     on the suite (a test or a reference function changed and broken): every submission would lose
-    them too. A time-out is left to the submissions' own grading: on a busy machine it need not
-    recur."""
+    them too. Time-outs are require_reference_in_time's: on a busy machine one need not recur."""
     lost = [t for t in graded.tests if t.status in ("failed", "error") and t.max_score > 0] if graded else []
     if not lost:
         return
-    named = [
-        f"{'public' if t.public else 'hidden'}_tests/test_{t.exercise}.py::{t.name} "
-        f"({(t.message.splitlines() or ['no message'])[0]})"
-        for t in lost
-    ]
+    named = [f"{_test_path(t)} ({(t.message.splitlines() or ['no message'])[0]})" for t in lost]
     raise SuiteUnusable(
         f"the reference solutions fail {len(lost)} test{'s' if len(lost) > 1 else ''}, so every submission "
         f"would lose those points: {clause_list(named, 3)}; fix the test, or the function in reference/"
     )
+
+
+def require_reference_in_time(graded: GradeResult | None, again: GradeResult | None) -> None:
+    """SuiteUnusable when the reference solutions ran out of time in a test worth points in both
+    gradings (a test too slow for the time limits, whose points every submission would lose too);
+    once need not recur on a busy machine."""
+    if graded is None or again is None:
+        return
+    late_again = {(t.exercise, t.public, t.name) for t in again.tests if t.status == "timeout"}
+    late = [t for t in graded.tests if t.status == "timeout" and t.max_score > 0]
+    late = [t for t in late if (t.exercise, t.public, t.name) in late_again]
+    if not late:
+        return
+    named = [f"{_test_path(t)} ({(t.message.splitlines() or ['no message'])[0].split(';')[0]})" for t in late]
+    raise SuiteUnusable(
+        f"the reference solutions ran out of time in {len(late)} test{'s' if len(late) > 1 else ''}, twice, so "
+        f"every submission would lose those points: {clause_list(named, 3)}; make the test's inputs smaller, "
+        "or allow more time (--timeout, --total-timeout)"
+    )
+
+
+def _test_path(test: TestResult) -> str:
+    return f"{'public' if test.public else 'hidden'}_tests/test_{test.exercise}.py::{test.name}"
 
 
 def _grade(
@@ -200,6 +220,8 @@ def suite_points(suite: str) -> dict[str, float] | None:
     worker runs on this system (Windows), or there is no reference/ (the command says so)."""
     graded = _grade_reference(suite, False, None, None, PlanRecording())  # its plan is not wanted
     require_reference_passes(graded)
+    if graded is not None and any(t.status == "timeout" for t in graded.tests):
+        require_reference_in_time(graded, _grade_reference(suite, False, None, None, PlanRecording()))
     return None if graded is None else {exercise.name: exercise.max_score for exercise in graded.exercises()}
 
 

@@ -790,6 +790,58 @@ def test_a_test_the_reference_fails_stops_grading_with_one_line_and_exit_3(tmp_p
     )
 
 
+SLOW_TEST = """
+import itertools
+
+import numpy as np
+import pytest
+
+from grader.probe_functions import cubic_gradient
+from grader.student_calls import numerical_gradient_of
+
+GRADINGS = itertools.count()
+
+
+@pytest.mark.points(2)
+def test_numerical_gradient_of_many_parameters(student, rng):
+    x = rng.normal(size=SIZE(next(GRADINGS)))
+    _, got = numerical_gradient_of(student, "cubic", x, eps=1e-3)
+    assert np.allclose(got, cubic_gradient(x), atol=1e-3)
+"""
+
+
+def test_a_test_too_slow_for_the_reference_stops_grading_with_one_line_and_exit_3(tmp_path):
+    """A test whose inputs are so large that the reference solutions run out of time, in both of
+    the gradings of the reference that start a process, would cost every student its points."""
+    project = grader_copy(tmp_path / "project")
+    slow = SLOW_TEST.replace("SIZE(next(GRADINGS))", "300_000")
+    (project / "grader" / "hidden_tests" / "test_extra.py").write_text(slow)
+    completed = run_cli("grade", str(EXAMPLES_DIR / "correct"), "--timeout", "0.5", cwd=project)
+    assert completed.returncode == 3 and completed.stdout == ""
+    assert completed.stderr == (
+        "Error: grading could not run: the reference solutions ran out of time in 1 test, twice, so every "
+        "submission would lose those points: hidden_tests/test_extra.py::test_numerical_gradient_of_many_parameters "
+        "(numerical_gradient did not return within 0.5 s); make the test's inputs smaller, or allow more time "
+        "(--timeout, --total-timeout)\n"
+    )
+
+
+def test_a_reference_that_ran_out_of_time_once_only_grades_on(tmp_path):
+    """Once may be a busy machine: here only the first grading of the reference is given the large
+    input, and the submission is graded, its slow test passed."""
+    project = grader_copy(tmp_path / "project")
+    once = SLOW_TEST.replace("SIZE(next(GRADINGS))", "300_000 if next(GRADINGS) == 0 else 5")
+    (project / "grader" / "hidden_tests" / "test_extra.py").write_text(once)
+    completed = run_cli(
+        "grade", str(EXAMPLES_DIR / "correct"), "--timeout", "0.5", "--format", "json", cwd=project
+    )
+    assert completed.returncode == 0, completed.stderr
+    extra = [t for t in json.loads(completed.stdout)["tests"] if t["exercise"] == "extra"]
+    assert [(t["name"], t["status"]) for t in extra] == [
+        ("test_numerical_gradient_of_many_parameters", "passed")
+    ]
+
+
 @pytest.mark.parametrize(("command", "out"), [("release", "kit"), ("gradescope-bundle", "autograder.zip")])
 def test_a_kit_or_bundle_with_a_test_the_reference_fails_is_not_written(tmp_path, command, out):
     """Better said to the instructor now than to every student on their first submission."""
