@@ -299,9 +299,11 @@ class WorkerProcess:
 
     def _wait(self, seconds: float) -> tuple[list[int], list[int]]:
         """Wait up to seconds for the worker's answer (or room for the requests still queued);
-        a wait that outlasts long_waits.LONG_CALL_SECONDS is reported as a long one."""
+        a wait for a call's answer that outlasts long_waits.LONG_CALL_SECONDS is reported as a long
+        one. Not so the wait for the worker to start: on a loaded machine that takes long for
+        every submission, and spares would only load it more."""
         writing = [self._req_write] if self._outgoing else []
-        quick = min(seconds, long_waits.LONG_CALL_SECONDS)
+        quick = min(seconds, long_waits.LONG_CALL_SECONDS) if self._ready else seconds
         ready, writable, _ = select.select([self._resp_read], writing, [], quick)
         if ready or writable or seconds <= quick:
             return ready, writable

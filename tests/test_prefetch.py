@@ -98,7 +98,7 @@ def test_the_grader_drops_a_forged_answer_past_the_limit_unread_and_reads_the_ne
     read_end, write_end = os.pipe()
     worker = object.__new__(WorkerProcess)  # only its reading side, over a pipe of the test's
     worker._inbox, worker._outgoing, worker._resp_read = bytearray(), bytearray(), read_end
-    worker._awaited = deque([1, 2])
+    worker._awaited, worker._ready = deque([1, 2]), True
     big = wire.frame({"id": 1, "ok": True, "result": "x" * (wire.MAX_RESPONSE_BYTES + 10)})
     small = wire.frame({"id": 2, "ok": True, "result": 7})
     writer = threading.Thread(target=lambda: os.write(write_end, big + small) and os.close(write_end))
@@ -108,8 +108,8 @@ def test_the_grader_drops_a_forged_answer_past_the_limit_unread_and_reads_the_ne
         assert worker.receive(10) == {"id": 2, "ok": True, "result": 7}
         assert len(worker._inbox) == 0
     finally:
+        os.close(read_end)  # first: a writer left with a full pipe then fails instead of waiting forever
         writer.join()
-        os.close(read_end)
 
 
 def test_a_correct_submission_runs_only_the_chained_calls_on_its_own(monkeypatch):
