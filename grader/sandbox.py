@@ -5,6 +5,7 @@ The worker calls these before any student code is imported, in this order:
     give_up_root()         when the grader runs as root (in a container, on Gradescope): the
                            worker becomes a user of its own, which can write only its folder and
                            read only what every user may read, with or without the walls below
+    die_with_parent()      the worker ends when the zygote does (the grader killed outright)
     enter_namespaces()     new user, network and PID namespaces; the worker forks and goes on
                            as PID 1 of the new PID namespace, so when it ends the kernel kills
                            every process it left behind, and no process outside can be signalled
@@ -217,6 +218,7 @@ def enter_namespaces(close_in_parent: tuple[int, ...] = ()) -> list[Protection]:
 def _fork_and_wait(close_in_parent: tuple[int, ...]) -> None:
     child = os.fork()
     if child == 0:
+        die_with_parent()  # PID 1 of its namespace: its processes all end with it
         return
     for fd in close_in_parent:
         try:
@@ -228,6 +230,22 @@ def _fork_and_wait(close_in_parent: tuple[int, ...]) -> None:
         signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
         os.kill(os.getpid(), os.WTERMSIG(status))
     os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """Have the kernel kill this process when its parent ends. A worker runs in a session of its
+    own, which killing the grader's process group (kill -9 of a whole grade-all) does not reach:
+    the zygote then ends with the grader, and its workers with it, a loop of a student's
+    included. Call it after the last change of user (which clears it). parent: the parent's pid,
+    to catch one that ended before this took effect. Linux only."""
+    if platform.system() != "Linux":
+        return
+    _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if parent is not None and os.getppid() != parent:
+        os._exit(70)
 
 
 # ---- Landlock -----------------------------------------------------------------------------

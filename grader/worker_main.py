@@ -364,6 +364,7 @@ def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepar
     req_fd, resp_fd = pipes
     submission = os.path.realpath(submission)
     user = sandbox.give_up_root(submission, prepared.python_hidden)  # whether or not the walls go up
+    sandbox.die_with_parent(prepared.zygote_pid)
     walls = wall_in(sandbox, submission, pipes, prepared.readable) if use_sandbox else []
     protections = [
         {"name": p.name, "active": p.active, "detail": p.detail}

@@ -84,9 +84,11 @@ def system_libraries():
 class Prepared:
     """What every worker needs and the zygote works out once: the paths a worker may read, opened
     for its Landlock rules (each worker closes its inherited copies once walled in), the
-    standard library's entries of sys.path, and whether other users can read Python and NumPy."""
+    standard library's entries of sys.path, whether other users can read Python and NumPy, and
+    the zygote's pid (a worker's parent)."""
 
     def __init__(self, sandbox):
+        self.zygote_pid = os.getpid()
         paths, listed = readable_paths()
         self.readable = sandbox.open_for_rules(paths, listed)
         self.stdlib_path = standard_library_path()

@@ -250,6 +250,47 @@ def test_a_run_killed_midway_finishes_on_the_next_run(tmp_path):
     assert not _stale_scratch(owners=killed)  # the second run removed what the killed one left
 
 
+def test_a_run_killed_with_its_process_group_while_submissions_loop_leaves_no_worker_behind(tmp_path):
+    """kill -9 of grade-all's whole process group ends its job processes at once, so none can stop
+    its worker; the workers, each in a session of its own, end with their zygotes instead of
+    looping on until their CPU limit."""
+    root = tmp_path / "class"
+    root.mkdir()
+    for name in ("a_loops", "b_loops"):
+        activations = shutil.copytree(EXAMPLES / "correct", root / name) / "activations.py"
+        text = activations.read_text().replace(
+            "def tanh_prime(z):\n", "def tanh_prime(z):\n    while True:\n        pass\n", 1
+        )
+        activations.write_text(text + f"# {name}\n")
+    process = subprocess.Popen(
+        cli("grade-all", str(root), "--gradebook", str(tmp_path / "book.sqlite")),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while (
+        not any(_cpu_seconds(pid) > 1.0 for pid in _descendants(process.pid)) and time.monotonic() < deadline
+    ):
+        time.sleep(0.1)  # until a worker has been looping for a second
+    tree = _descendants(process.pid)
+    looping = [pid for pid in tree if _cpu_seconds(pid) > 1.0]
+    assert looping, "no worker started looping"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 10
+    while (left := [pid for pid in tree if _alive(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left, [Path(f"/proc/{pid}/cmdline").read_bytes()[:100] for pid in left]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time pid has used (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_a_run_killed_alone_with_sigkill_leaves_no_process_behind(tmp_path):
     """kill -9 of grade-all alone (as the OOM killer does, not its process group): its job
     processes notice and stop, taking their zygotes, workers and scratch folders with them."""
