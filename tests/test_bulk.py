@@ -276,10 +276,15 @@ def test_a_run_killed_with_its_process_group_while_submissions_loop_leaves_no_wo
     assert looping, "no worker started looping"
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    deadline = time.monotonic() + 10
-    while (left := [pid for pid in tree if _alive(pid)]) and time.monotonic() < deadline:
+    _assert_all_end(tree, within=10)
+
+
+def _assert_all_end(processes: set[int], within: float) -> None:
+    """Fail unless every one of processes has ended within that many seconds (naming those left)."""
+    deadline = time.monotonic() + within
+    while (left := [pid for pid in processes if _alive(pid)]) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not left, [Path(f"/proc/{pid}/cmdline").read_bytes()[:100] for pid in left]
+    assert not left, [Path(f"/proc/{pid}/cmdline").read_bytes()[:200] for pid in left]
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -302,10 +307,7 @@ def test_a_run_killed_alone_with_sigkill_leaves_no_process_behind(tmp_path):
     assert len(tree) >= 3, tree  # the job server, and a job process and a zygote per core
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    deadline = time.monotonic() + 30
-    while (left := [pid for pid in tree if _alive(pid)]) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not left, [Path(f"/proc/{pid}/cmdline").read_bytes()[:200] for pid in left]
+    _assert_all_end(tree, within=30)
     # this run's scratch folders only: tests in other files may kill a grader of their own meanwhile
     assert not _stale_scratch(owners={process.pid, *tree})
     # what the processes left behind wrote on the terminal: nothing that reads like a fault
