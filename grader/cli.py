@@ -1,7 +1,7 @@
 """The backprop-grader command line: parse, call the library, render, exit.
 
 Exit status: 0 graded; 1 graded but below --fail-under; 2 usage error or
-unreadable submission; 3 the grader itself could not run.
+unreadable submission; 3 the grader itself could not run; 130 stopped by Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from grader.ci_log import workflow_commands_paused
 from grader.cli_bulk import COMMANDS
 from grader.cli_errors import (
     GraderBroken,
+    Interrupted,
     SubmissionUnreadable,
     reader_may_leave,
     refuse_a_broken_suite,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from grader.worker import WorkerLimits
 from grader.cli_quiz import quiz
 from grader.output_streams import never_failing_output, utf8_stdout
+from grader.stop_signals import sigterm_as_interrupt
 
 FORMATS = ("text", "json", "gradescope", "github", "junit")
 
@@ -188,6 +190,7 @@ def _run(
     from grader.quiz.bank import BankError
     from grader.submission import SubmissionError
 
+    sigterm_as_interrupt()
     try:
         result = grade_path(
             path,
@@ -201,6 +204,10 @@ def _run(
         raise SubmissionUnreadable(str(error)) from None
     except (GraderSetupError, GradingFailed, BankError) as error:
         raise GraderBroken(f"grading could not run: {error}") from None
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "interrupted (Ctrl-C or SIGTERM) before grading finished; nothing was graded"
+        ) from None
     if only:
         result = only_exercises(result, only)
     with reader_may_leave():  # the report file and --fail-under still count

@@ -13,6 +13,7 @@ import click
 from grader.ci_log import workflow_commands_paused
 from grader.cli_errors import GraderBroken, SubmissionUnreadable, write_output
 from grader.cli_options import limit_options, worker_limits
+from grader.stop_signals import sigterm_as_interrupt
 
 if TYPE_CHECKING:
     from grader.gradebook import Gradebook
@@ -78,7 +79,7 @@ def grade_all_command(
     arguments or gradebook (or it could not be written, and the run stopped), or
     --require-sandbox with a protection missing; 3 some submissions hit a grader
     error (they are listed and retried next run), or the tests could not run at
-    all and the run stopped; 130 interrupted.
+    all and the run stopped; 130 interrupted (Ctrl-C or SIGTERM).
 
     \b
     Examples:
@@ -102,6 +103,7 @@ def grade_all_command(
         check_start(submissions, feedback_dir)  # before the gradebook is made: nothing to grade, no file
     except CannotStart as error:
         raise SubmissionUnreadable(str(error)) from None
+    sigterm_as_interrupt()  # as Ctrl-C: what was graded is kept, and the summary says how far it got
     # what it prints quotes the class folder's entries and the grader's messages about them
     with workflow_commands_paused():
         with _opened(gradebook, must_exist=False) as book:

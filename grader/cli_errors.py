@@ -33,6 +33,12 @@ class GraderBroken(_Refusal):
     exit_code = 3
 
 
+class Interrupted(_Refusal):
+    """Ctrl-C or SIGTERM before the command finished: exit 130, as for grade-all."""
+
+    exit_code = 130
+
+
 def unwritable(path: Path, error: OSError) -> SubmissionUnreadable:
     """The exit-2 error for an output file that could not be written."""
     return SubmissionUnreadable(

@@ -930,11 +930,14 @@ def test_progress_outside_a_terminal_is_plain_lines(graded):
     assert any(line.startswith("grading: ") for line in completed.stderr.splitlines())
 
 
-def test_ctrl_c_stops_at_once_keeps_what_is_graded_and_exits_130(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_stops_at_once_keeps_what_is_graded_and_exits_130(tmp_path, stop):
+    """SIGTERM (a CI time-out, a cancelled job) is taken as Ctrl-C is: the summary says how far the
+    run got."""
     root = make_class(tmp_path / "class", copies=INTERRUPTED_CLASS_COPIES)
     book = tmp_path / "gradebook.sqlite"
     process = grading_in_background(root, book, "--jobs", "1", stored=1, stderr=subprocess.PIPE, text=True)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
     assert "interrupted after" in stderr and "run the same command again" in stderr

@@ -4,8 +4,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -752,6 +755,36 @@ def test_a_system_that_cannot_fork_a_worker_is_told_where_grading_runs(tmp_path,
     assert "needs Linux or macOS" in completed.stderr and "has no os.fork" in completed.stderr
     assert "run it inside WSL" in completed.stderr and "Traceback" not in completed.stderr
     assert completed.stderr.count("\n") == 1 and not book.exists()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_grade_stopped_by_ctrl_c_or_sigterm_cleans_up_and_exits_130(tmp_path, stop):
+    """A CI time-out sends SIGTERM: the worker (in a loop here) is stopped and the scratch folder
+    removed, as after Ctrl-C, and the exit status is not 1, which means "below --fail-under"."""
+    submission = shutil.copytree(EXAMPLES_DIR / "correct", tmp_path / "loops")
+    activations = submission / "activations.py"
+    looping = "def tanh_prime(z):\n    while True:\n        pass\n"
+    activations.write_text(activations.read_text().replace("def tanh_prime(z):\n", looping, 1))
+    process = subprocess.Popen(
+        cli("grade", str(submission), "--fail-under", "50"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not _scratch_of(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)  # into the loop: the first call to tanh_prime comes within a second of the copy
+    process.send_signal(stop)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert stdout == ""
+    assert stderr == "Error: interrupted (Ctrl-C or SIGTERM) before grading finished; nothing was graded\n"
+    assert not _scratch_of(process.pid)
+
+
+def _scratch_of(pid: int) -> list[Path]:
+    return list(Path(tempfile.gettempdir()).glob(f"backprop-grader-{pid}-*"))
 
 
 BROKEN_TEST = """
