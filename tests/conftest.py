@@ -57,6 +57,18 @@ def reference_with(target: Path, changes: dict[str, list[tuple[str, str]]]) -> P
     return target
 
 
+def looping_submission(target: Path) -> Path:
+    """The correct example submission copied to target, its tanh_prime a loop that never ends."""
+    shutil.copytree(EXAMPLES / "correct", target)
+    activations = target / "activations.py"
+    text = activations.read_text()
+    assert text.count("def tanh_prime(z):\n") == 1
+    activations.write_text(
+        text.replace("def tanh_prime(z):\n", "def tanh_prime(z):\n    while True:\n        pass\n")
+    )
+    return target
+
+
 def reference_with_file(target: Path, name: str, source: str) -> Path:
     """A copy of reference/ with one file replaced by source."""
     copy_reference(target)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, cli, grader_copy, run_cli_unread
+from conftest import EXAMPLES, cli, grader_copy, looping_submission, run_cli_unread
 from conftest import run_cli as run
 
 from grader import __version__
@@ -257,11 +257,7 @@ def test_a_run_killed_with_its_process_group_while_submissions_loop_leaves_no_wo
     root = tmp_path / "class"
     root.mkdir()
     for name in ("a_loops", "b_loops"):
-        activations = shutil.copytree(EXAMPLES / "correct", root / name) / "activations.py"
-        text = activations.read_text().replace(
-            "def tanh_prime(z):\n", "def tanh_prime(z):\n    while True:\n        pass\n", 1
-        )
-        activations.write_text(text + f"# {name}\n")
+        looping_submission(root / name)
     process = subprocess.Popen(
         cli("grade-all", str(root), "--gradebook", str(tmp_path / "book.sqlite")),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,

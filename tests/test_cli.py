@@ -21,6 +21,7 @@ from conftest import (
     cli,
     copy_reference,
     grader_copy,
+    looping_submission,
     reference_with,
     reference_with_file,
     run_cli,
@@ -761,10 +762,7 @@ def test_a_system_that_cannot_fork_a_worker_is_told_where_grading_runs(tmp_path,
 def test_grade_stopped_by_ctrl_c_or_sigterm_cleans_up_and_exits_130(tmp_path, stop):
     """A CI time-out sends SIGTERM: the worker (in a loop here) is stopped and the scratch folder
     removed, as after Ctrl-C, and the exit status is not 1, which means "below --fail-under"."""
-    submission = shutil.copytree(EXAMPLES_DIR / "correct", tmp_path / "loops")
-    activations = submission / "activations.py"
-    looping = "def tanh_prime(z):\n    while True:\n        pass\n"
-    activations.write_text(activations.read_text().replace("def tanh_prime(z):\n", looping, 1))
+    submission = looping_submission(tmp_path / "loops")
     process = subprocess.Popen(
         cli("grade", str(submission), "--fail-under", "50"),
         stdout=subprocess.PIPE,
