@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -117,13 +117,10 @@ def require_reference_passes(graded: GradeResult | None) -> None:
     on the suite (a test or a reference function changed and broken): every submission would lose
     them too. Time-outs are require_reference_in_time's: on a busy machine one need not recur."""
     lost = [t for t in graded.tests if t.status in ("failed", "error") and t.max_score > 0] if graded else []
-    if not lost:
-        return
-    named = [f"{_test_path(t)} ({(t.message.splitlines() or ['no message'])[0]})" for t in lost]
-    raise SuiteUnusable(
-        f"the reference solutions fail {len(lost)} test{'s' if len(lost) > 1 else ''}, so every submission "
-        f"would lose those points: {clause_list(named, 3)}; fix the test, or the function in reference/"
-    )
+    if lost:
+        raise _costs_everyone(
+            lost, "fail {tests}", "fix the test, or the function in reference/", lambda message: message
+        )
 
 
 def require_reference_in_time(graded: GradeResult | None, again: GradeResult | None) -> None:
@@ -135,18 +132,30 @@ def require_reference_in_time(graded: GradeResult | None, again: GradeResult | N
     late_again = {(t.exercise, t.public, t.name) for t in again.tests if t.status == "timeout"}
     late = [t for t in graded.tests if t.status == "timeout" and t.max_score > 0]
     late = [t for t in late if (t.exercise, t.public, t.name) in late_again]
-    if not late:
-        return
-    named = [f"{_test_path(t)} ({(t.message.splitlines() or ['no message'])[0].split(';')[0]})" for t in late]
-    raise SuiteUnusable(
-        f"the reference solutions ran out of time in {len(late)} test{'s' if len(late) > 1 else ''}, twice, so "
-        f"every submission would lose those points: {clause_list(named, 3)}; make the test's inputs smaller, "
-        "or allow more time (--timeout, --total-timeout)"
+    if late:
+        raise _costs_everyone(
+            late,
+            "ran out of time in {tests}, twice",
+            "make the test's inputs smaller, or allow more time (--timeout, --total-timeout)",
+            lambda message: message.split(";")[0],  # without the hint meant for students
+        )
+
+
+def _costs_everyone(
+    tests: list[TestResult], what: str, remedy: str, said: Callable[[str], str]
+) -> SuiteUnusable:
+    """The SuiteUnusable for tests the reference solutions lose: what they did ("fail {tests}"),
+    each test named with said(the first line of its message), and what to do."""
+    count = f"{len(tests)} test{'s' if len(tests) > 1 else ''}"
+    named = [
+        f"{'public' if t.public else 'hidden'}_tests/test_{t.exercise}.py::{t.name} "
+        f"({said((t.message.splitlines() or ['no message'])[0])})"
+        for t in tests
+    ]
+    return SuiteUnusable(
+        f"the reference solutions {what.format(tests=count)}, so every submission would lose those points: "
+        f"{clause_list(named, 3)}; {remedy}"
     )
-
-
-def _test_path(test: TestResult) -> str:
-    return f"{'public' if test.public else 'hidden'}_tests/test_{test.exercise}.py::{test.name}"
 
 
 def _grade(
