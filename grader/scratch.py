@@ -33,7 +33,12 @@ def remove_stale_scratch() -> int:
 def remove_own_scratch() -> None:
     """Remove this process's scratch folders: on the way out after a stop signal, which may land
     where no cleanup follows (inside mkdtemp, before the folder's owner knows its name)."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{os.getpid()}-*"):
+    remove_scratch_of(os.getpid())
+
+
+def remove_scratch_of(pid: int) -> None:
+    """Remove the scratch folders of process pid (one that has ended, or this one)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{pid}-*"):
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -226,19 +226,30 @@ def test_a_changed_submission_is_graded_again_and_becomes_current(graded, tmp_pa
     assert current["forgot_hidden_derivative"].percent == history[1][0]
 
 
-def test_a_run_killed_midway_finishes_on_the_next_run(tmp_path):
+@pytest.fixture
+def short_temp():
+    """A temp directory of the test's own with a short path (tmp_path's is too long to hold the
+    job server's socket in a scratch folder, so grade-all would leave it out of there)."""
+    folder = Path(tempfile.mkdtemp())
+    yield folder
+    shutil.rmtree(folder)
+
+
+def test_a_run_killed_midway_finishes_on_the_next_run(tmp_path, short_temp):
     root = make_class(tmp_path / "class", copies=INTERRUPTED_CLASS_COPIES)
     book = tmp_path / "gradebook.sqlite"
+    temp = short_temp  # the runs' own temp directory, to see all that they leave in it
+    env = {**os.environ, "TMPDIR": str(temp)}
     process = grading_in_background(
-        root, book, "--jobs", "1", stored=2, stderr=subprocess.DEVNULL, start_new_session=True
+        root, book, "--jobs", "1", stored=2, stderr=subprocess.DEVNULL, start_new_session=True, env=env
     )
-    killed = {process.pid, *_descendants(process.pid)}
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+    assert any(temp.iterdir())  # the killed run's scratch folders, and multiprocessing's socket
     stored = rows(book, "SELECT count(*) FROM submissions")[0][0]
     assert 2 <= stored < INTERRUPTED_CLASS_SIZE
     assert rows(book, "PRAGMA integrity_check") == [("ok",)]
-    completed = run("grade-all", str(root), "--gradebook", str(book))
+    completed = run("grade-all", str(root), "--gradebook", str(book), env=env)
     assert completed.returncode == 0, completed.stderr
     assert f"{stored} already in the gradebook" in completed.stderr
     assert rows(book, "SELECT count(*), count(DISTINCT student) FROM submissions") == [
@@ -247,7 +258,22 @@ def test_a_run_killed_midway_finishes_on_the_next_run(tmp_path):
     orphans = rows(book, "SELECT count(*) FROM submissions s WHERE NOT EXISTS"
                         " (SELECT 1 FROM feedback f WHERE f.submission_id = s.id)")  # fmt: skip
     assert orphans == [(0,)]
-    assert not _stale_scratch(owners=killed)  # the second run removed what the killed one left
+    assert list(temp.iterdir()) == []  # the second run removed what the killed one left, and its own
+
+
+def test_grade_all_runs_with_a_temp_directory_too_long_for_a_socket_inside(tmp_path, short_temp):
+    """The job server's socket has a path of at most 107 bytes; with a long TMPDIR it goes to /tmp
+    (before, grade-all stopped with a traceback: "AF_UNIX path too long")."""
+    temp = short_temp / ("t" * 90)
+    temp.mkdir()
+    root = tmp_path / "class"
+    root.mkdir()
+    shutil.copytree(EXAMPLES / "correct", root / "correct")  # its quiz numbers are drawn for "correct"
+    book = tmp_path / "book.sqlite"
+    completed = run("grade-all", str(root), "--gradebook", str(book), env={**os.environ, "TMPDIR": str(temp)})
+    assert completed.returncode == 0, completed.stderr
+    assert rows(book, "SELECT student, percent FROM submissions") == [("correct", 100.0)]
+    assert list(temp.iterdir()) == []
 
 
 def test_a_run_killed_with_its_process_group_while_submissions_loop_leaves_no_worker_behind(tmp_path):
