@@ -136,6 +136,7 @@ class Gradebook:
                 raise _cannot_create(path, why) from None
         try:
             self._db = sqlite3.connect(path, timeout=60, isolation_level=None)
+            self._json_reader = True  # until SQLite says it has no json_extract (kept())
             self._db.execute("PRAGMA busy_timeout = 60000")
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
@@ -191,11 +192,15 @@ class Gradebook:
         """How this exact submission was graded by this grader version, or None if it was not."""
         where = "FROM submissions WHERE student = ? AND content_hash = ? AND grader_version = ?"
         key = (student, content_hash, grader_version)
-        try:  # SQLite's own JSON reader (built in since 3.38, and in most builds before): 9x faster
-            row = self._db.execute(
-                f"SELECT status, percent, json_extract(report, '$.grader_fingerprint') {where}", key
-            ).fetchone()
-        except sqlite3.OperationalError:  # no such function
+        row = None
+        if self._json_reader:  # SQLite's own (built in since 3.38, and in most builds before): 9x faster
+            try:
+                row = self._db.execute(
+                    f"SELECT status, percent, json_extract(report, '$.grader_fingerprint') {where}", key
+                ).fetchone()
+            except sqlite3.OperationalError:  # no such function
+                self._json_reader = False  # not tried again for every kept submission
+        if not self._json_reader:
             row = self._db.execute(f"SELECT status, percent, report {where}", key).fetchone()
             if row is not None and row[0] == "graded":
                 row = (*row[:2], json.loads(row[2]).get("grader_fingerprint"))

@@ -192,13 +192,19 @@ def test_a_kept_grade_is_read_alike_with_and_without_sqlites_json_reader(graded,
         stored = {s.student: s for s in gradebook.current()}
         keys = [(s.student, s.content_hash, s.grader_version) for s in stored.values()]
         with_sqlite = [gradebook.kept(*key) for key in keys]
+    with Gradebook(copy) as gradebook:  # a new connection: SQLite authorizes what it prepares
+        asked = []
 
-        def missing(*_: object) -> None:
-            raise sqlite3.OperationalError("no such function: json_extract")
+        def without_json_reader(action: int, _: object, name: str | None, *__: object) -> int:
+            if action == sqlite3.SQLITE_FUNCTION and name == "json_extract":
+                asked.append(name)
+                return sqlite3.SQLITE_DENY  # as an SQLite built without it, the query fails
+            return sqlite3.SQLITE_OK
 
-        gradebook._db.create_function("json_extract", 2, missing)  # an SQLite built without it
+        gradebook._db.set_authorizer(without_json_reader)
         assert [gradebook.kept(*key) for key in keys] == with_sqlite
         assert gradebook.kept("correct", "no such hash", __version__) is None
+        assert asked == ["json_extract"]  # tried once, not again for every kept submission
     by_student = dict(zip([key[0] for key in keys], with_sqlite))
     assert (
         by_student["correct"].fingerprint
