@@ -157,24 +157,7 @@ def grade_all(
     if stale := remove_stale_scratch():
         summary.notes.append(f"removed {stale} scratch folders left by killed runs")
     progress.start(len(entries))
-    todo, graded_otherwise = [], 0
-    for entry in entries:
-        kept = None if regrade else gradebook.kept(entry.student, entry.content_hash, __version__)
-        if kept is None:
-            todo.append(entry)
-            continue
-        summary.skipped += 1
-        if kept.percent is not None:
-            summary.percents.append(kept.percent)
-        graded_otherwise += kept.fingerprint not in ("", grader_fingerprint())
-        progress.advance(Outcome(entry, "skipped"))
-    if graded_otherwise:
-        summary.notes.append(
-            f"{graded_otherwise} of the submissions already in the gradebook "
-            f"{'was' if graded_otherwise == 1 else 'were'} graded by other tests, "
-            "reference solutions or question banks than these (changed since, same grader version): "
-            "run again with --regrade to grade them with these"
-        )
+    todo = entries if regrade else _skip_kept(entries, gradebook, summary, progress)
 
     def record(outcome: Outcome) -> None:
         _record(outcome, gradebook, summary, regrade, feedback_dir)
@@ -204,6 +187,32 @@ def grade_all(
     summary.seconds = time.perf_counter() - started
     progress.finish(summary)
     return summary
+
+
+def _skip_kept(
+    entries: list[Entry], gradebook: Gradebook, summary: RunSummary, progress: Progress
+) -> list[Entry]:
+    """The entries left to grade: those not graded yet with this content and grader version. The
+    others count as skipped (their percent in the class mean), with a note if other tests graded them."""
+    todo, graded_otherwise = [], 0
+    for entry in entries:
+        kept = gradebook.kept(entry.student, entry.content_hash, __version__)
+        if kept is None:
+            todo.append(entry)
+            continue
+        summary.skipped += 1
+        if kept.percent is not None:
+            summary.percents.append(kept.percent)
+        graded_otherwise += kept.fingerprint not in ("", grader_fingerprint())
+        progress.advance(Outcome(entry, "skipped"))
+    if graded_otherwise:
+        summary.notes.append(
+            f"{graded_otherwise} of the submissions already in the gradebook "
+            f"{'was' if graded_otherwise == 1 else 'were'} graded by other tests, "
+            "reference solutions or question banks than these (changed since, same grader version): "
+            "run again with --regrade to grade them with these"
+        )
+    return todo
 
 
 def job_count(requested: int | None, to_grade: int) -> int:
