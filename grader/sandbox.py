@@ -12,7 +12,8 @@ The worker calls these before any student code is imported, in this order:
     restrict_filesystem()  Landlock: read-only access to the standard library and NumPy,
                            read-write access to the submission's private copy, nothing else
                            (no /proc, no home, no reference, no other submissions)
-    block_new_processes()  seccomp: fork, vfork, execve and non-thread clone fail with EPERM
+    block_new_processes()  seccomp: fork, vfork, execve, non-thread clone, socket, socketpair
+                           and io_uring_setup fail with EPERM
 
 Each returns a Protection saying whether it took effect and, if not, why; a
 kernel without the feature is reported, not fatal. Standard library only: the
@@ -360,10 +361,17 @@ _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
 _RET_ALLOW, _RET_ERRNO, _RET_KILL_PROCESS = 0x7FFF0000, 0x00050000, 0x80000000
 _EPERM, _ENOSYS = 1, 38
 _CLONE_THREAD = 0x00010000
-#: machine -> (audit arch, clone, clone3, [syscalls that start a process or program])
+#: machine -> (audit arch, clone, clone3, [the syscalls that fail with EPERM]): those that start a
+#: process or program, and those that make a socket, or an io_uring, whose operations (a socket
+#: and its connect among them) seccomp does not see. Landlock does not stop a connect() to a Unix
+#: socket with a path, and the network namespace does not hold those: without this, student code
+#: could reach any such server the grader's user may, the session's D-Bus (which starts programs)
+#: or a Docker daemon among them.
 _SYSCALLS = {
-    "x86_64": (0xC000003E, 56, 435, [57, 58, 59, 322]),  # fork, vfork, execve, execveat
-    "aarch64": (0xC00000B7, 220, 435, [221, 281]),  # execve, execveat
+    # fork, vfork, execve, execveat; socket, socketpair; io_uring_setup, _enter, _register
+    "x86_64": (0xC000003E, 56, 435, [57, 58, 59, 322, 41, 53, 425, 426, 427]),
+    # execve, execveat; socket, socketpair; io_uring_setup, _enter, _register
+    "aarch64": (0xC00000B7, 220, 435, [221, 281, 198, 199, 425, 426, 427]),
 }
 
 
@@ -402,7 +410,8 @@ def _filter(arch: int, clone: int, clone3: int, blocked: list[int]) -> bytes:
 
 
 def block_new_processes() -> Protection:
-    """seccomp filter: the worker may start threads, but no process and no program."""
+    """seccomp filter: the worker may start threads, but no process and no program, and it can
+    make no socket (it answers through pipes it already has)."""
     spec = _SYSCALLS.get(platform.machine())
     if platform.system() != "Linux" or spec is None:
         return Protection(
@@ -416,4 +425,4 @@ def block_new_processes() -> Protection:
         return Protection("processes", False, _error("prctl(PR_SET_NO_NEW_PRIVS)"))
     if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.c_char_p(program), 0, 0) != 0:
         return Protection("processes", False, _error("seccomp"))
-    return Protection("processes", True, "active: seccomp blocks fork, exec and new processes")
+    return Protection("processes", True, "active: seccomp blocks fork, exec, new processes and sockets")

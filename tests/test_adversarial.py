@@ -4,6 +4,7 @@ import hashlib
 import io
 import json
 import os
+import select
 import shutil
 import socket
 import subprocess
@@ -26,6 +27,11 @@ SECRET = "adv-s3cr3t-9d1f-token"
 DECOY_DIR = Path("/tmp/backprop-grader-decoy-student/submission")
 DECOY_TEXT = "DECOY-OTHER-STUDENT-4417"
 LISTEN_PORT = 47613
+#: (also in adversarial/network)
+UNIX_SOCKET, UNIX_DATAGRAM_SOCKET = (
+    "/tmp/bpg-adversarial-listener.sock",
+    "/tmp/bpg-adversarial-datagrams.sock",
+)
 FORBIDDEN = {
     "a secret of the grader's environment": SECRET,
     "another student's submission": DECOY_TEXT,
@@ -65,11 +71,20 @@ def escapes() -> list[Path]:
 
 
 class Listener:
-    """A TCP server on loopback that records whether anything connected."""
+    """Servers on this machine that record whether anything connected: TCP on loopback, and a Unix
+    socket with a path that any user may connect to (as a session's D-Bus is to its user, or a
+    Docker daemon's to its group)."""
 
     def __init__(self) -> None:
-        self.server = socket.create_server(("127.0.0.1", LISTEN_PORT), reuse_port=True)
-        self.server.settimeout(0.2)
+        self.servers = [socket.create_server(("127.0.0.1", LISTEN_PORT), reuse_port=True)]
+        for kind, path in ((socket.SOCK_STREAM, UNIX_SOCKET), (socket.SOCK_DGRAM, UNIX_DATAGRAM_SOCKET)):
+            Path(path).unlink(missing_ok=True)
+            server = socket.socket(socket.AF_UNIX, kind)
+            server.bind(path)
+            os.chmod(path, 0o666)  # a worker that gave up root may connect as far as files go
+            if kind == socket.SOCK_STREAM:
+                server.listen()
+            self.servers.append(server)
         self.connections = 0
         self.running = True
         self.thread = threading.Thread(target=self.serve, daemon=True)
@@ -77,17 +92,21 @@ class Listener:
 
     def serve(self) -> None:
         while self.running:
-            try:
-                connection, _ = self.server.accept()
+            ready, _, _ = select.select(self.servers, [], [], 0.2)
+            for server in ready:
                 self.connections += 1
-                connection.close()
-            except OSError:
-                pass
+                if server.type == socket.SOCK_DGRAM:
+                    server.recv(1024)
+                else:
+                    server.accept()[0].close()
 
     def close(self) -> None:
         self.running = False
         self.thread.join()
-        self.server.close()
+        for server in self.servers:
+            server.close()
+        for path in (UNIX_SOCKET, UNIX_DATAGRAM_SOCKET):
+            Path(path).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")

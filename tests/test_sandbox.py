@@ -1,12 +1,15 @@
 """What `grade` says about its protections, on this kernel and on one that lacks some."""
 
+import ctypes
 import json
 import os
 import shutil
+import socket
 import stat
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -132,6 +135,35 @@ def attempt(action) -> str:
     except OSError as error:
         return type(error).__name__
     return "done"
+
+
+def test_behind_the_seccomp_filter_no_socket_and_no_io_uring_can_be_made_but_threads_run():
+    """Landlock lets a connect() to a Unix socket with a path through, and the network namespace
+    does not hold those; an io_uring would make sockets past the filter, which does not see its
+    operations. Threads must still work: NumPy starts them."""
+
+    def walled() -> str:
+        protection = sandbox.block_new_processes()
+        libc = ctypes.CDLL(None, use_errno=True)
+        ring = libc.syscall(_IO_URING_SETUP, 8, ctypes.create_string_buffer(120))
+        thread = threading.Thread(target=lambda: None)
+        return " ".join(
+            [
+                str(protection.active),
+                attempt(lambda: socket.socket(socket.AF_UNIX)),
+                attempt(lambda: socket.socket(socket.AF_INET)),
+                attempt(socket.socketpair),
+                "io_uring: " + ("made" if ring >= 0 else os.strerror(ctypes.get_errno())),
+                attempt(lambda: (thread.start(), thread.join())),
+            ]
+        )
+
+    assert in_child(walled) == (
+        "True PermissionError PermissionError PermissionError io_uring: Operation not permitted done"
+    )
+
+
+_IO_URING_SETUP = 425  # the same number on every architecture
 
 
 @pytest.fixture
