@@ -6,14 +6,14 @@ The worker calls these before any student code is imported, in this order:
                            worker becomes a user of its own, which can write only its folder and
                            read only what every user may read, with or without the walls below
     die_with_parent()      the worker ends when the zygote does (the grader killed outright)
-    enter_namespaces()     new user, network and PID namespaces; the worker forks and goes on
+    enter_namespaces()     new user, network, IPC and PID namespaces; the worker forks and goes on
                            as PID 1 of the new PID namespace, so when it ends the kernel kills
                            every process it left behind, and no process outside can be signalled
     restrict_filesystem()  Landlock: read-only access to the standard library and NumPy,
                            read-write access to the submission's private copy, nothing else
                            (no /proc, no home, no reference, no other submissions)
-    block_new_processes()  seccomp: fork, vfork, execve, non-thread clone, socket, socketpair
-                           and io_uring_setup fail with EPERM
+    block_new_processes()  seccomp: fork, vfork, execve, non-thread clone, socket, socketpair,
+                           io_uring_setup and the keyring calls fail with EPERM
 
 Each returns a Protection saying whether it took effect and, if not, why; a
 kernel without the feature is reported, not fatal. Standard library only: the
@@ -183,11 +183,12 @@ def _folders_above(folder: str) -> list[str]:
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWPID = 0x20000000
 
 
 def enter_namespaces(close_in_parent: tuple[int, ...] = ()) -> list[Protection]:
-    """unshare user, network and PID namespaces, then fork: only the child returns.
+    """unshare user, network, IPC and PID namespaces, then fork: only the child returns.
 
     The parent stays behind as a plain waiter (it closes close_in_parent so the
     grader sees the child's end of the pipes only) and exits with the child's status.
@@ -199,8 +200,7 @@ def enter_namespaces(close_in_parent: tuple[int, ...] = ()) -> list[Protection]:
     libc = _libc()
     user = libc.unshare(CLONE_NEWUSER) == 0
     user_detail = "active" if user else namespace_error("unshare(CLONE_NEWUSER)")
-    net = libc.unshare(CLONE_NEWNET) == 0
-    net_detail = "active: only an unconfigured loopback" if net else namespace_error("unshare(CLONE_NEWNET)")
+    net, net_detail = _network_and_ipc(libc)
     pid_ns = libc.unshare(CLONE_NEWPID) == 0
     pid_detail = (
         "active: the worker is PID 1 of its own namespace"
@@ -214,6 +214,18 @@ def enter_namespaces(close_in_parent: tuple[int, ...] = ()) -> list[Protection]:
         Protection("network", net, net_detail),
         Protection("pid_namespace", pid_ns, pid_detail),
     ]
+
+
+def _network_and_ipc(libc: ctypes.CDLL) -> tuple[bool, str]:
+    """New network and IPC namespaces: no network, and none of the System V shared memory,
+    semaphores and message queues (or POSIX message queues) of processes outside, which are
+    no files, so Landlock does not guard them. (whether the network one stands, detail)"""
+    if libc.unshare(CLONE_NEWNET | CLONE_NEWIPC) == 0:
+        return True, "active: only an unconfigured loopback, and IPC objects of its own"
+    ipc_failed = _error("unshare(CLONE_NEWIPC)")
+    if libc.unshare(CLONE_NEWNET) == 0:  # a kernel built without IPC namespaces
+        return True, f"active: only an unconfigured loopback (but IPC objects shared: {ipc_failed})"
+    return False, namespace_error("unshare(CLONE_NEWNET)")
 
 
 def _fork_and_wait(close_in_parent: tuple[int, ...]) -> None:
@@ -362,16 +374,19 @@ _RET_ALLOW, _RET_ERRNO, _RET_KILL_PROCESS = 0x7FFF0000, 0x00050000, 0x80000000
 _EPERM, _ENOSYS = 1, 38
 _CLONE_THREAD = 0x00010000
 #: machine -> (audit arch, clone, clone3, [the syscalls that fail with EPERM]): those that start a
-#: process or program, and those that make a socket, or an io_uring, whose operations (a socket
-#: and its connect among them) seccomp does not see. Landlock does not stop a connect() to a Unix
-#: socket with a path, and the network namespace does not hold those: without this, student code
-#: could reach any such server the grader's user may, the session's D-Bus (which starts programs)
-#: or a Docker daemon among them.
+#: process or program; those that make a socket, or an io_uring, whose operations (a socket and
+#: its connect among them) seccomp does not see; and those of the kernel's keyrings. Landlock
+#: does not stop a connect() to a Unix socket with a path, and the network namespace does not
+#: hold those: student code could reach any such server the grader's user may, the session's
+#: D-Bus (which starts programs) or a Docker daemon among them. Keyrings are in no namespace: a
+#: worker, whatever its user, possesses the grader's session keyring and could read the keys in
+#: it (Kerberos tickets, where the login keeps them there).
 _SYSCALLS = {
-    # fork, vfork, execve, execveat; socket, socketpair; io_uring_setup, _enter, _register
-    "x86_64": (0xC000003E, 56, 435, [57, 58, 59, 322, 41, 53, 425, 426, 427]),
-    # execve, execveat; socket, socketpair; io_uring_setup, _enter, _register
-    "aarch64": (0xC00000B7, 220, 435, [221, 281, 198, 199, 425, 426, 427]),
+    # fork, vfork, execve, execveat; socket, socketpair; io_uring_setup, _enter, _register;
+    # add_key, request_key, keyctl
+    "x86_64": (0xC000003E, 56, 435, [57, 58, 59, 322, 41, 53, 425, 426, 427, 248, 249, 250]),
+    # execve, execveat; socket, socketpair; io_uring_setup, _enter, _register; add_key, request_key, keyctl
+    "aarch64": (0xC00000B7, 220, 435, [221, 281, 198, 199, 425, 426, 427, 217, 218, 219]),
 }
 
 
@@ -410,8 +425,8 @@ def _filter(arch: int, clone: int, clone3: int, blocked: list[int]) -> bytes:
 
 
 def block_new_processes() -> Protection:
-    """seccomp filter: the worker may start threads, but no process and no program, and it can
-    make no socket (it answers through pipes it already has)."""
+    """seccomp filter: the worker may start threads, but no process and no program; it can make
+    no socket (it answers through pipes it already has) and use no keyring."""
     spec = _SYSCALLS.get(platform.machine())
     if platform.system() != "Linux" or spec is None:
         return Protection(
@@ -425,4 +440,6 @@ def block_new_processes() -> Protection:
         return Protection("processes", False, _error("prctl(PR_SET_NO_NEW_PRIVS)"))
     if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.c_char_p(program), 0, 0) != 0:
         return Protection("processes", False, _error("seccomp"))
-    return Protection("processes", True, "active: seccomp blocks fork, exec, new processes and sockets")
+    return Protection(
+        "processes", True, "active: seccomp blocks fork, exec, new processes, sockets and keyrings"
+    )

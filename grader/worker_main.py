@@ -107,7 +107,7 @@ class Worker:
         if not os.path.isfile(os.path.join(self.submission, name + ".py")):
             return {"kind": "missing_file", "type": "", "message": f"{name}.py is missing"}
         try:
-            with captured_output():
+            with captured_output(PrintedWhileImporting(name)):
                 return importlib.import_module(name)
         except BaseException as error:  # noqa: BLE001 - anything the student's import raises
             return {
@@ -335,10 +335,12 @@ def signature_text(function):
 
 
 class captured_output:
-    """Send print() and sys.stderr writes of the student's code to one buffer."""
+    """Send print() and sys.stderr writes of the student's code to one buffer (or to stream)."""
+
+    def __init__(self, stream=None):
+        self.buffer = io.StringIO() if stream is None else stream
 
     def __enter__(self):
-        self.buffer = io.StringIO()
         self.saved = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = self.buffer
         return self.buffer
@@ -346,6 +348,25 @@ class captured_output:
     def __exit__(self, *exc):
         sys.stdout, sys.stderr = self.saved
         return False
+
+
+class PrintedWhileImporting:
+    """What a file prints at its top level (a student's own trial runs, say), written at once to
+    file descriptor 1, whose output the grader keeps and shows: unbuffered, so that what a file
+    printed before it hung is shown too. The first write names the file; MAX_CAPTURE at most."""
+
+    def __init__(self, module):
+        self.label, self.room = f"[importing {module}.py] ", MAX_CAPTURE
+
+    def write(self, text):
+        shown, self.label = (self.label + text)[: self.room], ""
+        self.room -= len(shown)
+        if shown:
+            os.write(1, shown.encode("utf-8", "replace"))
+        return len(text)
+
+    def flush(self):
+        pass
 
 
 def wall_in(sandbox, submission, pipe_fds, readable):

@@ -1,12 +1,16 @@
 """Hostile submissions (tests/adversarial/) get exactly what they earn and harm nothing."""
 
+import ctypes
+import errno
 import hashlib
 import io
 import json
 import os
+import platform
 import select
 import shutil
 import socket
+import struct
 import subprocess
 import tempfile
 import threading
@@ -111,13 +115,44 @@ class Listener:
 
 @pytest.fixture(scope="module")
 def surroundings():
-    """The decoy submission of another student, and a server to phone home to."""
+    """The decoy submission of another student, the same text in a message queue that anyone may
+    read, the environment's secret in a key of the session keyring that grading inherits, and
+    servers to phone home to."""
     DECOY_DIR.mkdir(parents=True, exist_ok=True)
     (DECOY_DIR / "activations.py").write_text(f"# {DECOY_TEXT}\n")
+    queue = _message_queue(DECOY_TEXT)
+    _session_key(SECRET)
     listener = Listener()
     yield listener
     listener.close()
+    _LIBC.msgctl(queue, 0, None)  # IPC_RMID
     shutil.rmtree(DECOY_DIR.parent, ignore_errors=True)
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True)
+DECOY_QUEUE_KEY = 0x42504721  # also in adversarial/ipc_with_other_processes
+
+
+def _session_key(text: str) -> None:
+    """A key holding text in a session keyring of this process's own (as a login makes one), which
+    the graders started from here inherit; where the kernel has no keyrings there is none to leak."""
+    keyctl, add_key = {"x86_64": (250, 248), "aarch64": (219, 217)}.get(platform.machine(), (-1, -1))
+    if _LIBC.syscall(keyctl, 1, None) < 0:  # KEYCTL_JOIN_SESSION_KEYRING, a new anonymous one
+        assert ctypes.get_errno() in (errno.ENOSYS, errno.EPERM), os.strerror(ctypes.get_errno())
+        return
+    value = text.encode()
+    key = _LIBC.syscall(add_key, b"user", b"bpg-adversarial-key", value, len(value), -3)  # the session's
+    assert key >= 0, os.strerror(ctypes.get_errno())
+
+
+def _message_queue(text: str) -> int:
+    """A System V message queue that any user may read, holding text; its id."""
+    queue = _LIBC.msgget(DECOY_QUEUE_KEY, 0o1000 | 0o666)  # IPC_CREAT
+    assert queue >= 0, os.strerror(ctypes.get_errno())
+    body = text.encode()
+    message = struct.pack("=q", 1) + body  # struct msgbuf: a long type, then the bytes
+    assert _LIBC.msgsnd(queue, message, len(body), 0o4000) == 0, os.strerror(ctypes.get_errno())
+    return queue
 
 
 def build(trick: str, target: Path) -> dict:

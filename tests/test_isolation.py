@@ -109,3 +109,17 @@ def test_output_written_to_the_raw_file_descriptors_is_captured_and_capped(tmp_p
     result = grade(with_tanh_prime(tmp_path, body))
     assert "xxxx" in result.student_output
     assert len(result.student_output) <= 64 * 1024
+
+
+def test_what_a_file_prints_at_its_top_level_is_shown_with_the_file_named(tmp_path):
+    """A student's own trial runs at the top of a file print when grading imports it; they belong
+    in what the report shows the student, even when the file then hangs."""
+    target = copy_reference(tmp_path / "submission")
+    with (target / "activations.py").open("a") as source:
+        source.write("\nprint('my sigmoid at 0:', sigmoid(0.0))\n")
+    (target / "gradcheck.py").write_text("print('about to loop')\nwhile True:\n    pass\n")
+    result = grade(target, WorkerLimits(call_timeout=0.5, submission_timeout=30))
+    assert "[importing activations.py] my sigmoid at 0: 0.5\n" in result.student_output
+    assert "[importing gradcheck.py] about to loop\n" in result.student_output
+    exercises = {e.name: e for e in result.exercises()}
+    assert exercises["activations"].score == exercises["activations"].max_score

@@ -3,6 +3,7 @@
 import ctypes
 import json
 import os
+import platform
 import shutil
 import socket
 import stat
@@ -137,15 +138,18 @@ def attempt(action) -> str:
     return "done"
 
 
-def test_behind_the_seccomp_filter_no_socket_and_no_io_uring_can_be_made_but_threads_run():
+def test_behind_the_seccomp_filter_no_socket_io_uring_or_keyring_can_be_used_but_threads_run():
     """Landlock lets a connect() to a Unix socket with a path through, and the network namespace
     does not hold those; an io_uring would make sockets past the filter, which does not see its
-    operations. Threads must still work: NumPy starts them."""
+    operations. Keyrings are in no namespace. Threads must still work: NumPy starts them."""
 
     def walled() -> str:
         protection = sandbox.block_new_processes()
         libc = ctypes.CDLL(None, use_errno=True)
         ring = libc.syscall(_IO_URING_SETUP, 8, ctypes.create_string_buffer(120))
+        ring_error = os.strerror(ctypes.get_errno())
+        keyring = libc.syscall(_KEYCTL[platform.machine()], 0, -3, 0)  # the session keyring's id
+        keyring_error = os.strerror(ctypes.get_errno())
         thread = threading.Thread(target=lambda: None)
         return " ".join(
             [
@@ -153,17 +157,20 @@ def test_behind_the_seccomp_filter_no_socket_and_no_io_uring_can_be_made_but_thr
                 attempt(lambda: socket.socket(socket.AF_UNIX)),
                 attempt(lambda: socket.socket(socket.AF_INET)),
                 attempt(socket.socketpair),
-                "io_uring: " + ("made" if ring >= 0 else os.strerror(ctypes.get_errno())),
+                "io_uring: " + ("made" if ring >= 0 else ring_error),
+                "keyring: " + ("found" if keyring >= 0 else keyring_error),
                 attempt(lambda: (thread.start(), thread.join())),
             ]
         )
 
     assert in_child(walled) == (
-        "True PermissionError PermissionError PermissionError io_uring: Operation not permitted done"
+        "True PermissionError PermissionError PermissionError io_uring: Operation not permitted "
+        "keyring: Operation not permitted done"
     )
 
 
 _IO_URING_SETUP = 425  # the same number on every architecture
+_KEYCTL = {"x86_64": 250, "aarch64": 219}
 
 
 @pytest.fixture
