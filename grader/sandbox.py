@@ -13,7 +13,7 @@ The worker calls these before any student code is imported, in this order:
                            read-write access to the submission's private copy, nothing else
                            (no /proc, no home, no reference, no other submissions)
     block_new_processes()  seccomp: fork, vfork, execve, non-thread clone, socket, socketpair,
-                           io_uring_setup and the keyring calls fail with EPERM
+                           io_uring_setup, the keyring calls and inotify_add_watch fail with EPERM
 
 Each returns a Protection saying whether it took effect and, if not, why; a
 kernel without the feature is reported, not fatal. Standard library only: the
@@ -375,18 +375,19 @@ _EPERM, _ENOSYS = 1, 38
 _CLONE_THREAD = 0x00010000
 #: machine -> (audit arch, clone, clone3, [the syscalls that fail with EPERM]): those that start a
 #: process or program; those that make a socket, or an io_uring, whose operations (a socket and
-#: its connect among them) seccomp does not see; and those of the kernel's keyrings. Landlock
-#: does not stop a connect() to a Unix socket with a path, and the network namespace does not
-#: hold those: student code could reach any such server the grader's user may, the session's
-#: D-Bus (which starts programs) or a Docker daemon among them. Keyrings are in no namespace: a
-#: worker, whatever its user, possesses the grader's session keyring and could read the keys in
-#: it (Kerberos tickets, where the login keeps them there).
+#: its connect among them) seccomp does not see; those of the kernel's keyrings; and
+#: inotify_add_watch. Landlock does not stop a connect() to a Unix socket with a path, and the
+#: network namespace does not hold those: student code could reach any such server the grader's
+#: user may, the session's D-Bus (which starts programs) or a Docker daemon among them. Keyrings
+#: are in no namespace: a worker, whatever its user, possesses the grader's session keyring and
+#: could read the keys in it (Kerberos tickets, where the login keeps them there). Nor does
+#: Landlock stop a watch on a folder it walls off: the worker would see which files of the
+#: reference or the hidden tests are opened, and when.
 _SYSCALLS = {
     # fork, vfork, execve, execveat; socket, socketpair; io_uring_setup, _enter, _register;
-    # add_key, request_key, keyctl
-    "x86_64": (0xC000003E, 56, 435, [57, 58, 59, 322, 41, 53, 425, 426, 427, 248, 249, 250]),
-    # execve, execveat; socket, socketpair; io_uring_setup, _enter, _register; add_key, request_key, keyctl
-    "aarch64": (0xC00000B7, 220, 435, [221, 281, 198, 199, 425, 426, 427, 217, 218, 219]),
+    # add_key, request_key, keyctl; inotify_add_watch
+    "x86_64": (0xC000003E, 56, 435, [57, 58, 59, 322, 41, 53, 425, 426, 427, 248, 249, 250, 254]),
+    "aarch64": (0xC00000B7, 220, 435, [221, 281, 198, 199, 425, 426, 427, 217, 218, 219, 27]),
 }
 
 
@@ -426,7 +427,7 @@ def _filter(arch: int, clone: int, clone3: int, blocked: list[int]) -> bytes:
 
 def block_new_processes() -> Protection:
     """seccomp filter: the worker may start threads, but no process and no program; it can make
-    no socket (it answers through pipes it already has) and use no keyring."""
+    no socket (it answers through pipes it already has), use no keyring and watch no file."""
     spec = _SYSCALLS.get(platform.machine())
     if platform.system() != "Linux" or spec is None:
         return Protection(
@@ -441,5 +442,7 @@ def block_new_processes() -> Protection:
     if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.c_char_p(program), 0, 0) != 0:
         return Protection("processes", False, _error("seccomp"))
     return Protection(
-        "processes", True, "active: seccomp blocks fork, exec, new processes, sockets and keyrings"
+        "processes",
+        True,
+        "active: seccomp blocks fork, exec, new processes, sockets, keyrings and file watches",
     )

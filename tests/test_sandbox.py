@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, cli
+from conftest import EXAMPLES, REPO, cli
 
 from grader import sandbox, zygote_main
 
@@ -138,10 +138,11 @@ def attempt(action) -> str:
     return "done"
 
 
-def test_behind_the_seccomp_filter_no_socket_io_uring_or_keyring_can_be_used_but_threads_run():
+def test_behind_the_seccomp_filter_no_socket_io_uring_keyring_or_watch_can_be_used_but_threads_run():
     """Landlock lets a connect() to a Unix socket with a path through, and the network namespace
     does not hold those; an io_uring would make sockets past the filter, which does not see its
-    operations. Keyrings are in no namespace. Threads must still work: NumPy starts them."""
+    operations. Keyrings are in no namespace, and a watch on a walled-off folder sees its files
+    opened. Threads must still work: NumPy starts them."""
 
     def walled() -> str:
         protection = sandbox.block_new_processes()
@@ -150,6 +151,8 @@ def test_behind_the_seccomp_filter_no_socket_io_uring_or_keyring_can_be_used_but
         ring_error = os.strerror(ctypes.get_errno())
         keyring = libc.syscall(_KEYCTL[platform.machine()], 0, -3, 0)  # the session keyring's id
         keyring_error = os.strerror(ctypes.get_errno())
+        watch = libc.inotify_add_watch(libc.inotify_init1(0), str(REPO / "reference").encode(), 0xFFF)
+        watch_error = os.strerror(ctypes.get_errno())
         thread = threading.Thread(target=lambda: None)
         return " ".join(
             [
@@ -159,13 +162,14 @@ def test_behind_the_seccomp_filter_no_socket_io_uring_or_keyring_can_be_used_but
                 attempt(socket.socketpair),
                 "io_uring: " + ("made" if ring >= 0 else ring_error),
                 "keyring: " + ("found" if keyring >= 0 else keyring_error),
+                "watch: " + ("set" if watch >= 0 else watch_error),
                 attempt(lambda: (thread.start(), thread.join())),
             ]
         )
 
     assert in_child(walled) == (
         "True PermissionError PermissionError PermissionError io_uring: Operation not permitted "
-        "keyring: Operation not permitted done"
+        "keyring: Operation not permitted watch: Operation not permitted done"
     )
 
 
