@@ -183,7 +183,6 @@ def _grade(
     # a plan on trial (call_plan) is used once: not worth the zygote's keeping
     held = plan.held if plan and recording is None else None
     session = StudentSession(prepared.directory, limits, held)
-    session.start()
     try:
         protections = _protections(session, require_sandbox)
         if recording is not None:
@@ -255,7 +254,6 @@ def check_sandbox(limits: WorkerLimits | None = None) -> tuple[Protection, ...]:
     """The protections a worker gets on this machine, found by starting one on an empty folder."""
     with tempfile.TemporaryDirectory(prefix="backprop-grader-") as empty:
         session = StudentSession(Path(empty), limits)
-        session.start()
         try:
             return _protections(session, required=False)
         finally:
@@ -263,6 +261,7 @@ def check_sandbox(limits: WorkerLimits | None = None) -> tuple[Protection, ...]:
 
 
 def _protections(session: StudentSession, required: bool) -> tuple[Protection, ...]:
+    """Start session's worker; the protections it reports (GradingFailed if it cannot start)."""
     try:
         protections = session.wait_ready()
     except WorkerStartFailed as error:

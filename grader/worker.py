@@ -42,7 +42,7 @@ class WorkerLimits:
     output_bytes: int = 64 * 1024
     file_bytes: int = 16 * 1024**2
     open_files: int = 256
-    sandbox: bool = True  # namespaces, Landlock and seccomp (grader/sandbox.py)
+    sandbox: bool = True  # namespaces, Landlock and seccomp (grader/sandbox/)
 
 
 class WorkerDied(Exception):

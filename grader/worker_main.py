@@ -2,7 +2,7 @@
 
 Forked by the zygote (grader/zygote_main.py, started by grader/worker_zygote.py), which has
 imported NumPy once for all the workers it forks. A worker puts itself behind the walls of
-sandbox.py (namespaces, Landlock, seccomp), takes its resource limits, then cuts the import
+grader/sandbox/ (namespaces, Landlock, seccomp), takes its resource limits, then cuts the import
 path down to the submission and the standard library, so neither the grader package, the
 reference solutions nor the hidden tests can be imported by name, let alone read. Its first
 message reports which walls stand; that is sent before any student code exists in the

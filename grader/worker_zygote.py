@@ -6,7 +6,7 @@ each grader process (each job of a class run) starts one zygote,
 worker for every submission (and after every time-out or crash). The zygote never runs
 student code and a worker never sees the zygote's socket: each fork closes it before
 anything of the submission is read, then walls itself in exactly as a worker started
-from scratch would (grader/sandbox.py), and gets its own session, limits, scratch
+from scratch would (grader/sandbox/), and gets its own session, limits, scratch
 directory and scrubbed environment.
 """
 
@@ -119,7 +119,7 @@ class Zygote:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         command = [
             sys.executable, "-I", str(HERE / "zygote_main.py"), str(HERE / "wire.py"),
-            str(HERE / "probe_functions.py"), str(HERE / "sandbox.py"), str(HERE / "worker_main.py"),
+            str(HERE / "probe_functions.py"), str(HERE / "sandbox" / "__init__.py"), str(HERE / "worker_main.py"),
             str(theirs.fileno()),
         ]  # fmt: skip
         held = hold_stop_signals()

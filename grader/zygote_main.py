@@ -2,7 +2,7 @@
 worker per submission.
 
 Started by grader/worker_zygote.py as `python -I zygote_main.py WIRE PROBES SANDBOX WORKER
-CONTROL_FD` with a scrubbed environment, it loads wire.py, probe_functions.py, sandbox.py and
+CONTROL_FD` with a scrubbed environment, it loads wire.py, probe_functions.py, sandbox/ and
 worker_main.py by path (this file is not imported by the grader either), works out once what
 every worker's walls need (Prepared), and then forks a worker on each request from the grader
 (see zygote()). The forked child runs worker_main.serve; the zygote itself never imports or
@@ -24,7 +24,10 @@ import numpy as np
 
 
 def load_by_path(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
+    """The module at path, imported under name; a package's __init__.py brings its package (whose
+    modules import each other relatively, so under name too)."""
+    package = [os.path.dirname(path)] if os.path.basename(path) == "__init__.py" else None
+    spec = importlib.util.spec_from_file_location(name, path, submodule_search_locations=package)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses look their module up here
     spec.loader.exec_module(module)

@@ -885,3 +885,20 @@ def test_a_kit_or_bundle_with_a_test_the_reference_fails_is_not_written(tmp_path
         "would lose those points: public_tests/test_extra.py::test_sigmoid_is_odd (sigmoid(-z) is not "
         "-sigmoid(z)); fix the test, or the function in reference/\n"
     )
+
+
+def test_a_worker_that_cannot_start_is_a_grader_error_in_one_line(tmp_path):
+    """A broken install (here the worker's zygote fails at once) is the grader's fault: one line
+    and exit 3, no traceback (one was printed until 0.4.7), for grade and for grade-all alike."""
+    project = grader_copy(tmp_path / "project")
+    (project / "grader" / "zygote_main.py").write_text("raise SystemExit(1)\n")
+    completed = run_cli("grade", str(EXAMPLES_DIR / "correct"), cwd=project)
+    assert completed.returncode == 3 and completed.stdout == ""
+    assert completed.stderr.startswith("Error: grading could not run: the worker could not be started: ")
+    assert completed.stderr.count("\n") == 1
+    root = tmp_path / "class"
+    shutil.copytree(EXAMPLES_DIR / "correct", root / "ada")
+    book = tmp_path / "book.sqlite"
+    every = run_cli("grade-all", str(root), "--gradebook", str(book), cwd=project)
+    assert every.returncode == 3 and "Traceback" not in every.stderr, every.stderr
+    assert "grader error for ada: the worker could not be started: " in every.stderr
