@@ -350,12 +350,14 @@ class captured_output:
         return False
 
 
-class PrintedWhileImporting:
+class PrintedWhileImporting(io.TextIOBase):
     """What a file prints at its top level (a student's own trial runs, say), written at once to
     file descriptor 1, whose output the grader keeps and shows: unbuffered, so that what a file
-    printed before it hung is shown too. The first write names the file; MAX_CAPTURE at most."""
+    printed before it hung is shown too. The first write names the file; MAX_CAPTURE at most.
+    (A text stream, as StringIO is: code that asks sys.stdout whether it is a terminal is told no.)"""
 
     def __init__(self, module):
+        super().__init__()
         self.label, self.room = f"[importing {module}.py] ", MAX_CAPTURE
 
     def write(self, text):

@@ -116,10 +116,10 @@ def test_what_a_file_prints_at_its_top_level_is_shown_with_the_file_named(tmp_pa
     in what the report shows the student, even when the file then hangs."""
     target = copy_reference(tmp_path / "submission")
     with (target / "activations.py").open("a") as source:
-        source.write("\nprint('my sigmoid at 0:', sigmoid(0.0))\n")
+        source.write("\nimport sys\nprint('my sigmoid at 0:', sigmoid(0.0), sys.stdout.isatty())\n")
     (target / "gradcheck.py").write_text("print('about to loop')\nwhile True:\n    pass\n")
     result = grade(target, WorkerLimits(call_timeout=0.5, submission_timeout=30))
-    assert "[importing activations.py] my sigmoid at 0: 0.5\n" in result.student_output
+    assert "[importing activations.py] my sigmoid at 0: 0.5 False\n" in result.student_output
     assert "[importing gradcheck.py] about to loop\n" in result.student_output
     exercises = {e.name: e for e in result.exercises()}
     assert exercises["activations"].score == exercises["activations"].max_score
