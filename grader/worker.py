@@ -1,6 +1,6 @@
 """The grader's side of the worker process that runs student code.
 
-A WorkerProcess is one worker (grader/worker_main.py, forked by this process's
+A WorkerProcess is one worker (grader/worker_main/, forked by this process's
 zygote, grader/worker_zygote.py) in its own session and process group, with a
 scrubbed environment, resource limits and a scratch directory as its working
 directory. Requests and responses travel over two private pipes in

@@ -119,7 +119,8 @@ class Zygote:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         command = [
             sys.executable, "-I", str(HERE / "zygote_main.py"), str(HERE / "wire.py"),
-            str(HERE / "probe_functions.py"), str(HERE / "sandbox" / "__init__.py"), str(HERE / "worker_main.py"),
+            str(HERE / "probe_functions.py"), str(HERE / "sandbox" / "__init__.py"),
+            str(HERE / "worker_main" / "__init__.py"),
             str(theirs.fileno()),
         ]  # fmt: skip
         held = hold_stop_signals()

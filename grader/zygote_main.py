@@ -3,7 +3,7 @@ worker per submission.
 
 Started by grader/worker_zygote.py as `python -I zygote_main.py WIRE PROBES SANDBOX WORKER
 CONTROL_FD` with a scrubbed environment, it loads wire.py, probe_functions.py, sandbox/ and
-worker_main.py by path (this file is not imported by the grader either), works out once what
+worker_main/ by path (this file is not imported by the grader either), works out once what
 every worker's walls need (Prepared), and then forks a worker on each request from the grader
 (see zygote()). The forked child runs worker_main.serve; the zygote itself never imports or
 runs anything of a submission.

@@ -9,33 +9,33 @@ message reports which walls stand; that is sent before any student code exists i
 process. It then answers call requests one at a time until its request pipe closes.
 Everything it sends back goes through wire.encode, so only plain data leaves this process.
 
-This file is not imported by the grader; the zygote loads it by path, and it is given the
-wire, probe_functions and sandbox modules the zygote loaded the same way.
+This package is not imported by the grader; the zygote loads it by path (its modules import
+each other relatively), and it is given the wire, probe_functions and sandbox modules the
+zygote loaded the same way. failures.py says what went wrong in the student's terms; calls.py
+holds what a call needs around it.
 """
 
 import importlib
 import importlib.machinery
 import importlib.util
-import inspect
-import io
-import linecache
 import os
-import re
 import resource
 import sys
 import time
-import traceback
 import warnings
 
 import numpy as np
 
-MAX_CAPTURE = 16_000
-#: x in `from .x import`, `from pkg.x import`, `import pkg.x` and `from . import x`
-OWN_MODULE_IN_A_PACKAGE = re.compile(
-    r"^\s*(?:(?:from|import)\s+(?:\.+|[\w.]+\.)(\w+)|from\s+\.+\s*import\s+(\w+))"
+from .calls import (
+    MAX_CAPTURE,
+    PrintedWhileImporting,
+    captured_output,
+    changed,
+    repeated,
+    signature_text,
+    without_probes,
 )
-#: the byte-order marks UTF-16 text starts with (little- and big-endian)
-UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+from .failures import describe, import_hint, raised_by_running
 
 
 def restrict_imports(submission, stdlib_path):
@@ -112,67 +112,10 @@ class Worker:
         except BaseException as error:  # noqa: BLE001 - anything the student's import raises
             return {
                 "kind": "import",
-                **self.describe(error),
+                **describe(error, self.submission),
                 "ran": raised_by_running(error),
-                **self.import_hint(error),
+                **import_hint(error, self.submission),
             }
-
-    def import_hint(self, error):
-        """A message that names the cause where Python's does not teach it: an exercise file imported
-        through a package, a module that grading cannot import, or a file saved as UTF-16 (Windows
-        Notepad's "Unicode"), of which Python only says that the source "cannot contain null bytes"."""
-        if isinstance(error, ImportError) and (own := self.own_module_imported_as_in_a_package(error)):
-            return {"message": f"{str(error)[:2000]}: the submission's files are graded side by side, in no "
-                    f"folder or package, so import the file by its name alone: from {own} import ..."}  # fmt: skip
-        if isinstance(error, ModuleNotFoundError) and isinstance(error.name, str) and error.name:
-            return {"message": f"{str(error)[:2000]}: grading can import only NumPy, Python's standard library "
-                    f"and the submission's own files; remove that import, or hand in {error.name[:100]}.py if "
-                    "it is yours"}  # fmt: skip
-        if not unreadable_source(error):
-            return {}
-        for name in sorted(os.listdir(self.submission)):
-            path = os.path.join(self.submission, name)
-            if name.endswith(".py") and os.path.isfile(path):
-                with open(path, "rb") as file:
-                    if file.read(2) in UTF16_MARKS:
-                        return {"message": f"{name} is saved as UTF-16 text (Notepad's \"Unicode\"), which "
-                                f"Python cannot read: save it again as UTF-8"}  # fmt: skip
-        return {}
-
-    def own_module_imported_as_in_a_package(self, error):
-        """The submission's module that the failing line imports relative to a package (from
-        .activations, from exercises.activations: the kit's folder, which works in the student's
-        own Python started above it), or None."""
-        line = ""
-        for frame, lineno in self.own_frames(error.__traceback__):
-            line = linecache.getline(frame.f_code.co_filename, lineno)
-        found = OWN_MODULE_IN_A_PACKAGE.search(line)
-        module = found and (found.group(1) or found.group(2))
-        return module if module and os.path.isfile(os.path.join(self.submission, module + ".py")) else None
-
-    def describe(self, error):
-        return {
-            "type": type(error).__name__,
-            "message": str(error)[:2000],
-            "where": self.where(error.__traceback__, error),
-        }
-
-    def where(self, tb, error=None):
-        if isinstance(error, SyntaxError) and error.filename:
-            return f"{os.path.basename(error.filename)}:{error.lineno}"
-        place = ""
-        for frame, lineno in self.own_frames(tb):
-            place = f"{os.path.basename(frame.f_code.co_filename)}:{lineno} in {frame.f_code.co_name}"
-        return place
-
-    def own_frames(self, tb):
-        """(frame, line number) of each level of tb that is in one of the submission's files."""
-        own = os.path.realpath(self.submission)
-        for frame, lineno in traceback.walk_tb(tb):
-            filename = frame.f_code.co_filename
-            # "<frozen importlib._bootstrap>": its dirname "" is the cwd
-            if not filename.startswith("<") and os.path.dirname(os.path.realpath(filename)) == own:
-                yield frame, lineno
 
     def resolve(self, value, before):
         """value with each probe's name replaced by the probe; every list, dict and array in it is
@@ -221,7 +164,7 @@ class Worker:
                         )
                 error = None
             except BaseException as raised:  # noqa: BLE001 - SystemExit included on purpose
-                error = self.describe(raised)
+                error = describe(raised, self.submission)
                 error["kind"] = "exception"
                 if isinstance(raised, NotRunAgain):
                     error["kind"] = "not_run_again"
@@ -253,122 +196,11 @@ class Worker:
         return response
 
 
-def unreadable_source(error):
-    """Whether error is Python's for a file that is not source text it can read: "null bytes", as
-    a file saved as UTF-16 holds (a SyntaxError here, a ValueError in some Python versions)."""
-    return isinstance(error, (SyntaxError, ValueError)) and "null bytes" in str(error)
-
-
-def raised_by_running(error):
-    """Whether error came from code that ran on import (a file's top level, or what it called), not
-    from reading a file (a syntax error, unreadable_source) or finding a module. (The import system
-    takes its own frames out of tracebacks, so they cannot tell.)"""
-    return not (isinstance(error, (SyntaxError, ImportError)) or unreadable_source(error))
-
-
 def decoded_call(request, wire):
     """(module, function, args, kwargs, repeat) of a request, its arguments decoded."""
     decode = wire.decode
     return (request["module"], request["function"], decode(request["args"]),
             decode(request["kwargs"]), request.get("repeat"))  # fmt: skip
-
-
-def changed(before):
-    """Whether any list, dict or array resolve() saw holds something else now. Each container's
-    items are compared by identity: an item put in place of another counts as a change even if
-    equal, and a change inside an item is found when that item's own entry is checked."""
-    for value, held in before:
-        kind = type(value)
-        if kind is np.ndarray:
-            if (value.dtype.str, value.shape, value.tobytes()) != held:
-                return True
-        else:
-            now = list(value.items()) if kind is dict else value
-            if len(now) != len(held):
-                return True
-            for new, old in zip(now, held):
-                if kind is dict:
-                    if new[0] != old[0] or new[1] is not old[1]:
-                        return True
-                elif new is not old:
-                    return True
-    return False
-
-
-def repeated(function, args, kwargs, times, argument, item, keep=None):
-    """[each call's result] of up to `times` calls, each given the previous result's item as
-    its argument-th argument (a training loop run here: one message instead of one per step).
-    Stops early when a result has no such item. With keep, every result but the last is cut
-    down to its item keep (the loss of a training step: the parameters need not travel)."""
-    results = []
-    for _ in range(times):
-        result = function(*args, **kwargs)
-        results.append(result)
-        try:
-            args[argument] = result[item]
-        except (TypeError, IndexError, KeyError):
-            break
-    if keep is not None:
-        for index, result in enumerate(results[:-1]):
-            try:
-                results[index] = result[keep]
-            except (TypeError, IndexError, KeyError):
-                pass
-    return results
-
-
-def without_probes(value):
-    if callable(value):
-        return None
-    if isinstance(value, dict):
-        return {key: without_probes(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [without_probes(item) for item in value]
-    return value
-
-
-def signature_text(function):
-    try:
-        return f"{function.__name__}{inspect.signature(function)}"
-    except (TypeError, ValueError):
-        return ""
-
-
-class captured_output:
-    """Send print() and sys.stderr writes of the student's code to one buffer (or to stream)."""
-
-    def __init__(self, stream=None):
-        self.buffer = io.StringIO() if stream is None else stream
-
-    def __enter__(self):
-        self.saved = sys.stdout, sys.stderr
-        sys.stdout = sys.stderr = self.buffer
-        return self.buffer
-
-    def __exit__(self, *exc):
-        sys.stdout, sys.stderr = self.saved
-        return False
-
-
-class PrintedWhileImporting(io.TextIOBase):
-    """What a file prints at its top level (a student's own trial runs, say), written at once to
-    file descriptor 1, whose output the grader keeps and shows: unbuffered, so that what a file
-    printed before it hung is shown too. The first write names the file; MAX_CAPTURE at most.
-    (A text stream, as StringIO is: code that asks sys.stdout whether it is a terminal is told no.)"""
-
-    def __init__(self, module):
-        super().__init__()
-        self.label, self.room = f"[importing {module}.py] ", MAX_CAPTURE
-
-    def write(self, text):
-        shown, self.label = (self.label + text)[: self.room], ""
-        self.room -= len(shown)
-        if shown:
-            os.write(1, shown.encode("utf-8", "replace"))
-        return len(text)
-
-    def flush(self):
-        pass
 
 
 def wall_in(sandbox, submission, pipe_fds, readable):

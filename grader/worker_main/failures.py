@@ -1,0 +1,89 @@
+"""What went wrong in a student's file, said in the terms of the student's own files: where
+an error was raised, and a hint where Python's message does not teach the cause."""
+
+import linecache
+import os
+import re
+import traceback
+
+#: x in `from .x import`, `from pkg.x import`, `import pkg.x` and `from . import x`
+OWN_MODULE_IN_A_PACKAGE = re.compile(
+    r"^\s*(?:(?:from|import)\s+(?:\.+|[\w.]+\.)(\w+)|from\s+\.+\s*import\s+(\w+))"
+)
+#: the byte-order marks UTF-16 text starts with (little- and big-endian)
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def import_hint(error, submission):
+    """A message that names the cause where Python's does not teach it: an exercise file imported
+    through a package, a module that grading cannot import, or a file saved as UTF-16 (Windows
+    Notepad's "Unicode"), of which Python only says that the source "cannot contain null bytes"."""
+    if isinstance(error, ImportError) and (own := own_module_imported_as_in_a_package(error, submission)):
+        return {"message": f"{str(error)[:2000]}: the submission's files are graded side by side, in no "
+                f"folder or package, so import the file by its name alone: from {own} import ..."}  # fmt: skip
+    if isinstance(error, ModuleNotFoundError) and isinstance(error.name, str) and error.name:
+        return {"message": f"{str(error)[:2000]}: grading can import only NumPy, Python's standard library "
+                f"and the submission's own files; remove that import, or hand in {error.name[:100]}.py if "
+                "it is yours"}  # fmt: skip
+    if not unreadable_source(error):
+        return {}
+    for name in sorted(os.listdir(submission)):
+        path = os.path.join(submission, name)
+        if name.endswith(".py") and os.path.isfile(path):
+            with open(path, "rb") as file:
+                if file.read(2) in UTF16_MARKS:
+                    return {"message": f"{name} is saved as UTF-16 text (Notepad's \"Unicode\"), which "
+                            f"Python cannot read: save it again as UTF-8"}  # fmt: skip
+    return {}
+
+
+def own_module_imported_as_in_a_package(error, submission):
+    """The submission's module that the failing line imports relative to a package (from
+    .activations, from exercises.activations: the kit's folder, which works in the student's
+    own Python started above it), or None."""
+    line = ""
+    for frame, lineno in own_frames(error.__traceback__, submission):
+        line = linecache.getline(frame.f_code.co_filename, lineno)
+    found = OWN_MODULE_IN_A_PACKAGE.search(line)
+    module = found and (found.group(1) or found.group(2))
+    return module if module and os.path.isfile(os.path.join(submission, module + ".py")) else None
+
+
+def describe(error, submission):
+    return {
+        "type": type(error).__name__,
+        "message": str(error)[:2000],
+        "where": where(error.__traceback__, submission, error),
+    }
+
+
+def where(tb, submission, error=None):
+    if isinstance(error, SyntaxError) and error.filename:
+        return f"{os.path.basename(error.filename)}:{error.lineno}"
+    place = ""
+    for frame, lineno in own_frames(tb, submission):
+        place = f"{os.path.basename(frame.f_code.co_filename)}:{lineno} in {frame.f_code.co_name}"
+    return place
+
+
+def own_frames(tb, submission):
+    """(frame, line number) of each level of tb that is in one of the submission's files."""
+    own = os.path.realpath(submission)
+    for frame, lineno in traceback.walk_tb(tb):
+        filename = frame.f_code.co_filename
+        # "<frozen importlib._bootstrap>": its dirname "" is the cwd
+        if not filename.startswith("<") and os.path.dirname(os.path.realpath(filename)) == own:
+            yield frame, lineno
+
+
+def unreadable_source(error):
+    """Whether error is Python's for a file that is not source text it can read: "null bytes", as
+    a file saved as UTF-16 holds (a SyntaxError here, a ValueError in some Python versions)."""
+    return isinstance(error, (SyntaxError, ValueError)) and "null bytes" in str(error)
+
+
+def raised_by_running(error):
+    """Whether error came from code that ran on import (a file's top level, or what it called), not
+    from reading a file (a syntax error, unreadable_source) or finding a module. (The import system
+    takes its own frames out of tracebacks, so they cannot tell.)"""
+    return not (isinstance(error, (SyntaxError, ImportError)) or unreadable_source(error))
