@@ -113,9 +113,7 @@ def grade_all_command(
             )  # fmt: skip
         for note in summary.notes:
             click.echo(f"note: {note}", err=True)
-        for student, why in summary.grader_errors:
-            if why not in summary.stopped:
-                click.echo(f"grader error for {student}: {why}", err=True)
+        _report_grader_errors(summary.grader_errors, summary.stopped)
         _report_feedback_errors(summary.feedback_errors, gradebook, feedback_dir)
         if summary.interrupted:
             click.echo("interrupted: run the same command again to finish", err=True)
@@ -127,6 +125,18 @@ def grade_all_command(
             sys.exit(3)
         if summary.feedback_errors:
             sys.exit(1)
+
+
+def _report_grader_errors(errors: list[tuple[str, str]], stopped: str) -> None:
+    """A line for each different grader error (those of a stopped run said once, by its stop), naming
+    the first students it hit: a broken install fails the whole class with the same one."""
+    hit: dict[str, list[str]] = {}
+    for student, why in errors:
+        if why not in stopped:
+            hit.setdefault(why, []).append(student)
+    for why, students in hit.items():
+        more = f" and {len(students) - 10} more" if len(students) > 10 else ""
+        click.echo(f"grader error for {', '.join(students[:10])}{more}: {why}", err=True)
 
 
 def _report_feedback_errors(

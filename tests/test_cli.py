@@ -889,7 +889,8 @@ def test_a_kit_or_bundle_with_a_test_the_reference_fails_is_not_written(tmp_path
 
 def test_a_worker_that_cannot_start_is_a_grader_error_in_one_line(tmp_path):
     """A broken install (here the worker's zygote fails at once) is the grader's fault: one line
-    and exit 3, no traceback (one was printed until 0.4.7), for grade and for grade-all alike."""
+    and exit 3, no traceback (one was printed until 0.4.7), for grade and for grade-all alike,
+    which says the error once for the whole class rather than once per student."""
     project = grader_copy(tmp_path / "project")
     (project / "grader" / "zygote_main.py").write_text("raise SystemExit(1)\n")
     completed = run_cli("grade", str(EXAMPLES_DIR / "correct"), cwd=project)
@@ -897,8 +898,11 @@ def test_a_worker_that_cannot_start_is_a_grader_error_in_one_line(tmp_path):
     assert completed.stderr.startswith("Error: grading could not run: the worker could not be started: ")
     assert completed.stderr.count("\n") == 1
     root = tmp_path / "class"
-    shutil.copytree(EXAMPLES_DIR / "correct", root / "ada")
+    for name in ("ada", "bo", "cy"):
+        shutil.copytree(EXAMPLES_DIR / "correct", root / name)
     book = tmp_path / "book.sqlite"
-    every = run_cli("grade-all", str(root), "--gradebook", str(book), cwd=project)
+    every = run_cli("grade-all", str(root), "--gradebook", str(book), "--jobs", "1", cwd=project)
     assert every.returncode == 3 and "Traceback" not in every.stderr, every.stderr
-    assert "grader error for ada: the worker could not be started: " in every.stderr
+    said = [line for line in every.stderr.splitlines() if line.startswith("grader error")]
+    assert len(said) == 1, said  # the same error for the whole class, said once
+    assert said[0].startswith("grader error for ada, bo, cy: the worker could not be started: ")
