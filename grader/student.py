@@ -70,7 +70,7 @@ class StudentSession:
         self.calls = []
 
     def start(self) -> None:
-        """Start the worker now (it imports NumPy while the grader collects its tests)."""
+        """Start a worker if none runs: the first (wait_ready), or a new one after a time-out or crash."""
         if self._worker is None:
             stopped = tuple(
                 (MODULE_OF[function], function)

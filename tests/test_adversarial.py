@@ -6,7 +6,6 @@ import hashlib
 import io
 import json
 import os
-import platform
 import select
 import shutil
 import socket
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import tomlkit
-from conftest import REFERENCE, REPO, cli
+from conftest import ADD_KEY, KEYCTL, REFERENCE, REPO, cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -136,12 +135,11 @@ DECOY_QUEUE_KEY = 0x42504721  # also in adversarial/ipc_with_other_processes
 def _session_key(text: str) -> None:
     """A key holding text in a session keyring of this process's own (as a login makes one), which
     the graders started from here inherit; where the kernel has no keyrings there is none to leak."""
-    keyctl, add_key = {"x86_64": (250, 248), "aarch64": (219, 217)}.get(platform.machine(), (-1, -1))
-    if _LIBC.syscall(keyctl, 1, None) < 0:  # KEYCTL_JOIN_SESSION_KEYRING, a new anonymous one
+    if _LIBC.syscall(KEYCTL, 1, None) < 0:  # KEYCTL_JOIN_SESSION_KEYRING, a new anonymous one
         assert ctypes.get_errno() in (errno.ENOSYS, errno.EPERM), os.strerror(ctypes.get_errno())
         return
     value = text.encode()
-    key = _LIBC.syscall(add_key, b"user", b"bpg-adversarial-key", value, len(value), -3)  # the session's
+    key = _LIBC.syscall(ADD_KEY, b"user", b"bpg-adversarial-key", value, len(value), -3)  # the session's
     assert key >= 0, os.strerror(ctypes.get_errno())
 
 
