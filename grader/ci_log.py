@@ -12,7 +12,8 @@ the total from the log, silence the grader's own annotations or forge new ones. 
 - documents for programs (JSON, JUnit XML), which may be piped on and must stay exactly the
   document, write the `[` of `##[` as an escape that parses back to `[` (`\\u005b`, `&#91;`);
   they already keep line breaks escaped, so no line of theirs starts with the student's text;
-- one-line messages write `##[` as the runner itself defangs it in user output: `##[\\`.
+- one-line messages write `##[` as the runner itself defangs it in user output: `##[\\`; so do
+  the text cells of a CSV export, which has no escape that would keep the text exactly.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ import json
 from typing import Any
 
 from grader.canvas_download import IDENTITY_COLUMNS, rows_by_id
+from grader.ci_log import inert_json, inert_line
 from grader.exercise_api import EXERCISES
 from grader.feedback import feedback_summary, plain_line
 from grader.gradebook import StoredSubmission
@@ -74,7 +75,10 @@ def export(
     rows = [student_row(s) for s in submissions]
     grade = (lambda r: r["score"]) if out_of is None else (lambda r: _scaled(r, out_of))
     if fmt == "json":
-        return json.dumps({"schema_version": 1, "students": rows}, indent=2, ensure_ascii=False) + "\n"
+        return (
+            inert_json(json.dumps({"schema_version": 1, "students": rows}, indent=2, ensure_ascii=False))
+            + "\n"
+        )
     if fmt == "csv":
         return _csv([*BASE_COLUMNS, *EXERCISES, *TAIL_COLUMNS], [list(r.values()) for r in rows])
     if fmt == "canvas":
@@ -147,8 +151,10 @@ def lms_comment(stored: StoredSubmission) -> str:
 
 
 def _csv(header: list[str], rows: list[list[Any]]) -> str:
+    """The CSV document; its text cells (a feedback comment may quote the student's code) with
+    `##[` defanged, as a GitHub Actions runner reads the document printed to its log (ci_log)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([inert_line(cell) if isinstance(cell, str) else cell for cell in row] for row in rows)
     return out.getvalue()

@@ -230,8 +230,9 @@ def test_student_text_cannot_issue_workflow_commands_on_github_actions(tmp_path)
     anywhere in a line. The text report quotes the student as written, so on GitHub Actions it is
     printed between ::stop-commands::TOKEN and ::TOKEN::; the JSON and JUnit documents keep line
     breaks escaped and write the '[' of '##[' as an escape that parses back to '['; a one-line
-    error writes '##[' as '##[\\', as the runner defangs it."""
-    forged = "no\\n::warning title=x::forged ##[add-mask]Total"
+    error writes '##[' as '##[\\', as the runner defangs it, and so do the text cells of an export's
+    CSV (an LMS comment quotes the first line of the student's message)."""
+    forged = "no ##[add-mask]Total\\n::warning title=x::forged ##[add-mask]Total"
     target = reference_with(
         tmp_path / "sub",
         {"activations.py": [("def relu(z):\n", f"def relu(z):\n    raise ValueError('{forged}')\n")]},
@@ -265,6 +266,15 @@ def test_student_text_cannot_issue_workflow_commands_on_github_actions(tmp_path)
         printed = run(*command, env=env).stdout.splitlines()
         token = printed[0].removeprefix("::stop-commands::")
         assert len(token) == 32 and printed[-1] == f"::{token}::", command
+    exported = {
+        fmt: run("export", "--gradebook", book, "--format", fmt, env=env).stdout for fmt in ("moodle", "json")
+    }
+    for text in exported.values():
+        assert "##[add-mask]" not in text and not [
+            line for line in text.splitlines() if line.startswith("::")
+        ]
+    assert "raised ValueError: no ##[\\add-mask]Total" in exported["moodle"]
+    assert json.loads(exported["json"])["students"][0]["student"] == "ann"
     elsewhere = run("grade", str(target), env={**env, "GITHUB_ACTIONS": ""}).stdout
     assert "::stop-commands::" not in elsewhere  # only where a runner reads commands
 
