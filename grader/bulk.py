@@ -24,8 +24,9 @@ from grader.feedback import feedback_markdown, unreadable_markdown
 from grader.feedback_files import feedback_page, why_not_written, write_feedback
 from grader.fingerprint import grader_fingerprint
 from grader.gradebook import Gradebook, GradebookError
-from grader.job_pool import Terminated, job_server, run_pool
-from grader.roster import Entry, find_submissions, is_one_submission, lms_download_only, zip_download_of
+from grader.job_pool import Terminated, run_pool
+from grader.job_server import job_server
+from grader.roster import Entry, find_submissions
 from grader.scratch import remove_own_scratch, remove_stale_scratch
 from grader.worker import WorkerLimits
 
@@ -235,55 +236,9 @@ def _leave_without_unwinding() -> None:
     remove_own_scratch()
 
 
-def check_start(root: Path, feedback_dir: Path | None) -> None:
-    """Raise CannotStart if a run on root cannot start: root is one student's submission rather than
-    a class's (a file, or roster.is_one_submission), holds only Canvas's or Moodle's download of
-    every submission, or feedback_dir cannot be made (it is made here)."""
-    if root.is_file():
-        raise CannotStart(_file_given(root))
-    if is_one_submission(root):
-        raise CannotStart(
-            f"{root} holds exercise files itself, so it is one student's submission: grade it with "
-            f"backprop-grader grade {root}, or give grade-all the folder that holds one folder, .zip or "
-            ".ipynb per student"
-        )
-    if lms := lms_download_only(root):
-        raise CannotStart(lms)
-    if feedback_dir is not None:
-        try:
-            feedback_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise CannotStart(
-                f"could not create the --feedback-dir {feedback_dir} ({error.strerror}); choose a folder you "
-                "can write to"
-            ) from None
-
-
-def _file_given(path: Path) -> str:
-    """What to do instead when grade-all is given a file: an LMS's download of every submission
-    as one zip, most likely, or one student's zip or notebook."""
-    message = f"{path} is a file: grade-all grades a folder that holds one folder, .zip or .ipynb per student"
-    suffix = path.suffix.lower()
-    if suffix == ".zip" and (lms := zip_download_of(path)) is not None:
-        return f"{message}. It is {lms.system}'s download of every submission: {lms.sort_first(path, 'it')}"
-    if suffix == ".zip":
-        return (
-            f"{message}. If it holds the whole class, unzip it (unzip {path} -d class/) and give grade-all "
-            f"that folder; if it is one student's, grade it with backprop-grader grade {path}"
-        )
-    if suffix == ".ipynb":
-        return f"{message}; grade one notebook with backprop-grader grade {path}"
-    return message
-
-
 class _RunStopped(Exception):
     """Raised out of the job pool when grading more submissions is pointless: (why and what to
     do, exit status)."""
-
-
-class CannotStart(Exception):
-    """The run cannot start (the feedback folder cannot be made, the folder is not a class's):
-    nothing was graded."""
 
 
 def _record(

@@ -87,7 +87,8 @@ def grade_all_command(
       backprop-grader grade-all submissions/ --gradebook fall.sqlite --feedback-dir feedback/
       backprop-grader grade-all submissions/ --regrade --jobs 4
     """
-    from grader.bulk import CannotStart, check_start, grade_all
+    from grader.bulk import grade_all
+    from grader.class_folder import CannotStart, check_start
     from grader.grading import check_sandbox, missing_sandbox_message
     from grader.progress import progress_for
     from grader.worker_zygote import unsupported_platform

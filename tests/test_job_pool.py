@@ -35,7 +35,8 @@ import sys
 sys.path.insert(0, {folder!r})
 import tasks
 from pathlib import Path
-from grader.job_pool import job_server, run_pool
+from grader.job_pool import run_pool
+from grader.job_server import job_server
 from grader.roster import Entry
 
 if __name__ == "__main__":

@@ -1,0 +1,54 @@
+"""Whether grade-all can start on a folder: a class's folder, not one student's submission, a
+file, or an LMS's download still to be sorted; and its feedback folder made."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.roster import is_one_submission, lms_download_only, zip_download_of
+
+
+def check_start(root: Path, feedback_dir: Path | None) -> None:
+    """Raise CannotStart if a run on root cannot start: root is one student's submission rather than
+    a class's (a file, or roster.is_one_submission), holds only Canvas's or Moodle's download of
+    every submission, or feedback_dir cannot be made (it is made here)."""
+    if root.is_file():
+        raise CannotStart(_file_given(root))
+    if is_one_submission(root):
+        raise CannotStart(
+            f"{root} holds exercise files itself, so it is one student's submission: grade it with "
+            f"backprop-grader grade {root}, or give grade-all the folder that holds one folder, .zip or "
+            ".ipynb per student"
+        )
+    if lms := lms_download_only(root):
+        raise CannotStart(lms)
+    if feedback_dir is not None:
+        try:
+            feedback_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise CannotStart(
+                f"could not create the --feedback-dir {feedback_dir} ({error.strerror}); choose a folder you "
+                "can write to"
+            ) from None
+
+
+def _file_given(path: Path) -> str:
+    """What to do instead when grade-all is given a file: an LMS's download of every submission
+    as one zip, most likely, or one student's zip or notebook."""
+    message = f"{path} is a file: grade-all grades a folder that holds one folder, .zip or .ipynb per student"
+    suffix = path.suffix.lower()
+    if suffix == ".zip" and (lms := zip_download_of(path)) is not None:
+        return f"{message}. It is {lms.system}'s download of every submission: {lms.sort_first(path, 'it')}"
+    if suffix == ".zip":
+        return (
+            f"{message}. If it holds the whole class, unzip it (unzip {path} -d class/) and give grade-all "
+            f"that folder; if it is one student's, grade it with backprop-grader grade {path}"
+        )
+    if suffix == ".ipynb":
+        return f"{message}; grade one notebook with backprop-grader grade {path}"
+    return message
+
+
+class CannotStart(Exception):
+    """The run cannot start (the feedback folder cannot be made, the folder is not a class's):
+    nothing was graded."""

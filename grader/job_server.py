@@ -1,0 +1,85 @@
+"""The server job processes are forked from: multiprocessing's forkserver, with the grading code
+imported once, its socket folder where the next run cleans it up, and its resource tracker quiet.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.forkserver
+import multiprocessing.util
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from grader.scratch import new_scratch
+
+
+def job_server(preload: tuple[str, ...]) -> Any:
+    """The multiprocessing context the job processes are started from, its server started now.
+
+    The server (multiprocessing's forkserver) imports the preload modules once, so each job
+    process is forked with them imported; started early, it does that while the caller goes on.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", *preload])
+    _keep_sockets_in_scratch()
+    _start_resource_tracker_quietly()
+    multiprocessing.forkserver.ensure_running()
+    return context
+
+
+#: the longest path a Unix socket may have (sun_path holds 108 bytes, the closing NUL included),
+#: and what multiprocessing adds to the folder it makes its own in for the forkserver's socket
+_SOCKET_PATH_MAX = 107
+_SOCKET_IN_PARENT = len("/pymp-12345678/listener-12345678")
+
+
+def _keep_sockets_in_scratch() -> None:
+    """Have multiprocessing make its folder (pymp-*, the forkserver's socket) in a scratch folder.
+
+    multiprocessing removes that folder on the way out, but a run killed with kill -9 left it in
+    the temp directory for good; inside a scratch folder named after this process, the next run
+    removes it with the rest of what the killed run left (scratch.remove_stale_scratch).
+    """
+    scratch = new_scratch()
+    parent = _socket_parent(scratch)
+    default, tempfile.tempdir = tempfile.tempdir, str(parent)
+    try:
+        made = multiprocessing.util.get_temp_dir()  # once per process, then kept
+    finally:
+        tempfile.tempdir = default
+    if os.path.dirname(made) != str(scratch):  # made before, or the socket would not fit in scratch
+        scratch.rmdir()
+        return
+    # after multiprocessing's own clean-up of its folder (exit priority -100), remove the scratch one
+    multiprocessing.util.Finalize(None, shutil.rmtree, (scratch,), {"ignore_errors": True}, exitpriority=-101)
+
+
+def _socket_parent(scratch: Path) -> Path:
+    """Where multiprocessing's folder goes: in scratch unless the forkserver's socket would then
+    have too long a path (a long TMPDIR), else in the temp directory, else in /tmp, as Python
+    3.13's multiprocessing does by itself."""
+    for parent in (scratch, scratch.parent, Path("/tmp")):
+        if len(os.fsencode(parent)) + _SOCKET_IN_PARENT <= _SOCKET_PATH_MAX:
+            return parent
+    return scratch.parent
+
+
+def _start_resource_tracker_quietly() -> None:
+    """Start multiprocessing's resource tracker (the forkserver would) with its leak warning off.
+
+    When grade-all is killed (kill -9, the OOM killer), the tracker frees the pool's semaphores
+    and warns "There appear to be 5 leaked semaphore objects" on the user's terminal, which
+    reads like a fault of the grader's. The tracker takes its warning filters from the command
+    line it is started with, which multiprocessing builds from sys.warnoptions."""
+    from multiprocessing import resource_tracker
+
+    quiet = "ignore:resource_tracker:UserWarning"
+    sys.warnoptions.append(quiet)
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.warnoptions.remove(quiet)
