@@ -237,6 +237,36 @@ def test_a_worker_of_a_grader_running_as_root_becomes_a_user_of_its_own(scratch_
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only a grader running as root gives root up")
+def test_a_worker_started_again_takes_over_what_the_one_before_made(scratch_folder, tmp_path):
+    """A worker started again after a time-out is another user: student code that writes a file as
+    it is imported (np.save at a notebook's top level) must find it writable the second time, or
+    its file would not import. A file that also has a name outside the folder stays whose it is."""
+    own = scratch_folder / "submission"
+    elsewhere = tmp_path / "another-workers.txt"
+    elsewhere.write_text("not the submission's\n")
+    os.chown(elsewhere, sandbox.UNPRIVILEGED_ID_BASE + 1, sandbox.UNPRIVILEGED_ID_BASE + 1)
+
+    def import_writing_files() -> str:
+        sandbox.give_up_root(str(own), None)
+        os.makedirs(own / "cache", exist_ok=True)
+        tries = {
+            "rewrite its file": lambda: (own / "cache" / "weights.txt").write_text("1 2 3\n"),
+            "make a file in its folder": lambda: (own / "cache" / f"{os.getpid()}.txt").touch(),
+        }
+        return json.dumps([os.getuid(), {what: attempt(action) for what, action in tries.items()}])
+
+    first_uid, first = json.loads(in_child(import_writing_files))
+    os.link(elsewhere, own / "linked.txt")  # as if the worker had made the link
+    again_uid, again = json.loads(in_child(import_writing_files))
+    assert first == again == {"rewrite its file": "done", "make a file in its folder": "done"}
+    assert again_uid != first_uid
+    assert {path.stat().st_uid for path in (own / "cache").iterdir()} | {(own / "cache").stat().st_uid} == {
+        again_uid
+    }
+    assert elsewhere.stat().st_uid == sandbox.UNPRIVILEGED_ID_BASE + 1
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a grader running as root gives root up")
 def test_a_worker_that_other_users_could_not_run_stays_root_and_says_why(scratch_folder, tmp_path):
     own = scratch_folder / "submission"
     hidden = tmp_path / "private"

@@ -24,9 +24,9 @@ def give_up_root(own: str, unreadable: str | None) -> Protection:
 
     own (the submission's private copy) is handed to that user first if the grader made it: its
     name, or its parent's, begins with SCRATCH_PREFIX. The first worker of a submission makes
-    what the grader copied into own readable by every user (once: a worker started again after a
-    time-out or crash only takes own over, however many files student code has made in it), and
-    own is the worker's alone (0700). Such a parent is then opened for passing (not listing).
+    what the grader copied into own readable by every user (once), and a worker started again
+    after a time-out or crash takes over what the workers before it made there (_take_over); own
+    is the worker's alone (0700). Such a parent is then opened for passing (not listing).
     Every folder above must let other users pass already, or the worker stays root and says why
     (see confined_root)."""
     if os.geteuid() != 0:
@@ -46,6 +46,8 @@ def give_up_root(own: str, unreadable: str | None) -> Protection:
         if scratch or os.path.basename(own).startswith(SCRATCH_PREFIX):
             if os.stat(own).st_uid == 0:  # the grader's copy, which no worker has had yet
                 _readable_to_all(own)
+            else:
+                _take_over(own, worker_id)
             os.chown(own, worker_id, worker_id)
             os.chmod(own, 0o700)
             if scratch:
@@ -67,6 +69,32 @@ def _readable_to_all(own: str) -> None:
                 mode = os.lstat(path).st_mode
                 if not stat.S_ISLNK(mode) and mode & needed != needed:
                     os.chmod(path, stat.S_IMODE(mode) | needed)
+
+
+#: how many entries of own a worker started again looks at, at most, to take over what earlier
+#: workers made (a submission that made more has its later files left as they are)
+TAKE_OVER_LIMIT = 10_000
+
+
+def _take_over(own: str, worker_id: int) -> None:
+    """Make what earlier workers of this submission made in own this worker's (worker_id's).
+
+    A worker started again after a time-out or crash is a user of its own, and the files the one
+    before it made are that one's: student code that writes a file as it is imported (np.save at
+    a notebook's top level) would find it unwritable, and its file would not import the second
+    time. Only what a worker's user id owns changes hands, and no file that also has a name
+    elsewhere (a hard link); the earlier worker is gone, so nothing changes during the walk."""
+    seen = 0
+    for folder, folders, files in os.walk(own):
+        for name in (*folders, *files):
+            seen += 1
+            if seen > TAKE_OVER_LIMIT:
+                return
+            path = os.path.join(folder, name)
+            info = os.lstat(path)
+            earlier = UNPRIVILEGED_ID_BASE <= info.st_uid != worker_id
+            if earlier and (stat.S_ISDIR(info.st_mode) or info.st_nlink == 1):
+                os.lchown(path, worker_id, worker_id)
 
 
 def confined_root(user: Protection, walls: list[Protection]) -> Protection:
