@@ -57,7 +57,7 @@ def give_up_root(own: str, unreadable: str | None) -> Protection:
         os.setuid(worker_id)
     except OSError as error:
         return Protection("not_root", False, f"the worker stays root: giving it up failed ({error})")
-    return Protection("not_root", True, f"active: the worker runs as user {worker_id}, not as root")
+    return Protection("not_root", True, "active: the worker runs as a user of its own, not as root")
 
 
 def _readable_to_all(own: str) -> None:
