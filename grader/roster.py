@@ -13,7 +13,7 @@ from grader.exercise_api import EXERCISE_FILES
 from grader.lms_download import zip_names
 from grader.moodle_download import MOODLE_FILE, MOODLE_FOLDER
 from grader.student_ids import STUDENT_ID_RULE, is_student_id, shown, usable_id
-from grader.unpack import IGNORED_DIRS, MAX_TOTAL_BYTES
+from grader.unpack import IGNORED_DIRS, MAX_TOTAL_BYTES, copied_subfolders
 
 #: file types that are a whole submission on their own
 SUBMISSION_SUFFIXES = (".zip", ".ipynb")
@@ -175,18 +175,20 @@ def _could_be_submission(path: Path) -> bool:
 
 
 def content_hash(path: Path) -> str:
-    """sha256 over the relative names and bytes of every file (what the grader would read).
+    """sha256 over the relative names and bytes of every file the grader would copy (none below
+    unpack.MAX_DEPTH).
 
     A file larger than a whole submission may be (unpack.MAX_TOTAL_BYTES) counts by its size
-    alone: grading refuses its submission on the size (or never copies it, below MAX_DEPTH), so
-    its bytes cannot change a grade, and a student's 2 GB dataset is not read in full, or held
-    in memory, every time the class is looked at."""
+    alone: grading refuses its submission on the size, so its bytes cannot change a grade, and a
+    student's 2 GB dataset is not read in full, or held in memory, every time the class is
+    looked at."""
     digest = hashlib.sha256()
     if path.is_file():
         _add_file(digest, path)
         return digest.hexdigest()
     for folder, subfolders, files in os.walk(path):
-        subfolders[:] = sorted(d for d in subfolders if d not in IGNORED_DIRS)
+        # no deeper than grading copies: a student's repository may hold a tree too deep to walk
+        subfolders[:] = copied_subfolders(subfolders, len(Path(folder).relative_to(path).parts))
         for name in sorted(files):
             file = Path(folder, name)
             if file.is_symlink() or not file.is_file():

@@ -7,8 +7,8 @@ killed with kill -9 (which skips every cleanup) can be told apart and removed by
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
+from contextlib import suppress
 from pathlib import Path
 
 from grader.sandbox import SCRATCH_PREFIX
@@ -25,7 +25,7 @@ def remove_stale_scratch() -> int:
         if not owner.isdigit() or not folder.is_dir():
             continue
         if not process_running(int(owner)):
-            shutil.rmtree(folder, ignore_errors=True)
+            remove_tree(folder)
             removed += 1
     return removed
 
@@ -39,7 +39,7 @@ def remove_own_scratch() -> None:
 def remove_scratch_of(pid: int) -> None:
     """Remove the scratch folders of process pid (one that has ended, or this one)."""
     for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{pid}-*"):
-        shutil.rmtree(folder, ignore_errors=True)
+        remove_tree(folder)
 
 
 def process_running(pid: int) -> bool:
@@ -59,3 +59,77 @@ def process_running(pid: int) -> bool:
 def new_scratch() -> Path:
     """A new empty folder of this process's, for one submission: the caller removes it."""
     return Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+
+
+_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def remove_tree(top: Path) -> None:
+    """Remove the folder top and everything in it, as far as it can; never raises.
+
+    A scratch folder holds what student code made in its copy, and that can be a tree of any
+    depth: shutil.rmtree recurses once per level (a tree 1,000 folders deep raised RecursionError
+    out of it, ignore_errors or not), and paths that deep are longer than the system lets a path
+    be. So this holds one folder open at a time, names everything relative to it, and climbs back
+    up through "..": nothing else writes there once the worker is gone. Symbolic links are removed,
+    never followed, and a folder the student made unreadable is made readable first."""
+    try:
+        here = os.open(top, _FOLDER)
+    except OSError:
+        return
+    # from top down, each folder entered: its name and the folders in it still to remove
+    path: list[tuple[str, list[str]]] = [("", _empty_but_folders(here))]
+    try:
+        while path:
+            name, pending = path[-1]
+            if pending:
+                below = pending.pop()
+                if (entered := _enter(here, below)) is not None:
+                    os.close(here)
+                    here = entered
+                    path.append((below, _empty_but_folders(here)))
+                continue
+            path.pop()
+            if path:
+                above = os.open("..", _FOLDER, dir_fd=here)
+                os.close(here)
+                here = above
+                with suppress(OSError):
+                    os.rmdir(name, dir_fd=here)
+    except OSError:  # ".." could not be opened: what is left stays
+        pass
+    finally:
+        os.close(here)
+    with suppress(OSError):
+        os.rmdir(top)
+
+
+def _empty_but_folders(folder: int) -> list[str]:
+    """Remove every entry of the open folder but its folders, and return their names."""
+    folders = []
+    with suppress(OSError):
+        os.fchmod(folder, 0o700)  # so that its entries can be removed
+    with suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.name)
+            else:
+                with suppress(OSError):
+                    os.unlink(entry.name, dir_fd=folder)
+    return folders
+
+
+def _enter(folder: int, name: str) -> int | None:
+    """The folder name in the open folder, opened; None if it cannot be."""
+    for attempt in range(2):
+        try:
+            return os.open(name, _FOLDER, dir_fd=folder)
+        except PermissionError:
+            if attempt == 0:
+                with suppress(OSError):
+                    os.chmod(
+                        name, 0o700, dir_fd=folder
+                    )  # a folder: scandir said so, and nothing changes it now
+        except OSError:
+            return None
+    return None

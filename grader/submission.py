@@ -19,7 +19,7 @@ from pathlib import Path
 
 from grader.exercise_api import EXERCISE_FILES
 from grader.mended_text import printable
-from grader.scratch import new_scratch
+from grader.scratch import new_scratch, remove_tree
 from grader.unpack import Budget, SubmissionTooLarge, extract_zip, unpack
 from grader.unpack import SubmissionError as SubmissionError
 
@@ -98,7 +98,7 @@ def prepared_submission(path: Path) -> Iterator[PreparedSubmission]:
             answers_lookalike and printable(answers_lookalike),
         )
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_tree(scratch)
 
 
 #: how many zips found inside a submission with nothing else to grade are unpacked at the most

@@ -25,6 +25,9 @@ from grader.student_ids import shown as name_shown
 MAX_FILES = 2000
 MAX_TOTAL_BYTES = 50 * 1024**2
 MAX_DEPTH = 3  # folders below the top one that a handed-in folder is copied from
+#: a zip's members in more nested folders than this are skipped: a path of thousands of folders is
+#: no one's work, and a tree that deep breaks whatever walks it by recursion
+MAX_ZIP_DEPTH = 32
 IGNORED_DIRS = {"__pycache__", ".git", "__MACOSX", ".ipynb_checkpoints", ".venv", "venv"}
 
 
@@ -118,15 +121,19 @@ def check_zip_size(path: Path, shown: str, budget: Budget) -> None:
         raise _too_large(shown, f"a list of files of {directory_bytes / 1024**2:.0f} MiB")
 
 
+def copied_subfolders(names: list[str], depth: int) -> list[str]:
+    """Of the folders names in a handed-in folder depth folders below its top, those whose files
+    are copied (and looked into further), in order: none from MAX_DEPTH down, and no IGNORED_DIRS."""
+    return sorted(name for name in names if name not in IGNORED_DIRS and depth < MAX_DEPTH)
+
+
 def _copy_directory(source: Path, target: Path) -> list[str]:
     notes: list[str] = []
     budget = Budget(source)
     for folder, subfolders, files in os.walk(source, followlinks=False):
         here = Path(folder)
         relative = here.relative_to(source)
-        subfolders[:] = sorted(
-            d for d in subfolders if d not in IGNORED_DIRS and len(relative.parts) < MAX_DEPTH
-        )
+        subfolders[:] = copied_subfolders(subfolders, len(relative.parts))
         for name in sorted(files) + [d for d in subfolders if (here / d).is_symlink()]:
             entry, destination = here / name, target / relative / name
             info = entry.lstat()
@@ -171,6 +178,13 @@ def extract_zip(
         for member, name in members:
             if name.anchor or ".." in name.parts or set(name.parts) & IGNORED_DIRS:
                 notes.append(f"skipped {name_shown(member.filename)}: unsafe or irrelevant path")
+                continue
+            if (folders := len(name.parts) - 1) > MAX_ZIP_DEPTH:
+                long = len(member.filename) > 80
+                notes.append(
+                    f"skipped {name_shown(member.filename[:80])}{'…' if long else ''}: in {folders} nested "
+                    f"folders, more than a submission may have ({MAX_ZIP_DEPTH})"
+                )
                 continue
             if stat.S_ISLNK(member.external_attr >> 16):
                 notes.append(f"skipped {name_shown(member.filename)}: symbolic links are not graded")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import shutil
@@ -103,6 +104,21 @@ def zip_tree(folder: Path) -> Path:
             if path.is_file():
                 out.write(path, path.relative_to(folder).as_posix())
     return archive
+
+
+def dig(top: Path, depth: int) -> None:
+    """Folders top/d/d/.../d, depth of them below top: deeper than a walk by recursion can go
+    (os.makedirs, shutil.rmtree), so a test that digs removes them with grader.scratch.remove_tree
+    (pytest's own clean-up of old temporary folders would raise RecursionError on them)."""
+    top.mkdir(exist_ok=True)
+    here = os.open(top, os.O_RDONLY)
+    for _ in range(depth):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir("d", dir_fd=here)
+        below = os.open("d", os.O_RDONLY, dir_fd=here)
+        os.close(here)
+        here = below
+    os.close(here)
 
 
 def grade(path: Path, limits: WorkerLimits = FAST_LIMITS, suite: str = "hidden") -> GradeResult:

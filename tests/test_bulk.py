@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, cli, grader_copy, looping_submission, run_cli_unread
+from conftest import EXAMPLES, cli, dig, grader_copy, looping_submission, run_cli_unread
 from conftest import run_cli as run
 
 from grader import __version__
@@ -29,7 +29,8 @@ from grader.fingerprint import grader_fingerprint
 from grader.gradebook import Gradebook
 from grader.progress import PlainProgress
 from grader.roster import content_hash, find_submissions
-from grader.unpack import MAX_TOTAL_BYTES
+from grader.scratch import remove_tree
+from grader.unpack import MAX_TOTAL_BYTES, MAX_ZIP_DEPTH
 
 STUDENTS = [
     "correct",
@@ -180,6 +181,36 @@ def test_the_content_hash_reads_what_grading_reads_and_only_the_size_of_a_file_t
     with (folder / "data.bin").open("r+b") as data:
         data.truncate(MAX_TOTAL_BYTES + 2)
     assert content_hash(folder) != before
+
+
+def test_a_class_with_trees_too_deep_to_walk_by_recursion_is_graded_whole(tmp_path):
+    """A student's repository may hold folders thousands deep (a hostile one on purpose), and so
+    may a zip: a recursive walk of either raised RecursionError out of grade-all and stopped the
+    class. The content hash goes no deeper than grading copies (unpack.MAX_DEPTH), and a zip's
+    members in more folders than unpack.MAX_ZIP_DEPTH are skipped with a note."""
+    root = tmp_path / "class"
+    for student in ("alice", "bob"):
+        shutil.copytree(EXAMPLES / "correct", root / student)
+    hashed = content_hash(root / "bob")
+    dig(root / "bob" / "deep", 1500)  # removed below
+    assert content_hash(root / "bob") == hashed  # nothing below MAX_DEPTH is graded
+    (root / "bob" / "notes.txt").write_text("within reach")
+    assert content_hash(root / "bob") != hashed
+    with zipfile.ZipFile(root / "carol.zip", "w") as archive:
+        for path in sorted((EXAMPLES / "correct").iterdir()):
+            archive.write(path, f"hw/{path.name}")
+        archive.writestr("/".join(["d"] * (MAX_ZIP_DEPTH + 1)) + "/x.py", "")
+        archive.writestr("/".join(["d"] * MAX_ZIP_DEPTH) + "/kept.txt", "")
+    book = tmp_path / "book.sqlite"
+    try:
+        completed = run("grade-all", str(root), "--gradebook", str(book), "--jobs", "2")
+    finally:
+        remove_tree(root / "bob" / "deep")
+    assert completed.returncode == 0 and "Traceback" not in completed.stderr, completed.stderr[-2000:]
+    assert "3 graded, 0 already in the gradebook, 0 unreadable, 0 grader errors" in completed.stderr
+    notes = json.loads(rows(book, "SELECT report FROM submissions WHERE student = 'carol'")[0][0])["notes"]
+    skipped = [note for note in notes if note.startswith("skipped d/d/")]
+    assert len(skipped) == 1 and f"in {MAX_ZIP_DEPTH + 1} nested folders, more" in skipped[0], notes
 
 
 def test_a_kept_grade_is_read_alike_with_and_without_sqlites_json_reader(graded, tmp_path):

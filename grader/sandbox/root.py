@@ -83,18 +83,27 @@ def _take_over(own: str, worker_id: int) -> None:
     before it made are that one's: student code that writes a file as it is imported (np.save at
     a notebook's top level) would find it unwritable, and its file would not import the second
     time. Only what a worker's user id owns changes hands, and no file that also has a name
-    elsewhere (a hard link); the earlier worker is gone, so nothing changes during the walk."""
+    elsewhere (a hard link); the earlier worker is gone, so nothing changes during the walk.
+    It is done as far as it goes: whatever student code left (a tree too deep for a path, too
+    many files) must not keep the worker from giving up root."""
     seen = 0
-    for folder, folders, files in os.walk(own):
-        for name in (*folders, *files):
-            seen += 1
-            if seen > TAKE_OVER_LIMIT:
-                return
-            path = os.path.join(folder, name)
-            info = os.lstat(path)
-            earlier = UNPRIVILEGED_ID_BASE <= info.st_uid != worker_id
-            if earlier and (stat.S_ISDIR(info.st_mode) or info.st_nlink == 1):
-                os.lchown(path, worker_id, worker_id)
+    folders = [own]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    seen += 1
+                    if seen > TAKE_OVER_LIMIT:
+                        return
+                    info = entry.stat(follow_symlinks=False)
+                    is_folder = stat.S_ISDIR(info.st_mode)
+                    if is_folder:
+                        folders.append(entry.path)
+                    if UNPRIVILEGED_ID_BASE <= info.st_uid != worker_id and (is_folder or info.st_nlink == 1):
+                        os.lchown(entry.path, worker_id, worker_id)
+        except OSError:
+            continue
 
 
 def confined_root(user: Protection, walls: list[Protection]) -> Protection:
