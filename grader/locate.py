@@ -6,11 +6,13 @@ The student's file is only parsed (ast), never run, so this is safe in the grade
 from __future__ import annotations
 
 import ast
+import os
 import re
 from pathlib import Path
 
 from grader.exercise_api import MODULE_OF
 from grader.results import TestResult
+from grader.unpack import copied_subfolders
 
 _BY_LENGTH = sorted(MODULE_OF, key=len, reverse=True)
 _PLACE = re.compile(r"\b(\w+)\.py(?::|, line )(\d+)")  # 'file.py:3' or a SyntaxError's 'file.py, line 3'
@@ -35,11 +37,17 @@ def file_named_in(message: str) -> str | None:
 
 
 def exercise_file(submission: Path, exercise: str) -> Path | None:
-    """The shallowest EXERCISE.py in a submission folder (the files may sit in a subfolder)."""
+    """The shallowest EXERCISE.py in a submission folder (the files may sit in a subfolder) that
+    grading copies: none below unpack.MAX_DEPTH, where a student's folder may hold a tree too
+    deep to walk by recursion."""
     if not submission.is_dir():
         return None
-    candidates = sorted(submission.rglob(f"{exercise}.py"), key=lambda p: len(p.parts))
-    return candidates[0] if candidates else None
+    name, candidates = f"{exercise}.py", []
+    for folder, subfolders, files in os.walk(submission):
+        subfolders[:] = copied_subfolders(subfolders, len(Path(folder).relative_to(submission).parts))
+        if name in files:
+            candidates.append(Path(folder, name))
+    return min(candidates, key=lambda path: (len(path.parts), path.as_posix()), default=None)
 
 
 def line_of(path: Path, function: str | None, message: str = "") -> int | None:

@@ -12,12 +12,13 @@ from xml.etree import ElementTree
 
 import jsonschema
 import pytest
-from conftest import EXAMPLES, REFERENCE, REPO, reference_with, reference_with_file
+from conftest import EXAMPLES, REFERENCE, REPO, dig, reference_with, reference_with_file
 from conftest import run_cli as run
 from junitparser import Error, Failure, JUnitXml
 
 from grader.diagnosis.catalog import BY_ID
 from grader.exercise_api import EXERCISES
+from grader.scratch import remove_tree
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "gradescope_results.schema.json").read_text())
 TEMPLATES = REPO / "grader" / "templates"
@@ -211,6 +212,26 @@ def test_github_annotation_of_a_raising_function_points_at_the_raise(tmp_path):
     for line in errors:
         number = int(re.search(r",line=(\d+),", line).group(1))
         assert "raise ValueError('later')" in lines[number - 1]
+
+
+def test_a_folder_too_deep_to_walk_by_recursion_still_gets_its_annotations(tmp_path):
+    """The github format finds the student's file in the folder handed in, which may also hold a
+    tree of folders thousands deep (a hostile repository): it looks no deeper than grading
+    copies, so the tree costs nothing (it raised RecursionError, exit 1, no annotations)."""
+    target = reference_with(
+        tmp_path / "sub", {"activations.py": [("def relu(z):\n", "def relu(z):\n    return z\n")]}
+    )
+    dig(target / "deep", 1500)
+    try:
+        completed = run(
+            "grade", str(target), "--format", "github", env={**os.environ, "GITHUB_WORKSPACE": str(tmp_path)}
+        )
+    finally:
+        remove_tree(target / "deep")
+    assert completed.returncode == 0 and "Traceback" not in completed.stderr, completed.stderr[-2000:]
+    assert any(
+        line.startswith("::error file=sub/activations.py,line=") for line in completed.stdout.splitlines()
+    )
 
 
 def test_a_file_too_deep_for_pythons_parser_still_gets_its_annotations(tmp_path):
