@@ -180,6 +180,8 @@ def _grade(
     start_worker_zygote()
     # scored before any student code runs, so that code cannot rewrite its answers
     quiz = _grade_quiz(prepared, reference, student) if suite == "hidden" else None
+    # read before any student code runs, which could fill its copy with files
+    notes = [*prepared.notes, *prepared.missing_notes()]
     # a plan on trial (call_plan) is used once: not worth the zygote's keeping
     held = plan.held if plan and recording is None else None
     session = StudentSession(prepared.directory, limits, held)
@@ -197,8 +199,6 @@ def _grade(
         session.finish()
     if recording is not None:
         recording.untaken.extend(session.untaken())
-    notes = list(prepared.notes)
-    notes += prepared.missing_notes()
     tests = _in_exercise_order(_test_result(test) for test in report.get("tests", []))
     if reference is not None:
         from grader.diagnosis.diagnose import prefer_consistent  # not in the student kit

@@ -450,13 +450,19 @@ def test_missing_file_scores_zero_on_its_tests_with_a_message(tmp_path):
     assert run("grade", str(target)).output.count("backprop.py is missing from the submission") == 1
 
 
-def test_a_misnamed_file_is_named_in_the_missing_note(tmp_path):
+def test_a_misnamed_file_is_named_in_the_missing_note_but_not_one_student_code_made(tmp_path):
     target = copy_reference(tmp_path / "s")
     (target / "deep.py").rename(target / "Deep (1).py")
     _, report = run_json("grade", str(target))
     assert "deep.py is missing: its tests score 0 (there is Deep (1).py: names must match exactly, so rename it " \
         "deep.py)" in report["notes"]  # fmt: skip
     assert sum(test["score"] for test in report["tests"]) == 75  # graded as handed in
+    # what student code makes in its copy is no part of what was handed in
+    (target / "Deep (1).py").unlink()
+    makes = 'open("Deep.py", "w").close()\n'
+    (target / "activations.py").write_text(makes + (target / "activations.py").read_text())
+    _, report = run_json("grade", str(target))
+    assert "deep.py is missing: its tests score 0" in report["notes"]
 
 
 def test_an_import_grading_cannot_satisfy_says_what_can_be_imported(tmp_path):
