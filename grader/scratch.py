@@ -71,29 +71,33 @@ def remove_tree(top: Path) -> None:
     depth: shutil.rmtree recurses once per level (a tree 1,000 folders deep raised RecursionError
     out of it, ignore_errors or not), and paths that deep are longer than the system lets a path
     be. So this holds one folder open at a time, names everything relative to it, and climbs back
-    up through "..": nothing else writes there once the worker is gone. Symbolic links are removed,
-    never followed, and a folder the student made unreadable is made readable first."""
+    up through "..", checking that it reaches the folder it came from (a folder moved meanwhile
+    ends the removal there). Symbolic links are removed, never followed, and a folder the student
+    made unreadable is made readable first, through a handle on it, never by its name."""
     try:
         here = os.open(top, _FOLDER)
     except OSError:
         return
-    # from top down, each folder entered: its name and the folders in it still to remove
-    path: list[tuple[str, list[str]]] = [("", _empty_but_folders(here))]
+    # from top down, each folder entered: its name, the folders in it still to remove, and which
+    # folder it is (device and inode)
+    path: list[tuple[str, list[str], tuple[int, int]]] = [("", _empty_but_folders(here), _identity(here))]
     try:
         while path:
-            name, pending = path[-1]
+            name, pending, _ = path[-1]
             if pending:
                 below = pending.pop()
                 if (entered := _enter(here, below)) is not None:
                     os.close(here)
                     here = entered
-                    path.append((below, _empty_but_folders(here)))
+                    path.append((below, _empty_but_folders(here), _identity(here)))
                 continue
             path.pop()
             if path:
                 above = os.open("..", _FOLDER, dir_fd=here)
                 os.close(here)
                 here = above
+                if _identity(here) != path[-1][2]:
+                    return
                 with suppress(OSError):
                     os.rmdir(name, dir_fd=here)
     except OSError:  # ".." could not be opened: what is left stays
@@ -104,8 +108,13 @@ def remove_tree(top: Path) -> None:
         os.rmdir(top)
 
 
+def _identity(folder: int) -> tuple[int, int]:
+    info = os.fstat(folder)
+    return info.st_dev, info.st_ino
+
+
 def _empty_but_folders(folder: int) -> list[str]:
-    """Remove every entry of the open folder but its folders, and return their names."""
+    """Remove every entry of the open folder but its folders, and return their names (sorted)."""
     folders = []
     with suppress(OSError):
         os.fchmod(folder, 0o700)  # so that its entries can be removed
@@ -116,20 +125,29 @@ def _empty_but_folders(folder: int) -> list[str]:
             else:
                 with suppress(OSError):
                     os.unlink(entry.name, dir_fd=folder)
-    return folders
+    return sorted(folders)
 
 
 def _enter(folder: int, name: str) -> int | None:
-    """The folder name in the open folder, opened; None if it cannot be."""
-    for attempt in range(2):
-        try:
-            return os.open(name, _FOLDER, dir_fd=folder)
-        except PermissionError:
-            if attempt == 0:
-                with suppress(OSError):
-                    os.chmod(
-                        name, 0o700, dir_fd=folder
-                    )  # a folder: scandir said so, and nothing changes it now
-        except OSError:
-            return None
-    return None
+    """The folder name in the open folder, opened (made readable first if need be); None if it
+    cannot be."""
+    try:
+        return os.open(name, _FOLDER, dir_fd=folder)
+    except PermissionError:
+        pass
+    except OSError:
+        return None
+    path_only = getattr(os, "O_PATH", None)  # Linux: a handle on the folder that needs no permission
+    if path_only is None:
+        return None
+    try:
+        handle = os.open(name, path_only | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
+    except OSError:
+        return None
+    try:
+        os.chmod(f"/proc/self/fd/{handle}", 0o700)  # the folder the handle holds, whatever its name is now
+        return os.open(name, _FOLDER, dir_fd=folder)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
