@@ -13,7 +13,7 @@ from grader.exercise_api import EXERCISE_FILES
 from grader.lms_download import zip_names
 from grader.moodle_download import MOODLE_FILE, MOODLE_FOLDER
 from grader.student_ids import STUDENT_ID_RULE, is_student_id, shown, usable_id
-from grader.unpack import IGNORED_DIRS, MAX_TOTAL_BYTES, copied_subfolders
+from grader.unpack import IGNORED_DIRS, MAX_FILES, MAX_TOTAL_BYTES, copied_subfolders
 
 #: file types that are a whole submission on their own
 SUBMISSION_SUFFIXES = (".zip", ".ipynb")
@@ -178,32 +178,39 @@ def content_hash(path: Path) -> str:
     """sha256 over the relative names and bytes of every file the grader would copy (none below
     unpack.MAX_DEPTH).
 
-    A file larger than a whole submission may be (unpack.MAX_TOTAL_BYTES) counts by its size
-    alone: grading refuses its submission on the size, so its bytes cannot change a grade, and a
-    student's 2 GB dataset is not read in full, or held in memory, every time the class is
-    looked at."""
+    Past what a submission may hold (unpack.MAX_FILES files, MAX_TOTAL_BYTES bytes, counted as
+    grading counts them), a file counts by its size alone: grading refuses the submission on its
+    size, so those bytes cannot change a grade, and a student's dataset is not read in full every
+    time the class is looked at. A file that cannot be read counts as such (grading skips it with
+    a note, or says why the submission cannot be read)."""
     digest = hashlib.sha256()
     if path.is_file():
-        _add_file(digest, path)
+        _add_file(digest, path, path.stat().st_size)
         return digest.hexdigest()
-    for folder, subfolders, files in os.walk(path):
+    files, size = 0, 0
+    for folder, subfolders, names in os.walk(path):
         # no deeper than grading copies: a student's repository may hold a tree too deep to walk
         subfolders[:] = copied_subfolders(subfolders, len(Path(folder).relative_to(path).parts))
-        for name in sorted(files):
+        for name in sorted(names):
             file = Path(folder, name)
             if file.is_symlink() or not file.is_file():
                 continue
             digest.update(file.relative_to(path).as_posix().encode() + b"\0")
-            _add_file(digest, file)
+            files += 1
+            size += file.stat().st_size
+            _add_file(digest, file, size if files <= MAX_FILES else MAX_TOTAL_BYTES + 1)
             digest.update(b"\0")
     return digest.hexdigest()
 
 
-def _add_file(digest: Any, file: Path) -> None:
-    size = file.stat().st_size
-    if size > MAX_TOTAL_BYTES:
-        digest.update(f"{size} bytes, too large to grade".encode())
+def _add_file(digest: Any, file: Path, size_so_far: int) -> None:
+    """file's bytes, or its size once size_so_far is past what a submission may hold."""
+    if size_so_far > MAX_TOTAL_BYTES:
+        digest.update(f"{file.stat().st_size} bytes, past what grading reads".encode())
         return
-    with file.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
+    try:
+        with file.open("rb") as stream:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+    except OSError as error:
+        digest.update(f"unreadable ({error.strerror})".encode())

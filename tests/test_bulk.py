@@ -30,7 +30,7 @@ from grader.gradebook import Gradebook
 from grader.progress import PlainProgress
 from grader.roster import content_hash, find_submissions
 from grader.scratch import remove_tree
-from grader.unpack import MAX_TOTAL_BYTES, MAX_ZIP_DEPTH
+from grader.unpack import MAX_FILES, MAX_TOTAL_BYTES, MAX_ZIP_DEPTH
 
 STUDENTS = [
     "correct",
@@ -181,6 +181,54 @@ def test_the_content_hash_reads_what_grading_reads_and_only_the_size_of_a_file_t
     with (folder / "data.bin").open("r+b") as data:
         data.truncate(MAX_TOTAL_BYTES + 2)
     assert content_hash(folder) != before
+
+
+def test_the_content_hash_reads_no_further_than_a_submission_may_hold(tmp_path):
+    """Past MAX_FILES files a folder is refused whatever they hold, so the files beyond count by
+    name and size: a folder of a student's data is not read in full every run."""
+    folder = tmp_path / "bob"
+    folder.mkdir()
+    for index in range(MAX_FILES + 1):
+        (folder / f"{index:05d}.txt").write_text("a")
+    before = content_hash(folder)
+    (folder / f"{MAX_FILES:05d}.txt").write_text("b")  # the last, beyond what grading copies
+    assert content_hash(folder) == before
+    (folder / f"{MAX_FILES - 1:05d}.txt").write_text("b")  # the last that grading copies
+    assert content_hash(folder) != before
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs another user to hash as")
+def test_a_file_the_instructor_cannot_read_counts_as_unreadable(tmp_path):
+    """unzip keeps the modes a student's zip gives its files, so a class folder can hold a file
+    its owner may not read: hashing it raised PermissionError out of grade-all."""
+    parent = Path(tempfile.mkdtemp())  # in /tmp, which another user can reach (pytest's folder is root's)
+    try:
+        shutil.copytree(EXAMPLES / "correct", parent / "bob")
+        (parent / "bob" / "notes.txt").write_text("the student's")
+        for folder, _, files in os.walk(parent):
+            os.chmod(folder, 0o755)
+            for name in files:
+                os.chmod(os.path.join(folder, name), 0o644)
+        readable = content_hash(parent / "bob")
+        (parent / "bob" / "notes.txt").chmod(0)
+        read, written = os.pipe()
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the parent checks what it found
+            try:
+                os.setgid(65534)
+                os.setuid(65534)
+                os.write(written, content_hash(parent / "bob").encode())
+            except Exception as error:  # noqa: BLE001 - reported to the parent
+                os.write(written, f"raised {type(error).__name__}".encode())
+            finally:
+                os._exit(0)
+        os.close(written)
+        with os.fdopen(read) as report:
+            hashed = report.read()
+        os.waitpid(child, 0)
+    finally:
+        remove_tree(parent)
+    assert len(hashed) == 64 and hashed != readable, hashed
 
 
 def test_a_class_with_trees_too_deep_to_walk_by_recursion_is_graded_whole(tmp_path):
