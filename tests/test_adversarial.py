@@ -66,10 +66,11 @@ def stray_processes() -> list[str]:
 
 
 def escapes() -> list[Path]:
+    # os.path.lexists: a grader that is not root may not even look into /root (nor may its workers)
     return [
         p
         for p in (*Path("/tmp").glob("backprop-escape*"), Path("/root/backprop-escape-home.txt"))
-        if p.exists()
+        if os.path.lexists(p)
     ]
 
 
