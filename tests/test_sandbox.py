@@ -137,11 +137,12 @@ def attempt(action) -> str:
     return "done"
 
 
-def test_behind_the_seccomp_filter_no_socket_io_uring_keyring_or_watch_can_be_used_but_threads_run():
+def test_behind_the_seccomp_filter_no_socket_io_uring_keyring_watch_or_trace_can_be_used_but_threads_run():
     """Landlock lets a connect() to a Unix socket with a path through, and the network namespace
     does not hold those; an io_uring would make sockets past the filter, which does not see its
     operations. Keyrings are in no namespace, and a watch on a walled-off folder sees its files
-    opened. Threads must still work: NumPy starts them."""
+    opened. Where no pid namespace and no Landlock stand, a worker could read the grader's memory.
+    Threads must still work: NumPy starts them."""
 
     def walled() -> str:
         protection = sandbox.block_new_processes()
@@ -152,6 +153,11 @@ def test_behind_the_seccomp_filter_no_socket_io_uring_keyring_or_watch_can_be_us
         keyring_error = os.strerror(ctypes.get_errno())
         watch = libc.inotify_add_watch(libc.inotify_init1(0), str(REPO / "reference").encode(), 0xFFF)
         watch_error = os.strerror(ctypes.get_errno())
+        copied = ctypes.create_string_buffer(len(parents_secret))
+        local = _IoVec(ctypes.cast(copied, ctypes.c_void_p), len(parents_secret))
+        remote = _IoVec(ctypes.cast(parents_secret, ctypes.c_void_p), len(parents_secret))  # same address
+        read = libc.process_vm_readv(os.getppid(), ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
+        read_error = os.strerror(ctypes.get_errno())
         thread = threading.Thread(target=lambda: None)
         return " ".join(
             [
@@ -162,17 +168,24 @@ def test_behind_the_seccomp_filter_no_socket_io_uring_keyring_or_watch_can_be_us
                 "io_uring: " + ("made" if ring >= 0 else ring_error),
                 "keyring: " + ("found" if keyring >= 0 else keyring_error),
                 "watch: " + ("set" if watch >= 0 else watch_error),
+                "the parent's memory: " + (copied.raw.decode() if read >= 0 else read_error),
                 attempt(lambda: (thread.start(), thread.join())),
             ]
         )
 
+    parents_secret = ctypes.create_string_buffer(b"the-reference's-results", 23)
     assert in_child(walled) == (
         "True PermissionError PermissionError PermissionError io_uring: Operation not permitted "
-        "keyring: Operation not permitted watch: Operation not permitted done"
+        "keyring: Operation not permitted watch: Operation not permitted "
+        "the parent's memory: Operation not permitted done"
     )
 
 
 _IO_URING_SETUP = 425  # the same number on every architecture
+
+
+class _IoVec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("length", ctypes.c_size_t)]
 
 
 @pytest.fixture
