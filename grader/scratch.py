@@ -17,7 +17,8 @@ from grader.sandbox import SCRATCH_PREFIX
 def remove_stale_scratch() -> int:
     """Remove scratch folders left by grader processes that were killed (kill -9 skips cleanup).
 
-    A folder is stale when the process named in it is gone; returns how many were removed.
+    A folder is stale when the process named in it is gone; returns how many were removed (not
+    those that could not be: another user's).
     """
     removed = 0
     for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
@@ -26,7 +27,7 @@ def remove_stale_scratch() -> int:
             continue
         if not process_running(int(owner)):
             remove_tree(folder)
-            removed += 1
+            removed += not os.path.lexists(folder)  # another user's is not this process's to remove
     return removed
 
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from conftest import dig
 
 from grader import scratch
+from grader.sandbox import SCRATCH_PREFIX
 from grader.scratch import remove_tree
 
 
@@ -83,3 +85,35 @@ def test_a_folder_moved_away_during_the_removal_ends_it_there(tmp_path, monkeypa
     remove_tree(top)
     assert (elsewhere / "victim" / "precious.txt").read_text() == "someone else's"
     assert json.dumps(sorted(p.name for p in elsewhere.iterdir())) == '["victim", "z"]'
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs another user to remove as")
+def test_stale_scratch_folders_are_counted_only_when_removed():
+    """A folder of a killed run is removed by the next run; one of another user's stays, and is
+    not reported as removed on every run."""
+    ended = subprocess.Popen(["true"])
+    ended.wait()  # a process id that is gone
+    temp = Path(tempfile.mkdtemp())
+    temp.chmod(0o1777)  # as /tmp is
+    own, others = temp / f"{SCRATCH_PREFIX}{ended.pid}-own", temp / f"{SCRATCH_PREFIX}{ended.pid}-root"
+    (others / "submission").mkdir(parents=True)
+    (own / "submission").mkdir(parents=True)
+    os.chown(own, 65534, 65534)
+    os.chown(own / "submission", 65534, 65534)
+    read, written = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the parent checks what it found
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            tempfile.tempdir = str(temp)
+            os.write(written, str(scratch.remove_stale_scratch()).encode())
+        finally:
+            os._exit(0)
+    os.close(written)
+    with os.fdopen(read) as report:
+        removed = report.read()
+    os.waitpid(child, 0)
+    left = sorted(path.name for path in temp.iterdir())
+    remove_tree(temp)
+    assert removed == "1" and left == [others.name]
