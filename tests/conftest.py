@@ -121,6 +121,33 @@ def dig(top: Path, depth: int) -> None:
     os.close(here)
 
 
+#: a user id no file of the grader's belongs to (nobody), for tests of what another user may do
+NOBODY = 65534
+
+
+def in_child(code: Any, user: int | None = None) -> str:
+    """What code() returns (a str), run in a forked child, as user (an id, for user and group) if
+    given: what the child gives up stays given up there. An exception is reported as its name."""
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child's report is what the test reads
+        os.close(read_end)
+        try:
+            if user is not None:
+                os.setgid(user)
+                os.setuid(user)
+            os.write(write_end, code().encode())
+        except Exception as error:  # noqa: BLE001 - reported to the test
+            os.write(write_end, f"raised {type(error).__name__}".encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as report:
+        said = report.read()
+    os.waitpid(child, 0)
+    return said
+
+
 def grade(path: Path, limits: WorkerLimits = FAST_LIMITS, suite: str = "hidden") -> GradeResult:
     return grade_path(path, suite=suite, limits=limits)
 

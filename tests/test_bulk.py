@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, cli, dig, grader_copy, looping_submission, run_cli_unread
+from conftest import EXAMPLES, NOBODY, cli, dig, grader_copy, in_child, looping_submission, run_cli_unread
 from conftest import run_cli as run
 
 from grader import __version__
@@ -211,21 +211,7 @@ def test_a_file_the_instructor_cannot_read_counts_as_unreadable(tmp_path):
                 os.chmod(os.path.join(folder, name), 0o644)
         readable = content_hash(parent / "bob")
         (parent / "bob" / "notes.txt").chmod(0)
-        read, written = os.pipe()
-        child = os.fork()
-        if child == 0:  # pragma: no cover - the parent checks what it found
-            try:
-                os.setgid(65534)
-                os.setuid(65534)
-                os.write(written, content_hash(parent / "bob").encode())
-            except Exception as error:  # noqa: BLE001 - reported to the parent
-                os.write(written, f"raised {type(error).__name__}".encode())
-            finally:
-                os._exit(0)
-        os.close(written)
-        with os.fdopen(read) as report:
-            hashed = report.read()
-        os.waitpid(child, 0)
+        hashed = in_child(lambda: content_hash(parent / "bob"), NOBODY)
     finally:
         remove_tree(parent)
     assert len(hashed) == 64 and hashed != readable, hashed

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, KEYCTL, REPO, cli, dig
+from conftest import EXAMPLES, KEYCTL, REPO, cli, dig, in_child
 
 from grader import sandbox, zygote_main
 from grader.scratch import remove_tree
@@ -110,23 +110,6 @@ def test_a_writable_folder_that_cannot_be_opened_leaves_the_filesystem_wall_down
     first, second = completed.stdout.splitlines()
     assert first == f"False could not open {missing} for its rule: No such file or directory"
     assert second == "16"
-
-
-def in_child(code) -> str:
-    """What code() returns (a str), run in a forked child: what it gives up stays given up there."""
-    read_end, write_end = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - the child's report is what the test reads
-        os.close(read_end)
-        try:
-            os.write(write_end, code().encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end) as report:
-        said = report.read()
-    os.waitpid(child, 0)
-    return said
 
 
 def attempt(action) -> str:

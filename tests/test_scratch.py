@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import dig
+from conftest import NOBODY, dig, in_child
 
 from grader import scratch
 from grader.sandbox import SCRATCH_PREFIX
@@ -42,22 +42,13 @@ def test_folders_made_unreadable_are_removed_by_their_owner():
     top = parent / "scratch"
     (top / "shut" / "inner").mkdir(parents=True)
     (top / "shut" / "inner" / "notes.txt").write_text("x")
-    nobody = 65534
     for folder, _, files in os.walk(top):
-        os.chown(folder, nobody, nobody)
+        os.chown(folder, NOBODY, NOBODY)
         for name in files:
-            os.chown(os.path.join(folder, name), nobody, nobody)
+            os.chown(os.path.join(folder, name), NOBODY, NOBODY)
     (top / "shut" / "inner").chmod(0)
     (top / "shut").chmod(0o500)
-    child = os.fork()
-    if child == 0:  # pragma: no cover - the parent checks what it did
-        try:
-            os.setgid(nobody)
-            os.setuid(nobody)
-            remove_tree(top)
-        finally:
-            os._exit(0)
-    os.waitpid(child, 0)
+    in_child(lambda: str(remove_tree(top)), NOBODY)
     removed = not top.exists()
     remove_tree(parent)
     assert removed
@@ -98,22 +89,14 @@ def test_stale_scratch_folders_are_counted_only_when_removed():
     own, others = temp / f"{SCRATCH_PREFIX}{ended.pid}-own", temp / f"{SCRATCH_PREFIX}{ended.pid}-root"
     (others / "submission").mkdir(parents=True)
     (own / "submission").mkdir(parents=True)
-    os.chown(own, 65534, 65534)
-    os.chown(own / "submission", 65534, 65534)
-    read, written = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - the parent checks what it found
-        try:
-            os.setgid(65534)
-            os.setuid(65534)
-            tempfile.tempdir = str(temp)
-            os.write(written, str(scratch.remove_stale_scratch()).encode())
-        finally:
-            os._exit(0)
-    os.close(written)
-    with os.fdopen(read) as report:
-        removed = report.read()
-    os.waitpid(child, 0)
+    os.chown(own, NOBODY, NOBODY)
+    os.chown(own / "submission", NOBODY, NOBODY)
+
+    def remove_as_nobody() -> str:
+        tempfile.tempdir = str(temp)
+        return str(scratch.remove_stale_scratch())
+
+    removed = in_child(remove_as_nobody, NOBODY)
     left = sorted(path.name for path in temp.iterdir())
     remove_tree(temp)
     assert removed == "1" and left == [others.name]
