@@ -51,6 +51,11 @@ def unpack(path: Path, target: Path) -> list[str]:
         )
     if path.is_dir():
         return _copy_directory(path, target)
+    if not path.is_file():  # reading a named pipe would wait for a writer for good
+        raise SubmissionError(
+            f"{path} is neither a folder nor a file (a named pipe or a device, say); hand in the folder "
+            "with your exercise files, or a .zip or .ipynb"
+        )
     if path.suffix.lower() == ".zip":
         return extract_zip(path, target)
     if path.suffix.lower() == ".ipynb":

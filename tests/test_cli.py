@@ -646,6 +646,19 @@ def test_unreadable_submission_exits_2_with_one_line(tmp_path, make, message):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("name", ["handed_in.zip", "handed_in.ipynb"])
+def test_a_named_pipe_is_refused_rather_than_waited_on(tmp_path, name):
+    """Opening a named pipe waits for a writer for good: a .zip or .ipynb that is one hung grade,
+    and grade-all with it, until the time-out of whatever ran them."""
+    os.mkfifo(tmp_path / name)
+    completed = run_cli("grade", str(tmp_path / name), timeout=60)
+    assert completed.returncode == 2 and "Traceback" not in completed.stderr, completed.stderr
+    assert completed.stderr.strip() == (
+        f"Error: {tmp_path / name} is neither a folder nor a file (a named pipe or a device, say); hand in "
+        "the folder with your exercise files, or a .zip or .ipynb"
+    )
+
+
 def test_usage_error_exits_2():
     assert CliRunner().invoke(main, ["grade"]).exit_code == 2
     assert CliRunner().invoke(main, ["grade", ".", "--format", "xml"]).exit_code == 2
