@@ -185,7 +185,7 @@ def content_hash(path: Path) -> str:
     a note, or says why the submission cannot be read)."""
     digest = hashlib.sha256()
     if path.is_file():
-        _add_file(digest, path, path.stat().st_size)
+        _add_file(digest, path, _size(path), _size(path))
         return digest.hexdigest()
     files, size = 0, 0
     for folder, subfolders, names in os.walk(path):
@@ -197,16 +197,23 @@ def content_hash(path: Path) -> str:
                 continue
             digest.update(file.relative_to(path).as_posix().encode() + b"\0")
             files += 1
-            size += file.stat().st_size
-            _add_file(digest, file, size if files <= MAX_FILES else MAX_TOTAL_BYTES + 1)
+            size += (own := _size(file))
+            _add_file(digest, file, own, size if files <= MAX_FILES else MAX_TOTAL_BYTES + 1)
             digest.update(b"\0")
     return digest.hexdigest()
 
 
-def _add_file(digest: Any, file: Path, size_so_far: int) -> None:
+def _size(file: Path) -> int:
+    try:
+        return file.stat().st_size
+    except OSError:  # gone since the folder was listed: read as unreadable below
+        return 0
+
+
+def _add_file(digest: Any, file: Path, size: int, size_so_far: int) -> None:
     """file's bytes, or its size once size_so_far is past what a submission may hold."""
     if size_so_far > MAX_TOTAL_BYTES:
-        digest.update(f"{file.stat().st_size} bytes, past what grading reads".encode())
+        digest.update(f"{size} bytes, past what grading reads".encode())
         return
     try:
         with file.open("rb") as stream:
