@@ -1,11 +1,10 @@
 """Point a test result at the student's code: which function it is about, and where that is.
 
-The student's file is only parsed (ast), never run, so this is safe in the grader's process.
+The student's file is only read, never run nor even parsed, so this is safe in the grader's process.
 """
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 from pathlib import Path
@@ -51,15 +50,29 @@ def exercise_file(submission: Path, exercise: str) -> Path | None:
 
 
 def line_of(path: Path, function: str | None, message: str = "") -> int | None:
-    """The line an error message names in path; else the line of `def function`; else None."""
+    """The line an error message names in path; else the line of `def function` (the first at the
+    top level, else the first nested one); else None.
+
+    The definition is found by its pattern, not by parsing the file: Python 3.10's parser crashes
+    the process (a segmentation fault) on some hostile files, an expression of 120,000 terms
+    among them, and a file that does not parse still gets its line."""
     place = _PLACE.search(message)
     if place and place.group(1) == path.stem:
         return int(place.group(2))
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):  # the student's file: anything
+    if function is None:
         return None
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function:
-            return node.lineno
-    return None
+    try:
+        source = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    nested = None
+    for match in _DEFINITION.finditer(source):
+        if match.group(2) == function:
+            line = source.count("\n", 0, match.start()) + 1
+            if not match.group(1):
+                return line
+            nested = nested or line
+    return nested
+
+
+_DEFINITION = re.compile(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(", re.MULTILINE)

@@ -15,12 +15,14 @@ loads it by path before the student's code runs.
 
 from __future__ import annotations
 
+import base64
 import binascii
 import hashlib
 import json
 import math
 import re
 import struct
+import sys
 from collections.abc import Hashable
 from typing import Any, BinaryIO
 
@@ -103,6 +105,14 @@ def decode(data: Any, depth: int = 0) -> Any:
 _DTYPES = {name: np.dtype(name) for name in ALLOWED_DTYPES}
 
 
+def _from_base64(text: str) -> bytes:
+    """The bytes of base64 text; binascii.Error or ValueError for anything but the alphabet,
+    with its padding where it belongs (non-ASCII included)."""
+    if sys.version_info >= (3, 11):  # the faster call; its strict_mode came with 3.11
+        return binascii.a2b_base64(text, strict_mode=True)
+    return base64.b64decode(text, validate=True)
+
+
 def _decode_array(data: dict) -> np.ndarray:
     spec = data[_ARRAY_TAG]
     if len(data) != 1 or type(spec) is not list or len(spec) != 3:
@@ -120,7 +130,7 @@ def _decode_array(data: dict) -> np.ndarray:
     if type(payload) is not str:
         raise WireError("array data must be base64 text")
     try:
-        raw = binascii.a2b_base64(payload, strict_mode=True)
+        raw = _from_base64(payload)
     except (binascii.Error, ValueError):
         raise WireError("array data is not base64 text") from None
     if len(raw) != math.prod(shape) * dtype.itemsize:

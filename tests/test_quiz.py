@@ -315,7 +315,7 @@ def test_the_template_has_every_question_as_a_comment_and_no_answer(tmp_path):
         ),
         (
             'student = "a"\n[answers]\nq = 1' + "0" * 5000 + "\n",
-            r"answers.toml could not be read \(Exceeds the limit \(4300 digits\)",
+            r"answers.toml could not be read \(Exceeds the limit \(4300( digits)?\)",  # 3.10 says (4300)
         ),
     ],
     ids=[
