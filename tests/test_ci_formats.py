@@ -150,6 +150,26 @@ def test_setup_sh_installs_the_bundle_and_run_autograder_uses_it(autograder):
     assert results["score"] == 143.0
 
 
+def test_setup_sh_says_when_the_images_python_is_too_old(autograder, tmp_path):
+    """Gradescope's older base images have Python 3.8, which pip would refuse with a line about
+    requires-python deep in the build log; setup.sh says what to do instead, before any install."""
+    old = tmp_path / "bin" / "python3"
+    old.parent.mkdir()
+    old.write_text('#!/bin/sh\ncase "$*" in\n  "-m venv --help") exit 0 ;;\n  --version) echo "Python 3.8.10" ;;\n'
+                   '  *) exit 1 ;;\nesac\n')  # fmt: skip
+    old.chmod(0o755)
+    root = tmp_path / "autograder"
+    shutil.copytree(autograder / "source", root / "source")
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PATH": f"{old.parent}:{os.environ['PATH']}"}
+    setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], capture_output=True, text=True,
+                           env=env, timeout=60)  # fmt: skip
+    assert setup.returncode == 1 and not (root / "venv").exists()
+    assert setup.stderr.strip() == (
+        "backprop-grader needs Python 3.10 or newer, and this image's python3 is Python 3.8.10: choose a newer "
+        "base image (Ubuntu 22.04 or later) in the autograder's settings"
+    )
+
+
 def test_github_annotations_point_at_the_students_function(tmp_path):
     summary = tmp_path / "summary.md"
     env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_WORKSPACE": str(REPO)}

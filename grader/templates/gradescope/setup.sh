@@ -7,6 +7,11 @@ ROOT="${AUTOGRADER_ROOT:-/autograder}"
 if ! python3 -m venv --help >/dev/null 2>&1; then
     apt-get update && apt-get install -y python3 python3-venv python3-pip
 fi
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+    echo "backprop-grader needs Python 3.10 or newer, and this image's python3 is $(python3 --version 2>&1):" \
+         "choose a newer base image (Ubuntu 22.04 or later) in the autograder's settings" >&2
+    exit 1
+fi
 python3 -m venv "$ROOT/venv"
 "$ROOT/venv/bin/pip" install --quiet --upgrade pip
 "$ROOT/venv/bin/pip" install --quiet "$ROOT/source/backprop-grader"
