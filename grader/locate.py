@@ -5,13 +5,12 @@ The student's file is only read, never run nor even parsed, so this is safe in t
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from grader.exercise_api import MODULE_OF
 from grader.results import TestResult
-from grader.unpack import copied_subfolders
+from grader.unpack import walk_copied
 
 _BY_LENGTH = sorted(MODULE_OF, key=len, reverse=True)
 _PLACE = re.compile(r"\b(\w+)\.py(?::|, line )(\d+)")  # 'file.py:3' or a SyntaxError's 'file.py, line 3'
@@ -41,11 +40,8 @@ def exercise_file(submission: Path, exercise: str) -> Path | None:
     deep to walk by recursion."""
     if not submission.is_dir():
         return None
-    name, candidates = f"{exercise}.py", []
-    for folder, subfolders, files in os.walk(submission):
-        subfolders[:] = copied_subfolders(subfolders, len(Path(folder).relative_to(submission).parts))
-        if name in files:
-            candidates.append(Path(folder, name))
+    name = f"{exercise}.py"
+    candidates = [folder / name for folder, _, _, files in walk_copied(submission) if name in files]
     return min(candidates, key=lambda path: (len(path.parts), path.as_posix()), default=None)
 
 

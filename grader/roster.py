@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from grader.exercise_api import EXERCISE_FILES
 from grader.lms_download import zip_names
 from grader.moodle_download import MOODLE_FILE, MOODLE_FOLDER
 from grader.student_ids import STUDENT_ID_RULE, is_student_id, shown, usable_id
-from grader.unpack import IGNORED_DIRS, MAX_FILES, MAX_TOTAL_BYTES, copied_subfolders
+from grader.unpack import IGNORED_DIRS, MAX_FILES, MAX_TOTAL_BYTES, walk_copied
 
 #: file types that are a whole submission on their own
 SUBMISSION_SUFFIXES = (".zip", ".ipynb")
@@ -185,17 +184,16 @@ def content_hash(path: Path) -> str:
     a note, or says why the submission cannot be read)."""
     digest = hashlib.sha256()
     if path.is_file():
-        _add_file(digest, path, _size(path), _size(path))
+        size = _size(path)
+        _add_file(digest, path, size, size)
         return digest.hexdigest()
     files, size = 0, 0
-    for folder, subfolders, names in os.walk(path):
-        # no deeper than grading copies: a student's repository may hold a tree too deep to walk
-        subfolders[:] = copied_subfolders(subfolders, len(Path(folder).relative_to(path).parts))
+    for folder, relative, _, names in walk_copied(path):
         for name in sorted(names):
-            file = Path(folder, name)
+            file = folder / name
             if file.is_symlink() or not file.is_file():
                 continue
-            digest.update(file.relative_to(path).as_posix().encode() + b"\0")
+            digest.update((relative / name).as_posix().encode() + b"\0")
             files += 1
             size += (own := _size(file))
             _add_file(digest, file, own, size if files <= MAX_FILES else MAX_TOTAL_BYTES + 1)

@@ -16,6 +16,7 @@ import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import BinaryIO
 
@@ -126,19 +127,23 @@ def check_zip_size(path: Path, shown: str, budget: Budget) -> None:
         raise _too_large(shown, f"a list of files of {directory_bytes / 1024**2:.0f} MiB")
 
 
-def copied_subfolders(names: list[str], depth: int) -> list[str]:
-    """Of the folders names in a handed-in folder depth folders below its top, those whose files
-    are copied (and looked into further), in order: none from MAX_DEPTH down, and no IGNORED_DIRS."""
-    return sorted(name for name in names if name not in IGNORED_DIRS and depth < MAX_DEPTH)
+def walk_copied(source: Path) -> Iterator[tuple[Path, Path, list[str], list[str]]]:
+    """os.walk of a handed-in folder as grading copies it: (folder, its path below source, its
+    subfolders, its files), subfolders sorted and pruned, so no folder MAX_DEPTH down (a student's
+    repository may hold a tree too deep to walk) nor in IGNORED_DIRS is entered. A caller may
+    prune subfolders further."""
+    for folder, subfolders, files in os.walk(source, followlinks=False):
+        here = Path(folder)
+        relative = here.relative_to(source)
+        depth = len(relative.parts)
+        subfolders[:] = sorted(name for name in subfolders if name not in IGNORED_DIRS and depth < MAX_DEPTH)
+        yield here, relative, subfolders, files
 
 
 def _copy_directory(source: Path, target: Path) -> list[str]:
     notes: list[str] = []
     budget = Budget(source)
-    for folder, subfolders, files in os.walk(source, followlinks=False):
-        here = Path(folder)
-        relative = here.relative_to(source)
-        subfolders[:] = copied_subfolders(subfolders, len(relative.parts))
+    for here, relative, subfolders, files in walk_copied(source):
         for name in sorted(files) + [d for d in subfolders if (here / d).is_symlink()]:
             entry, destination = here / name, target / relative / name
             info = entry.lstat()

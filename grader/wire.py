@@ -105,12 +105,18 @@ def decode(data: Any, depth: int = 0) -> Any:
 _DTYPES = {name: np.dtype(name) for name in ALLOWED_DTYPES}
 
 
-def _from_base64(text: str) -> bytes:
-    """The bytes of base64 text; binascii.Error or ValueError for anything but the alphabet,
-    with its padding where it belongs (non-ASCII included)."""
-    if sys.version_info >= (3, 11):  # the faster call; its strict_mode came with 3.11
+# _from_base64(text): the bytes of base64 text; binascii.Error or ValueError for anything but the
+# alphabet, with its padding where it belongs (non-ASCII included). Chosen once: binascii's
+# strict_mode, the faster call, came with Python 3.11.
+if sys.version_info >= (3, 11):
+
+    def _from_base64(text: str) -> bytes:
         return binascii.a2b_base64(text, strict_mode=True)
-    return base64.b64decode(text, validate=True)
+
+else:
+
+    def _from_base64(text: str) -> bytes:
+        return base64.b64decode(text, validate=True)
 
 
 def _decode_array(data: dict) -> np.ndarray:
