@@ -1,6 +1,6 @@
 """Grade a whole class folder in parallel into a gradebook, resumable at any point.
 
-Job processes (one per core by default) each grade one submission at a time with
+Job processes (one per core the run may use, by default) each grade one submission at a time with
 grade_path, exactly as `grade` does, and send back the JSON report; this process
 alone writes the gradebook, one whole submission per transaction. A submission
 already stored with the same content and grader version is skipped unless
@@ -26,6 +26,7 @@ from grader.fingerprint import grader_fingerprint
 from grader.gradebook import Gradebook, GradebookError
 from grader.job_pool import Terminated, run_pool
 from grader.job_server import job_server
+from grader.machine_share import MachineShare, machine_share
 from grader.roster import Entry, find_submissions
 from grader.scratch import remove_own_scratch, remove_stale_scratch
 from grader.worker import WorkerLimits
@@ -64,6 +65,8 @@ class RunSummary:
     stopped_status: int = 0
     #: (student, why) of each feedback file that could not be written (the gradebook has the feedback)
     feedback_errors: list[tuple[str, str]] = field(default_factory=list)
+    #: job processes that graded (0 when nothing was left to grade)
+    jobs: int = 0
 
     @property
     def done(self) -> int:
@@ -75,10 +78,11 @@ class RunSummary:
         mean = f", class mean {sum(self.percents) / len(self.percents):.1f}%" if self.percents else ""
         stopped = "interrupted after " if self.interrupted else "stopped after " if self.stopped else ""
         errors = len(self.grader_errors)
+        jobs = f", {self.jobs} job{'s' if self.jobs != 1 else ''}" if self.jobs else ""
         return (
             f"{stopped}{self.done}/{self.total} submissions: {self.graded} graded, {self.skipped} already in the "
             f"gradebook, {self.unreadable} unreadable, {errors} grader error{'' if errors == 1 else 's'} "
-            f"in {self.seconds:.1f} s ({rate:.1f}/s){mean}"
+            f"in {self.seconds:.1f} s ({rate:.1f}/s{jobs}){mean}"
         )
 
 
@@ -170,11 +174,15 @@ def grade_all(
                 3,
             )
 
+    count, why = job_count(jobs, len(todo))
+    if why and todo:
+        summary.notes.append(why)
+    summary.jobs = count if todo else 0
     try:
         run_pool(
             context,
             todo,
-            job_count(jobs, len(todo)),
+            count,
             lambda e: (grade_entry, e, limits, require_sandbox, feedback_dir is not None),
             record,
             lambda entry, why: Outcome(entry, "grader_error", error=why),
@@ -216,11 +224,39 @@ def _skip_kept(
     return todo
 
 
-def job_count(requested: int | None, to_grade: int) -> int:
-    """How many job processes to start: requested (default one per core), but at least one and no
-    more than there are submissions to grade, each of them costing a pytest session and a zygote
-    (about 150 MiB). The pool may start as many spares as well (job_pool.run_pool)."""
-    return min(requested or os.cpu_count() or 1, max(1, to_grade))
+#: what a class run takes besides its job processes, and what each job adds with its spare: the
+#: peak charge of a memory cgroup that held grade-all of 60 mixed submissions on the 2-core machine
+#: was 203, 264, 388 and 626 MiB with 1, 2, 4 and 8 jobs (298, 358 and 480 MiB with 1, 2 and 4
+#: after the page cache was dropped), so about 60 MiB per job
+RUN_MEMORY, JOB_MEMORY = 300 * 2**20, 80 * 2**20
+
+
+def job_count(requested: int | None, to_grade: int, share: MachineShare | None = None) -> tuple[int, str]:
+    """How many job processes to start, and why that is fewer than one per core of the machine, if
+    it is and nobody asked for it: requested, else one per CPU this run may use (share, default this
+    process's: affinity and cgroup quotas, grader.machine_share), fewer if the memory it may take
+    would not hold them; at least one and no more than there are submissions to grade. The pool may
+    start as many spares as well (job_pool.run_pool)."""
+    wanted = max(1, to_grade)
+    if requested:
+        return min(requested, wanted), ""
+    share = share or machine_share()
+    jobs, why = share.cpus, share.why
+    if share.memory is not None and (fits := max(1, (share.memory - RUN_MEMORY) // JOB_MEMORY)) < jobs:
+        jobs, why = (
+            fits,
+            (
+                f"it may take {share.memory >> 20} MiB of memory, and a run needs about {RUN_MEMORY >> 20} MiB "
+                f"and {JOB_MEMORY >> 20} MiB per job"
+            ),
+        )
+    if jobs >= wanted or not why:
+        return min(jobs, wanted), ""
+    plural = "s" if jobs != 1 else ""
+    return jobs, (
+        f"graded with {jobs} job{plural} at a time rather than one per core of the machine's "
+        f"{share.machine_cpus}: {why}; --jobs sets the number"
+    )
 
 
 #: what job processes import before their first submission

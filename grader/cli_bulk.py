@@ -48,7 +48,7 @@ def _opened(path: Path, must_exist: bool) -> Iterator[Gradebook]:
     "--jobs",
     type=click.IntRange(min=1),
     help="Submissions graded at once, plus a spare for each job that waits on a "
-    "looping submission.  [default: one per core]",
+    "looping submission.  [default: one per core it may use]",
 )
 @click.option("--regrade", is_flag=True, help="Grade again even what the gradebook already holds.")
 @click.option(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.feedback import feedback_html
+from grader.machine_share import machine_share
 from grader.whole_file import write_whole
 
 
@@ -51,7 +51,7 @@ def write_feedback_pages(
     written: Callable[[], None] = lambda: None,
 ) -> list[tuple[str, str]]:
     """write_feedback for each (student, markdown, plots), the pages drawn in up to jobs processes
-    (default: one per core), since drawing the plots is nearly all the work; written() is called
+    (default: one per CPU this process may use), since drawing the plots is nearly all the work; written() is called
     after each student, for progress. A student whose files cannot be written does not stop the
     others: (student, why_not_written) of each is returned."""
     failed: list[tuple[str, str]] = []
@@ -63,7 +63,7 @@ def write_feedback_pages(
             failed.append((student, why_not_written(error)))
         written()
 
-    jobs = min(jobs or os.cpu_count() or 1, len(feedback))
+    jobs = min(jobs or machine_share().cpus, len(feedback))
     if jobs <= 1:
         for student, markdown, plots in feedback:
             write(student, markdown, feedback_page(student, markdown, plots))

@@ -23,7 +23,7 @@ from conftest import EXAMPLES, NOBODY, cli, dig, grader_copy, in_child, looping_
 from conftest import run_cli as run
 
 from grader import __version__
-from grader.bulk import RunSummary, job_count
+from grader.bulk import RunSummary
 from grader.feedback_files import write_feedback
 from grader.fingerprint import grader_fingerprint
 from grader.gradebook import Gradebook
@@ -963,12 +963,6 @@ def test_an_entry_name_cannot_put_a_workflow_command_into_the_log(tmp_path):
     assert "note: skipped 'eve\\n::error::forged': 'eve\\n::error::forged' is not usable" in completed.stderr
     assert "note: skipped 'x\\n::warning::forged.txt': not a folder, .zip or .ipynb" in completed.stderr
     assert not any(line.startswith("::") for line in completed.stderr.splitlines())
-
-
-def test_no_more_job_processes_start_than_there_are_submissions_to_grade():
-    assert job_count(4, 1) == 1 and job_count(4, 3) == 3 and job_count(4, 10) == 4
-    assert job_count(None, 1000) == os.cpu_count()
-    assert job_count(None, 0) == 1  # everything skipped: a pool needs at least one (none starts)
 
 
 def test_text_that_is_not_utf8_neither_stops_the_run_nor_loses_a_grade(tmp_path):
