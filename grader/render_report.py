@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.gradient_check import THRESHOLD
+from grader.matplotlib_setup import agg_matplotlib
 from grader.quiet import no_numeric_warnings
 from grader.results import GradeResult
 
@@ -40,9 +41,7 @@ def report_page(result: GradeResult) -> str:
 
 def plot_figures(plots: dict[str, Any]) -> str:
     """The HTML of the three figures with their captions."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    matplotlib = agg_matplotlib()
     parts = []
     for draw, alt, caption in _FIGURES:
         # text as SVG text; element ids that depend on the drawing only (not on a random salt); a

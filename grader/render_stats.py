@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from grader.lost_points import name_list
+from grader.matplotlib_setup import agg_matplotlib
 from grader.stats import ClassStats
 
 EMPTY = "No graded submissions in this gradebook yet: run backprop-grader grade-all first."
@@ -83,9 +84,7 @@ def _svg(figure: object) -> str:
 
 
 def _plots(stats: ClassStats) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
+    matplotlib = agg_matplotlib()
     matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: smaller, searchable, selectable
     from matplotlib import pyplot as plt
     from matplotlib.ticker import MaxNLocator
