@@ -6,8 +6,9 @@ made (a read-only or missing home: a CI container run as an arbitrary user, a sh
 warns on stderr in two long lines, makes a new folder in $TMPDIR, builds the cache there again, and
 removes the folder on exit, which a job process or a feedback drawer that leaves with os._exit
 never does: each left a `matplotlib-*` folder in $TMPDIR on every run. So where the usual folder
-cannot be written, MPLCONFIGDIR points at `backprop-grader-matplotlib-<uid>` in $TMPDIR, made once
-with mode 0700 and kept, so the cache is built once. A folder of that name that this user does not
+cannot be written, MPLCONFIGDIR points at `backprop-grader.matplotlib-<uid>` in $TMPDIR, made once
+with mode 0700 and kept, so the cache is built once (not named like the scratch folders,
+`backprop-grader-<pid>-*`, which later runs remove). A folder of that name that this user does not
 own, or that others may write to, or that is a link, is not used (in a shared /tmp another user could
 have made it first): matplotlib then does as it always does.
 """
@@ -57,11 +58,11 @@ def _usual_folders_writable() -> bool:
 
 
 def own_folder(parent: Path | None = None) -> Path | None:
-    """backprop-grader-matplotlib-<uid> in parent (default $TMPDIR), made if missing; None if it
+    """backprop-grader.matplotlib-<uid> in parent (default $TMPDIR), made if missing; None if it
     cannot be made, or is not a folder of this user's that only this user may write to."""
     if not hasattr(os, "getuid"):
         return None
-    folder = (parent or Path(tempfile.gettempdir())) / f"backprop-grader-matplotlib-{os.getuid()}"
+    folder = (parent or Path(tempfile.gettempdir())) / f"backprop-grader.matplotlib-{os.getuid()}"
     try:
         folder.mkdir(mode=0o700)
     except FileExistsError:

@@ -31,7 +31,7 @@ def test_without_a_writable_home_the_plots_are_drawn_quietly_and_leave_one_cache
     assert report.returncode == 0, report.stderr
     assert "data:image/svg+xml" in (tmp_path / "report.html").read_text()
     assert "atplotlib" not in report.stderr and "mkdir" not in report.stderr
-    cache = tmp_path / "tmp" / f"backprop-grader-matplotlib-{os.getuid()}"
+    cache = tmp_path / "tmp" / f"backprop-grader.matplotlib-{os.getuid()}"
     assert list(cache.glob("fontlist-*.json")) and (cache.stat().st_mode & 0o777) == 0o700
 
     shutil.copytree(EXAMPLES, tmp_path / "class")
@@ -53,7 +53,7 @@ def test_without_a_writable_home_the_plots_are_drawn_quietly_and_leave_one_cache
 
 def test_the_own_folder_is_made_private_and_used_again(tmp_path):
     folder = own_folder(tmp_path)
-    assert folder == tmp_path / f"backprop-grader-matplotlib-{os.getuid()}"
+    assert folder == tmp_path / f"backprop-grader.matplotlib-{os.getuid()}"
     assert folder.is_dir() and (folder.stat().st_mode & 0o777) == 0o700
     (folder / "kept").write_text("")
     assert own_folder(tmp_path) == folder and (folder / "kept").exists()
@@ -61,7 +61,7 @@ def test_the_own_folder_is_made_private_and_used_again(tmp_path):
 
 @pytest.mark.parametrize("planted", ["open to others", "a link", "a file"])
 def test_a_folder_someone_else_could_have_planted_is_not_used(tmp_path, planted):
-    path = tmp_path / f"backprop-grader-matplotlib-{os.getuid()}"
+    path = tmp_path / f"backprop-grader.matplotlib-{os.getuid()}"
     if planted == "open to others":
         path.mkdir()
         path.chmod(0o777)
@@ -75,7 +75,7 @@ def test_a_folder_someone_else_could_have_planted_is_not_used(tmp_path, planted)
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs another user to own the folder")
 def test_a_folder_of_another_users_is_not_used(tmp_path):
-    path = tmp_path / f"backprop-grader-matplotlib-{os.getuid()}"
+    path = tmp_path / f"backprop-grader.matplotlib-{os.getuid()}"
     path.mkdir(mode=0o700)
     os.chown(path, NOBODY, NOBODY)
     assert own_folder(tmp_path) is None
