@@ -28,7 +28,7 @@ from grader.job_pool import Terminated, run_pool
 from grader.job_server import job_server
 from grader.machine_share import MachineShare, machine_share
 from grader.roster import Entry, find_submissions
-from grader.scratch import remove_own_scratch, remove_stale_scratch
+from grader.scratch import ScratchFull, remove_own_scratch, remove_stale_scratch
 from grader.worker import WorkerLimits
 
 
@@ -40,8 +40,9 @@ class Outcome:
     kind: str
     report: dict[str, Any] | None = None
     error: str = ""
-    #: the error is the test suite's, the same for every submission: grading the rest is pointless
-    stops_run: bool = False
+    #: why grading the rest is pointless, and what to do, when the error would be the same for every
+    #: submission (the test suite cannot run, no room for the copies); empty otherwise
+    stops_run: str = ""
     #: the feedback (grader.feedback), Markdown and, when feedback files are written, the page
     markdown: str = ""
     html: str = ""
@@ -130,7 +131,10 @@ def _graded(entry: Entry, limits: WorkerLimits, require_sandbox: bool) -> Outcom
     except SubmissionError as error:
         return Outcome(entry, "unreadable", error=str(error))
     except SuiteUnusable as error:
-        return Outcome(entry, "grader_error", error=str(error), stops_run=True)
+        why = f"the tests cannot run for anyone ({error}); fix the grader's test suite and run the same command again"
+        return Outcome(entry, "grader_error", error=str(error), stops_run=why)
+    except ScratchFull as error:
+        return Outcome(entry, "grader_error", error=str(error), stops_run=str(error))
     except (GradingFailed, GraderSetupError, BankError, SandboxUnavailable) as error:
         return Outcome(entry, "grader_error", error=str(error))
     except Exception as error:  # noqa: BLE001 - one submission must never stop the class
@@ -168,11 +172,7 @@ def grade_all(
         _record(outcome, gradebook, summary, regrade, feedback_dir)
         progress.advance(outcome)
         if outcome.stops_run:
-            raise _RunStopped(
-                f"the tests cannot run for anyone ({outcome.error}); fix the grader's test suite and run the "
-                "same command again (what was graded is kept)",
-                3,
-            )
+            raise _RunStopped(f"{outcome.stops_run} (what was graded is kept)", 3)
 
     count, why = job_count(jobs, len(todo))
     if why and todo:

@@ -188,6 +188,7 @@ def _run(
     from grader.grading import GradingFailed, SandboxUnavailable, grade_path, only_exercises
     from grader.paths import GraderSetupError
     from grader.quiz.bank import BankError
+    from grader.scratch import ScratchFull
     from grader.submission import SubmissionError
 
     sigterm_as_interrupt()
@@ -202,7 +203,7 @@ def _run(
         )
     except (SubmissionError, SandboxUnavailable) as error:
         raise SubmissionUnreadable(str(error)) from None
-    except (GraderSetupError, GradingFailed, BankError) as error:
+    except (GraderSetupError, GradingFailed, BankError, ScratchFull) as error:
         raise GraderBroken(f"grading could not run: {error}") from None
     except KeyboardInterrupt:
         raise Interrupted(

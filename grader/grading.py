@@ -24,6 +24,7 @@ from grader.quiz.scoring import score_submission_quiz
 from grader.reference import load_reference
 from grader.results import GradeResult, QuizResult, TestResult
 from grader.sandbox import Protection
+from grader.scratch import ScratchFull
 from grader.student import StudentSession
 from grader.submission import PreparedSubmission, prepared_submission
 from grader.suite_runner import SuiteFailed, suite_runner
@@ -102,11 +103,11 @@ def _grade_reference(
     suite: str, plots: bool, limits: WorkerLimits | None, plan: CallPlan | None, recording: PlanRecording
 ) -> GradeResult | None:
     """Grade the reference solutions for a plan (see PlanRecording); None if that did not work.
-    SuiteUnusable goes on: the suite would fail every submission the same way."""
+    SuiteUnusable and ScratchFull go on: they would fail every submission the same way."""
     try:
         with prepared_submission(reference_dir()) as prepared:
             return _grade(prepared, suite, limits, False, None, plots, plan, recording)
-    except SuiteUnusable:
+    except (SuiteUnusable, ScratchFull):
         raise
     except Exception:  # noqa: BLE001 - without a plan every call just runs on its own
         return None

@@ -6,6 +6,7 @@ killed with kill -9 (which skips every cleanup) can be told apart and removed by
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from contextlib import suppress
@@ -57,9 +58,31 @@ def process_running(pid: int) -> bool:
         return True
 
 
+class ScratchFull(Exception):
+    """The folder scratch folders go in ($TMPDIR) has no room left for a submission's copy: not the
+    student's doing, and every submission after it would fail alike."""
+
+
+#: what writing to a full file system or past a disk quota raises
+NO_ROOM = (errno.ENOSPC, errno.EDQUOT)
+
+
+def scratch_full(error: OSError) -> ScratchFull:
+    return ScratchFull(
+        f"there is no room left in {tempfile.gettempdir()} ({error.strerror}), where the grader copies each "
+        "submission to grade it: free some space there, or set TMPDIR to a folder with room, and run the same "
+        "command again"
+    )
+
+
 def new_scratch() -> Path:
     """A new empty folder of this process's, for one submission: the caller removes it."""
-    return Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+    try:
+        return Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+    except OSError as error:
+        if error.errno in NO_ROOM:
+            raise scratch_full(error) from None
+        raise
 
 
 _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from grader.exercise_api import EXERCISE_FILES
 from grader.mended_text import printable
-from grader.scratch import new_scratch, remove_tree
+from grader.scratch import NO_ROOM, new_scratch, remove_tree, scratch_full
 from grader.unpack import Budget, SubmissionTooLarge, extract_zip, unpack
 from grader.unpack import SubmissionError as SubmissionError
 
@@ -68,37 +68,57 @@ def lookalike(directory: Path, name: str) -> str | None:
 
 @contextmanager
 def prepared_submission(path: Path) -> Iterator[PreparedSubmission]:
-    """Copy the submission at path into a temporary directory; remove it afterwards."""
+    """Copy the submission at path into a temporary directory; remove it afterwards. ScratchFull if
+    the copy does not fit (it must not pass for a student's file that cannot be read)."""
     scratch = new_scratch()
     try:
-        unpacked = scratch / "unpacked"
-        unpacked.mkdir(mode=0o700)  # the grader's alone: a worker may pass scratch (sandbox.give_up_root)
-        notes = unpack(path, unpacked)
-        notes += _unpack_inner_zips(unpacked, path)
-        notes += _files_from_notebook(unpacked, path)
-        folders = _exercise_folders(unpacked)
-        root = _exercise_root(folders, path)
-        directory = scratch / "submission"
-        shutil.copytree(root, directory, symlinks=True)
-        present = tuple(name for name in EXERCISE_FILES if (directory / name).is_file())
-        if root != unpacked:
-            notes.append(f"graded the files in {root.relative_to(unpacked).as_posix()}/")
-        if others := _other_copies(folders, unpacked, root):
-            notes.append(
-                f"exercise files in {', '.join(others)} were not graded: hand in one copy of your files"
-            )
-        answers, answers_lookalike = _answers_file(root, unpacked)
-        # notes name the student's files, whose names may not be UTF-8 or may hold escape sequences
-        yield PreparedSubmission(
-            path,
-            directory,
-            present,
-            tuple(map(printable, notes)),
-            answers,
-            answers_lookalike and printable(answers_lookalike),
-        )
+        try:
+            prepared = _prepared(path, scratch)
+        except OSError as error:
+            if error.errno in NO_ROOM:
+                raise scratch_full(error) from None
+            raise
+        yield prepared
     finally:
         remove_tree(scratch)
+
+
+def _prepared(path: Path, scratch: Path) -> PreparedSubmission:
+    unpacked = scratch / "unpacked"
+    unpacked.mkdir(mode=0o700)  # the grader's alone: a worker may pass scratch (sandbox.give_up_root)
+    notes = unpack(path, unpacked)
+    notes += _unpack_inner_zips(unpacked, path)
+    notes += _files_from_notebook(unpacked, path)
+    folders = _exercise_folders(unpacked)
+    root = _exercise_root(folders, path)
+    directory = scratch / "submission"
+    shutil.copytree(root, directory, symlinks=True, copy_function=_copied_or_full)
+    present = tuple(name for name in EXERCISE_FILES if (directory / name).is_file())
+    if root != unpacked:
+        notes.append(f"graded the files in {root.relative_to(unpacked).as_posix()}/")
+    if others := _other_copies(folders, unpacked, root):
+        notes.append(f"exercise files in {', '.join(others)} were not graded: hand in one copy of your files")
+    answers, answers_lookalike = _answers_file(root, unpacked)
+    # notes name the student's files, whose names may not be UTF-8 or may hold escape sequences
+    return PreparedSubmission(
+        path,
+        directory,
+        present,
+        tuple(map(printable, notes)),
+        answers,
+        answers_lookalike and printable(answers_lookalike),
+    )
+
+
+def _copied_or_full(source: str, target: str) -> None:
+    """shutil.copy2, raising ScratchFull at once when the copy does not fit: copytree would gather
+    that OSError with any others into one shutil.Error, as text, and copy on."""
+    try:
+        shutil.copy2(source, target)
+    except OSError as error:
+        if error.errno in NO_ROOM:
+            raise scratch_full(error) from None
+        raise
 
 
 #: how many zips found inside a submission with nothing else to grade are unpacked at the most

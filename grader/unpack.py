@@ -21,6 +21,7 @@ from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import BinaryIO
 
 from grader.mended_text import printable
+from grader.scratch import NO_ROOM
 from grader.student_ids import shown as name_shown
 
 MAX_FILES = 2000
@@ -155,7 +156,9 @@ def _copy_directory(source: Path, target: Path) -> list[str]:
                 try:
                     shutil.copyfile(entry, destination, follow_symlinks=False)
                 except OSError as error:
-                    if error.filename != str(entry):  # writing the copy: the grader's own problem
+                    # writing the copy is the grader's own problem; a full disk is reported with the
+                    # source's name when the copy goes by sendfile
+                    if error.filename != str(entry) or error.errno in NO_ROOM:
                         raise
                     notes.append(
                         f"skipped {(relative / name).as_posix()}: it cannot be read ({error.strerror})"

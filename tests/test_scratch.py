@@ -2,12 +2,14 @@
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import NOBODY, dig, in_child
+from conftest import EXAMPLES, NOBODY, dig, in_child
+from conftest import run_cli as run
 
 from grader import scratch
 from grader.sandbox import SCRATCH_PREFIX
@@ -100,3 +102,67 @@ def test_stale_scratch_folders_are_counted_only_when_removed():
     left = sorted(path.name for path in temp.iterdir())
     remove_tree(temp)
     assert removed == "1" and left == [others.name]
+
+
+@pytest.fixture
+def full_tmpdir(tmp_path, request):
+    """A $TMPDIR on a file system of its own with no room for a submission's copy (tmpfs of 64 KiB),
+    or, with the parameter "no inodes", none even for the scratch folder."""
+    folder = tmp_path / "full"
+    folder.mkdir()
+    size = "nr_inodes=1" if getattr(request, "param", "") == "no inodes" else "size=64k"
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", size, "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def two_students(root: Path) -> Path:
+    for name in ("correct", "no_batch_average"):
+        shutil.copytree(EXAMPLES / name, root / "class" / name)
+    return root / "class"
+
+
+NO_ROOM = "there is no room left in {} (No space left on device), where the grader copies each submission"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a small file system")
+def test_grade_with_a_full_tmpdir_says_so_in_one_line_rather_than_blame_the_reference(full_tmpdir):
+    """The copy that did not fit once passed for a student's files that cannot be read: the reference
+    solutions, graded without them, lost every test, and grade blamed them."""
+    completed = run("grade", str(EXAMPLES / "correct"), env=os.environ | {"TMPDIR": str(full_tmpdir)})
+    assert completed.returncode == 3
+    assert completed.stderr == (
+        f"Error: grading could not run: {NO_ROOM.format(full_tmpdir)} to grade it: free some space there, "
+        "or set TMPDIR to a folder with room, and run the same command again\n"
+    )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a small file system")
+def test_grade_all_with_a_full_tmpdir_stops_stores_nothing_and_grades_everyone_once_there_is_room(
+    tmp_path, full_tmpdir
+):
+    students, book = two_students(tmp_path), str(tmp_path / "book.sqlite")
+    stopped = run(
+        "grade-all", str(students), "--gradebook", book, env=os.environ | {"TMPDIR": str(full_tmpdir)}
+    )
+    assert stopped.returncode == 3, stopped.stderr
+    assert f"stopped: {NO_ROOM.format(full_tmpdir)}" in stopped.stderr
+    assert "(what was graded is kept)" in stopped.stderr and "Traceback" not in stopped.stderr
+    assert "0 graded" in stopped.stderr
+    finished = run("grade-all", str(students), "--gradebook", book)
+    assert finished.returncode == 0, finished.stderr
+    assert "2/2 submissions: 2 graded, 0 already in the gradebook" in finished.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a small file system")
+@pytest.mark.parametrize("full_tmpdir", ["no inodes"], indirect=True)
+def test_no_room_even_for_the_scratch_folder_is_scratch_full(full_tmpdir, monkeypatch):
+    """(A $TMPDIR full from the start is passed over by tempfile, which tries it first; this is one
+    that fills up during a run.)"""
+    monkeypatch.setattr(tempfile, "tempdir", str(full_tmpdir))
+    with pytest.raises(scratch.ScratchFull, match=f"^there is no room left in {full_tmpdir} "):
+        scratch.new_scratch()
