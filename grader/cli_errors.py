@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,8 +43,18 @@ class Interrupted(_Refusal):
 def unwritable(path: Path, error: OSError) -> SubmissionUnreadable:
     """The exit-2 error for an output file that could not be written."""
     return SubmissionUnreadable(
-        f"could not write {path} ({error.strerror or error}); choose a path in a folder you can write to"
+        f"could not write {path} ({os_error_reason(error)}); choose a path in a folder you can write to"
     )
+
+
+def os_error_reason(error: OSError) -> str:
+    """Why error happened, in a few words: its strerror, or for shutil.copytree's shutil.Error (a
+    (source, target, why) for every file that failed) the first why and how many more failed."""
+    failures = error.args[0] if isinstance(error, shutil.Error) and error.args else None
+    if isinstance(failures, list) and failures:
+        first = failures[0][-1] if isinstance(failures[0], tuple) else failures[0]
+        return f"{first}{f', and {len(failures) - 1} more files' if len(failures) > 1 else ''}"
+    return error.strerror or str(error)
 
 
 @contextmanager

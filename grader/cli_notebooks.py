@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from grader.cli_errors import GraderBroken, SubmissionUnreadable, refuse_a_broken_suite, unwritable
+from grader.cli_errors import (
+    GraderBroken,
+    SubmissionUnreadable,
+    os_error_reason,
+    refuse_a_broken_suite,
+    unwritable,
+)
 
 NBGRADER_CONFIG = """\
 # Written by backprop-grader nbgrader-source. The notebook's test cells call the grader,
@@ -40,8 +46,12 @@ def release_command(out: Path, notebooks: bool) -> None:
         files = release_kit(out, notebooks=notebooks)
     except ReleaseError as error:
         raise SubmissionUnreadable(str(error)) from None
-    except (GraderSetupError, BankError, OSError) as error:
+    except (GraderSetupError, BankError) as error:
         raise GraderBroken(f"could not write the kit: {error}") from None
+    except OSError as error:
+        raise GraderBroken(
+            f"could not write the kit to {out} ({os_error_reason(error)}); what was written of it was removed"
+        ) from None
     click.echo(f"wrote the student kit to {out} ({len(files)} files)")
 
 

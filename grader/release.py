@@ -13,6 +13,7 @@ OUT/backprop.ipynb    with --notebooks: the exercises as one notebook
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from pathlib import Path
@@ -34,6 +35,25 @@ def release_kit(out: Path, *, notebooks: bool = False) -> list[Path]:
     """Write the student kit to out (which must not exist or be empty); return the files written."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ReleaseError(f"{out} already exists and is not an empty folder; choose a new one")
+    made = not out.exists()
+    try:
+        return _write_kit(out, notebooks)
+    except BaseException:
+        _take_back(out, made)  # half a kit must not be handed out, nor stop the next try
+        raise
+
+
+def _take_back(out: Path, made: bool) -> None:
+    """Remove what a failed release wrote: out itself if it made it, else what it put in it."""
+    for path in [out] if made else list(out.iterdir()) if out.is_dir() else []:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def _write_kit(out: Path, notebooks: bool) -> list[Path]:
     reference = reference_dir()
     (out / "exercises").mkdir(parents=True, exist_ok=True)
     for name in EXERCISE_FILES:

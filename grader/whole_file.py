@@ -25,6 +25,12 @@ def replacing(target: Path) -> Iterator[Path]:
 
 
 def write_whole(target: Path, text: str) -> None:
-    """target holds text (UTF-8), or, on OSError, is as it was."""
-    with replacing(target) as partial:
-        partial.write_text(text, encoding="utf-8")
+    """target holds text (UTF-8), or, on OSError, is as it was. The OSError names target when it
+    names no file of its own (a full disk fails the write, not the open)."""
+    try:
+        with replacing(target) as partial:
+            partial.write_text(text, encoding="utf-8")
+    except OSError as error:
+        if error.filename is None:
+            error.filename = str(target)
+        raise

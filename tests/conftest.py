@@ -125,6 +125,22 @@ def dig(top: Path, depth: int) -> None:
 NOBODY = 65534
 
 
+@contextlib.contextmanager
+def small_filesystem(folder: Path, option: str = "size=64k"):
+    """folder (made) as a tmpfs mounted with option: a disk that fills up at once. Skips the test
+    where no file system can be mounted (not root)."""
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", option, "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
 def in_child(code: Any, user: int | None = None) -> str:
     """What code() returns (a str), run in a forked child, as user (an id, for user and group) if
     given: what the child gives up stays given up there. An exception is reported as its name."""

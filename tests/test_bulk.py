@@ -19,7 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, NOBODY, cli, dig, grader_copy, in_child, looping_submission, run_cli_unread
+from conftest import (
+    EXAMPLES,
+    NOBODY,
+    cli,
+    dig,
+    grader_copy,
+    in_child,
+    looping_submission,
+    run_cli_unread,
+    small_filesystem,
+)
 from conftest import run_cli as run
 
 from grader import __version__
@@ -543,6 +553,24 @@ def test_feedback_files_that_cannot_be_written_are_listed_and_the_grades_kept(tm
     nowhere = run("feedback", "--gradebook", str(book), "--out", str(tmp_path / "class" / "notes.txt" / "fb"))
     assert nowhere.returncode == 2 and nowhere.stderr.count("\n") == 1, nowhere.stderr
     assert "could not write to " in nowhere.stderr and "(Not a directory); choose a folder" in nowhere.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a small file system")
+def test_a_full_disk_for_the_feedback_names_each_file_and_keeps_every_grade(tmp_path):
+    """A write that fails for want of room names no file: the list said "(None)"."""
+    root = make_class(tmp_path / "class")
+    book = tmp_path / "gradebook.sqlite"
+    with small_filesystem(tmp_path / "disk") as out:
+        completed = run("grade-all", str(root), "--gradebook", str(book), "--feedback-dir", str(out))
+        assert completed.returncode == 1 and "Traceback" not in completed.stderr, completed.stderr
+        unwritten = re.findall(
+            r"^feedback not written for (\S+): No space left on device \((.*)\)$", completed.stderr, re.M
+        )
+        assert unwritten and all(where.startswith(f"{out}/{student}.") for student, where in unwritten), (
+            completed.stderr
+        )
+        assert not [p.name for p in out.iterdir() if p.name.endswith(".partial")]
+    assert rows(book, "SELECT count(*) FROM submissions") == [(6,)]
 
 
 def test_a_feedback_dir_that_cannot_be_made_is_one_line_and_exit_2(tmp_path):

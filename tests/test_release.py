@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import tomlkit
-from conftest import REFERENCE, REPO, cli
+from conftest import REFERENCE, REPO, cli, small_filesystem
 from test_notebooks import solution_lines
 
 KIT_PYTHON_ENV = "PYTHONPATH"
@@ -117,3 +117,24 @@ def test_release_refuses_a_folder_that_is_not_empty(tmp_path):
     completed = subprocess.run(cli("release", str(tmp_path / "kit")), capture_output=True, text=True)
     assert completed.returncode == 2 and "already exists and is not an empty folder" in completed.stderr
     assert (tmp_path / "kit" / "keep.txt").read_text() == "mine"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a small file system")
+@pytest.mark.parametrize("given", ["a new folder", "an empty folder"])
+def test_a_kit_that_does_not_fit_is_one_line_and_leaves_nothing_so_the_next_try_can_go_ahead(tmp_path, given):
+    """A full disk once left half a kit, which release then refused to write over, and printed
+    copytree's list of every file that failed."""
+    with small_filesystem(tmp_path / "disk") as disk:
+        out = disk / "kit"
+        if given == "an empty folder":
+            out.mkdir()
+        completed = subprocess.run(cli("release", str(out)), capture_output=True, text=True)
+        assert completed.returncode == 3
+        assert re.fullmatch(
+            rf"Error: could not write the kit to {re.escape(str(out))} \(\[Errno 28\] No space left on device: "
+            r"'\S+' -> '\S+', and \d+ more files\); what was written of it was removed\n",
+            completed.stderr,
+        ), completed.stderr
+        assert (list(out.iterdir()) == []) if given == "an empty folder" else not out.exists()
+    again = subprocess.run(cli("release", str(tmp_path / "disk" / "kit")), capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr

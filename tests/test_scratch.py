@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, NOBODY, dig, in_child
+from conftest import EXAMPLES, NOBODY, dig, in_child, small_filesystem
 from conftest import run_cli as run
 
 from grader import scratch
@@ -106,18 +106,11 @@ def test_stale_scratch_folders_are_counted_only_when_removed():
 
 @pytest.fixture
 def full_tmpdir(tmp_path, request):
-    """A $TMPDIR on a file system of its own with no room for a submission's copy (tmpfs of 64 KiB),
-    or, with the parameter "no inodes", none even for the scratch folder."""
-    folder = tmp_path / "full"
-    folder.mkdir()
-    size = "nr_inodes=1" if getattr(request, "param", "") == "no inodes" else "size=64k"
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", size, "tmpfs", str(folder)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.decode().strip()}")
-    try:
+    """A $TMPDIR with no room for a submission's copy or, with the parameter "no inodes", none even
+    for the scratch folder."""
+    option = "nr_inodes=1" if getattr(request, "param", "") == "no inodes" else "size=64k"
+    with small_filesystem(tmp_path / "full", option) as folder:
         yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=True)
 
 
 def two_students(root: Path) -> Path:
