@@ -58,11 +58,11 @@ def make_submissions(root: Path, n: int, kinds: list[int] | None = None) -> None
         folder = root / f"student{i:05d}"
         shutil.copytree(REFERENCE, folder, ignore=shutil.ignore_patterns("__pycache__"))
         activations = folder / "activations.py"
-        text = activations.read_text()
+        text = activations.read_text(encoding="utf-8")
         for old, new in CHANGES.get(kinds[i % len(kinds)], []):
             assert old in text, old
             text = text.replace(old, new, 1)
-        activations.write_text(text + f"\n# submission {i}\n")
+        activations.write_text(text + f"\n# submission {i}\n", encoding="utf-8")
         shutil.copy(ROOT / "examples" / "submissions" / "correct" / "answers.toml", folder / "answers.toml")
 
 
@@ -74,7 +74,7 @@ def tree_rss(pid: int) -> int:
         if not entry.name.isdigit():
             continue
         try:
-            status = (entry / "status").read_text()
+            status = (entry / "status").read_text(encoding="utf-8")
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)

@@ -54,13 +54,13 @@ def make_stub(source: str, filename: str = "<reference>") -> str:
 
 def expected_stubs(reference: Path) -> dict[str, str]:
     """File name -> stub text for every exercise file."""
-    return {name: make_stub((reference / name).read_text(), name) for name in EXERCISE_FILES}
+    return {name: make_stub((reference / name).read_text(encoding="utf-8"), name) for name in EXERCISE_FILES}
 
 
 def write_stubs(reference: Path, exercises: Path) -> None:
     exercises.mkdir(parents=True, exist_ok=True)
     for name, text in expected_stubs(reference).items():
-        (exercises / name).write_text(text)
+        (exercises / name).write_text(text, encoding="utf-8")
 
 
 def stale_stubs(reference: Path, exercises: Path) -> list[str]:
@@ -68,7 +68,7 @@ def stale_stubs(reference: Path, exercises: Path) -> list[str]:
     return [
         name
         for name, text in expected_stubs(reference).items()
-        if not (exercises / name).is_file() or (exercises / name).read_text() != text
+        if not (exercises / name).is_file() or (exercises / name).read_text(encoding="utf-8") != text
     ]
 
 

@@ -726,6 +726,23 @@ def test_output_to_a_stream_that_is_not_utf8_is_never_lost(encoding):
     assert any("−" in test["message"] for test in report["tests"])  # kept, not turned into "?"
 
 
+def test_under_a_locale_that_is_not_utf8_every_command_reads_and_writes_utf8(tmp_path):
+    """With Python's UTF-8 mode off and an ASCII locale (LC_ALL=C where no C.UTF-8 exists), files
+    opened without an encoding are read as ASCII: `grade` stopped with a traceback on the
+    reference's σ, reading it to recognise untouched stubs."""
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    probe = subprocess.run([sys.executable, "-c", "import locale; print(locale.getpreferredencoding())"],
+                           capture_output=True, text=True, env=env)  # fmt: skip
+    assert probe.stdout.strip() in ("ANSI_X3.4-1968", "US-ASCII", "ascii"), probe.stdout
+    graded = subprocess.run(
+        cli("grade", str(EXAMPLES_DIR / "correct")), capture_output=True, env=env, timeout=120
+    )
+    assert graded.returncode == 0 and b"Total: 143/143 (100.0%)" in graded.stdout, graded.stderr[-2000:]
+    kit = subprocess.run(cli("release", str(tmp_path / "kit")), capture_output=True, env=env, timeout=300)
+    assert kit.returncode == 0, kit.stderr[-2000:]
+    assert "σ" in (tmp_path / "kit" / "exercises" / "activations.py").read_text(encoding="utf-8")
+
+
 def test_a_submission_whose_path_is_not_utf8_is_graded_into_every_format(tmp_path):
     """A folder named in Latin-1 (b"caf\\xe9"): its name is in every report, which must still be
     written."""

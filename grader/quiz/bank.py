@@ -36,7 +36,7 @@ from grader.quiz.questions import (
 if TYPE_CHECKING:
     import jsonschema
 
-SCHEMA = json.loads((Path(__file__).parent / "bank.schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).parent / "bank.schema.json").read_text(encoding="utf-8"))
 #: tolerances when a bank gives none: students round to three or four significant figures
 DEFAULT_ABS_TOL = 5e-4
 DEFAULT_REL_TOL = 5e-3
