@@ -162,6 +162,12 @@ def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
         details["hint"] = TOP_LEVEL_HINT
     if kind == "exception" and details["type"] == "TypeError" and "'NoneType'" in message:
         details["hint"] = NONE_HINT
+    if (
+        kind in ("exception", "import")
+        and details["type"] == "PermissionError"
+        and message.startswith(REFUSALS)
+    ):
+        details["hint"] = SANDBOX_HINT + details["hint"]
     if kind == "exception" and details["type"] == "NotImplementedError":
         # where names the innermost of the student's functions: another one, called from this
         # one, may be what is still a stub (sigmoid_prime, called by output_delta)
@@ -175,6 +181,13 @@ def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
 NONE_HINT = (
     "; a None there usually comes from a function without a return statement: check what the calls on "
     "that line return"
+)
+#: how the sandbox's refusals reach student code: seccomp's EPERM (a process, a program, a
+#: socket), Landlock's EACCES (a file outside the submission's copy)
+REFUSALS = ("[Errno 1] Operation not permitted", "[Errno 13] Permission denied")
+SANDBOX_HINT = (
+    "; grading runs your code walled in, where it may start no program or process, open no network "
+    "connection and reach no file outside your submission's folder: compute with Python and NumPy alone"
 )
 #: what runs on import: a student's own trial run left at the top level of the file
 TOP_LEVEL_HINT = (

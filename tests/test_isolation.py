@@ -53,8 +53,20 @@ def assert_only_tanh_lost(result, status):
             "error",
             r"returned an object of type Liar, which is not a number or an array",
         ),
+        (
+            "    import subprocess\n    subprocess.run(['true'])",
+            "error",
+            r"tanh_prime raised PermissionError: \[Errno 1\] Operation not permitted \(activations\.py:\d+ "
+            r"in tanh_prime\); grading runs your code walled in, where it may start no program or process",
+        ),
+        (
+            "    return open('/etc/hostname').read()",
+            "error",
+            r"\[Errno 13\] Permission denied: '/etc/hostname' \(activations\.py:\d+ in tanh_prime\); "
+            r"grading runs your code walled in, .* reach no file outside your submission's folder",
+        ),
     ],
-    ids=["raises", "sys.exit", "os._exit", "segfault", "lying object"],
+    ids=["raises", "sys.exit", "os._exit", "segfault", "lying object", "a program", "a file outside"],
 )
 def test_a_failing_function_costs_only_its_tests(tmp_path, body, status, message):
     tests = assert_only_tanh_lost(grade(with_tanh_prime(tmp_path, body)), status)
