@@ -242,13 +242,12 @@ def job_count(requested: int | None, to_grade: int, share: MachineShare | None =
         return min(requested, wanted), ""
     share = share or machine_share()
     jobs, why = share.cpus, share.why
-    if share.memory is not None and (fits := max(1, (share.memory - RUN_MEMORY) // JOB_MEMORY)) < jobs:
-        jobs, why = (
-            fits,
-            (
-                f"it may take {share.memory >> 20} MiB of memory, and a run needs about {RUN_MEMORY >> 20} MiB "
-                f"and {JOB_MEMORY >> 20} MiB per job"
-            ),
+    memory = share.memory
+    if memory is not None and (fits := max(1, (memory - RUN_MEMORY) // JOB_MEMORY)) < jobs:
+        jobs = fits
+        why = (
+            f"it may take {memory >> 20} MiB of memory, and a run needs about {RUN_MEMORY >> 20} MiB "
+            f"and {JOB_MEMORY >> 20} MiB per job"
         )
     if jobs >= wanted or not why:
         return min(jobs, wanted), ""

@@ -51,9 +51,9 @@ def write_feedback_pages(
     written: Callable[[], None] = lambda: None,
 ) -> list[tuple[str, str]]:
     """write_feedback for each (student, markdown, plots), the pages drawn in up to jobs processes
-    (default: one per CPU this process may use), since drawing the plots is nearly all the work; written() is called
-    after each student, for progress. A student whose files cannot be written does not stop the
-    others: (student, why_not_written) of each is returned."""
+    (default: one per CPU this process may use), since drawing the plots is nearly all the work;
+    written() is called after each student, for progress. A student whose files cannot be written
+    does not stop the others: (student, why_not_written) of each is returned."""
     failed: list[tuple[str, str]] = []
 
     def write(student: str, markdown: str, page: str) -> None:

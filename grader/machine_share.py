@@ -57,11 +57,9 @@ def cgroup_folders(proc: Path = Path("/proc/self")) -> dict[str, list[Path]]:
     """For each controller (v2's unified hierarchy under ""), the folders of the cgroups that
     enclose this process, its own first, up to the hierarchy's mount point: each one's limits apply.
     Empty where there are no cgroups (not Linux, /proc not mounted)."""
-    try:
-        memberships = (proc / "cgroup").read_text().splitlines()
-        mounts = (proc / "mountinfo").read_text().splitlines()
-    except OSError:
-        return {}
+    # paths as the file system has them, whatever the locale (surrogateescape, as os.fsdecode)
+    memberships = _read(proc / "cgroup").splitlines()
+    mounts = _read(proc / "mountinfo").splitlines()
     folders: dict[str, list[Path]] = {}
     for line in memberships:
         _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
@@ -142,9 +140,10 @@ def _number(text: str) -> int | None:
 
 
 def _read(path: Path) -> str:
+    """path's text, or "" if it cannot be read."""
     try:
-        return path.read_text()
-    except (OSError, UnicodeDecodeError):
+        return path.read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError:
         return ""
 
 

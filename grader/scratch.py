@@ -9,7 +9,8 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from grader.sandbox import SCRATCH_PREFIX
@@ -67,22 +68,25 @@ class ScratchFull(Exception):
 NO_ROOM = (errno.ENOSPC, errno.EDQUOT)
 
 
-def scratch_full(error: OSError) -> ScratchFull:
-    return ScratchFull(
-        f"there is no room left in {tempfile.gettempdir()} ({error.strerror}), where the grader copies each "
-        "submission to grade it: free some space there, or set TMPDIR to a folder with room, and run the same "
-        "command again"
-    )
+@contextmanager
+def scratch_full_if_no_room() -> Iterator[None]:
+    """Raise ScratchFull, not the OSError, when what the block writes does not fit."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in NO_ROOM:
+            raise
+        raise ScratchFull(
+            f"there is no room left in {tempfile.gettempdir()} ({error.strerror}), where the grader copies "
+            "each submission to grade it: free some space there, or set TMPDIR to a folder with room, and run "
+            "the same command again"
+        ) from None
 
 
 def new_scratch() -> Path:
     """A new empty folder of this process's, for one submission: the caller removes it."""
-    try:
+    with scratch_full_if_no_room():
         return Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
-    except OSError as error:
-        if error.errno in NO_ROOM:
-            raise scratch_full(error) from None
-        raise
 
 
 _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC

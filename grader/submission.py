@@ -19,7 +19,7 @@ from pathlib import Path
 
 from grader.exercise_api import EXERCISE_FILES
 from grader.mended_text import printable
-from grader.scratch import NO_ROOM, new_scratch, remove_tree, scratch_full
+from grader.scratch import new_scratch, remove_tree, scratch_full_if_no_room
 from grader.unpack import Budget, SubmissionTooLarge, extract_zip, unpack
 from grader.unpack import SubmissionError as SubmissionError
 
@@ -72,12 +72,8 @@ def prepared_submission(path: Path) -> Iterator[PreparedSubmission]:
     the copy does not fit (it must not pass for a student's file that cannot be read)."""
     scratch = new_scratch()
     try:
-        try:
+        with scratch_full_if_no_room():
             prepared = _prepared(path, scratch)
-        except OSError as error:
-            if error.errno in NO_ROOM:
-                raise scratch_full(error) from None
-            raise
         yield prepared
     finally:
         remove_tree(scratch)
@@ -113,12 +109,8 @@ def _prepared(path: Path, scratch: Path) -> PreparedSubmission:
 def _copied_or_full(source: str, target: str) -> None:
     """shutil.copy2, raising ScratchFull at once when the copy does not fit: copytree would gather
     that OSError with any others into one shutil.Error, as text, and copy on."""
-    try:
+    with scratch_full_if_no_room():
         shutil.copy2(source, target)
-    except OSError as error:
-        if error.errno in NO_ROOM:
-            raise scratch_full(error) from None
-        raise
 
 
 #: how many zips found inside a submission with nothing else to grade are unpacked at the most
