@@ -24,9 +24,10 @@ from grader.feedback import feedback_markdown, unreadable_markdown
 from grader.feedback_files import feedback_page, why_not_written, write_feedback
 from grader.fingerprint import grader_fingerprint
 from grader.gradebook import Gradebook, GradebookError
+from grader.job_count import job_count
 from grader.job_pool import Terminated, run_pool
 from grader.job_server import job_server
-from grader.machine_share import MachineShare, machine_share
+from grader.results import limits_used
 from grader.roster import Entry, find_submissions
 from grader.scratch import ScratchFull, remove_own_scratch, remove_stale_scratch
 from grader.worker import WorkerLimits
@@ -166,7 +167,7 @@ def grade_all(
     if stale := remove_stale_scratch():
         summary.notes.append(f"removed {stale} scratch folders left by killed runs")
     progress.start(len(entries))
-    todo = entries if regrade else _skip_kept(entries, gradebook, summary, progress)
+    todo = entries if regrade else _skip_kept(entries, gradebook, summary, progress, limits)
 
     def record(outcome: Outcome) -> None:
         _record(outcome, gradebook, summary, regrade, feedback_dir)
@@ -199,11 +200,13 @@ def grade_all(
 
 
 def _skip_kept(
-    entries: list[Entry], gradebook: Gradebook, summary: RunSummary, progress: Progress
+    entries: list[Entry], gradebook: Gradebook, summary: RunSummary, progress: Progress, limits: WorkerLimits
 ) -> list[Entry]:
     """The entries left to grade: those not graded yet with this content and grader version. The
-    others count as skipped (their percent in the class mean), with a note if other tests graded them."""
-    todo, graded_otherwise = [], 0
+    others count as skipped (their percent in the class mean), with a note if other tests, or other
+    limits, graded them."""
+    todo, other_tests, other_limits = [], 0, []
+    these = dataclasses.asdict(limits_used(limits))
     for entry in entries:
         kept = gradebook.kept(entry.student, entry.content_hash, __version__)
         if kept is None:
@@ -212,50 +215,36 @@ def _skip_kept(
         summary.skipped += 1
         if kept.percent is not None:
             summary.percents.append(kept.percent)
-        graded_otherwise += kept.fingerprint not in ("", grader_fingerprint())
+        other_tests += kept.fingerprint not in ("", grader_fingerprint())
+        if kept.limits is not None and kept.limits != these:
+            other_limits.append(kept.limits)
         progress.advance(Outcome(entry, "skipped"))
-    if graded_otherwise:
+    if other_tests:
         summary.notes.append(
-            f"{graded_otherwise} of the submissions already in the gradebook "
-            f"{'was' if graded_otherwise == 1 else 'were'} graded by other tests, "
-            "reference solutions or question banks than these (changed since, same grader version): "
-            "run again with --regrade to grade them with these"
+            f"{_were(other_tests)} graded by other tests, reference solutions or question banks than these "
+            "(changed since, same grader version): run again with --regrade to grade them with these"
+        )
+    if other_limits:
+        first = other_limits[0]
+        changed = ", ".join(
+            f"--{name.replace('_', '-')} {_number(first.get(name))} rather than {_number(value)}"
+            for name, value in these.items()
+            if first.get(name) != value
+        )
+        summary.notes.append(
+            f"{_were(len(other_limits))} graded with other limits ({changed}"
+            f"{', among others' if any(other != first for other in other_limits) else ''}): run again with "
+            "--regrade to grade them with these"
         )
     return todo
 
 
-#: what a class run takes besides its job processes, and what each job adds with its spare: the
-#: peak charge of a memory cgroup that held grade-all of 60 mixed submissions on the 2-core machine
-#: was 203, 264, 388 and 626 MiB with 1, 2, 4 and 8 jobs (298, 358 and 480 MiB with 1, 2 and 4
-#: after the page cache was dropped), so about 60 MiB per job
-RUN_MEMORY, JOB_MEMORY = 300 * 2**20, 80 * 2**20
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 
-def job_count(requested: int | None, to_grade: int, share: MachineShare | None = None) -> tuple[int, str]:
-    """How many job processes to start, and why that is fewer than one per core of the machine, if
-    it is and nobody asked for it: requested, else one per CPU this run may use (share, default this
-    process's: affinity and cgroup quotas, grader.machine_share), fewer if the memory it may take
-    would not hold them; at least one and no more than there are submissions to grade. The pool may
-    start as many spares as well (job_pool.run_pool)."""
-    wanted = max(1, to_grade)
-    if requested:
-        return min(requested, wanted), ""
-    share = share or machine_share()
-    jobs, why = share.cpus, share.why
-    memory = share.memory
-    if memory is not None and (fits := max(1, (memory - RUN_MEMORY) // JOB_MEMORY)) < jobs:
-        jobs = fits
-        why = (
-            f"it may take {memory >> 20} MiB of memory, and a run needs about {RUN_MEMORY >> 20} MiB "
-            f"and {JOB_MEMORY >> 20} MiB per job"
-        )
-    if jobs >= wanted or not why:
-        return min(jobs, wanted), ""
-    plural = "s" if jobs != 1 else ""
-    return jobs, (
-        f"graded with {jobs} job{plural} at a time rather than one per core of the machine's "
-        f"{share.machine_cpus}: {why}; --jobs sets the number"
-    )
+def _were(count: int) -> str:
+    return f"{count} of the submissions already in the gradebook {'was' if count == 1 else 'were'}"
 
 
 #: what job processes import before their first submission

@@ -98,6 +98,9 @@ class KeptGrade:
     fingerprint: str
     #: its percent, or None if it was stored as unreadable
     percent: float | None
+    #: the report's limits ({"timeout": ..., "total_timeout": ..., "memory_mb": ...}; None for an
+    #: unreadable submission, or one stored before 0.4.9)
+    limits: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -196,19 +199,24 @@ class Gradebook:
         if self._json_reader:  # SQLite's own (built in since 3.38, and in most builds before): 9x faster
             try:
                 row = self._db.execute(
-                    f"SELECT status, percent, json_extract(report, '$.grader_fingerprint') {where}", key
+                    "SELECT status, percent, json_extract(report, '$.grader_fingerprint'), "
+                    f"json_extract(report, '$.limits') {where}",
+                    key,
                 ).fetchone()
             except sqlite3.OperationalError:  # no such function
                 self._json_reader = False  # not tried again for every kept submission
+            if row is not None and row[3] is not None:
+                row = (*row[:3], json.loads(row[3]))
         if not self._json_reader:
             row = self._db.execute(f"SELECT status, percent, report {where}", key).fetchone()
             if row is not None and row[0] == "graded":
-                row = (*row[:2], json.loads(row[2]).get("grader_fingerprint"))
+                report = json.loads(row[2])
+                row = (*row[:2], report.get("grader_fingerprint"), report.get("limits"))
         if row is None:
             return None
         if row[0] != "graded":
             return KeptGrade(fingerprint="", percent=None)
-        return KeptGrade(fingerprint=row[2] or "", percent=row[1])
+        return KeptGrade(fingerprint=row[2] or "", percent=row[1], limits=row[3])
 
     def store(
         self,

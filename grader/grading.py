@@ -22,7 +22,7 @@ from grader.quiet import no_numeric_warnings
 from grader.quiz.bank import Quiz, load_quiz
 from grader.quiz.scoring import score_submission_quiz
 from grader.reference import load_reference
-from grader.results import GradeResult, QuizResult, TestResult
+from grader.results import GradeResult, QuizResult, TestResult, limits_used
 from grader.sandbox import Protection
 from grader.scratch import ScratchFull
 from grader.student import StudentSession
@@ -218,6 +218,7 @@ def _grade(
         protections=protections,
         plots=plot_data,
         grader_fingerprint=grader_fingerprint(),
+        limits=limits_used(limits or WorkerLimits()),
     )
 
 

@@ -24,6 +24,7 @@ def result_to_dict(result: GradeResult) -> dict[str, Any]:
         "max_score": result.max_score,
         "percent": result.percent,
         "seconds": result.seconds,
+        "limits": _plain(result.limits) if result.limits else None,
         "sandbox": {p.name: {"active": p.active, "detail": p.detail} for p in result.protections},
         "exercises": [_plain(summary) for summary in result.exercises()],
         "tests": [_plain(test) for test in result.tests],

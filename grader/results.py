@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from grader.sandbox import Protection
+
+if TYPE_CHECKING:
+    from grader.worker import WorkerLimits
 
 STATUSES = ("passed", "failed", "error", "timeout")
 
@@ -98,6 +102,19 @@ class PlotData:
 
 
 @dataclass(frozen=True)
+class LimitsUsed:
+    """The limits the student's code ran under, named as the options that set them."""
+
+    timeout: float  # seconds per call
+    total_timeout: float  # seconds for all calls of the submission together
+    memory_mb: int
+
+
+def limits_used(limits: WorkerLimits) -> LimitsUsed:
+    return LimitsUsed(limits.call_timeout, limits.submission_timeout, limits.memory_bytes // 2**20)
+
+
+@dataclass(frozen=True)
 class GradeResult:
     """Everything known about one graded submission."""
 
@@ -113,6 +130,7 @@ class GradeResult:
     protections: tuple[Protection, ...] = ()
     plots: PlotData | None = None  # only when asked for (grade --report, grade-all)
     grader_fingerprint: str = ""  # of the files that graded it (grader/fingerprint.py)
+    limits: LimitsUsed | None = None
 
     @property
     def score(self) -> float:

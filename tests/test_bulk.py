@@ -287,6 +287,7 @@ def test_a_kept_grade_is_read_alike_with_and_without_sqlites_json_reader(graded,
         == grader_fingerprint()
     )
     assert by_student["correct"].percent == 100.0
+    assert by_student["correct"].limits == {"timeout": 10.0, "total_timeout": 120.0, "memory_mb": 2048}
     assert by_student["dave"].percent is None and by_student["dave"].fingerprint == ""
 
 
@@ -1179,6 +1180,30 @@ def test_a_rerun_after_a_test_changed_says_that_the_kept_grades_came_from_other_
     assert "note:" not in regraded.stderr
     third = run(*command, cwd=project)
     assert "0 graded, 2 already in the gradebook" in third.stderr and "note:" not in third.stderr
+
+
+def test_a_rerun_with_other_limits_says_that_the_kept_grades_had_other_limits(tmp_path):
+    """An instructor who saw time-outs and runs the same command with a longer --timeout would
+    otherwise get the same grades back without a word: the limits are not part of what is kept."""
+    root = tmp_path / "class"
+    for name in ("correct", "relu_prime_at_zero"):
+        shutil.copytree(EXAMPLES / name, root / name)
+    book = tmp_path / "gradebook.sqlite"
+    command = ("grade-all", str(root), "--gradebook", str(book), "--timeout", "5")
+    first = run(*command)
+    assert first.returncode == 0 and "note:" not in first.stderr, first.stderr
+    limits = {json.dumps(json.loads(r)["limits"]) for (r,) in rows(book, "SELECT report FROM submissions")}
+    assert limits == {'{"timeout": 5.0, "total_timeout": 120.0, "memory_mb": 2048}'}
+    same = run(*command)
+    assert "0 graded, 2 already in the gradebook" in same.stderr and "note:" not in same.stderr
+    longer = run(*command[:-1], "30", "--memory-mb", "1024")
+    assert longer.returncode == 0 and "0 graded, 2 already in the gradebook" in longer.stderr
+    assert (
+        "note: 2 of the submissions already in the gradebook were graded with other limits (--timeout 5 "
+        "rather than 30, --memory-mb 2048 rather than 1024): run again with --regrade to grade them with these\n"
+    ) in longer.stderr
+    regraded = run(*command[:-1], "30", "--memory-mb", "1024", "--regrade")
+    assert "2 graded, 0 already in the gradebook" in regraded.stderr and "note:" not in regraded.stderr
 
 
 @pytest.mark.parametrize(("errors", "said"), [(1, "1 grader error"), (2, "2 grader errors")])

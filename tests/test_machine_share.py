@@ -14,7 +14,7 @@ import pytest
 from conftest import EXAMPLES
 from conftest import run_cli as run
 
-from grader.bulk import JOB_MEMORY, RUN_MEMORY, job_count
+from grader.job_count import JOB_MEMORY, RUN_MEMORY, job_count
 from grader.machine_share import MachineShare, cgroup_folders, machine_share
 
 MiB = 2**20
