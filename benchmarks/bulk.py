@@ -14,7 +14,8 @@ two share a content hash), then:
 
 It prints both rates, their ratio and the peak memory of grade-all's whole process tree
 (the sum of the resident memory of the grader, its job processes and their workers,
-sampled every 50 ms). Targets on a 2-core machine with every protection on: 40
+sampled every 50 ms), and the peak memory of export and stats on the class's gradebook against
+their peak on an empty one. Targets on a 2-core machine with every protection on: 40
 submissions/s, 10x the naive rate, peak memory under 1 GiB whatever N is.
 
 With --feedback it also times grade-all --feedback-dir on N ordinary submissions (each
@@ -125,6 +126,29 @@ def grade_all(
     )  # fmt: skip
 
 
+#: what reads a whole gradebook, besides grade-all: each should take memory for its output, not
+#: for every report (a parsed report is about 200 KB)
+READERS = ("export csv", "export json", "stats")
+
+
+def reading_peak(grader: list[str], scratch: Path, command: str) -> tuple[int, int]:
+    """Peak resident bytes of command (its first word, and --format the second if any) on the whole
+    mix's gradebook, and on an empty one: the baseline, measured in the same run."""
+    verb, *fmt = command.split()
+    peaks = []
+    for book in (scratch / "class.sqlite", scratch / "empty.sqlite"):
+        if not book.exists():
+            (scratch / "nobody").mkdir(exist_ok=True)
+            subprocess.run([*grader, "grade-all", str(scratch / "nobody"), "--gradebook", str(book)],
+                           check=True, capture_output=True)  # fmt: skip
+        options = ["--format", fmt[0]] if fmt else []
+        child = subprocess.Popen(
+            [*grader, verb, "--gradebook", str(book), *options], stdout=subprocess.DEVNULL
+        )
+        peaks.append(os.wait4(child.pid, 0)[2].ru_maxrss * 1024)
+    return peaks[0], peaks[1]
+
+
 def naive(grader: list[str], root: Path, n: int, kinds: list[int] | None) -> float:
     """Submissions per second of a fresh `grade` process per submission, one after another."""
     root.mkdir()
@@ -164,6 +188,7 @@ def main() -> int:
                 str(scratch / "pages"),
             )
             ordinary_peak = max(ordinary_peak, feedback_peak)
+        reading = {command: reading_peak(grader, scratch, command) for command in READERS}
         naive_rate = naive(grader, scratch / "naive", args.naive, None)
         naive_ordinary_rate = naive(grader, scratch / "naive-ordinary", len(ORDINARY), ORDINARY)
     rate, ordinary_rate = args.n / seconds, args.n / ordinary_seconds
@@ -183,6 +208,9 @@ def main() -> int:
         f"ratio grade-all / naive (ordinary only, for comparison): {ordinary_rate / naive_ordinary_rate:.1f}x"
     )
     print(f"peak memory of a grade-all process tree: {peak / 1024**2:.0f} MiB")
+    for command, (full, empty) in reading.items():
+        print(f"peak memory of {command:<11}: {full / 1024**2:.0f} MiB on the {args.n} graded, "
+              f"{empty / 1024**2:.0f} MiB on an empty gradebook ({full / empty:.1f}x)")  # fmt: skip
     targets = {
         "40 ordinary/s": ordinary_rate >= 40,
         "10x naive": rate / naive_rate >= 10,

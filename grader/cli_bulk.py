@@ -222,9 +222,9 @@ def export_command(
     missing: list[str] = []
     with _opened(gradebook, must_exist=True) as book:
         if worksheet is not None:
-            text, missing = moodle_worksheet(book.current(), worksheet)
+            text, missing = moodle_worksheet(book.each_current(), worksheet)
         else:
-            text = export(book.current(), fmt, assignment, students, out_of)
+            text = export(book.each_current(), fmt, assignment, students, out_of)
     write_output(text, out)
     if missing:
         click.echo(
@@ -253,11 +253,14 @@ def feedback_command(gradebook: Path, out_dir: Path, student: tuple[str, ...]) -
     from grader.progress import PagesProgress
 
     with _opened(gradebook, must_exist=True) as book:
-        current = [s for s in book.current() if not student or s.student in student]
-        unknown = sorted(set(student) - {s.student for s in current})
+        feedback = [
+            (s.student, book.feedback_of(s.id), s.report.get("plots"))
+            for s in book.each_current()  # one report at a time: the plots' numbers are all that is kept
+            if not student or s.student in student
+        ]
+        unknown = sorted(set(student) - {name for name, _, _ in feedback})
         if unknown:
             raise SubmissionUnreadable(f"not in {gradebook}: {', '.join(unknown)}")
-        feedback = [(s.student, book.feedback_of(s.id), s.report.get("plots")) for s in current]
     progress = PagesProgress(sys.stderr, len(feedback))
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -268,7 +271,7 @@ def feedback_command(gradebook: Path, out_dir: Path, student: tuple[str, ...]) -
         ) from None
     finally:
         progress.stop()
-    click.echo(f"wrote feedback for {len(current) - len(failed)} students to {out_dir}", err=True)
+    click.echo(f"wrote feedback for {len(feedback) - len(failed)} students to {out_dir}", err=True)
     _report_feedback_errors(failed, gradebook, out_dir)
     if failed:
         sys.exit(1)

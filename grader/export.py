@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from grader.canvas_download import IDENTITY_COLUMNS, rows_by_id
@@ -61,7 +62,7 @@ def student_row(stored: StoredSubmission) -> dict[str, Any]:
 
 
 def export(
-    submissions: list[StoredSubmission],
+    submissions: Iterable[StoredSubmission],
     fmt: str,
     assignment: str = "Backprop",
     canvas_students: list[dict[str, str]] | None = None,
@@ -71,8 +72,10 @@ def export(
     Canvas's own gradebook export (canvas_download.read_canvas_gradebook); a student whose id is
     a row's SIS Login ID, SIS User ID or ID (canvas_download.rows_by_id) gets that row's identity
     columns as Canvas wrote them. out_of (canvas and moodle): the grade as percent × out_of / 100,
-    for an assignment worth out_of points, instead of the points themselves."""
-    rows = [student_row(s) for s in submissions]
+    for an assignment worth out_of points, instead of the points themselves. submissions is read
+    once, and only each one's row (and comment) kept."""
+    kept = [(student_row(s), lms_comment(s) if fmt == "moodle" else "") for s in submissions]
+    rows = [row for row, _ in kept]
     grade = (lambda r: r["score"]) if out_of is None else (lambda r: _scaled(r, out_of))
     if fmt == "json":
         return (
@@ -91,19 +94,20 @@ def export(
             body.append([*(who.get(column, "") for column in IDENTITY_COLUMNS), grade(r)])
         return _csv(header, body)
     if fmt == "moodle":
-        body = [[r["student"], grade(r), lms_comment(s)] for r, s in zip(rows, submissions)]
+        body = [[r["student"], grade(r), comment] for r, comment in kept]
         return _csv(["Username", assignment, "Feedback"], body)
     raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
-def moodle_worksheet(submissions: list[StoredSubmission], worksheet: Worksheet) -> tuple[str, list[str]]:
+def moodle_worksheet(submissions: Iterable[StoredSubmission], worksheet: Worksheet) -> tuple[str, list[str]]:
     """worksheet (moodle_download.read_worksheet) as CSV with Grade and Feedback comments (if it has
     that column) filled in on each row whose identity columns hold a graded student's id, and the
     ids of the students no row holds. Grade is the percent of the row's Maximum Grade (points if
     it has none); other rows and columns stay as Moodle wrote them, Last modified (grade) included,
     so that Moodle still refuses to overwrite a grade changed after the worksheet was downloaded."""
-    rows = {r["student"]: r for r in map(student_row, submissions)}
-    comments = {stored.student: lms_comment(stored) for stored in submissions}
+    rows, comments = {}, {}
+    for stored in submissions:  # read once
+        rows[stored.student], comments[stored.student] = student_row(stored), lms_comment(stored)
     header = worksheet.header
     at = [header.index(column) for column in worksheet.identity_columns()]
     grade_at, feedback_at = header.index(GRADE), header.index(FEEDBACK) if FEEDBACK in header else None

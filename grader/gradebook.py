@@ -288,12 +288,16 @@ class Gradebook:
 
     def current(self) -> list[StoredSubmission]:
         """Each student's most recently stored submission, by student id."""
+        return list(self.each_current())
+
+    def each_current(self) -> Iterator[StoredSubmission]:
+        """current() one at a time, read as they are asked for: a class's reports, parsed, take
+        about 200 KB each (tests, quiz, plots), so export and stats keep only what they need."""
         rows = self._db.execute(
             "SELECT id, student, source, content_hash, grader_version, graded_at, status, score,"
-            " max_score, percent, error, report FROM submissions"
-            " WHERE id IN (SELECT max(id) FROM submissions GROUP BY student) ORDER BY student"
-        ).fetchall()
-        return [_stored(row) for row in rows]
+            f" max_score, percent, error, report FROM submissions WHERE id IN ({_CURRENT}) ORDER BY student"
+        )
+        return map(_stored, rows)
 
     def feedback_of(self, submission_id: int) -> str:
         row = self._db.execute("SELECT markdown FROM feedback WHERE submission_id = ?", (submission_id,))
@@ -305,14 +309,18 @@ class Gradebook:
         tables = ("students", "submissions", "exercise_scores", "test_results", "quiz_results", "feedback")
         return {t: self._db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
 
-    def test_rows(self, submission_ids: list[int]) -> list[tuple[int, str, str, str, str]]:
-        """(submission id, name, exercise, status, message) of the tests of the given submissions."""
-        marks = ",".join("?" * len(submission_ids))
-        query = (
-            "SELECT submission_id, name, exercise, status, message FROM test_results "
-            f"WHERE submission_id IN ({marks})"
+    def current_test_rows(self) -> Iterator[tuple[int, str, str, str, str]]:
+        """(submission id, name, exercise, status, message) of the tests of each student's current
+        submission that was graded, read as they are asked for."""
+        return self._db.execute(
+            "SELECT submission_id, name, exercise, test_results.status, message FROM test_results "
+            f"JOIN submissions ON submissions.id = submission_id WHERE submission_id IN ({_CURRENT}) "
+            "AND submissions.status = 'graded' ORDER BY submission_id, name"
         )
-        return self._db.execute(query, submission_ids).fetchall() if submission_ids else []
+
+
+#: the ids of each student's most recent submission
+_CURRENT = "SELECT max(id) FROM submissions GROUP BY student"
 
 
 def _stored(row: tuple[Any, ...]) -> StoredSubmission:

@@ -96,30 +96,37 @@ class ClassStats:
 
 
 def class_stats(gradebook: Gradebook) -> ClassStats:
-    current = gradebook.current()
-    graded = [s for s in current if s.status == "graded"]
-    passed: Counter[str] = Counter()
-    seen: dict[str, str] = {}
-    failures = _Tally()
-    for submission, name, exercise, status, message in gradebook.test_rows([s.id for s in graded]):
-        seen.setdefault(name, exercise)
-        if status == "passed":
-            passed[name] += 1
-        else:
-            failures.add((exercise, failure_pattern(status, message)), submission, name)
+    """The class's statistics, reading each current submission once (gradebook.each_current): a
+    class of any size takes memory for its counts, not for its reports."""
+    students, percents, unreadable = 0, [], []
     mistakes, names = _Tally(), {}
-    for stored in graded:
+    for stored in gradebook.each_current():
+        students += 1
+        if stored.status != "graded":
+            unreadable.append((stored.student, stored.error))
+            continue
+        percents.append(stored.percent)
         for test in stored.report.get("tests", []):
             diagnosis = test.get("diagnosis") or {}
             if diagnosis.get("mistake"):
                 mistakes.add(diagnosis["mistake"], stored.id, str(test.get("name", "")))
                 names[diagnosis["mistake"]] = str(diagnosis.get("name", diagnosis["mistake"]))
-    tests = tuple(TestStat(name, exercise, passed[name], len(graded)) for name, exercise in seen.items())
+    passed: Counter[str] = Counter()
+    seen: dict[str, str] = {}
+    failures = _Tally()
+    for submission, name, exercise, status, message in gradebook.current_test_rows():
+        seen.setdefault(name, exercise)
+        if status == "passed":
+            passed[name] += 1
+        else:
+            failures.add((exercise, failure_pattern(status, message)), submission, name)
+    graded = len(percents)
+    tests = tuple(TestStat(name, exercise, passed[name], graded) for name, exercise in seen.items())
     return ClassStats(
-        students=len(current),
-        graded=len(graded),
-        unreadable_students=tuple(sorted((s.student, s.error) for s in current if s.status != "graded")),
-        percents=tuple(s.percent for s in graded),
+        students=students,
+        graded=graded,
+        unreadable_students=tuple(sorted(unreadable)),
+        percents=tuple(percents),
         tests=tuple(sorted(tests, key=lambda t: (t.rate, t.name))),
         failures=tuple(
             FailureStat(exercise, pattern, count, tests)
