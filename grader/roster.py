@@ -42,11 +42,12 @@ def find_submissions(root: Path) -> tuple[list[Entry], list[str]]:
     canvas = [p for p in candidates if p.is_file() and CANVAS_FILE.match(p.name)]
     if canvas:
         notes.append(canvas_note(root, len(canvas)))
+    others: list[str] = []
     for path in candidates:
         if _hidden(path) or path in canvas:
             continue
         if not _could_be_submission(path):
-            notes.append(f"skipped {shown(path.name)}: not a folder, .zip or .ipynb")
+            others.append(shown(path.name))
             continue
         student = path.name if path.is_dir() else path.stem
         if not is_student_id(student):
@@ -62,7 +63,22 @@ def find_submissions(root: Path) -> tuple[list[Entry], list[str]]:
             )
             continue
         entries[student] = Entry(student, path, content_hash(path))
-    return list(entries.values()), notes + _case_clashes(entries)
+    return list(entries.values()), _not_submissions(others) + notes + _case_clashes(entries)
+
+
+#: files that are no submission named one note each up to this many, then in one note together
+NAMED_ONE_BY_ONE = 3
+
+
+def _not_submissions(names: list[str]) -> list[str]:
+    """The notes on entries that are no folder, .zip or .ipynb: one each, or, for a folder that
+    holds many other files (a Downloads folder, an LMS's spreadsheets), one naming the first few."""
+    if len(names) <= NAMED_ONE_BY_ONE:
+        return [f"skipped {name}: not a folder, .zip or .ipynb" for name in names]
+    return [
+        f"skipped {len(names)} entries that are not a folder, .zip or .ipynb: "
+        f"{', '.join(names[:NAMED_ONE_BY_ONE])} and {len(names) - NAMED_ONE_BY_ONE} more"
+    ]
 
 
 @dataclass(frozen=True)

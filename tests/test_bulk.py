@@ -982,6 +982,23 @@ def test_one_students_folder_is_refused_before_a_gradebook_is_made_but_a_stray_f
     assert rows(tmp_path / "book.sqlite", "SELECT student FROM submissions") == [("bob",)]
 
 
+def test_many_files_that_are_no_submission_are_one_note_naming_the_first_few(tmp_path):
+    """A class folder that also holds the LMS's spreadsheets or a Downloads folder's clutter gave a
+    line for every file."""
+    shutil.copytree(EXAMPLES / "correct", tmp_path / "bob")
+    for i in range(3):
+        (tmp_path / f"grades{i:02d}.csv").write_text("")
+    entries, notes = find_submissions(tmp_path)
+    assert [e.student for e in entries] == ["bob"]
+    assert notes == [f"skipped grades{i:02d}.csv: not a folder, .zip or .ipynb" for i in range(3)]
+    for i in range(3, 12):
+        (tmp_path / f"grades{i:02d}.csv").write_text("")
+    assert find_submissions(tmp_path)[1] == [
+        "skipped 12 entries that are not a folder, .zip or .ipynb: grades00.csv, grades01.csv, grades02.csv "
+        "and 9 more"
+    ]
+
+
 def test_an_entry_name_cannot_put_a_workflow_command_into_the_log(tmp_path):
     """grade-all's notes name entries of the class folder; on GitHub Actions a line of them that
     starts with "::" would be a workflow command."""
