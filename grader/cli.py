@@ -18,6 +18,7 @@ from grader.cli_bulk import COMMANDS
 from grader.cli_errors import (
     GraderBroken,
     Interrupted,
+    OneLineErrors,
     SubmissionUnreadable,
     reader_may_leave,
     refuse_a_broken_suite,
@@ -37,7 +38,9 @@ from grader.stop_signals import sigterm_as_interrupt
 FORMATS = ("text", "json", "gradescope", "github", "junit")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(__version__, prog_name="backprop-grader")
 def main() -> None:
     """Grade the backpropagation exercises.

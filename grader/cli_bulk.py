@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from grader.ci_log import workflow_commands_paused
-from grader.cli_errors import GraderBroken, SubmissionUnreadable, write_output
+from grader.cli_errors import GraderBroken, SubmissionUnreadable, reader_may_leave, write_output
 from grader.cli_options import limit_options, worker_limits
 from grader.stop_signals import sigterm_as_interrupt
 
@@ -295,7 +295,7 @@ def stats_command(gradebook: Path, html_out: Path | None) -> None:
 
     with _opened(gradebook, must_exist=True) as book:
         stats = class_stats(book)
-    with workflow_commands_paused():  # the commonest failures quote the students' messages
+    with workflow_commands_paused(), reader_may_leave():  # the commonest failures quote students' messages
         render_stats_text(stats, stdout_console(width_when_piped=120))
     if html_out is not None:
         try:

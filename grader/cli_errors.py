@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -57,22 +60,52 @@ def os_error_reason(error: OSError) -> str:
     return error.strerror or str(error)
 
 
+#: what only writing fails with: where it goes has no room (a full disk, a quota, a size limit)
+OUTPUT_FAILURES = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+class OneLineErrors(click.Group):
+    """The command group, which turns a failed write that no command caught (stdout on a full disk
+    after the work was done: `release kit > log.txt`) into one line and exit 2, not a traceback."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except OSError as error:
+            if error.errno not in OUTPUT_FAILURES:
+                raise
+            silence_stdout()
+            where = f" {error.filename}" if error.filename else ""
+            click.echo(
+                f"Error: could not write{where} ({error.strerror}): make room where the output goes", err=True
+            )
+            sys.exit(2)
+
+
 @contextmanager
 def reader_may_leave() -> Iterator[None]:
     """Print to stdout inside this block (with click.echo; grader.stdout_console's Console does
     the same by itself). A reader that leaves early (`... | head`) ends the printing, not the
-    command: the files it has still to write (a report) are written and its exit status is its own."""
+    command: the files it has still to write (a report) are written and its exit status is its own.
+    Any other failure to write stdout (`> grades.csv` on a full disk) is one line and exit 2."""
     try:
         yield
     except BrokenPipeError:
         silence_stdout()
+    except OSError as error:
+        silence_stdout()  # what is left in stdout's buffer must not fail again at exit
+        raise SubmissionUnreadable(
+            f"could not write to standard output ({os_error_reason(error)}); make room where it goes, or send "
+            "it elsewhere, and run the command again"
+        ) from None
 
 
 def write_output(text: str, out: Path | None) -> None:
     """text to stdout (out None) or to the file out, replaced whole; an unwritable out is exit 2."""
     if out is None:
         utf8_stdout()  # a document (CSV, JSON, HTML): "?" for a character would change it
-        click.echo(text, nl=False)
+        with reader_may_leave():
+            click.echo(text, nl=False)
         return
     try:
         write_whole(out, text)

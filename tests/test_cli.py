@@ -743,6 +743,37 @@ def test_under_a_locale_that_is_not_utf8_every_command_reads_and_writes_utf8(tmp
     assert "σ" in (tmp_path / "kit" / "exercises" / "activations.py").read_text(encoding="utf-8")
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full, a device that is always full")
+def test_output_to_a_full_disk_is_one_line_and_exit_2_whatever_the_command(tmp_path):
+    """`backprop-grader export > grades.csv` on a full disk printed a traceback; so did any command
+    whose last line of output did not fit (release, after writing the kit)."""
+    book = tmp_path / "book.sqlite"
+    shutil.copytree(EXAMPLES_DIR / "correct", tmp_path / "class" / "alice")
+    assert subprocess.run(cli("grade-all", str(tmp_path / "class"), "--gradebook", str(book)),
+                          capture_output=True, timeout=300).returncode == 0  # fmt: skip
+    commands = {
+        "grade": ["grade", str(EXAMPLES_DIR / "correct")],
+        "grade json": ["grade", str(EXAMPLES_DIR / "correct"), "--format", "json"],
+        "export": ["export", "--gradebook", str(book), "--format", "csv"],
+        "stats": ["stats", "--gradebook", str(book)],
+        "release": ["release", str(tmp_path / "kit")],
+        "quiz check": ["quiz", "check", str(EXAMPLES_DIR / "correct" / "answers.toml")],
+    }
+    for name, args in commands.items():
+        with open("/dev/full", "w") as full:
+            completed = subprocess.run(
+                cli(*args), stdout=full, stderr=subprocess.PIPE, text=True, timeout=300
+            )
+        assert completed.returncode == 2, (name, completed.stderr[-2000:])
+        assert re.fullmatch(
+            r"Error: could not write[^\n]*\(No space left on device\)[^\n]*\n", completed.stderr
+        ), (
+            name,
+            completed.stderr[-2000:],
+        )
+    assert (tmp_path / "kit" / "exercises" / "activations.py").is_file()  # the work was done all the same
+
+
 def test_a_submission_whose_path_is_not_utf8_is_graded_into_every_format(tmp_path):
     """A folder named in Latin-1 (b"caf\\xe9"): its name is in every report, which must still be
     written."""
