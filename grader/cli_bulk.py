@@ -13,6 +13,7 @@ import click
 from grader.ci_log import workflow_commands_paused
 from grader.cli_errors import GraderBroken, SubmissionUnreadable, reader_may_leave, write_output
 from grader.cli_options import limit_options, worker_limits
+from grader.output_streams import messages_may_be_lost
 from grader.stop_signals import sigterm_as_interrupt
 
 if TYPE_CHECKING:
@@ -112,20 +113,23 @@ def grade_all_command(
                 submissions, book, jobs=jobs, regrade=regrade, limits=limits, require_sandbox=require_sandbox,
                 feedback_dir=feedback_dir, progress=progress_for(sys.stderr),
             )  # fmt: skip
-        for note in summary.notes:
-            click.echo(f"note: {note}", err=True)
-        _report_grader_errors(summary.grader_errors, summary.stopped)
-        _report_feedback_errors(summary.feedback_errors, gradebook, feedback_dir)
-        if summary.interrupted:
-            click.echo("interrupted: run the same command again to finish", err=True)
-            sys.exit(130)
-        if summary.stopped:
-            click.echo(f"stopped: {summary.stopped}", err=True)
-            sys.exit(summary.stopped_status)
-        if summary.grader_errors:
-            sys.exit(3)
-        if summary.feedback_errors:
-            sys.exit(1)
+        with messages_may_be_lost():  # stderr gone (`2>&1 | head`) or full: the exit status still tells
+            for note in summary.notes:
+                click.echo(f"note: {note}", err=True)
+            _report_grader_errors(summary.grader_errors, summary.stopped)
+            _report_feedback_errors(summary.feedback_errors, gradebook, feedback_dir)
+            if summary.interrupted:
+                click.echo("interrupted: run the same command again to finish", err=True)
+            elif summary.stopped:
+                click.echo(f"stopped: {summary.stopped}", err=True)
+    if summary.interrupted:
+        sys.exit(130)
+    if summary.stopped:
+        sys.exit(summary.stopped_status)
+    if summary.grader_errors:
+        sys.exit(3)
+    if summary.feedback_errors:
+        sys.exit(1)
 
 
 def _report_grader_errors(errors: list[tuple[str, str]], stopped: str) -> None:
@@ -271,8 +275,9 @@ def feedback_command(gradebook: Path, out_dir: Path, student: tuple[str, ...]) -
         ) from None
     finally:
         progress.stop()
-    click.echo(f"wrote feedback for {len(feedback) - len(failed)} students to {out_dir}", err=True)
-    _report_feedback_errors(failed, gradebook, out_dir)
+    with messages_may_be_lost():
+        click.echo(f"wrote feedback for {len(feedback) - len(failed)} students to {out_dir}", err=True)
+        _report_feedback_errors(failed, gradebook, out_dir)
     if failed:
         sys.exit(1)
 

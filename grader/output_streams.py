@@ -11,6 +11,8 @@ from __future__ import annotations
 import codecs
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 
@@ -31,9 +33,24 @@ def never_failing_output() -> None:
 def silence_stdout() -> None:
     """Send what is left for stdout to the null device, once its reader has left (a broken pipe),
     as Python's documentation advises for SIGPIPE: flushing it at exit then reports no error."""
+    _to_null(sys.stdout)
+
+
+def _to_null(stream: TextIO) -> None:
     null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, sys.stdout.fileno())
+    os.dup2(null, stream.fileno())
     os.close(null)
+
+
+@contextmanager
+def messages_may_be_lost() -> Iterator[None]:
+    """Messages on stderr (progress, notes, the summary) that cannot be written, because its reader
+    has left (`2>&1 | head`) or its disk is full, end there, with the rest of stderr: the command
+    goes on, and its exit status is its own. Only writes to stderr belong in this block."""
+    try:
+        yield
+    except OSError:
+        _to_null(sys.stderr)
 
 
 def utf8_stdout() -> None:

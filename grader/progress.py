@@ -12,6 +12,7 @@ from rich.progress import Progress as RichProgress
 from rich.table import Column
 
 from grader.bulk import Outcome, Progress, RunSummary
+from grader.output_streams import messages_may_be_lost
 
 #: each kind of Outcome, and how the counts name it
 _NAMES = {
@@ -71,12 +72,16 @@ class PlainProgress(_Counting):
 
     def _line(self, now: float) -> None:
         pace = _pace(self.done - self.counts["skipped"], self.total - self.done, now - self.started)
-        print(
-            f"grading: {self.done}/{self.total} ({self.counts_text()}), {pace}", file=self.stream, flush=True
-        )
+        with messages_may_be_lost():  # a progress line that cannot be written must not stop the grading
+            print(
+                f"grading: {self.done}/{self.total} ({self.counts_text()}), {pace}",
+                file=self.stream,
+                flush=True,
+            )
 
     def finish(self, summary: RunSummary) -> None:
-        print(summary.line(), file=self.stream, flush=True)
+        with messages_may_be_lost():
+            print(summary.line(), file=self.stream, flush=True)
 
 
 class LiveProgress(_Counting):
@@ -124,7 +129,8 @@ class PagesProgress:
         if now - self.last >= self.every and self.done < self.total:
             self.last = now
             pace = _pace(self.done, self.total - self.done, now - self.started)
-            print(f"writing feedback: {self.done}/{self.total}, {pace}", file=self.stream, flush=True)
+            with messages_may_be_lost():
+                print(f"writing feedback: {self.done}/{self.total}, {pace}", file=self.stream, flush=True)
 
     def stop(self) -> None:
         if self.bar is not None:

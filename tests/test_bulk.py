@@ -982,6 +982,30 @@ def test_one_students_folder_is_refused_before_a_gradebook_is_made_but_a_stray_f
     assert rows(tmp_path / "book.sqlite", "SELECT student FROM submissions") == [("bob",)]
 
 
+def test_progress_that_cannot_be_written_neither_stops_the_run_nor_changes_its_exit_status(tmp_path):
+    """stderr on a full disk stopped grade-all at its first progress line; a reader that left
+    (`2>&1 | head -1`) stopped it at the next one, 5 s later, and the run ended with exit 1, which
+    means feedback files were not written."""
+    root = tmp_path / "class"
+    shutil.copytree(EXAMPLES / "correct", root / "ann")
+    looping_submission(root / "bob")  # holds the run past the second progress line
+    shutil.copytree(EXAMPLES / "sign_flipped_update", root / "cy")
+    command = cli("grade-all", str(root), "--timeout", "3", "--jobs", "1")
+    if Path("/dev/full").exists():
+        with open("/dev/full", "w") as full:
+            completed = subprocess.run(
+                [*command, "--gradebook", str(tmp_path / "a.sqlite")], stderr=full, timeout=300
+            )
+        assert completed.returncode == 0
+        assert rows(tmp_path / "a.sqlite", "SELECT count(*) FROM submissions") == [(3,)]
+    process = subprocess.Popen([*command, "--gradebook", str(tmp_path / "b.sqlite")], stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    assert process.stderr.readline().startswith(b"grading: 1/3")
+    process.stderr.close()  # as head does once it has its line
+    assert process.wait(timeout=300) == 0
+    assert rows(tmp_path / "b.sqlite", "SELECT count(*) FROM submissions") == [(3,)]
+
+
 def test_many_files_that_are_no_submission_are_one_note_naming_the_first_few(tmp_path):
     """A class folder that also holds the LMS's spreadsheets or a Downloads folder's clutter gave a
     line for every file."""
