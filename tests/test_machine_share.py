@@ -140,7 +140,12 @@ def two_students(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two cores to allow only one of")
+TWO_CORES = pytest.mark.skipif(
+    len(os.sched_getaffinity(0)) < 2, reason="needs two cores to allow only one of"
+)
+
+
+@TWO_CORES
 def test_grade_all_under_taskset_runs_one_job_and_says_why(tmp_path):
     first = min(os.sched_getaffinity(0))
     completed = run(
@@ -205,6 +210,7 @@ def grade_all_in(folder: Path, tmp_path: Path):
     )
 
 
+@TWO_CORES
 def test_grade_all_in_a_cgroup_with_one_cpus_quota_runs_one_job(tmp_path):
     v1 = {"cpu.cfs_quota_us": "150000", "cpu.cfs_period_us": "100000"}
     with child_cgroup("cpu", **(v1 if "cpu" in cgroup_folders() else {"cpu.max": "150000 100000"})) as folder:
@@ -214,6 +220,7 @@ def test_grade_all_in_a_cgroup_with_one_cpus_quota_runs_one_job(tmp_path):
     assert "its cgroup's CPU quota allows it 1 CPU of time; --jobs sets the number" in completed.stderr
 
 
+@TWO_CORES
 def test_grade_all_in_a_cgroup_with_little_memory_runs_fewer_jobs_and_finishes(tmp_path):
     limit = RUN_MEMORY + JOB_MEMORY + JOB_MEMORY // 2  # room for one job by the default's reckoning
     name = "memory.limit_in_bytes" if "memory" in cgroup_folders() else "memory.max"
