@@ -44,13 +44,22 @@ def machine_share(proc: Path = Path("/proc/self"), meminfo: Path = Path("/proc/m
     """This process's share of the machine (proc and meminfo are parameters for the tests)."""
     machine = os.cpu_count() or 1
     cpus, why = machine, ""
-    if hasattr(os, "sched_getaffinity") and (allowed := len(os.sched_getaffinity(0))) < cpus:
+    if (allowed := _affinity()) is not None and 0 < allowed < cpus:
         cpus, why = allowed, f"this process may run on {allowed} of them (its CPU affinity)"
     folders = cgroup_folders(proc)
     if (quota := _cpu_quota(folders)) is not None and quota < cpus:
         cpus, why = quota, f"its cgroup's CPU quota allows it {quota} CPU{'s' if quota != 1 else ''} of time"
     limits = [limit for limit in (_memory_available(meminfo), _memory_limit(folders)) if limit is not None]
     return MachineShare(cpus, machine, min(limits) if limits else None, why)
+
+
+def _affinity() -> int | None:
+    """How many CPUs the process may be scheduled on, or None where that cannot be asked (not Linux,
+    or a sandbox that refuses the call)."""
+    try:
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    except OSError:
+        return None
 
 
 def cgroup_folders(proc: Path = Path("/proc/self")) -> dict[str, list[Path]]:
