@@ -193,9 +193,18 @@ class Gradebook:
 
     def kept(self, student: str, content_hash: str, grader_version: str) -> KeptGrade | None:
         """How this exact submission was graded by this grader version, or None if it was not."""
+        row = self._kept_row((student, content_hash, grader_version))
+        if row is None:
+            return None
+        status, percent, fingerprint, limits = row
+        if status != "graded":
+            return KeptGrade(fingerprint="", percent=None)
+        return KeptGrade(fingerprint=fingerprint or "", percent=percent, limits=limits)
+
+    def _kept_row(self, key: tuple[str, str, str]) -> tuple[str, float, str | None, Any] | None:
+        """(status, percent, the report's grader_fingerprint and limits) of the submission stored
+        under key (student, content hash, grader version), or None."""
         where = "FROM submissions WHERE student = ? AND content_hash = ? AND grader_version = ?"
-        key = (student, content_hash, grader_version)
-        row = None
         if self._json_reader:  # SQLite's own (built in since 3.38, and in most builds before): 9x faster
             try:
                 row = self._db.execute(
@@ -205,18 +214,13 @@ class Gradebook:
                 ).fetchone()
             except sqlite3.OperationalError:  # no such function
                 self._json_reader = False  # not tried again for every kept submission
-            if row is not None and row[3] is not None:
-                row = (*row[:3], json.loads(row[3]))
-        if not self._json_reader:
-            row = self._db.execute(f"SELECT status, percent, report {where}", key).fetchone()
-            if row is not None and row[0] == "graded":
-                report = json.loads(row[2])
-                row = (*row[:2], report.get("grader_fingerprint"), report.get("limits"))
+            else:
+                return row and (*row[:3], json.loads(row[3]) if row[3] is not None else None)
+        row = self._db.execute(f"SELECT status, percent, report {where}", key).fetchone()
         if row is None:
             return None
-        if row[0] != "graded":
-            return KeptGrade(fingerprint="", percent=None)
-        return KeptGrade(fingerprint=row[2] or "", percent=row[1], limits=row[3])
+        report = json.loads(row[2]) if row[0] == "graded" else {}
+        return row[0], row[1], report.get("grader_fingerprint"), report.get("limits")
 
     def store(
         self,
