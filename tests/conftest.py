@@ -41,6 +41,13 @@ def copy_reference(target: Path) -> Path:
     return target
 
 
+def class_folder(root: Path, *examples: str) -> Path:
+    """root, made a class folder holding a copy of each named example submission."""
+    for name in examples:
+        shutil.copytree(EXAMPLES / name, root / name)
+    return root
+
+
 def grader_copy(project: Path) -> Path:
     """The grader with its tests, reference and quiz, to change a test in: run it as
     `python -m grader` with project as the working folder."""

@@ -22,6 +22,7 @@ import pytest
 from conftest import (
     EXAMPLES,
     NOBODY,
+    class_folder,
     cli,
     dig,
     grader_copy,
@@ -1198,9 +1199,7 @@ def test_a_rerun_after_a_test_changed_says_that_the_kept_grades_came_from_other_
     """Fixing a test does not change the grader's version, so the same command skips what it
     graded before; it says so, and --regrade grades those submissions with the fixed test."""
     project = grader_copy(tmp_path / "project")
-    root = tmp_path / "class"
-    for name in ("correct", "relu_prime_at_zero"):
-        shutil.copytree(EXAMPLES / name, root / name)
+    root = class_folder(tmp_path / "class", "correct", "relu_prime_at_zero")
     book = tmp_path / "gradebook.sqlite"
     command = ("grade-all", str(root), "--gradebook", str(book))
     first = run(*command, cwd=project)
@@ -1226,9 +1225,7 @@ def test_a_rerun_after_a_test_changed_says_that_the_kept_grades_came_from_other_
 def test_a_rerun_with_other_limits_says_that_the_kept_grades_had_other_limits(tmp_path):
     """An instructor who saw time-outs and runs the same command with a longer --timeout would
     otherwise get the same grades back without a word: the limits are not part of what is kept."""
-    root = tmp_path / "class"
-    for name in ("correct", "relu_prime_at_zero"):
-        shutil.copytree(EXAMPLES / name, root / name)
+    root = class_folder(tmp_path / "class", "correct", "relu_prime_at_zero")
     book = tmp_path / "gradebook.sqlite"
     command = ("grade-all", str(root), "--gradebook", str(book), "--timeout", "5")
     first = run(*command)

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES
+from conftest import class_folder
 from conftest import run_cli as run
 
 from grader.job_count import JOB_MEMORY, RUN_MEMORY, job_count
@@ -133,13 +132,6 @@ def test_no_more_job_processes_start_than_there_are_submissions_to_grade():
     assert job_count(None, 0)[0] == 1  # everything skipped: a pool needs at least one (none starts)
 
 
-def two_students(tmp_path: Path) -> Path:
-    root = tmp_path / "class"
-    for name in ("correct", "no_batch_average"):
-        shutil.copytree(EXAMPLES / name, root / name)
-    return root
-
-
 TWO_CORES = pytest.mark.skipif(
     len(os.sched_getaffinity(0)) < 2, reason="needs two cores to allow only one of"
 )
@@ -149,7 +141,7 @@ TWO_CORES = pytest.mark.skipif(
 def test_grade_all_under_taskset_runs_one_job_and_says_why(tmp_path):
     first = min(os.sched_getaffinity(0))
     completed = run(
-        "grade-all", str(two_students(tmp_path)), "--gradebook", str(tmp_path / "book.sqlite"),
+        "grade-all", str(class_folder(tmp_path / "class", "correct", "no_batch_average")), "--gradebook", str(tmp_path / "book.sqlite"),
         preexec_fn=lambda: os.sched_setaffinity(0, {first}),
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr
@@ -203,7 +195,7 @@ def grade_all_in(folder: Path, tmp_path: Path):
 
     return run(
         "grade-all",
-        str(two_students(tmp_path)),
+        str(class_folder(tmp_path / "class", "correct", "no_batch_average")),
         "--gradebook",
         str(tmp_path / "book.sqlite"),
         preexec_fn=join,

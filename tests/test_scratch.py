@@ -2,13 +2,12 @@
 
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, NOBODY, dig, in_child, small_filesystem
+from conftest import EXAMPLES, NOBODY, class_folder, dig, in_child, small_filesystem
 from conftest import run_cli as run
 
 from grader import scratch
@@ -113,12 +112,6 @@ def full_tmpdir(tmp_path, request):
         yield folder
 
 
-def two_students(root: Path) -> Path:
-    for name in ("correct", "no_batch_average"):
-        shutil.copytree(EXAMPLES / name, root / "class" / name)
-    return root / "class"
-
-
 NO_ROOM = "there is no room left in {} (No space left on device), where the grader copies each submission"
 
 
@@ -138,7 +131,10 @@ def test_grade_with_a_full_tmpdir_says_so_in_one_line_rather_than_blame_the_refe
 def test_grade_all_with_a_full_tmpdir_stops_stores_nothing_and_grades_everyone_once_there_is_room(
     tmp_path, full_tmpdir
 ):
-    students, book = two_students(tmp_path), str(tmp_path / "book.sqlite")
+    students, book = (
+        class_folder(tmp_path / "class", "correct", "no_batch_average"),
+        str(tmp_path / "book.sqlite"),
+    )
     stopped = run(
         "grade-all", str(students), "--gradebook", book, env=os.environ | {"TMPDIR": str(full_tmpdir)}
     )
