@@ -13,13 +13,17 @@ Schema version 1 (PRAGMA user_version), documented in docs/gradebook.md:
 
 A student's current grade is their most recently stored submission. WAL mode and
 BEGIN IMMEDIATE let two runs share a file; a run killed at any point leaves
-either a whole submission or none of it.
+either a whole submission or none of it. Readers (export, stats, feedback) open it
+read-only, so a gradebook they may read but not write (a colleague's, an archived
+one) serves them as well.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -124,9 +128,11 @@ class StoredSubmission:
 class Gradebook:
     """An open gradebook file; use as a context manager or call close()."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """read_only: only read it (it must exist and be a gradebook); nothing is written, not even
+        SQLite's -wal and -shm files where the reader may not make them."""
         self.path = path
-        new = not path.exists()
+        new = not read_only and not path.exists()
         if new:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -138,16 +144,19 @@ class Gradebook:
                 )
                 raise _cannot_create(path, why) from None
         try:
-            self._db = sqlite3.connect(path, timeout=60, isolation_level=None)
+            self._db = _connect_read_only(path) if read_only else _connect(path)
             self._json_reader = True  # until SQLite says it has no json_extract (kept())
-            self._db.execute("PRAGMA busy_timeout = 60000")
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0 and read_only:
+                raise GradebookError(f"{path} is not a gradebook; grade-all writes one")
             if version == 0:
                 self._create()
             elif version > SCHEMA_VERSION:
                 raise GradebookError(
                     f"{path} was written by a newer backprop-grader (schema {version}); upgrade the grader"
                 )
+            if read_only:
+                return
             self._db.execute("PRAGMA journal_mode = WAL")
             # In WAL mode, NORMAL syncs at checkpoints only: a commit survives the grader being
             # killed (kill -9 included) and can be lost only to a power cut or an OS crash, after
@@ -158,6 +167,11 @@ class Gradebook:
         except sqlite3.DatabaseError as error:
             if new:
                 raise _cannot_create(path, str(error)) from None
+            if not read_only and _read_only_for_us(path):
+                raise GradebookError(
+                    f"{path} is read-only for you (the file or its folder), and grading writes to it; "
+                    "choose a --gradebook you can write to"
+                ) from None
             raise GradebookError(f"{path} is not a usable gradebook ({error})") from None
 
     def _create(self) -> None:
@@ -348,6 +362,36 @@ def _stored(row: tuple[Any, ...]) -> StoredSubmission:
     )  # fmt: skip
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=60, isolation_level=None)
+    db.execute("PRAGMA busy_timeout = 60000")
+    return db
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """path opened for reading only. A gradebook in WAL mode is read with its -wal file (where a
+    run's latest commits may still be) and the -shm index beside it, which SQLite makes if they are
+    missing; in a folder the reader may not write to, with no -wal file there, the file alone is the
+    whole gradebook, and is read as it is (SQLite's immutable mode, which takes it that no run
+    starts writing to it meanwhile)."""
+    uri = "file:" + urllib.parse.quote(os.path.abspath(path))
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=60, isolation_level=None)
+    db.execute("PRAGMA busy_timeout = 60000")
+    try:
+        db.execute("PRAGMA user_version").fetchone()  # opens the file and, in WAL mode, its index
+    except sqlite3.OperationalError:
+        db.close()
+        if Path(f"{path}-wal").exists():
+            raise
+        db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+    return db
+
+
+def _read_only_for_us(path: Path) -> bool:
+    """Whether this user may not write the gradebook file or make files beside it (SQLite's -wal)."""
+    return not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
+
+
 def _cannot_create(path: Path, why: str) -> GradebookError:
     return GradebookError(
         f"could not create {path} ({why}); choose a --gradebook in a folder you can write to"
@@ -360,7 +404,7 @@ def open_existing(path: Path) -> Gradebook:
         raise GradebookError(
             f"{path} does not exist; grade first with: backprop-grader grade-all SUBMISSIONS"
         )
-    return Gradebook(path)
+    return Gradebook(path, read_only=True)
 
 
 def _grader_version() -> str:

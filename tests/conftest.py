@@ -148,6 +148,31 @@ def small_filesystem(folder: Path, option: str = "size=64k"):
         subprocess.run(["umount", str(folder)], check=True)
 
 
+@contextlib.contextmanager
+def read_only_folder(folder: Path):
+    """folder made read-only for this process and its children: a read-only bind mount where
+    this process may mount (root, whom file modes do not stop), else the modes of the folder and
+    its files. Skips the test where neither holds (root that may not mount)."""
+    if os.geteuid() != 0:
+        files = [path for path in folder.iterdir() if path.is_file()]
+        for path in [*files, folder]:
+            path.chmod(path.stat().st_mode & ~0o222)
+        try:
+            yield folder
+        finally:
+            for path in [folder, *files]:
+                path.chmod(path.stat().st_mode | 0o200)
+        return
+    bound = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True)
+    if bound.returncode != 0:
+        pytest.skip(f"cannot make a read-only folder here: {bound.stderr.decode().strip()}")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(folder), str(folder)], check=True)
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
 def in_child(code: Any, user: int | None = None) -> str:
     """What code() returns (a str), run in a forked child, as user (an id, for user and group) if
     given: what the child gives up stays given up there. An exception is reported as its name."""
