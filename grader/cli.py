@@ -1,7 +1,7 @@
 """The backprop-grader command line: parse, call the library, render, exit.
 
 Exit status: 0 graded; 1 graded but below --fail-under; 2 usage error or
-unreadable submission; 3 the grader itself could not run; 130 stopped by Ctrl-C or SIGTERM.
+unreadable submission; 3 the grader itself could not run; 130 stopped by Ctrl-C, SIGTERM or SIGHUP.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from grader.worker import WorkerLimits
 from grader.cli_quiz import quiz
 from grader.output_streams import never_failing_output, utf8_stdout
-from grader.stop_signals import sigterm_as_interrupt
+from grader.stop_signals import stop_signals_as_interrupt
 
 FORMATS = ("text", "json", "gradescope", "github", "junit")
 
@@ -194,7 +194,7 @@ def _run(
     from grader.scratch import ScratchFull
     from grader.submission import SubmissionError
 
-    sigterm_as_interrupt()
+    stop_signals_as_interrupt()
     try:
         result = grade_path(
             path,
@@ -210,7 +210,7 @@ def _run(
         raise GraderBroken(f"grading could not run: {error}") from None
     except KeyboardInterrupt:
         raise Interrupted(
-            "interrupted (Ctrl-C or SIGTERM) before grading finished; nothing was graded"
+            "interrupted (Ctrl-C, SIGTERM or SIGHUP) before grading finished; nothing was graded"
         ) from None
     if only:
         result = only_exercises(result, only)

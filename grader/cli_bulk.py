@@ -14,7 +14,7 @@ from grader.ci_log import workflow_commands_paused
 from grader.cli_errors import GraderBroken, SubmissionUnreadable, reader_may_leave, write_output
 from grader.cli_options import limit_options, worker_limits
 from grader.output_streams import messages_may_be_lost
-from grader.stop_signals import sigterm_as_interrupt
+from grader.stop_signals import stop_signals_as_interrupt
 
 if TYPE_CHECKING:
     from grader.gradebook import Gradebook
@@ -80,7 +80,7 @@ def grade_all_command(
     arguments or gradebook (or it could not be written, and the run stopped), or
     --require-sandbox with a protection missing; 3 some submissions hit a grader
     error (they are listed and retried next run), or the tests could not run at
-    all and the run stopped; 130 interrupted (Ctrl-C or SIGTERM).
+    all and the run stopped; 130 interrupted (Ctrl-C, SIGTERM or SIGHUP).
 
     \b
     Examples:
@@ -105,7 +105,7 @@ def grade_all_command(
         check_start(submissions, feedback_dir)  # before the gradebook is made: nothing to grade, no file
     except CannotStart as error:
         raise SubmissionUnreadable(str(error)) from None
-    sigterm_as_interrupt()  # as Ctrl-C: what was graded is kept, and the summary says how far it got
+    stop_signals_as_interrupt()  # as Ctrl-C: what was graded is kept, and the summary says how far it got
     # what it prints quotes the class folder's entries and the grader's messages about them
     with workflow_commands_paused():
         with _opened(gradebook, must_exist=False) as book:

@@ -38,7 +38,7 @@ class GraderBroken(_Refusal):
 
 
 class Interrupted(_Refusal):
-    """Ctrl-C or SIGTERM before the command finished: exit 130, as for grade-all."""
+    """Ctrl-C, SIGTERM or SIGHUP before the command finished: exit 130, as for grade-all."""
 
     exit_code = 130
 

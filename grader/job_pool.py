@@ -177,10 +177,12 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 def _job_init(
     parent: int, preload: tuple[str, ...], cleanup: Callable[[], None] | None = None, flags: Any = None
 ) -> None:
-    """Job processes leave Ctrl-C to the parent and clean up (worker, scratch) when terminated,
-    or when the parent process is gone. flags: the pool's long-wait flags (long_waits.share)."""
+    """Job processes leave Ctrl-C and a closed terminal (SIGHUP) to the parent, and clean up
+    (worker, scratch) when terminated, or when the parent process is gone. flags: the pool's
+    long-wait flags (long_waits.share)."""
     long_waits.share(flags)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_cleanly)
     try:
         _end_with(parent, cleanup)

@@ -9,8 +9,11 @@ import multiprocessing.forkserver
 import multiprocessing.util
 import os
 import shutil
+import signal
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +29,30 @@ def job_server(preload: tuple[str, ...]) -> Any:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["__main__", *preload])
     _keep_sockets_in_scratch()
-    _start_resource_tracker_quietly()
-    multiprocessing.forkserver.ensure_running()
+    with _deaf_to_hangups():
+        _start_resource_tracker_quietly()
+        multiprocessing.forkserver.ensure_running()
     return context
+
+
+@contextmanager
+def _deaf_to_hangups() -> Iterator[None]:
+    """Processes started meanwhile ignore SIGHUP (an ignored signal stays ignored across exec).
+
+    A closed terminal sends SIGHUP to the whole process group. grade-all takes it as Ctrl-C and
+    stops its job processes itself; the resource tracker and the forkserver must outlive that
+    stop (each ends once grade-all is gone), or the tracker, killed, is started again with a
+    warning and a traceback on the way out.
+    """
+    try:
+        previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    except ValueError:  # not the main thread, which alone may set handlers
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, previous)
 
 
 #: the longest path a Unix socket may have (sun_path holds 108 bytes, the closing NUL included),

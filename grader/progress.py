@@ -85,7 +85,12 @@ class PlainProgress(_Counting):
 
 
 class LiveProgress(_Counting):
-    """rich's progress bar with counts and time remaining, then the summary line."""
+    """rich's progress bar with counts and time remaining, then the summary line.
+
+    A terminal can go away mid-run (its window closed, the SSH connection dropped): every write to
+    it then fails (EIO), and grading goes on, or stops as after Ctrl-C where the hangup's SIGHUP
+    stops it, with its own exit status (grader/stop_signals.py).
+    """
 
     def __init__(self, stream: TextIO) -> None:
         super().__init__()
@@ -95,15 +100,19 @@ class LiveProgress(_Counting):
     def start(self, total: int) -> None:
         super().start(total)
         self.task = self.bar.add_task(self.counts_text(all_kinds=False), total=total)
-        self.bar.start()
+        with messages_may_be_lost():
+            self.bar.start()
 
     def advance(self, outcome: Outcome) -> None:
         super().advance(outcome)
-        self.bar.update(self.task, advance=1, description=self.counts_text(all_kinds=False))
+        with messages_may_be_lost():
+            self.bar.update(self.task, advance=1, description=self.counts_text(all_kinds=False))
 
     def finish(self, summary: RunSummary) -> None:
-        self.bar.stop()
-        self.console.print(summary.line(), highlight=False)
+        with messages_may_be_lost():
+            self.bar.stop()
+        with messages_may_be_lost():
+            self.console.print(summary.line(), highlight=False)
 
 
 class PagesProgress:
@@ -117,13 +126,15 @@ class PagesProgress:
         self.bar = _bar("writing feedback", Console(file=stream)) if stream.isatty() else None
         if self.bar is not None:
             self.task = self.bar.add_task("", total=total)
-            self.bar.start()
+            with messages_may_be_lost():
+                self.bar.start()
 
     def advance(self) -> None:
         """One more student's pages written (or given up on)."""
         self.done += 1
         if self.bar is not None:
-            self.bar.update(self.task, advance=1)
+            with messages_may_be_lost():  # the terminal gone: the pages are still written
+                self.bar.update(self.task, advance=1)
             return
         now = time.monotonic()
         if now - self.last >= self.every and self.done < self.total:
@@ -134,7 +145,8 @@ class PagesProgress:
 
     def stop(self) -> None:
         if self.bar is not None:
-            self.bar.stop()
+            with messages_may_be_lost():
+                self.bar.stop()
 
 
 def _pace(done: int, left: int, seconds: float) -> str:

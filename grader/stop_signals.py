@@ -1,9 +1,11 @@
-"""SIGTERM taken as Ctrl-C is: what a CI time-out or a cancelled job sends.
+"""SIGTERM and SIGHUP taken as Ctrl-C is: what a CI time-out or a cancelled job sends, and what a
+closed terminal or a dropped SSH connection sends.
 
-Left to its default, SIGTERM ends the grader on the spot: `grade` leaves its scratch folder (a
-copy of the submission) in the temporary folder, and `grade-all` prints no summary. Raised as
-KeyboardInterrupt instead, it unwinds what was started (the worker stopped, the scratch folder
-removed, a gradebook transaction rolled back) and the command ends as it does after Ctrl-C.
+Left to its default, either signal ends the grader on the spot: `grade` leaves its scratch folder
+(a copy of the submission) in the temporary folder, and `grade-all` leaves its job processes'
+scratch folders and prints no summary. Raised as KeyboardInterrupt instead, it unwinds what was
+started (the worker stopped, the scratch folder removed, a gradebook transaction rolled back) and
+the command ends as it does after Ctrl-C. A SIGHUP that is ignored (`nohup`) stays ignored.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ import signal
 from types import FrameType
 
 
-def sigterm_as_interrupt() -> None:
-    """From now on SIGTERM raises KeyboardInterrupt in the main thread, as SIGINT does."""
+def stop_signals_as_interrupt() -> None:
+    """From now on SIGTERM, and SIGHUP unless it is ignored, raise KeyboardInterrupt in the main
+    thread, as SIGINT does."""
     signal.signal(signal.SIGTERM, _interrupt)
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, _interrupt)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

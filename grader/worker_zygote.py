@@ -32,7 +32,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 STARTUP_TIMEOUT = 60.0
-STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 class ZygoteUnavailable(Exception):
@@ -96,7 +96,7 @@ class ForkedWorker:
 
 
 def hold_stop_signals() -> set[int | signal.Signals]:
-    """Block SIGINT and SIGTERM in this thread while it forks; the mask to restore.
+    """Block SIGINT, SIGTERM and SIGHUP in this thread while it forks; the mask to restore.
 
     A handler that raises inside the fork hooks (logging has some) is swallowed as
     "Exception ignored" and the process would not stop.

@@ -5,8 +5,10 @@ import hashlib
 import io
 import json
 import os
+import pty
 import re
 import resource
+import select
 import shutil
 import signal
 import sqlite3
@@ -1105,6 +1107,77 @@ def test_ctrl_c_or_sigterm_stops_at_once_keeps_what_is_graded_and_exits_130(tmp_
     completed = run("grade-all", str(root), "--gradebook", str(book))
     assert f"{stored} already in the gradebook" in completed.stderr
     assert stored_count(book) == INTERRUPTED_CLASS_SIZE
+
+
+def grading_in_a_terminal_that_closes(
+    root: Path, book: Path, temp: Path, ignore_hangup: bool
+) -> tuple[int, int]:
+    """grade-all (2 jobs) on root in a pseudo-terminal of its own, which closes, as a terminal
+    window or an SSH connection does, once book holds two submissions; with ignore_hangup, as
+    `nohup` starts it. Its exit status and process id (its session's id too)."""
+    pid, terminal = pty.fork()
+    if pid == 0:  # pragma: no cover - the child becomes the grader at once
+        try:
+            if ignore_hangup:
+                signal.signal(signal.SIGHUP, signal.SIG_IGN)
+            command = cli("grade-all", str(root), "--gradebook", str(book), "--jobs", "2")
+            os.execve(command[0], command, {**os.environ, "TMPDIR": str(temp)})
+        finally:
+            os._exit(127)
+    deadline = time.monotonic() + 120
+    while stored_count(book) < 2 and time.monotonic() < deadline:
+        if select.select([terminal], [], [], 0.05)[0]:
+            try:
+                os.read(terminal, 65536)  # the live bar: a terminal nobody reads fills up and blocks it
+            except OSError:  # the grader has ended
+                break
+    os.close(terminal)  # the kernel hangs up the terminal's session: SIGHUP, then every write fails
+    while (waited := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if waited[0] == 0:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("grade-all did not end after its terminal closed")
+    return os.waitstatus_to_exitcode(waited[1]), pid
+
+
+def test_a_closed_terminal_stops_the_run_as_ctrl_c_does_and_leaves_nothing_behind(tmp_path):
+    """The SIGHUP reaches the whole foreground process group, job processes included. Before 0.4.10
+    every process died on the spot, leaving grade-all's and each job's scratch folder in $TMPDIR."""
+    root = make_class(tmp_path / "class", copies=INTERRUPTED_CLASS_COPIES)
+    book, temp = tmp_path / "gradebook.sqlite", tmp_path / "tmp"
+    temp.mkdir()
+    status, session = grading_in_a_terminal_that_closes(root, book, temp, ignore_hangup=False)
+    assert status == 130
+    assert list(temp.iterdir()) == []
+    assert living_in_session(session) == []
+    assert rows(book, "PRAGMA integrity_check") == [("ok",)]
+    assert 2 <= stored_count(book) < INTERRUPTED_CLASS_SIZE
+
+
+def test_a_run_started_with_nohup_grades_on_when_its_terminal_closes(tmp_path):
+    """Every write to the closed terminal fails (EIO). Before 0.4.10 the first one, the live bar's,
+    stopped the run with a traceback and exit status 1."""
+    root = make_class(tmp_path / "class", copies=INTERRUPTED_CLASS_COPIES)
+    book, temp = tmp_path / "gradebook.sqlite", tmp_path / "tmp"
+    temp.mkdir()
+    status, _ = grading_in_a_terminal_that_closes(root, book, temp, ignore_hangup=True)
+    assert status == 0
+    assert stored_count(book) == INTERRUPTED_CLASS_SIZE
+    assert list(temp.iterdir()) == []
+
+
+def living_in_session(session: int, wait: float = 10.0) -> list[str]:
+    """The processes of a session that are still running (not zombies) once they have had
+    wait seconds to end."""
+    deadline = time.monotonic() + wait
+    while True:
+        listed = subprocess.run(
+            ["ps", "-o", "stat=,args=", "--sid", str(session)], capture_output=True, text=True
+        )
+        living = [line for line in listed.stdout.splitlines() if not line.lstrip().startswith("Z")]
+        if not living or time.monotonic() > deadline:
+            return living
+        time.sleep(0.1)
 
 
 class FakeTerminal(io.StringIO):

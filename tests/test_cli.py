@@ -825,10 +825,13 @@ def test_a_system_that_cannot_fork_a_worker_is_told_where_grading_runs(tmp_path,
     assert completed.stderr.count("\n") == 1 and not book.exists()
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_grade_stopped_by_ctrl_c_or_sigterm_cleans_up_and_exits_130(tmp_path, stop):
-    """A CI time-out sends SIGTERM: the worker (in a loop here) is stopped and the scratch folder
-    removed, as after Ctrl-C, and the exit status is not 1, which means "below --fail-under"."""
+@pytest.mark.parametrize(
+    "stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["ctrl-c", "sigterm", "sighup"]
+)
+def test_grade_stopped_by_ctrl_c_sigterm_or_sighup_cleans_up_and_exits_130(tmp_path, stop):
+    """A CI time-out sends SIGTERM, a closed terminal SIGHUP: the worker (in a loop here) is
+    stopped and the scratch folder removed, as after Ctrl-C, and the exit status is not 1, which
+    means "below --fail-under"."""
     submission = looping_submission(tmp_path / "loops")
     process = subprocess.Popen(
         cli("grade", str(submission), "--fail-under", "50"),
@@ -844,7 +847,9 @@ def test_grade_stopped_by_ctrl_c_or_sigterm_cleans_up_and_exits_130(tmp_path, st
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert stdout == ""
-    assert stderr == "Error: interrupted (Ctrl-C or SIGTERM) before grading finished; nothing was graded\n"
+    assert stderr == (
+        "Error: interrupted (Ctrl-C, SIGTERM or SIGHUP) before grading finished; nothing was graded\n"
+    )
     assert not _scratch_of(process.pid)
 
 
