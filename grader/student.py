@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import time
 from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from grader.call_outcome import (
     outcome_from,
 )
 from grader.exercise_api import MODULE_OF
+from grader.grader_clock import clock
 from grader.planned_calls import PlannedCall, PlanRecording, Probe, nudged
 from grader.sandbox import Protection
 from grader.worker import WorkerDied, WorkerLimits, WorkerProcess, WorkerStartFailed, WorkerTimeout
@@ -192,7 +192,7 @@ class StudentSession:
             timeout = min(self.limits.call_timeout, self.limits.submission_timeout - self._spent - spent)
             if timeout <= 0:
                 break
-            started = time.monotonic()
+            started = clock()
             crash = None
             try:
                 response = worker.receive(timeout)
@@ -201,7 +201,7 @@ class StudentSession:
             except WorkerDied as died:
                 response = None
                 crash = StudentFailure("crash", crash_message(planned.function, str(died)))
-            seconds = time.monotonic() - started
+            seconds = clock() - started
             if response is None:
                 first_call = planned.module not in imported
                 rest = tuple(pending[index + 1 :])
@@ -256,7 +256,7 @@ class StudentSession:
         timeout = min(self.limits.call_timeout, self.limits.submission_timeout - self._spent)
         self.start()
         assert self._worker is not None
-        started = time.monotonic()
+        started = clock()
         try:
             response = self._worker.call(planned.serialised, timeout)
         except WorkerTimeout:
@@ -265,7 +265,7 @@ class StudentSession:
             self.close()
             return CallOutcome(failure=StudentFailure("crash", crash_message(planned.function, str(died))))
         finally:
-            self._spent += time.monotonic() - started
+            self._spent += clock() - started
         self._imported.add(planned.module)
         return self._outcome_of(planned, response)
 

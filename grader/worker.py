@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import long_waits, wire
+from grader.grader_clock import clock
 from grader.sandbox import NAMES, Protection
 from grader.worker_zygote import HeldPlan, ZygoteUnavailable, forget_plan, spawn_worker, start_zygote
 
@@ -189,7 +190,7 @@ class WorkerProcess:
         """Wait for the worker's first message, which reports the protections it put up."""
         if not self._ready:
             try:
-                message = self._read(time.monotonic() + STARTUP_TIMEOUT)
+                message = self._read(clock() + STARTUP_TIMEOUT)
             except (WorkerDied, WorkerTimeout) as problem:
                 self._drain.join(timeout=2)
                 raise WorkerStartFailed(f"the worker did not start ({problem or 'no answer'}): "
@@ -225,7 +226,7 @@ class WorkerProcess:
         if not self._awaited:
             raise RuntimeError("no request is waiting for a response")
         expected = self._awaited.popleft()
-        deadline = time.monotonic() + timeout
+        deadline = clock() + timeout
         length = self._read_length(deadline)
         if length > wire.MAX_RESPONSE_BYTES:  # dropped unread: the call's failure, not the worker's
             self._skip_exactly(length, deadline)
@@ -275,7 +276,7 @@ class WorkerProcess:
     def _read_exactly(self, size: int, deadline: float) -> bytes:
         # reads take whatever has arrived (answers to prefetched calls come many at a time)
         while len(self._inbox) < size:
-            remaining = deadline - time.monotonic()
+            remaining = deadline - clock()
             if remaining <= 0:
                 raise WorkerTimeout()
             ready, writable = self._wait(remaining)
@@ -292,7 +293,7 @@ class WorkerProcess:
                 # rather than wake up for each one. Writing to a pipe no one waits on is cheap, so
                 # this saves the worker and the grader about a tenth of their time in a class run;
                 # a submission's grading ends at most LINGER_SECONDS later.
-                time.sleep(max(0.0, min(LINGER_SECONDS, deadline - time.monotonic())))
+                time.sleep(max(0.0, min(LINGER_SECONDS, deadline - clock())))
         taken = bytes(self._inbox[:size])
         del self._inbox[:size]
         return taken
