@@ -129,8 +129,8 @@ class Gradebook:
     """An open gradebook file; use as a context manager or call close()."""
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
-        """read_only: only read it (it must exist and be a gradebook); nothing is written, not even
-        SQLite's -wal and -shm files where the reader may not make them."""
+        """read_only: only read it (it must exist and be a gradebook); where this user may not
+        write it or its folder, SQLite opens it read-only."""
         self.path = path
         new = not read_only and not path.exists()
         if new:
@@ -144,7 +144,10 @@ class Gradebook:
                 )
                 raise _cannot_create(path, why) from None
         try:
-            self._db = _connect_read_only(path) if read_only else _connect(path)
+            # A reader that may write opens the file as grade-all does: closing a read-only
+            # connection leaves SQLite's -wal and -shm files behind, where the last one out
+            # otherwise tidies them away.
+            self._db = _connect_read_only(path) if read_only and _read_only_for_us(path) else _connect(path)
             self._json_reader = True  # until SQLite says it has no json_extract (kept())
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
             if version == 0 and read_only:

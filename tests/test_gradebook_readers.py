@@ -43,6 +43,7 @@ def read(command: str, book: Path, *more: str) -> str:
 @pytest.mark.parametrize("command", sorted(READERS))
 def test_a_gradebook_in_a_read_only_folder_is_read_as_a_writable_one_is(book, tmp_path, command):
     expected = read(command, book)
+    assert sorted(path.name for path in book.parent.glob(f"{book.name}*")) == [book.name]  # SQLite's tidied
     copy = shelved(book, tmp_path / "archive")
     with read_only_folder(copy.parent):
         assert read(command, copy) == expected
