@@ -189,8 +189,10 @@ def extract_zip(
         if not members:
             raise SubmissionError(f"{shown} is an empty zip file; {if_empty}")
         for member, name in members:
-            if name.anchor or ".." in name.parts or set(name.parts) & IGNORED_DIRS:
-                notes.append(f"skipped {name_shown(member.filename)}: unsafe or irrelevant path")
+            if name.anchor or ".." in name.parts:
+                notes.append(f"skipped {name_shown(member.filename)}: its path leads out of the zip's folder")
+                continue
+            if set(name.parts) & IGNORED_DIRS:  # as a folder's copy leaves them out: macOS's __MACOSX/ too
                 continue
             if (folders := len(name.parts) - 1) > MAX_ZIP_DEPTH:
                 long = len(member.filename) > 80

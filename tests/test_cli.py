@@ -152,7 +152,9 @@ def test_escape_sequences_from_a_submission_never_reach_the_terminal(tmp_path):
         messages = {t["message"] for t in report["tests"]}
         assert f"tanh_prime raised ValueError: {shown} (activations.py:77 in tanh_prime)" in messages
     _, report = run_json("grade", str(archive))
-    assert "skipped '../\\x1b]52;c;cHduZWQ=\\x07.py': unsafe or irrelevant path" in report["notes"]
+    assert (
+        "skipped '../\\x1b]52;c;cHduZWQ=\\x07.py': its path leads out of the zip's folder" in report["notes"]
+    )
     damaged = tmp_path / "damaged.zip"  # refused with a message that names the member
     with zipfile.ZipFile(damaged, "w") as zf:
         zf.writestr("activations\x1b[2J.py", "x = 1\n" * 100)
@@ -359,8 +361,22 @@ def test_a_zip_made_on_windows_with_backslashes_is_graded(tmp_path):
     result, report = run_json("grade", str(archive))
     assert result.exit_code == 0 and all(test["status"] == "passed" for test in report["tests"])
     assert "graded the files in hw/" in report["notes"]
-    assert "skipped ..\\escaped.py: unsafe or irrelevant path" in report["notes"]
+    assert "skipped ..\\escaped.py: its path leads out of the zip's folder" in report["notes"]
     assert not (tmp_path / "escaped.py").exists()
+
+
+def test_a_zip_made_by_macos_finder_is_graded_without_a_word_about_its_resource_forks(tmp_path):
+    """Finder's "Compress" adds __MACOSX/ with a "._" file beside every file: not the student's
+    work, and no concern of theirs. Before 0.4.10 each was a note calling its path unsafe."""
+    archive = tmp_path / "alice.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in REFERENCE.glob("*.py"):
+            zf.writestr(f"hw/{path.name}", path.read_bytes())
+            zf.writestr(f"__MACOSX/hw/._{path.name}", b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")
+        zf.writestr("hw/.DS_Store", b"\x00\x00\x00\x01Bud1")
+    result, report = run_json("grade", str(archive))
+    assert result.exit_code == 0 and all(test["status"] == "passed" for test in report["tests"])
+    assert report["notes"] == ["graded the files in hw/"]
 
 
 def test_a_backslash_in_a_zip_made_elsewhere_is_part_of_the_name(tmp_path):
