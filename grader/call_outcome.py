@@ -162,6 +162,10 @@ def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
         details["hint"] = TOP_LEVEL_HINT
     if kind == "exception" and details["type"] == "TypeError" and "'NoneType'" in message:
         details["hint"] = NONE_HINT
+    if kind == "exception" and details["type"] == "TypeError" and message.endswith(SCALAR_ONLY):
+        details["hint"] = SCALAR_ONLY_HINT
+    if kind == "exception" and details["type"] == "ValueError" and message.startswith(AMBIGUOUS):
+        details["hint"] = AMBIGUOUS_HINT
     if (
         kind in ("exception", "import")
         and details["type"] == "PermissionError"
@@ -181,6 +185,21 @@ def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
 NONE_HINT = (
     "; a None there usually comes from a function without a return statement: check what the calls on "
     "that line return"
+)
+#: what NumPy raises where an array is given to what takes one number (math.exp, float()): "only
+#: 0-dimensional arrays ..." in recent NumPy (2.4 here), "only size-1 arrays ..." in older (1.24)
+SCALAR_ONLY = "arrays can be converted to Python scalars"
+SCALAR_ONLY_HINT = (
+    "; an array went where one number is expected: math.exp, math.tanh and the math module's other "
+    "functions, float() and int() take a single number, while NumPy's (np.exp, np.tanh, np.maximum) "
+    "work on every element of an array"
+)
+#: what NumPy raises where an array stands for one truth value: `if z > 0:`, max(0, z)
+AMBIGUOUS = "The truth value of an array with more than one element is ambiguous"
+AMBIGUOUS_HINT = (
+    "; an array went where one True or False is expected (`if z > 0:`, `max(0, z)`, `and`, `or`), "
+    "which asks about the whole array at once: to decide element by element, use np.where(z > 0, a, b), "
+    "np.maximum(0, z) or (z > 0).astype(z.dtype) instead of .any() or .all()"
 )
 #: how the sandbox's refusals reach student code: seccomp's EPERM (a process, a program, a
 #: socket), Landlock's EACCES (a file outside the submission's copy)

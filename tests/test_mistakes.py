@@ -123,6 +123,33 @@ def test_a_function_that_returns_nothing_is_diagnosed_as_such_in_every_format(tm
     assert (submission / "activations.py").read_text().splitlines()[line - 1].startswith("def sigmoid_prime")
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("    return np.maximum(z, 0.0).astype(z.dtype, copy=False)", "    return max(z, 0.0)"),
+            "an array went where one True or False is "
+            "expected (`if z > 0:`, `max(0, z)`, `and`, `or`), which asks about the whole array at once: to "
+            "decide element by element, use np.where(z > 0, a, b), np.maximum(0, z) or (z > 0).astype(z.dtype) "
+            "instead of .any() or .all()",
+        ),
+        (
+            ("    e = np.exp(-np.abs(z))", "    import math\n    e = math.exp(-abs(z))"),
+            "an array went where one number is expected: math.exp, math.tanh and the math module's other "
+            "functions, float() and int() take a single number, while NumPy's (np.exp, np.tanh, np.maximum) "
+            "work on every element of an array",
+        ),
+    ],
+    ids=["max on an array", "math.exp on an array"],
+)
+def test_python_scalar_code_given_arrays_is_told_what_numpy_offers(tmp_path, change, message):
+    """Code written for one number, which the lessons' scalar examples pass: NumPy's own message
+    ("Use a.any() or a.all()") points away from the fix."""
+    result = grade(reference_with(tmp_path / "s", {"activations.py": [change]}))
+    messages = {t.message for t in result.tests if t.status == "error"}
+    assert messages and all(m.endswith(f"; {message}") for m in messages), messages
+
+
 NAME = "ReLU'(0) taken as 1"
 
 
