@@ -7,6 +7,7 @@ words a student can act on). Anything malformed in a response is the student's f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -166,6 +167,8 @@ def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
         details["hint"] = SCALAR_ONLY_HINT
     if kind == "exception" and details["type"] == "ValueError" and message.startswith(AMBIGUOUS):
         details["hint"] = AMBIGUOUS_HINT
+    if kind == "exception" and details["type"] == "ValueError" and SHAPES_MISMATCH.search(message):
+        details["hint"] = SHAPES_HINT
     if (
         kind in ("exception", "import")
         and details["type"] == "PermissionError"
@@ -200,6 +203,16 @@ AMBIGUOUS_HINT = (
     "; an array went where one True or False is expected (`if z > 0:`, `max(0, z)`, `and`, `or`), "
     "which asks about the whole array at once: to decide element by element, use np.where(z > 0, a, b), "
     "np.maximum(0, z) or (z > 0).astype(z.dtype) instead of .any() or .all()"
+)
+#: what NumPy raises where two arrays' shapes do not fit: @ and np.matmul, np.dot, element-wise operators
+SHAPES_MISMATCH = re.compile(
+    r"^matmul: Input operand \d has a mismatch in its core dimension|^shapes \(.*\) and \(.*\) not aligned"
+    r"|^operands could not be broadcast together with shapes"
+)
+SHAPES_HINT = (
+    "; two arrays' shapes do not fit together there: compare each one's shape with the docstring's "
+    "(print them, x.shape, in a trial run of your own), and check which one the formula multiplies by "
+    "its transpose (.T) and in which order"
 )
 #: how the sandbox's refusals reach student code: seccomp's EPERM (a process, a program, a
 #: socket), Landlock's EACCES (a file outside the submission's copy)

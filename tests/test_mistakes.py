@@ -150,6 +150,24 @@ def test_python_scalar_code_given_arrays_is_told_what_numpy_offers(tmp_path, cha
     assert messages and all(m.endswith(f"; {message}") for m in messages), messages
 
 
+SHAPES_HINT = (
+    "; two arrays' shapes do not fit together there: compare each one's shape with the docstring's (print "
+    "them, x.shape, in a trial run of your own), and check which one the formula multiplies by its "
+    "transpose (.T) and in which order"
+)
+
+
+@pytest.mark.parametrize("suite", ["public", "hidden"])
+def test_arrays_whose_shapes_do_not_fit_are_told_to_compare_them_with_the_docstring(tmp_path, suite):
+    """W_next transposed in the hidden delta: the public tests' one-unit layers cannot tell, and the
+    first layers of other sizes fail in NumPy's words about gufunc signatures and core dimensions."""
+    change = ("@ np.asarray(W_next))", "@ np.asarray(W_next).T)")
+    result = grade(reference_with(tmp_path / "s", {"backprop.py": [change]}), suite=suite)
+    messages = {t.message for t in result.tests if t.status == "error"}
+    assert messages and all(m.endswith(SHAPES_HINT) for m in messages), messages
+    assert any("matmul: Input operand 1 has a mismatch in its core dimension 0" in m for m in messages)
+
+
 NAME = "ReLU'(0) taken as 1"
 
 
