@@ -169,6 +169,8 @@ def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
         details["hint"] = AMBIGUOUS_HINT
     if kind == "exception" and details["type"] == "ValueError" and SHAPES_MISMATCH.search(message):
         details["hint"] = SHAPES_HINT
+    if kind == "exception" and details["type"] == "AttributeError" and NOT_AN_ARRAY.search(message):
+        details["hint"] = NOT_AN_ARRAY_HINT
     if (
         kind in ("exception", "import")
         and details["type"] == "PermissionError"
@@ -213,6 +215,12 @@ SHAPES_HINT = (
     "; two arrays' shapes do not fit together there: compare each one's shape with the docstring's "
     "(print them, x.shape, in a trial run of your own), and check which one the formula multiplies by "
     "its transpose (.T) and in which order"
+)
+#: an array's method asked of a plain Python value: (z > 0).astype(float) where z is a float
+NOT_AN_ARRAY = re.compile(r"^'(float|int|bool|list|tuple)' object has no attribute '")
+NOT_AN_ARRAY_HINT = (
+    "; the functions take a plain number as well as an array (see the docstring), and a number has "
+    "none of an array's methods: make it an array first, as as_float_array(z) in activations.py does"
 )
 #: how the sandbox's refusals reach student code: seccomp's EPERM (a process, a program, a
 #: socket), Landlock's EACCES (a file outside the submission's copy)

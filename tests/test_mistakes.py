@@ -139,12 +139,21 @@ def test_a_function_that_returns_nothing_is_diagnosed_as_such_in_every_format(tm
             "functions, float() and int() take a single number, while NumPy's (np.exp, np.tanh, np.maximum) "
             "work on every element of an array",
         ),
+        (
+            (
+                "    z = as_float_array(z)\n    return (z > 0).astype(z.dtype)",
+                "    return (z > 0).astype(float)",
+            ),
+            "the functions take a plain number as well as an array (see the docstring), and a number has "
+            "none of an array's methods: make it an array first, as as_float_array(z) in activations.py does",
+        ),
     ],
-    ids=["max on an array", "math.exp on an array"],
+    ids=["max on an array", "math.exp on an array", "an array's method on a number"],
 )
-def test_python_scalar_code_given_arrays_is_told_what_numpy_offers(tmp_path, change, message):
-    """Code written for one number, which the lessons' scalar examples pass: NumPy's own message
-    ("Use a.any() or a.all()") points away from the fix."""
+def test_code_that_mixes_up_numbers_and_arrays_is_told_what_to_use(tmp_path, change, message):
+    """Code written for one number, which the lessons' scalar examples pass, given an array (NumPy's
+    own message, "Use a.any() or a.all()", points away from the fix), and code written for arrays
+    given one number."""
     result = grade(reference_with(tmp_path / "s", {"activations.py": [change]}))
     messages = {t.message for t in result.tests if t.status == "error"}
     assert messages and all(m.endswith(f"; {message}") for m in messages), messages
