@@ -50,6 +50,16 @@ def _late(now: float) -> float:
     return late if late > LATE_SECONDS else 0.0
 
 
+def _forked() -> None:
+    """In a forked child: a new lock (the parent's may have been held by its note-taker, which the
+    child does not have); the child's first clock() starts its own."""
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 def _note_the_time() -> None:
     global _last_note, _stopped
     me = os.getpid()
