@@ -13,9 +13,9 @@ Schema version 1 (PRAGMA user_version), documented in docs/gradebook.md:
 
 A student's current grade is their most recently stored submission. WAL mode and
 BEGIN IMMEDIATE let two runs share a file; a run killed at any point leaves
-either a whole submission or none of it. Readers (export, stats, feedback) open it
-read-only, so a gradebook they may read but not write (a colleague's, an archived
-one) serves them as well.
+either a whole submission or none of it. Readers (export, stats, feedback) only read
+it, and open it read-only where the user may not write it, so a gradebook they may
+read but not write (a colleague's, an archived one) serves them as well.
 """
 
 from __future__ import annotations
@@ -372,21 +372,14 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:
-    """path opened for reading only. A gradebook in WAL mode is read with its -wal file (where a
-    run's latest commits may still be) and the -shm index beside it, which SQLite makes if they are
-    missing; in a folder the reader may not write to, with no -wal file there, the file alone is the
-    whole gradebook, and is read as it is (SQLite's immutable mode, which takes it that no run
-    starts writing to it meanwhile)."""
+    """path opened for reading only, making no file beside it. With a -wal file there (a run has
+    it open, or was killed), a run's latest commits may still be in it: SQLite reads them with it.
+    Without one, no run has the gradebook open, and the file alone is the whole of it: it is read as
+    it is (SQLite's immutable mode, which takes it that no run starts writing to it meanwhile)."""
     uri = "file:" + urllib.parse.quote(os.path.abspath(path))
-    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=60, isolation_level=None)
+    mode = "mode=ro" if Path(f"{path}-wal").exists() else "immutable=1"
+    db = sqlite3.connect(f"{uri}?{mode}", uri=True, timeout=60, isolation_level=None)
     db.execute("PRAGMA busy_timeout = 60000")
-    try:
-        db.execute("PRAGMA user_version").fetchone()  # opens the file and, in WAL mode, its index
-    except sqlite3.OperationalError:
-        db.close()
-        if Path(f"{path}-wal").exists():
-            raise
-        db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
     return db
 
 
