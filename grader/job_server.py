@@ -29,10 +29,31 @@ def job_server(preload: tuple[str, ...]) -> Any:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["__main__", *preload])
     _keep_sockets_in_scratch()
-    with _deaf_to_hangups():
+    with _deaf_to_hangups(), _in_an_empty_folder():
         _start_resource_tracker_quietly()
         multiprocessing.forkserver.ensure_running()
     return context
+
+
+@contextmanager
+def _in_an_empty_folder() -> Iterator[None]:
+    """Processes started meanwhile start in an empty folder, removed once they have started.
+
+    multiprocessing starts the forkserver with `python -c`, which puts its working folder first on
+    sys.path, and the forkserver imports the preload modules with that path (it ignores the
+    sys.path it is handed): run from a folder that holds a `grader` folder (a checkout of this
+    project, say), every job process died (an editable install), or took the grading code from
+    that folder rather than from the installed grader. The job processes themselves go back to
+    the caller's folder and sys.path.
+    """
+    empty = new_scratch()
+    back = os.getcwd()
+    os.chdir(empty)
+    try:
+        yield
+    finally:
+        os.chdir(back)
+        empty.rmdir()  # the forkserver's "" then names a folder that is gone: nothing to import there
 
 
 @contextmanager

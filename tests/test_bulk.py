@@ -346,6 +346,29 @@ def test_a_run_killed_midway_finishes_on_the_next_run(tmp_path, short_temp):
     assert list(temp.iterdir()) == []  # the second run removed what the killed one left, and its own
 
 
+def test_grade_all_run_from_a_folder_that_holds_a_grader_package_grades_with_its_own(tmp_path):
+    """A checkout of this project, or any folder with a `grader` package in it, as the working
+    folder: multiprocessing's forkserver imported the grading code from there (it puts its working
+    folder first on sys.path), so every job died, or graded with that code instead."""
+    root = class_folder(tmp_path / "class", "correct", "no_batch_average")
+    workdir = tmp_path / "course"
+    (workdir / "grader").mkdir(parents=True)
+    (workdir / "grader" / "__init__.py").write_text(
+        "raise SystemExit('the wrong grader package was imported')\n"
+    )
+    command = Path(sys.executable).with_name("backprop-grader")  # `python -m` would import it itself
+    completed = subprocess.run(
+        [str(command), "grade-all", str(root), "--gradebook", "book.sqlite", "--jobs", "2"],
+        cwd=workdir, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    assert "wrong grader" not in completed.stderr and "Traceback" not in completed.stderr
+    assert rows(workdir / "book.sqlite", "SELECT student, percent FROM submissions ORDER BY student") == [
+        ("correct", 100.0),
+        ("no_batch_average", 45.45),
+    ]
+
+
 def test_grade_all_runs_with_a_temp_directory_too_long_for_a_socket_inside(tmp_path, short_temp):
     """The job server's socket has a path of at most 107 bytes; with a long TMPDIR it goes to /tmp
     (before, grade-all stopped with a traceback: "AF_UNIX path too long")."""
