@@ -29,30 +29,36 @@ def job_server(preload: tuple[str, ...]) -> Any:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["__main__", *preload])
     _keep_sockets_in_scratch()
-    with _deaf_to_hangups(), _in_an_empty_folder():
+    with _deaf_to_hangups(), _with_this_import_path():
         _start_resource_tracker_quietly()
         multiprocessing.forkserver.ensure_running()
     return context
 
 
 @contextmanager
-def _in_an_empty_folder() -> Iterator[None]:
-    """Processes started meanwhile start in an empty folder, removed once they have started.
+def _with_this_import_path() -> Iterator[None]:
+    """Processes started meanwhile import modules from where this process does.
 
     multiprocessing starts the forkserver with `python -c`, which puts its working folder first on
-    sys.path, and the forkserver imports the preload modules with that path (it ignores the
-    sys.path it is handed): run from a folder that holds a `grader` folder (a checkout of this
-    project, say), every job process died (an editable install), or took the grading code from
-    that folder rather than from the installed grader. The job processes themselves go back to
-    the caller's folder and sys.path.
+    sys.path, and the forkserver imports the preload modules (the grading code) with that path: it
+    ignores the sys.path it is handed. Run from a folder that holds a `grader` folder (a checkout of
+    this project at another version, say), every job process died (an editable install), or graded
+    with that folder's code under the installed grader's name. So they start in an empty folder,
+    removed once they have started, with this process's sys.path as PYTHONPATH. (The job processes
+    take this process's folder and sys.path back from multiprocessing.)
     """
     empty = new_scratch()
-    back = os.getcwd()
+    back, before = os.getcwd(), os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(entry or back for entry in sys.path)  # "": the folder
     os.chdir(empty)
     try:
         yield
     finally:
         os.chdir(back)
+        if before is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = before
         empty.rmdir()  # the forkserver's "" then names a folder that is gone: nothing to import there
 
 

@@ -64,9 +64,11 @@ def test_commits_still_in_the_wal_file_of_a_killed_run_are_read_in_a_read_only_f
     """A run killed with kill -9 leaves its last commits in gradebook.sqlite-wal, not yet in the
     file itself: a reader that read the file alone would show grades that are no longer current."""
     copy = shelved(book, tmp_path / "archive")
+    open_until_the_end = []  # closing the last connection would checkpoint the -wal into the file
 
     def commit_and_die_without_checkpoint() -> str:
         db = sqlite3.connect(copy, isolation_level=None)
+        open_until_the_end.append(db)
         db.execute("PRAGMA wal_autocheckpoint = 0")
         db.execute("UPDATE submissions SET student = 'renamed' WHERE student = 'correct'")
         db.execute("UPDATE students SET id = 'renamed' WHERE id = 'correct'")
