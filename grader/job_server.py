@@ -43,23 +43,30 @@ def _with_this_import_path() -> Iterator[None]:
     sys.path, and the forkserver imports the preload modules (the grading code) with that path: it
     ignores the sys.path it is handed. Run from a folder that holds a `grader` folder (a checkout of
     this project at another version, say), every job process died (an editable install), or graded
-    with that folder's code under the installed grader's name. So they start in an empty folder,
-    removed once they have started, with this process's sys.path as PYTHONPATH. (The job processes
-    take this process's folder and sys.path back from multiprocessing.)
+    with that folder's code under the installed grader's name. So they start in an empty folder of
+    their own, with this process's own first entry (its script's folder, or
+    the working folder for `python -m`) before PYTHONPATH, as this process has it. (The job
+    processes take this process's folder and sys.path back from multiprocessing.)
     """
     empty = new_scratch()
     back, before = os.getcwd(), os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(entry or back for entry in sys.path)  # "": the folder
+    if sys.path and not sys.flags.isolated and not getattr(sys.flags, "safe_path", False):
+        first = sys.path[0] or back  # "": the working folder
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (first, before)))
     os.chdir(empty)
     try:
         yield
     finally:
         os.chdir(back)
         if before is None:
-            del os.environ["PYTHONPATH"]
+            os.environ.pop("PYTHONPATH", None)
         else:
             os.environ["PYTHONPATH"] = before
-        empty.rmdir()  # the forkserver's "" then names a folder that is gone: nothing to import there
+        # removed on the way out, not now: they import in their own time, and Python 3.13 fails to
+        # import an extension module (socket's) where the working folder is gone
+        multiprocessing.util.Finalize(
+            None, shutil.rmtree, (empty,), {"ignore_errors": True}, exitpriority=-101
+        )
 
 
 @contextmanager
