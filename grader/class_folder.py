@@ -3,6 +3,7 @@ file, or an LMS's download still to be sorted; and its feedback folder made."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from grader.roster import is_one_submission, lms_download_only, zip_download_of
@@ -11,7 +12,15 @@ from grader.roster import is_one_submission, lms_download_only, zip_download_of
 def check_start(root: Path, feedback_dir: Path | None) -> None:
     """Raise CannotStart if a run on root cannot start: root is one student's submission rather than
     a class's (a file, or roster.is_one_submission), holds only Canvas's or Moodle's download of
-    every submission, or feedback_dir cannot be made (it is made here)."""
+    every submission, or feedback_dir cannot be made (it is made here), or the working folder is
+    gone (removed since the shell went into it: the job processes start from it)."""
+    try:
+        os.getcwd()
+    except OSError as error:
+        raise CannotStart(
+            f"the working folder cannot be found ({error.strerror}): it was removed or moved since the "
+            "shell went into it; change to a folder that exists (cd) and run the command again"
+        ) from None
     if root.is_file():
         raise CannotStart(_file_given(root))
     if is_one_submission(root):

@@ -369,6 +369,27 @@ def test_grade_all_run_from_a_folder_that_holds_a_grader_package_grades_with_its
     ]
 
 
+def test_grade_all_from_a_working_folder_that_is_gone_is_one_line_and_exit_2(tmp_path):
+    """A shell left in a folder removed since (a course folder cleaned up, a checkout switched):
+    multiprocessing needs the working folder, and grade-all stopped with a traceback."""
+    root = class_folder(tmp_path / "class", "correct")
+    book = tmp_path / "book.sqlite"
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    command = Path(sys.executable).with_name("backprop-grader")
+    completed = subprocess.run(
+        ["sh", "-c", 'cd "$1" && rmdir "$1" && exec "$2" grade-all "$3" --gradebook "$4"', "sh",
+         str(gone), str(command), str(root), str(book)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert completed.returncode == 2, completed.stderr
+    assert completed.stderr == (
+        "Error: the working folder cannot be found (No such file or directory): it was removed or moved "
+        "since the shell went into it; change to a folder that exists (cd) and run the command again\n"
+    )
+    assert not book.exists()
+
+
 def test_grade_all_runs_with_a_temp_directory_too_long_for_a_socket_inside(tmp_path, short_temp):
     """The job server's socket has a path of at most 107 bytes; with a long TMPDIR it goes to /tmp
     (before, grade-all stopped with a traceback: "AF_UNIX path too long")."""
