@@ -28,32 +28,36 @@ def job_server(preload: tuple[str, ...]) -> Any:
     """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["__main__", *preload])
-    _keep_sockets_in_scratch()
-    with _deaf_to_hangups(), _with_this_import_path():
+    scratch = new_scratch()
+    # after multiprocessing's own clean-up of its folder (exit priority -100), remove the scratch one
+    multiprocessing.util.Finalize(None, shutil.rmtree, (scratch,), {"ignore_errors": True}, exitpriority=-101)
+    _keep_sockets_in(scratch)
+    with _deaf_to_hangups(), _with_this_import_path(starting_in=scratch):
         _start_resource_tracker_quietly()
         multiprocessing.forkserver.ensure_running()
     return context
 
 
 @contextmanager
-def _with_this_import_path() -> Iterator[None]:
+def _with_this_import_path(starting_in: Path) -> Iterator[None]:
     """Processes started meanwhile import modules from where this process does.
 
     multiprocessing starts the forkserver with `python -c`, which puts its working folder first on
     sys.path, and the forkserver imports the preload modules (the grading code) with that path: it
     ignores the sys.path it is handed. Run from a folder that holds a `grader` folder (a checkout of
     this project at another version, say), every job process died (an editable install), or graded
-    with that folder's code under the installed grader's name. So they start in an empty folder of
-    their own, with this process's own first entry (its script's folder, or
-    the working folder for `python -m`) before PYTHONPATH, as this process has it. (The job
-    processes take this process's folder and sys.path back from multiprocessing.)
+    with that folder's code under the installed grader's name. So they start in starting_in (the
+    job server's scratch folder, which holds no module), with this process's own first sys.path
+    entry (its script's folder, or the working folder for `python -m`) put before PYTHONPATH. The
+    folder stays until this process ends: Python 3.13 fails to import an extension module
+    (socket's) where the working folder is gone. (The job processes take this process's folder and
+    sys.path back from multiprocessing.)
     """
-    empty = new_scratch()
     back, before = os.getcwd(), os.environ.get("PYTHONPATH")
     if sys.path and not sys.flags.isolated and not getattr(sys.flags, "safe_path", False):
         first = sys.path[0] or back  # "": the working folder
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (first, before)))
-    os.chdir(empty)
+    os.chdir(starting_in)
     try:
         yield
     finally:
@@ -62,11 +66,6 @@ def _with_this_import_path() -> Iterator[None]:
             os.environ.pop("PYTHONPATH", None)
         else:
             os.environ["PYTHONPATH"] = before
-        # removed on the way out, not now: they import in their own time, and Python 3.13 fails to
-        # import an extension module (socket's) where the working folder is gone
-        multiprocessing.util.Finalize(
-            None, shutil.rmtree, (empty,), {"ignore_errors": True}, exitpriority=-101
-        )
 
 
 @contextmanager
@@ -95,25 +94,19 @@ _SOCKET_PATH_MAX = 107
 _SOCKET_IN_PARENT = len("/pymp-12345678/listener-12345678")
 
 
-def _keep_sockets_in_scratch() -> None:
-    """Have multiprocessing make its folder (pymp-*, the forkserver's socket) in a scratch folder.
+def _keep_sockets_in(scratch: Path) -> None:
+    """Have multiprocessing make its folder (pymp-*, the forkserver's socket) in scratch, where the
+    socket's path fits (else beside it, or in /tmp) and no folder was made before in this process.
 
     multiprocessing removes that folder on the way out, but a run killed with kill -9 left it in
     the temp directory for good; inside a scratch folder named after this process, the next run
     removes it with the rest of what the killed run left (scratch.remove_stale_scratch).
     """
-    scratch = new_scratch()
-    parent = _socket_parent(scratch)
-    default, tempfile.tempdir = tempfile.tempdir, str(parent)
+    default, tempfile.tempdir = tempfile.tempdir, str(_socket_parent(scratch))
     try:
-        made = multiprocessing.util.get_temp_dir()  # once per process, then kept
+        multiprocessing.util.get_temp_dir()  # once per process, then kept
     finally:
         tempfile.tempdir = default
-    if os.path.dirname(made) != str(scratch):  # made before, or the socket would not fit in scratch
-        scratch.rmdir()
-        return
-    # after multiprocessing's own clean-up of its folder (exit priority -100), remove the scratch one
-    multiprocessing.util.Finalize(None, shutil.rmtree, (scratch,), {"ignore_errors": True}, exitpriority=-101)
 
 
 def _socket_parent(scratch: Path) -> Path:
