@@ -53,6 +53,7 @@ def main() -> None:
       backprop-grader quiz take --student alice              (students: the practice questions)
     """
     never_failing_output()
+    stop_signals_as_interrupt()  # every command unwinds as after Ctrl-C: no scratch or partial file left
 
 
 main.add_command(quiz)
@@ -194,7 +195,6 @@ def _run(
     from grader.scratch import ScratchFull
     from grader.submission import SubmissionError
 
-    stop_signals_as_interrupt()
     try:
         result = grade_path(
             path,

@@ -14,7 +14,6 @@ from grader.ci_log import workflow_commands_paused
 from grader.cli_errors import GraderBroken, SubmissionUnreadable, reader_may_leave, write_output
 from grader.cli_options import limit_options, worker_limits
 from grader.output_streams import messages_may_be_lost
-from grader.stop_signals import stop_signals_as_interrupt
 
 if TYPE_CHECKING:
     from grader.gradebook import Gradebook
@@ -105,7 +104,6 @@ def grade_all_command(
         check_start(submissions, feedback_dir)  # before the gradebook is made: nothing to grade, no file
     except CannotStart as error:
         raise SubmissionUnreadable(str(error)) from None
-    stop_signals_as_interrupt()  # as Ctrl-C: what was graded is kept, and the summary says how far it got
     # what it prints quotes the class folder's entries and the grader's messages about them
     with workflow_commands_paused():
         with _opened(gradebook, must_exist=False) as book:

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from grader.ci_log import inert_line
-from grader.output_streams import silence_stdout, utf8_stdout
+from grader.output_streams import messages_may_be_lost, silence_stdout, utf8_stdout
 from grader.whole_file import write_whole
 
 
@@ -23,6 +23,12 @@ class _Refusal(click.ClickException):
 
     def format_message(self) -> str:
         return inert_line(self.message)
+
+    def show(self, file: Any = None) -> None:
+        """The line on stderr, unless stderr is gone (a closed terminal after SIGHUP, a full disk):
+        the exit status still tells, where a traceback about the lost line would make it 1."""
+        with messages_may_be_lost():
+            super().show(file)
 
 
 class SubmissionUnreadable(_Refusal):
@@ -66,7 +72,20 @@ OUTPUT_FAILURES = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 class OneLineErrors(click.Group):
     """The command group, which turns a failed write that no command caught (stdout on a full disk
-    after the work was done: `release kit > log.txt`) into one line and exit 2, not a traceback."""
+    after the work was done: `release kit > log.txt`) into one line and exit 2, not a traceback, and
+    a stop (Ctrl-C, SIGTERM, SIGHUP) that no command caught into one line and exit 130, not
+    click's "Aborted!" and exit 1. What was written by then is whole: every output file is written
+    beside its target and renamed over it, and a folder made (release, sort-canvas) is removed."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            command = ctx.invoked_subcommand or "the command"
+            raise Interrupted(
+                f"interrupted (Ctrl-C, SIGTERM or SIGHUP) before {command} finished; the files it writes "
+                "are written whole or not at all: run the same command again"
+            ) from None
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         try:

@@ -11,6 +11,7 @@ from typing import Any
 
 from grader.feedback import feedback_html
 from grader.machine_share import machine_share
+from grader.stop_signals import STOP_SIGNALS
 from grader.whole_file import write_whole
 
 
@@ -69,7 +70,7 @@ def write_feedback_pages(
             write(student, markdown, feedback_page(student, markdown, plots))
         return failed
     context = multiprocessing.get_context("fork")  # the children start with what this process has loaded
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=signal.signal, initargs=_IGNORE_CTRL_C)
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_leave_stops_to_the_parent)
     try:
         pages = pool.map(feedback_page, *zip(*feedback), chunksize=4)
         for (student, markdown, _), page in zip(feedback, pages):
@@ -79,5 +80,9 @@ def write_feedback_pages(
     return failed
 
 
-#: job processes leave Ctrl-C to the parent, which stops them
-_IGNORE_CTRL_C = (signal.SIGINT, signal.SIG_IGN)
+def _leave_stops_to_the_parent() -> None:
+    """In a process drawing pages: Ctrl-C, SIGTERM and SIGHUP (sent to the whole process group) are
+    the parent's to act on; it stops the pool. Raised here, they would end the process with a
+    traceback, or come back to the parent as a page's exception."""
+    for stop in STOP_SIGNALS:
+        signal.signal(stop, signal.SIG_IGN)

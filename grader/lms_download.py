@@ -95,7 +95,8 @@ def sort_download(
     """Run sort_folder(folder, result) on download (a folder, or the zip the system gives, unpacked
     beside out first and that copy removed at the end), for it to put one folder per student in
     out. out must be new or empty; if sorting fails (OSError), out is removed again if this made
-    it, so that the same command can run again. download_again: how to get the zip anew."""
+    it, so that the same command can run again (so too after Ctrl-C). download_again: how to get
+    the zip anew."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise DownloadError(f"{out} already exists and is not an empty folder; choose a new one")
     result = SortedDownload()
@@ -103,7 +104,7 @@ def sort_download(
     try:
         with _unzipped(download, out, download_again, result.notes) as folder:
             sort_folder(folder, result)
-    except OSError:
+    except BaseException:  # an OSError, or a stop: half a sorted download would block the next try
         if made:
             shutil.rmtree(out, ignore_errors=True)
         raise

@@ -13,6 +13,9 @@ from __future__ import annotations
 import signal
 from types import FrameType
 
+#: what stops a command: Ctrl-C, and the two signals taken as it
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
 
 def stop_signals_as_interrupt() -> None:
     """From now on SIGTERM, and SIGHUP unless it is ignored, raise KeyboardInterrupt in the main

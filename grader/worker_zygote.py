@@ -30,9 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader.stop_signals import STOP_SIGNALS
+
 HERE = Path(__file__).resolve().parent
 STARTUP_TIMEOUT = 60.0
-STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 class ZygoteUnavailable(Exception):

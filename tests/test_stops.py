@@ -1,0 +1,127 @@
+"""Commands stopped midway by Ctrl-C, SIGTERM (a CI time-out) or SIGHUP (a closed terminal): exit
+130 with one line, no half-written file or folder left to block the next try, no process left.
+(`grade` and `grade-all`, which unwind a worker and a gradebook as well, have tests of their own.)
+
+Each command is frozen with SIGSTOP once its output has begun, sent the stop, and let go: the stop
+then lands with work still to do, however busy the machine is."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, REFERENCE, class_folder, cli, run_cli
+
+STOPS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
+STOP_IDS = ["ctrl-c", "sigterm", "sighup"]
+
+
+def stopped_midway(args: list[str], started: Callable[[], bool], stop: signal.Signals) -> str:
+    """Run the command in a process group of its own; once started() is true, freeze the group,
+    send it stop (as a terminal or a CI runner sends it to every process of the job), let it go and
+    return its stderr, after checking that it exited with 130 and left no process behind."""
+    process = subprocess.Popen(
+        cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    while not started() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.killpg(process.pid, signal.SIGSTOP)
+    assert process.poll() is None, "the command ended before it could be stopped"
+    os.killpg(process.pid, stop)
+    os.killpg(process.pid, signal.SIGCONT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    time.sleep(0.2)  # the pool's processes, told to stop, may still be leaving
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)
+    return stderr
+
+
+def interrupted_line(command: str) -> str:
+    return (
+        f"Error: interrupted (Ctrl-C, SIGTERM or SIGHUP) before {command} finished; the files it writes "
+        "are written whole or not at all: run the same command again\n"
+    )
+
+
+@pytest.fixture(scope="module")
+def gradebook(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("stops")
+    root = class_folder(
+        base / "class", "correct", "forgot_hidden_derivative", "no_batch_average", "relu_prime_at_zero"
+    )
+    for i in range(8):
+        shutil.copytree(EXAMPLES / "correct", root / f"copy{i}")
+    book = base / "book.sqlite"
+    completed = run_cli("grade-all", str(root), "--gradebook", str(book))
+    assert completed.returncode == 0, completed.stderr
+    return book
+
+
+@pytest.mark.parametrize("stop", STOPS, ids=STOP_IDS)
+def test_feedback_stopped_midway_leaves_only_whole_files(gradebook, tmp_path, stop):
+    out = tmp_path / "feedback"
+    stderr = stopped_midway(
+        ["feedback", "--gradebook", str(gradebook), "--out", str(out)],
+        lambda: any(out.glob("*.html")),
+        stop,
+    )
+    assert stderr.endswith(interrupted_line("feedback"))
+    written = sorted(path.name for path in out.iterdir())
+    assert all(not name.startswith(".") for name in written), written  # no partial file
+    assert 2 <= len(written) < 24  # each of the 12 students has two files
+    for page in out.glob("*.html"):
+        assert page.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    again = run_cli("feedback", "--gradebook", str(gradebook), "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert len(list(out.iterdir())) == 24
+
+
+@pytest.mark.parametrize("stop", STOPS, ids=STOP_IDS)
+def test_release_stopped_midway_leaves_no_half_kit(tmp_path, stop):
+    """Before 0.4.11, SIGTERM or SIGHUP left half a kit, which the next try refused to write over."""
+    out = tmp_path / "kit"
+    stderr = stopped_midway(["release", str(out)], lambda: (out / "exercises").is_dir(), stop)
+    assert stderr == interrupted_line("release")
+    assert not out.exists()
+    again = run_cli("release", str(out))
+    assert again.returncode == 0, again.stderr
+    assert (out / "grader-kit").is_dir() and (out / "answers.toml").is_file()
+
+
+ROSTER_HEAD = "Student,ID,SIS User ID,SIS Login ID,Section,Backprop\n    Points Possible,,,,,143\n"
+
+
+def canvas_class(folder: Path, students: int) -> Path:
+    """Canvas's "Download Submissions" of students students (as a folder), and its roster beside it."""
+    folder.mkdir()
+    rows = [ROSTER_HEAD]
+    for i in range(students):
+        for name in ("activations", "backprop", "gradcheck", "deep"):
+            shutil.copyfile(REFERENCE / f"{name}.py", folder / f"student{i}_{1000 + i}_{5000 + i}_{name}.py")
+        rows.append(f'"Student, N{i}",{1000 + i},{7000 + i},s{i},Section 1,\n')
+    (folder.parent / "grades.csv").write_text("".join(rows), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("stop", STOPS, ids=STOP_IDS)
+def test_sort_canvas_stopped_midway_leaves_no_half_sorted_folder(tmp_path, stop):
+    """Before 0.4.11, Ctrl-C (any stop) left the students sorted so far, and the next try refused
+    to sort into that folder."""
+    download = canvas_class(tmp_path / "download", 40)
+    out = tmp_path / "submissions"
+    args = ["sort-canvas", str(download), "--roster", str(tmp_path / "grades.csv"), "--out", str(out)]
+    stderr = stopped_midway(args, lambda: out.is_dir() and any(out.iterdir()), stop)
+    assert stderr == interrupted_line("sort-canvas")
+    assert not out.exists()
+    again = run_cli(*args)
+    assert again.returncode == 0, again.stderr
+    assert len(list(out.iterdir())) == 40
