@@ -5,10 +5,15 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import pty
+import select
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -230,3 +235,48 @@ def run_cli_unread(*args: str, timeout: float = 300) -> subprocess.CompletedProc
 @pytest.fixture(scope="session")
 def reference_result() -> GradeResult:
     return grade(REFERENCE)
+
+
+def in_a_terminal_that_closes(
+    args: list[str], temp: Path, ready: Callable[[], bool], ignore_hangup: bool = False
+) -> tuple[int, int]:
+    """The grader run with args in a pseudo-terminal of its own (its TMPDIR temp), which closes, as
+    a terminal window or an SSH connection does, once ready() is true; with ignore_hangup, as
+    `nohup` starts it. Its exit status and process id (its session's id too)."""
+    pid, terminal = pty.fork()
+    if pid == 0:  # pragma: no cover - the child becomes the grader at once
+        try:
+            if ignore_hangup:
+                signal.signal(signal.SIGHUP, signal.SIG_IGN)
+            command = cli(*args)
+            os.execve(command[0], command, {**os.environ, "TMPDIR": str(temp)})
+        finally:
+            os._exit(127)
+    deadline = time.monotonic() + 120
+    while not ready() and time.monotonic() < deadline:
+        if select.select([terminal], [], [], 0.05)[0]:
+            try:
+                os.read(terminal, 65536)  # what it writes: a terminal nobody reads fills up and blocks it
+            except OSError:  # the grader has ended
+                break
+    os.close(terminal)  # the kernel hangs up the terminal's session: SIGHUP, then every write fails
+    while (waited := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if waited[0] == 0:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail(f"{args[0]} did not end after its terminal closed")
+    return os.waitstatus_to_exitcode(waited[1]), pid
+
+
+def living_in_session(session: int, wait: float = 10.0) -> list[str]:
+    """The processes of a session that are still running (not zombies) once they have had
+    wait seconds to end."""
+    deadline = time.monotonic() + wait
+    while True:
+        listed = subprocess.run(
+            ["ps", "-o", "stat=,args=", "--sid", str(session)], capture_output=True, text=True
+        )
+        living = [line for line in listed.stdout.splitlines() if not line.lstrip().startswith("Z")]
+        if not living or time.monotonic() > deadline:
+            return living
+        time.sleep(0.1)

@@ -5,10 +5,8 @@ import hashlib
 import io
 import json
 import os
-import pty
 import re
 import resource
-import select
 import shutil
 import signal
 import sqlite3
@@ -28,7 +26,9 @@ from conftest import (
     cli,
     dig,
     grader_copy,
+    in_a_terminal_that_closes,
     in_child,
+    living_in_session,
     looping_submission,
     run_cli_unread,
     small_filesystem,
@@ -1156,32 +1156,10 @@ def test_ctrl_c_or_sigterm_stops_at_once_keeps_what_is_graded_and_exits_130(tmp_
 def grading_in_a_terminal_that_closes(
     root: Path, book: Path, temp: Path, ignore_hangup: bool
 ) -> tuple[int, int]:
-    """grade-all (2 jobs) on root in a pseudo-terminal of its own, which closes, as a terminal
-    window or an SSH connection does, once book holds two submissions; with ignore_hangup, as
-    `nohup` starts it. Its exit status and process id (its session's id too)."""
-    pid, terminal = pty.fork()
-    if pid == 0:  # pragma: no cover - the child becomes the grader at once
-        try:
-            if ignore_hangup:
-                signal.signal(signal.SIGHUP, signal.SIG_IGN)
-            command = cli("grade-all", str(root), "--gradebook", str(book), "--jobs", "2")
-            os.execve(command[0], command, {**os.environ, "TMPDIR": str(temp)})
-        finally:
-            os._exit(127)
-    deadline = time.monotonic() + 120
-    while stored_count(book) < 2 and time.monotonic() < deadline:
-        if select.select([terminal], [], [], 0.05)[0]:
-            try:
-                os.read(terminal, 65536)  # the live bar: a terminal nobody reads fills up and blocks it
-            except OSError:  # the grader has ended
-                break
-    os.close(terminal)  # the kernel hangs up the terminal's session: SIGHUP, then every write fails
-    while (waited := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if waited[0] == 0:
-        os.kill(pid, signal.SIGKILL)
-        pytest.fail("grade-all did not end after its terminal closed")
-    return os.waitstatus_to_exitcode(waited[1]), pid
+    """grade-all (2 jobs) on root in a pseudo-terminal of its own, which closes once book holds two
+    submissions; with ignore_hangup, as `nohup` starts it. Its exit status and process id."""
+    command = ["grade-all", str(root), "--gradebook", str(book), "--jobs", "2"]
+    return in_a_terminal_that_closes(command, temp, lambda: stored_count(book) >= 2, ignore_hangup)
 
 
 def test_a_closed_terminal_stops_the_run_as_ctrl_c_does_and_leaves_nothing_behind(tmp_path):
@@ -1208,20 +1186,6 @@ def test_a_run_started_with_nohup_grades_on_when_its_terminal_closes(tmp_path):
     assert status == 0
     assert stored_count(book) == INTERRUPTED_CLASS_SIZE
     assert list(temp.iterdir()) == []
-
-
-def living_in_session(session: int, wait: float = 10.0) -> list[str]:
-    """The processes of a session that are still running (not zombies) once they have had
-    wait seconds to end."""
-    deadline = time.monotonic() + wait
-    while True:
-        listed = subprocess.run(
-            ["ps", "-o", "stat=,args=", "--sid", str(session)], capture_output=True, text=True
-        )
-        living = [line for line in listed.stdout.splitlines() if not line.lstrip().startswith("Z")]
-        if not living or time.monotonic() > deadline:
-            return living
-        time.sleep(0.1)
 
 
 class FakeTerminal(io.StringIO):
@@ -1299,12 +1263,16 @@ def test_a_test_suite_that_cannot_run_stops_the_run_with_one_line_and_exit_3(tmp
     completed = run(*command, cwd=project)
     assert completed.returncode == 3, completed.stderr
     lines = completed.stderr.strip().splitlines()
-    assert "Traceback" not in completed.stderr and not any(line.startswith("grader error") for line in lines)
+    # (it failed once in a full suite on 3.13 under heavy load, output lost: each check shows it now)
+    assert "Traceback" not in completed.stderr, completed.stderr
+    assert not any(line.startswith("grader error") for line in lines), completed.stderr
     stopped = [line for line in lines if line.startswith("stopped: ")]
-    assert len(stopped) == 1
-    assert "pytest could not start the tests: ImportError while loading conftest" in stopped[0]
-    assert "No module named 'no_such_module_for_the_grader'" in stopped[0]
-    assert any(line.startswith("stopped after 1/12 submissions") for line in lines), lines
+    assert len(stopped) == 1, completed.stderr
+    assert "pytest could not start the tests: ImportError while loading conftest" in stopped[0], (
+        completed.stderr
+    )
+    assert "No module named 'no_such_module_for_the_grader'" in stopped[0], completed.stderr
+    assert any(line.startswith("stopped after 1/12 submissions") for line in lines), completed.stderr
     assert rows(book, "SELECT count(*) FROM submissions") == [(0,)]
     conftest.unlink()
     again = run(*command, cwd=project)

@@ -16,7 +16,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, REFERENCE, class_folder, cli, run_cli
+from conftest import (
+    EXAMPLES,
+    REFERENCE,
+    class_folder,
+    cli,
+    in_a_terminal_that_closes,
+    living_in_session,
+    looping_submission,
+    run_cli,
+)
 
 STOPS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
 STOP_IDS = ["ctrl-c", "sigterm", "sighup"]
@@ -125,3 +134,36 @@ def test_sort_canvas_stopped_midway_leaves_no_half_sorted_folder(tmp_path, stop)
     again = run_cli(*args)
     assert again.returncode == 0, again.stderr
     assert len(list(out.iterdir())) == 40
+
+
+def test_grade_in_a_terminal_that_closes_exits_130_and_leaves_nothing_behind(tmp_path):
+    """Its one line cannot be written to a closed terminal: before 0.4.11 that failed with a
+    traceback (to nobody) and exit 1, which means "below --fail-under"."""
+    submission = looping_submission(tmp_path / "loops")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    scratch_seen: list[float] = []
+
+    def in_the_loop() -> bool:  # the first call to tanh_prime comes within a second of the copy
+        if not scratch_seen and any(temp.iterdir()):
+            scratch_seen.append(time.monotonic())
+        return bool(scratch_seen) and time.monotonic() > scratch_seen[0] + 1.0
+
+    status, session = in_a_terminal_that_closes(
+        ["grade", str(submission), "--fail-under", "50"], temp, in_the_loop
+    )
+    assert status == 130
+    assert list(temp.iterdir()) == []
+    assert living_in_session(session) == []
+
+
+def test_feedback_in_a_terminal_that_closes_exits_130_and_leaves_only_whole_files(gradebook, tmp_path):
+    out, temp = tmp_path / "feedback", tmp_path / "tmp"
+    temp.mkdir()
+    status, session = in_a_terminal_that_closes(
+        ["feedback", "--gradebook", str(gradebook), "--out", str(out)], temp, lambda: any(out.glob("*.html"))
+    )
+    assert status == 130
+    assert living_in_session(session) == []
+    written = [path.name for path in out.iterdir()]
+    assert all(not name.startswith(".") for name in written) and len(written) < 24, written
