@@ -146,6 +146,10 @@ def test_setup_sh_installs_the_bundle_and_run_autograder_uses_it(autograder):
     setup = subprocess.run(["bash", str(autograder / "source" / "setup.sh")], capture_output=True, text=True,
                            env={**env, "AUTOGRADER_ROOT": str(autograder)}, timeout=600)  # fmt: skip
     assert setup.returncode == 0, setup.stderr[-3000:]
+    # setuptools' warnings fill the build log Gradescope shows; one said that the form of `license`
+    # used until 0.4.11 would stop building in February 2027
+    assert "BuildBackendWarning" not in setup.stdout + setup.stderr, setup.stderr[-3000:]
+    assert "Package would be ignored" not in setup.stdout + setup.stderr
     results = run_autograder(autograder, EXAMPLES / "correct", installed=True)
     assert results["score"] == 143.0
 
