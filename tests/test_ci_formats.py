@@ -361,6 +361,20 @@ def test_workflow_templates_validate(workflow):
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
+#: the first major of each of GitHub's own actions that runs on Node 24: runners have forced Node 20
+#: actions onto Node 24 since June 2026, with a deprecation warning on every student's run
+NODE_24_MAJORS = {"actions/checkout": 5, "actions/setup-python": 6, "actions/upload-artifact": 6}
+
+
+@pytest.mark.parametrize("workflow", sorted((TEMPLATES / "github" / "workflows").glob("*.yml")) + [
+    TEMPLATES / "classroom" / "classroom.yml"], ids=lambda p: p.name)  # fmt: skip
+def test_workflow_templates_use_githubs_actions_at_a_node_24_major(workflow):
+    used = re.findall(r"uses: (actions/[\w-]+)@v(\d+)", workflow.read_text(encoding="utf-8"))
+    assert used, "no action of GitHub's own"
+    for action, major in used:
+        assert int(major) >= NODE_24_MAJORS[action], f"{action}@v{major} runs on Node 20"
+
+
 def test_the_workflow_check_can_fail(tmp_path):
     broken = tmp_path / "broken.yml"
     broken.write_text("name: x\non: push\njobs:\n  a:\n    steps: 3\n")
