@@ -3,9 +3,11 @@ closed terminal or a dropped SSH connection sends.
 
 Left to its default, either signal ends the grader on the spot: `grade` leaves its scratch folder
 (a copy of the submission) in the temporary folder, and `grade-all` leaves its job processes'
-scratch folders and prints no summary. Raised as KeyboardInterrupt instead, it unwinds what was
-started (the worker stopped, the scratch folder removed, a gradebook transaction rolled back) and
-the command ends as it does after Ctrl-C. A SIGHUP that is ignored (`nohup`) stays ignored.
+scratch folders and prints no summary; `release` leaves half a kit. Raised as KeyboardInterrupt
+instead, it unwinds what was started (the worker stopped, the scratch folder removed, a gradebook
+transaction rolled back, a partial file or folder removed) and the command ends as it does after
+Ctrl-C (cli_errors.OneLineErrors: one line, exit 130). The command group installs this for every
+command. A SIGHUP that is ignored (`nohup`) stays ignored.
 """
 
 from __future__ import annotations
