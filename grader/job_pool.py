@@ -164,14 +164,30 @@ def _run_task(flag: int, function: Callable[..., Any], *args: Any) -> Any:
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
-    """Stop at once: terminate the job processes (they remove their workers and scratch folders)."""
+    """Stop at once: terminate the job processes (they remove their workers and scratch folders).
+
+    One still there STOP_GRACE_SECONDS later is killed, and its scratch folders removed for it:
+    the pool waits for every job process to end when this process exits, so one stuck on its way
+    out (seen once, after a run stopped for a full $TMPDIR) kept grade-all from ever exiting,
+    its summary printed."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.terminate()
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
     for process in processes:
-        process.join(timeout=10)
+        process.join(timeout=max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=STOP_GRACE_SECONDS)
+            if process.pid is not None:
+                remove_scratch_of(process.pid)
+
+
+#: how long stopped job processes get to clean up and leave before they are killed
+STOP_GRACE_SECONDS = 10.0
 
 
 def _job_init(

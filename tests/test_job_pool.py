@@ -8,6 +8,8 @@ import sys
 from conftest import EXAMPLES, looping_submission, run_cli
 from test_bulk import rows
 
+from grader.scratch import process_running
+
 TASKS = """\
 import os, pathlib, time
 from grader import long_waits
@@ -109,3 +111,55 @@ def test_grade_all_grades_others_while_a_submission_loops(tmp_path):
         "WHERE student = 'a_loops' AND test_results.status = 'timeout'",
     )
     assert timed_out[0][0] > 0
+
+
+STUCK_TASKS = """\
+import os, pathlib, threading, time
+
+def work(name):
+    pathlib.Path({marks!r}, name).write_text(str(os.getpid()))
+    threading.Thread(target=time.sleep, args=(3600,)).start()  # not a daemon: the process cannot end
+    return name
+"""
+
+STOPPED_SCRIPT = """\
+import sys
+sys.path.insert(0, {folder!r})
+import stuck
+from pathlib import Path
+from grader import job_pool
+from grader.job_server import job_server
+from grader.roster import Entry
+
+class Stop(Exception):
+    pass
+
+def record(result):
+    raise Stop(result)  # as grade-all stops the run on a grader error that would fail everyone
+
+if __name__ == "__main__":
+    job_pool.STOP_GRACE_SECONDS = 1.0
+    context = job_server(("stuck",))
+    entries = [Entry(name, Path(name), name) for name in ("a", "b", "c")]
+    try:
+        job_pool.run_pool(context, entries, 2, lambda e: (stuck.work, e.student), record,
+                          lambda entry, why: why, ("stuck",))
+    except Stop:
+        print("stopped", flush=True)
+"""
+
+
+def test_a_stopped_run_ends_even_if_a_job_process_cannot(tmp_path):
+    """The pool waits for every job process as the run exits: one stuck on its way out (here a
+    thread that does not end) kept grade-all from ever exiting, its summary printed, once a full
+    $TMPDIR had stopped the run. Such a process is killed after a grace period."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    (tmp_path / "stuck.py").write_text(STUCK_TASKS.format(marks=str(marks)))
+    script = tmp_path / "pool.py"
+    script.write_text(STOPPED_SCRIPT.format(folder=str(tmp_path)))
+    completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == "stopped\n"
+    job_processes = {int(path.read_text()) for path in marks.iterdir()}
+    assert job_processes and not any(process_running(pid) for pid in job_processes)
