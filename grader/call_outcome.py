@@ -161,16 +161,10 @@ def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
         # raised by code that ran on import (a trial call at the top level), not by reading a file
         # or finding a module (the worker tells them apart by the exception's class)
         details["hint"] = TOP_LEVEL_HINT
-    if kind == "exception" and details["type"] == "TypeError" and "'NoneType'" in message:
-        details["hint"] = NONE_HINT
-    if kind == "exception" and details["type"] == "TypeError" and message.endswith(SCALAR_ONLY):
-        details["hint"] = SCALAR_ONLY_HINT
-    if kind == "exception" and details["type"] == "ValueError" and message.startswith(AMBIGUOUS):
-        details["hint"] = AMBIGUOUS_HINT
-    if kind == "exception" and details["type"] == "ValueError" and SHAPES_MISMATCH.search(message):
-        details["hint"] = SHAPES_HINT
-    if kind == "exception" and details["type"] == "AttributeError" and NOT_AN_ARRAY.search(message):
-        details["hint"] = NOT_AN_ARRAY_HINT
+    if kind == "exception":
+        for raised, words, hint in _EXCEPTION_HINTS:
+            if details["type"] == raised and words.search(message):
+                details["hint"] = hint
     if (
         kind in ("exception", "import")
         and details["type"] == "PermissionError"
@@ -193,14 +187,14 @@ NONE_HINT = (
 )
 #: what NumPy raises where an array is given to what takes one number (math.exp, float()): "only
 #: 0-dimensional arrays ..." in recent NumPy (2.4 here), "only size-1 arrays ..." in older (1.24)
-SCALAR_ONLY = "arrays can be converted to Python scalars"
+SCALAR_ONLY = re.compile(r"arrays can be converted to Python scalars\Z")
 SCALAR_ONLY_HINT = (
     "; an array went where one number is expected: math.exp, math.tanh and the math module's other "
     "functions, float() and int() take a single number, while NumPy's (np.exp, np.tanh, np.maximum) "
     "work on every element of an array"
 )
 #: what NumPy raises where an array stands for one truth value: `if z > 0:`, max(0, z)
-AMBIGUOUS = "The truth value of an array with more than one element is ambiguous"
+AMBIGUOUS = re.compile(r"\AThe truth value of an array with more than one element is ambiguous")
 AMBIGUOUS_HINT = (
     "; an array went where one True or False is expected (`if z > 0:`, `max(0, z)`, `and`, `or`), "
     "which asks about the whole array at once: to decide element by element, use np.where(z > 0, a, b), "
@@ -221,6 +215,15 @@ NOT_AN_ARRAY = re.compile(r"^'(float|int|bool|list|tuple)' object has no attribu
 NOT_AN_ARRAY_HINT = (
     "; the functions take a plain number as well as an array (see the docstring), and a number has "
     "none of an array's methods: make it an array first, as as_float_array(z) in activations.py does"
+)
+#: the hints for an exception the student's code raised: (its type, what its message holds, the
+#: hint); where two fit, the later one is given
+_EXCEPTION_HINTS = (
+    ("TypeError", re.compile("'NoneType'"), NONE_HINT),
+    ("TypeError", SCALAR_ONLY, SCALAR_ONLY_HINT),
+    ("ValueError", AMBIGUOUS, AMBIGUOUS_HINT),
+    ("ValueError", SHAPES_MISMATCH, SHAPES_HINT),
+    ("AttributeError", NOT_AN_ARRAY, NOT_AN_ARRAY_HINT),
 )
 #: how the sandbox's refusals reach student code: seccomp's EPERM (a process, a program, a
 #: socket), Landlock's EACCES (a file outside the submission's copy)
