@@ -346,6 +346,11 @@ def test_a_run_killed_midway_finishes_on_the_next_run(tmp_path, short_temp):
     assert list(temp.iterdir()) == []  # the second run removed what the killed one left, and its own
 
 
+#: the installed command, for tests of where it is run from: `python -m grader` would put the
+#: working folder first on sys.path and import a `grader` package there itself
+CONSOLE_SCRIPT = Path(sys.executable).with_name("backprop-grader")
+
+
 def test_grade_all_run_from_a_folder_that_holds_a_grader_package_grades_with_its_own(tmp_path):
     """A checkout of this project, or any folder with a `grader` package in it, as the working
     folder: multiprocessing's forkserver imported the grading code from there (it puts its working
@@ -356,9 +361,8 @@ def test_grade_all_run_from_a_folder_that_holds_a_grader_package_grades_with_its
     (workdir / "grader" / "__init__.py").write_text(
         "raise SystemExit('the wrong grader package was imported')\n"
     )
-    command = Path(sys.executable).with_name("backprop-grader")  # `python -m` would import it itself
     completed = subprocess.run(
-        [str(command), "grade-all", str(root), "--gradebook", "book.sqlite", "--jobs", "2"],
+        [str(CONSOLE_SCRIPT), "grade-all", str(root), "--gradebook", "book.sqlite", "--jobs", "2"],
         cwd=workdir, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr
@@ -376,10 +380,9 @@ def test_grade_all_from_a_working_folder_that_is_gone_is_one_line_and_exit_2(tmp
     book = tmp_path / "book.sqlite"
     gone = tmp_path / "gone"
     gone.mkdir()
-    command = Path(sys.executable).with_name("backprop-grader")
     completed = subprocess.run(
         ["sh", "-c", 'cd "$1" && rmdir "$1" && exec "$2" grade-all "$3" --gradebook "$4"', "sh",
-         str(gone), str(command), str(root), str(book)],
+         str(gone), str(CONSOLE_SCRIPT), str(root), str(book)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert completed.returncode == 2, completed.stderr

@@ -61,21 +61,9 @@ def stopped_midway(
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
-    assert group_ends(process.pid), "a process of the command was left running"
+    # its own session: the pool's processes, told to stop, get a moment to leave
+    assert living_in_session(process.pid, wait=20.0) == [], "a process of the command was left running"
     return stderr
-
-
-def group_ends(group: int, wait: float = 20.0) -> bool:
-    """Whether every process of group has ended within wait seconds (the pool's processes, told to
-    stop, take a moment to leave)."""
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def interrupted_line(command: str) -> str:
