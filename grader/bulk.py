@@ -12,7 +12,6 @@ the first submission that finds out, since every other one would fail the same w
 from __future__ import annotations
 
 import dataclasses
-import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from grader.feedback_files import feedback_page, why_not_written, write_feedback
 from grader.fingerprint import grader_fingerprint
 from grader.gradebook import Gradebook, GradebookError
 from grader.job_count import job_count
-from grader.job_pool import Terminated, run_pool
+from grader.job_pool import run_pool
 from grader.job_server import job_server
 from grader.results import limits_used
 from grader.roster import Entry, find_submissions
@@ -100,22 +99,17 @@ class Progress:
 
 def grade_entry(entry: Entry, limits: WorkerLimits, require_sandbox: bool, html: bool = False) -> Outcome:
     """Grade one entry (runs in a job process); every failure becomes an Outcome. Its feedback is
-    written here too (html: the page as well as the Markdown), so that job processes share that work."""
-    try:
-        outcome = _graded(entry, limits, require_sandbox)
-        if outcome.kind == "graded":
-            markdown = feedback_markdown(entry.student, outcome.report or {})
-        elif outcome.kind == "unreadable":
-            markdown = unreadable_markdown(entry.student, outcome.error)
-        else:
-            return outcome
-        page = feedback_page(entry.student, markdown, (outcome.report or {}).get("plots")) if html else ""
-        return dataclasses.replace(outcome, markdown=markdown, html=page)
-    except Terminated as stop:
-        # what was running has been unwound (worker stopped, scratch removed); leave now, since
-        # the job pool would take the exception for this task's result and wait for the next
-        remove_own_scratch()
-        os._exit(stop.code if isinstance(stop.code, int) else 1)
+    written here too (html: the page as well as the Markdown), so that job processes share that work.
+    Stopped, the job process leaves through _leave_after_a_stop (job_pool._run_task)."""
+    outcome = _graded(entry, limits, require_sandbox)
+    if outcome.kind == "graded":
+        markdown = feedback_markdown(entry.student, outcome.report or {})
+    elif outcome.kind == "unreadable":
+        markdown = unreadable_markdown(entry.student, outcome.error)
+    else:
+        return outcome
+    page = feedback_page(entry.student, markdown, (outcome.report or {}).get("plots")) if html else ""
+    return dataclasses.replace(outcome, markdown=markdown, html=page)
 
 
 def _graded(entry: Entry, limits: WorkerLimits, require_sandbox: bool) -> Outcome:
@@ -188,7 +182,7 @@ def grade_all(
             record,
             lambda entry, why: Outcome(entry, "grader_error", error=why),
             _PRELOAD,
-            _leave_without_unwinding,
+            _leave_after_a_stop,
         )
     except KeyboardInterrupt:
         summary.interrupted = True
@@ -251,9 +245,10 @@ def _were(count: int) -> str:
 _PRELOAD = ("grader.grading",)
 
 
-def _leave_without_unwinding() -> None:
-    """What a job process whose parent is gone does when it must leave without its main thread
-    (job_pool._end_with): what grading would have cleaned up on the way out."""
+def _leave_after_a_stop() -> None:
+    """What a job process cleans up as it leaves after a stop (job_pool's cleanup): a stop may land
+    where no cleanup follows (inside mkdtemp, before the folder's owner knows its name), and a job
+    whose parent is gone may have to leave without its main thread (job_pool._end_with)."""
     from grader.worker import kill_running_workers
 
     kill_running_workers()

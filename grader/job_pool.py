@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import process as futures_process
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -155,12 +156,18 @@ class _Pools:
 
 
 def _run_task(flag: int, function: Callable[..., Any], *args: Any) -> Any:
-    """In a job process: function(*args), with flag raised while it waits on a long call."""
-    long_waits.working_on(flag)
+    """In a job process: function(*args), with flag raised while it waits on a long call.
+
+    Stopped (SIGTERM), the process leaves once what ran has unwound (its worker stopped, its scratch
+    folder removed): the pool would take the Terminated for the task's result and wait for the next."""
     try:
-        return function(*args)
-    finally:
-        long_waits.working_on(None)
+        long_waits.working_on(flag)
+        try:
+            return function(*args)
+        finally:
+            long_waits.working_on(None)
+    except Terminated as stop:
+        _leave(stop)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -196,10 +203,13 @@ def _job_init(
     """Job processes leave Ctrl-C and a closed terminal (SIGHUP) to the parent, and clean up
     (worker, scratch) when terminated, or when the parent process is gone. flags: the pool's
     long-wait flags (long_waits.share)."""
+    global _cleanup
+    _cleanup = cleanup
     long_waits.share(flags)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_cleanly)
+    _send_results_whole()
     try:
         _end_with(parent, cleanup)
         for module in preload:
@@ -210,6 +220,48 @@ def _job_init(
         os._exit(stop.code if isinstance(stop.code, int) else 1)
 
 
+#: what this job process cleans up on its way out after a stop (run_pool's cleanup)
+_cleanup: Callable[[], None] | None = None
+
+
+def _leave(stop: Terminated) -> None:
+    """Leave this job process at once, after its cleanup."""
+    try:
+        if _cleanup is not None:
+            _cleanup()
+    finally:
+        os._exit(stop.code if isinstance(stop.code, int) else 1)
+
+
+def _send_results_whole() -> None:
+    """In a job process: send every result whole, and never a stop as a task's result.
+
+    A result larger than the pipe's buffer goes in several writes. A SIGTERM between two of them
+    (the pool's own stop, or a CI time-out's signal to the whole process group) left half a
+    message in the pipe: the parent's reader thread waited for the rest forever, and grade-all,
+    its summary printed, never exited. So SIGTERM is held back while a result is sent, and lands
+    right after it. A Terminated that reached the pool (SIGTERM as _run_task began, before its
+    `try`) is not sent: the process leaves, as _run_task would have.
+
+    The pool sends every result through concurrent.futures.process._sendback_result (Python 3.10
+    to 3.13 at least); a Python without it sends them as before."""
+    send = getattr(futures_process, "_sendback_result", None)
+    if send is None:
+        return
+
+    def send_whole(*args: Any, **kwargs: Any) -> None:
+        stop = getattr(kwargs.get("exception"), "exc", None)
+        if isinstance(stop, Terminated):
+            _leave(stop)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        try:
+            send(*args, **kwargs)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+
+    futures_process._sendback_result = send_whole
+
+
 def _end_with(parent: int, cleanup: Callable[[], None] | None = None) -> None:
     """Terminate this process (as SIGTERM does, cleaning up) once the process parent has ended.
 
@@ -218,10 +270,10 @@ def _end_with(parent: int, cleanup: Callable[[], None] | None = None) -> None:
     server alive too. A pidfd becomes readable when its process ends; where there is none (Linux
     before 5.3) the parent is looked for once a second.
 
-    If the main thread is still there EXIT_GRACE_SECONDS later, the signal was lost: the pool
-    sends a task's result back in a `try/except BaseException` that puts it again, and with the
-    parent gone that write blocks for good once the pipe is full (the other job processes hold
-    its reading end, so it never fails). The process then runs cleanup and leaves from here.
+    If the main thread is still there EXIT_GRACE_SECONDS later, the signal is held back: the main
+    thread is sending a result (see _send_results_whole), and with the parent gone that write
+    blocks for good once the pipe is full (the other job processes hold its reading end, so it
+    never fails). The process then runs cleanup and leaves from here.
     """
     try:
         handle: int | None = os.pidfd_open(parent)
@@ -265,8 +317,8 @@ def _terminate_main_thread() -> None:
 
 class Terminated(SystemExit):
     """SIGTERM in a job process. As a SystemExit it unwinds whatever runs (the worker is stopped,
-    the scratch folder removed) and ends a job that waits for work. A task must catch it and
-    leave (os._exit), since the pool takes whatever a task raises for its result and goes on."""
+    the scratch folder removed) and ends a job that waits for work; _run_task catches it and
+    leaves, since the pool takes whatever a task raises for its result and goes on."""
 
 
 def _exit_cleanly(signum: int, frame: Any) -> None:

@@ -1,17 +1,23 @@
 """The job pool's spares: while a job waits on a call that has run long, another job process takes
 the next entry (grader.job_pool.run_pool, grader.long_waits)."""
 
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
 
-from conftest import EXAMPLES, looping_submission, run_cli
+from conftest import EXAMPLES, living_in_session, looping_submission, run_cli
 from test_bulk import rows
 
 from grader.scratch import process_running
 
 TASKS = """\
-import os, pathlib, time
+import os, pathlib, signal, time
 from grader import long_waits
 
 MARKS = pathlib.Path({marks!r})
@@ -28,6 +34,9 @@ def work(name):
         return "no spare came"
     if name == "dies":
         os._exit(1)
+    if name == "terminated" and len(list(MARKS.glob("terminated.*"))) == 1:
+        os.kill(os.getpid(), signal.SIGTERM)  # someone's `kill` on the job process, the first time
+        time.sleep(60)
     (MARKS / f"{{name}}-done").write_text("")
     return name
 """
@@ -90,6 +99,14 @@ def test_without_a_long_wait_no_spare_is_started(tmp_path):
     recorded, started = run_pool_on(tmp_path, ["quick-1", "quick-2"])
     assert sorted(recorded) == ["quick-1", "quick-2"]
     assert len(set(started["quick-1"] + started["quick-2"])) == 1
+
+
+def test_a_task_stopped_by_sigterm_is_tried_again_in_a_new_job_process(tmp_path):
+    """SIGTERM unwinds the task and its job process leaves; the pool would otherwise take the
+    stop for the task's result, and the run would end on it (exit 143) with the rest ungraded."""
+    recorded, started = run_pool_on(tmp_path, ["terminated", "quick-1"])
+    assert sorted(recorded) == ["quick-1", "terminated"]
+    assert len(set(started["terminated"])) == 2
 
 
 def test_grade_all_grades_others_while_a_submission_loops(tmp_path):
@@ -163,3 +180,82 @@ def test_a_stopped_run_ends_even_if_a_job_process_cannot(tmp_path):
     assert completed.stdout == "stopped\n"
     job_processes = {int(path.suffix[1:]) for path in marks.iterdir()}
     assert job_processes and not any(process_running(pid) for pid in job_processes)
+
+
+SENDING_TASKS = """\
+import os, pathlib, time
+
+MARKS = pathlib.Path({marks!r})
+
+def work(name):
+    data = bytes(32 << 20)  # many times the pipe's buffer: sent in many writes
+    (MARKS / "started").write_text(str(os.getpid()))
+    while not (MARKS / "go").exists():
+        time.sleep(0.01)
+    return data
+"""
+
+SENDING_SCRIPT = """\
+import sys
+sys.path.insert(0, {folder!r})
+import sending
+from pathlib import Path
+from grader import job_pool
+from grader.job_server import job_server
+from grader.roster import Entry
+from grader.stop_signals import stop_signals_as_interrupt
+
+if __name__ == "__main__":
+    stop_signals_as_interrupt()  # as every command does
+    context = job_server(("sending",))
+    try:
+        job_pool.run_pool(context, [Entry("big", Path("big"), "big")], 1, lambda e: (sending.work, e.student),
+                          lambda result: print(len(result), flush=True), lambda entry, why: why, ("sending",))
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+"""
+
+
+def wait_until(ready: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 60
+    while not ready():
+        assert time.monotonic() < deadline, f"waited a minute for {what}"
+        time.sleep(0.01)
+
+
+def test_a_run_stopped_while_a_job_sends_a_result_ends(tmp_path):
+    """SIGTERM to the whole process group (a CI time-out) while a job process was halfway through
+    writing a large result into the pipe left half a message there: the parent's reader thread
+    waited for the rest forever, and the run, stopped, never exited. Now the job finishes the
+    send and then leaves. The parent is frozen while the job writes, so the pipe fills and the
+    job is caught mid-send whatever the machine's speed."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    (tmp_path / "sending.py").write_text(SENDING_TASKS.format(marks=str(marks)))
+    script = tmp_path / "pool.py"
+    script.write_text(SENDING_SCRIPT.format(folder=str(tmp_path)))
+    run = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        started = marks / "started"
+        wait_until(lambda: started.exists() and started.read_text() != "", "the job to start its task")
+        job = int(started.read_text())
+        os.kill(run.pid, signal.SIGSTOP)  # the parent stops reading results
+        (marks / "go").touch()
+        wchan = Path(f"/proc/{job}/wchan")
+        wait_until(lambda: "pipe_write" in wchan.read_text(), "the job to block writing its result")
+        os.killpg(run.pid, signal.SIGTERM)
+        os.kill(run.pid, signal.SIGCONT)
+        stdout, stderr = run.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == 0, stderr
+    assert stdout.splitlines()[-1] == "stopped"
+    assert not process_running(job)
+    assert living_in_session(run.pid, wait=20) == []
