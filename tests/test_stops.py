@@ -27,6 +27,8 @@ from conftest import (
     run_cli,
 )
 
+from grader.quiz.answers import read_answers
+
 STOPS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
 STOP_IDS = ["ctrl-c", "sigterm", "sighup"]
 
@@ -184,3 +186,16 @@ def test_feedback_in_a_terminal_that_closes_exits_130_and_leaves_only_whole_file
     assert living_in_session(session) == []
     written = [path.name for path in out.iterdir()]
     assert all(not name.startswith(".") for name in written) and len(written) < 24, written
+
+
+def test_quiz_take_in_a_terminal_that_closes_keeps_its_answers_file(tmp_path):
+    """The student's window closes at a question: the file written so far stays whole and theirs,
+    and `quiz take` ends with 130 and no process left (before 0.4.11, SIGHUP killed it outright)."""
+    out = tmp_path / "answers.toml"
+    status, session = in_a_terminal_that_closes(
+        ["quiz", "take", "--student", "alice", "--out", str(out)], tmp_path, out.exists
+    )
+    assert status == 130
+    assert living_in_session(session) == []
+    answers = read_answers(out)
+    assert (answers.student, answers.values) == ("alice", {})
