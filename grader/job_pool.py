@@ -239,8 +239,9 @@ def _send_results_whole() -> None:
     A result larger than the pipe's buffer goes in several writes. A SIGTERM between two of them
     (the pool's own stop, or a CI time-out's signal to the whole process group) left half a
     message in the pipe: the parent's reader thread waited for the rest forever, and grade-all,
-    its summary printed, never exited. So SIGTERM is held back while a result is sent, and lands
-    right after it. A Terminated that reached the pool (SIGTERM as _run_task began, before its
+    its summary printed, never exited. So a SIGTERM waits while a result is sent, and lands right
+    after it. (Blocking the signal would not do: the process's other threads, such as _end_with's,
+    would take it, and Python runs the handler in the main thread all the same.) A Terminated that reached the pool (SIGTERM as _run_task began, before its
     `try`) is not sent: the process leaves, as _run_task would have.
 
     The pool sends every result through concurrent.futures.process._sendback_result (Python 3.10
@@ -250,16 +251,24 @@ def _send_results_whole() -> None:
         return
 
     def send_whole(*args: Any, **kwargs: Any) -> None:
+        global _sending
         stop = getattr(kwargs.get("exception"), "exc", None)
         if isinstance(stop, Terminated):
             _leave(stop)
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        _sending = True
         try:
             send(*args, **kwargs)
         finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+            _sending = False
+        if _waiting_stop is not None:
+            raise _waiting_stop
 
     futures_process._sendback_result = send_whole
+
+
+#: whether this job process is sending a result, and the stop that came meanwhile
+_sending = False
+_waiting_stop: Terminated | None = None
 
 
 def _end_with(parent: int, cleanup: Callable[[], None] | None = None) -> None:
@@ -270,7 +279,7 @@ def _end_with(parent: int, cleanup: Callable[[], None] | None = None) -> None:
     server alive too. A pidfd becomes readable when its process ends; where there is none (Linux
     before 5.3) the parent is looked for once a second.
 
-    If the main thread is still there EXIT_GRACE_SECONDS later, the signal is held back: the main
+    If the main thread is still there EXIT_GRACE_SECONDS later, the stop is waiting: the main
     thread is sending a result (see _send_results_whole), and with the parent gone that write
     blocks for good once the pipe is full (the other job processes hold its reading end, so it
     never fails). The process then runs cleanup and leaves from here.
@@ -322,4 +331,9 @@ class Terminated(SystemExit):
 
 
 def _exit_cleanly(signum: int, frame: Any) -> None:
-    raise Terminated(128 + signum)
+    global _waiting_stop
+    stop = Terminated(128 + signum)
+    if _sending:  # it lands once the result is sent (_send_results_whole)
+        _waiting_stop = stop
+        return
+    raise stop

@@ -16,6 +16,7 @@ session-scoped ones included, so nothing a test set up for one student is seen b
 
 from __future__ import annotations
 
+import atexit
 import io
 import os
 import queue
@@ -38,6 +39,7 @@ from grader.student import StudentSession
 from grader.worker_zygote import hold_stop_signals
 
 _SINK = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the session
+atexit.register(_SINK.close)  # not left for the collector, which warns of it under `python -X dev`
 
 
 class SuiteFailed(Exception):
