@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from conftest import EXAMPLES, living_in_session, looping_submission, run_cli
@@ -223,12 +223,12 @@ def wait_until(ready: Callable[[], bool], what: str) -> None:
         time.sleep(0.01)
 
 
-def test_a_run_stopped_while_a_job_sends_a_result_ends(tmp_path):
-    """SIGTERM to the whole process group (a CI time-out) while a job process was halfway through
-    writing a large result into the pipe left half a message there: the parent's reader thread
-    waited for the rest forever, and the run, stopped, never exited. Now the job finishes the
-    send and then leaves. The parent is frozen while the job writes, so the pipe fills and the
-    job is caught mid-send whatever the machine's speed."""
+@contextlib.contextmanager
+def caught_sending(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, int]]:
+    """SENDING_SCRIPT running, frozen, with its one job process blocked halfway through writing
+    its result (32 MiB into a pipe that holds 64 KiB): the script and the job's process id. The
+    parent is frozen before the job returns, so the job is caught mid-send whatever the machine's
+    speed. Whatever is left of the script's session is killed afterwards."""
     marks = tmp_path / "marks"
     marks.mkdir()
     (tmp_path / "sending.py").write_text(SENDING_TASKS.format(marks=str(marks)))
@@ -249,13 +249,34 @@ def test_a_run_stopped_while_a_job_sends_a_result_ends(tmp_path):
         (marks / "go").touch()
         wchan = Path(f"/proc/{job}/wchan")
         wait_until(lambda: "pipe_write" in wchan.read_text(), "the job to block writing its result")
-        os.killpg(run.pid, signal.SIGTERM)
-        os.kill(run.pid, signal.SIGCONT)
-        stdout, stderr = run.communicate(timeout=120)
+        yield run, job
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(run.pid, signal.SIGKILL)
+
+
+def test_a_run_stopped_while_a_job_sends_a_result_ends(tmp_path):
+    """SIGTERM to the whole process group (a CI time-out) while a job process was halfway through
+    writing a large result left half a message in the pipe: the parent's reader thread waited for
+    the rest forever, and the run, stopped, never exited. Now the job finishes the send, then
+    leaves."""
+    with caught_sending(tmp_path) as (run, job):
+        os.killpg(run.pid, signal.SIGTERM)
+        os.kill(run.pid, signal.SIGCONT)
+        stdout, stderr = run.communicate(timeout=120)
     assert run.returncode == 0, stderr
     assert stdout.splitlines()[-1] == "stopped"
     assert not process_running(job)
     assert living_in_session(run.pid, wait=20) == []
+
+
+def test_a_job_process_killed_while_it_sends_a_result_costs_only_that_attempt(tmp_path):
+    """A job process killed (SIGKILL: the OOM killer, say) halfway through writing its result:
+    the reader gives the half message up once it sees the process dead, rather than wait for the
+    rest forever, and the task is tried again in a new job process."""
+    with caught_sending(tmp_path) as (run, job):
+        os.kill(job, signal.SIGKILL)
+        os.kill(run.pid, signal.SIGCONT)
+        stdout, stderr = run.communicate(timeout=120)
+    assert run.returncode == 0, stderr
+    assert stdout.splitlines() == [str(32 << 20)]
