@@ -5,7 +5,8 @@ many spares, which run tasks only while a job waits on a call that has run long
 
 They leave Ctrl-C to the parent, which stops them (each cleans up what it runs: its worker, its
 scratch folder), and they stop by themselves when the parent is gone, even killed with SIGKILL.
-A job process that dies takes only its tasks with it: they are tried once more.
+A job process that dies takes only its tasks with it, even halfway through sending a result: they
+are tried once more.
 """
 
 from __future__ import annotations
@@ -289,8 +290,9 @@ def _send_results_whole() -> None:
     message in the pipe: the parent's reader thread waited for the rest forever, and grade-all,
     its summary printed, never exited. So a SIGTERM waits while a result is sent, and lands right
     after it. (Blocking the signal would not do: the process's other threads, such as _end_with's,
-    would take it, and Python runs the handler in the main thread all the same.) A Terminated that reached the pool (SIGTERM as _run_task began, before its
-    `try`) is not sent: the process leaves, as _run_task would have.
+    would take it, and Python runs the handler in the main thread all the same.) A Terminated
+    that reached the pool (SIGTERM as _run_task began, before its `try`) is not sent: the process
+    leaves, as _run_task would have.
 
     The pool sends every result through concurrent.futures.process._sendback_result (Python 3.10
     to 3.13 at least); a Python without it sends them as before."""
