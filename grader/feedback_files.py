@@ -6,10 +6,12 @@ import multiprocessing
 import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 from grader.feedback import feedback_html
+from grader.half_sent_results import give_up_half_sent_results
 from grader.machine_share import machine_share
 from grader.stop_signals import STOP_SIGNALS
 from grader.whole_file import write_whole
@@ -54,7 +56,8 @@ def write_feedback_pages(
     """write_feedback for each (student, markdown, plots), the pages drawn in up to jobs processes
     (default: one per CPU this process may use), since drawing the plots is nearly all the work;
     written() is called after each student, for progress. A student whose files cannot be written
-    does not stop the others: (student, why_not_written) of each is returned."""
+    does not stop the others: (student, why_not_written) of each is returned. If a drawing process
+    dies (killed), the pages left are drawn in this process."""
     failed: list[tuple[str, str]] = []
 
     def write(student: str, markdown: str, page: str) -> None:
@@ -71,18 +74,28 @@ def write_feedback_pages(
         return failed
     context = multiprocessing.get_context("fork")  # the children start with what this process has loaded
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_leave_stops_to_the_parent)
+    give_up_half_sent_results(pool)
+    done = 0
     try:
         pages = pool.map(feedback_page, *zip(*feedback), chunksize=4)
         for (student, markdown, _), page in zip(feedback, pages):
             write(student, markdown, page)
+            done += 1
+    except BrokenProcessPool:  # a process was killed (the OOM killer, `kill -9`): on without the pool
+        for student, markdown, plots in feedback[done:]:
+            write(student, markdown, feedback_page(student, markdown, plots))
     finally:
         pool.shutdown(cancel_futures=True)
     return failed
 
 
 def _leave_stops_to_the_parent() -> None:
-    """In a process drawing pages: Ctrl-C, SIGTERM and SIGHUP (sent to the whole process group) are
-    the parent's to act on; it stops the pool. Raised here, they would end the process with a
-    traceback, or come back to the parent as a page's exception."""
-    for stop in STOP_SIGNALS:
+    """In a process drawing pages: Ctrl-C and SIGHUP (sent to the whole process group) are the
+    parent's to act on; it stops the pool. Raised here, as the parent's handlers (inherited by the
+    fork) would raise them, they would end the process with a traceback, or come back to the
+    parent as a page's exception. SIGTERM ends the process at once, silently: the pool stops its
+    processes with it once one has died, and one that ignored it would keep the pool, and the
+    command, waiting for good."""
+    for stop in STOP_SIGNALS - {signal.SIGTERM}:
         signal.signal(stop, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -12,7 +12,6 @@ are tried once more.
 from __future__ import annotations
 
 import importlib
-import io
 import os
 import select
 import signal
@@ -23,10 +22,10 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures import process as futures_process
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing.connection import wait as ready_among
 from typing import Any
 
 from grader import long_waits
+from grader.half_sent_results import give_up_half_sent_results
 from grader.roster import Entry
 from grader.scratch import process_running, remove_scratch_of
 
@@ -107,7 +106,7 @@ class _Pools:
         pool = ProcessPoolExecutor(
             max_workers=self._jobs, mp_context=self._context, initializer=_job_init, initargs=self._initargs
         )
-        _give_up_half_sent_results(pool)
+        give_up_half_sent_results(pool)
         return pool
 
     def wants(self) -> bool | None:
@@ -158,50 +157,6 @@ class _Pools:
         for pool in (self._regular, self._spare):
             if pool is not None:
                 pool.shutdown(wait=True)
-
-
-def _give_up_half_sent_results(pool: ProcessPoolExecutor) -> None:
-    """Make the pool's reader thread give up a result whose job process died while sending it.
-
-    The reader reads each result whole: once it has begun one, it waits for the rest, however
-    long, and only then looks for job processes that died. One killed halfway through a send
-    (SIGKILL: the OOM killer, `kill -9`, or _stop after its grace) left half a message, and the
-    reader, the run and its exit waited forever. So while the rest of a result is awaited, the
-    reader also looks for dead job processes, every SENDER_CHECK_SECONDS, and gives the result up
-    once one has died: the pool is then broken, as the dead process makes it anyway, and
-    run_pool tries its tasks in flight again.
-
-    This replaces the reader connection's `_recv` with a copy of it that watches (the same in
-    Python 3.10 to 3.13); a pool without one is left as it is."""
-    reader: Any = getattr(getattr(pool, "_result_queue", None), "_reader", None)
-    if not hasattr(reader, "_recv") or not hasattr(reader, "_handle"):
-        return
-    handle = reader._handle
-
-    def recv(size: int, read: Callable[[int, int], bytes] = os.read) -> io.BytesIO:
-        received, remaining = io.BytesIO(), size
-        while remaining > 0:
-            if not ready_among([handle], timeout=SENDER_CHECK_SECONDS):
-                if _a_job_process_died(pool):
-                    raise OSError("a job process died while it sent a result")
-                continue
-            chunk = read(handle, remaining)
-            if not chunk:
-                raise EOFError if remaining == size else OSError("got end of file during message")
-            received.write(chunk)
-            remaining -= len(chunk)
-        return received
-
-    reader._recv = recv
-
-
-#: how often the pool's reader looks for dead job processes while the rest of a result is late
-SENDER_CHECK_SECONDS = 1.0
-
-
-def _a_job_process_died(pool: ProcessPoolExecutor) -> bool:
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    return bool(ready_among([process.sentinel for process in processes], timeout=0))
 
 
 def _run_task(flag: int, function: Callable[..., Any], *args: Any) -> Any:
