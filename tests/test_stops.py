@@ -36,11 +36,22 @@ STOP_IDS = ["ctrl-c", "sigterm", "sighup"]
 def stopped_midway(
     args: list[str], started: Callable[[], bool], stop: signal.Signals, undo: Callable[[], None]
 ) -> str:
+    """hit_midway with stop sent to the command's whole group (as a terminal or a CI runner sends it
+    to every process of the job), which must end it with 130."""
+    return hit_midway(args, started, lambda group: os.killpg(group, stop), undo, 130)
+
+
+def hit_midway(
+    args: list[str],
+    started: Callable[[], bool],
+    hit: Callable[[int], None],
+    undo: Callable[[], None],
+    status: int,
+) -> str:
     """Run the command in a process group of its own; once started() is true, freeze the group,
-    send it stop (as a terminal or a CI runner sends it to every process of the job), let it go and
-    return its stderr, after checking that it exited with 130 and left no process behind. A command
-    that finished before it was frozen (a test process kept waiting on a busy machine) is tried
-    again, after undo() has removed what it wrote."""
+    hit(its id), let it go and return its stderr, after checking that it exited with status and
+    left no process behind. A command that finished before it was frozen (a test process kept
+    waiting on a busy machine) is tried again, after undo() has removed what it wrote."""
     for _ in range(5):
         process = subprocess.Popen(
             cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
@@ -58,10 +69,10 @@ def stopped_midway(
         undo()
     else:
         pytest.fail(f"{args[0]} ended five times before it could be stopped")
-    os.killpg(process.pid, stop)
+    hit(process.pid)
     os.killpg(process.pid, signal.SIGCONT)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
+    assert process.returncode == status, stderr
     assert "Traceback" not in stderr
     # its own session: the pool's processes, told to stop, get a moment to leave
     assert living_in_session(process.pid, wait=20.0) == [], "a process of the command was left running"
@@ -87,6 +98,26 @@ def gradebook(tmp_path_factory) -> Path:
     completed = run_cli("grade-all", str(root), "--gradebook", str(book))
     assert completed.returncode == 0, completed.stderr
     return book
+
+
+def test_feedback_with_a_page_process_killed_midway_still_writes_every_file(gradebook, tmp_path):
+    """A process drawing pages killed (SIGKILL: the OOM killer, say) left feedback waiting for good:
+    the other one ignored the SIGTERM the pool stops its processes with. Now the pages left are
+    drawn by feedback itself."""
+    out = tmp_path / "feedback"
+
+    def kill_a_page_process(group: int) -> None:
+        children = subprocess.run(["pgrep", "-P", str(group)], capture_output=True, text=True)
+        os.kill(int(children.stdout.split()[0]), signal.SIGKILL)
+
+    hit_midway(
+        ["feedback", "--gradebook", str(gradebook), "--out", str(out)],
+        lambda: any(out.glob("*.html")),
+        kill_a_page_process,
+        lambda: shutil.rmtree(out),
+        0,
+    )
+    assert sorted(path.suffix for path in out.iterdir()) == [".html"] * 12 + [".md"] * 12  # none partial
 
 
 @pytest.mark.parametrize("stop", STOPS, ids=STOP_IDS)
@@ -190,10 +221,15 @@ def test_feedback_in_a_terminal_that_closes_exits_130_and_leaves_only_whole_file
 
 def test_quiz_take_in_a_terminal_that_closes_keeps_its_answers_file(tmp_path):
     """The student's window closes at a question: the file written so far stays whole and theirs,
-    and `quiz take` ends with 130 and no process left (before 0.4.11, SIGHUP killed it outright)."""
+    and `quiz take` ends with 130 and no process left. Before 0.4.11 SIGHUP killed it outright; in
+    0.4.11 it ended with 1, its "Stopped" line and then its traceback lost to the closed terminal."""
     out = tmp_path / "answers.toml"
+    shown = bytearray()
     status, session = in_a_terminal_that_closes(
-        ["quiz", "take", "--student", "alice", "--out", str(out)], tmp_path, out.exists
+        ["quiz", "take", "--student", "alice", "--out", str(out)],
+        tmp_path,
+        lambda: b"your answer" in shown,
+        shown=shown,
     )
     assert status == 130
     assert living_in_session(session) == []
