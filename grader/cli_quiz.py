@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
-from grader.cli_errors import GraderBroken, SubmissionUnreadable, unwritable
+from grader.cli_errors import GraderBroken, Interrupted, SubmissionUnreadable, unwritable
 from grader.cli_options import check_student, student_id
+from grader.output_streams import silence_stdout
 
 
 @click.group()
@@ -114,18 +116,39 @@ def take(student: str | None, out: Path) -> None:
         student = click.prompt("your student id", value_proc=lambda text: student_id(text.strip()))
     if not out.exists():  # so that a path that cannot be written is said before any question
         _write(out, lambda: write_answers(out, quiz_data, student, values, blank=False))
+    ask = _on_the_terminal(lambda p: click.prompt(p, prompt_suffix=": "))
+    say = _on_the_terminal(click.echo)
     try:
-        asked = take_quiz(
-            quiz_data, student, values, out, lambda p: click.prompt(p, prompt_suffix=": "), click.echo
-        )
-    except (Stopped, click.Abort, EOFError):
-        saved = "1 answer is" if len(values) == 1 else f"{len(values)} answers are"
-        click.echo(f"\nStopped. {saved} saved in {out}; run the same command to continue.")
-        return
-    except OSError as error:  # saving an answer (a full disk): those before it are in the file
-        raise unwritable(out, error) from None
-    click.echo(f"\nDone: {asked} answered now, all {len(quiz_data.questions)} saved in {out}. "
-               f"Check them with: backprop-grader quiz check {out}")  # fmt: skip
+        try:
+            asked = take_quiz(quiz_data, student, values, out, ask, say)
+        except (Stopped, click.Abort, EOFError):
+            saved = "1 answer is" if len(values) == 1 else f"{len(values)} answers are"
+            say(f"\nStopped. {saved} saved in {out}; run the same command to continue.")
+            return
+        except OSError as error:  # saving an answer (a full disk): those before it are in the file
+            raise unwritable(out, error) from None
+        say(f"\nDone: {asked} answered now, all {len(quiz_data.questions)} saved in {out}. "
+            f"Check them with: backprop-grader quiz check {out}")  # fmt: skip
+    except _TerminalGone:
+        silence_stdout()
+        raise Interrupted(
+            f"the terminal closed; every answer given is saved in {out}: run the same command to continue"
+        ) from None
+
+
+class _TerminalGone(Exception):
+    """The terminal quiz take talks on closed (a window shut, an SSH connection dropped): its
+    reads and writes fail. Not the answers file's fault, nor anything to say to anyone."""
+
+
+def _on_the_terminal(function: Callable[[str], Any]) -> Callable[[str], Any]:
+    def on_the_terminal(text: str) -> Any:
+        try:
+            return function(text)
+        except OSError as error:
+            raise _TerminalGone from error
+
+    return on_the_terminal
 
 
 @quiz.command()

@@ -238,11 +238,16 @@ def reference_result() -> GradeResult:
 
 
 def in_a_terminal_that_closes(
-    args: list[str], temp: Path, ready: Callable[[], bool], ignore_hangup: bool = False
+    args: list[str],
+    temp: Path,
+    ready: Callable[[], bool],
+    ignore_hangup: bool = False,
+    shown: bytearray | None = None,
 ) -> tuple[int, int]:
     """The grader run with args in a pseudo-terminal of its own (its TMPDIR temp), which closes, as
     a terminal window or an SSH connection does, once ready() is true; with ignore_hangup, as
-    `nohup` starts it. Its exit status and process id (its session's id too)."""
+    `nohup` starts it. Its exit status and process id (its session's id too). shown, if given,
+    gets what the grader wrote on the terminal, as it comes."""
     pid, terminal = pty.fork()
     if pid == 0:  # pragma: no cover - the child becomes the grader at once
         try:
@@ -256,9 +261,11 @@ def in_a_terminal_that_closes(
     while not ready() and time.monotonic() < deadline:
         if select.select([terminal], [], [], 0.05)[0]:
             try:
-                os.read(terminal, 65536)  # what it writes: a terminal nobody reads fills up and blocks it
+                written = os.read(terminal, 65536)  # a terminal nobody reads fills up and blocks it
             except OSError:  # the grader has ended
                 break
+            if shown is not None:
+                shown.extend(written)
     # frozen first, so that the hangup lands with the work still left at ready(), however busy the
     # machine: the kernel sends SIGHUP and SIGCONT to a stopped foreground group
     with contextlib.suppress(ProcessLookupError):
