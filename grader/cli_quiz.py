@@ -112,18 +112,20 @@ def take(student: str | None, out: Path) -> None:
                 f"{out} belongs to student {existing.student!r}; use --out for another file"
             )
         student, values = student or existing.student, dict(existing.values)
-    if not student:
-        student = click.prompt("your student id", value_proc=lambda text: student_id(text.strip()))
-    if not out.exists():  # so that a path that cannot be written is said before any question
-        _write(out, lambda: write_answers(out, quiz_data, student, values, blank=False))
     ask = _on_the_terminal(lambda p: click.prompt(p, prompt_suffix=": "))
     say = _on_the_terminal(click.echo)
     try:
         try:
+            if not student:
+                student = _on_the_terminal(
+                    lambda p: click.prompt(p, value_proc=lambda text: student_id(text.strip()))
+                )("your student id")
+            if not out.exists():  # so that a path that cannot be written is said before any question
+                _write(out, lambda: write_answers(out, quiz_data, student, values, blank=False))
             asked = take_quiz(quiz_data, student, values, out, ask, say)
         except (Stopped, click.Abort, EOFError):
-            saved = "1 answer is" if len(values) == 1 else f"{len(values)} answers are"
-            say(f"\nStopped. {saved} saved in {out}; run the same command to continue.")
+            saved = _saved(values, out)
+            say(f"\nStopped. {saved[0].upper()}{saved[1:]}; run the same command to continue.")
             return
         except OSError as error:  # saving an answer (a full disk): those before it are in the file
             raise unwritable(out, error) from None
@@ -132,8 +134,14 @@ def take(student: str | None, out: Path) -> None:
     except _TerminalGone:
         silence_stdout()
         raise Interrupted(
-            f"the terminal closed; every answer given is saved in {out}: run the same command to continue"
+            f"the terminal closed; {_saved(values, out)}: run the same command to continue"
         ) from None
+
+
+def _saved(values: dict, out: Path) -> str:
+    if not out.exists():
+        return "no answer is saved yet"
+    return f"{'1 answer is' if len(values) == 1 else f'{len(values)} answers are'} saved in {out}"
 
 
 class _TerminalGone(Exception):

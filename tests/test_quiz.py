@@ -474,6 +474,15 @@ def test_take_stopped_after_one_answer_says_so_in_the_singular(tmp_path):
     assert f"Stopped. 1 answer is saved in {out}; run the same command to continue." in stopped.output
 
 
+def test_take_stopped_at_the_student_id_prompt_says_nothing_is_saved_yet(tmp_path):
+    """Ctrl-C or Ctrl-D at the first prompt (no --student): click's "Aborted!" and exit 1 before 0.4.12."""
+    out = tmp_path / "answers.toml"
+    stopped = cli("take", "--out", str(out), input="")
+    assert stopped.exit_code == 0, stopped.output
+    assert stopped.output.endswith("Stopped. No answer is saved yet; run the same command to continue.\n")
+    assert not out.exists()
+
+
 def test_take_refuses_to_mix_students(tmp_path):
     out = tmp_path / "answers.toml"
     write_answers(out, QUIZ, "kim", {}, blank=True)
