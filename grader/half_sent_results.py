@@ -52,5 +52,10 @@ SENDER_CHECK_SECONDS = 1.0
 
 
 def _a_process_died(pool: ProcessPoolExecutor) -> bool:
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    return bool(ready_among([process.sentinel for process in processes], timeout=0))
+    return bool(ready_among([process.sentinel for process in processes_of(pool)], timeout=0))
+
+
+def processes_of(pool: ProcessPoolExecutor) -> list[Any]:
+    """The pool's processes now (multiprocessing Process objects): those it has started and not
+    yet seen end. Empty before the first task, or in a pool that keeps them elsewhere."""
+    return list((getattr(pool, "_processes", None) or {}).values())

@@ -25,7 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from grader import long_waits
-from grader.half_sent_results import give_up_half_sent_results
+from grader.half_sent_results import give_up_half_sent_results, processes_of
 from grader.roster import Entry
 from grader.scratch import process_running, remove_scratch_of
 
@@ -181,7 +181,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     the pool waits for every job process to end when this process exits, so one stuck on its way
     out (seen once, after a run stopped for a full $TMPDIR) kept grade-all from ever exiting,
     its summary printed."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
+    processes = processes_of(pool)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
@@ -221,7 +221,7 @@ def _job_init(
     except Terminated as stop:
         # stopped before any task (the parent died at once): the pool would print the exception
         # with its traceback on the terminal grade-all was started from
-        os._exit(stop.code if isinstance(stop.code, int) else 1)
+        os._exit(stop.status)
 
 
 #: what this job process cleans up on its way out after a stop (run_pool's cleanup)
@@ -234,7 +234,7 @@ def _leave(stop: Terminated) -> None:
         if _cleanup is not None:
             _cleanup()
     finally:
-        os._exit(stop.code if isinstance(stop.code, int) else 1)
+        os._exit(stop.status)
 
 
 def _send_results_whole() -> None:
@@ -333,6 +333,11 @@ class Terminated(SystemExit):
     """SIGTERM in a job process. As a SystemExit it unwinds whatever runs (the worker is stopped,
     the scratch folder removed) and ends a job that waits for work; _run_task catches it and
     leaves, since the pool takes whatever a task raises for its result and goes on."""
+
+    @property
+    def status(self) -> int:
+        """The exit status to leave with: 128 + the signal's number."""
+        return self.code if isinstance(self.code, int) else 1
 
 
 def _exit_cleanly(signum: int, frame: Any) -> None:

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from conftest import EXAMPLES, living_in_session, looping_submission, run_cli
 from test_bulk import rows
@@ -58,14 +59,21 @@ if __name__ == "__main__":
 """
 
 
+def pool_script(tmp_path: Path, module: str, tasks: str, script: str, **fields: Any) -> tuple[Path, Path]:
+    """tmp_path/module.py from tasks and tmp_path/pool.py from script (a template of TASKS' and
+    SCRIPT's kind, filled with fields too), and the empty folder the tasks leave their marks in."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    (tmp_path / f"{module}.py").write_text(tasks.format(marks=str(marks)))
+    path = tmp_path / "pool.py"
+    path.write_text(script.format(folder=str(tmp_path), **fields))
+    return path, marks
+
+
 def run_pool_on(tmp_path, names: list[str]) -> tuple[list[str], dict[str, list[int]]]:
     """run_pool with one job on tasks of these names (see TASKS), in a fresh process: what it
     recorded, in order, and the process ids each task was started in."""
-    marks = tmp_path / "marks"
-    marks.mkdir()
-    (tmp_path / "tasks.py").write_text(TASKS.format(marks=str(marks)))
-    script = tmp_path / "pool.py"
-    script.write_text(SCRIPT.format(folder=str(tmp_path), names=names))
+    script, marks = pool_script(tmp_path, "tasks", TASKS, SCRIPT, names=names)
     completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=180)
     assert completed.returncode == 0, completed.stderr
     started: dict[str, list[int]] = {}
@@ -170,11 +178,7 @@ def test_a_stopped_run_ends_even_if_a_job_process_cannot(tmp_path):
     """The pool waits for every job process as the run exits: one stuck on its way out (here a
     thread that does not end) kept grade-all from ever exiting, its summary printed, once a full
     $TMPDIR had stopped the run. Such a process is killed after a grace period."""
-    marks = tmp_path / "marks"
-    marks.mkdir()
-    (tmp_path / "stuck.py").write_text(STUCK_TASKS.format(marks=str(marks)))
-    script = tmp_path / "pool.py"
-    script.write_text(STOPPED_SCRIPT.format(folder=str(tmp_path)))
+    script, marks = pool_script(tmp_path, "stuck", STUCK_TASKS, STOPPED_SCRIPT)
     completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == "stopped\n"
@@ -229,11 +233,7 @@ def caught_sending(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, int]]:
     its result (32 MiB into a pipe that holds 64 KiB): the script and the job's process id. The
     parent is frozen before the job returns, so the job is caught mid-send whatever the machine's
     speed. Whatever is left of the script's session is killed afterwards."""
-    marks = tmp_path / "marks"
-    marks.mkdir()
-    (tmp_path / "sending.py").write_text(SENDING_TASKS.format(marks=str(marks)))
-    script = tmp_path / "pool.py"
-    script.write_text(SENDING_SCRIPT.format(folder=str(tmp_path)))
+    script, marks = pool_script(tmp_path, "sending", SENDING_TASKS, SENDING_SCRIPT)
     run = subprocess.Popen(
         [sys.executable, str(script)],
         stdout=subprocess.PIPE,
