@@ -25,7 +25,7 @@ from grader.fingerprint import grader_fingerprint
 from grader.gradebook import Gradebook, GradebookError
 from grader.job_count import job_count
 from grader.job_pool import run_pool
-from grader.job_server import job_server
+from grader.job_server import GRADING_PRELOAD, job_server
 from grader.results import limits_used
 from grader.roster import Entry, find_submissions
 from grader.scratch import ScratchFull, remove_own_scratch, remove_stale_scratch
@@ -153,7 +153,7 @@ def grade_all(
     started = time.perf_counter()
     progress = progress or Progress()
     limits = limits or WorkerLimits()
-    context = job_server(_PRELOAD)
+    context = job_server(GRADING_PRELOAD)
     entries, notes = find_submissions(root)
     if not entries:
         notes.append(f"no submissions in {root}: it should hold one folder, .zip or .ipynb per student")
@@ -181,7 +181,7 @@ def grade_all(
             lambda e: (grade_entry, e, limits, require_sandbox, feedback_dir is not None),
             record,
             lambda entry, why: Outcome(entry, "grader_error", error=why),
-            _PRELOAD,
+            GRADING_PRELOAD,
             _leave_after_a_stop,
         )
     except KeyboardInterrupt:
@@ -239,10 +239,6 @@ def _number(value: Any) -> str:
 
 def _were(count: int) -> str:
     return f"{count} of the submissions already in the gradebook {'was' if count == 1 else 'were'}"
-
-
-#: what job processes import before their first submission
-_PRELOAD = ("grader.grading",)
 
 
 def _leave_after_a_stop() -> None:

@@ -87,16 +87,15 @@ def grade_all_command(
       backprop-grader grade-all submissions/ --gradebook fall.sqlite --feedback-dir feedback/
       backprop-grader grade-all submissions/ --regrade --jobs 4
     """
-    from grader.bulk import grade_all
     from grader.class_folder import CannotStart, check_start
-    from grader.grading import check_sandbox, missing_sandbox_message
-    from grader.progress import progress_for
     from grader.worker_zygote import unsupported_platform
 
     if (why := unsupported_platform()) is not None:
         raise GraderBroken(why)
     limits = worker_limits(timeout, total_timeout, memory_mb)
     if require_sandbox:
+        from grader.grading import check_sandbox, missing_sandbox_message
+
         missing = [p for p in check_sandbox(limits) if not p.active]
         if missing:
             raise SubmissionUnreadable(missing_sandbox_message(missing))
@@ -104,6 +103,13 @@ def grade_all_command(
         check_start(submissions, feedback_dir)  # before the gradebook is made: nothing to grade, no file
     except CannotStart as error:
         raise SubmissionUnreadable(str(error)) from None
+    from grader.job_server import GRADING_PRELOAD, job_server
+
+    # the job processes' server imports the grading code while this process imports its own
+    job_server(GRADING_PRELOAD)
+    from grader.bulk import grade_all
+    from grader.progress import progress_for
+
     # what it prints quotes the class folder's entries and the grader's messages about them
     with workflow_commands_paused():
         with _opened(gradebook, must_exist=False) as book:

@@ -19,19 +19,34 @@ from typing import Any
 
 from grader.scratch import new_scratch
 
+#: what grade-all's job processes import before their first submission: the grading code
+GRADING_PRELOAD = ("grader.grading",)
+
+#: the context job_server() gave this process, its preload, and the scratch folder of its server
+_started: tuple[Any, tuple[str, ...], Path] | None = None
+
 
 def job_server(preload: tuple[str, ...]) -> Any:
-    """The multiprocessing context the job processes are started from, its server started now.
+    """The multiprocessing context the job processes are started from, its server started now
+    (or already, by an earlier call with the same preload: it is started again if it died).
 
     The server (multiprocessing's forkserver) imports the preload modules once, so each job
     process is forked with them imported; started early, it does that while the caller goes on.
     """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", *preload])
-    scratch = new_scratch()
-    # after multiprocessing's own clean-up of its folder (exit priority -100), remove the scratch one
-    multiprocessing.util.Finalize(None, shutil.rmtree, (scratch,), {"ignore_errors": True}, exitpriority=-101)
-    _keep_sockets_in(scratch)
+    global _started
+    if _started is None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["__main__", *preload])
+        scratch = new_scratch()
+        # after multiprocessing's own clean-up of its folder (exit priority -100), remove the scratch one
+        multiprocessing.util.Finalize(
+            None, shutil.rmtree, (scratch,), {"ignore_errors": True}, exitpriority=-101
+        )
+        _keep_sockets_in(scratch)
+        _started = context, preload, scratch
+    context, started_with, scratch = _started
+    if started_with != preload:
+        raise ValueError(f"the job server was started to preload {started_with}, not {preload}")
     with _deaf_to_hangups(), _with_this_import_path(starting_in=scratch):
         _start_resource_tracker_quietly()
         multiprocessing.forkserver.ensure_running()
