@@ -280,3 +280,54 @@ def test_a_job_process_killed_while_it_sends_a_result_costs_only_that_attempt(tm
         stdout, stderr = run.communicate(timeout=120)
     assert run.returncode == 0, stderr
     assert stdout.splitlines() == [str(32 << 20)]
+
+
+SERVER_TWICE = """\
+import os, sys, time
+sys.path.insert(0, {folder!r})
+import signal
+import multiprocessing.forkserver as forkserver
+from pathlib import Path
+from grader.job_pool import run_pool
+from grader.job_server import job_server
+from grader.roster import Entry
+
+def server_pid():
+    return forkserver._forkserver._forkserver_pid
+
+if __name__ == "__main__":
+    first = job_server(("tasks",))
+    pid = server_pid()
+    print("same" if job_server(("tasks",)) is first and server_pid() == pid else "another")
+    import tempfile
+    mine = list(Path(tempfile.gettempdir()).glob(f"backprop-grader-{{os.getpid()}}-*"))
+    print(f"{{len(mine)}} scratch folder")
+    os.kill(pid, signal.SIGKILL)
+    while Path(f"/proc/{{pid}}/stat").read_text().split(")")[-1].split()[0] != "Z":
+        time.sleep(0.01)  # dead, and left for multiprocessing to reap
+    again = job_server(("tasks",))
+    print("started again" if again is first and server_pid() not in (None, pid) else "not started again")
+    run_pool(again, [Entry("quick-1", Path("quick-1"), "quick-1")], 1, lambda e: (__import__("tasks").work, e.student),
+             print, lambda entry, why: f"failed {{entry.student}}: {{why}}", ("tasks",))
+    try:
+        job_server(("other",))
+    except ValueError as error:
+        print(error)
+"""
+
+
+def test_the_job_server_is_started_once_and_again_if_it_died(tmp_path):
+    """grade-all starts the job server before it imports the grading code, and grade_all asks for it
+    again: the second call gets the same server (no second scratch folder for it), or a new one if
+    it died meanwhile, and a call that wants other modules preloaded is refused rather than given a
+    server without them."""
+    script, _ = pool_script(tmp_path, "tasks", TASKS, SERVER_TWICE)
+    completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=180)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines() == [
+        "same",
+        "1 scratch folder",
+        "started again",
+        "quick-1",
+        "the job server was started to preload ('tasks',), not ('other',)",
+    ]
