@@ -28,6 +28,7 @@ from grader import long_waits
 from grader.half_sent_results import give_up_half_sent_results, processes_of
 from grader.roster import Entry
 from grader.scratch import process_running, remove_scratch_of
+from grader.stop_signals import stops_held_back
 
 Task = tuple[Any, ...]  # a function run in a job process and its arguments
 
@@ -125,7 +126,9 @@ class _Pools:
         pool = self._spare if spare else self._regular
         assert pool is not None
         function, *args = task(entry)
-        self.running[pool.submit(_run_task, flag, function, *args)] = (entry, flag, spare)
+        with stops_held_back():  # the pool may start a job process for it
+            future = pool.submit(_run_task, flag, function, *args)
+        self.running[future] = (entry, flag, spare)
 
     def done(self, future: Future) -> tuple[Entry, bool]:
         """Forget a task that is done: its entry, and whether a spare ran it."""

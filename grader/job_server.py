@@ -12,6 +12,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,7 +39,9 @@ def job_server(preload: tuple[str, ...]) -> Any:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["__main__", *preload])
         scratch = new_scratch()
-        # after multiprocessing's own clean-up of its folder (exit priority -100), remove the scratch one
+        # on the way out the server is stopped, then multiprocessing removes its own folder (exit
+        # priority -100), then the scratch folder goes
+        multiprocessing.util.Finalize(None, _stop_server, exitpriority=-99)
         multiprocessing.util.Finalize(
             None, shutil.rmtree, (scratch,), {"ignore_errors": True}, exitpriority=-101
         )
@@ -49,8 +52,40 @@ def job_server(preload: tuple[str, ...]) -> Any:
         raise ValueError(f"the job server was started to preload {started_with}, not {preload}")
     with _deaf_to_hangups(), _with_this_import_path(starting_in=scratch):
         _start_resource_tracker_quietly()
-        multiprocessing.forkserver.ensure_running()
+        with _started_deaf_to_ctrl_c():  # after the tracker, whose start unblocks SIGINT
+            multiprocessing.forkserver.ensure_running()
     return context
+
+
+#: how long the server may take to end once told to (it ends when it has imported what it was importing)
+SERVER_STOP_SECONDS = 10.0
+
+
+def _stop_server() -> None:
+    """Tell the server to end and wait until it has, so that its folder is not removed under it.
+
+    A run that ends at once (a gradebook it cannot write: exit 2) used to leave while the server
+    was still importing the grading code, and remove its working folder meanwhile: Python 3.13's
+    server then failed to import NumPy and printed a traceback to the terminal. Told to end (its
+    "alive" pipe closed, as multiprocessing's own ForkServer._stop does), the server ends once it
+    has imported what it was importing; one still there SERVER_STOP_SECONDS later is killed.
+    """
+    server: Any = getattr(multiprocessing.forkserver, "_forkserver", None)
+    pid, alive = getattr(server, "_forkserver_pid", None), getattr(server, "_forkserver_alive_fd", None)
+    if pid is None or alive is None:
+        return
+    server._forkserver_pid = server._forkserver_alive_fd = None
+    os.close(alive)
+    deadline = time.monotonic() + SERVER_STOP_SECONDS
+    try:
+        while os.waitpid(pid, os.WNOHANG) == (0, 0):
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return
+            time.sleep(0.01)
+    except ChildProcessError:  # already reaped
+        pass
 
 
 @contextmanager
@@ -101,6 +136,25 @@ def _deaf_to_hangups() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGHUP, previous)
+
+
+@contextmanager
+def _started_deaf_to_ctrl_c() -> Iterator[None]:
+    """A process started meanwhile starts with SIGINT blocked (a blocked signal stays blocked
+    across exec).
+
+    Ctrl-C sends SIGINT to the whole process group. The forkserver ignores it, but only once it
+    has imported the grading code: a Ctrl-C in the first moment of a run gave it a
+    KeyboardInterrupt halfway through that import, and its traceback on the terminal. Blocked, the
+    signal waits until the server ignores it, which drops it. This thread's own Ctrl-C is not lost
+    (as it would be if this process ignored SIGINT meanwhile): it waits for the end of the block,
+    or another thread of this process takes it at once.
+    """
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 #: the longest path a Unix socket may have (sun_path holds 108 bytes, the closing NUL included),

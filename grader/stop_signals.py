@@ -12,7 +12,11 @@ command. A SIGHUP that is ignored (`nohup`) stays ignored.
 
 from __future__ import annotations
 
+import os
 import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 
 #: what stops a command: Ctrl-C, and the two signals taken as it
@@ -29,3 +33,43 @@ def stop_signals_as_interrupt() -> None:
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+@contextmanager
+def stops_held_back() -> Iterator[None]:
+    """A stop (Ctrl-C, SIGTERM, SIGHUP) that comes meanwhile takes effect when the block ends; a
+    second one takes effect at once. For a step that a stop must not cut in two.
+
+    grade-all starting a job process is one: the job process reads the pool's semaphores by name
+    from what grade-all sends it, once the job server forks it, which in a run's first moment waits
+    until the server has imported the grading code. Stopped meanwhile, grade-all removed them
+    first, and the new job process printed a FileNotFoundError traceback on the terminal. Outside
+    the main thread, which alone may set handlers, the block holds nothing back. An ignored signal
+    (SIGHUP under nohup) stays ignored.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came: list[signal.Signals] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        if came:
+            raise KeyboardInterrupt
+        came.append(signal.Signals(signum))
+
+    previous = {
+        number: signal.signal(number, hold)
+        for number in sorted(STOP_SIGNALS)
+        if signal.getsignal(number) not in (signal.SIG_IGN, None)
+    }
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if came:
+        handler = previous[came[0]]
+        if callable(handler):
+            handler(came[0], None)
+        else:  # SIG_DFL: the signal's own effect
+            os.kill(os.getpid(), came[0])

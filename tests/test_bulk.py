@@ -1,5 +1,6 @@
 """grade-all, the gradebook, exports, feedback and stats, run as the installed command."""
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -371,6 +372,84 @@ def test_grade_all_run_from_a_folder_that_holds_a_grader_package_grades_with_its
         ("correct", 100.0),
         ("no_batch_average", 45.45),
     ]
+
+
+def frozen_job_server(process: subprocess.Popen) -> int:
+    """The pid of grade-all's job server (multiprocessing's forkserver), frozen with SIGSTOP as soon
+    as Python has started in it (its Ctrl-C handler is set): it has not imported the grading code."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+                command = (stat.parent / "cmdline").read_bytes()
+                caught = (stat.parent / "status").read_text().split("SigCgt:")[1].split()[0]
+            except (OSError, ValueError, IndexError):
+                continue
+            if parent == process.pid and b"multiprocessing.forkserver import main" in command:
+                if int(caught, 16) & 1 << (signal.SIGINT - 1):
+                    os.kill(int(stat.parent.name), signal.SIGSTOP)
+                    return int(stat.parent.name)
+        time.sleep(0.001)
+    raise AssertionError(f"no job server appeared: {process.communicate(timeout=60)[1]}")
+
+
+def test_grade_all_stopped_while_its_job_server_starts_is_one_line_and_exit_130(tmp_path):
+    """Ctrl-C in a run's first moment, while the job server still imports the grading code and
+    grade-all waits for it to start a job process: the server took a KeyboardInterrupt halfway
+    through its imports, and the job process, started once grade-all had removed the pool's
+    semaphores, a FileNotFoundError, each with its traceback on the terminal."""
+    root = class_folder(tmp_path / "class", "correct")
+    process = subprocess.Popen(
+        cli("grade-all", str(root), "--gradebook", str(tmp_path / "book.sqlite")),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    server = frozen_job_server(process)
+    try:
+        # grade-all waits for its first job process (a read of the server's answer), for good
+        waits = 0
+        deadline = time.monotonic() + 60
+        while waits < 3 and time.monotonic() < deadline:
+            waits = waits + 1 if Path(f"/proc/{process.pid}/wchan").read_text().endswith("pipe_read") else 0
+            time.sleep(0.1)
+        assert waits == 3, "grade-all did not come to wait for its job server"
+        os.killpg(process.pid, signal.SIGINT)
+        time.sleep(0.2)  # the signal lands everywhere before the server goes on
+    finally:
+        os.kill(server, signal.SIGCONT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "Error" not in stderr, stderr
+    assert stderr.splitlines()[-1] == "interrupted: run the same command again to finish"
+    assert living_in_session(process.pid, wait=20.0) == [], "a process of the run was left running"
+
+
+def test_grade_all_that_cannot_make_its_gradebook_leaves_after_its_job_server(tmp_path):
+    """A run that ends at once (here a file where the gradebook's folder should be: exit 2) while
+    its job server still imports the grading code: grade-all left at once and removed the server's
+    working folder under it, which made Python 3.13's server fail to import NumPy, with a
+    traceback on the terminal. grade-all now waits for its server to end."""
+    root = class_folder(tmp_path / "class", "correct")
+    (tmp_path / "text.sqlite").write_text("text\n")
+    process = subprocess.Popen(
+        cli("grade-all", str(root), "--gradebook", str(tmp_path / "text.sqlite" / "book.sqlite")),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    server = frozen_job_server(process)
+    try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=3)
+        left_first = process.poll() is not None
+    finally:
+        os.kill(server, signal.SIGCONT)
+    _, stderr = process.communicate(timeout=120)
+    assert not left_first, "grade-all left while its job server was still starting"
+    assert process.returncode == 2, stderr
+    assert stderr == (
+        f"Error: could not create {tmp_path}/text.sqlite/book.sqlite (a file is in the way of its folder); "
+        "choose a --gradebook in a folder you can write to\n"
+    )
+    assert not Path(f"/proc/{server}").exists(), "the job server outlived grade-all"
 
 
 def test_grade_all_from_a_working_folder_that_is_gone_is_one_line_and_exit_2(tmp_path):
