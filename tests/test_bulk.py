@@ -374,24 +374,45 @@ def test_grade_all_run_from_a_folder_that_holds_a_grader_package_grades_with_its
     ]
 
 
-def frozen_job_server(process: subprocess.Popen) -> int:
-    """The pid of grade-all's job server (multiprocessing's forkserver), frozen with SIGSTOP as soon
-    as Python has started in it (its Ctrl-C handler is set): it has not imported the grading code."""
+def started_child(process: subprocess.Popen, command: bytes) -> int:
+    """The pid of the child of process whose command line holds command, as soon as Python has
+    started in it (its Ctrl-C handler is set)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-                command = (stat.parent / "cmdline").read_bytes()
+                line = (stat.parent / "cmdline").read_bytes()
                 caught = (stat.parent / "status").read_text().split("SigCgt:")[1].split()[0]
             except (OSError, ValueError, IndexError):
                 continue
-            if parent == process.pid and b"multiprocessing.forkserver import main" in command:
-                if int(caught, 16) & 1 << (signal.SIGINT - 1):
-                    os.kill(int(stat.parent.name), signal.SIGSTOP)
-                    return int(stat.parent.name)
+            if parent == process.pid and command in line and int(caught, 16) & 1 << (signal.SIGINT - 1):
+                return int(stat.parent.name)
         time.sleep(0.001)
-    raise AssertionError(f"no job server appeared: {process.communicate(timeout=60)[1]}")
+    raise AssertionError(f"no {command.decode()} appeared: {process.communicate(timeout=60)[1]}")
+
+
+def frozen_job_server(process: subprocess.Popen) -> int:
+    """The pid of grade-all's job server (multiprocessing's forkserver), frozen with SIGSTOP as soon
+    as Python has started in it: it has not imported the grading code yet."""
+    server = started_child(process, b"multiprocessing.forkserver import main")
+    os.kill(server, signal.SIGSTOP)
+    return server
+
+
+def test_the_resource_tracker_works_in_a_folder_no_run_removes(tmp_path):
+    """multiprocessing's resource tracker, which outlives grade-all, was started in the job server's
+    scratch folder: stopped in its first moment, grade-all removed that folder while the tracker
+    still imported the standard library, and Python 3.13's tracker failed with a traceback."""
+    root = class_folder(tmp_path / "class", "correct")
+    process = subprocess.Popen(
+        cli("grade-all", str(root), "--gradebook", str(tmp_path / "book.sqlite")),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    tracker = started_child(process, b"multiprocessing.resource_tracker import main")
+    assert os.readlink(f"/proc/{tracker}/cwd") == "/"
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
 
 
 def test_grade_all_stopped_while_its_job_server_starts_is_one_line_and_exit_130(tmp_path):
