@@ -12,6 +12,7 @@ from typing import Any
 
 from grader.feedback import feedback_html
 from grader.half_sent_results import give_up_half_sent_results
+from grader.job_pool import stop_pool
 from grader.machine_share import machine_share
 from grader.stop_signals import STOP_SIGNALS
 from grader.whole_file import write_whole
@@ -82,11 +83,21 @@ def write_feedback_pages(
             write(student, markdown, page)
             done += 1
     except BrokenProcessPool:  # a process was killed (the OOM killer, `kill -9`): on without the pool
+        pool.shutdown(cancel_futures=True)
         for student, markdown, plots in feedback[done:]:
             write(student, markdown, feedback_page(student, markdown, plots))
-    finally:
+    except BaseException:
+        # stopped (Ctrl-C): the pages being drawn are not wanted, and a process stuck on a lock the
+        # fork copied would keep the command waiting for them for good
+        stop_pool(pool, grace=PAGE_STOP_GRACE_SECONDS)
+        raise
+    else:
         pool.shutdown(cancel_futures=True)
     return failed
+
+
+#: how long a stopped page process gets to end before it is killed (it has nothing to clean up)
+PAGE_STOP_GRACE_SECONDS = 1.0
 
 
 def _leave_stops_to_the_parent() -> None:

@@ -154,7 +154,7 @@ class _Pools:
         """Stop at once: terminate the job processes (they remove their workers and scratch folders)."""
         for pool in (self._regular, self._spare):
             if pool is not None:
-                _stop(pool)
+                stop_pool(pool)
 
     def shutdown(self) -> None:
         for pool in (self._regular, self._spare):
@@ -177,19 +177,21 @@ def _run_task(flag: int, function: Callable[..., Any], *args: Any) -> Any:
         _leave(stop)
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Stop at once: terminate the job processes (they remove their workers and scratch folders).
+def stop_pool(pool: ProcessPoolExecutor, grace: float | None = None) -> None:
+    """Stop at once: terminate the pool's processes (job processes remove their workers and scratch
+    folders), with nothing left to run.
 
-    One still there STOP_GRACE_SECONDS later is killed, and its scratch folders removed for it:
-    the pool waits for every job process to end when this process exits, so one stuck on its way
-    out (seen once, after a run stopped for a full $TMPDIR) kept grade-all from ever exiting,
-    its summary printed."""
+    One still there grace seconds (default STOP_GRACE_SECONDS) later is killed, and its scratch
+    folders removed for it: the pool waits for every process to end when this process exits, so
+    one stuck on its way out (seen once, after a run stopped for a full $TMPDIR) kept grade-all from
+    ever exiting, its summary printed."""
+    grace = STOP_GRACE_SECONDS if grace is None else grace
     processes = processes_of(pool)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.terminate()
-    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    deadline = time.monotonic() + grace
     for process in processes:
         process.join(timeout=max(0.0, deadline - time.monotonic()))
     for process in processes:

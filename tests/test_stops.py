@@ -7,6 +7,7 @@ then lands with work still to do, however busy the machine is."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -118,6 +119,37 @@ def test_feedback_with_a_page_process_killed_midway_still_writes_every_file(grad
         0,
     )
     assert sorted(path.suffix for path in out.iterdir()) == [".html"] * 12 + [".md"] * 12  # none partial
+
+
+def test_feedback_stopped_while_a_page_process_is_stuck_ends_at_once(gradebook, tmp_path):
+    """Stopped, feedback waited for its page processes to finish the pages they were drawing, pages
+    it then threw away: one that never finished (here frozen, as a process stuck on a lock it
+    inherited would be) kept it waiting for good. Now a stop ends them."""
+    out = tmp_path / "feedback"
+    process = subprocess.Popen(
+        cli("feedback", "--gradebook", str(gradebook), "--out", str(out)),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not any(out.glob("*.html")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.killpg(process.pid, signal.SIGSTOP)
+    assert process.poll() is None, "feedback ended before it could be stopped"
+    pages = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+    stuck = int(pages[0])
+    os.killpg(process.pid, signal.SIGINT)
+    others = subprocess.run(["pgrep", "-s", str(process.pid)], capture_output=True, text=True).stdout.split()
+    for pid in map(int, others):
+        if pid != stuck:
+            os.kill(pid, signal.SIGCONT)
+    try:
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(stuck, signal.SIGKILL)
+    assert process.returncode == 130, stderr
+    assert stderr == interrupted_line("feedback")
+    assert living_in_session(process.pid, wait=20.0) == [], "a process of the command was left running"
 
 
 @pytest.mark.parametrize("stop", STOPS, ids=STOP_IDS)
