@@ -104,19 +104,29 @@ def _with_this_import_path(starting_in: Path) -> Iterator[None]:
     (socket's) where the working folder is gone. (The job processes take this process's folder and
     sys.path back from multiprocessing.)
     """
-    back, before = os.getcwd(), os.environ.get("PYTHONPATH")
+    before = os.environ.get("PYTHONPATH")
     if sys.path and not sys.flags.isolated and not getattr(sys.flags, "safe_path", False):
-        first = sys.path[0] or back  # "": the working folder
+        first = sys.path[0] or os.getcwd()  # "": the working folder
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (first, before)))
-    os.chdir(starting_in)
     try:
-        yield
+        with _working_in(starting_in):
+            yield
     finally:
-        os.chdir(back)
         if before is None:
             os.environ.pop("PYTHONPATH", None)
         else:
             os.environ["PYTHONPATH"] = before
+
+
+@contextmanager
+def _working_in(folder: Path) -> Iterator[None]:
+    """This process works in folder meanwhile (processes started meanwhile start there)."""
+    back = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(back)
 
 
 @contextmanager
@@ -200,13 +210,11 @@ def _start_resource_tracker_quietly() -> None:
 
     quiet = "ignore:resource_tracker:UserWarning"
     sys.warnoptions.append(quiet)
-    back = os.getcwd()
-    # In "/", which no run removes: the tracker outlives grade-all, and Python 3.13's, its working
-    # folder gone while it still imported the standard library (a run stopped in its first
-    # moment), failed with a traceback on the terminal. It imports nothing but the standard library.
-    os.chdir("/")
     try:
-        resource_tracker.ensure_running()
+        # In "/", which no run removes: the tracker outlives grade-all, and Python 3.13's, its
+        # working folder gone while it still imported the standard library (a run stopped in its
+        # first moment), failed with a traceback. It imports nothing but the standard library.
+        with _working_in(Path("/")):
+            resource_tracker.ensure_running()
     finally:
-        os.chdir(back)
         sys.warnoptions.remove(quiet)

@@ -379,15 +379,14 @@ def started_child(process: subprocess.Popen, command: bytes) -> int:
     started in it (its Ctrl-C handler is set)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
-        for stat in Path("/proc").glob("[0-9]*/stat"):
+        for child in _children().get(process.pid, []):
             try:
-                parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-                line = (stat.parent / "cmdline").read_bytes()
-                caught = (stat.parent / "status").read_text().split("SigCgt:")[1].split()[0]
-            except (OSError, ValueError, IndexError):
+                line = Path(f"/proc/{child}/cmdline").read_bytes()
+                caught = Path(f"/proc/{child}/status").read_text().split("SigCgt:")[1].split()[0]
+            except (OSError, IndexError):
                 continue
-            if parent == process.pid and command in line and int(caught, 16) & 1 << (signal.SIGINT - 1):
-                return int(stat.parent.name)
+            if command in line and int(caught, 16) & 1 << (signal.SIGINT - 1):
+                return child
         time.sleep(0.001)
     raise AssertionError(f"no {command.decode()} appeared: {process.communicate(timeout=60)[1]}")
 
@@ -741,8 +740,8 @@ def test_a_feedback_dir_that_cannot_be_made_is_one_line_and_exit_2(tmp_path):
     assert not (tmp_path / "book.sqlite").exists()  # refused before a gradebook was made
 
 
-def _descendants(root: int) -> set[int]:
-    """Every process below root now."""
+def _children() -> dict[int, list[int]]:
+    """Every process now, under its parent's pid."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -750,6 +749,12 @@ def _descendants(root: int) -> set[int]:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    return children
+
+
+def _descendants(root: int) -> set[int]:
+    """Every process below root now."""
+    children = _children()
     found: set[int] = set()
     todo = [root]
     while todo:
