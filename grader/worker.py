@@ -42,6 +42,7 @@ class WorkerLimits:
     memory_bytes: int = 2 * 1024**3
     output_bytes: int = 64 * 1024
     file_bytes: int = 16 * 1024**2
+    disk_bytes: int = 64 * 1024**2  # what student code may write in all (sandbox/disk.py)
     open_files: int = 256
     sandbox: bool = True  # namespaces, Landlock and seccomp (grader/sandbox/)
 
@@ -74,13 +75,15 @@ def scrubbed_environment(scratch: Path) -> dict[str, str]:
 
 
 def worker_rlimits(limits: WorkerLimits) -> dict[str, int]:
-    """The resource limits a worker puts on itself before any student code (worker_main.LIMITS)."""
+    """The resource limits a worker puts on itself before any student code (worker_main.LIMITS),
+    and the room on its own disk (disk_bytes, sandbox.bound_disk)."""
     return {
         "memory_bytes": limits.memory_bytes,
         "cpu_seconds": max(1, int(limits.submission_timeout) + 5),
         "file_bytes": limits.file_bytes,
         "core_bytes": 0,
         "open_files": limits.open_files,
+        "disk_bytes": limits.disk_bytes,  # not an rlimit: the room on the worker's own tmpfs
     }
 
 

@@ -1,6 +1,7 @@
 """What `grade` says about its protections, on this kernel and on one that lacks some."""
 
 import ctypes
+import dataclasses
 import json
 import os
 import socket
@@ -11,15 +12,17 @@ import tempfile
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
-from conftest import EXAMPLES, KEYCTL, REPO, cli, dig, in_child
+from conftest import EXAMPLES, FAST_LIMITS, KEYCTL, REFERENCE, REPO, cli, copy_reference, dig, in_child
 
 from grader import sandbox, zygote_main
 from grader.scratch import remove_tree
+from grader.student import StudentSession
 
 OLD_KERNEL = [sys.executable, str(Path(__file__).parent / "helpers" / "old_kernel.py")]
 CORRECT = str(EXAMPLES / "correct")
-LACKING = {"user_namespace", "network", "pid_namespace", "filesystem"}
+LACKING = {"user_namespace", "network", "pid_namespace", "disk", "filesystem"}
 
 
 def _python_hidden() -> str | None:
@@ -46,6 +49,10 @@ def test_json_names_every_protection_with_its_state():
     assert set(report["sandbox"]) == LACKING | {"processes", "not_root"}
     assert report["sandbox"]["not_root"]["active"]
     assert report["sandbox"]["filesystem"]["detail"].startswith("active: Landlock ABI")
+    assert report["sandbox"]["disk"] == {
+        "active": True,
+        "detail": "active: its folder is a tmpfs of its own, with 64 MiB of room",
+    }
 
 
 def test_without_namespaces_and_landlock_grading_still_works_and_says_what_is_missing():
@@ -57,6 +64,7 @@ def test_without_namespaces_and_landlock_grading_still_works_and_says_what_is_mi
     assert {name for name, p in sandbox.items() if not p["active"]} == MISSING
     assert sandbox["filesystem"]["detail"] == "Landlock is not available in this kernel"
     assert "Function not implemented" in sandbox["user_namespace"]["detail"]
+    assert sandbox["disk"]["detail"] == "needs the user namespace, which is not active"
     assert sandbox["processes"]["active"]
 
 
@@ -120,12 +128,15 @@ def attempt(action) -> str:
     return "done"
 
 
-def test_behind_the_seccomp_filter_no_socket_io_uring_keyring_watch_or_trace_can_be_used_but_threads_run():
+def test_behind_the_seccomp_filter_no_socket_io_uring_keyring_watch_trace_or_mount_can_be_used_but_threads_run(
+    tmp_path,
+):
     """Landlock lets a connect() to a Unix socket with a path through, and the network namespace
     does not hold those; an io_uring would make sockets past the filter, which does not see its
     operations. Keyrings are in no namespace, and a watch on a walled-off folder sees its files
     opened. Where no pid namespace and no Landlock stand, a worker could read the grader's memory.
-    Threads must still work: NumPy starts them."""
+    A namespace of its own would let student code mount a tmpfs of any size (memory no limit
+    counts) or, without Landlock, unmount the worker's. Threads must still work: NumPy starts them."""
 
     def walled() -> str:
         protection = sandbox.block_new_processes()
@@ -141,6 +152,12 @@ def test_behind_the_seccomp_filter_no_socket_io_uring_keyring_watch_or_trace_can
         remote = _IoVec(ctypes.cast(parents_secret, ctypes.c_void_p), len(parents_secret))  # same address
         read = libc.process_vm_readv(os.getppid(), ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
         read_error = os.strerror(ctypes.get_errno())
+        unshared = libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNS)
+        unshare_error = os.strerror(ctypes.get_errno())
+        mounted = libc.mount(b"tmpfs", bytes(mount_point), b"tmpfs", 0, None)
+        mount_error = os.strerror(ctypes.get_errno())
+        if mounted == 0:  # the filter failed: take the tmpfs away again before the test says so
+            libc.umount2(bytes(mount_point), 0)
         thread = threading.Thread(target=lambda: None)
         return " ".join(
             [
@@ -152,19 +169,75 @@ def test_behind_the_seccomp_filter_no_socket_io_uring_keyring_watch_or_trace_can
                 "keyring: " + ("found" if keyring >= 0 else keyring_error),
                 "watch: " + ("set" if watch >= 0 else watch_error),
                 "the parent's memory: " + (copied.raw.decode() if read >= 0 else read_error),
+                "namespaces: " + ("made" if unshared == 0 else unshare_error),
+                "mount: " + ("made" if mounted == 0 else mount_error),
                 attempt(lambda: (thread.start(), thread.join())),
             ]
         )
 
     parents_secret = ctypes.create_string_buffer(b"the-reference's-results", 23)
+    mount_point = os.fsencode(tmp_path)
     assert in_child(walled) == (
         "True PermissionError PermissionError PermissionError io_uring: Operation not permitted "
         "keyring: Operation not permitted watch: Operation not permitted "
-        "the parent's memory: Operation not permitted done"
+        "the parent's memory: Operation not permitted namespaces: Operation not permitted "
+        "mount: Operation not permitted done"
     )
 
 
 _IO_URING_SETUP = 425  # the same number on every architecture
+_CLONE_NEWUSER, _CLONE_NEWNS = 0x10000000, 0x00020000
+
+#: backprop.py's squared_error, made to write files of 1 MiB until the disk refuses; it answers
+#: what it wrote, how many such files it found when it began, what it read back of the first one,
+#: and its effective capabilities (their low word)
+FILLER = """
+
+def squared_error(y_hat, y):
+    import ctypes, os, struct
+    found = len([name for name in os.listdir(".") if name.startswith("filler-")])
+    written = 0
+    try:
+        for i in range(64):
+            with open(f"filler-{i}", "wb", buffering=0) as out:
+                written += out.write(b"x" * (1 << 20))
+    except OSError:
+        pass
+    with open("filler-0", "rb") as back:
+        read_back = len(back.read())
+    header = ctypes.create_string_buffer(struct.pack("=Ii", 0x20080522, 0))
+    data = ctypes.create_string_buffer(24)
+    ctypes.CDLL(None).capget(header, data)
+    return [float(written), float(found), float(read_back), float(struct.unpack("=6I", data.raw)[0])]
+"""
+
+
+def test_student_code_writes_only_its_room_on_a_disk_of_its_own_and_each_worker_starts_clean(tmp_path):
+    """Student code could once fill the file system the grader shares with its gradebook and the
+    other submissions, with files of up to 16 MiB each until its time ran out (4.5 GB in two
+    time-outs of 3 s here). Its folder is now a tmpfs with room for disk_bytes; what it writes
+    there is readable to it, never reaches the grader's copy, and is gone with the worker."""
+    folder = copy_reference(tmp_path / "submission")
+    with open(folder / "backprop.py", "a") as source:
+        source.write(FILLER)
+    room = 4 * 2**20
+    session = StudentSession(folder, dataclasses.replace(FAST_LIMITS, disk_bytes=room))
+    try:
+        first = session.call("squared_error", np.zeros((1, 1)), np.zeros((1, 1)))
+        on_disk = sorted(path.name for path in folder.iterdir())
+        session.close()  # the next call starts another worker, as after a time-out
+        second = session.call("squared_error", np.zeros((1, 1)), np.zeros((1, 1)))
+    finally:
+        session.finish()
+    assert first.failure is None and second.failure is None
+    for written, _, read_back, capabilities in (first.result, second.result):
+        assert room - 2**16 <= written <= room, "the room and no more"
+        assert read_back == 2**20, "what it wrote, it reads back"
+        assert capabilities == 0, "the user namespace's capabilities dropped"
+    assert (first.result[1], second.result[1]) == (0, 0), "each worker begins with the copy as handed in"
+    assert on_disk == sorted(path.name for path in REFERENCE.glob("*.py")), (
+        "nothing written to the grader's copy"
+    )
 
 
 class _IoVec(ctypes.Structure):

@@ -9,19 +9,23 @@ The worker calls these before any student code is imported, in this order:
     enter_namespaces()     new user, network, IPC and PID namespaces; the worker forks and goes on
                            as PID 1 of the new PID namespace, so when it ends the kernel kills
                            every process it left behind, and no process outside can be signalled
+    bound_disk()           a mount namespace, and the submission's private copy moved onto a tmpfs
+                           of bounded size there; then every capability is dropped
     restrict_filesystem()  Landlock: read-only access to the standard library and NumPy,
                            read-write access to the submission's private copy, nothing else
                            (no /proc, no home, no reference, no other submissions)
     block_new_processes()  seccomp: fork, vfork, execve, non-thread clone, socket, socketpair,
-                           io_uring_setup, the keyring calls and inotify_add_watch fail with EPERM
+                           io_uring_setup, the keyring calls, inotify_add_watch, tracing, new
+                           namespaces and mounts fail with EPERM
 
 Each returns a Protection saying whether it took effect and, if not, why; a
 kernel without the feature is reported, not fatal. One module per wall: root.py, namespaces.py,
-landlock.py, seccomp.py (protection.py: the report, and what they share). Standard library only,
+disk.py, landlock.py, seccomp.py (protection.py: the report, and what they share). Standard library only,
 and relative imports only: the zygote loads this package by path (zygote_main.load_by_path), as
 it loads wire.py, under a name of its own.
 """
 
+from .disk import bound_disk
 from .landlock import close_rules, landlock_abi, open_for_rules, restrict_filesystem
 from .namespaces import USERNS_SWITCHES, die_with_parent, enter_namespaces, namespace_error
 from .protection import NAMES, Protection, no_new_privs
@@ -35,6 +39,7 @@ __all__ = [
     "USERNS_SWITCHES",
     "Protection",
     "block_new_processes",
+    "bound_disk",
     "close_rules",
     "confined_root",
     "die_with_parent",

@@ -6,7 +6,7 @@ import ctypes
 import os
 from dataclasses import dataclass
 
-NAMES = ("user_namespace", "network", "pid_namespace", "filesystem", "processes", "not_root")
+NAMES = ("user_namespace", "network", "pid_namespace", "disk", "filesystem", "processes", "not_root")
 
 
 @dataclass(frozen=True)

@@ -23,27 +23,36 @@ _CLONE_THREAD = 0x00010000
 #: are in no namespace: a worker, whatever its user, possesses the grader's session keyring and
 #: could read the keys in it (Kerberos tickets, where the login keeps them there). Nor does
 #: Landlock stop a watch on a folder it walls off: the worker would see which files of the
-#: reference or the hidden tests are opened, and when. Last, ptrace and its kin, which reach other
+#: reference or the hidden tests are opened, and when. Then ptrace and its kin, which reach other
 #: processes' memory and files: the pid namespace hides the grader and Landlock refuses it, but
 #: where neither stands, a worker of the grader's own user could read the grader's memory, and
-#: the reference's results in it.
+#: the reference's results in it. Last, new namespaces and mounts: the worker has every
+#: capability in its user namespace until bound_disk drops them, and student code could otherwise
+#: make a user and mount namespace of its own and a tmpfs there of any size (memory that no
+#: RLIMIT_AS counts), or, where no Landlock stands, unmount the worker's tmpfs.
+_MOUNTING = [428, 429, 430, 431, 432, 433, 442]  # open_tree, move_mount, fsopen, fsconfig, fsmount,
+# fspick, mount_setattr: the same numbers on every architecture
+# fmt: off
 _SYSCALLS = {
     # fork, vfork, execve, execveat; socket, socketpair; io_uring_setup, _enter, _register;
     # add_key, request_key, keyctl; inotify_add_watch; ptrace, process_vm_readv, _writev, kcmp,
-    # pidfd_getfd
+    # pidfd_getfd; unshare, setns, mount, umount2, pivot_root, chroot
     "x86_64": (
         0xC000003E,
         56,
         435,
-        [57, 58, 59, 322, 41, 53, 425, 426, 427, 248, 249, 250, 254, 101, 310, 311, 312, 438],
+        [57, 58, 59, 322, 41, 53, 425, 426, 427, 248, 249, 250, 254, 101, 310, 311, 312, 438,
+         272, 308, 165, 166, 155, 161, *_MOUNTING],
     ),
     "aarch64": (
         0xC00000B7,
         220,
         435,
-        [221, 281, 198, 199, 425, 426, 427, 217, 218, 219, 27, 117, 270, 271, 272, 438],
+        [221, 281, 198, 199, 425, 426, 427, 217, 218, 219, 27, 117, 270, 271, 272, 438,
+         97, 268, 40, 39, 41, 51, *_MOUNTING],
     ),
 }
+# fmt: on
 
 
 def _filter(arch: int, clone: int, clone3: int, blocked: list[int]) -> bytes:
@@ -82,8 +91,8 @@ def _filter(arch: int, clone: int, clone3: int, blocked: list[int]) -> bytes:
 
 def block_new_processes() -> Protection:
     """seccomp filter: the worker may start threads, but no process and no program; it can make
-    no socket (it answers through pipes it already has), use no keyring, watch no file and trace
-    or read no other process."""
+    no socket (it answers through pipes it already has), use no keyring, watch no file, trace or
+    read no other process, and make or enter no namespace and mount or unmount nothing."""
     spec = _SYSCALLS.get(platform.machine())
     if platform.system() != "Linux" or spec is None:
         return Protection(
@@ -100,5 +109,6 @@ def block_new_processes() -> Protection:
     return Protection(
         "processes",
         True,
-        "active: seccomp blocks fork, exec, new processes, sockets, keyrings, file watches and tracing",
+        "active: seccomp blocks fork, exec, new processes, sockets, keyrings, file watches, tracing, "
+        "namespaces and mounts",
     )

@@ -203,10 +203,12 @@ def decoded_call(request, wire):
             decode(request["kwargs"]), request.get("repeat"))  # fmt: skip
 
 
-def wall_in(sandbox, submission, pipe_fds, readable):
+def wall_in(sandbox, submission, pipe_fds, readable, disk_bytes):
     """Apply every protection; return what each one did (sandbox.Protection). readable: what
-    sandbox.open_for_rules gave for readable_paths()."""
+    sandbox.open_for_rules gave for readable_paths(); disk_bytes: what student code may write."""
+    ids = os.geteuid(), os.getegid()  # inside the user namespace they read as the overflow id
     protections = sandbox.enter_namespaces(close_in_parent=pipe_fds)
+    protections.append(sandbox.bound_disk(submission, disk_bytes, ids if protections[0].active else None))
     protections.append(sandbox.restrict_filesystem([submission], readable))
     protections.append(sandbox.block_new_processes())
     return protections
@@ -215,12 +217,15 @@ def wall_in(sandbox, submission, pipe_fds, readable):
 def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepared, limits, plan=None):
     """Wall the process in, report the walls, then answer call requests until the pipe closes.
     prepared: what the zygote worked out once for all workers (see Prepared); limits: resource
-    limits by LIMITS's names; plan: (identity, decoded calls) of the plan the zygote holds for it."""
+    limits by LIMITS's names, and disk_bytes (sandbox.bound_disk's room); plan: (identity,
+    decoded calls) of the plan the zygote holds for it."""
     req_fd, resp_fd = pipes
     submission = os.path.realpath(submission)
     user = sandbox.give_up_root(submission, prepared.python_hidden)  # whether or not the walls go up
     sandbox.die_with_parent(prepared.zygote_pid)
-    walls = wall_in(sandbox, submission, pipes, prepared.readable) if use_sandbox else []
+    limits = dict(limits)
+    disk_bytes = limits.pop("disk_bytes", DISK_BYTES)
+    walls = wall_in(sandbox, submission, pipes, prepared.readable, disk_bytes) if use_sandbox else []
     protections = [
         {"name": p.name, "active": p.active, "detail": p.detail}
         for p in (*walls, sandbox.confined_root(user, walls))
@@ -257,6 +262,9 @@ def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepar
             framed = wire.frame(wire.too_large_response(response["id"], len(framed) - wire.HEADER.size))
         responses.write(framed)
 
+
+#: what student code may write when the grader's request does not say (worker.WorkerLimits.disk_bytes)
+DISK_BYTES = 64 * 1024**2
 
 LIMITS = {
     "memory_bytes": resource.RLIMIT_AS,
