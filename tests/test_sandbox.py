@@ -306,6 +306,34 @@ def test_a_worker_of_a_grader_running_as_root_becomes_a_user_of_its_own(scratch_
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only a grader running as root gives root up")
+def test_a_worker_that_gave_up_root_still_gets_a_disk_of_its_own(scratch_folder):
+    """A process that changed its user from root is not dumpable, and its /proc/self files are
+    root's: the first try could not map its ids, and the wall stayed down on Gradescope-like
+    machines, where the worker gives root up."""
+    own = scratch_folder / "submission"
+
+    def give_up_and_wall_in() -> str:
+        os.chdir(own)  # as a worker starts
+        user = sandbox.give_up_root(str(own), None)
+        ids = os.geteuid(), os.getegid()
+        walls = sandbox.enter_namespaces()
+        disk = sandbox.bound_disk(str(own), 2**20, ids if walls[0].active else None)
+        with open("notes.txt", "w") as notes:  # on the tmpfs, in its working folder
+            notes.write("kept in")
+        dumpable = ctypes.CDLL(None).prctl(3, 0, 0, 0, 0)  # PR_GET_DUMPABLE
+        return json.dumps([user.active, disk.active, disk.detail, sorted(os.listdir(".")), dumpable])
+
+    reported = in_child(give_up_and_wall_in)
+    assert reported.startswith("["), reported
+    said = json.loads(reported)
+    assert said == [True, True, "active: its folder is a tmpfs of its own, with 1 MiB of room",
+                    ["backprop.py", "notes.txt"], 0]  # fmt: skip
+    assert sorted(path.name for path in own.iterdir()) == ["backprop.py"], (
+        "nothing written to the grader's copy"
+    )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a grader running as root gives root up")
 def test_a_worker_started_again_takes_over_what_the_one_before_made(scratch_folder, tmp_path):
     """A worker started again after a time-out is another user: student code that writes a file as
     it is imported (np.save at a notebook's top level) must find it writable the second time, or

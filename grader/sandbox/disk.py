@@ -16,6 +16,7 @@ _CLONE_NEWNS = 0x00020000
 _MS_NOSUID, _MS_NODEV = 2, 4
 _MNT_DETACH = 2
 _CAPABILITY_VERSION_3 = 0x20080522
+_PR_GET_DUMPABLE, _PR_SET_DUMPABLE = 3, 4
 #: files and folders student code may make beyond those of the copy (tmpfs keeps each in memory)
 SPARE_INODES = 4096
 #: entries of the copy a worker moves at most: a submission has at most unpack.MAX_FILES files
@@ -57,7 +58,7 @@ def _moved(source: int, own: str, room: int, ids: tuple[int, int]) -> Protection
         return Protection("disk", False, f"{own} holds more than {COPY_LIMIT} files and folders")
     libc = _libc()
     try:
-        if (why := _map_own_ids(*ids)) is not None:
+        if (why := _map_own_ids(libc, *ids)) is not None:
             return Protection("disk", False, why)
         if libc.unshare(_CLONE_NEWNS) != 0:
             return Protection("disk", False, _error("unshare(CLONE_NEWNS)"))
@@ -137,16 +138,34 @@ def _copy_file(source: int, target: int, path: str, mode: int) -> None:
         os.close(reading)
 
 
-def _map_own_ids(uid: int, gid: int) -> str | None:
+def _map_own_ids(libc: ctypes.CDLL, uid: int, gid: int) -> str | None:
     """Map this process's user and group ids (uid and gid, outside) to themselves in its user
-    namespace (a tmpfs made there can hold only files of mapped ids); why not, or None."""
-    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
-        try:
-            with open(f"/proc/self/{name}", "w", encoding="ascii") as setting:
-                setting.write(text)
-        except OSError as error:
-            return f"could not write /proc/self/{name}: {error.strerror}"
-    return None
+    namespace (a tmpfs made there can hold only files of mapped ids); why not, or None.
+
+    A worker that gave up root is not dumpable (the kernel's rule after a change of user), and
+    then its /proc/self files are root's, which it may not write: it is made dumpable for the
+    while, before any student code runs."""
+    dumpable = libc.prctl(_PR_GET_DUMPABLE, 0, 0, 0, 0)
+    if dumpable != 1:
+        libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)
+    try:
+        for name, text in (
+            ("setgroups", "deny"),
+            ("uid_map", f"{uid} {uid} 1"),
+            ("gid_map", f"{gid} {gid} 1"),
+        ):
+            try:
+                setting = os.open(f"/proc/self/{name}", os.O_WRONLY | os.O_CLOEXEC)
+                try:
+                    os.write(setting, text.encode())
+                finally:
+                    os.close(setting)
+            except OSError as error:
+                return f"could not write /proc/self/{name}: {error.strerror}"
+        return None
+    finally:
+        if dumpable != 1:
+            libc.prctl(_PR_SET_DUMPABLE, max(0, dumpable), 0, 0, 0)
 
 
 def _dropped_capabilities(libc: ctypes.CDLL) -> bool:
