@@ -136,7 +136,8 @@ def test_behind_the_seccomp_filter_no_socket_io_uring_keyring_watch_trace_or_mou
     operations. Keyrings are in no namespace, and a watch on a walled-off folder sees its files
     opened. Where no pid namespace and no Landlock stand, a worker could read the grader's memory.
     A namespace of its own would let student code mount a tmpfs of any size (memory no limit
-    counts) or, without Landlock, unmount the worker's. Threads must still work: NumPy starts them."""
+    counts) or, without Landlock, unmount the worker's; System V segments and memfds hold memory
+    that the worker's limit does not count either. Threads must still work: NumPy starts them."""
 
     def walled() -> str:
         protection = sandbox.block_new_processes()
@@ -158,6 +159,8 @@ def test_behind_the_seccomp_filter_no_socket_io_uring_keyring_watch_trace_or_mou
         mount_error = os.strerror(ctypes.get_errno())
         if mounted == 0:  # the filter failed: take the tmpfs away again before the test says so
             libc.umount2(bytes(mount_point), 0)
+        system_v = [libc.shmget(0, 4096, 0o1600), libc.semget(0, 1, 0o1600), libc.msgget(0, 0o1600)]
+        system_v_error = os.strerror(ctypes.get_errno())
         thread = threading.Thread(target=lambda: None)
         return " ".join(
             [
@@ -171,6 +174,8 @@ def test_behind_the_seccomp_filter_no_socket_io_uring_keyring_watch_trace_or_mou
                 "the parent's memory: " + (copied.raw.decode() if read >= 0 else read_error),
                 "namespaces: " + ("made" if unshared == 0 else unshare_error),
                 "mount: " + ("made" if mounted == 0 else mount_error),
+                "System V IPC: " + ("made" if max(system_v) >= 0 else system_v_error),
+                "memfd: " + attempt(lambda: os.memfd_create("held")),
                 attempt(lambda: (thread.start(), thread.join())),
             ]
         )
@@ -181,7 +186,7 @@ def test_behind_the_seccomp_filter_no_socket_io_uring_keyring_watch_trace_or_mou
         "True PermissionError PermissionError PermissionError io_uring: Operation not permitted "
         "keyring: Operation not permitted watch: Operation not permitted "
         "the parent's memory: Operation not permitted namespaces: Operation not permitted "
-        "mount: Operation not permitted done"
+        "mount: Operation not permitted System V IPC: Operation not permitted memfd: PermissionError done"
     )
 
 

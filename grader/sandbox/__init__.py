@@ -16,7 +16,7 @@ The worker calls these before any student code is imported, in this order:
                            (no /proc, no home, no reference, no other submissions)
     block_new_processes()  seccomp: fork, vfork, execve, non-thread clone, socket, socketpair,
                            io_uring_setup, the keyring calls, inotify_add_watch, tracing, new
-                           namespaces and mounts fail with EPERM
+                           namespaces, mounts, System V IPC objects and memfds fail with EPERM
 
 Each returns a Protection saying whether it took effect and, if not, why; a
 kernel without the feature is reported, not fatal. One module per wall: root.py, namespaces.py,

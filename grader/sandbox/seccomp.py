@@ -29,27 +29,31 @@ _CLONE_THREAD = 0x00010000
 #: the reference's results in it. Last, new namespaces and mounts: the worker has every
 #: capability in its user namespace until bound_disk drops them, and student code could otherwise
 #: make a user and mount namespace of its own and a tmpfs there of any size (memory that no
-#: RLIMIT_AS counts), or, where no Landlock stands, unmount the worker's tmpfs.
+#: RLIMIT_AS counts), or, where no Landlock stands, unmount the worker's tmpfs. And memory that
+#: RLIMIT_AS does not count either: System V shared memory outlives its mapping (attach a segment,
+#: fill it, detach, again: 3 GiB held by a worker limited to 1 GiB), and so do message queues,
+#: and a memfd holds what is written to it unmapped (256 of them at RLIMIT_FSIZE each: 4 GiB).
 _MOUNTING = [428, 429, 430, 431, 432, 433, 442]  # open_tree, move_mount, fsopen, fsconfig, fsmount,
-# fspick, mount_setattr: the same numbers on every architecture
+# fspick, mount_setattr: the same numbers on every architecture (as memfd_secret, 447)
 # fmt: off
 _SYSCALLS = {
     # fork, vfork, execve, execveat; socket, socketpair; io_uring_setup, _enter, _register;
     # add_key, request_key, keyctl; inotify_add_watch; ptrace, process_vm_readv, _writev, kcmp,
-    # pidfd_getfd; unshare, setns, mount, umount2, pivot_root, chroot
+    # pidfd_getfd; unshare, setns, mount, umount2, pivot_root, chroot; shmget, semget, msgget,
+    # memfd_create, memfd_secret
     "x86_64": (
         0xC000003E,
         56,
         435,
         [57, 58, 59, 322, 41, 53, 425, 426, 427, 248, 249, 250, 254, 101, 310, 311, 312, 438,
-         272, 308, 165, 166, 155, 161, *_MOUNTING],
+         272, 308, 165, 166, 155, 161, *_MOUNTING, 29, 64, 68, 319, 447],
     ),
     "aarch64": (
         0xC00000B7,
         220,
         435,
         [221, 281, 198, 199, 425, 426, 427, 217, 218, 219, 27, 117, 270, 271, 272, 438,
-         97, 268, 40, 39, 41, 51, *_MOUNTING],
+         97, 268, 40, 39, 41, 51, *_MOUNTING, 194, 190, 186, 279, 447],
     ),
 }
 # fmt: on
@@ -92,7 +96,8 @@ def _filter(arch: int, clone: int, clone3: int, blocked: list[int]) -> bytes:
 def block_new_processes() -> Protection:
     """seccomp filter: the worker may start threads, but no process and no program; it can make
     no socket (it answers through pipes it already has), use no keyring, watch no file, trace or
-    read no other process, and make or enter no namespace and mount or unmount nothing."""
+    read no other process, make or enter no namespace, mount or unmount nothing, and hold no
+    memory outside its address space (no System V IPC object, no memfd)."""
     spec = _SYSCALLS.get(platform.machine())
     if platform.system() != "Linux" or spec is None:
         return Protection(
@@ -110,5 +115,5 @@ def block_new_processes() -> Protection:
         "processes",
         True,
         "active: seccomp blocks fork, exec, new processes, sockets, keyrings, file watches, tracing, "
-        "namespaces and mounts",
+        "namespaces, mounts and shared memory",
     )
