@@ -43,6 +43,7 @@ class WorkerLimits:
     output_bytes: int = 64 * 1024
     file_bytes: int = 16 * 1024**2
     disk_bytes: int = 64 * 1024**2  # what student code may write in all (sandbox/disk.py)
+    tasks: int = 1024  # processes and threads at once (sandbox.enter_namespaces, RLIMIT_NPROC)
     open_files: int = 256
     sandbox: bool = True  # namespaces, Landlock and seccomp (grader/sandbox/)
 
@@ -83,6 +84,7 @@ def worker_rlimits(limits: WorkerLimits) -> dict[str, int]:
         "file_bytes": limits.file_bytes,
         "core_bytes": 0,
         "open_files": limits.open_files,
+        "tasks": limits.tasks,
         "disk_bytes": limits.disk_bytes,  # not an rlimit: the room on the worker's own tmpfs
     }
 

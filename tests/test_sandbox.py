@@ -4,6 +4,8 @@ import ctypes
 import dataclasses
 import json
 import os
+import re
+import resource
 import socket
 import stat
 import subprocess
@@ -308,6 +310,61 @@ def test_a_worker_of_a_grader_running_as_root_becomes_a_user_of_its_own(scratch_
     )
     assert stat.S_IMODE(scratch_folder.stat().st_mode) == 0o711, "passable, not listable"
     assert grader_file.read_text() == "def solution(): ...\n"
+
+
+#: backprop.py's squared_error, made to start up to 600 threads (small ones, to be many before its
+#: memory limit); it answers how many it started
+THREADS = """
+
+def squared_error(y_hat, y):
+    import threading
+    threading.stack_size(32768)
+    gate = threading.Event()
+    started = 0
+    try:
+        for _ in range(600):
+            threading.Thread(target=gate.wait, daemon=True).start()
+            started += 1
+    except RuntimeError:
+        pass
+    gate.set()
+    return float(started)
+"""
+
+
+def test_student_code_starts_no_more_threads_than_its_task_limit(tmp_path):
+    """Every thread takes a process id of the whole machine, and this one has 32768 of them: a
+    worker once started threads until its memory limit (some 58,000 of 32 KiB), which would leave
+    no process id for anyone. Its PID namespace holds at most `tasks` of them where the kernel
+    keeps a pid_max per namespace (the report says so), and RLIMIT_NPROC bounds a worker that is
+    not root."""
+    folder = copy_reference(tmp_path / "submission")
+    with open(folder / "backprop.py", "a") as source:
+        source.write(THREADS)
+    session = StudentSession(folder, dataclasses.replace(FAST_LIMITS, tasks=400))
+    try:
+        pid_namespace = {p.name: p for p in session.wait_ready()}["pid_namespace"]
+        started = session.call("squared_error", np.zeros((1, 1)), np.zeros((1, 1)))
+    finally:
+        session.finish()
+    assert started.failure is None
+    claimed = pid_namespace.detail.endswith(", which holds at most 400 processes and threads")
+    kernel = tuple(int(part) for part in re.match(r"(\d+)\.(\d+)", os.uname().release).groups())
+    assert claimed == (kernel >= (6, 14)), pid_namespace.detail
+    assert started.result >= 300, "threads still work"
+    if claimed or not ROOT_STAYS:  # RLIMIT_NPROC does not hold root back
+        assert started.result < 400, "up to the limit and no further"
+
+
+def test_a_grader_with_a_lower_hard_limit_grades_within_it():
+    """A shared server may cap a user's processes below the worker's limit (limits.conf's nproc):
+    the worker keeps the lower limit instead of failing to raise it, and grading goes on."""
+    completed = subprocess.run(
+        cli("grade", CORRECT, "--format", "json"), capture_output=True, text=True, timeout=120,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NPROC, (600, 600)),
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["percent"] == 100.0
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only a grader running as root gives root up")

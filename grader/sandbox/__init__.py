@@ -8,7 +8,8 @@ The worker calls these before any student code is imported, in this order:
     die_with_parent()      the worker ends when the zygote does (the grader killed outright)
     enter_namespaces()     new user, network, IPC and PID namespaces; the worker forks and goes on
                            as PID 1 of the new PID namespace, so when it ends the kernel kills
-                           every process it left behind, and no process outside can be signalled
+                           every process it left behind, and no process outside can be signalled;
+                           the namespace holds a bounded number of tasks where the kernel allows
     bound_disk()           a mount namespace, and the submission's private copy moved onto a tmpfs
                            of bounded size there; then every capability is dropped
     restrict_filesystem()  Landlock: read-only access to the standard library and NumPy,

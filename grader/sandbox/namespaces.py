@@ -42,11 +42,15 @@ CLONE_NEWIPC = 0x08000000
 CLONE_NEWPID = 0x20000000
 
 
-def enter_namespaces(close_in_parent: tuple[int, ...] = ()) -> list[Protection]:
+def enter_namespaces(close_in_parent: tuple[int, ...] = (), tasks: int | None = None) -> list[Protection]:
     """unshare user, network, IPC and PID namespaces, then fork: only the child returns.
 
     The parent stays behind as a plain waiter (it closes close_in_parent so the
     grader sees the child's end of the pipes only) and exits with the child's status.
+    tasks: the most processes and threads the PID namespace may hold, where the kernel keeps a
+    pid_max per namespace (Linux 6.14 and newer). Every thread takes a process id of the whole
+    machine too, and a machine with the usual pid_max of 32768 has no more: a worker that started
+    threads until its memory limit (some 58,000 of 32 KiB) would leave no process id for anyone.
     """
     if platform.system() != "Linux":
         return [
@@ -64,6 +68,8 @@ def enter_namespaces(close_in_parent: tuple[int, ...] = ()) -> list[Protection]:
     )
     if pid_ns:
         _fork_and_wait(close_in_parent)
+        if tasks is not None and _bounded_pids(tasks):
+            pid_detail += f", which holds at most {tasks} processes and threads"
     return [
         Protection("user_namespace", user, user_detail),
         Protection("network", net, net_detail),
@@ -81,6 +87,19 @@ def _network_and_ipc(libc: ctypes.CDLL) -> tuple[bool, str]:
     if libc.unshare(CLONE_NEWNET) == 0:  # a kernel built without IPC namespaces
         return True, f"active: only an unconfigured loopback (but IPC objects shared: {ipc_failed})"
     return False, namespace_error("unshare(CLONE_NEWNET)")
+
+
+def _bounded_pids(tasks: int) -> bool:
+    """Set this PID namespace's pid_max (it holds ids 1 to pid_max - 1); whether the kernel took it."""
+    try:
+        setting = os.open("/proc/sys/kernel/pid_max", os.O_WRONLY | os.O_CLOEXEC)
+        try:
+            os.write(setting, str(tasks + 1).encode())
+        finally:
+            os.close(setting)
+    except OSError:  # a kernel with one pid_max for all namespaces refuses it (or no /proc)
+        return False
+    return True
 
 
 def _fork_and_wait(close_in_parent: tuple[int, ...]) -> None:

@@ -203,11 +203,12 @@ def decoded_call(request, wire):
             decode(request["kwargs"]), request.get("repeat"))  # fmt: skip
 
 
-def wall_in(sandbox, submission, pipe_fds, readable, disk_bytes):
+def wall_in(sandbox, submission, pipe_fds, readable, disk_bytes, tasks):
     """Apply every protection; return what each one did (sandbox.Protection). readable: what
-    sandbox.open_for_rules gave for readable_paths(); disk_bytes: what student code may write."""
+    sandbox.open_for_rules gave for readable_paths(); disk_bytes: what student code may write;
+    tasks: the most processes and threads it may have (also RLIMIT_NPROC, set later)."""
     ids = os.geteuid(), os.getegid()  # inside the user namespace they read as the overflow id
-    protections = sandbox.enter_namespaces(close_in_parent=pipe_fds)
+    protections = sandbox.enter_namespaces(close_in_parent=pipe_fds, tasks=tasks)
     protections.append(sandbox.bound_disk(submission, disk_bytes, ids if protections[0].active else None))
     protections.append(sandbox.restrict_filesystem([submission], readable))
     protections.append(sandbox.block_new_processes())
@@ -225,7 +226,11 @@ def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepar
     sandbox.die_with_parent(prepared.zygote_pid)
     limits = dict(limits)
     disk_bytes = limits.pop("disk_bytes", DISK_BYTES)
-    walls = wall_in(sandbox, submission, pipes, prepared.readable, disk_bytes) if use_sandbox else []
+    walls = (
+        wall_in(sandbox, submission, pipes, prepared.readable, disk_bytes, limits.get("tasks"))
+        if use_sandbox
+        else []
+    )
     protections = [
         {"name": p.name, "active": p.active, "detail": p.detail}
         for p in (*walls, sandbox.confined_root(user, walls))
@@ -233,6 +238,9 @@ def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepar
     sandbox.close_rules(prepared.readable)
     # set once the walls stand: their rules take more descriptors than a worker may have open
     for name, value in limits.items():
+        _, hard = resource.getrlimit(LIMITS[name])
+        # a lower hard limit (a shared server's nproc in limits.conf) stands: raising it would fail
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
         resource.setrlimit(LIMITS[name], (value, value))
     restrict_imports(submission, prepared.stdlib_path)
     requests = os.fdopen(req_fd, "rb", buffering=1 << 16)  # prefetched requests come many at a time
@@ -272,4 +280,6 @@ LIMITS = {
     "file_bytes": resource.RLIMIT_FSIZE,
     "core_bytes": resource.RLIMIT_CORE,
     "open_files": resource.RLIMIT_NOFILE,
+    # counted per user namespace (Linux 5.14 and newer): the worker's threads; root is exempt
+    "tasks": resource.RLIMIT_NPROC,
 }
