@@ -70,6 +70,10 @@ def os_error_reason(error: OSError) -> str:
 OUTPUT_FAILURES = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
+#: where OneLineErrors keeps the command line as typed (in the group's ctx.meta)
+_TYPED = "backprop-grader.typed"
+
+
 class OneLineErrors(click.Group):
     """The command group, which turns a failed write that no command caught (stdout on a full disk
     after the work was done: `release kit > log.txt`) into one line and exit 2, not a traceback, and
@@ -81,11 +85,28 @@ class OneLineErrors(click.Group):
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
-            command = ctx.invoked_subcommand or "the command"
+            command = self._stopped_command(ctx)
             raise Interrupted(
                 f"interrupted (Ctrl-C, SIGTERM or SIGHUP) before {command} finished; the files it writes "
                 "are written whole or not at all: run the same command again"
             ) from None
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[_TYPED] = list(args)  # click empties ctx.args before a subcommand runs
+        return super().parse_args(ctx, args)
+
+    def _stopped_command(self, ctx: click.Context) -> str:
+        """The command a stop ended, as typed: `quiz template`, not `quiz`."""
+        name = ctx.invoked_subcommand
+        if name is None:
+            return "the command"
+        command = self.get_command(ctx, name)
+        if isinstance(command, click.Group):
+            typed = ctx.meta.get(_TYPED, [])
+            after = typed[typed.index(name) + 1 :] if name in typed else []
+            inner = next((arg for arg in after if arg in command.commands), None)
+            return f"{name} {inner}" if inner else name
+        return name
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         try:

@@ -29,6 +29,7 @@ from conftest import (
     with_key,
 )
 
+from grader import cli_quiz
 from grader.cli import main
 from grader.exercise_api import EXERCISE_FILES
 from grader.feedback import feedback_markdown
@@ -867,6 +868,24 @@ def test_grade_stopped_by_ctrl_c_sigterm_or_sighup_cleans_up_and_exits_130(tmp_p
         "Error: interrupted (Ctrl-C, SIGTERM or SIGHUP) before grading finished; nothing was graded\n"
     )
     assert not _scratch_of(process.pid)
+
+
+def test_a_quiz_command_stopped_is_named_with_its_subcommand(tmp_path, monkeypatch):
+    """The one line once said "before quiz finished" for any of quiz's commands."""
+
+    def stopped() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_quiz, "_load", stopped)
+    result = CliRunner().invoke(
+        main, ["quiz", "template", "--student", "alice", "--out", str(tmp_path / "a.toml")]
+    )
+    assert result.exit_code == 130
+    assert result.output == (
+        "Error: interrupted (Ctrl-C, SIGTERM or SIGHUP) before quiz template finished; the files it "
+        "writes are written whole or not at all: run the same command again\n"
+    )
+    assert not (tmp_path / "a.toml").exists()
 
 
 def _scratch_of(pid: int) -> list[Path]:
