@@ -312,6 +312,42 @@ def test_a_worker_of_a_grader_running_as_root_becomes_a_user_of_its_own(scratch_
     assert grader_file.read_text() == "def solution(): ...\n"
 
 
+#: backprop.py's squared_error, made to write y_hat[0, 0] MiB into one file (y[0, 0] == 1) or into
+#: files of 1 MiB each, once it has removed what it wrote before
+WRITER = """
+
+def squared_error(y_hat, y):
+    import os
+    for name in os.listdir("."):
+        if name.startswith("written-"):
+            os.remove(name)
+    size, one_file = int(y_hat[0, 0]), y[0, 0] == 1
+    for i in range(1 if one_file else size):
+        with open(f"written-{i}", "wb") as out:
+            out.write(b"x" * ((size if one_file else 1) << 20))
+    return 0.0
+"""
+
+
+def test_a_write_that_meets_the_limits_says_what_they_are(tmp_path):
+    """Python says only "File too large" or "No space left on device", of a disk the student
+    cannot see."""
+    folder = copy_reference(tmp_path / "submission")
+    with open(folder / "backprop.py", "a") as source:
+        source.write(WRITER)
+    session = StudentSession(folder, dataclasses.replace(FAST_LIMITS, disk_bytes=24 * 2**20))
+    try:
+        too_large = session.call("squared_error", np.full((1, 1), 20.0), np.ones((1, 1)))
+        no_room = session.call("squared_error", np.full((1, 1), 30.0), np.zeros((1, 1)))
+        fits = session.call("squared_error", np.full((1, 1), 12.0), np.ones((1, 1)))
+    finally:
+        session.finish()
+    limits = "code being graded may write files of at most 16 MiB each and 24 MiB in all, in its own folder"
+    assert too_large.failure is not None and f"File too large: {limits}" in too_large.failure.message
+    assert no_room.failure is not None and f"No space left on device: {limits}" in no_room.failure.message
+    assert fits.failure is None
+
+
 #: backprop.py's squared_error, made to start up to 600 threads (small ones, to be many before its
 #: memory limit); it answers how many it started
 THREADS = """

@@ -26,6 +26,7 @@ import warnings
 
 import numpy as np
 
+from . import failures
 from .calls import (
     MAX_CAPTURE,
     PrintedWhileImporting,
@@ -235,6 +236,7 @@ def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepar
         {"name": p.name, "active": p.active, "detail": p.detail}
         for p in (*walls, sandbox.confined_root(user, walls))
     ]
+    failures.own_disk = any(wall.name == "disk" and wall.active for wall in walls)
     sandbox.close_rules(prepared.readable)
     # set once the walls stand: their rules take more descriptors than a worker may have open
     for name, value in limits.items():

@@ -1,9 +1,11 @@
 """What went wrong in a student's file, said in the terms of the student's own files: where
 an error was raised, and a hint where Python's message does not teach the cause."""
 
+import errno
 import linecache
 import os
 import re
+import resource
 import traceback
 
 #: x in `from .x import`, `from pkg.x import`, `import pkg.x` and `from . import x`
@@ -52,9 +54,30 @@ def own_module_imported_as_in_a_package(error, submission):
 def describe(error, submission):
     return {
         "type": type(error).__name__,
-        "message": str(error)[:2000],
+        "message": str(error)[:2000] + disk_hint(error, submission),
         "where": where(error.__traceback__, submission, error),
     }
+
+
+#: what a write fails with when it meets the worker's limits: its own disk full, a file too large
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+#: whether the worker's folder is a disk of its own (sandbox.bound_disk), set once its walls stand
+own_disk = False
+
+
+def disk_hint(error, submission):
+    """For a write that met the worker's limits, what they are (Python says only "No space left
+    on device" or "File too large", of a disk the student cannot see); otherwise ""."""
+    if not isinstance(error, OSError) or error.errno not in DISK_FULL:
+        return ""
+    per_file = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    limits = [] if per_file == resource.RLIM_INFINITY else [f"of at most {per_file / 2**20:.0f} MiB each"]
+    if own_disk:
+        disk = os.statvfs(submission)
+        limits.append(f"{disk.f_blocks * disk.f_frsize / 2**20:.0f} MiB in all")
+    return f": code being graded may write files {' and '.join(limits)}".rstrip() + (
+        ", in its own folder, which is gone afterwards" if own_disk else ""
+    )
 
 
 def where(tb, submission, error=None):
