@@ -195,6 +195,16 @@ def test_behind_the_seccomp_filter_no_socket_io_uring_keyring_watch_trace_or_mou
 _IO_URING_SETUP = 425  # the same number on every architecture
 _CLONE_NEWUSER, _CLONE_NEWNS = 0x10000000, 0x00020000
 
+
+def session_of_reference_with(tmp_path: Path, code: str, **limits: int) -> StudentSession:
+    """A session (not yet started) on a copy of reference/ with code added to backprop.py, its
+    worker's limits FAST_LIMITS with limits changed."""
+    folder = copy_reference(tmp_path / "submission")
+    with open(folder / "backprop.py", "a") as source:
+        source.write(code)
+    return StudentSession(folder, dataclasses.replace(FAST_LIMITS, **limits))
+
+
 #: backprop.py's squared_error, made to write files of 1 MiB until the disk refuses; it answers
 #: what it wrote, how many such files it found when it began, what it read back of the first one,
 #: and its effective capabilities (their low word)
@@ -224,11 +234,9 @@ def test_student_code_writes_only_its_room_on_a_disk_of_its_own_and_each_worker_
     other submissions, with files of up to 16 MiB each until its time ran out (4.5 GB in two
     time-outs of 3 s here). Its folder is now a tmpfs with room for disk_bytes; what it writes
     there is readable to it, never reaches the grader's copy, and is gone with the worker."""
-    folder = copy_reference(tmp_path / "submission")
-    with open(folder / "backprop.py", "a") as source:
-        source.write(FILLER)
     room = 4 * 2**20
-    session = StudentSession(folder, dataclasses.replace(FAST_LIMITS, disk_bytes=room))
+    session = session_of_reference_with(tmp_path, FILLER, disk_bytes=room)
+    folder = session.submission
     try:
         first = session.call("squared_error", np.zeros((1, 1)), np.zeros((1, 1)))
         on_disk = sorted(path.name for path in folder.iterdir())
@@ -332,10 +340,7 @@ def squared_error(y_hat, y):
 def test_a_write_that_meets_the_limits_says_what_they_are(tmp_path):
     """Python says only "File too large" or "No space left on device", of a disk the student
     cannot see."""
-    folder = copy_reference(tmp_path / "submission")
-    with open(folder / "backprop.py", "a") as source:
-        source.write(WRITER)
-    session = StudentSession(folder, dataclasses.replace(FAST_LIMITS, disk_bytes=24 * 2**20))
+    session = session_of_reference_with(tmp_path, WRITER, disk_bytes=24 * 2**20)
     try:
         too_large = session.call("squared_error", np.full((1, 1), 20.0), np.ones((1, 1)))
         no_room = session.call("squared_error", np.full((1, 1), 30.0), np.zeros((1, 1)))
@@ -374,10 +379,7 @@ def test_student_code_starts_no_more_threads_than_its_task_limit(tmp_path):
     no process id for anyone. Its PID namespace holds at most `tasks` of them where the kernel
     keeps a pid_max per namespace (the report says so), and RLIMIT_NPROC bounds a worker that is
     not root."""
-    folder = copy_reference(tmp_path / "submission")
-    with open(folder / "backprop.py", "a") as source:
-        source.write(THREADS)
-    session = StudentSession(folder, dataclasses.replace(FAST_LIMITS, tasks=400))
+    session = session_of_reference_with(tmp_path, THREADS, tasks=400)
     try:
         pid_namespace = {p.name: p for p in session.wait_ready()}["pid_namespace"]
         started = session.call("squared_error", np.zeros((1, 1)), np.zeros((1, 1)))

@@ -8,7 +8,7 @@ import os
 import stat
 import struct
 
-from .protection import Protection
+from .protection import Protection, write_setting
 from .protection import failed as _error
 from .protection import libc as _libc
 
@@ -155,11 +155,7 @@ def _map_own_ids(libc: ctypes.CDLL, uid: int, gid: int) -> str | None:
             ("gid_map", f"{gid} {gid} 1"),
         ):
             try:
-                setting = os.open(f"/proc/self/{name}", os.O_WRONLY | os.O_CLOEXEC)
-                try:
-                    os.write(setting, text.encode())
-                finally:
-                    os.close(setting)
+                write_setting(f"/proc/self/{name}", text)
             except OSError as error:
                 return f"could not write /proc/self/{name}: {error.strerror}"
         return None

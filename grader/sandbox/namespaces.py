@@ -7,7 +7,7 @@ import os
 import platform
 import signal
 
-from .protection import Protection
+from .protection import Protection, write_setting
 from .protection import failed as _error
 from .protection import libc as _libc
 
@@ -92,11 +92,7 @@ def _network_and_ipc(libc: ctypes.CDLL) -> tuple[bool, str]:
 def _bounded_pids(tasks: int) -> bool:
     """Set this PID namespace's pid_max (it holds ids 1 to pid_max - 1); whether the kernel took it."""
     try:
-        setting = os.open("/proc/sys/kernel/pid_max", os.O_WRONLY | os.O_CLOEXEC)
-        try:
-            os.write(setting, str(tasks + 1).encode())
-        finally:
-            os.close(setting)
+        write_setting("/proc/sys/kernel/pid_max", str(tasks + 1))
     except OSError:  # a kernel with one pid_max for all namespaces refuses it (or no /proc)
         return False
     return True

@@ -24,6 +24,16 @@ def failed(what: str) -> str:
     return f"{what} failed: {os.strerror(ctypes.get_errno())}"
 
 
+def write_setting(path: str, text: str) -> None:
+    """Write text to a /proc file in one write(), as the kernel's settings are read (OSError if
+    refused). Not through open(): a worker that gave up root may not read Python's codecs."""
+    setting = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+    try:
+        os.write(setting, text.encode())
+    finally:
+        os.close(setting)
+
+
 _PR_SET_NO_NEW_PRIVS = 38
 
 

@@ -26,7 +26,6 @@ import warnings
 
 import numpy as np
 
-from . import failures
 from .calls import (
     MAX_CAPTURE,
     PrintedWhileImporting,
@@ -226,7 +225,7 @@ def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepar
     user = sandbox.give_up_root(submission, prepared.python_hidden)  # whether or not the walls go up
     sandbox.die_with_parent(prepared.zygote_pid)
     limits = dict(limits)
-    disk_bytes = limits.pop("disk_bytes", DISK_BYTES)
+    disk_bytes = limits.pop("disk_bytes")
     walls = (
         wall_in(sandbox, submission, pipes, prepared.readable, disk_bytes, limits.get("tasks"))
         if use_sandbox
@@ -236,7 +235,6 @@ def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepar
         {"name": p.name, "active": p.active, "detail": p.detail}
         for p in (*walls, sandbox.confined_root(user, walls))
     ]
-    failures.own_disk = any(wall.name == "disk" and wall.active for wall in walls)
     sandbox.close_rules(prepared.readable)
     # set once the walls stand: their rules take more descriptors than a worker may have open
     for name, value in limits.items():
@@ -272,9 +270,6 @@ def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepar
             framed = wire.frame(wire.too_large_response(response["id"], len(framed) - wire.HEADER.size))
         responses.write(framed)
 
-
-#: what student code may write when the grader's request does not say (worker.WorkerLimits.disk_bytes)
-DISK_BYTES = 64 * 1024**2
 
 LIMITS = {
     "memory_bytes": resource.RLIMIT_AS,

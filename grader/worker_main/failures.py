@@ -61,8 +61,6 @@ def describe(error, submission):
 
 #: what a write fails with when it meets the worker's limits: its own disk full, a file too large
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-#: whether the worker's folder is a disk of its own (sandbox.bound_disk), set once its walls stand
-own_disk = False
 
 
 def disk_hint(error, submission):
@@ -72,12 +70,14 @@ def disk_hint(error, submission):
         return ""
     per_file = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
     limits = [] if per_file == resource.RLIM_INFINITY else [f"of at most {per_file / 2**20:.0f} MiB each"]
+    own_disk = os.path.ismount(submission)  # its tmpfs (sandbox.bound_disk), mounted on the folder
     if own_disk:
         disk = os.statvfs(submission)
         limits.append(f"{disk.f_blocks * disk.f_frsize / 2**20:.0f} MiB in all")
-    return f": code being graded may write files {' and '.join(limits)}".rstrip() + (
-        ", in its own folder, which is gone afterwards" if own_disk else ""
-    )
+    if not limits:
+        return ""
+    where = ", in its own folder, which is gone afterwards" if own_disk else ""
+    return f": code being graded may write files {' and '.join(limits)}{where}"
 
 
 def where(tb, submission, error=None):
