@@ -24,9 +24,14 @@ def give_up_half_sent_results(pool: ProcessPoolExecutor) -> None:
     task in flight), as the dead process makes it anyway.
 
     This replaces the reader connection's `_recv` with a copy of it that watches (the same in
-    Python 3.10 to 3.13); a pool without one is left as it is."""
+    Python 3.10 to 3.13); a pool without one is left as it is. It watches the pool's own table of
+    processes, which the pool fills as it starts them: shutdown() drops the pool's reference to
+    it, and a pool stopped (job_pool.stop_pool) before it killed a process halfway through a send
+    would otherwise have had no process to see die, and the command would never have exited.
+    """
     reader: Any = getattr(getattr(pool, "_result_queue", None), "_reader", None)
-    if not hasattr(reader, "_recv") or not hasattr(reader, "_handle"):
+    processes = getattr(pool, "_processes", None)
+    if not hasattr(reader, "_recv") or not hasattr(reader, "_handle") or not isinstance(processes, dict):
         return
     handle = reader._handle
 
@@ -34,7 +39,7 @@ def give_up_half_sent_results(pool: ProcessPoolExecutor) -> None:
         received, remaining = io.BytesIO(), size
         while remaining > 0:
             if not ready_among([handle], timeout=SENDER_CHECK_SECONDS):
-                if _a_process_died(pool):
+                if _a_process_died(processes):
                     raise OSError("a process of the pool died while it sent a result")
                 continue
             chunk = read(handle, remaining)
@@ -51,8 +56,8 @@ def give_up_half_sent_results(pool: ProcessPoolExecutor) -> None:
 SENDER_CHECK_SECONDS = 1.0
 
 
-def _a_process_died(pool: ProcessPoolExecutor) -> bool:
-    return bool(ready_among([process.sentinel for process in processes_of(pool)], timeout=0))
+def _a_process_died(processes: dict[int, Any]) -> bool:
+    return bool(ready_among([process.sentinel for process in list(processes.values())], timeout=0))
 
 
 def processes_of(pool: ProcessPoolExecutor) -> list[Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import platform
 import pty
@@ -37,6 +38,16 @@ FAST_LIMITS = WorkerLimits(call_timeout=2.0, submission_timeout=30.0)
 #: the numbers of the keyring system calls keyctl and add_key here (-1 where the sandbox's
 #: seccomp filter knows none)
 KEYCTL, ADD_KEY = {"x86_64": (250, 248), "aarch64": (219, 217)}.get(platform.machine(), (-1, -1))
+_TGKILL = {"x86_64": 234, "aarch64": 131}.get(platform.machine(), -1)
+
+
+def signal_main_thread(pid: int, stop: int) -> None:
+    """Send stop to the main thread of process pid, as the kernel routes a Ctrl-C to a process
+    that runs. Sent to a stopped process (frozen by a test to catch a moment), a process-wide
+    signal waits, and whichever thread runs first on SIGCONT takes it: one of the pool's threads,
+    say, while the main thread sleeps on in a wait that nothing else ends."""
+    if ctypes.CDLL(None, use_errno=True).syscall(_TGKILL, pid, pid, stop) != 0:
+        raise OSError(ctypes.get_errno(), f"tgkill({pid}, {stop}) failed")
 
 
 def copy_reference(target: Path) -> Path:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from conftest import EXAMPLES, living_in_session, looping_submission, run_cli
+from conftest import EXAMPLES, living_in_session, looping_submission, run_cli, signal_main_thread
 from test_bulk import rows
 
 from grader.scratch import process_running
@@ -228,14 +228,15 @@ def wait_until(ready: Callable[[], bool], what: str) -> None:
 
 
 @contextlib.contextmanager
-def caught_sending(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, int]]:
+def caught_sending(tmp_path: Path, script: str = SENDING_SCRIPT) -> Iterator[tuple[subprocess.Popen, int]]:
     """SENDING_SCRIPT running, frozen, with its one job process blocked halfway through writing
     its result (32 MiB into a pipe that holds 64 KiB): the script and the job's process id. The
     parent is frozen before the job returns, so the job is caught mid-send whatever the machine's
-    speed. Whatever is left of the script's session is killed afterwards."""
-    script, marks = pool_script(tmp_path, "sending", SENDING_TASKS, SENDING_SCRIPT)
+    speed. Whatever is left of the script's session is killed afterwards. script: SENDING_SCRIPT,
+    or one like it."""
+    path, marks = pool_script(tmp_path, "sending", SENDING_TASKS, script)
     run = subprocess.Popen(
-        [sys.executable, str(script)],
+        [sys.executable, str(path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -280,6 +281,26 @@ def test_a_job_process_killed_while_it_sends_a_result_costs_only_that_attempt(tm
         stdout, stderr = run.communicate(timeout=120)
     assert run.returncode == 0, stderr
     assert stdout.splitlines() == [str(32 << 20)]
+
+
+def test_a_run_stopped_while_a_job_stuck_halfway_through_a_send_ends(tmp_path):
+    """A run stopped shuts its pool down, which drops the pool's table of processes, then kills a
+    process still there after the grace: one stuck halfway through sending a result (here frozen)
+    died where the reader, waiting for the rest, could no longer see it die, and the run never
+    exited (a stopped `feedback` hung so in CI, its page process frozen mid-send)."""
+    quick = SENDING_SCRIPT.replace(
+        "    stop_signals_as_interrupt()",
+        "    job_pool.STOP_GRACE_SECONDS = 1.0\n    stop_signals_as_interrupt()",
+    )
+    with caught_sending(tmp_path, quick) as (run, job):
+        os.kill(job, signal.SIGSTOP)  # it will not finish the send
+        signal_main_thread(run.pid, signal.SIGINT)
+        os.kill(run.pid, signal.SIGCONT)
+        stdout, stderr = run.communicate(timeout=120)
+    assert run.returncode == 0, stderr
+    assert stdout.splitlines()[-1] == "stopped"
+    assert not process_running(job)
+    assert living_in_session(run.pid, wait=20) == []
 
 
 SERVER_TWICE = """\
