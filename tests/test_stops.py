@@ -26,6 +26,7 @@ from conftest import (
     living_in_session,
     looping_submission,
     run_cli,
+    signal_main_thread,
 )
 
 from grader.quiz.answers import read_answers
@@ -137,7 +138,9 @@ def test_feedback_stopped_while_a_page_process_is_stuck_ends_at_once(gradebook, 
     assert process.poll() is None, "feedback ended before it could be stopped"
     pages = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
     stuck = int(pages[0])
-    os.killpg(process.pid, signal.SIGINT)
+    # Ctrl-C as it reaches a running feedback: sent to the frozen group, it may go to another of
+    # feedback's threads, and no page would come to wake the main one
+    signal_main_thread(process.pid, signal.SIGINT)
     others = subprocess.run(["pgrep", "-s", str(process.pid)], capture_output=True, text=True).stdout.split()
     for pid in map(int, others):
         if pid != stuck:
