@@ -14,7 +14,7 @@ from grader.feedback import feedback_html
 from grader.half_sent_results import give_up_half_sent_results
 from grader.job_pool import stop_pool
 from grader.machine_share import machine_share
-from grader.stop_signals import STOP_SIGNALS
+from grader.stop_signals import STOP_SIGNALS, heeding_stops
 from grader.whole_file import write_whole
 
 
@@ -78,10 +78,14 @@ def write_feedback_pages(
     give_up_half_sent_results(pool)
     done = 0
     try:
-        pages = pool.map(feedback_page, *zip(*feedback), chunksize=4)
-        for (student, markdown, _), page in zip(feedback, pages):
-            write(student, markdown, page)
-            done += 1
+        chunks = [
+            feedback[start : start + PAGES_PER_TASK] for start in range(0, len(feedback), PAGES_PER_TASK)
+        ]
+        for chunk, drawing in [(chunk, pool.submit(_pages, chunk)) for chunk in chunks]:
+            pages: list[str] = heeding_stops(drawing)
+            for (student, markdown, _), page in zip(chunk, pages):
+                write(student, markdown, page)
+                done += 1
     except BrokenProcessPool:  # a process was killed (the OOM killer, `kill -9`): on without the pool
         pool.shutdown(cancel_futures=True)
         for student, markdown, plots in feedback[done:]:
@@ -98,6 +102,14 @@ def write_feedback_pages(
 
 #: how long a stopped page process gets to end before it is killed (it has nothing to clean up)
 PAGE_STOP_GRACE_SECONDS = 1.0
+
+#: pages a drawing process is given at a time
+PAGES_PER_TASK = 4
+
+
+def _pages(feedback: list[tuple[str, str, dict[str, Any] | None]]) -> list[str]:
+    """feedback_page of each (student, markdown, plots), in a drawing process."""
+    return [feedback_page(student, markdown, plots) for student, markdown, plots in feedback]
 
 
 def _leave_stops_to_the_parent() -> None:

@@ -28,7 +28,7 @@ from grader import long_waits
 from grader.half_sent_results import give_up_half_sent_results, processes_of
 from grader.roster import Entry
 from grader.scratch import process_running, remove_scratch_of
-from grader.stop_signals import stops_held_back
+from grader.stop_signals import WAKE_SECONDS, stops_held_back
 
 Task = tuple[Any, ...]  # a function run in a job process and its arguments
 
@@ -62,7 +62,9 @@ def run_pool(
                 pools.submit(queue.popleft(), task, spare)
             if not pools.running:
                 break
-            timeout = _POLL_SECONDS if queue else None  # a job may start a long wait meanwhile
+            # a job may start a long wait meanwhile; and a stop another thread took (stop_signals.heeding_stops)
+            # is raised when the main thread wakes
+            timeout = _POLL_SECONDS if queue else WAKE_SECONDS
             finished, _ = wait(pools.running, timeout=timeout, return_when=FIRST_COMPLETED)
             broken: set[bool] = set()  # which pools lost a job process: spare or regular
             for future in finished:

@@ -16,11 +16,19 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from types import FrameType
+from typing import TypeVar
+
+T = TypeVar("T")
 
 #: what stops a command: Ctrl-C, and the two signals taken as it
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+#: the longest the main thread of a command that waits on other threads or processes sleeps at a time
+#: (see heeding_stops)
+WAKE_SECONDS = 0.5
 
 
 def stop_signals_as_interrupt() -> None:
@@ -73,3 +81,17 @@ def stops_held_back() -> Iterator[None]:
             handler(came[0], None)
         else:  # SIG_DFL: the signal's own effect
             os.kill(os.getpid(), came[0])
+
+
+def heeding_stops(future: Future[T]) -> T:
+    """future.result(), the main thread waking every WAKE_SECONDS meanwhile.
+
+    Python runs a signal's handler in the main thread, and the kernel hands a stop to the main
+    thread of a process that runs; but a stop sent to a process that is stopped itself (Ctrl-Z,
+    then `kill %1`) waits, and on SIGCONT whichever of its threads runs first takes it: one of a
+    pool's threads, say. A main thread asleep in a wait without end would then never raise it
+    while the future waits on a job that is stuck; waking, it does at once.
+    """
+    while not wait([future], timeout=WAKE_SECONDS).done:
+        pass
+    return future.result()

@@ -35,6 +35,7 @@ from _pytest.outcomes import Exit
 from grader.paths import PYTEST_INI
 from grader.pytest_plugin import GradingPlugin, give_fixtures, test_metadata, uses_only_grader_markers
 from grader.quiet import no_numeric_warnings
+from grader.stop_signals import heeding_stops
 from grader.student import StudentSession
 from grader.worker_zygote import hold_stop_signals
 
@@ -74,7 +75,7 @@ class SuiteRunner:
             if self._ended is not None:
                 raise SuiteFailed(self._ended)
             self._jobs.put(job)
-        return job.future.result()
+        return heeding_stops(job.future)
 
     def close(self) -> None:
         """End the pytest session (its teardown and unconfigure run in the thread)."""

@@ -27,6 +27,7 @@ from typing import Any
 from grader import long_waits, wire
 from grader.grader_clock import clock
 from grader.sandbox import NAMES, Protection
+from grader.stop_signals import WAKE_SECONDS
 from grader.worker_zygote import HeldPlan, ZygoteUnavailable, forget_plan, spawn_worker, start_zygote
 
 HERE = Path(__file__).resolve().parent
@@ -309,13 +310,26 @@ class WorkerProcess:
         one. Not so the wait for the worker to start: on a loaded machine that takes long for
         every submission, and spares would only load it more."""
         writing = [self._req_write] if self._outgoing else []
-        quick = min(seconds, long_waits.LONG_CALL_SECONDS) if self._ready else seconds
+        if not self._ready:
+            return self._select(writing, seconds)
+        quick = min(seconds, long_waits.LONG_CALL_SECONDS)
         ready, writable, _ = select.select([self._resp_read], writing, [], quick)
         if ready or writable or seconds <= quick:
             return ready, writable
         with long_waits.waiting():
-            ready, writable, _ = select.select([self._resp_read], writing, [], seconds - quick)
-        return ready, writable
+            return self._select(writing, seconds - quick)
+
+    def _select(self, writing: list[int], seconds: float) -> tuple[list[int], list[int]]:
+        """select() on the response pipe (and writing) for up to seconds, waking every
+        stop_signals.WAKE_SECONDS to raise a stop that another thread took (see heeding_stops)."""
+        deadline = clock() + seconds
+        while True:
+            left = deadline - clock()
+            ready, writable, _ = select.select(
+                [self._resp_read], writing, [], max(0.0, min(left, WAKE_SECONDS))
+            )
+            if ready or writable or left <= WAKE_SECONDS:
+                return ready, writable
 
     def _exit_description(self) -> str:
         try:

@@ -41,13 +41,25 @@ KEYCTL, ADD_KEY = {"x86_64": (250, 248), "aarch64": (219, 217)}.get(platform.mac
 _TGKILL = {"x86_64": 234, "aarch64": 131}.get(platform.machine(), -1)
 
 
-def signal_main_thread(pid: int, stop: int) -> None:
-    """Send stop to the main thread of process pid, as the kernel routes a Ctrl-C to a process
-    that runs. Sent to a stopped process (frozen by a test to catch a moment), a process-wide
-    signal waits, and whichever thread runs first on SIGCONT takes it: one of the pool's threads,
-    say, while the main thread sleeps on in a wait that nothing else ends."""
-    if ctypes.CDLL(None, use_errno=True).syscall(_TGKILL, pid, pid, stop) != 0:
-        raise OSError(ctypes.get_errno(), f"tgkill({pid}, {stop}) failed")
+def signal_a_helper_thread(pid: int, stop: int) -> None:
+    """Send stop to one of process pid's threads other than its main one that does not block it (a
+    pool's, say), as the kernel may: a process-wide signal sent to a process that is stopped waits,
+    and whichever of the threads that take it runs first on SIGCONT gets it. Python runs the
+    handler in the main thread, which must wake up to do so (stop_signals.heeding_stops)."""
+    helpers = sorted(
+        int(task)
+        for task in os.listdir(f"/proc/{pid}/task")
+        if int(task) != pid and not _blocked_signals(pid, int(task)) >> (stop - 1) & 1
+    )
+    if not helpers:
+        raise AssertionError(f"process {pid} has no thread but its main one that takes signal {stop}")
+    if ctypes.CDLL(None, use_errno=True).syscall(_TGKILL, pid, helpers[0], stop) != 0:
+        raise OSError(ctypes.get_errno(), f"tgkill({pid}, {helpers[0]}, {stop}) failed")
+
+
+def _blocked_signals(pid: int, thread: int) -> int:
+    status = Path(f"/proc/{pid}/task/{thread}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigBlk:")), 16)
 
 
 def copy_reference(target: Path) -> Path:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from conftest import EXAMPLES, living_in_session, looping_submission, run_cli, signal_main_thread
+from conftest import EXAMPLES, living_in_session, looping_submission, run_cli, signal_a_helper_thread
 from test_bulk import rows
 
 from grader.scratch import process_running
@@ -287,14 +287,16 @@ def test_a_run_stopped_while_a_job_stuck_halfway_through_a_send_ends(tmp_path):
     """A run stopped shuts its pool down, which drops the pool's table of processes, then kills a
     process still there after the grace: one stuck halfway through sending a result (here frozen)
     died where the reader, waiting for the rest, could no longer see it die, and the run never
-    exited (a stopped `feedback` hung so in CI, its page process frozen mid-send)."""
+    exited (a stopped `feedback` hung so in CI, its page process frozen mid-send). The stop goes
+    to one of the pool's threads, as a stop sent to the stopped run may: the main thread, with no
+    result coming to wake it, raises it when it wakes by itself."""
     quick = SENDING_SCRIPT.replace(
         "    stop_signals_as_interrupt()",
         "    job_pool.STOP_GRACE_SECONDS = 1.0\n    stop_signals_as_interrupt()",
     )
     with caught_sending(tmp_path, quick) as (run, job):
         os.kill(job, signal.SIGSTOP)  # it will not finish the send
-        signal_main_thread(run.pid, signal.SIGINT)
+        signal_a_helper_thread(run.pid, signal.SIGINT)
         os.kill(run.pid, signal.SIGCONT)
         stdout, stderr = run.communicate(timeout=120)
     assert run.returncode == 0, stderr

@@ -26,7 +26,7 @@ from conftest import (
     living_in_session,
     looping_submission,
     run_cli,
-    signal_main_thread,
+    signal_a_helper_thread,
 )
 
 from grader.quiz.answers import read_answers
@@ -125,7 +125,8 @@ def test_feedback_with_a_page_process_killed_midway_still_writes_every_file(grad
 def test_feedback_stopped_while_a_page_process_is_stuck_ends_at_once(gradebook, tmp_path):
     """Stopped, feedback waited for its page processes to finish the pages they were drawing, pages
     it then threw away: one that never finished (here frozen, as a process stuck on a lock it
-    inherited would be) kept it waiting for good. Now a stop ends them."""
+    inherited would be) kept it waiting for good. Now a stop ends them, even one taken by another
+    thread than the main one (the main thread wakes now and then to raise it)."""
     out = tmp_path / "feedback"
     process = subprocess.Popen(
         cli("feedback", "--gradebook", str(gradebook), "--out", str(out)),
@@ -138,9 +139,9 @@ def test_feedback_stopped_while_a_page_process_is_stuck_ends_at_once(gradebook, 
     assert process.poll() is None, "feedback ended before it could be stopped"
     pages = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
     stuck = int(pages[0])
-    # Ctrl-C as it reaches a running feedback: sent to the frozen group, it may go to another of
-    # feedback's threads, and no page would come to wake the main one
-    signal_main_thread(process.pid, signal.SIGINT)
+    # sent to the frozen group, a Ctrl-C may go to any of feedback's threads when it goes on: here
+    # one of its pool's, which left the main thread asleep, waiting for a page that never came
+    signal_a_helper_thread(process.pid, signal.SIGINT)
     others = subprocess.run(["pgrep", "-s", str(process.pid)], capture_output=True, text=True).stdout.split()
     for pid in map(int, others):
         if pid != stuck:
@@ -240,6 +241,36 @@ def test_grade_in_a_terminal_that_closes_exits_130_and_leaves_nothing_behind(tmp
     assert status == 130
     assert list(temp.iterdir()) == []
     assert living_in_session(session) == []
+
+
+def test_grade_stopped_while_it_is_stopped_itself_ends_before_the_call_times_out(tmp_path):
+    """A stop sent to a `grade` that is stopped itself (Ctrl-Z, then `kill %1`) waits, and on SIGCONT
+    any thread of it that takes the signal may get it: here one other than the main one. Python runs
+    the handler in the main thread, which, waiting on a call that loops, raised it only when the
+    call's time limit (here 60 s) was up. It now wakes every half second to do so."""
+    submission = looping_submission(tmp_path / "loops")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    process = subprocess.Popen(
+        cli("grade", str(submission), "--timeout", "60"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env={**os.environ, "TMPDIR": str(temp)},
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not any(temp.iterdir()) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(2.0)  # the first call to tanh_prime comes within a second of the copy
+    os.killpg(process.pid, signal.SIGSTOP)
+    assert process.poll() is None, "grade ended before it could be stopped"
+    signal_a_helper_thread(process.pid, signal.SIGINT)
+    went_on = time.monotonic()
+    os.killpg(process.pid, signal.SIGCONT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert time.monotonic() - went_on < 20, "the stop waited for the call's time limit"
+    assert "Traceback" not in stderr and stderr.count("\n") == 1, stderr
+    assert list(temp.iterdir()) == []
+    assert living_in_session(process.pid, wait=20.0) == [], "a process of the command was left running"
 
 
 def test_feedback_in_a_terminal_that_closes_exits_130_and_leaves_only_whole_files(gradebook, tmp_path):
