@@ -12,8 +12,10 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -271,6 +273,39 @@ def test_grade_stopped_while_it_is_stopped_itself_ends_before_the_call_times_out
     assert "Traceback" not in stderr and stderr.count("\n") == 1, stderr
     assert list(temp.iterdir()) == []
     assert living_in_session(process.pid, wait=20.0) == [], "a process of the command was left running"
+
+
+CTRL_C_AT_START = """\
+import os, signal, sys
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "click":  # the CLI's first import of a package of its own
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["backprop-grader", "grade", "."]
+from grader.entry import main
+main()
+"""
+
+
+def test_a_ctrl_c_while_the_command_starts_is_one_line_and_exit_130(tmp_path):
+    """Importing the CLI takes about a tenth of a second, before any command's handlers are in place:
+    a Ctrl-C then printed Python's traceback of whatever import it hit. Here it comes as click is
+    imported."""
+    completed = subprocess.run(
+        [sys.executable, "-c", CTRL_C_AT_START], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert completed.returncode == 130, completed.stderr
+    assert completed.stderr == (
+        "Error: interrupted (Ctrl-C) while backprop-grader was starting, before it did anything: "
+        "run the same command again\n"
+    )
+
+
+def test_the_command_starts_through_the_entry_that_takes_a_ctrl_c_at_start():
+    (script,) = entry_points(group="console_scripts", name="backprop-grader")
+    assert script.value == "grader.entry:main"
 
 
 def test_feedback_in_a_terminal_that_closes_exits_130_and_leaves_only_whole_files(gradebook, tmp_path):
