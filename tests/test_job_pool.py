@@ -256,6 +256,17 @@ def caught_sending(tmp_path: Path, script: str = SENDING_SCRIPT) -> Iterator[tup
             os.killpg(run.pid, signal.SIGKILL)
 
 
+def goes_on_and_ends_stopped(run: subprocess.Popen, job: int) -> None:
+    """Let caught_sending's frozen run go on after a stop was sent: it must end as a stopped run
+    does (exit 0, "stopped" last), its job process gone and nothing of its session left."""
+    os.kill(run.pid, signal.SIGCONT)
+    stdout, stderr = run.communicate(timeout=120)
+    assert run.returncode == 0, stderr
+    assert stdout.splitlines()[-1] == "stopped"
+    assert not process_running(job)
+    assert living_in_session(run.pid, wait=20) == []
+
+
 def test_a_run_stopped_while_a_job_sends_a_result_ends(tmp_path):
     """SIGTERM to the whole process group (a CI time-out) while a job process was halfway through
     writing a large result left half a message in the pipe: the parent's reader thread waited for
@@ -263,12 +274,7 @@ def test_a_run_stopped_while_a_job_sends_a_result_ends(tmp_path):
     leaves."""
     with caught_sending(tmp_path) as (run, job):
         os.killpg(run.pid, signal.SIGTERM)
-        os.kill(run.pid, signal.SIGCONT)
-        stdout, stderr = run.communicate(timeout=120)
-    assert run.returncode == 0, stderr
-    assert stdout.splitlines()[-1] == "stopped"
-    assert not process_running(job)
-    assert living_in_session(run.pid, wait=20) == []
+        goes_on_and_ends_stopped(run, job)
 
 
 def test_a_job_process_killed_while_it_sends_a_result_costs_only_that_attempt(tmp_path):
@@ -297,12 +303,7 @@ def test_a_run_stopped_while_a_job_stuck_halfway_through_a_send_ends(tmp_path):
     with caught_sending(tmp_path, quick) as (run, job):
         os.kill(job, signal.SIGSTOP)  # it will not finish the send
         signal_a_helper_thread(run.pid, signal.SIGINT)
-        os.kill(run.pid, signal.SIGCONT)
-        stdout, stderr = run.communicate(timeout=120)
-    assert run.returncode == 0, stderr
-    assert stdout.splitlines()[-1] == "stopped"
-    assert not process_running(job)
-    assert living_in_session(run.pid, wait=20) == []
+        goes_on_and_ends_stopped(run, job)
 
 
 SERVER_TWICE = """\
