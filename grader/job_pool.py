@@ -189,6 +189,7 @@ def stop_pool(pool: ProcessPoolExecutor, grace: float | None = None) -> None:
     ever exiting, its summary printed."""
     grace = STOP_GRACE_SECONDS if grace is None else grace
     processes = processes_of(pool)
+    manager = getattr(pool, "_executor_manager_thread", None)  # shutdown() forgets it
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
@@ -202,6 +203,13 @@ def stop_pool(pool: ProcessPoolExecutor, grace: float | None = None) -> None:
             process.join(timeout=STOP_GRACE_SECONDS)
             if process.pid is not None:
                 remove_scratch_of(process.pid)
+    # The pool's thread ends once its processes have, closing its wake-up pipe on the way: let it.
+    # Left running, it could close that pipe just as Python's exit hook writes to it (CPython
+    # gh-125451: 3.11, 3.12 before 3.12.8, 3.13.0), which printed "Bad file descriptor" with a
+    # traceback after the command's last line (a grade-all stopped for a gradebook it could not
+    # write, once in CI).
+    if manager is not None:
+        manager.join(timeout=STOP_GRACE_SECONDS)
 
 
 #: how long stopped job processes get to clean up and leave before they are killed

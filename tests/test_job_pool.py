@@ -306,6 +306,45 @@ def test_a_run_stopped_while_a_job_stuck_halfway_through_a_send_ends(tmp_path):
         goes_on_and_ends_stopped(run, job)
 
 
+SLOW_MANAGER = """\
+import sys, time
+sys.path.insert(0, {folder!r})
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import process as futures_process
+from grader.job_pool import stop_pool
+
+internals = futures_process._ExecutorManagerThread.join_executor_internals
+
+def slowly(self):  # the pool's thread slow to finish, as on a loaded machine
+    time.sleep(1.0)
+    internals(self)
+
+futures_process._ExecutorManagerThread.join_executor_internals = slowly
+
+if __name__ == "__main__":
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    pool.submit(time.sleep, 60)
+    time.sleep(0.5)
+    manager = pool._executor_manager_thread
+    stop_pool(pool, grace=1.0)
+    print("running" if manager.is_alive() else "ended")
+"""
+
+
+def test_a_stopped_pool_leaves_no_thread_of_its_own_running(tmp_path):
+    """The pool's thread closes its wake-up pipe on its way out, and Python's exit hook writes to
+    that pipe: left running after stop_pool, it could close the pipe just then, and a grade-all
+    stopped for a gradebook it could not write printed "Bad file descriptor" with a traceback after
+    its last line (once in CI). stop_pool now waits for it, here slow to finish."""
+    script = tmp_path / "slow_manager.py"
+    script.write_text(SLOW_MANAGER.format(folder=str(Path(__file__).resolve().parents[1])))
+    completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == ["ended"]
+    assert "Traceback" not in completed.stderr
+
+
 SERVER_TWICE = """\
 import os, sys, time
 sys.path.insert(0, {folder!r})
