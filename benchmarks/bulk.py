@@ -2,7 +2,8 @@
 
 Generates N synthetic submissions from reference/ (most correct, some partly wrong, a
 few raising, a few looping until the time limit; every one with its own bytes, so no
-two share a content hash), then:
+two share a content hash, and the correct ones written in eight ways, as a class would,
+so that not all answer alike), then:
 
 - grade-all: `backprop-grader grade-all` on all N into a fresh gradebook;
 - grade-all again on N ordinary submissions only (correct or partly wrong), the rate the
@@ -46,8 +47,31 @@ RAISING = ("def sigmoid(z):\n", "def sigmoid(z):\n    raise ValueError('not done
 LOOPING = ("def tanh_prime(z):\n", "def tanh_prime(z):\n    while True:\n        pass\n")
 
 
+#: right, but written another way than the reference, so that some answers differ from its answers
+#: in the last bits: a class writes each function in a few ways (a test that passed is run again
+#: only for answers it has not passed with yet, grader/passed_tests.py)
+FORMULAS = [
+    (
+        "    e = np.exp(-np.abs(z))\n    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n",
+        "    return np.exp(-np.logaddexp(0.0, -z))\n",
+    ),
+    ("    return s * (1.0 - s)\n", "    return s - s * s\n"),
+    ("    return 1.0 - np.tanh(z) ** 2\n", "    t = np.tanh(z)\n    return (1.0 - t) * (1.0 + t)\n"),
+]
+
+
+def _written_another_way(kind: int) -> list[tuple[str, str]]:
+    """The correct kind's formulas: each of the 2 ** len(FORMULAS) ways in turn (the first as the
+    reference writes them)."""
+    way = kind - 5
+    return [change for bit, change in enumerate(FORMULAS) if way >> bit & 1]
+
+
 #: the class's mix, repeating every 20 submissions: 1 raising, 1 looping, 3 partly wrong, 15 correct
-CHANGES = {0: [RAISING], 1: [LOOPING], 2: [WRONG], 3: [WRONG], 4: [WRONG]}
+#: (written in 8 ways, each function in 2)
+CHANGES = {0: [RAISING], 1: [LOOPING], 2: [WRONG], 3: [WRONG], 4: [WRONG]} | {
+    kind: _written_another_way(kind) for kind in range(5, 20)
+}
 CYCLE = 20
 ORDINARY = [kind for kind in range(CYCLE) if kind not in (0, 1)]  # correct or partly wrong
 

@@ -237,6 +237,16 @@ def _what_to_give(item: pytest.Function) -> tuple[tuple[tuple[str, str, Any], ..
     return tuple(given), len(given) == len(item.fixturenames)
 
 
+def gives_only_values(item: pytest.Item) -> bool:
+    """Whether give_fixtures gave every argument of the test and the test does not ask for pytest's
+    request itself (which reaches the whole session; the grader's fixtures take it to find the
+    grading): what the test works with is then the student's answers, the reference, its seeded
+    generator and its parameters. False before give_fixtures saw the test."""
+    giving = item.stash.get(_GIVING, None)
+    arguments = getattr(getattr(item, "_fixtureinfo", None), "argnames", ("request",))
+    return giving is not None and giving[1] and "request" not in arguments
+
+
 def uses_only_grader_markers(item: pytest.Item) -> bool:
     """Whether the test's only marks are points and parametrize (no skip, xfail or a plugin's)."""
     return all(mark.name in ("points", "parametrize") for mark in item.iter_markers())

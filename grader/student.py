@@ -65,9 +65,53 @@ class StudentSession:
         self._nudge = False
         #: outcomes of prefetched calls by PlannedCall.key, oldest first
         self._prefetched: dict[Hashable, deque[_Prefetched]] = {}
+        #: the calls taken since note_taken_calls(), while they can still be taken again
+        self._taken: list[tuple[CallSlot, bytes]] | None = None
+        self._replayable = False
 
     def forget_calls(self) -> None:
         self.calls = []
+
+    def note_taken_calls(self) -> None:
+        """From now on, note each call taken from the prefetched plan (see taken_calls)."""
+        self._taken = []
+        self._replayable = True
+
+    def taken_calls(self) -> TakenCalls | None:
+        """The calls taken since note_taken_calls(), in order, with their answers' digests, if they
+        were at least one and every call since then was a prefetched one whose answer came back
+        whole and printed nothing: another submission whose answers_ahead() to the same calls are
+        the same answered them alike. None otherwise (a call ran on its own, timed out, crashed
+        or printed)."""
+        taken, self._taken = self._taken, None
+        if not taken or not self._replayable:
+            return None
+        return TakenCalls(tuple(call for call, _ in taken), tuple(digest for _, digest in taken))
+
+    def answers_ahead(self, calls: Sequence[CallSlot]) -> tuple[bytes, ...] | None:
+        """The digests of the prefetched answers that calls, made in this order now, would take
+        (see TakenCalls); None if one of them would not take a whole prefetched answer."""
+        if self._finished:
+            return None
+        ahead: dict[Hashable, int] = {}
+        digests = []
+        for key, _ in calls:
+            kept = self._prefetched.get(key)
+            position = ahead.get(key, 0)
+            if not kept or position >= len(kept) or (digest := kept[position].digest) is None:
+                return None
+            digests.append(digest)
+            ahead[key] = position + 1
+        return tuple(digests)
+
+    def take_again(self, calls: Sequence[CallSlot]) -> None:
+        """Take the prefetched answers to calls as a test making them in this order would, without
+        looking at them: for a test that answers_ahead() showed to have passed with them already
+        (grader.passed_tests). Their time counts against the submission all the same."""
+        for key, module in calls:
+            taken = self._prefetched[key].popleft()
+            self._spent += taken.seconds
+            self._imported.add(module)
 
     def start(self) -> None:
         """Start a worker if none runs: the first (wait_ready), or a new one after a time-out or crash."""
@@ -194,8 +238,9 @@ class StudentSession:
                 break
             started = clock()
             crash = None
+            digest = None
             try:
-                response = worker.receive(timeout)
+                response, digest = worker.receive_with_digest(timeout)
             except WorkerTimeout:
                 response = None
             except WorkerDied as died:
@@ -218,7 +263,7 @@ class StudentSession:
                 break
             spent += seconds
             imported.add(planned.module)
-            self._keep(_Prefetched(planned, seconds, response=response))
+            self._keep(_Prefetched(planned, seconds, response=response, digest=digest))
         else:
             return
         # the worker is stuck, dead, or busy with calls no one will wait for: later calls get a new one
@@ -234,13 +279,20 @@ class StudentSession:
         taken = kept.popleft()
         self._spent += taken.seconds
         if taken.response is None:
+            self._replayable = False
             failure = taken.crash or self._charge_timeout(
                 planned.function, planned.module, taken.timeout, taken.first_call_to_module
             )
             self.prefetch(taken.rest)
             return CallOutcome(failure=failure)
         self._imported.add(planned.module)
-        return self._outcome_of(taken.planned, taken.response)
+        outcome = self._outcome_of(taken.planned, taken.response)
+        if self._taken is not None:
+            if taken.digest is None or outcome.printed:
+                self._replayable = False
+            else:
+                self._taken.append(((planned.key, planned.module), taken.digest))
+        return outcome
 
     def _nudged(self, outcome: CallOutcome) -> CallOutcome:
         if not self._nudge or outcome.failure is not None:
@@ -248,6 +300,7 @@ class StudentSession:
         return dataclasses.replace(outcome, result=nudged(outcome.result))
 
     def _call(self, planned: PlannedCall) -> CallOutcome:
+        self._replayable = False
         if self._recording is not None:
             self._recording.append(planned.frozen())
         skipped = self._skip_reason(planned.function, planned.module)
@@ -315,6 +368,19 @@ class StudentSession:
         )
 
 
+#: a call as the prefetched plan knows it: its PlannedCall.key and module
+CallSlot = tuple[Hashable, str]
+
+
+@dataclass(frozen=True)
+class TakenCalls:
+    """The calls a test took from the prefetched plan, in order, and the digests of their answers
+    (WorkerProcess.receive_with_digest): equal digests, answers equal byte for byte."""
+
+    calls: tuple[CallSlot, ...]
+    answers: tuple[bytes, ...]
+
+
 @dataclass(frozen=True)
 class _Prefetched:
     """A prefetched call's result: a response, a crash, or (neither) a time-out after timeout seconds."""
@@ -322,6 +388,7 @@ class _Prefetched:
     planned: PlannedCall
     seconds: float
     response: dict[str, Any] | None = None
+    digest: bytes | None = None  # of the response's bytes (see WorkerProcess.receive_with_digest)
     crash: StudentFailure | None = None
     timeout: float = 0.0
     first_call_to_module: bool = False

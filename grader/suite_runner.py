@@ -12,6 +12,8 @@ through pytest's setup, call and teardown hooks with each phase's report made, a
 pytest run.
 After the last test of a submission every fixture is torn down (nextitem=None),
 session-scoped ones included, so nothing a test set up for one student is seen by the next.
+What the runner keeps from one submission for the next is which tests passed with which
+answers (grader.passed_tests): a test is not run again for answers it already passed with.
 """
 
 from __future__ import annotations
@@ -32,8 +34,15 @@ from typing import Any, Literal
 import pytest
 from _pytest.outcomes import Exit
 
+from grader.passed_tests import PassedTests
 from grader.paths import PYTEST_INI
-from grader.pytest_plugin import GradingPlugin, give_fixtures, test_metadata, uses_only_grader_markers
+from grader.pytest_plugin import (
+    GradingPlugin,
+    give_fixtures,
+    gives_only_values,
+    test_metadata,
+    uses_only_grader_markers,
+)
 from grader.quiet import no_numeric_warnings
 from grader.stop_signals import heeding_stops
 from grader.student import StudentSession
@@ -63,6 +72,7 @@ class SuiteRunner:
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._lock = threading.Lock()
         self._ended: str | None = None
+        self._passed: dict[Path | None, PassedTests] = {}  # by reference folder
         #: whether pytest got as far as running tests (a runner that did not is not started again)
         self.started = False
         self._thread = threading.Thread(target=self._serve, name="backprop-grader-pytest", daemon=True)
@@ -127,16 +137,36 @@ class SuiteRunner:
         if (problem := self.plugin.collection_problem()) is not None:
             raise SuiteFailed(problem)
         self.plugin.begin(job.session, job.reference_dir)
+        passed = self._passed.setdefault(job.reference_dir, PassedTests())
         try:
             items = session.items
             with no_numeric_warnings():  # pytest's own capture of warnings is in runtestprotocol
                 tests = [
-                    run_test(item, items[index + 1] if index + 1 < len(items) else None, self.plugin)
+                    self._run_or_pass_again(
+                        item, items[index + 1] if index + 1 < len(items) else None, passed
+                    )
                     for index, item in enumerate(items)
                 ]
         finally:
             self.plugin.end()
         return {"tests": tests}
+
+    def _run_or_pass_again(
+        self, item: pytest.Item, nextitem: pytest.Item | None, passed: PassedTests
+    ) -> dict[str, Any]:
+        """run_test, unless the test passed for an earlier submission whose answers to its calls
+        were byte for byte this one's (grader.passed_tests); then it passes again without running."""
+        student = self.plugin.session
+        if student.recording:  # a plan's trial grading: its answers are nudged, its grade thrown away
+            return run_test(item, nextitem, self.plugin)
+        if _keeps_to_its_calls(item, self.plugin) and passed.take_again(item.nodeid, student):
+            return _recorded(item, *_torn_down(item, nextitem, None, "passed"), self.plugin)
+        student.note_taken_calls()
+        record = run_test(item, nextitem, self.plugin)
+        calls = student.taken_calls()
+        if calls and record["outcome"] == "passed" and _keeps_to_its_calls(item, self.plugin):
+            passed.keep(item.nodeid, calls)
+        return record
 
 
 def run_test(item: pytest.Item, nextitem: pytest.Item | None, plugin: GradingPlugin) -> dict[str, Any]:
@@ -159,12 +189,25 @@ def run_test(item: pytest.Item, nextitem: pytest.Item | None, plugin: GradingPlu
         # as runtestprotocol leaves it: the next run fills the fixtures again
         item._request = False  # type: ignore[assignment]
         item.funcargs = None  # type: ignore[assignment]
+    return _recorded(item, failure, outcome, plugin)
+
+
+def _recorded(
+    item: pytest.Item, failure: pytest.ExceptionInfo | None, outcome: str, plugin: GradingPlugin
+) -> dict[str, Any]:
     if failure is not None and failure.errisinstance(pytest.skip.Exception):
         outcome = "skipped"
     return {"nodeid": item.nodeid, "outcome": outcome, "metadata": test_metadata(item, failure, plugin)}
 
 
 _PLAIN_MARKS = pytest.StashKey[bool]()
+
+
+def _keeps_to_its_calls(item: pytest.Item, plugin: GradingPlugin) -> bool:
+    """Whether the test's outcome can depend on nothing but its calls' answers (and what is the same
+    for every submission): a plain test (see run_test) that is not given pytest's request. False
+    until run_test has run it once."""
+    return plugin.without_conftest and item.stash.get(_PLAIN_MARKS, False) and gives_only_values(item)
 
 
 def _run_plain(
@@ -175,7 +218,6 @@ def _run_plain(
     pytest_pyfunc_call, as item.runtest does). Its fixtures are all given, so it has nothing to set
     up or tear down of its own; what earlier tests that were not plain left set up (their module's
     fixtures, say) is torn down as far as nextitem does not need it, as pytest would."""
-    state = item.session._setupstate
     failure: pytest.ExceptionInfo | None = None
     outcome = "error"
     try:
@@ -187,6 +229,16 @@ def _run_plain(
         raise
     except BaseException:  # noqa: BLE001 - the test's failure (or its setup's), whatever it raised
         failure = pytest.ExceptionInfo.from_current()
+    return _torn_down(item, nextitem, failure, outcome)
+
+
+def _torn_down(
+    item: pytest.Item, nextitem: pytest.Item | None, failure: pytest.ExceptionInfo | None, outcome: str
+) -> tuple[pytest.ExceptionInfo | None, str]:
+    """failure and outcome of a test that did not go through pytest's hooks, once what earlier
+    tests left set up is torn down as far as nextitem does not need it (as pytest would); a
+    failing teardown is the test's error if nothing failed before."""
+    state = item.session._setupstate
     if state.stack:
         try:
             state.teardown_exact(nextitem)

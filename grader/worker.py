@@ -229,6 +229,11 @@ class WorkerProcess:
 
     def receive(self, timeout: float) -> dict[str, Any]:
         """The response to the oldest request not yet answered, within timeout seconds of now."""
+        return self.receive_with_digest(timeout)[0]
+
+    def receive_with_digest(self, timeout: float) -> tuple[dict[str, Any], bytes | None]:
+        """receive(), and wire.digest() of the response's bytes as they came (None for one too
+        large to read, which stands for itself): equal digests, equal responses."""
         if not self._awaited:
             raise RuntimeError("no request is waiting for a response")
         expected = self._awaited.popleft()
@@ -236,11 +241,12 @@ class WorkerProcess:
         length = self._read_length(deadline)
         if length > wire.MAX_RESPONSE_BYTES:  # dropped unread: the call's failure, not the worker's
             self._skip_exactly(length, deadline)
-            return wire.too_large_response(expected, length)
-        response = self._parse(self._read_exactly(length, deadline))
+            return wire.too_large_response(expected, length), None
+        body = self._read_exactly(length, deadline)
+        response = self._parse(body)
         if not isinstance(response, dict) or response.get("id") != expected:
             raise WorkerDied("the worker sent a reply that does not belong to this call")
-        return response
+        return response, wire.digest(body)
 
     def _flush(self) -> None:
         """Write as much of the queued requests as the pipe takes now."""

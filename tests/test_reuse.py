@@ -24,17 +24,34 @@ def outcomes(tests: list[dict]) -> dict[str, tuple[str, float]]:
     return {test["name"]: (test["status"], test["score"]) for test in tests}
 
 
-def test_each_submission_in_a_row_gets_what_a_fresh_process_gives_it():
+#: right, but not to the last bit as the reference writes it (so some of its tests run again in a
+#: row, grader/passed_tests.py), and wrong in the same function
+WRITTEN_OTHERWISE = {
+    "tanh_prime_factored": (
+        "    return 1.0 - np.tanh(z) ** 2\n",
+        "    t = np.tanh(z)\n    return (1.0 - t) * (1.0 + t)\n",
+    ),
+    "tanh_prime_wrong": ("    return 1.0 - np.tanh(z) ** 2\n", "    return 1.0 - np.tanh(z)\n"),
+}
+
+
+def test_each_submission_in_a_row_gets_what_a_fresh_process_gives_it(tmp_path):
+    folders = {name: EXAMPLES / name for name in ORDER}
+    for name, change in WRITTEN_OTHERWISE.items():
+        folders[name] = reference_with(tmp_path / name, {"activations.py": [change]})
+    order = [*ORDER, "tanh_prime_factored", "tanh_prime_wrong", "tanh_prime_factored", "correct"]
     fresh = {}
-    for name in set(ORDER):
-        completed = subprocess.run(cli("grade", str(EXAMPLES / name), "--format", "json"),
+    for name, folder in folders.items():
+        completed = subprocess.run(cli("grade", str(folder), "--format", "json"),
                                    capture_output=True, text=True, timeout=300)  # fmt: skip
         assert completed.returncode in (0, 1), completed.stderr
         fresh[name] = outcomes(json.loads(completed.stdout)["tests"])
-    for name in ORDER:
-        in_a_row = outcomes(result_to_dict(grade(EXAMPLES / name))["tests"])
+    for name in order:
+        in_a_row = outcomes(result_to_dict(grade(folders[name]))["tests"])
         assert in_a_row == fresh[name], name
     assert any(status != "passed" for status, _ in fresh["relu_prime_at_zero"].values())
+    assert any(status != "passed" for status, _ in fresh["tanh_prime_wrong"].values())
+    assert all(status == "passed" for status, _ in fresh["tanh_prime_factored"].values())
 
 
 def test_a_submission_that_breaks_its_worker_does_not_break_the_next(tmp_path):

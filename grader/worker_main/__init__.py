@@ -21,7 +21,6 @@ import importlib.util
 import os
 import resource
 import sys
-import time
 import warnings
 
 import numpy as np
@@ -151,7 +150,6 @@ class Worker:
         before = []
         args = self.resolve(args, before)
         kwargs = self.resolve(kwargs, before)
-        started = time.perf_counter()
         with captured_output() as output, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -174,7 +172,6 @@ class Worker:
                     error["signature"] = signature_text(function)
         response = {
             "ok": error is None,
-            "seconds": time.perf_counter() - started,
             "stdout": output.getvalue()[:MAX_CAPTURE],
             "warnings": [f"{w.category.__name__}: {w.message}"[:500] for w in caught[:20]],
         }
