@@ -92,6 +92,35 @@ def test_an_answer_too_large_to_take_in_fails_its_call_and_nothing_else(tmp_path
     assert sigmoid and sigmoid[0].status == "passed"  # the other functions are graded as ever
 
 
+#: relu writes an answer of its own making (not JSON) into the worker's answer pipe, with the id of
+#: the call it is answering, before the worker's own answer
+FORGING = (
+    "def relu(z):\n",
+    """def relu(z):
+    import os, struct, sys
+    frame = sys._getframe(1)
+    while "responses" not in frame.f_locals or "request" not in frame.f_locals:
+        frame = frame.f_back
+    body = b'{"ok": forged, "id":%d}' % frame.f_locals["request"]["id"]
+    os.write(frame.f_locals["responses"].fileno(), struct.pack(">I", len(body)) + body)
+""",
+)
+
+
+def test_an_answer_forged_into_the_workers_pipe_loses_the_call_it_answers(tmp_path):
+    """Prefetched answers come many at a time: one that is not an answer stops the worker's
+    prefetching there, costs its own call, and the calls after it are made again elsewhere."""
+    result = grade_path(
+        reference_with(tmp_path / "forging", {"activations.py": [FORGING]}), limits=FAST_LIMITS
+    )
+    by_name = {test.name: test for test in result.tests}
+    relu = by_name["test_matches_reference[float64-relu]"]
+    assert relu.status == "error" and "message is not valid JSON" in relu.message
+    assert by_name["test_matches_reference[float64-sigmoid]"].status == "passed"
+    assert by_name["test_matches_reference[float64-tanh_prime]"].status == "passed"
+    assert result.score < result.max_score
+
+
 def test_the_grader_drops_a_forged_answer_past_the_limit_unread_and_reads_the_next():
     """A worker whose code was taken over may send a large answer anyway (the worker's own check
     is then gone): the grader skips its bytes without holding them."""
