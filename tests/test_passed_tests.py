@@ -18,7 +18,8 @@ from grader.suite_runner import suite_runner
 
 Z = np.linspace(-3.0, 3.0, 7)
 
-SUITE = """
+#: what both suites below begin with: each test notes in LOG that it ran
+HEADER = """
 import numpy as np
 import pytest
 
@@ -29,7 +30,11 @@ Z = np.linspace(-3.0, 3.0, 7)
 def ran(name):
     with open(LOG, "a") as log:
         log.write(name + "\\n")
+"""
 
+SUITE = (
+    HEADER
+    + """
 
 @pytest.mark.points(1)
 def test_sigmoid(student, ref):
@@ -74,6 +79,7 @@ def test_own_fixture(student, ref, rng, n):
 def rng():
     return np.random.default_rng(0)
 """
+)
 
 #: the calls the suite makes, in its order, but for test_unplanned_call's second
 PLAN = [
@@ -183,18 +189,9 @@ def test_a_passed_test_taken_again_spends_its_calls(suite, tmp_path):
     assert runs(suite).count("sigmoid") == 1
 
 
-SCOPED = '''
-import numpy as np
-import pytest
-
-LOG = {log!r}
-Z = np.linspace(-3.0, 3.0, 7)
-
-
-def ran(name):
-    with open(LOG, "a") as log:
-        log.write(name + "\\n")
-
+SCOPED = (
+    HEADER
+    + """
 
 @pytest.fixture(scope="module")
 def table():
@@ -212,7 +209,8 @@ def test_uses_the_modules_fixture(student, table):
 def test_plain_after_it(student, ref):
     ran("plain")
     np.testing.assert_array_equal(student.relu(Z), ref.relu(Z))
-'''
+"""
+)
 
 
 def test_what_earlier_tests_set_up_is_torn_down_after_a_test_that_passes_again(tmp_path):
