@@ -31,7 +31,7 @@ from grader.exercise_api import MODULE_OF
 from grader.grader_clock import clock
 from grader.planned_calls import PlannedCall, PlanRecording, Probe, nudged
 from grader.sandbox import Protection
-from grader.worker import WorkerDied, WorkerLimits, WorkerProcess, WorkerStartFailed, WorkerTimeout
+from grader.worker import Answer, WorkerDied, WorkerLimits, WorkerProcess, WorkerStartFailed, WorkerTimeout
 from grader.worker_zygote import HeldPlan
 
 #: after this many time-outs of one function its further calls are not run
@@ -230,40 +230,43 @@ class StudentSession:
         worker = self._worker
         assert worker is not None
         worker.send(p.message_for(worker.held_plan) for p in pending)
+        batch = tuple(pending)
         imported = set(self._imported)
         spent = 0.0
-        for index, planned in enumerate(pending):
+        for index, planned in enumerate(batch):
             timeout = min(self.limits.call_timeout, self.limits.submission_timeout - self._spent - spent)
             if timeout <= 0:
                 break
             started = clock()
             crash = None
-            digest = None
+            answer = None
             try:
-                response, digest = worker.receive_with_digest(timeout)
+                answer = worker.receive_answer(timeout)
             except WorkerTimeout:
-                response = None
+                pass
             except WorkerDied as died:
-                response = None
+                # bytes that were no answer (the student's own, written into the pipe) may have
+                # been taken for the answer before this one: the crash is the first such call's
+                index, planned, died = self._first_not_an_answer(batch, index, died)
                 crash = StudentFailure("crash", crash_message(planned.function, str(died)))
             seconds = clock() - started
-            if response is None:
+            if answer is None:
                 first_call = planned.module not in imported
-                rest = tuple(pending[index + 1 :])
                 self._keep(
                     _Prefetched(
                         planned,
                         seconds,
+                        batch,
+                        index,
                         crash=crash,
                         timeout=timeout,
                         first_call_to_module=first_call,
-                        rest=rest,
                     )
                 )
                 break
             spent += seconds
             imported.add(planned.module)
-            self._keep(_Prefetched(planned, seconds, response=response, digest=digest))
+            self._keep(_Prefetched(planned, seconds, batch, index, answer=answer, digest=answer.digest()))
         else:
             return
         # the worker is stuck, dead, or busy with calls no one will wait for: later calls get a new one
@@ -278,7 +281,7 @@ class StudentSession:
             return None
         taken = kept.popleft()
         self._spent += taken.seconds
-        if taken.response is None:
+        if taken.answer is None:
             self._replayable = False
             failure = taken.crash or self._charge_timeout(
                 planned.function, planned.module, taken.timeout, taken.first_call_to_module
@@ -286,13 +289,49 @@ class StudentSession:
             self.prefetch(taken.rest)
             return CallOutcome(failure=failure)
         self._imported.add(planned.module)
-        outcome = self._outcome_of(taken.planned, taken.response)
+        try:
+            response = taken.answer.response()
+        except WorkerDied as died:
+            return CallOutcome(failure=self._not_an_answer(taken, died))
+        outcome = self._outcome_of(taken.planned, response)
         if self._taken is not None:
             if taken.digest is None or outcome.printed:
                 self._replayable = False
             else:
                 self._taken.append(((planned.key, planned.module), taken.digest))
         return outcome
+
+    def _first_not_an_answer(
+        self, batch: tuple[PlannedCall, ...], index: int, died: WorkerDied
+    ) -> tuple[int, PlannedCall, WorkerDied]:
+        """The first call of batch, up to index (whose answer died), whose kept answer is no answer
+        (with why), its answer and those after it dropped; else index's own."""
+        for earlier in range(index):
+            kept = next((p for p in self._prefetched.get(batch[earlier].key, ()) if p.batch is batch
+                         and p.index == earlier), None)  # fmt: skip
+            if kept is None or kept.answer is None:
+                continue
+            try:
+                kept.answer.response()
+            except WorkerDied as problem:
+                self._drop_answered_from(batch, earlier)
+                return earlier, batch[earlier], problem
+        return index, batch[index], died
+
+    def _drop_answered_from(self, batch: tuple[PlannedCall, ...], index: int) -> None:
+        for key, kept in self._prefetched.items():
+            self._prefetched[key] = deque(p for p in kept if p.batch is not batch or p.index < index)
+
+    def _not_an_answer(self, taken: _Prefetched, died: WorkerDied) -> StudentFailure:
+        """What came back for a prefetched call was no answer to it (bytes the student's code wrote
+        into the pipe, say), found as it is taken: as when it is found as it comes, the call is a
+        crash, the worker goes, and what it answered after is dropped, those calls being made again
+        from here in a new worker."""
+        self._replayable = False
+        self._drop_answered_from(taken.batch, taken.index + 1)
+        self.close()
+        self.prefetch(taken.batch[taken.index + 1 :])
+        return StudentFailure("crash", crash_message(taken.planned.function, str(died)))
 
     def _nudged(self, outcome: CallOutcome) -> CallOutcome:
         if not self._nudge or outcome.failure is not None:
@@ -375,7 +414,7 @@ CallSlot = tuple[Hashable, str]
 @dataclass(frozen=True)
 class TakenCalls:
     """The calls a test took from the prefetched plan, in order, and the digests of their answers
-    (WorkerProcess.receive_with_digest): equal digests, answers equal byte for byte."""
+    (Answer.digest): equal digests, answers equal byte for byte."""
 
     calls: tuple[CallSlot, ...]
     answers: tuple[bytes, ...]
@@ -383,16 +422,23 @@ class TakenCalls:
 
 @dataclass(frozen=True)
 class _Prefetched:
-    """A prefetched call's result: a response, a crash, or (neither) a time-out after timeout seconds."""
+    """A prefetched call's result: an answer, a crash, or (neither) a time-out after timeout seconds."""
 
     planned: PlannedCall
     seconds: float
-    response: dict[str, Any] | None = None
-    digest: bytes | None = None  # of the response's bytes (see WorkerProcess.receive_with_digest)
+    #: the calls prefetched together (in one worker, in order), and this one's place among them
+    batch: tuple[PlannedCall, ...]
+    index: int
+    answer: Answer | None = None
+    digest: bytes | None = None  # answer.digest(), worked out as it came
     crash: StudentFailure | None = None
     timeout: float = 0.0
     first_call_to_module: bool = False
-    rest: tuple[PlannedCall, ...] = ()  # the planned calls after a time-out or crash, not yet sent
+
+    @property
+    def rest(self) -> tuple[PlannedCall, ...]:
+        """The planned calls after a time-out or crash, never sent (or never read)."""
+        return () if self.answer is not None else self.batch[self.index + 1 :]
 
 
 def _copied(value: Any) -> Any:

@@ -53,6 +53,36 @@ class WorkerDied(Exception):
     """The worker exited or broke the protocol during a call."""
 
 
+_NOT_THIS_CALLS = "the worker sent a reply that does not belong to this call"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The worker's answer to one call, as its bytes came (WorkerProcess.receive_answer)."""
+
+    id: int
+    body: bytes | None
+    #: what stands for an answer too large to read (body None)
+    too_large: dict[str, Any] | None = None
+
+    def digest(self) -> bytes | None:
+        """wire.digest() of the bytes (equal digests, equal answers); None for one too large."""
+        return None if self.body is None else wire.digest(self.body)
+
+    def response(self) -> dict[str, Any]:
+        """The parsed answer; WorkerDied if it is not a message answering this call."""
+        if self.body is None:
+            assert self.too_large is not None
+            return self.too_large
+        try:
+            response = wire.parse_body(self.body)
+        except wire.WireError as problem:
+            raise WorkerDied(str(problem)) from None
+        if not isinstance(response, dict) or response.get("id") != self.id:
+            raise WorkerDied(_NOT_THIS_CALLS)
+        return response
+
+
 class WorkerTimeout(Exception):
     """The worker did not answer within the time limit."""
 
@@ -229,11 +259,12 @@ class WorkerProcess:
 
     def receive(self, timeout: float) -> dict[str, Any]:
         """The response to the oldest request not yet answered, within timeout seconds of now."""
-        return self.receive_with_digest(timeout)[0]
+        return self.receive_answer(timeout).response()
 
-    def receive_with_digest(self, timeout: float) -> tuple[dict[str, Any], bytes | None]:
-        """receive(), and wire.digest() of the response's bytes as they came (None for one too
-        large to read, which stands for itself): equal digests, equal responses."""
+    def receive_answer(self, timeout: float) -> Answer:
+        """receive(), its bytes read but not parsed yet: a class run's tests need few of them parsed
+        (grader.passed_tests). Bytes that do not end as an answer to this call does (with its id)
+        are WorkerDied at once; Answer.response() finds any other fault."""
         if not self._awaited:
             raise RuntimeError("no request is waiting for a response")
         expected = self._awaited.popleft()
@@ -241,12 +272,13 @@ class WorkerProcess:
         length = self._read_length(deadline)
         if length > wire.MAX_RESPONSE_BYTES:  # dropped unread: the call's failure, not the worker's
             self._skip_exactly(length, deadline)
-            return wire.too_large_response(expected, length), None
+            return Answer(expected, None, wire.too_large_response(expected, length))
         body = self._read_exactly(length, deadline)
-        response = self._parse(body)
-        if not isinstance(response, dict) or response.get("id") != expected:
-            raise WorkerDied("the worker sent a reply that does not belong to this call")
-        return response, wire.digest(body)
+        # the worker puts the id last (first in its stand-in for an answer too large); the
+        # parse checks it for good, this finds at once bytes that are no answer to this call
+        if not (body.endswith(b'"id":%d}' % expected) or body.startswith(b'{"id":%d,' % expected)):
+            raise WorkerDied(_NOT_THIS_CALLS)
+        return Answer(expected, body)
 
     def _flush(self) -> None:
         """Write as much of the queued requests as the pipe takes now."""

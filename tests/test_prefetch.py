@@ -25,9 +25,23 @@ from grader.reference import load_reference
 from grader.render_json import result_to_dict
 from grader.roster import find_submissions
 from grader.student import StudentSession
-from grader.worker import WorkerLimits, WorkerProcess
+from grader.worker import WorkerDied, WorkerLimits, WorkerProcess
 
 LOOP_LIMITS = WorkerLimits(call_timeout=1.0, submission_timeout=30.0)
+
+#: relu writes an answer of its own making (not JSON) into the worker's answer pipe, with the id of
+#: the call it is answering, before the worker's own answer
+FORGING = (
+    "def relu(z):\n",
+    """def relu(z):
+    import os, struct, sys
+    frame = sys._getframe(1)
+    while "responses" not in frame.f_locals or "request" not in frame.f_locals:
+        frame = frame.f_back
+    body = b'{"ok": forged, "id":%d}' % frame.f_locals["request"]["id"]
+    os.write(frame.f_locals["responses"].fileno(), struct.pack(">I", len(body)) + body)
+""",
+)
 
 #: submissions built from the reference: (file, old text, new text)
 CHANGED = {
@@ -50,6 +64,7 @@ CHANGED = {
     "printing": ("backprop.py", "def train_step(", "print('step')\n\n\ndef train_step("),
     # 3.7 MiB (as JSON) for every call of relu: past what the grader takes in for one answer
     "huge": ("activations.py", "def relu(z):\n", "def relu(z):\n    return np.ones((600, 600))\n"),
+    "forging": ("activations.py", *FORGING),
 }
 
 
@@ -92,21 +107,6 @@ def test_an_answer_too_large_to_take_in_fails_its_call_and_nothing_else(tmp_path
     assert sigmoid and sigmoid[0].status == "passed"  # the other functions are graded as ever
 
 
-#: relu writes an answer of its own making (not JSON) into the worker's answer pipe, with the id of
-#: the call it is answering, before the worker's own answer
-FORGING = (
-    "def relu(z):\n",
-    """def relu(z):
-    import os, struct, sys
-    frame = sys._getframe(1)
-    while "responses" not in frame.f_locals or "request" not in frame.f_locals:
-        frame = frame.f_back
-    body = b'{"ok": forged, "id":%d}' % frame.f_locals["request"]["id"]
-    os.write(frame.f_locals["responses"].fileno(), struct.pack(">I", len(body)) + body)
-""",
-)
-
-
 def test_an_answer_forged_into_the_workers_pipe_loses_the_call_it_answers(tmp_path):
     """Prefetched answers come many at a time: one that is not an answer stops the worker's
     prefetching there, costs its own call, and the calls after it are made again elsewhere."""
@@ -119,6 +119,46 @@ def test_an_answer_forged_into_the_workers_pipe_loses_the_call_it_answers(tmp_pa
     assert by_name["test_matches_reference[float64-sigmoid]"].status == "passed"
     assert by_name["test_matches_reference[float64-tanh_prime]"].status == "passed"
     assert result.score < result.max_score
+
+
+def test_a_forged_answer_read_last_is_found_when_taken_and_costs_its_call_alone(tmp_path):
+    """Prefetched answers are parsed only as tests take them (most are never parsed in a class
+    run: grader/passed_tests.py). A forged answer that nothing read after it gave away is found
+    then: its call is a crash, and the calls after it run in a new worker."""
+    forging = reference_with(tmp_path / "forging", {"activations.py": [FORGING]})
+    z = np.linspace(-2.0, 2.0, 5)
+    session = StudentSession(forging, FAST_LIMITS)
+    session.prefetch([PlannedCall("sigmoid", (z,), {}), PlannedCall("relu", (z,), {})])
+    try:
+        assert session.call("sigmoid", z).failure is None
+        relu = session.call("relu", z).failure
+        assert relu is not None and relu.kind == "crash" and "message is not valid JSON" in relu.message
+        starts = session.worker_starts
+        again = session.call("sigmoid", 2 * z)
+        assert again.failure is None and session.worker_starts == starts + 1
+        np.testing.assert_allclose(again.result, load_reference(REFERENCE).sigmoid(2 * z))
+    finally:
+        session.finish()
+
+
+def test_a_worker_answer_is_read_whole_but_parsed_only_when_asked_for():
+    read_end, write_end = os.pipe()
+    worker = object.__new__(WorkerProcess)  # only its reading side, over a pipe of the test's
+    worker._inbox, worker._outgoing, worker._resp_read = bytearray(), bytearray(), read_end
+    worker._awaited, worker._ready = deque([1, 2, 3]), True
+    forged, good = b'{"ok": forged, "id":1}', wire.frame({"ok": True, "result": 7, "id": 2})
+    misplaced = wire.frame({"ok": True, "result": 8, "id": 2})
+    os.write(write_end, wire.HEADER.pack(len(forged)) + forged + good + misplaced)
+    os.close(write_end)
+    try:
+        answer = worker.receive_answer(10)
+        with pytest.raises(WorkerDied, match="message is not valid JSON"):
+            answer.response()
+        assert worker.receive_answer(10).response() == {"ok": True, "result": 7, "id": 2}
+        with pytest.raises(WorkerDied, match="does not belong to this call"):
+            worker.receive_answer(10)  # the id is not this call's: found at once
+    finally:
+        os.close(read_end)
 
 
 def test_the_grader_drops_a_forged_answer_past_the_limit_unread_and_reads_the_next():
