@@ -16,42 +16,21 @@ checked is not in any answer. Failed tests always run, for their message and dia
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
-from grader.student import CallSlot, StudentSession, TakenCalls
-
-#: answers kept per test and calls: a class's ways of getting the functions a test calls right
-KEPT_ANSWERS = 64
-#: sets of calls kept per test (a test whose calls depend on the answers makes more than one)
-KEPT_CALLS = 4
+from grader.by_answers import ByAnswers
+from grader.student import StudentSession, TakenCalls
 
 
 class PassedTests:
-    """For each test (by node id): the calls it made when it passed, and the answers (digests) it
-    passed with lately, newest last."""
+    """For each test (by node id), the calls it made when it passed and the answers it passed with."""
 
     def __init__(self) -> None:
-        self._passed: dict[str, OrderedDict[tuple[CallSlot, ...], OrderedDict[tuple[bytes, ...], None]]] = {}
+        self._passed = ByAnswers[bool]()
 
     def take_again(self, nodeid: str, session: StudentSession) -> bool:
         """True, with the calls taken from session, if the answers session has ahead for the calls
         of one of the test's kept passes are byte for byte those it passed with: it passes again."""
-        for calls, answers in self._passed.get(nodeid, {}).items():
-            ahead = session.answers_ahead(calls)
-            if ahead is not None and ahead in answers:
-                answers.move_to_end(ahead)
-                session.take_again(calls)
-                return True
-        return False
+        return self._passed.take_again(nodeid, session) is not None
 
     def keep(self, nodeid: str, taken: TakenCalls) -> None:
         """Note that the test passed with these calls answered so (StudentSession.taken_calls)."""
-        kept = self._passed.setdefault(nodeid, OrderedDict())
-        answers = kept.setdefault(taken.calls, OrderedDict())
-        kept.move_to_end(taken.calls)
-        answers[taken.answers] = None
-        answers.move_to_end(taken.answers)
-        while len(answers) > KEPT_ANSWERS:
-            answers.popitem(last=False)
-        while len(kept) > KEPT_CALLS:
-            kept.popitem(last=False)
+        self._passed.keep(nodeid, taken, True)

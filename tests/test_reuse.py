@@ -90,3 +90,41 @@ def live_objects() -> dict[str, int]:
     kinds = {"sessions": StudentSession, "call outcomes": CallOutcome, "failures": pytest.ExceptionInfo}
     alive = gc.get_objects()
     return {name: sum(isinstance(thing, kind) for thing in alive) for name, kind in kinds.items()}
+
+
+def test_each_submission_in_a_row_gets_the_plot_numbers_it_gets_alone(tmp_path, monkeypatch):
+    """The plots' numbers are worked out once for the submissions that answer their calls alike
+    (grader/plot_data.py): in a row, each submission still gets its own."""
+    from grader import plot_data
+
+    folders = [REFERENCE, EXAMPLES / "forgot_hidden_derivative", REFERENCE]
+    folders.append(
+        reference_with(tmp_path / "factored", {"activations.py": [WRITTEN_OTHERWISE["tanh_prime_factored"]]})
+    )
+    folders.append(EXAMPLES / "forgot_hidden_derivative")
+
+    def plots(folder):
+        return json.dumps(
+            result_to_dict(grade_path(folder, limits=FAST_LIMITS, plots=True))["plots"], default=str
+        )
+
+    worked_out = []
+    collect = plot_data._collect
+
+    def counted(session, side):
+        if not session.recording:  # the plan's recordings, if this process has not made them yet
+            worked_out.append(1)
+        return collect(session, side)
+
+    monkeypatch.setattr(plot_data, "_collect", counted)
+    plot_data._drawn.clear()
+    in_a_row = [plots(folder) for folder in folders]
+    # once for the reference's answers (tanh' is in none of the plots' calls, so the factored
+    # one's are the same) and once for the wrong hidden_delta's
+    assert len(worked_out) == 2
+    alone = []
+    for folder in folders:
+        plot_data._drawn.clear()
+        alone.append(plots(folder))
+    assert in_a_row == alone
+    assert in_a_row[0] != in_a_row[1] and in_a_row[0] == in_a_row[2] == in_a_row[3]
