@@ -318,19 +318,31 @@ class StudentSession:
                 return earlier, batch[earlier], problem
         return index, batch[index], died
 
-    def _drop_answered_from(self, batch: tuple[PlannedCall, ...], index: int) -> None:
+    def _drop_answered_from(self, batch: tuple[PlannedCall, ...], index: int) -> list[PlannedCall]:
+        """Drop what batch's calls from index on got back and no test took yet; those calls (and
+        the ones a time-out or crash among them left unsent), in order."""
+        dropped: set[int] = set()
         for key, kept in self._prefetched.items():
-            self._prefetched[key] = deque(p for p in kept if p.batch is not batch or p.index < index)
+            stays: deque[_Prefetched] = deque()
+            for prefetched in kept:
+                if prefetched.batch is not batch or prefetched.index < index:
+                    stays.append(prefetched)
+                    continue
+                dropped.add(prefetched.index)
+                if prefetched.answer is None:
+                    dropped.update(range(prefetched.index + 1, len(batch)))
+            self._prefetched[key] = stays
+        return [batch[place] for place in sorted(dropped)]
 
     def _not_an_answer(self, taken: _Prefetched, died: WorkerDied) -> StudentFailure:
         """What came back for a prefetched call was no answer to it (bytes the student's code wrote
         into the pipe, say), found as it is taken: as when it is found as it comes, the call is a
-        crash, the worker goes, and what it answered after is dropped, those calls being made again
-        from here in a new worker."""
+        crash, the worker goes, and what it answered after is dropped, the calls no test took yet
+        being made again from here in a new worker."""
         self._replayable = False
-        self._drop_answered_from(taken.batch, taken.index + 1)
+        again = self._drop_answered_from(taken.batch, taken.index + 1)
         self.close()
-        self.prefetch(taken.batch[taken.index + 1 :])
+        self.prefetch(again)
         return StudentFailure("crash", crash_message(taken.planned.function, str(died)))
 
     def _nudged(self, outcome: CallOutcome) -> CallOutcome:
