@@ -7,15 +7,20 @@ embedded as a data: URI, so the page needs no other file and scales on a phone.
 A class run draws these for every student, so they are drawn the cheap way: margins set
 by hand instead of matplotlib's layout engines (which measure every label several times),
 powers of ten written with Unicode superscripts instead of mathtext, no minor ticks on the
-log axes, and text kept as SVG text instead of glyph outlines.
+log axes, and text kept as SVG text instead of glyph outlines. Equal numbers give the same
+file, so a process keeps the figures it drew lately by their numbers: most of a class's
+pages show the numbers of a few ways of writing the functions.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
+import json
 import math
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,7 +45,24 @@ def report_page(result: GradeResult) -> str:
 
 
 def plot_figures(plots: dict[str, Any]) -> str:
-    """The HTML of the three figures with their captions."""
+    """The HTML of the three figures with their captions (the same for equal numbers, and drawn
+    once for them while this process keeps it)."""
+    key = hashlib.blake2b(json.dumps(plots, sort_keys=True, default=repr).encode(), digest_size=16).digest()
+    if (found := _figures.get(key)) is not None:
+        _figures.move_to_end(key)
+        return found
+    figures = _figures[key] = _draw_figures(plots)
+    while len(_figures) > FIGURES_KEPT:
+        _figures.popitem(last=False)
+    return figures
+
+
+#: pages' figures kept by a digest of their numbers (each page's are about 100 KB)
+FIGURES_KEPT = 16
+_figures: OrderedDict[bytes, str] = OrderedDict()
+
+
+def _draw_figures(plots: dict[str, Any]) -> str:
     matplotlib = agg_matplotlib()
     parts = []
     for draw, alt, caption in _FIGURES:

@@ -153,3 +153,26 @@ def test_overflowing_results_are_graded_and_drawn_without_warnings_on_the_termin
     assert completed.returncode == 0, completed.stderr
     assert completed.stderr.strip() == f"wrote {out}"
     assert '"status": "failed"' in completed.stdout and out.read_text().count("data:image/svg+xml") == 3
+
+
+def test_figures_of_equal_numbers_are_drawn_once_and_the_same_as_drawn_anew(monkeypatch):
+    """A class's feedback pages mostly show the numbers of a few ways of writing the functions: a
+    process draws the figures once for equal numbers (they make the same file), and again for any
+    other numbers."""
+    import copy
+    import json
+
+    from grader import render_report
+    from grader.render_json import result_to_dict
+
+    plots = result_to_dict(grade_path(EXAMPLES / "correct", limits=FAST_LIMITS, plots=True))["plots"]
+    other = copy.deepcopy(plots)
+    other["gradient_errors"]["train_step W1"] *= 2
+    drawn = []
+    draw = render_report._draw_figures
+    monkeypatch.setattr(render_report, "_draw_figures", lambda numbers: drawn.append(1) or draw(numbers))
+    render_report._figures.clear()
+    first = render_report.plot_figures(plots)
+    assert render_report.plot_figures(json.loads(json.dumps(plots))) == first and len(drawn) == 1
+    assert render_report.plot_figures(other) != first and len(drawn) == 2
+    assert draw(plots) == first  # what is kept is what drawing them anew gives
