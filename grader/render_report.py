@@ -15,18 +15,16 @@ pages show the numbers of a few ways of writing the functions.
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import io
-import json
 import math
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from grader.gradient_check import THRESHOLD
 from grader.matplotlib_setup import agg_matplotlib
+from grader.memo import Memo
 from grader.quiet import no_numeric_warnings
 from grader.results import GradeResult
 
@@ -47,19 +45,11 @@ def report_page(result: GradeResult) -> str:
 def plot_figures(plots: dict[str, Any]) -> str:
     """The HTML of the three figures with their captions (the same for equal numbers, and drawn
     once for them while this process keeps it)."""
-    key = hashlib.blake2b(json.dumps(plots, sort_keys=True, default=repr).encode(), digest_size=16).digest()
-    if (found := _figures.get(key)) is not None:
-        _figures.move_to_end(key)
-        return found
-    figures = _figures[key] = _draw_figures(plots)
-    while len(_figures) > FIGURES_KEPT:
-        _figures.popitem(last=False)
-    return figures
+    return _figures.get((), plots, lambda: _draw_figures(plots))
 
 
-#: pages' figures kept by a digest of their numbers (each page's are about 100 KB)
-FIGURES_KEPT = 16
-_figures: OrderedDict[bytes, str] = OrderedDict()
+#: pages' figures kept by their numbers (each page's are about 100 KB), the last 16
+_figures = Memo[str](16)
 
 
 def _draw_figures(plots: dict[str, Any]) -> str:

@@ -98,7 +98,8 @@ class StudentSession:
         for key, _ in calls:
             kept = self._prefetched.get(key)
             position = ahead.get(key, 0)
-            if not kept or position >= len(kept) or (digest := kept[position].digest) is None:
+            answer = kept[position].answer if kept and position < len(kept) else None
+            if answer is None or (digest := answer.digest) is None:
                 return None
             digests.append(digest)
             ahead[key] = position + 1
@@ -266,7 +267,7 @@ class StudentSession:
                 break
             spent += seconds
             imported.add(planned.module)
-            self._keep(_Prefetched(planned, seconds, batch, index, answer=answer, digest=answer.digest()))
+            self._keep(_Prefetched(planned, seconds, batch, index, answer=answer))
         else:
             return
         # the worker is stuck, dead, or busy with calls no one will wait for: later calls get a new one
@@ -295,10 +296,10 @@ class StudentSession:
             return CallOutcome(failure=self._not_an_answer(taken, died))
         outcome = self._outcome_of(taken.planned, response)
         if self._taken is not None:
-            if taken.digest is None or outcome.printed:
+            if taken.answer.digest is None or outcome.printed:
                 self._replayable = False
             else:
-                self._taken.append(((planned.key, planned.module), taken.digest))
+                self._taken.append(((planned.key, planned.module), taken.answer.digest))
         return outcome
 
     def _first_not_an_answer(
@@ -442,7 +443,6 @@ class _Prefetched:
     batch: tuple[PlannedCall, ...]
     index: int
     answer: Answer | None = None
-    digest: bytes | None = None  # answer.digest(), worked out as it came
     crash: StudentFailure | None = None
     timeout: float = 0.0
     first_call_to_module: bool = False

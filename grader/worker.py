@@ -21,6 +21,7 @@ import weakref
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,7 @@ class Answer:
     #: what stands for an answer too large to read (body None)
     too_large: dict[str, Any] | None = None
 
+    @cached_property
     def digest(self) -> bytes | None:
         """wire.digest() of the bytes (equal digests, equal answers); None for one too large."""
         return None if self.body is None else wire.digest(self.body)
@@ -74,13 +76,18 @@ class Answer:
         if self.body is None:
             assert self.too_large is not None
             return self.too_large
-        try:
-            response = wire.parse_body(self.body)
-        except wire.WireError as problem:
-            raise WorkerDied(str(problem)) from None
+        response = _parsed(self.body)
         if not isinstance(response, dict) or response.get("id") != self.id:
             raise WorkerDied(_NOT_THIS_CALLS)
         return response
+
+
+def _parsed(body: bytes) -> Any:
+    """wire.parse_body(body); WorkerDied if it is not a message."""
+    try:
+        return wire.parse_body(body)
+    except wire.WireError as problem:
+        raise WorkerDied(str(problem)) from None
 
 
 class WorkerTimeout(Exception):
@@ -292,18 +299,11 @@ class WorkerProcess:
             self._outgoing.clear()
 
     def _read(self, deadline: float) -> Any:
-        return self._parse(self._read_exactly(self._read_length(deadline), deadline))
+        return _parsed(self._read_exactly(self._read_length(deadline), deadline))
 
     def _read_length(self, deadline: float) -> int:
         try:
             return wire.body_length(self._read_exactly(wire.HEADER.size, deadline))
-        except wire.WireError as problem:
-            raise WorkerDied(str(problem)) from None
-
-    @staticmethod
-    def _parse(body: bytes) -> Any:
-        try:
-            return wire.parse_body(body)
         except wire.WireError as problem:
             raise WorkerDied(str(problem)) from None
 
