@@ -7,7 +7,7 @@ so that not all answer alike), then:
 
 - grade-all: `backprop-grader grade-all` on all N into a fresh gradebook;
 - grade-all again on N ordinary submissions only (correct or partly wrong), the rate the
-  target is about; and on STARTUP_N of them, the start-up a run pays whatever its size, to tell
+  target is about; and on one of them per job, the start-up a run pays whatever its size, to tell
   what each further submission costs (the rate past the start-up, which a large class approaches);
 - naive:     a fresh process per submission that runs pytest on the hidden tests
              (`python -m grader grade SUB`), one after another, on M submissions with the
@@ -75,8 +75,6 @@ CHANGES = {0: [RAISING], 1: [LOOPING], 2: [WRONG], 3: [WRONG], 4: [WRONG]} | {
 }
 CYCLE = 20
 ORDINARY = [kind for kind in range(CYCLE) if kind not in (0, 1)]  # correct or partly wrong
-#: the class of the start-up run: one submission per job of a 2-core machine
-STARTUP_N = 2
 
 
 def make_submissions(root: Path, n: int, kinds: list[int] | None = None) -> None:
@@ -187,12 +185,13 @@ def naive(grader: list[str], root: Path, n: int, kinds: list[int] | None) -> flo
     return n / (time.perf_counter() - started)
 
 
-def past_startup(n: int, seconds: float, startup_seconds: float) -> str:
-    """The rate of the run of n that took seconds once the start-up (STARTUP_N in startup_seconds)
-    is taken off: (n - STARTUP_N) / (seconds - startup_seconds), or why there is none."""
-    if n <= STARTUP_N or seconds <= startup_seconds:
-        return f"not measured (it needs -n above {STARTUP_N} and a run longer than the start-up)"
-    return f"{(n - STARTUP_N) / (seconds - startup_seconds):.1f}/s"
+def past_startup(n: int, seconds: float, startup_n: int, startup_seconds: float) -> str:
+    """The rate of the run of n that took seconds once the start-up (a run of startup_n, one per
+    job, that took startup_seconds) is taken off: (n - startup_n) / (seconds - startup_seconds),
+    or why there is none."""
+    if n <= startup_n or seconds <= startup_seconds:
+        return f"not measured (it needs -n above {startup_n} and a run longer than the start-up)"
+    return f"{(n - startup_n) / (seconds - startup_seconds):.1f}/s"
 
 
 def main() -> int:
@@ -211,7 +210,7 @@ def main() -> int:
         scratch = Path(folder)
         seconds, peak = grade_all(grader, scratch, "class", args.n, args.jobs, None)
         ordinary_seconds, ordinary_peak = grade_all(grader, scratch, "ordinary", args.n, args.jobs, ORDINARY)
-        startup_seconds, _ = grade_all(grader, scratch, "start-up", STARTUP_N, args.jobs, ORDINARY)
+        startup_seconds, _ = grade_all(grader, scratch, "start-up", args.jobs, args.jobs, ORDINARY)
         if args.feedback:
             feedback_seconds, feedback_peak = grade_all(
                 grader,
@@ -232,8 +231,8 @@ def main() -> int:
     print(f"grade-all, the whole mix : {args.n} in {seconds:.1f} s = {rate:.1f}/s with {args.jobs} jobs")
     print(f"grade-all, ordinary only : {args.n} in {ordinary_seconds:.1f} s = {ordinary_rate:.1f}/s "
           "(correct or partly wrong)")  # fmt: skip
-    print(f"grade-all, start-up     : {STARTUP_N} in {startup_seconds:.1f} s (ordinary); "
-          f"past it: {past_startup(args.n, ordinary_seconds, startup_seconds)}")  # fmt: skip
+    print(f"grade-all, start-up     : {args.jobs} in {startup_seconds:.1f} s (ordinary, one per job); "
+          f"past it: {past_startup(args.n, ordinary_seconds, args.jobs, startup_seconds)}")  # fmt: skip
     if args.feedback:
         print(f"grade-all --feedback-dir : {args.n} in {feedback_seconds:.1f} s = {args.n / feedback_seconds:.1f}/s "
               "(ordinary, each student's Markdown and HTML page with plots written too)")  # fmt: skip
