@@ -231,7 +231,7 @@ def main() -> int:
     print(f"grade-all, the whole mix : {args.n} in {seconds:.1f} s = {rate:.1f}/s with {args.jobs} jobs")
     print(f"grade-all, ordinary only : {args.n} in {ordinary_seconds:.1f} s = {ordinary_rate:.1f}/s "
           "(correct or partly wrong)")  # fmt: skip
-    print(f"grade-all, start-up     : {args.jobs} in {startup_seconds:.1f} s (ordinary, one per job); "
+    print(f"grade-all, start-up      : {args.jobs} in {startup_seconds:.1f} s (ordinary, one per job); "
           f"past it: {past_startup(args.n, ordinary_seconds, args.jobs, startup_seconds)}")  # fmt: skip
     if args.feedback:
         print(f"grade-all --feedback-dir : {args.n} in {feedback_seconds:.1f} s = {args.n / feedback_seconds:.1f}/s "
