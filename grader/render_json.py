@@ -59,7 +59,7 @@ def _plain(value: Any) -> Any:
 
 @cache
 def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(field.name for field in fields(cls))
+    return tuple(field.name for field in fields(cls) if field.metadata.get("report", True))
 
 
 def render_json(result: GradeResult) -> str:

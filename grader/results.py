@@ -48,6 +48,10 @@ class Diagnosis:
     also: tuple[str, ...] = ()
     evidence: Evidence | None = None
     gradient_check: tuple[ParameterError, ...] = ()
+    # for grader.diagnosis.diagnose.prefer_consistent, not part of the report: the catalog ids the
+    # test's calls rule out for the whole submission, and the functions the test called
+    ruled_out: tuple[str, ...] = field(default=(), metadata={"report": False})
+    called: tuple[str, ...] = field(default=(), metadata={"report": False})
 
 
 @dataclass(frozen=True)

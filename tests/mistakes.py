@@ -444,4 +444,123 @@ MISTAKES = (
             "test_single_layer_network",
         ),
     ),
+    Mistake(
+        "z for one sigma in sigmoid'",
+        "activations.py",
+        "sigmoid_prime_half_from_z",
+        (
+            (
+                "    s = sigmoid(z)\n    return s * (1.0 - s)",
+                "    s = sigmoid(z)\n    return s * (1.0 - as_float_array(z))",
+            ),
+        ),
+        must_fail=(
+            "test_lesson_example[sigmoid' peaks at 0]",
+            "test_matches_reference[float64-sigmoid_prime]",
+            "test_sigmoid_prime_never_exceeds_a_quarter",
+            "test_train_step_matches_reference[8]",
+        ),
+        must_pass=("gradcheck", "test_matches_reference[float64-sigmoid]"),
+    ),
+    Mistake(
+        "tanh' from z",
+        "activations.py",
+        "tanh_prime_from_z",
+        (("return 1.0 - np.tanh(z) ** 2", "return 1.0 - z * z"),),
+        must_fail=(
+            "test_matches_reference[float64-tanh_prime]",
+            "test_tanh_prime_is_even_and_at_most_one",
+            "test_matches_reference[tanh]",
+        ),
+        must_pass=(
+            "gradcheck",
+            "test_matches_reference[float64-sigmoid_prime]",
+            "test_matches_reference[relu]",
+        ),
+    ),
+    Mistake(
+        "central difference over h",
+        "gradcheck.py",
+        "central_difference_over_h",
+        (("(f_plus - f_minus) / (2 * eps)", "(f_plus - f_minus) / eps"),),
+        must_fail=("test_matches_exact_derivative[cubic]", "test_matches_reference_on_random_points"),
+        must_pass=("activations", "backprop", "deep", "test_restores_x", "test_gradient_has_the_shape_of_x"),
+    ),
+    Mistake(
+        "every entry nudged at once",
+        "gradcheck.py",
+        "every_entry_nudged",
+        (
+            (
+                "            x[index] = original + eps\n            f_plus = f(x)\n"
+                "            x[index] = original - eps\n            f_minus = f(x)\n",
+                "            f_plus = f(x + eps)\n            f_minus = f(x - eps)\n",
+            ),
+        ),
+        must_fail=("test_matches_exact_derivative[cubic]", "test_matches_reference_on_random_points"),
+        must_pass=("activations", "backprop", "deep", "test_restores_x"),
+    ),
+    Mistake(
+        "no learning rate in the update",
+        "backprop.py",
+        "update_without_learning_rate",
+        ((SGD, "return np.asarray(param) - np.asarray(grad)"),),
+        must_fail=(
+            "test_lesson_example[linear model: update]",
+            "test_sgd_update_steps_against_the_gradient[float64]",
+            "test_train_step_matches_reference[8]",
+        ),
+        must_pass=(
+            "activations",
+            "deep",
+            "gradcheck",
+            "test_weight_gradients_average_over_the_batch[float64]",
+        ),
+    ),
+    Mistake(
+        "dW summed, db averaged",
+        "backprop.py",
+        "weight_gradient_summed",
+        ((WEIGHT_GRADIENTS, "return delta.T @ a_prev, delta.mean(axis=0)"),),
+        must_fail=(
+            "test_weight_gradients_average_over_the_batch[float64]",
+            "test_train_step_matches_reference[8]",
+            "test_matches_reference[sigmoid]",
+        ),
+        must_pass=(
+            "activations",
+            "gradcheck",
+            "test_train_step_matches_reference[1]",
+        ),
+    ),
+    Mistake(
+        "deep output delta with the hidden activation",
+        "deep.py",
+        "deep_output_of_hidden_activation",
+        (
+            (
+                'output_delta(activations[-1], Y, zs[-1], "sigmoid")',
+                "output_delta(activations[-1], Y, zs[-1], activation)",
+            ),
+        ),
+        must_fail=(
+            "test_matches_reference[relu]",
+            "test_matches_reference[tanh]",
+            "test_chain_of_single_units_worked_by_hand[relu]",
+        ),
+        must_pass=("activations", "backprop", "gradcheck", "test_matches_reference[sigmoid]"),
+    ),
+    Mistake(
+        "sigmoid hidden layer in the two-layer network",
+        "backprop.py",
+        "hidden_layer_sigmoid",
+        (("    a1 = relu(z1)\n    z2", "    a1 = sigmoid(z1)\n    z2"),),
+        must_fail=("test_train_step_on_a_chain_worked_by_hand", "test_train_step_matches_reference[8]"),
+        must_pass=(
+            "activations",
+            "deep",
+            "gradcheck",
+            "test_output_delta_matches_reference[float64-sigmoid]",
+        ),
+    ),
 )

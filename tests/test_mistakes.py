@@ -96,6 +96,27 @@ def test_a_random_wrong_answer_is_not_given_a_false_name(tmp_path):
     assert evidence.expected != evidence.received and evidence.where
 
 
+def test_a_mistake_that_fits_a_few_calls_by_chance_is_not_named(tmp_path):
+    """2σ(1 − σ) is no catalog mistake, but at z = 0 it gives 0.5, which is σ(0) ("σ' returned σ(z)
+    itself"), and it doubles every gradient, which with lr = 0.5 is a step without the learning
+    rate. Neither may be named: the other sigmoid_prime tests rule out the first, and sgd_update,
+    which passed its own tests, is not where the second would be."""
+    doubled = "    s = sigmoid(z)\n    return 2.0 * s * (1.0 - s)"
+    result = grade(
+        reference_with(
+            tmp_path / "s", {"activations.py": [("    s = sigmoid(z)\n    return s * (1.0 - s)", doubled)]}
+        )
+    )
+    tests = by_name(result)
+    assert tests["test_lesson_example[sigmoid' peaks at 0]"].status == "failed"
+    assert tests["test_train_step_matches_reference[8]"].status == "failed"
+    assert all(tests[name].status == "passed" for name in tests if "sgd_update" in name)
+    failed = [t for t in result.tests if t.status == "failed"]
+    named = {t.name: (t.diagnosis.mistake, t.diagnosis.also) for t in failed if t.diagnosis.mistake}
+    assert not named
+    assert all(t.diagnosis.name == "no known mistake" for t in failed)
+
+
 def test_a_function_that_returns_nothing_is_diagnosed_as_such_in_every_format(tmp_path):
     """A computed value with no return: no catalog mutant returns None, so it is seen directly."""
     submission = reference_with(

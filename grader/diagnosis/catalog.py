@@ -46,6 +46,11 @@ def _sigmoid_prime_from_z(m: SimpleNamespace, z: Any) -> np.ndarray:
     return z * (1.0 - z)
 
 
+def _sigmoid_prime_half_from_z(m: SimpleNamespace, z: Any) -> np.ndarray:
+    z = m.as_float_array(z)
+    return m.sigmoid(z) * (1.0 - z)
+
+
 def _relu_prime_one_at_zero(m: SimpleNamespace, z: Any) -> np.ndarray:
     z = m.as_float_array(z)
     return (z >= 0).astype(z.dtype)
@@ -104,6 +109,17 @@ def _forward_differences(m: SimpleNamespace, f: Callable, x: np.ndarray, eps: fl
     return grad
 
 
+def _central_differences_over_h(
+    m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float = 1e-5
+) -> np.ndarray:
+    return 2.0 * _central_differences(m, f, x, eps, restore=True)
+
+
+def _every_entry_nudged(m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    x = np.asarray(x)
+    return np.full(np.shape(x), (f(x + eps) - f(x - eps)) / (2 * eps), dtype=np.float64)
+
+
 def _relu_in_place(m: SimpleNamespace, z: Any) -> np.ndarray:
     z = m.as_float_array(z)  # the caller's own array when it is one of floats
     z[z < 0] = 0
@@ -139,6 +155,13 @@ def _output_layer_updated_first(m: SimpleNamespace, params: dict, X: Any, Y: Any
     return new_params, loss
 
 
+def _forward_with_sigmoid_hidden_layer(m: SimpleNamespace, params: dict, X: Any) -> tuple:
+    z1 = np.asarray(X) @ params["W1"].T + params["b1"]
+    a1 = m.sigmoid(z1)
+    z2 = a1 @ params["W2"].T + params["b2"]
+    return z1, a1, z2, m.sigmoid(z2)
+
+
 def _sigmoid_forward_in_every_layer(
     m: SimpleNamespace, weights: list, biases: list, X: Any, activation: str = "sigmoid"
 ) -> tuple[list, list]:
@@ -165,6 +188,19 @@ def _deep_derivative_at_activation(
     return grads
 
 
+def _deep_output_delta_of_hidden_activation(
+    m: SimpleNamespace, weights: list, biases: list, X: Any, Y: Any, activation: str = "sigmoid"
+) -> list:
+    zs, activations = m.deep_forward(weights, biases, X, activation)
+    delta = m.output_delta(activations[-1], Y, zs[-1], activation)  # the output layer is a sigmoid
+    grads: list = [None] * len(weights)
+    for layer in reversed(range(len(weights))):
+        grads[layer] = m.weight_gradients(delta, activations[layer])
+        if layer > 0:
+            delta = m.hidden_delta(delta, weights[layer], zs[layer - 1], activation)
+    return grads
+
+
 def _squared_errors(y_hat: Any, y: Any) -> np.ndarray:
     return (np.asarray(y_hat, dtype=np.float64) - np.asarray(y, dtype=np.float64)) ** 2
 
@@ -179,6 +215,16 @@ CATALOG: tuple[Misconception, ...] = (
         "Compute s = sigmoid(z) first, then return s * (1 - s).",
         "sigmoid_prime",
         _sigmoid_prime_from_z,
+    ),
+    Misconception(
+        "sigmoid_prime_half_from_z",
+        "z in place of σ(z) in one factor of σ'",
+        "σ'(z) = σ(z)(1 − σ(z)) multiplies the sigmoid's output by one minus that same output. "
+        "Writing (1 − z) for the second factor mixes the output with the input: σ(z)(1 − z) is no "
+        "slope at all (at z = 0 it is 0.5, twice the true 0.25, and for z > 1 it is negative).",
+        "Compute s = sigmoid(z) once and return s * (1 - s): z itself appears in neither factor.",
+        "sigmoid_prime",
+        _sigmoid_prime_half_from_z,
     ),
     Misconception(
         "sigmoid_prime_is_sigmoid",
@@ -225,6 +271,16 @@ CATALOG: tuple[Misconception, ...] = (
         "Square the tanh: 1 - np.tanh(z) ** 2.",
         "tanh_prime",
         lambda m, z: 1.0 - np.tanh(m.as_float_array(z)),
+    ),
+    Misconception(
+        "tanh_prime_from_z",
+        "tanh' computed from z instead of tanh(z)",
+        "The shortcut tanh'(z) = 1 − tanh²(z) is written in terms of tanh's output. Squaring the "
+        "pre-activation z itself gives 1 − z², which falls below 0 for |z| > 1, while the true slope "
+        "stays between 0 and 1 everywhere.",
+        "Apply tanh first: 1 - np.tanh(z) ** 2.",
+        "tanh_prime",
+        lambda m, z: 1.0 - m.as_float_array(z) ** 2,
     ),
     Misconception(
         "sigmoid_overflows",
@@ -344,6 +400,16 @@ CATALOG: tuple[Misconception, ...] = (
         lambda m, delta, a_prev: (np.asarray(delta).T @ np.asarray(a_prev), np.asarray(delta).sum(axis=0)),
     ),
     Misconception(
+        "weight_gradient_summed",
+        "the weight gradient summed instead of averaged",
+        "db is averaged over the n examples but dW is not: deltaᵀ @ a_prev adds the n examples' "
+        "gradients up, so the weights get a gradient n times too large while the biases do not. "
+        "With a single example the two agree, which is why a batch of one does not show it.",
+        "Divide deltaᵀ @ a_prev by n = delta.shape[0].",
+        "weight_gradients",
+        lambda m, delta, a_prev: (np.asarray(delta).T @ np.asarray(a_prev), np.asarray(delta).mean(axis=0)),
+    ),
+    Misconception(
         "bias_gradient_summed",
         "the bias gradient summed instead of averaged",
         "dW is averaged over the batch but db is not: the biases get a gradient n times too large.",
@@ -386,6 +452,16 @@ CATALOG: tuple[Misconception, ...] = (
         lambda m, param, grad, lr: np.asarray(param) + lr * np.asarray(grad),
     ),
     Misconception(
+        "update_without_learning_rate",
+        "the learning rate left out of the update",
+        "A step of gradient descent moves against the gradient by lr times the gradient. Without "
+        "lr the step is the whole gradient, usually far too long, and whatever learning rate the "
+        "caller chooses changes nothing.",
+        "Scale the gradient by the learning rate: param - lr * grad.",
+        "sgd_update",
+        lambda m, param, grad, lr: np.asarray(param) - np.asarray(grad),
+    ),
+    Misconception(
         "inputs_mutated",
         "inputs changed in place",
         "param -= lr * grad (or x[...] = ...) writes into the caller's array. The caller's data "
@@ -393,6 +469,16 @@ CATALOG: tuple[Misconception, ...] = (
         "Build a new array: return param - lr * grad; copy an array before changing it.",
         "sgd_update",
         _update_in_place,
+    ),
+    Misconception(
+        "hidden_layer_sigmoid",
+        "the sigmoid in the hidden layer of the two-layer network",
+        "The two-layer network has a ReLU hidden layer; only its output is a sigmoid. A forward pass "
+        "with a1 = sigmoid(z1) computes another network, while the hidden delta still takes ReLU's "
+        "slope, so the gradients of the training step belong to neither network.",
+        "In forward, use a1 = relu(z1); keep the sigmoid for the output, y_hat = sigmoid(z2).",
+        "forward",
+        _forward_with_sigmoid_hidden_layer,
     ),
     Misconception(
         "loss_after_update",
@@ -434,6 +520,27 @@ CATALOG: tuple[Misconception, ...] = (
         _forward_differences,
     ),
     Misconception(
+        "central_difference_over_h",
+        "the central difference divided by h instead of 2h",
+        "f(x + h) and f(x − h) are 2h apart, so the slope between them is their difference over 2h. "
+        "Dividing by h doubles every entry of the estimate, and a gradient check against it would "
+        "flag a correct backprop as wrong.",
+        "Divide f(x + h) − f(x − h) by 2 * eps.",
+        "numerical_gradient",
+        _central_differences_over_h,
+    ),
+    Misconception(
+        "every_entry_nudged",
+        "every entry of x nudged at once",
+        "x + eps adds h to every entry of x together, so f(x + h) − f(x − h) measures how f changes "
+        "when all entries move at once: the sum of all the partial derivatives, the same number in "
+        "every entry of the estimate. A partial derivative moves one entry and holds the others still.",
+        "Loop over the entries (np.ndindex(x.shape)) and nudge only x[index] by ±eps, putting it back "
+        "after the two evaluations.",
+        "numerical_gradient",
+        _every_entry_nudged,
+    ),
+    Misconception(
         "x_not_restored",
         "the array under test not restored",
         "After nudging x[i] up and down, the entry keeps its last value (x[i] − h). The caller's x "
@@ -471,6 +578,16 @@ CATALOG: tuple[Misconception, ...] = (
         "Fill a list of L entries by index (grads[layer] = ...), or reverse the list before returning it.",
         "deep_gradients",
         _deep_gradients_last_layer_first,
+    ),
+    Misconception(
+        "deep_output_of_hidden_activation",
+        "the hidden activation's derivative at the output layer",
+        "The deep network's output layer is a sigmoid whatever the hidden layers use. Passing the "
+        "hidden activation to output_delta takes, say, ReLU's slope at the output where σ'(z) "
+        "belongs. With sigmoid hidden layers the two agree, so only the other activations show it.",
+        'Call output_delta(activations[-1], Y, zs[-1], "sigmoid"); activation is for the hidden layers only.',
+        "deep_gradients",
+        _deep_output_delta_of_hidden_activation,
     ),
     Misconception(
         "deep_derivative_at_activation",

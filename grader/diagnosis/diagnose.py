@@ -5,14 +5,22 @@ catalog's mutants are run on the same arguments in the grader's own process. A
 mistake is named only when its mutant reproduces the student's outcome on every
 one of those calls and differs from the reference on at least one of them, so
 an arbitrary wrong answer is reported as "no known mistake", never as a guess.
+
+A test's few calls can fit a mistake by chance (at z = 0, σ(z)(1 − z) is σ(z)). A
+mistake lives in one function, so prefer_consistent reads the submission's failed tests
+together: a mistake whose function answered one of them otherwise than the mistake
+would is named for none, and one whose function a test did not call is named for that
+test only if a test that did call it has the mistake too.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from grader.call_outcome import RecordedCall
 from grader.diagnosis.catalog import BY_ID, CATALOG, Misconception
@@ -20,9 +28,10 @@ from grader.diagnosis.evidence import call_size, evidence
 from grader.diagnosis.gradient_view import gradient_view
 from grader.diagnosis.mutants import mutant
 from grader.diagnosis.observe import Observation, of_function, of_student, same_value, tolerance
+from grader.exercise_api import MODULE_OF
 from grader.memo import Memo
 from grader.reference import load_reference
-from grader.results import Diagnosis, TestResult
+from grader.results import Diagnosis, Evidence, ParameterError, TestResult
 
 NO_KNOWN_MISTAKE = "no known mistake"
 #: a mistake seen directly rather than reproduced by a mutant, so not in the catalog: any function
@@ -89,7 +98,14 @@ def _diagnose(calls: Sequence[RecordedCall], reference_dir: Path) -> Diagnosis |
             recorded.tolerance[shown],
         )
     view = gradient_view(recorded.calls, reference_dir)
-    matches = [entry for entry in CATALOG if _explains(entry, recorded, reference_dir)]
+    verdicts = {entry.id: _verdict(entry, recorded, reference_dir) for entry in CATALOG}
+    matches = [entry for entry in CATALOG if verdicts[entry.id] is _Verdict.EXPLAINS]
+    seen: dict[str, Any] = {
+        "evidence": proof,
+        "gradient_check": view,
+        "ruled_out": tuple(mistake for mistake, verdict in verdicts.items() if verdict is _Verdict.RULED_OUT),
+        "called": tuple(sorted({call.function for call in calls})),
+    }
     if not matches and shown is not None and _returned_nothing(recorded, shown):
         return Diagnosis(
             NO_RETURN_VALUE,
@@ -97,28 +113,14 @@ def _diagnose(calls: Sequence[RecordedCall], reference_dir: Path) -> Diagnosis |
             "The function returned None, which is what a Python function gives when it ends without a "
             "return statement, or when its return is on a branch (an if or else) that the call did not take.",
             "End the function with return and the value it computed, on every branch.",
-            evidence=proof,
-            gradient_check=view,
+            **seen,
         )
     if not matches and proof is None and not view:
         # every returned value agrees with the reference's: the test failed on something else (a
         # dtype, a type, a property), which its own message says; "no known mistake" adds nothing
         return None
     if not matches:
-        return Diagnosis(
-            None,
-            NO_KNOWN_MISTAKE,
-            "The output matches none of the typical mistakes in the grader's catalog."
-            + (
-                " Compare the expected and received values of the smallest failing call below."
-                if proof
-                else ""
-            ),
-            "Work through that call by hand (or print the intermediate arrays) and compare each step "
-            "with the formulas in the exercise's docstring.",
-            evidence=proof,
-            gradient_check=view,
-        )
+        return _no_known_mistake(**seen)
     failing = {recorded.calls[i].function for i in wrong}
     matches.sort(key=lambda entry: entry.replaces not in failing)
     first = matches[0]
@@ -128,8 +130,32 @@ def _diagnose(calls: Sequence[RecordedCall], reference_dir: Path) -> Diagnosis |
         first.explanation,
         first.hint,
         also=tuple(entry.id for entry in matches[1:]),
-        evidence=proof,
-        gradient_check=view,
+        **seen,
+    )
+
+
+def _no_known_mistake(
+    evidence: Evidence | None,
+    gradient_check: tuple[ParameterError, ...],
+    ruled_out: tuple[str, ...],
+    called: tuple[str, ...],
+) -> Diagnosis:
+    """The diagnosis "no known mistake", with what the test's calls showed."""
+    return Diagnosis(
+        None,
+        NO_KNOWN_MISTAKE,
+        "The output matches none of the typical mistakes in the grader's catalog."
+        + (
+            " Compare the expected and received values of the smallest failing call below."
+            if evidence
+            else ""
+        ),
+        "Work through that call by hand (or print the intermediate arrays) and compare each step "
+        "with the formulas in the exercise's docstring.",
+        evidence=evidence,
+        gradient_check=gradient_check,
+        ruled_out=ruled_out,
+        called=called,
     )
 
 
@@ -138,18 +164,31 @@ def _returned_nothing(recorded: _Calls, index: int) -> bool:
     return recorded.student[index].result is None and recorded.reference[index].result is not None
 
 
-def _explains(entry: Misconception, recorded: _Calls, reference_dir: Path) -> bool:
-    """Does the mistake reproduce every returned call and differ from the reference on one of them?"""
+class _Verdict(Enum):
+    EXPLAINS = "explains"  # reproduces every returned call, and differs from the reference on one
+    RULED_OUT = "ruled out"  # the function the mistake lives in, called itself, answered otherwise
+    NEITHER = "neither"
+
+
+def _verdict(entry: Misconception, recorded: _Calls, reference_dir: Path) -> _Verdict:
+    """What the test's returned calls say of the mistake."""
     mutated = mutant(entry.id, reference_dir)
-    shows_itself = False
+    shows_itself = missed = False
     for call, student, reference, tol in zip(
         recorded.calls, recorded.student, recorded.reference, recorded.tolerance, strict=True
     ):
+        if missed and call.function != entry.replaces:
+            continue  # only a call of the mistake's own function can still rule it out
         predicted = of_function(getattr(mutated, call.function), call)
         if predicted.raised or not _reproduces(predicted, student, tol):
-            return False
-        shows_itself = shows_itself or _differs(predicted, reference, tol)
-    return shows_itself
+            if call.function == entry.replaces:
+                return _Verdict.RULED_OUT
+            missed = True
+        else:
+            shows_itself = shows_itself or _differs(predicted, reference, tol)
+    if missed or not shows_itself:
+        return _Verdict.NEITHER
+    return _Verdict.EXPLAINS
 
 
 def _reproduces(predicted: Observation, student: Observation, tol: tuple[float, float]) -> bool:
@@ -172,12 +211,34 @@ def _differs(observed: Observation, reference: Observation, tol: tuple[float, fl
 
 
 def prefer_consistent(tests: Sequence[TestResult]) -> tuple[TestResult, ...]:
-    """Where a test's output fits several mistakes, name first the one other tests single out.
+    """Name each test's mistake as the submission's tests together have it.
 
-    A test stops at its first wrong call, so that call may not tell two mistakes
-    apart (ReLU'(0) = 1 and a missing derivative agree when every z ≥ 0); the
-    submission's other tests usually do.
+    A test's few calls can fit a mistake by chance, so a mistake is named for no test
+    - when a failed test ruled it out (see _verdict), or
+    - for a test that did not call the function the mistake lives in, unless a failed
+      test that did call it has the mistake among its own: a wrong train_step whose
+      sgd_update passed its tests does not have its mistake in sgd_update.
+    A test left with no mistake gets "no known mistake". Where a test's output fits
+    several mistakes, the first named is the one other tests single out: a test stops
+    at its first wrong call, so that call may not tell two mistakes apart (ReLU'(0) = 1
+    and a missing derivative agree when every z ≥ 0); the submission's other tests
+    usually do.
     """
+    ruled_out = {mistake for t in tests if t.diagnosis for mistake in t.diagnosis.ruled_out}
+    tests = [_without(test, lambda mistake, _: mistake in ruled_out) for test in tests]
+    shown_where_made = {
+        mistake
+        for t in tests
+        if t.diagnosis
+        for mistake in _candidates(t.diagnosis)
+        if BY_ID[mistake].replaces in t.diagnosis.called
+    }
+
+    def unsupported(mistake: str, diagnosis: Diagnosis) -> bool:
+        lives_in = BY_ID[mistake].replaces
+        return lives_in in MODULE_OF and lives_in not in diagnosis.called and mistake not in shown_where_made
+
+    tests = [_without(test, unsupported) for test in tests]
     sole = Counter(
         t.diagnosis.mistake for t in tests if t.diagnosis and t.diagnosis.mistake and not t.diagnosis.also
     )
@@ -185,18 +246,43 @@ def prefer_consistent(tests: Sequence[TestResult]) -> tuple[TestResult, ...]:
     for test in tests:
         diagnosis = test.diagnosis
         if diagnosis is not None and diagnosis.mistake is not None and diagnosis.also:
-            candidates = [diagnosis.mistake, *diagnosis.also]
+            candidates = _candidates(diagnosis)
             best = BY_ID[max(candidates, key=lambda mistake: sole[mistake])]
             if best.id != diagnosis.mistake:
-                others = tuple(c for c in candidates if c != best.id)
-                named = replace(
-                    diagnosis,
-                    mistake=best.id,
-                    name=best.name,
-                    explanation=best.explanation,
-                    hint=best.hint,
-                    also=others,
-                )
-                test = replace(test, diagnosis=named)
+                test = replace(test, diagnosis=_naming(diagnosis, best, candidates))
         chosen.append(test)
     return tuple(chosen)
+
+
+def _candidates(diagnosis: Diagnosis) -> list[str]:
+    """The catalog mistakes a diagnosis names, first one first ([] for none, or no value returned)."""
+    mistake = diagnosis.mistake
+    return [mistake, *diagnosis.also] if mistake is not None and mistake in BY_ID else []
+
+
+def _without(test: TestResult, dropped: Callable[[str, Diagnosis], bool]) -> TestResult:
+    """test with the catalog mistakes that dropped(mistake, diagnosis) taken from its diagnosis."""
+    diagnosis = test.diagnosis
+    if diagnosis is None or diagnosis.mistake not in BY_ID:  # no known mistake, no value returned
+        return test
+    candidates = [mistake for mistake in _candidates(diagnosis) if not dropped(mistake, diagnosis)]
+    if len(candidates) == 1 + len(diagnosis.also):
+        return test
+    if not candidates:
+        unknown = _no_known_mistake(
+            diagnosis.evidence, diagnosis.gradient_check, diagnosis.ruled_out, diagnosis.called
+        )
+        return replace(test, diagnosis=unknown)
+    return replace(test, diagnosis=_naming(diagnosis, BY_ID[candidates[0]], candidates))
+
+
+def _naming(diagnosis: Diagnosis, first: Misconception, candidates: list[str]) -> Diagnosis:
+    """diagnosis naming first, with the other candidates as also."""
+    return replace(
+        diagnosis,
+        mistake=first.id,
+        name=first.name,
+        explanation=first.explanation,
+        hint=first.hint,
+        also=tuple(c for c in candidates if c != first.id),
+    )
