@@ -563,4 +563,37 @@ MISTAKES = (
             "test_output_delta_matches_reference[float64-sigmoid]",
         ),
     ),
+    Mistake(
+        "mirrored sigmoid",
+        "activations.py",
+        "sigmoid_mirrored",
+        (
+            (
+                "np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
+                "np.where(z >= 0, e / (1.0 + e), 1.0 / (1.0 + e))",
+            ),
+        ),
+        must_fail=(
+            "test_lesson_example[sigmoid neuron: y_hat]",
+            "test_matches_reference[float64-sigmoid]",
+            "test_train_step_matches_reference[8]",
+        ),
+        must_pass=(
+            "gradcheck",
+            "test_matches_reference[float64-sigmoid_prime]",
+            "test_matches_reference[float64-relu]",
+        ),
+    ),
+    Mistake(
+        "output delta divided by n",
+        "backprop.py",
+        "output_delta_averaged",
+        ((OUTPUT_DELTA, OUTPUT_DELTA + " / len(y_hat)"),),
+        must_fail=(
+            "test_output_delta_matches_reference[float64-sigmoid]",
+            "test_train_step_matches_reference[8]",
+            "test_matches_reference[sigmoid]",
+        ),
+        must_pass=("activations", "gradcheck", "test_train_step_matches_reference[1]"),
+    ),
 )

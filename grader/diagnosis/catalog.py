@@ -294,6 +294,17 @@ CATALOG: tuple[Misconception, ...] = (
         _naive_sigmoid,
     ),
     Misconception(
+        "sigmoid_mirrored",
+        "σ(−z) computed instead of σ(z)",
+        "With the exponent's sign flipped, 1 / (1 + e^z), or with the two branches of the stable "
+        "formula swapped, the function gives σ(−z) = 1 − σ(z): the curve mirrored, falling from 1 "
+        "to 0 as z grows, so every prediction is turned around.",
+        "σ(z) = 1 / (1 + e^(−z)) rises with z: sigmoid(2.0) is about 0.88, not 0.12. For z ≥ 0 use "
+        "1 / (1 + e), for z < 0 use e / (1 + e), with e = np.exp(-np.abs(z)).",
+        "sigmoid",
+        lambda m, z: m.original(-m.as_float_array(z)),
+    ),
+    Misconception(
         "loss_with_half",
         "a ½ in the loss",
         "Many texts write the squared error as ½ Σ (ŷ − y)² so that the 2 of the derivative "
@@ -357,6 +368,16 @@ CATALOG: tuple[Misconception, ...] = (
         lambda m, y_hat, y, z, activation="sigmoid": (
             2.0 * (np.asarray(y_hat) - np.asarray(y)) * m.activation_prime(y_hat, activation)
         ),
+    ),
+    Misconception(
+        "output_delta_averaged",
+        "the 1/n of the loss put into the output delta",
+        "The loss averages over the n examples, but a delta here is per example: the derivative of "
+        "one example's loss, with no 1/n. weight_gradients averages the examples' gradients, so a 1/n "
+        "in the delta as well divides every gradient by n a second time (a single example hides it).",
+        "Return 2 * (y_hat - y) * f'(z) without dividing by n; weight_gradients does the averaging.",
+        "output_delta",
+        lambda m, y_hat, y, z, activation="sigmoid": m.original(y_hat, y, z, activation) / np.shape(y_hat)[0],
     ),
     Misconception(
         "hidden_delta_without_derivative",
