@@ -117,6 +117,41 @@ def test_a_mistake_that_fits_a_few_calls_by_chance_is_not_named(tmp_path):
     assert all(t.diagnosis.name == "no known mistake" for t in failed)
 
 
+UNCATALOGUED = {
+    # each got a catalog mistake's name in some tests before 0.4.17 (in brackets)
+    "1 - s for sigmoid' (sigmoid' returning the sigmoid)": (
+        "activations.py",
+        "    s = sigmoid(z)\n    return s * (1.0 - s)",
+        "    s = sigmoid(z)\n    return 1.0 - s",
+    ),
+    "2 y_hat f'(z) for the output delta (the sign flipped)": (
+        "backprop.py",
+        "return 2.0 * (y_hat - np.asarray(y)) * activation_prime(z, activation)",
+        "return 2.0 * y_hat * activation_prime(z, activation)",
+    ),
+    "half the step (the factor 2 dropped)": (
+        "backprop.py",
+        "return np.asarray(param) - lr * np.asarray(grad)",
+        "return np.asarray(param) - 0.5 * lr * np.asarray(grad)",
+    ),
+    "identity at the deep output (the output delta without f')": (
+        "deep.py",
+        'output_delta(activations[-1], Y, zs[-1], "sigmoid")',
+        'output_delta(activations[-1], Y, zs[-1], "identity")',
+    ),
+}
+
+
+@pytest.mark.parametrize("change", UNCATALOGUED.values(), ids=UNCATALOGUED)
+def test_a_mistake_in_no_catalog_gets_no_name_in_any_test(tmp_path, change):
+    file, old, new = change
+    result = grade(reference_with(tmp_path / "s", {file: [(old, new)]}))
+    failed = [t for t in result.tests if t.status == "failed"]
+    assert failed
+    named = {t.name: t.diagnosis.name for t in failed if t.diagnosis is not None and t.diagnosis.mistake}
+    assert not named
+
+
 def test_a_function_that_returns_nothing_is_diagnosed_as_such_in_every_format(tmp_path):
     """A computed value with no return: no catalog mutant returns None, so it is seen directly."""
     submission = reference_with(
