@@ -175,7 +175,7 @@ class Gradebook:
                     f"{path} is read-only for you (the file or its folder), and grading writes to it; "
                     "choose a --gradebook you can write to"
                 ) from None
-            raise GradebookError(f"{path} is not a usable gradebook ({error})") from None
+            raise GradebookError(f"{path} is not a usable gradebook ({error}); {_WHICH_FILE}") from None
 
     def _create(self) -> None:
         with self._transaction():
@@ -183,7 +183,7 @@ class Gradebook:
                 return  # another run created it first
             tables = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if tables:
-                raise GradebookError(f"{self.path} is an SQLite file but not a gradebook")
+                raise GradebookError(f"{self.path} is an SQLite file but not a gradebook; {_WHICH_FILE}")
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self._db.execute(statement)
@@ -386,6 +386,13 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
 def _read_only_for_us(path: Path) -> bool:
     """Whether this user may not write the gradebook file or make files beside it (SQLite's -wal)."""
     return not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
+
+
+#: what to do about a --gradebook that is some other file
+_WHICH_FILE = (
+    "give --gradebook the .sqlite file that grade-all wrote, or a path where no file is yet for "
+    "grade-all to start a new one"
+)
 
 
 def _cannot_create(path: Path, why: str) -> GradebookError:

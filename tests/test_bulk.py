@@ -1083,8 +1083,17 @@ def test_a_copied_answers_file_is_scored_with_the_copiers_numbers(tmp_path):
     ("args", "message"),
     [
         (["export", "--gradebook", "{tmp}/nowhere.sqlite"], "does not exist; grade first"),
-        (["stats", "--gradebook", "{tmp}/text.sqlite"], "is not a usable gradebook"),
+        (
+            ["stats", "--gradebook", "{tmp}/text.sqlite"],
+            "{tmp}/text.sqlite is not a usable gradebook (file is not a database); give --gradebook the "
+            ".sqlite file that grade-all wrote",
+        ),
         (["grade-all", "{tmp}", "--gradebook", "{tmp}/text.sqlite"], "is not a usable gradebook"),
+        (
+            ["grade-all", "{tmp}", "--gradebook", "{tmp}/notes.sqlite"],
+            "{tmp}/notes.sqlite is an SQLite file but not a gradebook; give --gradebook the .sqlite file "
+            "that grade-all wrote, or a path where no file is yet",
+        ),
         (["grade-all", "{tmp}/missing"], "does not exist"),
         (
             ["grade-all", "{tmp}/alice", "--gradebook", "{tmp}/book.sqlite"],
@@ -1106,6 +1115,7 @@ def test_a_copied_answers_file_is_scored_with_the_copiers_numbers(tmp_path):
         "missing gradebook",
         "not sqlite",
         "not sqlite for grade-all",
+        "another program's sqlite",
         "missing class folder",
         "one submission",
         "the class as one zip",
@@ -1114,6 +1124,8 @@ def test_a_copied_answers_file_is_scored_with_the_copiers_numbers(tmp_path):
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     (tmp_path / "text.sqlite").write_text("this is not a database, it is a note to myself\n" * 20)
+    with contextlib.closing(sqlite3.connect(tmp_path / "notes.sqlite")) as notes, notes:
+        notes.execute("CREATE TABLE notes (text)")  # another program's database
     with zipfile.ZipFile(tmp_path / "class.zip", "w") as archive:  # as an LMS's "download all" gives it
         archive.writestr("alice/activations.py", "")
     shutil.copytree(EXAMPLES / "correct", tmp_path / "alice")  # one student's files, not a class folder
