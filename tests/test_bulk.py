@@ -1126,6 +1126,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     (tmp_path / "text.sqlite").write_text("this is not a database, it is a note to myself\n" * 20)
     with contextlib.closing(sqlite3.connect(tmp_path / "notes.sqlite")) as notes, notes:
         notes.execute("CREATE TABLE notes (text)")  # another program's database
+    notes_before = (tmp_path / "notes.sqlite").read_bytes()
     with zipfile.ZipFile(tmp_path / "class.zip", "w") as archive:  # as an LMS's "download all" gives it
         archive.writestr("alice/activations.py", "")
     shutil.copytree(EXAMPLES / "correct", tmp_path / "alice")  # one student's files, not a class folder
@@ -1134,6 +1135,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     lines = completed.stderr.strip().splitlines()
     assert message.format(tmp=tmp_path) in completed.stderr and "Traceback" not in completed.stderr
     assert len([line for line in lines if line.startswith("Error")]) == 1
+    assert (tmp_path / "notes.sqlite").read_bytes() == notes_before  # left as it was
 
 
 def test_one_students_folder_is_refused_before_a_gradebook_is_made_but_a_stray_file_is_not(tmp_path):
