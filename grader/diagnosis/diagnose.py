@@ -20,7 +20,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
-from typing import Any
 
 from grader.call_outcome import RecordedCall
 from grader.diagnosis.catalog import BY_ID, CATALOG, Misconception
@@ -100,38 +99,27 @@ def _diagnose(calls: Sequence[RecordedCall], reference_dir: Path) -> Diagnosis |
     view = gradient_view(recorded.calls, reference_dir)
     verdicts = {entry.id: _verdict(entry, recorded, reference_dir) for entry in CATALOG}
     matches = [entry for entry in CATALOG if verdicts[entry.id] is _Verdict.EXPLAINS]
-    seen: dict[str, Any] = {
-        "evidence": proof,
-        "gradient_check": view,
-        "ruled_out": tuple(mistake for mistake, verdict in verdicts.items() if verdict is _Verdict.RULED_OUT),
-        "called": tuple(sorted({call.function for call in calls})),
-    }
+    ruled_out = tuple(mistake for mistake, verdict in verdicts.items() if verdict is _Verdict.RULED_OUT)
+    unknown = _no_known_mistake(proof, view, ruled_out, tuple(sorted({call.function for call in calls})))
     if not matches and shown is not None and _returned_nothing(recorded, shown):
-        return Diagnosis(
-            NO_RETURN_VALUE,
-            "no value returned",
-            "The function returned None, which is what a Python function gives when it ends without a "
-            "return statement, or when its return is on a branch (an if or else) that the call did not take.",
-            "End the function with return and the value it computed, on every branch.",
-            **seen,
+        return replace(
+            unknown,
+            mistake=NO_RETURN_VALUE,
+            name="no value returned",
+            explanation="The function returned None, which is what a Python function gives when it ends "
+            "without a return statement, or when its return is on a branch (an if or else) that the "
+            "call did not take.",
+            hint="End the function with return and the value it computed, on every branch.",
         )
     if not matches and proof is None and not view:
         # every returned value agrees with the reference's: the test failed on something else (a
         # dtype, a type, a property), which its own message says; "no known mistake" adds nothing
         return None
     if not matches:
-        return _no_known_mistake(**seen)
+        return unknown
     failing = {recorded.calls[i].function for i in wrong}
     matches.sort(key=lambda entry: entry.replaces not in failing)
-    first = matches[0]
-    return Diagnosis(
-        first.id,
-        first.name,
-        first.explanation,
-        first.hint,
-        also=tuple(entry.id for entry in matches[1:]),
-        **seen,
-    )
+    return _naming(unknown, matches[0], [entry.id for entry in matches])
 
 
 def _no_known_mistake(
@@ -263,10 +251,11 @@ def _candidates(diagnosis: Diagnosis) -> list[str]:
 def _without(test: TestResult, dropped: Callable[[str, Diagnosis], bool]) -> TestResult:
     """test with the catalog mistakes that dropped(mistake, diagnosis) taken from its diagnosis."""
     diagnosis = test.diagnosis
-    if diagnosis is None or diagnosis.mistake not in BY_ID:  # no known mistake, no value returned
+    if diagnosis is None:
         return test
-    candidates = [mistake for mistake in _candidates(diagnosis) if not dropped(mistake, diagnosis)]
-    if len(candidates) == 1 + len(diagnosis.also):
+    named = _candidates(diagnosis)
+    candidates = [mistake for mistake in named if not dropped(mistake, diagnosis)]
+    if len(candidates) == len(named):  # nothing dropped (or no catalog mistake named)
         return test
     if not candidates:
         unknown = _no_known_mistake(
