@@ -8,6 +8,7 @@ OUT/QUESTIONS.md      the quiz questions (no answers, no explanations)
 OUT/answers.toml      the answers template
 OUT/README.md         how to work, check and hand in
 OUT/.github/workflows the GitHub Actions check and the GitHub Classroom autograding
+OUT/.gitignore        what working leaves behind (.venv/, the kit's build/ and egg-info, caches)
 OUT/backprop.ipynb    with --notebooks: the exercises as one notebook
 """
 
@@ -25,6 +26,8 @@ from grader.stubs import make_stub
 #: parts of the grader package a student must not get
 KIT_EXCLUDED = {"hidden_tests", "diagnosis", "gradescope_bundle.py", "kit_quizzes", "__pycache__"}
 KIT_README = PACKAGE_DIR / "templates" / "kit" / "README.md"
+#: stored without its dot: a file the kit's repository needs, not one of this repository's
+KIT_GITIGNORE = PACKAGE_DIR / "templates" / "kit" / "gitignore"
 
 
 class ReleaseError(Exception):
@@ -62,6 +65,7 @@ def _write_kit(out: Path, notebooks: bool) -> list[Path]:
     _copy_grader(out / "grader-kit")
     _write_quiz(out)
     shutil.copy(KIT_README, out / "README.md")
+    shutil.copy(KIT_GITIGNORE, out / ".gitignore")
     workflows = out / ".github" / "workflows"
     workflows.mkdir(parents=True)
     shutil.copy(PACKAGE_DIR / "templates" / "github" / "workflows" / "check.yml", workflows / "check.yml")

@@ -57,6 +57,37 @@ def test_the_kit_has_what_students_need(kit):
     assert "backprop-grader check exercises" in (out / "README.md").read_text()
 
 
+def test_git_in_the_kit_takes_the_work_and_not_what_working_leaves_behind(kit, tmp_path):
+    """Students commit the kit as their repository (GitHub Classroom): a virtual environment, what
+    `pip install ./grader-kit` builds beside the kit's grader, and caches must stay out of it."""
+    work = tmp_path / "work"
+    shutil.copytree(kit[0], work)
+    leftovers = (
+        ".venv/bin/python",
+        "grader-kit/build/lib/grader/cli.py",
+        "grader-kit/backprop_grader.egg-info/PKG-INFO",
+        "exercises/__pycache__/backprop.cpython-311.pyc",
+        ".ipynb_checkpoints/backprop-checkpoint.ipynb",
+    )
+    for leftover in leftovers:
+        (work / leftover).parent.mkdir(parents=True, exist_ok=True)
+        (work / leftover).write_text("left behind")
+    git = ["git", "-c", "init.defaultBranch=main", "-C", str(work)]
+    subprocess.run([*git, "init", "--quiet"], check=True, timeout=60)
+    subprocess.run([*git, "add", "--all"], check=True, timeout=60)
+    listed = subprocess.run([*git, "ls-files"], capture_output=True, text=True, check=True, timeout=60)
+    tracked = set(listed.stdout.splitlines())
+    work_files = {"exercises/activations.py", "exercises/backprop.py", "exercises/gradcheck.py", "exercises/deep.py",
+                  "answers.toml", "QUESTIONS.md", "README.md", "backprop.ipynb", ".gitignore",
+                  ".github/workflows/check.yml", ".github/workflows/classroom.yml",
+                  "grader-kit/pyproject.toml", "grader-kit/grader/cli.py"}  # fmt: skip
+    assert work_files <= tracked, work_files - tracked
+    assert not [
+        path for path in tracked if path.startswith((".venv/", "grader-kit/build/", ".ipynb_checkpoints/"))
+    ]
+    assert not [path for path in tracked if ".egg-info/" in path or "__pycache__" in path]
+
+
 def test_the_installed_kit_uses_its_own_grader(kit):
     env = {**os.environ, KIT_PYTHON_ENV: str(kit[1])}
     where = subprocess.run([sys.executable, "-c", "import grader; print(grader.__file__)"], capture_output=True,
