@@ -49,9 +49,13 @@ class Diagnosis:
     evidence: Evidence | None = None
     gradient_check: tuple[ParameterError, ...] = ()
     # for grader.diagnosis.diagnose.prefer_consistent, not part of the report: the catalog ids the
-    # test's calls rule out for the whole submission, and the functions the test called
+    # test's calls rule out for the whole submission, the functions the test called, those whose
+    # answers differed from the reference's, and those its answers rest on (a catalog mistake in
+    # one of them changes the answer of a call of another)
     ruled_out: tuple[str, ...] = field(default=(), metadata={"report": False})
     called: tuple[str, ...] = field(default=(), metadata={"report": False})
+    wrong: tuple[str, ...] = field(default=(), metadata={"report": False})
+    rests_on: tuple[str, ...] = field(default=(), metadata={"report": False})
 
 
 @dataclass(frozen=True)

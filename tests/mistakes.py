@@ -349,6 +349,23 @@ MISTAKES = (
         must_pass=("activations", "gradcheck", "test_lesson_example[sigmoid neuron: update]"),
     ),
     Mistake(
+        "db left at zero",
+        "backprop.py",
+        "bias_gradient_zero",
+        ((WEIGHT_GRADIENTS, "db = np.zeros(delta.shape[1])\n    return delta.T @ a_prev / n, db"),),
+        must_fail=(
+            "test_weight_gradients_average_over_the_batch[float64]",
+            "test_lesson_example[sigmoid neuron: gradients]",
+            "test_train_step_matches_reference[8]",
+        ),
+        must_pass=(
+            "activations",
+            "gradcheck",
+            "test_sgd_update_steps_against_the_gradient[float64]",
+            "test_lesson_example[sigmoid neuron: delta]",
+        ),
+    ),
+    Mistake(
         "dW transposed",
         "backprop.py",
         "weight_gradient_transposed",

@@ -452,6 +452,19 @@ CATALOG: tuple[Misconception, ...] = (
         ),
     ),
     Misconception(
+        "bias_gradient_zero",
+        "db left at zero",
+        "weight_gradients returns zeros for db (a placeholder never filled in, or the bias gradient "
+        "not worked out), so every step leaves the biases where they started. z = W·a + b moves one "
+        "for one with b, so a bias's gradient is its unit's delta, averaged over the batch.",
+        "Return delta.mean(axis=0) as db.",
+        "weight_gradients",
+        lambda m, delta, a_prev: (
+            m.original(delta, a_prev)[0],
+            np.zeros_like(np.asarray(delta).mean(axis=0)),
+        ),
+    ),
+    Misconception(
         "weight_gradient_transposed",
         "dW transposed",
         "a_prevᵀ @ delta has shape (d_in, d_out), the transpose of W's (d_out, d_in). A gradient must "

@@ -9,8 +9,9 @@ an arbitrary wrong answer is reported as "no known mistake", never as a guess.
 A test's few calls can fit a mistake by chance (at z = 0, σ(z)(1 − z) is σ(z)). A
 mistake lives in one function, so prefer_consistent reads the submission's failed tests
 together: a mistake whose function answered one of them otherwise than the mistake
-would is named for none, and one whose function a test did not call is named for that
-test only if a test that did call it has the mistake too.
+would is named for none, one whose function a test did not call is named for that
+test only if a test that did call it has the mistake too, and none is named for a test
+whose answers rest on a function that went wrong in a way no known mistake explains.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from grader.diagnosis.observe import Observation, of_function, of_student, same_
 from grader.exercise_api import MODULE_OF
 from grader.memo import Memo
 from grader.reference import load_reference
-from grader.results import Diagnosis, Evidence, ParameterError, TestResult
+from grader.results import Diagnosis, TestResult
 
 NO_KNOWN_MISTAKE = "no known mistake"
 #: a mistake seen directly rather than reproduced by a mutant, so not in the catalog: any function
@@ -98,9 +99,26 @@ def _diagnose(calls: Sequence[RecordedCall], reference_dir: Path) -> Diagnosis |
         )
     view = gradient_view(recorded.calls, reference_dir)
     verdicts = {entry.id: _verdict(entry, recorded, reference_dir) for entry in CATALOG}
-    matches = [entry for entry in CATALOG if verdicts[entry.id] is _Verdict.EXPLAINS]
-    ruled_out = tuple(mistake for mistake, verdict in verdicts.items() if verdict is _Verdict.RULED_OUT)
-    unknown = _no_known_mistake(proof, view, ruled_out, tuple(sorted({call.function for call in calls})))
+    matches = [entry for entry in CATALOG if verdicts[entry.id][0] is _Verdict.EXPLAINS]
+    failing = {recorded.calls[i].function for i in wrong}
+    unknown = _no_known_mistake(
+        Diagnosis(
+            None,
+            NO_KNOWN_MISTAKE,
+            "",
+            "",
+            evidence=proof,
+            gradient_check=view,
+            ruled_out=tuple(
+                mistake for mistake, (verdict, _) in verdicts.items() if verdict is _Verdict.RULED_OUT
+            ),
+            called=tuple(sorted({call.function for call in calls})),
+            wrong=tuple(sorted(failing)),
+            rests_on=tuple(
+                sorted({BY_ID[mistake].replaces for mistake, (_, shifts) in verdicts.items() if shifts})
+            ),
+        )
+    )
     if not matches and shown is not None and _returned_nothing(recorded, shown):
         return replace(
             unknown,
@@ -117,33 +135,26 @@ def _diagnose(calls: Sequence[RecordedCall], reference_dir: Path) -> Diagnosis |
         return None
     if not matches:
         return unknown
-    failing = {recorded.calls[i].function for i in wrong}
     matches.sort(key=lambda entry: entry.replaces not in failing)
     return _naming(unknown, matches[0], [entry.id for entry in matches])
 
 
-def _no_known_mistake(
-    evidence: Evidence | None,
-    gradient_check: tuple[ParameterError, ...],
-    ruled_out: tuple[str, ...],
-    called: tuple[str, ...],
-) -> Diagnosis:
-    """The diagnosis "no known mistake", with what the test's calls showed."""
-    return Diagnosis(
-        None,
-        NO_KNOWN_MISTAKE,
-        "The output matches none of the typical mistakes in the grader's catalog."
+def _no_known_mistake(diagnosis: Diagnosis) -> Diagnosis:
+    """diagnosis as "no known mistake", with what the test's calls showed (its evidence, gradient
+    view and the facts prefer_consistent reads)."""
+    return replace(
+        diagnosis,
+        mistake=None,
+        name=NO_KNOWN_MISTAKE,
+        explanation="The output matches none of the typical mistakes in the grader's catalog."
         + (
             " Compare the expected and received values of the smallest failing call below."
-            if evidence
+            if diagnosis.evidence
             else ""
         ),
-        "Work through that call by hand (or print the intermediate arrays) and compare each step "
+        hint="Work through that call by hand (or print the intermediate arrays) and compare each step "
         "with the formulas in the exercise's docstring.",
-        evidence=evidence,
-        gradient_check=gradient_check,
-        ruled_out=ruled_out,
-        called=called,
+        also=(),
     )
 
 
@@ -158,25 +169,28 @@ class _Verdict(Enum):
     NEITHER = "neither"
 
 
-def _verdict(entry: Misconception, recorded: _Calls, reference_dir: Path) -> _Verdict:
-    """What the test's returned calls say of the mistake."""
+def _verdict(entry: Misconception, recorded: _Calls, reference_dir: Path) -> tuple[_Verdict, bool]:
+    """What the test's returned calls say of the mistake, and whether its mutant answered a call of
+    another function otherwise than the reference (the test's answers rest on the mistake's function)."""
     mutated = mutant(entry.id, reference_dir)
-    shows_itself = missed = False
+    shows_itself = missed = shifts = False
     for call, student, reference, tol in zip(
         recorded.calls, recorded.student, recorded.reference, recorded.tolerance, strict=True
     ):
         if missed and call.function != entry.replaces:
             continue  # only a call of the mistake's own function can still rule it out
         predicted = of_function(getattr(mutated, call.function), call)
+        changed = _differs(predicted, reference, tol)
+        shifts = shifts or (changed and call.function != entry.replaces)
         if predicted.raised or not _reproduces(predicted, student, tol):
             if call.function == entry.replaces:
-                return _Verdict.RULED_OUT
+                return _Verdict.RULED_OUT, shifts
             missed = True
         else:
-            shows_itself = shows_itself or _differs(predicted, reference, tol)
+            shows_itself = shows_itself or changed
     if missed or not shows_itself:
-        return _Verdict.NEITHER
-    return _Verdict.EXPLAINS
+        return _Verdict.NEITHER, shifts
+    return _Verdict.EXPLAINS, shifts
 
 
 def _reproduces(predicted: Observation, student: Observation, tol: tuple[float, float]) -> bool:
@@ -205,7 +219,12 @@ def prefer_consistent(tests: Sequence[TestResult]) -> tuple[TestResult, ...]:
     - when a failed test ruled it out (see _verdict), or
     - for a test that did not call the function the mistake lives in, unless a failed
       test that did call it has the mistake among its own: a wrong train_step whose
-      sgd_update passed its tests does not have its mistake in sgd_update.
+      sgd_update passed its tests does not have its mistake in sgd_update, or
+    - for a test whose answers rest on another function (a catalog mistake in it changes
+      them) that gave wrong answers no known mistake explains in a failed test, unless a
+      failed test that called the mistake's function and rests on no such function has
+      it too: a weight_gradients whose db is 0.0 leaves train_step's biases where they
+      were, which is not train_step's "biases not updated".
     A test left with no mistake gets "no known mistake". Where a test's output fits
     several mistakes, the first named is the one other tests single out: a test stops
     at its first wrong call, so that call may not tell two mistakes apart (ReLU'(0) = 1
@@ -227,6 +246,28 @@ def prefer_consistent(tests: Sequence[TestResult]) -> tuple[TestResult, ...]:
         return lives_in in MODULE_OF and lives_in not in diagnosis.called and mistake not in shown_where_made
 
     tests = [_without(test, unsupported) for test in tests]
+    unexplained = {
+        function
+        for t in tests
+        if t.diagnosis and t.diagnosis.mistake not in BY_ID
+        for function in t.diagnosis.wrong
+    }
+
+    def on_unexplained(mistake: str, diagnosis: Diagnosis) -> bool:
+        lives_in = BY_ID[mistake].replaces
+        return any(piece != lives_in and piece in unexplained for piece in diagnosis.rests_on)
+
+    shown_on_its_own = {
+        mistake
+        for t in tests
+        if t.diagnosis
+        for mistake in _candidates(t.diagnosis)
+        if BY_ID[mistake].replaces in t.diagnosis.called and not on_unexplained(mistake, t.diagnosis)
+    }
+    tests = [
+        _without(test, lambda mistake, d: mistake not in shown_on_its_own and on_unexplained(mistake, d))
+        for test in tests
+    ]
     sole = Counter(
         t.diagnosis.mistake for t in tests if t.diagnosis and t.diagnosis.mistake and not t.diagnosis.also
     )
@@ -258,10 +299,7 @@ def _without(test: TestResult, dropped: Callable[[str, Diagnosis], bool]) -> Tes
     if len(candidates) == len(named):  # nothing dropped (or no catalog mistake named)
         return test
     if not candidates:
-        unknown = _no_known_mistake(
-            diagnosis.evidence, diagnosis.gradient_check, diagnosis.ruled_out, diagnosis.called
-        )
-        return replace(test, diagnosis=unknown)
+        return replace(test, diagnosis=_no_known_mistake(diagnosis))
     return replace(test, diagnosis=_naming(diagnosis, BY_ID[candidates[0]], candidates))
 
 
