@@ -93,7 +93,7 @@ def _prepared(path: Path, scratch: Path) -> PreparedSubmission:
     if root != unpacked:
         notes.append(f"graded the files in {root.relative_to(unpacked).as_posix()}/")
     if others := _other_copies(folders, unpacked, root):
-        notes.append(f"exercise files in {', '.join(others)} were not graded: hand in one copy of your files")
+        notes.append(f"exercise files in {', '.join(others)} were not graded: keep one copy of your files")
     answers, answers_lookalike = _answers_file(root, unpacked)
     # notes name the student's files, whose names may not be UTF-8 or may hold escape sequences
     return PreparedSubmission(
@@ -251,7 +251,7 @@ def _files_from_notebook(unpacked: Path, source: Path) -> list[str]:
         raise SubmissionError(str(error)) from None
     if not files:
         raise SubmissionError(
-            f"{notebooks[0].name} in {source} has none of the exercise cells; hand in the notebook you were given"
+            f"{notebooks[0].name} in {source} has none of the exercise cells; use the notebook you were given"
         )
     for name, text in files.items():
         (notebooks[0].parent / name).write_text(text, encoding="utf-8")

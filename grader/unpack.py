@@ -55,7 +55,7 @@ def unpack(path: Path, target: Path) -> list[str]:
         return _copy_directory(path, target)
     if not path.is_file():  # reading a named pipe would wait for a writer for good
         raise SubmissionError(
-            f"{path} is neither a folder nor a file (a named pipe or a device, say); hand in the folder "
+            f"{path} is neither a folder nor a file (a named pipe or a device, say); give the folder "
             "with your exercise files, or a .zip or .ipynb"
         )
     if path.suffix.lower() == ".zip":
@@ -69,7 +69,7 @@ def unpack(path: Path, target: Path) -> list[str]:
         shutil.copyfile(path, target / path.name)
         return []
     raise SubmissionError(
-        f"{path} is not a directory, a .zip or a .ipynb file; hand in the folder with your exercise files"
+        f"{path} is not a directory, a .zip or a .ipynb file; give the folder with your exercise files"
     )
 
 
@@ -77,8 +77,9 @@ def _too_large(source: Path | str, holds: str = "") -> SubmissionTooLarge:
     """holds: what the source was found to hold ("40,000 files"), if known."""
     found = f", and it holds {holds}" if holds else ""
     return SubmissionTooLarge(
-        f"{source} is too large (more than {MAX_FILES} files or {MAX_TOTAL_BYTES // 1024**2} MiB{found}); hand "
-        "in only the exercise files (not a virtual environment such as .venv/, nor data or outputs)"
+        f"{source} is too large (more than {MAX_FILES} files or {MAX_TOTAL_BYTES // 1024**2} MiB{found}); give "
+        "a folder or .zip with only the exercise files and answers.toml (not a virtual environment such as "
+        ".venv/, nor data or outputs)"
     )
 
 

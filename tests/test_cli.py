@@ -341,9 +341,26 @@ def test_a_zip_announcing_more_members_than_a_submission_may_have_is_refused_bef
     result = run("grade", str(archive))
     assert result.exit_code == 2
     assert result.output == (
-        f"Error: {archive} is too large (more than 2000 files or 50 MiB, and it holds 5,000 files); hand in only "
-        "the exercise files (not a virtual environment such as .venv/, nor data or outputs)\n"
+        f"Error: {archive} is too large (more than 2000 files or 50 MiB, and it holds 5,000 files); give a folder "
+        "or .zip with only the exercise files and answers.toml (not a virtual environment such as .venv/, nor data "
+        "or outputs)\n"
     )
+
+
+def test_check_of_a_folder_that_holds_far_more_than_the_exercises_says_which_folder_to_give(tmp_path):
+    """A student who runs check on a folder with a dataset beside the exercise files is told to
+    give one with only those; check says it in words that fit checking, not handing in."""
+    work = tmp_path / "work"
+    shutil.copytree(REFERENCE, work, ignore=shutil.ignore_patterns("__pycache__"))
+    (work / "data").mkdir()
+    for index in range(2001):
+        (work / "data" / f"sample_{index}.csv").write_text("")
+    result = run("check", str(work))
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert result.output.startswith(f"Error: {work} is too large (more than 2000 files or 50 MiB)")
+    assert "give a folder or .zip with only the exercise files and answers.toml" in result.output
+    assert "hand in" not in result.output
 
 
 def _windows_member(name: str) -> zipfile.ZipInfo:
@@ -435,7 +452,7 @@ def test_of_two_copies_the_same_one_is_always_graded_and_the_other_named(tmp_pat
             shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
         _, report = run_json("grade", str(target))
         assert "graded the files in a_first/" in report["notes"]
-        assert "exercise files in b_final/ were not graded: hand in one copy of your files" in report["notes"]
+        assert "exercise files in b_final/ were not graded: keep one copy of your files" in report["notes"]
         assert report["percent"] < 50  # a_first is the one with the mistake
 
 
@@ -623,6 +640,17 @@ def damaged_zip(folder: Path) -> Path:
     return archive
 
 
+def _notebook_of_notes_only(folder: Path) -> Path:
+    """A folder with a notebook whose cells are none of the exercises' (notes of the student's own)."""
+    import nbformat
+
+    target = folder / "work"
+    target.mkdir()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("my notes on backprop")])
+    nbformat.write(notebook, target / "notes.ipynb")
+    return target
+
+
 def _all_capitalised(folder: Path) -> Path:
     """The reference saved as Activations.py, Backprop.py, ... (as some editors and downloads do)."""
     target = copy_reference(folder / "caps")
@@ -644,6 +672,10 @@ def _all_capitalised(folder: Path) -> Path:
         (lambda p: (p / "empty").mkdir() or p / "empty", "no exercise files"),
         (damaged_zip, "is damaged: activations.py cannot be unpacked"),
         (_all_capitalised, "only files named like them (Activations.py, Backprop.py, Gradcheck.py, Deep.py)"),
+        (
+            _notebook_of_notes_only,
+            "notes.ipynb in {} has none of the exercise cells; use the notebook you were given",
+        ),
     ],
     ids=[
         "missing",
@@ -653,12 +685,15 @@ def _all_capitalised(folder: Path) -> Path:
         "no exercise files",
         "damaged member",
         "misnamed files",
+        "a notebook of notes only",
     ],  # fmt: skip
 )
 def test_unreadable_submission_exits_2_with_one_line(tmp_path, make, message):
-    result = run("grade", str(make(tmp_path)))
+    submission = make(tmp_path)
+    result = run("grade", str(submission))
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
+    message = message.format(submission)
     assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0], result.output
     assert "Traceback" not in result.output
 
@@ -671,7 +706,7 @@ def test_a_named_pipe_is_refused_rather_than_waited_on(tmp_path, name):
     completed = run_cli("grade", str(tmp_path / name), timeout=60)
     assert completed.returncode == 2 and "Traceback" not in completed.stderr, completed.stderr
     assert completed.stderr.strip() == (
-        f"Error: {tmp_path / name} is neither a folder nor a file (a named pipe or a device, say); hand in "
+        f"Error: {tmp_path / name} is neither a folder nor a file (a named pipe or a device, say); give "
         "the folder with your exercise files, or a .zip or .ipynb"
     )
 
