@@ -401,6 +401,39 @@ MISTAKES = (
         must_pass=("activations", "gradcheck", "deep", "test_train_step_leaves_inputs_alone"),
     ),
     Mistake(
+        "train_step's arrays updated in place",
+        "backprop.py",
+        "params_updated_in_place",
+        (
+            (
+                '    new_params = {key: sgd_update(params[key], grads[key], lr) for key in ("W1", "b1", "W2", "b2")}',
+                '    for key in ("W1", "b1", "W2", "b2"):\n        params[key] -= lr * grads[key]\n    new_params = params',
+            ),
+        ),
+        must_fail=("test_train_step_leaves_inputs_alone",),
+        must_pass=(
+            "activations",
+            "gradcheck",
+            "deep",
+            "test_train_step_matches_reference[8]",
+            "test_train_step_lowers_the_loss_it_reports",
+            "test_sgd_update_returns_a_new_array",
+        ),
+    ),
+    Mistake(
+        "train_step's dict updated in place",
+        "backprop.py",
+        "params_updated_in_place",
+        (
+            (
+                '    new_params = {key: sgd_update(params[key], grads[key], lr) for key in ("W1", "b1", "W2", "b2")}',
+                "    new_params = params\n    for key in grads:\n        new_params[key] = sgd_update(params[key], grads[key], lr)",
+            ),
+        ),
+        must_fail=("test_train_step_leaves_inputs_alone",),
+        must_pass=("activations", "gradcheck", "deep", "test_train_step_matches_reference[1]"),
+    ),
+    Mistake(
         "biases not updated",
         "backprop.py",
         "bias_not_updated",

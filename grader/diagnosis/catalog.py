@@ -132,6 +132,12 @@ def _update_in_place(m: SimpleNamespace, param: Any, grad: Any, lr: float) -> np
     return param
 
 
+def _params_updated_in_place(m: SimpleNamespace, params: dict, X: Any, Y: Any, lr: float) -> tuple:
+    new_params, loss = m.original(params, X, Y, lr)
+    params.update(new_params)  # the caller's dict now holds the stepped parameters
+    return params, loss
+
+
 def _loss_after_update(m: SimpleNamespace, params: dict, X: Any, Y: Any, lr: float) -> tuple:
     new_params, _ = m.original(params, X, Y, lr)
     return new_params, m.squared_error(m.forward(new_params, X)[-1], Y)
@@ -534,6 +540,19 @@ CATALOG: tuple[Misconception, ...] = (
         "update the parameters only at the end.",
         "train_step",
         _output_layer_updated_first,
+    ),
+    Misconception(
+        "params_updated_in_place",
+        "the parameters updated in place",
+        "train_step wrote the step into the params it was given (params[key] -= lr * grad, or "
+        "new_params = params and then new_params[key] = ...): new_params is the caller's own dict, "
+        "so the parameters from before the step are gone. Whoever keeps them, to compare the loss "
+        "before and after, to try another learning rate from the same start, or to check the step, "
+        "gets the new ones instead.",
+        "Build a new dict from new arrays, e.g. {key: sgd_update(params[key], grads[key], lr) for key "
+        "in params}; never assign into params or its arrays.",
+        "train_step",
+        _params_updated_in_place,
     ),
     Misconception(
         "bias_not_updated",
