@@ -289,16 +289,19 @@ def case_ids(cases: list[LessonCase]) -> list[str]:
 
 #: shapes for elementwise functions: a plain float, n = 1, vectors, batches, more dims
 ELEMENTWISE_SHAPES = ((), (1,), (1, 1), (7,), (4, 3), (2, 3, 5))
-EDGE_VALUES = (0.0, -0.0, 1e-9, -1e-9, 0.5, -0.5, 30.0, -30.0, 700.0, -700.0)
+#: where an activation or its derivative goes wrong if written carelessly: exact zeros (ReLU's kink),
+#: tiny and moderate values, and |z| where e^|z| overflows float32 (from 89) and float64 (from 710)
+EDGE_VALUES = (0.0, -0.0, 1e-9, -1e-9, 0.5, -0.5, 30.0, -30.0, 700.0, -700.0, 1000.0, -1000.0)
 
 
 def elementwise_input(rng: np.random.Generator, shape: tuple, dtype: Any) -> Any:
-    """Random z of a shape and dtype, seeded with exact zeros and a few large values."""
+    """Random z of a shape and dtype with EDGE_VALUES at random places: each of them once when z
+    has room for them all (shapes (4, 3) and (2, 3, 5)), else as many different ones as fit."""
     z = rng.normal(0.0, 3.0, size=shape)
     if z.ndim:
         flat = z.reshape(-1)
         count = min(flat.size, len(EDGE_VALUES))
-        flat[rng.choice(flat.size, count, replace=False)] = rng.choice(EDGE_VALUES, count)
+        flat[rng.choice(flat.size, count, replace=False)] = rng.choice(EDGE_VALUES, count, replace=False)
     z = np.asarray(z, dtype=dtype)
     return float(z) if z.ndim == 0 and dtype == np.float64 else z
 

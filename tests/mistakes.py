@@ -188,6 +188,39 @@ MISTAKES = (
         must_pass=("activations", "backprop", "deep"),
     ),
     Mistake(
+        "sigmoid as e^z / (1 + e^z)",
+        "activations.py",
+        "sigmoid_overflows_for_large_z",
+        (
+            (
+                "    e = np.exp(-np.abs(z))\n    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
+                "    return np.exp(z) / (1 + np.exp(z))",
+            ),
+        ),
+        must_fail=("test_sigmoid_is_stable_at_large_inputs", "test_matches_reference[float64-sigmoid]"),
+        must_pass=(
+            "test_lesson_example[sigmoid at 0]",
+            "test_sigmoid_prime_never_exceeds_a_quarter",
+            "gradcheck",
+        ),
+    ),
+    Mistake(
+        "sigmoid' as e^(-z) / (1 + e^(-z))^2",
+        "activations.py",
+        "sigmoid_prime_overflows",
+        (
+            (
+                "    s = sigmoid(z)\n    return s * (1.0 - s)",
+                "    z = np.asarray(z)\n    return np.exp(-z) / (1 + np.exp(-z)) ** 2",
+            ),
+        ),
+        must_fail=(
+            "test_matches_reference[float64-sigmoid_prime]",
+            "test_matches_reference[float32-sigmoid_prime]",
+        ),
+        must_pass=("test_sigmoid_prime_never_exceeds_a_quarter", "backprop", "gradcheck", "deep"),
+    ),
+    Mistake(
         "naive sigmoid that overflows",
         "activations.py",
         "sigmoid_overflows",

@@ -82,6 +82,16 @@ def _naive_sigmoid(m: SimpleNamespace, z: Any) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
+def _sigmoid_through_e_to_the_z(m: SimpleNamespace, z: Any) -> np.ndarray:
+    e = np.exp(m.as_float_array(z))
+    return e / (1.0 + e)
+
+
+def _sigmoid_prime_through_e_to_the_minus_z(m: SimpleNamespace, z: Any) -> np.ndarray:
+    e = np.exp(-m.as_float_array(z))
+    return e / (1.0 + e) ** 2
+
+
 def _central_differences(
     m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float, restore: bool
 ) -> np.ndarray:
@@ -233,6 +243,16 @@ CATALOG: tuple[Misconception, ...] = (
         _sigmoid_prime_half_from_z,
     ),
     Misconception(
+        "sigmoid_prime_overflows",
+        "σ' through e^(−z), which overflows",
+        "e^(−z) / (1 + e^(−z))² is σ'(z) on paper, but e^(−z) overflows to infinity for z below about "
+        "−710 (−89 in float32), and infinity over infinity is nan where σ'(z) is 0. Deep networks "
+        "do meet such z, and one nan spreads to every gradient computed from it.",
+        "Build σ' from your sigmoid, which never overflows: s = sigmoid(z), then return s * (1 - s).",
+        "sigmoid_prime",
+        _sigmoid_prime_through_e_to_the_minus_z,
+    ),
+    Misconception(
         "sigmoid_prime_is_sigmoid",
         "σ' returned σ(z) itself",
         "The function returns the sigmoid's value where its slope is wanted. σ(z) goes from 0 to 1, "
@@ -298,6 +318,17 @@ CATALOG: tuple[Misconception, ...] = (
         "(np.where on both branches, with e = np.exp(-np.abs(z))).",
         "sigmoid",
         _naive_sigmoid,
+    ),
+    Misconception(
+        "sigmoid_overflows_for_large_z",
+        "e^z / (1 + e^z) for every z, which overflows",
+        "e^z / (1 + e^z) is σ(z) on paper, but e^z overflows to infinity for z above about 710 (89 in "
+        "float32), and infinity over infinity is nan: σ of a large input comes out nan instead of 1. "
+        "That form is the safe one only for z < 0.",
+        "Only ever exponentiate −|z|: for z < 0 use e^z / (1 + e^z), for z ≥ 0 use 1 / (1 + e^(−z)) "
+        "(np.where on both branches, with e = np.exp(-np.abs(z))).",
+        "sigmoid",
+        _sigmoid_through_e_to_the_z,
     ),
     Misconception(
         "sigmoid_mirrored",
