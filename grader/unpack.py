@@ -78,8 +78,8 @@ def _too_large(source: Path | str, holds: str = "") -> SubmissionTooLarge:
     found = f", and it holds {holds}" if holds else ""
     return SubmissionTooLarge(
         f"{source} is too large (more than {MAX_FILES} files or {MAX_TOTAL_BYTES // 1024**2} MiB{found}); give "
-        "a folder or .zip with only the exercise files and answers.toml (not a virtual environment such as "
-        ".venv/, nor data or outputs)"
+        "a folder or .zip with only the exercise files and answers.toml, without data, outputs or a virtual "
+        "environment (one in .venv/ or venv/ is left out anyway)"
     )
 
 

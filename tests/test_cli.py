@@ -342,8 +342,8 @@ def test_a_zip_announcing_more_members_than_a_submission_may_have_is_refused_bef
     assert result.exit_code == 2
     assert result.output == (
         f"Error: {archive} is too large (more than 2000 files or 50 MiB, and it holds 5,000 files); give a folder "
-        "or .zip with only the exercise files and answers.toml (not a virtual environment such as .venv/, nor data "
-        "or outputs)\n"
+        "or .zip with only the exercise files and answers.toml, without data, outputs or a virtual environment (one "
+        "in .venv/ or venv/ is left out anyway)\n"
     )
 
 
