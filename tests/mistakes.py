@@ -634,6 +634,36 @@ MISTAKES = (
         must_pass=("activations", "backprop", "gradcheck", "test_matches_reference[sigmoid]"),
     ),
     Mistake(
+        "deep hidden_delta without the activation",
+        "deep.py",
+        "deep_hidden_activation_not_passed",
+        (
+            (
+                "hidden_delta(delta, weights[layer], zs[layer - 1], activation)",
+                "hidden_delta(delta, weights[layer], zs[layer - 1])",
+            ),
+        ),
+        must_fail=(
+            "test_matches_reference[sigmoid]",
+            "test_sigmoid_gradients_vanish_toward_the_input",
+            "test_chain_of_single_units_worked_by_hand[sigmoid]",
+        ),
+        must_pass=("activations", "backprop", "gradcheck", "test_matches_reference[relu]"),
+    ),
+    Mistake(
+        "deep hidden layers with the sigmoid's slope",
+        "deep.py",
+        "deep_hidden_sigmoid_slope",
+        (
+            (
+                "hidden_delta(delta, weights[layer], zs[layer - 1], activation)",
+                'hidden_delta(delta, weights[layer], zs[layer - 1], "sigmoid")',
+            ),
+        ),
+        must_fail=("test_matches_reference[relu]", "test_matches_reference[tanh]"),
+        must_pass=("activations", "backprop", "gradcheck", "test_matches_reference[sigmoid]"),
+    ),
+    Mistake(
         "sigmoid hidden layer in the two-layer network",
         "backprop.py",
         "hidden_layer_sigmoid",

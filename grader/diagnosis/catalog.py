@@ -191,29 +191,29 @@ def _deep_gradients_last_layer_first(
     return list(reversed(m.original(weights, biases, X, Y, activation)))
 
 
-def _deep_derivative_at_activation(
-    m: SimpleNamespace, weights: list, biases: list, X: Any, Y: Any, activation: str = "sigmoid"
+def _deep_backprop_with(
+    m: SimpleNamespace,
+    weights: list,
+    biases: list,
+    X: Any,
+    Y: Any,
+    activation: str,
+    *,
+    output_activation: str | None = "sigmoid",
+    hidden_activation: str | None = None,
+    hidden_slope_at_output: bool = False,
 ) -> list:
+    """deep_gradients as the reference computes it, with one of its choices made otherwise: the
+    output delta's activation (None: the hidden layers'), the hidden deltas' (None: activation, as
+    it should be), or each hidden delta's f' taken at the layer's output a instead of at z."""
     zs, activations = m.deep_forward(weights, biases, X, activation)
-    delta = m.output_delta(activations[-1], Y, zs[-1], "sigmoid")
-    grads: list = [None] * len(weights)
-    for layer in reversed(range(len(weights))):
-        grads[layer] = m.weight_gradients(delta, activations[layer])
-        if layer > 0:  # the layer's output where its pre-activation belongs
-            delta = m.hidden_delta(delta, weights[layer], activations[layer], activation)
-    return grads
-
-
-def _deep_output_delta_of_hidden_activation(
-    m: SimpleNamespace, weights: list, biases: list, X: Any, Y: Any, activation: str = "sigmoid"
-) -> list:
-    zs, activations = m.deep_forward(weights, biases, X, activation)
-    delta = m.output_delta(activations[-1], Y, zs[-1], activation)  # the output layer is a sigmoid
+    delta = m.output_delta(activations[-1], Y, zs[-1], output_activation or activation)
     grads: list = [None] * len(weights)
     for layer in reversed(range(len(weights))):
         grads[layer] = m.weight_gradients(delta, activations[layer])
         if layer > 0:
-            delta = m.hidden_delta(delta, weights[layer], zs[layer - 1], activation)
+            at = activations[layer] if hidden_slope_at_output else zs[layer - 1]
+            delta = m.hidden_delta(delta, weights[layer], at, hidden_activation or activation)
     return grads
 
 
@@ -671,7 +671,9 @@ CATALOG: tuple[Misconception, ...] = (
         "belongs. With sigmoid hidden layers the two agree, so only the other activations show it.",
         'Call output_delta(activations[-1], Y, zs[-1], "sigmoid"); activation is for the hidden layers only.',
         "deep_gradients",
-        _deep_output_delta_of_hidden_activation,
+        lambda m, weights, biases, X, Y, activation="sigmoid": _deep_backprop_with(
+            m, weights, biases, X, Y, activation, output_activation=None
+        ),
     ),
     Misconception(
         "deep_derivative_at_activation",
@@ -682,7 +684,34 @@ CATALOG: tuple[Misconception, ...] = (
         "Keep the pre-activations of the forward pass and give hidden_delta zs[layer - 1], not the "
         "activations.",
         "deep_gradients",
-        _deep_derivative_at_activation,
+        lambda m, weights, biases, X, Y, activation="sigmoid": _deep_backprop_with(
+            m, weights, biases, X, Y, activation, hidden_slope_at_output=True
+        ),
+    ),
+    Misconception(
+        "deep_hidden_activation_not_passed",
+        "the hidden activation not passed to hidden_delta",
+        "hidden_delta(delta, W, z) without its activation argument takes its default, ReLU, so every "
+        "hidden delta is multiplied by ReLU's slope (0 or 1) whatever activation the network has. "
+        "Only a ReLU network comes out right, and a sigmoid network's gradients no longer shrink "
+        "from layer to layer, which is what the vanishing-gradient exercise is about.",
+        "Pass the network's activation on: hidden_delta(delta, weights[layer], zs[layer - 1], activation).",
+        "deep_gradients",
+        lambda m, weights, biases, X, Y, activation="sigmoid": _deep_backprop_with(
+            m, weights, biases, X, Y, activation, hidden_activation="relu"
+        ),
+    ),
+    Misconception(
+        "deep_hidden_sigmoid_slope",
+        "the sigmoid's derivative in every hidden layer",
+        "Only the output layer is a sigmoid; the hidden layers use the activation deep_gradients is "
+        'given. Passing "sigmoid" to hidden_delta multiplies the deltas of ReLU, tanh or identity '
+        "layers by σ'(z), at most 0.25, so their gradients shrink as if the network were a sigmoid one.",
+        "Pass the network's activation on: hidden_delta(delta, weights[layer], zs[layer - 1], activation).",
+        "deep_gradients",
+        lambda m, weights, biases, X, Y, activation="sigmoid": _deep_backprop_with(
+            m, weights, biases, X, Y, activation, hidden_activation="sigmoid"
+        ),
     ),
 )
 
