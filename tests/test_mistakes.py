@@ -189,6 +189,21 @@ def test_a_mistake_shown_on_its_own_keeps_its_name_where_another_piece_is_unexpl
     assert "hidden_delta" in tests["test_train_step_matches_reference[8]"].diagnosis.rests_on
 
 
+def test_a_sigmoid_that_overflows_at_large_z_is_told_so_and_named(tmp_path):
+    """e^z / (1 + e^z) overflows at the other end from the naive 1 / (1 + e^(−z)): the stability
+    test's message names both ends, and the diagnosis the form the student wrote."""
+    stable = "    e = np.exp(-np.abs(z))\n    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))"
+    result = grade(
+        reference_with(
+            tmp_path / "s", {"activations.py": [(stable, "    return np.exp(z) / (1 + np.exp(z))")]}
+        )
+    )
+    stability = by_name(result)["test_sigmoid_is_stable_at_large_inputs"]
+    assert stability.status == "failed"
+    assert "e^z for very large z" in stability.message and "e^(−|z|)" in stability.message
+    assert stability.diagnosis.mistake == "sigmoid_overflows_for_large_z"
+
+
 def test_a_function_that_returns_nothing_is_diagnosed_as_such_in_every_format(tmp_path):
     """A computed value with no return: no catalog mutant returns None, so it is seen directly."""
     submission = reference_with(
