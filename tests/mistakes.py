@@ -128,6 +128,30 @@ MISTAKES = (
         must_pass=("activations", "gradcheck", "deep", "test_lesson_example[linear model: gradients]"),
     ),
     Mistake(
+        "ReLU with np.max",
+        "activations.py",
+        "relu_with_np_max",
+        (("    return np.maximum(z, 0.0).astype(z.dtype, copy=False)", "    return np.max(z, 0)"),),
+        must_fail=("test_matches_reference[float64-relu]", "test_matches_reference[float32-relu]"),
+        must_pass=(
+            "gradcheck",
+            "test_matches_reference[float64-relu_prime]",
+            "test_sigmoid_is_stable_at_large_inputs",
+        ),
+    ),
+    Mistake(
+        "tanh' squared outside",
+        "activations.py",
+        "tanh_prime_square_outside",
+        (("return 1.0 - np.tanh(z) ** 2", "return (1 - np.tanh(z)) ** 2"),),
+        must_fail=("test_matches_reference[float64-tanh_prime]", "test_tanh_prime_is_even_and_at_most_one"),
+        must_pass=(
+            "gradcheck",
+            "test_lesson_example[tanh' peaks at 0]",
+            "test_matches_reference[float64-relu]",
+        ),
+    ),
+    Mistake(
         "ReLU in place",
         "activations.py",
         "relu_in_place",
@@ -380,6 +404,18 @@ MISTAKES = (
             "test_train_step_matches_reference[1]",
         ),
         must_pass=("activations", "gradcheck", "test_lesson_example[sigmoid neuron: update]"),
+    ),
+    Mistake(
+        "db averaged over everything",
+        "backprop.py",
+        "bias_gradient_mean_of_everything",
+        ((WEIGHT_GRADIENTS, "return delta.T @ a_prev / n, np.mean(delta)"),),
+        must_fail=(
+            "test_weight_gradients_average_over_the_batch[float64]",
+            "test_gradients_are_shaped_like_parameters",
+            "test_train_step_matches_reference[8]",
+        ),
+        must_pass=("activations", "gradcheck", "test_sgd_update_steps_against_the_gradient[float64]"),
     ),
     Mistake(
         "db left at zero",

@@ -280,6 +280,16 @@ CATALOG: tuple[Misconception, ...] = (
         lambda m, z: m.relu(z),
     ),
     Misconception(
+        "relu_with_np_max",
+        "np.max(z, 0) in place of np.maximum(z, 0)",
+        "np.max(z, 0) is a reduction: the largest entry of z along axis 0 (its second argument is the "
+        "axis), so a vector comes back as one number and a batch as one row. np.maximum(z, 0) "
+        "compares each entry with 0 and keeps z's shape, which is what ReLU does.",
+        "Use np.maximum(z, 0.0), elementwise.",
+        "relu",
+        lambda m, z: np.max(np.asarray(z), 0),
+    ),
+    Misconception(
         "relu_in_place",
         "ReLU computed in place",
         "z[z < 0] = 0 sets the negative entries to 0 in the array it was given: the caller's z is "
@@ -297,6 +307,16 @@ CATALOG: tuple[Misconception, ...] = (
         "Square the tanh: 1 - np.tanh(z) ** 2.",
         "tanh_prime",
         lambda m, z: 1.0 - np.tanh(m.as_float_array(z)),
+    ),
+    Misconception(
+        "tanh_prime_square_outside",
+        "tanh' with the square outside the bracket",
+        "tanh'(z) is 1 − tanh²(z): only tanh is squared. (1 − tanh(z))² squares the whole difference: "
+        "it is right at z = 0 only, close to 0 for large z where the slope should be too, but near 4 "
+        "for very negative z, where the true slope is near 0.",
+        "Square tanh alone: 1 - np.tanh(z) ** 2.",
+        "tanh_prime",
+        lambda m, z: (1.0 - np.tanh(m.as_float_array(z))) ** 2,
     ),
     Misconception(
         "tanh_prime_from_z",
@@ -487,6 +507,16 @@ CATALOG: tuple[Misconception, ...] = (
             m.original(delta, a_prev)[0],
             np.asarray(delta).mean(axis=0, keepdims=True),
         ),
+    ),
+    Misconception(
+        "bias_gradient_mean_of_everything",
+        "db averaged over every entry of delta",
+        "np.mean(delta) without an axis averages over the examples and the units together and "
+        "returns one number, so every bias of the layer gets the same step. Each unit's bias needs "
+        "its own delta averaged over the batch only.",
+        "Average over the batch axis only: delta.mean(axis=0), shaped like b.",
+        "weight_gradients",
+        lambda m, delta, a_prev: (m.original(delta, a_prev)[0], np.asarray(delta).mean()),
     ),
     Misconception(
         "bias_gradient_zero",
