@@ -217,6 +217,17 @@ def _deep_backprop_with(
     return grads
 
 
+def _deep_backprop_where(**choice: Any) -> Callable[..., list]:
+    """A deep_gradients mutant: _deep_backprop_with with choice made otherwise."""
+
+    def computes(
+        m: SimpleNamespace, weights: list, biases: list, X: Any, Y: Any, activation: str = "sigmoid"
+    ) -> list:
+        return _deep_backprop_with(m, weights, biases, X, Y, activation, **choice)
+
+    return computes
+
+
 def _squared_errors(y_hat: Any, y: Any) -> np.ndarray:
     return (np.asarray(y_hat, dtype=np.float64) - np.asarray(y, dtype=np.float64)) ** 2
 
@@ -701,9 +712,7 @@ CATALOG: tuple[Misconception, ...] = (
         "belongs. With sigmoid hidden layers the two agree, so only the other activations show it.",
         'Call output_delta(activations[-1], Y, zs[-1], "sigmoid"); activation is for the hidden layers only.',
         "deep_gradients",
-        lambda m, weights, biases, X, Y, activation="sigmoid": _deep_backprop_with(
-            m, weights, biases, X, Y, activation, output_activation=None
-        ),
+        _deep_backprop_where(output_activation=None),
     ),
     Misconception(
         "deep_derivative_at_activation",
@@ -714,9 +723,7 @@ CATALOG: tuple[Misconception, ...] = (
         "Keep the pre-activations of the forward pass and give hidden_delta zs[layer - 1], not the "
         "activations.",
         "deep_gradients",
-        lambda m, weights, biases, X, Y, activation="sigmoid": _deep_backprop_with(
-            m, weights, biases, X, Y, activation, hidden_slope_at_output=True
-        ),
+        _deep_backprop_where(hidden_slope_at_output=True),
     ),
     Misconception(
         "deep_hidden_activation_not_passed",
@@ -727,9 +734,7 @@ CATALOG: tuple[Misconception, ...] = (
         "from layer to layer, which is what the vanishing-gradient exercise is about.",
         "Pass the network's activation on: hidden_delta(delta, weights[layer], zs[layer - 1], activation).",
         "deep_gradients",
-        lambda m, weights, biases, X, Y, activation="sigmoid": _deep_backprop_with(
-            m, weights, biases, X, Y, activation, hidden_activation="relu"
-        ),
+        _deep_backprop_where(hidden_activation="relu"),
     ),
     Misconception(
         "deep_hidden_sigmoid_slope",
@@ -739,9 +744,7 @@ CATALOG: tuple[Misconception, ...] = (
         "layers by σ'(z), at most 0.25, so their gradients shrink as if the network were a sigmoid one.",
         "Pass the network's activation on: hidden_delta(delta, weights[layer], zs[layer - 1], activation).",
         "deep_gradients",
-        lambda m, weights, biases, X, Y, activation="sigmoid": _deep_backprop_with(
-            m, weights, biases, X, Y, activation, hidden_activation="sigmoid"
-        ),
+        _deep_backprop_where(hidden_activation="sigmoid"),
     ),
 )
 
