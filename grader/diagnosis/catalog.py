@@ -228,6 +228,17 @@ def _deep_backprop_where(**choice: Any) -> Callable[..., list]:
     return computes
 
 
+#: the hint of both sigmoids that overflow, at either end
+_STABLE_SIGMOID = (
+    "Only ever exponentiate −|z|: for z < 0 use e^z / (1 + e^z), for z ≥ 0 use 1 / (1 + e^(−z)) "
+    "(np.where on both branches, with e = np.exp(-np.abs(z)))."
+)
+#: the hint of both deep_gradients mistakes that give hidden_delta another activation
+_PASS_THE_ACTIVATION_ON = (
+    "Pass the network's activation on: hidden_delta(delta, weights[layer], zs[layer - 1], activation)."
+)
+
+
 def _squared_errors(y_hat: Any, y: Any) -> np.ndarray:
     return (np.asarray(y_hat, dtype=np.float64) - np.asarray(y, dtype=np.float64)) ** 2
 
@@ -345,8 +356,7 @@ CATALOG: tuple[Misconception, ...] = (
         "1 / (1 + e^(−z)) computes e^(−z) first, which overflows to infinity for very negative z "
         "(e^1000 does not fit in a float). NumPy warns, and a float32 input overflows already near "
         "z = −89.",
-        "Only ever exponentiate −|z|: for z < 0 use e^z / (1 + e^z), for z ≥ 0 use 1 / (1 + e^(−z)) "
-        "(np.where on both branches, with e = np.exp(-np.abs(z))).",
+        _STABLE_SIGMOID,
         "sigmoid",
         _naive_sigmoid,
     ),
@@ -356,8 +366,7 @@ CATALOG: tuple[Misconception, ...] = (
         "e^z / (1 + e^z) is σ(z) on paper, but e^z overflows to infinity for z above about 710 (89 in "
         "float32), and infinity over infinity is nan: σ of a large input comes out nan instead of 1. "
         "That form is the safe one only for z < 0.",
-        "Only ever exponentiate −|z|: for z < 0 use e^z / (1 + e^z), for z ≥ 0 use 1 / (1 + e^(−z)) "
-        "(np.where on both branches, with e = np.exp(-np.abs(z))).",
+        _STABLE_SIGMOID,
         "sigmoid",
         _sigmoid_through_e_to_the_z,
     ),
@@ -732,7 +741,7 @@ CATALOG: tuple[Misconception, ...] = (
         "hidden delta is multiplied by ReLU's slope (0 or 1) whatever activation the network has. "
         "Only a ReLU network comes out right, and a sigmoid network's gradients no longer shrink "
         "from layer to layer, which is what the vanishing-gradient exercise is about.",
-        "Pass the network's activation on: hidden_delta(delta, weights[layer], zs[layer - 1], activation).",
+        _PASS_THE_ACTIVATION_ON,
         "deep_gradients",
         _deep_backprop_where(hidden_activation="relu"),
     ),
@@ -742,7 +751,7 @@ CATALOG: tuple[Misconception, ...] = (
         "Only the output layer is a sigmoid; the hidden layers use the activation deep_gradients is "
         'given. Passing "sigmoid" to hidden_delta multiplies the deltas of ReLU, tanh or identity '
         "layers by σ'(z), at most 0.25, so their gradients shrink as if the network were a sigmoid one.",
-        "Pass the network's activation on: hidden_delta(delta, weights[layer], zs[layer - 1], activation).",
+        _PASS_THE_ACTIVATION_ON,
         "deep_gradients",
         _deep_backprop_where(hidden_activation="sigmoid"),
     ),

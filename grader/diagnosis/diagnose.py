@@ -233,13 +233,7 @@ def prefer_consistent(tests: Sequence[TestResult]) -> tuple[TestResult, ...]:
     """
     ruled_out = {mistake for t in tests if t.diagnosis for mistake in t.diagnosis.ruled_out}
     tests = [_without(test, lambda mistake, _: mistake in ruled_out) for test in tests]
-    shown_where_made = {
-        mistake
-        for t in tests
-        if t.diagnosis
-        for mistake in _candidates(t.diagnosis)
-        if BY_ID[mistake].replaces in t.diagnosis.called
-    }
+    shown_where_made = _shown_where_made(tests)
 
     def unsupported(mistake: str, diagnosis: Diagnosis) -> bool:
         lives_in = BY_ID[mistake].replaces
@@ -257,13 +251,7 @@ def prefer_consistent(tests: Sequence[TestResult]) -> tuple[TestResult, ...]:
         lives_in = BY_ID[mistake].replaces
         return any(piece != lives_in and piece in unexplained for piece in diagnosis.rests_on)
 
-    shown_on_its_own = {
-        mistake
-        for t in tests
-        if t.diagnosis
-        for mistake in _candidates(t.diagnosis)
-        if BY_ID[mistake].replaces in t.diagnosis.called and not on_unexplained(mistake, t.diagnosis)
-    }
+    shown_on_its_own = _shown_where_made(tests, but_not=on_unexplained)
     tests = [
         _without(test, lambda mistake, d: mistake not in shown_on_its_own and on_unexplained(mistake, d))
         for test in tests
@@ -281,6 +269,20 @@ def prefer_consistent(tests: Sequence[TestResult]) -> tuple[TestResult, ...]:
                 test = replace(test, diagnosis=_naming(diagnosis, best, candidates))
         chosen.append(test)
     return tuple(chosen)
+
+
+def _shown_where_made(
+    tests: Sequence[TestResult], but_not: Callable[[str, Diagnosis], bool] = lambda mistake, diagnosis: False
+) -> set[str]:
+    """The catalog mistakes a failed test that called the mistake's own function has among its own
+    (leaving out those but_not(mistake, diagnosis) of that test)."""
+    return {
+        mistake
+        for t in tests
+        if t.diagnosis
+        for mistake in _candidates(t.diagnosis)
+        if BY_ID[mistake].replaces in t.diagnosis.called and not but_not(mistake, t.diagnosis)
+    }
 
 
 def _candidates(diagnosis: Diagnosis) -> list[str]:
