@@ -370,6 +370,47 @@ MISTAKES = (
         must_pass=("activations", "gradcheck", "test_output_delta_matches_reference[float64-identity]"),
     ),
     Mistake(
+        "sigmoid's slope in the output delta whatever the activation",
+        "backprop.py",
+        "output_delta_always_sigmoid",
+        (
+            (
+                "    check_activation(activation)\n    y_hat = np.asarray(y_hat)\n    " + OUTPUT_DELTA,
+                "    s = sigmoid(z)\n    return 2.0 * (y_hat - y) * s * (1.0 - s)",
+            ),
+        ),
+        must_fail=(
+            "test_output_delta_matches_reference[float64-identity]",
+            "test_output_delta_matches_reference[float32-tanh]",
+            "test_unknown_activation_is_rejected[output_delta]",
+        ),
+        must_pass=(
+            "activations",
+            "deep",
+            "gradcheck",
+            "test_output_delta_matches_reference[float64-sigmoid]",
+            "test_train_step_matches_reference[8]",
+        ),
+    ),
+    Mistake(
+        "ReLU's slope in the hidden delta whatever the activation",
+        "backprop.py",
+        "hidden_delta_always_relu",
+        ((HIDDEN_DELTA, "return (np.asarray(delta_next) @ np.asarray(W_next)) * (np.asarray(z) > 0)"),),
+        must_fail=(
+            "test_hidden_delta_matches_reference[float64-sigmoid]",
+            "test_hidden_delta_matches_reference[float32-identity]",
+            "test_matches_reference[tanh]",
+        ),
+        must_pass=(
+            "activations",
+            "gradcheck",
+            "test_hidden_delta_matches_reference[float64-relu]",
+            "test_train_step_matches_reference[8]",
+            "test_matches_reference[relu]",
+        ),
+    ),
+    Mistake(
         "sigmoid' in the hidden layer",
         "backprop.py",
         "hidden_derivative_of_output_activation",
@@ -710,6 +751,22 @@ MISTAKES = (
             "deep",
             "gradcheck",
             "test_output_delta_matches_reference[float64-sigmoid]",
+        ),
+    ),
+    Mistake(
+        "hidden ReLU forgotten in the two-layer forward pass",
+        "backprop.py",
+        "hidden_layer_linear",
+        (("    a1 = relu(z1)\n    z2", "    a1 = z1\n    z2"),),
+        must_fail=(
+            "test_train_step_matches_reference[8]",
+            "test_train_step_gradients_pass_finite_difference_check",
+        ),
+        must_pass=(
+            "activations",
+            "deep",
+            "gradcheck",
+            "test_hidden_delta_matches_reference[float64-relu]",
         ),
     ),
     Mistake(

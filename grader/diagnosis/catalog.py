@@ -171,11 +171,16 @@ def _output_layer_updated_first(m: SimpleNamespace, params: dict, X: Any, Y: Any
     return new_params, loss
 
 
-def _forward_with_sigmoid_hidden_layer(m: SimpleNamespace, params: dict, X: Any) -> tuple:
-    z1 = np.asarray(X) @ params["W1"].T + params["b1"]
-    a1 = m.sigmoid(z1)
-    z2 = a1 @ params["W2"].T + params["b2"]
-    return z1, a1, z2, m.sigmoid(z2)
+def _forward_where_hidden_is(activate: Callable[[SimpleNamespace, Any], Any]) -> Callable[..., tuple]:
+    """A forward mutant: the two-layer forward pass with a1 = activate(m, z1) in place of relu(z1)."""
+
+    def computes(m: SimpleNamespace, params: dict, X: Any) -> tuple:
+        z1 = np.asarray(X) @ params["W1"].T + params["b1"]
+        a1 = activate(m, z1)
+        z2 = a1 @ params["W2"].T + params["b2"]
+        return z1, a1, z2, m.sigmoid(z2)
+
+    return computes
 
 
 def _sigmoid_forward_in_every_layer(
@@ -447,6 +452,18 @@ CATALOG: tuple[Misconception, ...] = (
         ),
     ),
     Misconception(
+        "output_delta_always_sigmoid",
+        "σ' in the output delta whatever the activation",
+        "output_delta is told which activation the output layer uses, and its delta needs that "
+        "activation's slope. σ'(z) is right only for a sigmoid output: a linear output's slope is 1, "
+        "a ReLU's is 0 or 1 and tanh's is 1 − tanh²(z), while σ'(z) is never above ¼.",
+        "Multiply by activation_prime(z, activation), with the name the caller passes, not σ'(z).",
+        "output_delta",
+        lambda m, y_hat, y, z, activation="sigmoid": (
+            2.0 * (np.asarray(y_hat) - np.asarray(y)) * m.sigmoid_prime(z)
+        ),
+    ),
+    Misconception(
         "output_delta_averaged",
         "the 1/n of the loss put into the output delta",
         "The loss averages over the n examples, but a delta here is per example: the derivative of "
@@ -486,6 +503,18 @@ CATALOG: tuple[Misconception, ...] = (
         "Use activation_prime(z, activation) with the hidden layer's activation name.",
         "hidden_delta",
         _hidden_delta_with_sigmoid_slope,
+    ),
+    Misconception(
+        "hidden_delta_always_relu",
+        "ReLU's slope in the hidden delta whatever the activation",
+        "hidden_delta is told the hidden layer's activation, and the chain rule through a = f(z) "
+        "needs that activation's slope. relu'(z) is right only for a ReLU layer: a sigmoid or tanh "
+        "layer's error then passes back unscaled wherever z > 0 and is dropped wherever z ≤ 0.",
+        "Multiply by activation_prime(z, activation), with the name the caller passes, not relu'(z).",
+        "hidden_delta",
+        lambda m, delta_next, W_next, z, activation="relu": (
+            (np.asarray(delta_next) @ np.asarray(W_next)) * m.relu_prime(z)
+        ),
     ),
     Misconception(
         "gradients_not_averaged",
@@ -599,7 +628,18 @@ CATALOG: tuple[Misconception, ...] = (
         "slope, so the gradients of the training step belong to neither network.",
         "In forward, use a1 = relu(z1); keep the sigmoid for the output, y_hat = sigmoid(z2).",
         "forward",
-        _forward_with_sigmoid_hidden_layer,
+        _forward_where_hidden_is(lambda m, z1: m.sigmoid(z1)),
+    ),
+    Misconception(
+        "hidden_layer_linear",
+        "the hidden ReLU left out of the forward pass",
+        "forward must apply the hidden layer's activation: a1 = relu(z1). Passing z1 on as a1 makes "
+        "the hidden layer linear (two linear layers in a row are just one), and the hidden delta, "
+        "which still multiplies by relu'(z1), no longer matches the forward pass: the step's "
+        "gradients belong to neither network.",
+        "In forward, set a1 = relu(z1) and let the output layer read a1, not z1.",
+        "forward",
+        _forward_where_hidden_is(lambda m, z1: z1),
     ),
     Misconception(
         "loss_after_update",
