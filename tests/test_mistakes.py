@@ -204,6 +204,22 @@ def test_a_sigmoid_that_overflows_at_large_z_is_told_so_and_named(tmp_path):
     assert stability.diagnosis.mistake == "sigmoid_overflows_for_large_z"
 
 
+def test_a_sigmoid_clipped_for_float64_is_told_that_float32_overflows_sooner(tmp_path):
+    """Clipping z to ±500 keeps e^(−z) finite in float64 but not in float32 (e^z overflows there
+    above z ≈ 88.7): the message says float32 and why, and the call shown is marked float32."""
+    stable = "    e = np.exp(-np.abs(z))\n    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))"
+    clipped = "    return 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))"
+    result = grade(reference_with(tmp_path / "s", {"activations.py": [(stable, clipped)]}))
+    tests = by_name(result)
+    stability = tests["test_sigmoid_is_stable_at_large_inputs"]
+    assert stability.status == "failed"
+    assert "large |z| in float32" in stability.message and "88.7" in stability.message
+    assert "dtype=float32)" in stability.diagnosis.evidence.call
+    assert all(
+        tests[name].status == "passed" for name in tests if "sigmoid" in name and name != stability.name
+    )
+
+
 def test_a_function_that_returns_nothing_is_diagnosed_as_such_in_every_format(tmp_path):
     """A computed value with no return: no catalog mutant returns None, so it is seen directly."""
     submission = reference_with(
