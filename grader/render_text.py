@@ -133,7 +133,9 @@ def render_quiz(quiz: QuizResult, console: Console) -> None:
     table.add_column("Result")
     for question in quiz.questions:
         verdict = "right" if question.correct else ("partly" if question.score else "wrong")
-        style = {"right": "green", "partly": "yellow", "wrong": "red"}[verdict]
+        if verdict == "wrong" and not quiz.answered(question):
+            verdict = "no answer"
+        style = {"right": "green", "partly": "yellow", "wrong": "red", "no answer": "red"}[verdict]
         table.add_row(escape(question.id), f"{_points(question.score)}/{_points(question.max_score)}",
                       f"[{style}]{verdict}[/]")  # fmt: skip
     console.print(table)

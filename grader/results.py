@@ -168,6 +168,10 @@ class GradeResult:
         )
 
 
+#: how the feedback of a question left blank begins
+NOT_ANSWERED = "Not answered."
+
+
 @dataclass(frozen=True)
 class QuestionResult:
     """One quiz question as scored for one student."""
@@ -194,3 +198,8 @@ class QuizResult:
     @property
     def max_score(self) -> float:
         return round(sum(q.max_score for q in self.questions), 6)
+
+    def answered(self, question: QuestionResult) -> bool:
+        """Whether the student answered question: one left blank is not, nor is any question of a
+        quiz whose answers file is missing or cannot be read (its feedback is that message)."""
+        return not question.feedback.startswith(NOT_ANSWERED) and question.feedback not in self.messages

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from conftest import by_name, copy_reference, grade
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
 from grader.cli import main
 from grader.paths import quizzes_dir, reference_dir
@@ -16,8 +17,9 @@ from grader.quiz.answers import MAX_BYTES, Answers, AnswersError, read_answers, 
 from grader.quiz.bank import BankError, load_quiz
 from grader.quiz.params import draw
 from grader.quiz.questions import Computed, Matching, MultipleChoice, Ordering, SingleChoice
-from grader.quiz.scoring import answer_key, expected_answer, score_answers
+from grader.quiz.scoring import answer_key, expected_answer, score_answers, unanswered
 from grader.reference import load_reference
+from grader.render_text import render_quiz
 
 QUIZ = load_quiz(quizzes_dir())
 REF = load_reference(reference_dir())
@@ -228,6 +230,25 @@ def test_ordering_partial_and_malformed():
 def test_unanswered_questions_score_zero_and_say_the_answer():
     result = score_one("by-hand-limit", None)
     assert result.score == 0 and result.feedback.startswith("Not answered. The answer: 2.")
+
+
+def test_the_quiz_table_tells_a_blank_answer_from_a_wrong_one():
+    """A question left blank, or a quiz without its answers file, reads "no answer", not "wrong"."""
+    answers = Answers("s1", {"training-loop-order": ["c", "d", "a", "b"], "by-hand-limit": 7})
+    rows = _quiz_rows(score_answers(QUIZ, answers, REF))
+    assert rows["training-loop-order"] == "right"
+    assert rows["by-hand-limit"] == "wrong"
+    assert rows["dead-relu"] == "no answer"
+    missing = _quiz_rows(unanswered(QUIZ, "no answers.toml in the submission: the quiz scores 0"))
+    assert set(missing.values()) == {"no answer"} and len(missing) == len(QUIZ.questions)
+
+
+def _quiz_rows(result):
+    """{question id: the Result column} of the quiz table as the terminal shows it."""
+    console = Console(record=True, width=200, color_system=None)
+    render_quiz(result, console)
+    cells = (line.split("│") for line in console.export_text().splitlines() if line.startswith("│"))
+    return {row[1].strip(): row[3].strip() for row in cells}
 
 
 # --- per-student numbers ---------------------------------------------------------------------------

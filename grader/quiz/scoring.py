@@ -10,7 +10,7 @@ from grader.quiz.bank import Quiz
 from grader.quiz.computations import COMPUTATIONS
 from grader.quiz.params import draw
 from grader.quiz.questions import AnswerFormatError, Computed, Question
-from grader.results import QuestionResult, QuizResult
+from grader.results import NOT_ANSWERED, QuestionResult, QuizResult
 
 
 def expected_answer(question: Question, student: str | None, reference: Any) -> Any:
@@ -47,7 +47,7 @@ def _score_one(question: Question, given: Any, expected: Any) -> QuestionResult:
     right = f"The answer: {question.describe(expected).rstrip('.')}."
     if given is None:
         return QuestionResult(question.id, 0.0, question.points, False,
-                              f"Not answered. {right} {question.explanation}")  # fmt: skip
+                              f"{NOT_ANSWERED} {right} {question.explanation}")  # fmt: skip
     try:
         marking = question.mark(given, expected)  # type: ignore[attr-defined]
     except AnswerFormatError as error:
