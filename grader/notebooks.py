@@ -177,7 +177,7 @@ def read_notebook(path: Path) -> tuple[NotebookNode, list[str]]:
     cells = _raw_cells(raw)
     if len(cells) > MAX_CELLS:
         raise NotebookError(
-            f"{path.name} has {len(cells)} cells, more than the {MAX_CELLS} the grader reads; hand in the "
+            f"{path.name} has {len(cells)} cells, more than the {MAX_CELLS} the grader reads; use the "
             "notebook you were given, with your work in its cells"
         )
     for cell in cells:

@@ -508,9 +508,12 @@ def test_an_import_grading_cannot_satisfy_says_what_can_be_imported(tmp_path):
     failed = {t["message"] for t in report["tests"] if t["status"] == "error"}
     assert failed == {
         "deep.py could not be imported: ModuleNotFoundError: No module named 'matplotlib': grading can import "
-        "only NumPy, Python's standard library and the submission's own files; remove that import, or hand in "
-        "matplotlib.py if it is yours (deep.py:14 in <module>)"
+        "only NumPy, Python's standard library and the submission's own files; remove that import, or put "
+        "matplotlib.py beside the exercise files if it is yours (deep.py:14 in <module>)"
     }
+    checked = run("check", str(target), "--exercise", "deep")
+    assert "or put matplotlib.py beside the exercise files if it is yours" in " ".join(checked.output.split())
+    assert "hand in" not in checked.output
 
 
 @pytest.mark.parametrize(

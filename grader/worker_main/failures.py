@@ -25,8 +25,8 @@ def import_hint(error, submission):
                 f"folder or package, so import the file by its name alone: from {own} import ..."}  # fmt: skip
     if isinstance(error, ModuleNotFoundError) and isinstance(error.name, str) and error.name:
         return {"message": f"{str(error)[:2000]}: grading can import only NumPy, Python's standard library "
-                f"and the submission's own files; remove that import, or hand in {error.name[:100]}.py if "
-                "it is yours"}  # fmt: skip
+                f"and the submission's own files; remove that import, or put {error.name[:100]}.py beside the "
+                "exercise files if it is yours"}  # fmt: skip
     if not unreadable_source(error):
         return {}
     for name in sorted(os.listdir(submission)):
