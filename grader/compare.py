@@ -94,16 +94,45 @@ def all_close(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float
     return bool(np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True).all())
 
 
-def assert_unchanged(before: Any, after: Any, what: str) -> None:
-    """Assert an argument holds the same values after a call as before it."""
+#: what assert_unchanged advises unless told otherwise
+WORK_ON_A_COPY = "work on a copy (e.g. x = x.copy(), or y = x - ... instead of x -= ...)"
+
+
+def assert_unchanged(before: Any, after: Any, what: str, advice: str = WORK_ON_A_COPY) -> None:
+    """Assert an argument holds the same values after a call as before it; else say where it
+    first differs (to the last bit: a change by rounding alone shows), and advice."""
     before_array, after_array = np.asarray(before), np.asarray(after)
-    if before_array.shape != after_array.shape or not np.array_equal(
-        before_array, after_array, equal_nan=True
-    ):
+    if before_array.shape != after_array.shape:
         raise AssertionError(
-            f"{what} was modified by the call; work on a copy (e.g. x = x.copy(), or "
-            f"y = x - ... instead of x -= ...)"
+            f"{what} was modified by the call (shaped {after_array.shape}, not {before_array.shape}); {advice}"
         )
+    floats = before_array.dtype.kind in "fc" and after_array.dtype.kind in "fc"
+    if np.array_equal(before_array, after_array, equal_nan=floats):
+        return
+    try:
+        differs = np.asarray(before_array != after_array, dtype=bool)
+        if floats:
+            differs &= ~(np.isnan(before_array) & np.isnan(after_array))
+        found = (
+            [tuple(int(i) for i in at) for at in np.argwhere(differs)[:1]]
+            if differs.shape == before_array.shape
+            else []
+        )
+    except (TypeError, ValueError):
+        found = []
+    if not found:  # values of another kind (text for numbers, say) that cannot be compared
+        raise AssertionError(f"{what} was modified by the call; {advice}")
+    index = found[0]
+    place = f" at {list(index)}" if index else ""
+    raise AssertionError(
+        f"{what} was modified by the call:{place} it holds {_exact(after_array[index])} where it held "
+        f"{_exact(before_array[index])}; {advice}"
+    )
+
+
+def _exact(value: Any) -> str:
+    """A number as Python writes it, every digit that tells it apart (0.30000000000000004)."""
+    return repr(np.asarray(value).item())[:100]
 
 
 def as_pair(value: Any, what: str) -> tuple[Any, Any]:

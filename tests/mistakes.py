@@ -212,6 +212,22 @@ MISTAKES = (
         must_pass=("activations", "backprop", "deep"),
     ),
     Mistake(
+        "x put back by arithmetic",
+        "gradcheck.py",
+        "x_restored_by_arithmetic",
+        (
+            (
+                "        original = x[index]\n        try:\n            x[index] = original + eps\n"
+                "            f_plus = f(x)\n            x[index] = original - eps\n            f_minus = f(x)\n"
+                "        finally:\n            x[index] = original\n",
+                "        x[index] = x[index] + eps\n        f_plus = f(x)\n        x[index] = x[index] - 2 * eps\n"
+                "        f_minus = f(x)\n        x[index] = x[index] + eps\n",
+            ),
+        ),
+        must_fail=("test_restores_x",),
+        must_pass=("activations", "backprop", "deep", "test_matches_exact_derivative[cubic]"),
+    ),
+    Mistake(
         "sigmoid as e^z / (1 + e^z)",
         "activations.py",
         "sigmoid_overflows_for_large_z",

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader.cases import LESSON_CASES, WORKED_CHAINS
-from grader.compare import assert_close, assert_close_parts
+from grader.compare import assert_close, assert_close_parts, assert_unchanged
 from grader.gradient_check import THRESHOLD, check_parameters, relative_error
 from grader.paths import reference_dir
 from grader.probe_functions import PROBES, cubic_central_difference
@@ -118,6 +118,29 @@ def test_assert_close_names_the_wrong_entry_and_the_ratio():
         AssertionError, match="returned None, expected a NumPy array: is its return statement"
     ):
         assert_close(None, 1.0, "f")
+
+
+def test_assert_unchanged_shows_the_first_change_to_the_last_digit():
+    """A change by rounding alone must be visible in the message, not just "modified"."""
+    before = np.array([[0.5, 1.4188579305227222], [2.0, np.nan]])
+    after = before.copy()
+    assert_unchanged(before, after, "x")  # nan where nan was counts as unchanged
+    after[0, 1] = np.nextafter(after[0, 1], 2.0)
+    after[1, 0] = 3.0
+    with pytest.raises(AssertionError) as raised:
+        assert_unchanged(before, after, "x", "put it back")
+    assert str(raised.value) == (
+        "x was modified by the call: at [0, 1] it holds 1.4188579305227225 where it held 1.4188579305227222; "
+        "put it back"
+    )
+    with pytest.raises(
+        AssertionError, match=r"^X was modified by the call \(shaped \(3,\), not \(2,\)\); work on"
+    ):
+        assert_unchanged(np.zeros(2), np.zeros(3), "X")
+    with pytest.raises(
+        AssertionError, match=r"^lr was modified by the call: it holds 0\.25 where it held 0\.5;"
+    ):
+        assert_unchanged(np.float32(0.5), np.float32(0.25), "lr")
 
 
 def test_relative_error_has_a_floor_and_flags_a_factor_of_two():

@@ -108,6 +108,18 @@ def _central_differences(
     return grad
 
 
+def _restored_by_arithmetic(m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    grad = np.zeros(np.shape(x), dtype=np.float64)
+    for index in np.ndindex(np.shape(x)):
+        x[index] += eps
+        f_plus = f(x)
+        x[index] -= 2 * eps
+        f_minus = f(x)
+        x[index] += eps
+        grad[index] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
 def _forward_differences(m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
     grad = np.zeros(np.shape(x), dtype=np.float64)
     f_here = f(x)
@@ -723,6 +735,18 @@ CATALOG: tuple[Misconception, ...] = (
         "this safe).",
         "numerical_gradient",
         lambda m, f, x, eps=1e-5: _central_differences(m, f, x, eps, restore=False),
+    ),
+    Misconception(
+        "x_restored_by_arithmetic",
+        "x put back by adding and subtracting eps",
+        "x[i] += eps, then x[i] -= 2·eps, then x[i] += eps lands back on x[i] only up to rounding: "
+        "each step rounds to the nearest float, so the entry can end a bit or two away from where it "
+        "started. numerical_gradient must leave x holding exactly its original values, since the "
+        "caller goes on using them.",
+        "Save the entry before the nudges (original = x[index]) and assign it back afterwards "
+        "(x[index] = original).",
+        "numerical_gradient",
+        _restored_by_arithmetic,
     ),
     Misconception(
         "eps_ignored",
