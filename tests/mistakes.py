@@ -228,6 +228,22 @@ MISTAKES = (
         must_pass=("activations", "backprop", "deep", "test_matches_exact_derivative[cubic]"),
     ),
     Mistake(
+        "x_plus and x_minus as new names for x",
+        "gradcheck.py",
+        "minus_copy_aliases_x",
+        (
+            (
+                "        original = x[index]\n        try:\n            x[index] = original + eps\n"
+                "            f_plus = f(x)\n            x[index] = original - eps\n            f_minus = f(x)\n"
+                "        finally:\n            x[index] = original\n",
+                "        x_plus = x\n        x_plus[index] = x_plus[index] + eps\n        f_plus = f(x_plus)\n"
+                "        x_minus = x\n        x_minus[index] = x_minus[index] - eps\n        f_minus = f(x_minus)\n",
+            ),
+        ),
+        must_fail=("test_matches_exact_derivative[cubic]", "test_matches_reference_on_random_points"),
+        must_pass=("activations", "backprop", "deep", "test_gradient_has_the_shape_of_x"),
+    ),
+    Mistake(
         "sigmoid as e^z / (1 + e^z)",
         "activations.py",
         "sigmoid_overflows_for_large_z",

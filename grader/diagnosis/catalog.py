@@ -120,6 +120,16 @@ def _restored_by_arithmetic(m: SimpleNamespace, f: Callable, x: np.ndarray, eps:
     return grad
 
 
+def _minus_copy_aliases_x(m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    grad = np.zeros(np.shape(x), dtype=np.float64)
+    for index in np.ndindex(np.shape(x)):
+        x[index] += eps  # x_plus = x: the nudge lands in x
+        f_plus = f(x)
+        x[index] -= eps  # x_minus = x: this takes the nudge back, so f_minus is f at x
+        grad[index] = (f_plus - f(x)) / (2 * eps)
+    return grad
+
+
 def _forward_differences(m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
     grad = np.zeros(np.shape(x), dtype=np.float64)
     f_here = f(x)
@@ -747,6 +757,18 @@ CATALOG: tuple[Misconception, ...] = (
         "(x[index] = original).",
         "numerical_gradient",
         _restored_by_arithmetic,
+    ),
+    Misconception(
+        "minus_copy_aliases_x",
+        "x_plus = x and x_minus = x, which copy nothing",
+        "Giving an array a new name does not copy it: x_plus, x_minus and x are one array. So "
+        "x_minus[i] -= eps only takes back the nudge of x_plus[i] += eps, and f_minus is f at x, not "
+        "at x − h. The difference f(x + h) − f(x) spans one h but is divided by 2h: every entry comes "
+        "out about half the slope.",
+        "Copy before nudging (x_plus = x.copy(), x_minus = x.copy()), or nudge x itself, call f between "
+        "the nudges and put the saved value back.",
+        "numerical_gradient",
+        _minus_copy_aliases_x,
     ),
     Misconception(
         "eps_ignored",
