@@ -590,6 +590,21 @@ MISTAKES = (
         must_pass=("activations", "gradcheck", "deep", "test_sgd_update_steps_against_the_gradient[float64]"),
     ),
     Mistake(
+        "hidden layer not updated",
+        "backprop.py",
+        "hidden_layer_not_updated",
+        (
+            (
+                '    new_params = {key: sgd_update(params[key], grads[key], lr) for key in ("W1", "b1", "W2", "b2")}',
+                "    new_params = dict(params)\n"
+                '    new_params["W2"] = sgd_update(params["W2"], grads["W2"], lr)\n'
+                '    new_params["b2"] = sgd_update(params["b2"], grads["b2"], lr)',
+            ),
+        ),
+        must_fail=("test_train_step_matches_reference[8]", "test_train_step_on_a_chain_worked_by_hand"),
+        must_pass=("activations", "gradcheck", "deep", "test_sgd_update_steps_against_the_gradient[float64]"),
+    ),
+    Mistake(
         "eps ignored",
         "gradcheck.py",
         "eps_ignored",

@@ -175,9 +175,14 @@ def _loss_after_update(m: SimpleNamespace, params: dict, X: Any, Y: Any, lr: flo
     return new_params, m.squared_error(m.forward(new_params, X)[-1], Y)
 
 
-def _biases_not_updated(m: SimpleNamespace, params: dict, X: Any, Y: Any, lr: float) -> tuple:
-    new_params, loss = m.original(params, X, Y, lr)
-    return {**new_params, "b1": np.array(params["b1"]), "b2": np.array(params["b2"])}, loss
+def _returned_as_given(*keys: str) -> Callable[..., tuple]:
+    """A train_step mutant: the step, with the parameters named by keys returned as they were given."""
+
+    def computes(m: SimpleNamespace, params: dict, X: Any, Y: Any, lr: float) -> tuple:
+        new_params, loss = m.original(params, X, Y, lr)
+        return {**new_params, **{key: np.array(params[key]) for key in keys}}, loss
+
+    return computes
 
 
 def _output_layer_updated_first(m: SimpleNamespace, params: dict, X: Any, Y: Any, lr: float) -> tuple:
@@ -703,7 +708,17 @@ CATALOG: tuple[Misconception, ...] = (
         "The step updates W1 and W2 but returns b1 and b2 unchanged, so the biases never learn.",
         "Apply sgd_update to every parameter: W1, b1, W2 and b2.",
         "train_step",
-        _biases_not_updated,
+        _returned_as_given("b1", "b2"),
+    ),
+    Misconception(
+        "hidden_layer_not_updated",
+        "the hidden layer's parameters not updated",
+        "The step updates W2 and b2 but returns W1 and b1 unchanged: δ1, dW1 and db1 are worked out "
+        "and then left unused, so only the output layer learns and the hidden layer keeps its "
+        "starting weights.",
+        "Apply sgd_update to every parameter: W1 and b1 too, with dW1 and db1.",
+        "train_step",
+        _returned_as_given("W1", "b1"),
     ),
     Misconception(
         "forward_differences",
