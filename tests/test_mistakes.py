@@ -144,6 +144,19 @@ UNCATALOGUED = {
         "return delta.T @ a_prev / n, delta.mean(axis=0)",
         "return delta.T @ a_prev / n, 0.0",
     ),
+    # and two beside a catalog mistake of 0.4.19 (in brackets) that must not take its name
+    "x_plus and x_minus, both x, nudged before f runs: a gradient of zeros (x_plus = x and x_minus = x)": (
+        "gradcheck.py",
+        "            x[index] = original + eps\n            f_plus = f(x)\n            x[index] = original - eps\n"
+        "            f_minus = f(x)\n",
+        "            x_plus = x\n            x_plus[index] += eps\n            x_minus = x\n"
+        "            x_minus[index] -= eps\n            f_plus = f(x_plus)\n            f_minus = f(x_minus)\n",
+    ),
+    "tanh' in the output delta whatever the activation (σ' whatever the activation)": (
+        "backprop.py",
+        "return 2.0 * (y_hat - np.asarray(y)) * activation_prime(z, activation)",
+        'return 2.0 * (y_hat - np.asarray(y)) * activation_prime(z, "tanh")',
+    ),
 }
 
 
