@@ -222,6 +222,9 @@ def key(student: str, out: Path) -> None:
 def check(file: Path, fmt: str) -> None:
     """Validate an answers file and score it for its student.
 
+    In the student kit, which has no answer key, it only checks that every answer can be read as
+    grading will read it, and exits 1 if one cannot (an answer that cannot be read scores 0).
+
     \b
     Example:
       backprop-grader quiz check answers.toml
@@ -231,12 +234,31 @@ def check(file: Path, fmt: str) -> None:
     from grader.render_text import render_quiz
     from grader.stdout_console import stdout_console
 
-    quiz_data = _with_answers(_load())
+    quiz_data = _load()
+    if quiz_data.answers_removed:
+        _check_form(quiz_data, _read(file), fmt)
+        return
     result = score_answers(quiz_data, _read(file), _reference())
     if fmt == "json":
         click.echo(json.dumps(quiz_to_dict(result), indent=2, ensure_ascii=False))
         return
     render_quiz(result, stdout_console(width_when_piped=110))
+
+
+def _check_form(quiz_data: Any, answers: Any, fmt: str) -> None:
+    """quiz check in the student kit: whether each answer can be read; exit 1 if one cannot."""
+    from grader.quiz.form_check import check_answers_form
+    from grader.render_json import answers_form_to_dict
+    from grader.render_text import render_answers_form
+    from grader.stdout_console import stdout_console
+
+    form = check_answers_form(quiz_data, answers)
+    if fmt == "json":
+        click.echo(json.dumps(answers_form_to_dict(form, answers.student), indent=2, ensure_ascii=False))
+    else:
+        render_answers_form(form, stdout_console(width_when_piped=110))
+    if form.unreadable:
+        raise SystemExit(1)
 
 
 @quiz.command()

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import fields, is_dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.ci_log import inert_json
 from grader.results import GradeResult, QuizResult
+
+if TYPE_CHECKING:
+    from grader.quiz.form_check import FormCheck
 
 SCHEMA_VERSION = 1
 
@@ -42,6 +45,18 @@ def quiz_to_dict(quiz: QuizResult) -> dict[str, Any]:
         "student": quiz.student,
         "messages": list(quiz.messages),
         "questions": [_plain(question) for question in quiz.questions],
+    }
+
+
+def answers_form_to_dict(form: FormCheck, student: str | None) -> dict[str, Any]:
+    """The student kit's quiz check as JSON: each question answered or not, and the problem of each
+    answer that cannot be read (null for one that can)."""
+    return {
+        "student": student,
+        "answered": form.answered,
+        "unreadable": len(form.unreadable),
+        "messages": list(form.messages),
+        "questions": [_plain(question) for question in form.questions],
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -11,6 +12,9 @@ from rich.table import Table
 from grader.lost_points import Lost, LostGroup, group_lost, quiz_said_once
 from grader.render_diagnosis import diagnosis_lines
 from grader.results import GradeResult, QuizResult, TestResult
+
+if TYPE_CHECKING:
+    from grader.quiz.form_check import FormCheck
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow"}
 MAX_PRINTED = 2000
@@ -145,6 +149,42 @@ def render_quiz(quiz: QuizResult, console: Console) -> None:
         if not question.correct:
             lost = _points(question.max_score - question.score)
             console.print(f"  [red]−{lost}[/] {escape(question.id)}: {escape(question.feedback)}")
+
+
+#: what the student kit's quiz check says of the answers it cannot score
+SCORED_WHEN_GRADED = "The kit has no answer key: your answers are scored when your submission is graded."
+
+
+def render_answers_form(form: FormCheck, console: Console) -> None:
+    """The kit's quiz check: a table of whether each question is answered and can be read, the
+    problem of each answer that cannot, and a summary line."""
+    for message in form.messages:
+        console.print(f"[yellow]quiz:[/] {escape(message)}")
+    table = Table(title="answers.toml", title_justify="left")
+    table.add_column("Question")
+    table.add_column("Points", justify="right")
+    table.add_column("Answer")
+    for question in form.questions:
+        verdict, style = (
+            ("cannot be read", "red")
+            if question.problem is not None
+            else ("answered", "green")
+            if question.answered
+            else ("no answer", "yellow")
+        )
+        table.add_row(escape(question.id), _points(question.points), f"[{style}]{verdict}[/]")
+    console.print(table)
+    for question in form.unreadable:
+        console.print(f"  [red]{escape(question.id)}[/]: {escape(question.problem or '')}")
+    count = f"{form.answered} of {len(form.questions)} questions answered"
+    if form.unreadable:
+        unreadable = len(form.unreadable)
+        console.print(
+            f"{count}; {unreadable} answer{'' if unreadable == 1 else 's'} cannot be read and would score 0: "
+            f"fix {'it' if unreadable == 1 else 'them'} and check again. {SCORED_WHEN_GRADED}"
+        )
+    else:
+        console.print(f"{count}; every answer can be read. {SCORED_WHEN_GRADED}")
 
 
 def _exercise_table(name: str, score: float, max_score: float, tests: list[TestResult]) -> Table:

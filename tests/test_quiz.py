@@ -16,7 +16,14 @@ from grader.paths import quizzes_dir, reference_dir
 from grader.quiz.answers import MAX_BYTES, Answers, AnswersError, read_answers, write_answers
 from grader.quiz.bank import BankError, load_quiz
 from grader.quiz.params import draw
-from grader.quiz.questions import Computed, Matching, MultipleChoice, Ordering, SingleChoice
+from grader.quiz.questions import (
+    AnswerFormatError,
+    Computed,
+    Matching,
+    MultipleChoice,
+    Ordering,
+    SingleChoice,
+)
 from grader.quiz.scoring import answer_key, expected_answer, score_answers, unanswered
 from grader.reference import load_reference
 from grader.render_text import render_quiz
@@ -230,6 +237,31 @@ def test_ordering_partial_and_malformed():
 def test_unanswered_questions_score_zero_and_say_the_answer():
     result = score_one("by-hand-limit", None)
     assert result.score == 0 and result.feedback.startswith("Not answered. The answer: 2.")
+
+
+#: answers of every form, right and wrong, for the check below
+GIVEN_FORMS = ("a", "b", "zz", "0", 0, 1.5, True, 10**400, [], ["a"], ["a", "zz"], ["a", "b", "c", "d"],
+               ["d", "c", "b", "a"], {}, {"a": 1}, {"output-delta": "a"}, {"output-delta": "zz"},
+               {"softmax": "a"})  # fmt: skip
+
+
+@pytest.mark.parametrize("question", QUIZ.questions, ids=lambda q: q.id)
+def test_the_kits_form_check_refuses_exactly_what_grading_cannot_read(question):
+    """quiz check in the student kit (no answer key) says an answer cannot be read just when
+    grading would say so, with the same words: otherwise it would pass answers that score 0."""
+    for form in (*GIVEN_FORMS, _a_part_table(question)):
+        feedback = score_one(question.id, form).feedback
+        try:
+            question.check_form(form)
+        except AnswerFormatError as error:
+            assert feedback.startswith(f"Could not read your answer: {error}."), (question.id, form)
+        else:
+            assert not feedback.startswith("Could not read"), (question.id, form, feedback)
+
+
+def _a_part_table(question):
+    """A computed question's parts, each given a number (other questions: an empty table)."""
+    return {part.key: 1.0 for part in getattr(question, "parts", ())}
 
 
 def test_the_quiz_table_tells_a_blank_answer_from_a_wrong_one():

@@ -1,5 +1,6 @@
 """The student kit holds what students need and nothing they must not see; check works in it."""
 
+import json
 import os
 import re
 import shutil
@@ -138,8 +139,41 @@ def test_the_kit_cannot_grade_or_score_the_quiz(kit, tmp_path):
     template = kit_run(kit, "quiz", "template", "--student", "alice", "--out", str(tmp_path / "answers.toml"))
     assert template.returncode == 0, template.stderr
     assert 'student = "alice"' in (tmp_path / "answers.toml").read_text()
-    scored = kit_run(kit, "quiz", "check", str(tmp_path / "answers.toml"))
-    assert scored.returncode == 2 and "holds the questions but not the answers" in scored.stderr
+    key = kit_run(kit, "quiz", "key", "--student", "alice", "--out", str(tmp_path / "key.toml"))
+    assert key.returncode == 2 and "holds the questions but not the answers" in key.stderr
+
+
+def test_quiz_check_in_the_kit_reads_every_answer_as_grading_will_and_scores_none(kit, tmp_path):
+    """The kit has no answer key, but it can tell a student which answers grading could not read
+    (each of those would score 0): exit 1 and the question's problem, exit 0 when all can be read."""
+    answers = tmp_path / "answers.toml"
+    assert kit_run(kit, "quiz", "template", "--student", "alice", "--out", str(answers)).returncode == 0
+    blank = kit_run(kit, "quiz", "check", str(answers))
+    assert blank.returncode == 0, blank.stderr
+    assert "0 of 30 questions answered; every answer can be read" in " ".join(blank.stdout.split())
+    text = answers.read_text()
+    for line, answer in (("# relu-negative-z = \n", 'relu-negative-z = "0"\n'),
+                         ("# chain-rule-why = \n", 'chain-rule-why = "a"\n'),
+                         ("# dead-relu-causes = \n", 'dead-relu-causes = "a, b"\n')):  # fmt: skip
+        assert line in text
+        text = text.replace(line, answer)
+    answers.write_text(text)
+    checked = kit_run(kit, "quiz", "check", str(answers))
+    assert checked.returncode == 1, checked.stderr
+    output = " ".join(checked.stdout.split())
+    assert "relu-negative-z: the answer must be a number, not '0'" in output
+    assert "dead-relu-causes: the answer must be a list of choice keys" in output
+    assert "3 of 30 questions answered; 2 answers cannot be read and would score 0" in output
+    as_json = json.loads(kit_run(kit, "quiz", "check", str(answers), "--format", "json").stdout)
+    forms = {question["id"]: question for question in as_json["questions"]}
+    assert as_json["answered"] == 3 and as_json["unreadable"] == 2 and as_json["student"] == "alice"
+    assert forms["chain-rule-why"] == {
+        "id": "chain-rule-why",
+        "points": 1.0,
+        "answered": True,
+        "problem": None,
+    }
+    assert forms["dead-relu"]["answered"] is False
 
 
 def test_release_refuses_a_folder_that_is_not_empty(tmp_path):

@@ -182,7 +182,7 @@ def _check_unique(options: tuple[Option, ...], path: Path, raw: dict, what: str)
 
 def _placeholder_answer(raw: dict[str, Any]) -> dict[str, Any]:
     """A kit question (answers removed) with a stand-in answer that passes the checks; nothing
-    in a kit scores answers (quiz check needs the instructor's banks)."""
+    in a kit scores answers (there, quiz check only reads them: grader.quiz.form_check)."""
     kind = raw["type"]
     first = {"single": lambda: raw["options"][0]["key"], "multiple": lambda: [raw["options"][0]["key"]],
              "numeric": lambda: 0.0, "ordering": lambda: [item["key"] for item in raw["items"]],

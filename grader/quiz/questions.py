@@ -87,6 +87,10 @@ class Question:
 
     type = "question"
 
+    def check_form(self, given: Any) -> None:
+        """Raise AnswerFormatError unless given has the form an answer to this question takes (what
+        mark checks before it compares; the student kit, which has no answers, checks only this)."""
+
     def describe(self, answer: Any) -> str:
         """An answer written for people (used in feedback)."""
         return str(answer)
@@ -98,8 +102,12 @@ class SingleChoice(Question):
     answer: str = ""
     type = "single"
 
+    def check_form(self, given: Any) -> None:
+        _need_key(given, self.options, "the answer")
+
     def mark(self, given: Any, expected: Any) -> Marking:
-        return Marking(1.0 if _need_key(given, self.options, "the answer") == expected else 0.0)
+        self.check_form(given)
+        return Marking(1.0 if given == expected else 0.0)
 
     def describe(self, answer: Any) -> str:
         return _text(self.options, answer)
@@ -111,10 +119,15 @@ class MultipleChoice(Question):
     answer: tuple[str, ...] = ()
     type = "multiple"
 
-    def mark(self, given: Any, expected: Any) -> Marking:
+    def check_form(self, given: Any) -> None:
         if not isinstance(given, list):
             raise AnswerFormatError(f"the answer must be a list of choice keys, e.g. {list(self.answer)!r}")
-        picked = {_need_key(key, self.options, "each choice") for key in given}
+        for key in given:
+            _need_key(key, self.options, "each choice")
+
+    def mark(self, given: Any, expected: Any) -> Marking:
+        self.check_form(given)
+        picked = set(given)
         right, wrong = len(picked & set(expected)), len(picked - set(expected))
         fraction = max(0.0, (right - wrong) / len(expected))
         return Marking(fraction, f"{right} right and {wrong} wrong picks")
@@ -129,6 +142,9 @@ class Numeric(Question):
     abs_tol: float = 0.0
     rel_tol: float = 0.0
     type = "numeric"
+
+    def check_form(self, given: Any) -> None:
+        _need_number(given, "the answer")
 
     def mark(self, given: Any, expected: Any) -> Marking:
         value = _need_number(given, "the answer")
@@ -145,7 +161,7 @@ class Matching(Question):
     answer: tuple[tuple[str, str], ...] = ()
     type = "matching"
 
-    def mark(self, given: Any, expected: Any) -> Marking:
+    def check_form(self, given: Any) -> None:
         if not isinstance(given, dict):
             raise AnswerFormatError("the answer must be a table of term = definition key")
         unknown = set(given) - set(_keys(self.terms))
@@ -153,8 +169,13 @@ class Matching(Question):
             raise AnswerFormatError(
                 f"unknown term {sorted(unknown)[0]!r}; terms are {', '.join(_keys(self.terms))}"
             )
-        right = sum(_need_key(given[term], self.definitions, f"the definition of {term}") == definition
-                    for term, definition in expected.items() if term in given)  # fmt: skip
+        for term in _keys(self.terms):
+            if term in given:
+                _need_key(given[term], self.definitions, f"the definition of {term}")
+
+    def mark(self, given: Any, expected: Any) -> Marking:
+        self.check_form(given)
+        right = sum(given[term] == definition for term, definition in expected.items() if term in given)
         return Marking(right / len(expected), f"{right} of {len(expected)} terms matched right")
 
     def describe(self, answer: Any) -> str:
@@ -178,10 +199,14 @@ class Ordering(Question):
     answer: tuple[str, ...] = ()
     type = "ordering"
 
-    def mark(self, given: Any, expected: Any) -> Marking:
+    def check_form(self, given: Any) -> None:
         keys = _keys(self.items)
         if not isinstance(given, list) or sorted(map(str, given)) != sorted(keys):
             raise AnswerFormatError(f"the answer must list each of {', '.join(keys)} once, in order")
+
+    def mark(self, given: Any, expected: Any) -> Marking:
+        self.check_form(given)
+        keys = _keys(self.items)
         if list(given) == list(expected):
             return Marking(1.0)
         run = longest_ordered_run(list(given), list(expected))
@@ -219,11 +244,17 @@ class Computed(Question):
     parts: tuple[Part, ...] = ()
     type = "computed"
 
-    def mark(self, given: Any, expected: Any) -> Marking:
+    def check_form(self, given: Any) -> None:
         if not isinstance(given, dict):
             raise AnswerFormatError(
                 "the answer must be a table of " + ", ".join(f"{p.key} = <number>" for p in self.parts)
             )
+        for part in self.parts:
+            if part.key in given:
+                _need_number(given[part.key], part.key)
+
+    def mark(self, given: Any, expected: Any) -> Marking:
+        self.check_form(given)
         earned, wrong = 0.0, []
         for part in self.parts:
             if part.key in given and numbers_match(_need_number(given[part.key], part.key), expected[part.key],

@@ -28,15 +28,22 @@ def answer_key(quiz: Quiz, student: str | None, reference: Any) -> dict[str, Any
     return {question.id: expected_answer(question, student, reference) for question in quiz.questions}
 
 
-def score_answers(quiz: Quiz, answers: Answers, reference: Any, messages: tuple[str, ...] = ()) -> QuizResult:
-    results = []
-    notes = list(messages)
+def answers_notes(quiz: Quiz, answers: Answers) -> list[str]:
+    """What is wrong with an answers file as a whole: no student id where numbers are drawn per
+    student, answers to questions that do not exist."""
+    notes = []
     if answers.student is None and any(isinstance(q, Computed) for q in quiz.questions):
         notes.append("answers.toml names no student, so questions with per-student numbers use the numbers of "
                      "an empty id; add student = \"your-id\"")  # fmt: skip
     unknown = sorted(set(answers.values) - set(quiz.by_id()))
     if unknown:
         notes.append(f"answers.toml answers questions that do not exist: {', '.join(unknown)}")
+    return notes
+
+
+def score_answers(quiz: Quiz, answers: Answers, reference: Any, messages: tuple[str, ...] = ()) -> QuizResult:
+    results = []
+    notes = [*messages, *answers_notes(quiz, answers)]
     for question in quiz.questions:
         expected = expected_answer(question, answers.student, reference)
         results.append(_score_one(question, answers.values.get(question.id), expected))
