@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import tomlkit
+import yaml
 from conftest import REFERENCE, REPO, cli, small_filesystem
 from test_notebooks import solution_lines
 
@@ -174,6 +175,34 @@ def test_quiz_check_in_the_kit_reads_every_answer_as_grading_will_and_scores_non
         "problem": None,
     }
     assert forms["dead-relu"]["answered"] is False
+
+
+def test_the_kits_check_workflow_fails_on_a_quiz_answer_the_grader_cannot_read(kit, tmp_path):
+    """The workflow's quiz step, run as GitHub runs it (bash, the kit's backprop-grader on PATH):
+    without answers.toml it passes with a line; with an answer that cannot be read it fails."""
+    out, site = kit
+    workflow = yaml.safe_load((out / ".github" / "workflows" / "check.yml").read_text())
+    step = next(s for s in workflow["jobs"]["check"]["steps"] if "quiz check" in s.get("run", ""))
+    assert step["if"] == "${{ !cancelled() }}"  # it runs after failed public tests too
+    shim = tmp_path / "bin" / "backprop-grader"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\nPYTHONPATH={site} exec {sys.executable} -m grader "$@"\n')
+    shim.chmod(0o755)
+    work = tmp_path / "repository"
+    shutil.copytree(out, work)
+    env = {**os.environ, "PATH": f"{shim.parent}:{os.environ['PATH']}"}
+
+    def run_step() -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", "-e", "-c", step["run"]], capture_output=True, text=True, env=env,
+                              cwd=work, timeout=300)  # fmt: skip
+
+    (work / "answers.toml").unlink()
+    missing = run_step()
+    assert missing.returncode == 0 and "no answers.toml yet" in missing.stdout
+    (work / "answers.toml").write_text('student = "alice"\n\n[answers]\nrelu-negative-z = "0"\n')
+    unreadable = run_step()
+    assert unreadable.returncode == 1, unreadable.stderr
+    assert "relu-negative-z: the answer must be a number" in " ".join(unreadable.stdout.split())
 
 
 def test_release_refuses_a_folder_that_is_not_empty(tmp_path):
