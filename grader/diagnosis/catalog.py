@@ -175,6 +175,16 @@ def _loss_after_update(m: SimpleNamespace, params: dict, X: Any, Y: Any, lr: flo
     return new_params, m.squared_error(m.forward(new_params, X)[-1], Y)
 
 
+def _bias_gradient_as(db: Callable[[np.ndarray], Any]) -> Callable[..., tuple]:
+    """A weight_gradients mutant: the reference's dW, with db = db(delta) instead of delta's mean
+    over the batch."""
+
+    def computes(m: SimpleNamespace, delta: Any, a_prev: Any) -> tuple:
+        return m.original(delta, a_prev)[0], db(np.asarray(delta))
+
+    return computes
+
+
 def _returned_as_given(*keys: str) -> Callable[..., tuple]:
     """A train_step mutant: the step, with the parameters named by keys returned as they were given."""
 
@@ -569,7 +579,7 @@ CATALOG: tuple[Misconception, ...] = (
         "dW is averaged over the batch but db is not: the biases get a gradient n times too large.",
         "Use delta.mean(axis=0) for db.",
         "weight_gradients",
-        lambda m, delta, a_prev: (m.original(delta, a_prev)[0], np.asarray(delta).sum(axis=0)),
+        _bias_gradient_as(lambda delta: delta.sum(axis=0)),
     ),
     Misconception(
         "bias_gradient_keeps_batch_axis",
@@ -579,10 +589,7 @@ CATALOG: tuple[Misconception, ...] = (
         "bias changes shape after one step.",
         "Use delta.mean(axis=0), without keepdims, so that db is shaped like b.",
         "weight_gradients",
-        lambda m, delta, a_prev: (
-            m.original(delta, a_prev)[0],
-            np.asarray(delta).mean(axis=0, keepdims=True),
-        ),
+        _bias_gradient_as(lambda delta: delta.mean(axis=0, keepdims=True)),
     ),
     Misconception(
         "bias_gradient_mean_of_everything",
@@ -592,7 +599,7 @@ CATALOG: tuple[Misconception, ...] = (
         "its own delta averaged over the batch only.",
         "Average over the batch axis only: delta.mean(axis=0), shaped like b.",
         "weight_gradients",
-        lambda m, delta, a_prev: (m.original(delta, a_prev)[0], np.asarray(delta).mean()),
+        _bias_gradient_as(lambda delta: delta.mean()),
     ),
     Misconception(
         "bias_gradient_zero",
@@ -602,10 +609,7 @@ CATALOG: tuple[Misconception, ...] = (
         "for one with b, so a bias's gradient is its unit's delta, averaged over the batch.",
         "Return delta.mean(axis=0) as db.",
         "weight_gradients",
-        lambda m, delta, a_prev: (
-            m.original(delta, a_prev)[0],
-            np.zeros_like(np.asarray(delta).mean(axis=0)),
-        ),
+        _bias_gradient_as(lambda delta: np.zeros_like(delta.mean(axis=0))),
     ),
     Misconception(
         "weight_gradient_transposed",
