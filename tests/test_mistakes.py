@@ -5,13 +5,16 @@ import os
 import re
 import subprocess
 
+import numpy as np
 import pytest
 from conftest import EXAMPLES, REPO, by_name, cli, grade, reference_with
 from junitparser import Failure, JUnitXml
 from mistakes import MISTAKES
 
 from grader.diagnosis.catalog import BY_ID, CATALOG
+from grader.exercise_api import EXERCISES
 from grader.feedback import feedback_markdown
+from grader.reference import load_reference
 
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[m.name for m in MISTAKES])
@@ -64,6 +67,18 @@ def test_every_catalog_entry_has_a_mistake_to_diagnose():
 
 def test_a_correct_submission_gets_no_diagnosis(reference_result):
     assert all(t.status == "passed" and t.diagnosis is None for t in reference_result.tests)
+
+
+def test_float64_results_for_float32_input_keep_every_point(tmp_path):
+    """activations.py's docstring accepts float32 input back as float32 or float64: a student who
+    computes everything in float64 (np.where(z > 0, 1.0, 0.0), say) loses nothing for it."""
+    submission = reference_with(
+        tmp_path / "s", {"activations.py": [("if not np.issubdtype(z.dtype, np.floating):\n        ", "")]}
+    )
+    mine, z = load_reference(submission), np.linspace(-3.0, 3.0, 7, dtype=np.float32)
+    assert {getattr(mine, f)(z).dtype for f in EXERCISES["activations"]} == {np.dtype(np.float64)}
+    lost = [f"{t.name}: {t.message}" for t in grade(submission).tests if t.score < t.max_score]
+    assert lost == []
 
 
 def test_a_failure_that_no_value_shows_gets_no_diagnosis(tmp_path):
