@@ -101,14 +101,21 @@ WORK_ON_A_COPY = "work on a copy (e.g. x = x.copy(), or y = x - ... instead of x
 def assert_unchanged(before: Any, after: Any, what: str, advice: str = WORK_ON_A_COPY) -> None:
     """Assert an argument holds the same values after a call as before it; else say where it
     first differs (to the last bit: a change by rounding alone shows), and advice."""
+    if (change := first_change(before, after)) is not None:
+        raise AssertionError(f"{what} was modified by the call{change}; {advice}")
+
+
+def first_change(before: Any, after: Any) -> str | None:
+    """None when after holds exactly before's values (nan where nan was counts as the same); else
+    where it first differs, to the last bit, to follow "was modified by the call":
+    ": at [0, 1] it holds 1.4188579305227225 where it held 1.4188579305227222", or
+    " (shaped (3,), not (2,))", or "" for values that cannot be compared (text for numbers)."""
     before_array, after_array = np.asarray(before), np.asarray(after)
     if before_array.shape != after_array.shape:
-        raise AssertionError(
-            f"{what} was modified by the call (shaped {after_array.shape}, not {before_array.shape}); {advice}"
-        )
+        return f" (shaped {after_array.shape}, not {before_array.shape})"
     floats = before_array.dtype.kind in "fc" and after_array.dtype.kind in "fc"
     if np.array_equal(before_array, after_array, equal_nan=floats):
-        return
+        return None
     try:
         differs = np.asarray(before_array != after_array, dtype=bool)
         if floats:
@@ -120,19 +127,17 @@ def assert_unchanged(before: Any, after: Any, what: str, advice: str = WORK_ON_A
         )
     except (TypeError, ValueError):
         found = []
-    if not found:  # values of another kind (text for numbers, say) that cannot be compared
-        raise AssertionError(f"{what} was modified by the call; {advice}")
+    if not found:
+        return ""
     index = found[0]
     place = f" at {list(index)}" if index else ""
-    raise AssertionError(
-        f"{what} was modified by the call:{place} it holds {_exact(after_array[index])} where it held "
-        f"{_exact(before_array[index])}; {advice}"
-    )
+    return f":{place} it holds {_exact(after_array[index])} where it held {_exact(before_array[index])}"
 
 
 def _exact(value: Any) -> str:
-    """A number as Python writes it, every digit that tells it apart (0.30000000000000004)."""
-    return repr(np.asarray(value).item())[:100]
+    """A number with every digit that tells it apart in its own dtype (0.30000000000000004 in
+    float64; 0.4629832 in float32, whose digits past that are the widening's, not the value's)."""
+    return str(np.asarray(value)[()])[:100]
 
 
 def as_pair(value: Any, what: str) -> tuple[Any, Any]:

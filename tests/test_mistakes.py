@@ -217,6 +217,22 @@ def test_a_mistake_shown_on_its_own_keeps_its_name_where_another_piece_is_unexpl
     assert "hidden_delta" in tests["test_train_step_matches_reference[8]"].diagnosis.rests_on
 
 
+def test_an_argument_changed_by_rounding_alone_is_shown_to_the_last_digit(tmp_path):
+    """x put back by arithmetic is a bit or two off: printed to five digits, before and after look
+    the same, so the evidence says where it changed with every digit that tells them apart."""
+    mistake = next(m for m in MISTAKES if m.diagnosis == "x_restored_by_arithmetic")
+    result = grade(reference_with(tmp_path / "s", {mistake.file: list(mistake.replacements)}))
+    evidence = by_name(result)["test_restores_x"].diagnosis.evidence
+    assert evidence.expected.removeprefix("x unchanged: ") == evidence.received.removeprefix("x changed to ")
+    found = re.fullmatch(
+        r"the argument x was modified by the call: at \[(\d+), (\d+)\] it holds (\S+) where it held (\S+)",
+        evidence.where,
+    )
+    assert found, evidence.where
+    held, holds = float(found[4]), float(found[3])
+    assert holds != held and abs(holds - held) < 1e-12
+
+
 def test_a_sigmoid_that_overflows_at_large_z_is_told_so_and_named(tmp_path):
     """e^z / (1 + e^z) overflows at the other end from the naive 1 / (1 + e^(−z)): the stability
     test's message names both ends, and the diagnosis the form the student wrote."""

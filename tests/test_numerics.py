@@ -141,6 +141,10 @@ def test_assert_unchanged_shows_the_first_change_to_the_last_digit():
         AssertionError, match=r"^lr was modified by the call: it holds 0\.25 where it held 0\.5;"
     ):
         assert_unchanged(np.float32(0.5), np.float32(0.25), "lr")
+    # float32 to float32's own digits (0.4629632532596588 is the float64 widening's)
+    param = np.array([0.46296325], dtype=np.float32)
+    with pytest.raises(AssertionError, match=r": at \[0\] it holds 0\.46296328 where it held 0\.46296325;"):
+        assert_unchanged(param, np.nextafter(param, np.float32(1)), "param")
 
 
 def test_relative_error_has_a_floor_and_flags_a_factor_of_two():

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from grader.call_outcome import RecordedCall
+from grader.compare import first_change
 from grader.diagnosis.observe import Observation, leaves, same_value
 from grader.exercise_api import signature_of
 from grader.planned_calls import Probe
@@ -96,11 +97,13 @@ def evidence(
     for position, (before, after) in enumerate(zip(received.args_before, received.args_after, strict=False)):
         if not same_value(before, after, (0.0, 0.0)):
             name = names[position] if position < len(names) else f"argument {position + 1}"
+            # printed to 5 digits, a change by rounding alone looks like none: say where, exactly
+            change = first_change(before, after) if _is_numeric(before) and _is_numeric(after) else ""
             return Evidence(
                 format_call(call),
                 f"{name} unchanged: {format_value(before)}",
                 f"{name} changed to {format_value(after)}",
-                f"the argument {name} was modified by the call",
+                f"the argument {name} was modified by the call{change or ''}",
             )
     if received.warned and not expected.warned:
         return Evidence(format_call(call), "no warning", "a NumPy warning", "warnings during the call")
