@@ -244,6 +244,17 @@ MISTAKES = (
         must_pass=("activations", "backprop", "deep", "test_gradient_has_the_shape_of_x"),
     ),
     Mistake(
+        "numerical_gradient looping over the rows of x",
+        "gradcheck.py",
+        "rows_nudged_whole",
+        (
+            ("    for index in np.ndindex(np.shape(x)):\n", "    for index in range(len(x)):\n"),
+            ("        original = x[index]\n", "        original = np.array(x[index])\n"),
+        ),
+        must_fail=("test_matches_exact_derivative[cubic]", "test_matches_reference_on_random_points"),
+        must_pass=("activations", "backprop", "deep", "test_restores_x", "test_gradient_has_the_shape_of_x"),
+    ),
+    Mistake(
         "sigmoid as e^z / (1 + e^z)",
         "activations.py",
         "sigmoid_overflows_for_large_z",

@@ -159,13 +159,18 @@ UNCATALOGUED = {
         "return delta.T @ a_prev / n, delta.mean(axis=0)",
         "return delta.T @ a_prev / n, 0.0",
     ),
-    # and two beside a catalog mistake of 0.4.19 (in brackets) that must not take its name
+    # and three beside a catalog mistake of 0.4.19 or 0.4.20 (in brackets) that must not take its name
     "x_plus and x_minus, both x, nudged before f runs: a gradient of zeros (x_plus = x and x_minus = x)": (
         "gradcheck.py",
         "            x[index] = original + eps\n            f_plus = f(x)\n            x[index] = original - eps\n"
         "            f_minus = f(x)\n",
         "            x_plus = x\n            x_plus[index] += eps\n            x_minus = x\n"
         "            x_minus[index] -= eps\n            f_plus = f(x_plus)\n            f_minus = f(x_minus)\n",
+    ),
+    "range(len(x)) with the row saved as a view: f_minus is f at x (a whole row of x nudged at once)": (
+        "gradcheck.py",
+        "    for index in np.ndindex(np.shape(x)):\n        original = x[index]\n",
+        "    for index in range(len(x)):\n        original = x[index]\n",
     ),
     "tanh' in the output delta whatever the activation (σ' whatever the activation)": (
         "backprop.py",
@@ -215,6 +220,27 @@ def test_a_mistake_shown_on_its_own_keeps_its_name_where_another_piece_is_unexpl
         assert tests[name].status == "failed"
         assert tests[name].diagnosis.mistake == "output_delta_without_derivative", name
     assert "hidden_delta" in tests["test_train_step_matches_reference[8]"].diagnosis.rests_on
+
+
+def test_the_call_shown_under_a_named_mistake_is_one_the_mistake_shows_on(tmp_path):
+    """range(len(x)) with x[i] += eps, -= 2·eps, += eps: whole rows nudged, and each put back a bit
+    off. On a vector x the loop is right, so its smallest failing call is wrong only in the bits x
+    was left with, which shows nothing of the rows; the call shown must be a matrix."""
+    body = (
+        "        original = x[index]\n        try:\n            x[index] = original + eps\n"
+        "            f_plus = f(x)\n            x[index] = original - eps\n            f_minus = f(x)\n"
+        "        finally:\n            x[index] = original\n"
+    )
+    in_place = (
+        "        x[index] += eps\n        f_plus = f(x)\n        x[index] -= 2 * eps\n        f_minus = f(x)\n"
+        "        x[index] += eps\n"
+    )
+    loop = ("    for index in np.ndindex(np.shape(x)):\n", "    for index in range(len(x)):\n")
+    tests = by_name(grade(reference_with(tmp_path / "s", {"gradcheck.py": [loop, (body, in_place)]})))
+    for name in ("test_matches_exact_derivative[cubic]", "test_matches_reference_on_random_points"):
+        diagnosis = tests[name].diagnosis
+        assert diagnosis.mistake == "rows_nudged_whole", name
+        assert ", x=[[" in diagnosis.evidence.call and "modified" not in diagnosis.evidence.where, name
 
 
 def test_an_argument_changed_by_rounding_alone_is_shown_to_the_last_digit(tmp_path):

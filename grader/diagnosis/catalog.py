@@ -152,6 +152,19 @@ def _every_entry_nudged(m: SimpleNamespace, f: Callable, x: np.ndarray, eps: flo
     return np.full(np.shape(x), (f(x + eps) - f(x - eps)) / (2 * eps), dtype=np.float64)
 
 
+def _rows_nudged_whole(m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    grad = np.zeros(np.shape(x), dtype=np.float64)
+    for i in range(len(x)):  # the first axis only: on a 2-D x, x[i] is a whole row
+        original = x[i].copy()
+        x[i] = original + eps
+        f_plus = f(x)
+        x[i] = original - eps
+        f_minus = f(x)
+        x[i] = original
+        grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
 def _relu_in_place(m: SimpleNamespace, z: Any) -> np.ndarray:
     z = m.as_float_array(z)  # the caller's own array when it is one of floats
     z[z < 0] = 0
@@ -754,6 +767,17 @@ CATALOG: tuple[Misconception, ...] = (
         "after the two evaluations.",
         "numerical_gradient",
         _every_entry_nudged,
+    ),
+    Misconception(
+        "rows_nudged_whole",
+        "a whole row of x nudged at once (range(len(x)))",
+        "for i in range(len(x)) walks the first axis only. When x is a matrix, x[i] is a whole row, "
+        "so each nudge moves every entry of that row together, and the difference quotient is the sum "
+        "of the row's partial derivatives, written into every entry of the row. For a vector x the "
+        "loop is right, which is why the one-dimensional cases pass.",
+        "Loop over every entry, whatever the shape: for index in np.ndindex(x.shape), nudging x[index].",
+        "numerical_gradient",
+        _rows_nudged_whole,
     ),
     Misconception(
         "x_not_restored",

@@ -31,7 +31,7 @@ from grader.diagnosis.observe import Observation, of_function, of_student, same_
 from grader.exercise_api import MODULE_OF
 from grader.memo import Memo
 from grader.reference import load_reference
-from grader.results import Diagnosis, TestResult
+from grader.results import Diagnosis, Evidence, TestResult
 
 NO_KNOWN_MISTAKE = "no known mistake"
 #: a mistake seen directly rather than reproduced by a mutant, so not in the catalog: any function
@@ -57,6 +57,10 @@ class _Calls:
             if _differs(self.student[i], self.reference[i], self.tolerance[i])
         ]
         return sorted(indices, key=lambda i: call_size(self.calls[i]))
+
+    def evidence(self, index: int) -> Evidence:
+        """What call index shows: the call, and the first part of its outcome that differs."""
+        return evidence(self.calls[index], self.reference[index], self.student[index], self.tolerance[index])
 
 
 #: a class makes the same mistakes on the same inputs: a test whose calls went exactly as they
@@ -89,14 +93,7 @@ def _diagnose(calls: Sequence[RecordedCall], reference_dir: Path) -> Diagnosis |
         return None
     wrong = recorded.wrong()
     shown = wrong[0] if wrong else None
-    proof = None
-    if shown is not None:
-        proof = evidence(
-            recorded.calls[shown],
-            recorded.reference[shown],
-            recorded.student[shown],
-            recorded.tolerance[shown],
-        )
+    proof = recorded.evidence(shown) if shown is not None else None
     view = gradient_view(recorded.calls, reference_dir)
     verdicts = {entry.id: _verdict(entry, recorded, reference_dir) for entry in CATALOG}
     matches = [entry for entry in CATALOG if verdicts[entry.id][0] is _Verdict.EXPLAINS]
@@ -136,7 +133,25 @@ def _diagnose(calls: Sequence[RecordedCall], reference_dir: Path) -> Diagnosis |
     if not matches:
         return unknown
     matches.sort(key=lambda entry: entry.replaces not in failing)
-    return _naming(unknown, matches[0], [entry.id for entry in matches])
+    first = matches[0]
+    if (where := _where_it_shows(first, recorded, wrong, reference_dir)) not in (None, shown):
+        unknown = replace(unknown, evidence=recorded.evidence(where))
+    return _naming(unknown, first, [entry.id for entry in matches])
+
+
+def _where_it_shows(
+    entry: Misconception, recorded: _Calls, wrong: list[int], reference_dir: Path
+) -> int | None:
+    """The first of the wrong calls on which entry's mutant answers otherwise than the reference:
+    the evidence to show under its name. The smallest wrong call may be wrong for another reason (a
+    second mistake, or x restored a bit off), which would make the named mistake look unfounded."""
+    mutated = mutant(entry.id, reference_dir)
+    for index in wrong:
+        call = recorded.calls[index]
+        predicted = of_function(getattr(mutated, call.function), call)
+        if _differs(predicted, recorded.reference[index], recorded.tolerance[index]):
+            return index
+    return None
 
 
 def _no_known_mistake(diagnosis: Diagnosis) -> Diagnosis:
