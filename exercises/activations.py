@@ -2,9 +2,8 @@
 
 Every function here is elementwise: it takes a float or a NumPy array of any
 shape and returns a float array of the same shape (a 0-d array for a float).
-Integer input comes back as floats. float32 input may come back as float32 or
-as float64: either is accepted, and the values are compared with float32's
-tolerance. No function modifies its input.
+float32 input may come back as float32 or float64; integer input, as floats.
+No function modifies its input.
 """
 
 import numpy as np
