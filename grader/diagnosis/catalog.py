@@ -93,11 +93,12 @@ def _sigmoid_prime_through_e_to_the_minus_z(m: SimpleNamespace, z: Any) -> np.nd
 
 
 def _central_differences(
-    m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float, restore: bool
+    m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float, restore: bool, rows: bool = False
 ) -> np.ndarray:
+    """rows: loop for index in range(len(x)), which on a matrix nudges a whole row at once."""
     grad = np.zeros(np.shape(x), dtype=np.float64)
-    for index in np.ndindex(np.shape(x)):
-        original = x[index]
+    for index in range(len(x)) if rows else np.ndindex(np.shape(x)):
+        original = np.array(x[index])  # a copy: a row of x is a view
         x[index] = original + eps
         f_plus = f(x)
         x[index] = original - eps
@@ -150,19 +151,6 @@ def _central_differences_over_h(
 def _every_entry_nudged(m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
     x = np.asarray(x)
     return np.full(np.shape(x), (f(x + eps) - f(x - eps)) / (2 * eps), dtype=np.float64)
-
-
-def _rows_nudged_whole(m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
-    grad = np.zeros(np.shape(x), dtype=np.float64)
-    for i in range(len(x)):  # the first axis only: on a 2-D x, x[i] is a whole row
-        original = x[i].copy()
-        x[i] = original + eps
-        f_plus = f(x)
-        x[i] = original - eps
-        f_minus = f(x)
-        x[i] = original
-        grad[i] = (f_plus - f_minus) / (2 * eps)
-    return grad
 
 
 def _relu_in_place(m: SimpleNamespace, z: Any) -> np.ndarray:
@@ -777,7 +765,7 @@ CATALOG: tuple[Misconception, ...] = (
         "loop is right, which is why the one-dimensional cases pass.",
         "Loop over every entry, whatever the shape: for index in np.ndindex(x.shape), nudging x[index].",
         "numerical_gradient",
-        _rows_nudged_whole,
+        lambda m, f, x, eps=1e-5: _central_differences(m, f, x, eps, restore=True, rows=True),
     ),
     Misconception(
         "x_not_restored",
