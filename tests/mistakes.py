@@ -27,6 +27,13 @@ HIDDEN_DELTA = "return (np.asarray(delta_next) @ np.asarray(W_next)) * activatio
 SGD = "return np.asarray(param) - lr * np.asarray(grad)"
 LOSS = "return float(np.sum((y_hat - y) ** 2) / y_hat.shape[0])"
 WEIGHT_GRADIENTS = "return delta.T @ a_prev / n, delta.mean(axis=0)"
+STEP = 'new_params = {key: sgd_update(params[key], grads[key], lr) for key in ("W1", "b1", "W2", "b2")}'
+#: numerical_gradient's two nudges of x[index] and the restore, as the reference writes them
+NUDGES = (
+    "        original = x[index]\n        try:\n            x[index] = original + eps\n"
+    "            f_plus = f(x)\n            x[index] = original - eps\n            f_minus = f(x)\n"
+    "        finally:\n            x[index] = original\n"
+)
 
 MISTAKES = (
     Mistake(
@@ -217,9 +224,7 @@ MISTAKES = (
         "x_restored_by_arithmetic",
         (
             (
-                "        original = x[index]\n        try:\n            x[index] = original + eps\n"
-                "            f_plus = f(x)\n            x[index] = original - eps\n            f_minus = f(x)\n"
-                "        finally:\n            x[index] = original\n",
+                NUDGES,
                 "        x[index] = x[index] + eps\n        f_plus = f(x)\n        x[index] = x[index] - 2 * eps\n"
                 "        f_minus = f(x)\n        x[index] = x[index] + eps\n",
             ),
@@ -233,9 +238,7 @@ MISTAKES = (
         "minus_copy_aliases_x",
         (
             (
-                "        original = x[index]\n        try:\n            x[index] = original + eps\n"
-                "            f_plus = f(x)\n            x[index] = original - eps\n            f_minus = f(x)\n"
-                "        finally:\n            x[index] = original\n",
+                NUDGES,
                 "        x_plus = x\n        x_plus[index] = x_plus[index] + eps\n        f_plus = f(x_plus)\n"
                 "        x_minus = x\n        x_minus[index] = x_minus[index] - eps\n        f_minus = f(x_minus)\n",
             ),
@@ -541,7 +544,7 @@ MISTAKES = (
                 '    delta1 = hidden_delta(delta2, params["W2"], z1, "relu")\n',
             ),
             (
-                'new_params = {key: sgd_update(params[key], grads[key], lr) for key in ("W1", "b1", "W2", "b2")}',
+                STEP,
                 'new_params = {key: sgd_update(params[key], grads[key], lr) for key in ("W1", "b1", "b2")}\n'
                 '    new_params["W2"] = params["W2"]',
             ),
@@ -559,7 +562,7 @@ MISTAKES = (
         "params_updated_in_place",
         (
             (
-                '    new_params = {key: sgd_update(params[key], grads[key], lr) for key in ("W1", "b1", "W2", "b2")}',
+                f"    {STEP}",
                 '    for key in ("W1", "b1", "W2", "b2"):\n        params[key] -= lr * grads[key]\n    new_params = params',
             ),
         ),
@@ -579,7 +582,7 @@ MISTAKES = (
         "params_updated_in_place",
         (
             (
-                '    new_params = {key: sgd_update(params[key], grads[key], lr) for key in ("W1", "b1", "W2", "b2")}',
+                f"    {STEP}",
                 "    new_params = params\n    for key in grads:\n        new_params[key] = sgd_update(params[key], grads[key], lr)",
             ),
         ),
@@ -592,7 +595,7 @@ MISTAKES = (
         "bias_not_updated",
         (
             (
-                '    new_params = {key: sgd_update(params[key], grads[key], lr) for key in ("W1", "b1", "W2", "b2")}',
+                f"    {STEP}",
                 '    new_params = {key: sgd_update(params[key], grads[key], lr) for key in ("W1", "W2")}\n'
                 '    new_params["b1"], new_params["b2"] = params["b1"].copy(), params["b2"].copy()',
             ),
@@ -606,7 +609,7 @@ MISTAKES = (
         "hidden_layer_not_updated",
         (
             (
-                '    new_params = {key: sgd_update(params[key], grads[key], lr) for key in ("W1", "b1", "W2", "b2")}',
+                f"    {STEP}",
                 "    new_params = dict(params)\n"
                 '    new_params["W2"] = sgd_update(params["W2"], grads["W2"], lr)\n'
                 '    new_params["b2"] = sgd_update(params["b2"], grads["b2"], lr)',

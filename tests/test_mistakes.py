@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import EXAMPLES, REPO, by_name, cli, grade, reference_with
 from junitparser import Failure, JUnitXml
-from mistakes import MISTAKES
+from mistakes import MISTAKES, NUDGES
 
 from grader.diagnosis.catalog import BY_ID, CATALOG
 from grader.exercise_api import EXERCISES
@@ -226,17 +226,12 @@ def test_the_call_shown_under_a_named_mistake_is_one_the_mistake_shows_on(tmp_pa
     """range(len(x)) with x[i] += eps, -= 2·eps, += eps: whole rows nudged, and each put back a bit
     off. On a vector x the loop is right, so its smallest failing call is wrong only in the bits x
     was left with, which shows nothing of the rows; the call shown must be a matrix."""
-    body = (
-        "        original = x[index]\n        try:\n            x[index] = original + eps\n"
-        "            f_plus = f(x)\n            x[index] = original - eps\n            f_minus = f(x)\n"
-        "        finally:\n            x[index] = original\n"
-    )
     in_place = (
         "        x[index] += eps\n        f_plus = f(x)\n        x[index] -= 2 * eps\n        f_minus = f(x)\n"
         "        x[index] += eps\n"
     )
     loop = ("    for index in np.ndindex(np.shape(x)):\n", "    for index in range(len(x)):\n")
-    tests = by_name(grade(reference_with(tmp_path / "s", {"gradcheck.py": [loop, (body, in_place)]})))
+    tests = by_name(grade(reference_with(tmp_path / "s", {"gradcheck.py": [loop, (NUDGES, in_place)]})))
     for name in ("test_matches_exact_derivative[cubic]", "test_matches_reference_on_random_points"):
         diagnosis = tests[name].diagnosis
         assert diagnosis.mistake == "rows_nudged_whole", name
