@@ -140,6 +140,52 @@ def _exact(value: Any) -> str:
     return str(np.asarray(value)[()])[:100]
 
 
+#: why a placeholder's result fails a test that checks only shapes, dtypes or inputs left alone
+PLACEHOLDER = "this test's points come once the function computes its result"
+
+
+def assert_computes_something(result: Any, what: str, given: Any = None) -> None:
+    """Assert result is not what a function that computes nothing returns: zeros everywhere (in
+    every array of a result made of several), or (given: the input) that input handed back.
+
+    Tests of shapes, dtypes and inputs left alone call it: a placeholder passes those by doing
+    nothing, and a do-nothing submission is worth no points. Call it only where the right answer
+    is neither zeros nor the input, so that no function that computes its result fails it. Where
+    reference/ is at hand, it is graded on every test before anyone is (grading.call_plan), so
+    such a call stops the suite instead of costing students points."""
+    arrays = _numeric_arrays(result)
+    size = sum(array.size for array in arrays)
+    if not size:  # nothing numeric, or a part that is not: the test's own checks say what came back
+        return
+    if all(not np.any(array) for array in arrays):
+        if size == 1:
+            raise AssertionError(
+                f"{what} is 0, as a placeholder's is, where the right one is not; {PLACEHOLDER}"
+            )
+        raise AssertionError(
+            f"{what} holds only zeros, as a placeholder's does, where the right one does not; {PLACEHOLDER}"
+        )
+    if given is not None and len(arrays) == 1 and np.array_equal(arrays[0], given):
+        raise AssertionError(
+            f"{what} is the input handed back, as a placeholder's is, where the right one is not; {PLACEHOLDER}"
+        )
+
+
+def _numeric_arrays(value: Any) -> list[np.ndarray]:
+    """Every number or numeric array in value, looking into lists, tuples and dict values; [] if
+    any part of it is not numeric."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)) and not _is_rectangular_numbers(value):
+        parts = [_numeric_arrays(item) for item in value]
+        return [array for part in parts for array in part] if parts and all(parts) else []
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):
+        return []
+    return [array] if array.dtype.kind in "biufc" else []
+
+
 def as_pair(value: Any, what: str) -> tuple[Any, Any]:
     """value as (first, second), or an AssertionError saying a pair was expected."""
     if not (isinstance(value, (list, tuple)) and len(value) == 2):

@@ -274,7 +274,12 @@ def test_text_report_has_a_table_per_exercise_and_reasons(tmp_path):
     for name in ("activations.py", "backprop.py", "gradcheck.py", "deep.py"):
         assert name in result.output
     assert "−2 test_matches_exact_derivative[cubic]: numerical_gradient of cubic" in result.output
-    assert "gradcheck.py — 3/10" in result.output  # the shape and restored-x tests still pass
+    # a placeholder's zeros earn nothing, not even for their shape and the x they leave alone
+    assert "gradcheck.py — 0/10" in result.output
+    assert (
+        "−2 test_restores_x: the gradient numerical_gradient returned for softplus_mix holds only"
+        in " ".join(result.output.split())
+    )
     # a function that returns a number never nudges x: restoring it earns nothing
     scalar = reference_with_file(
         tmp_path / "t", "gradcheck.py", "def numerical_gradient(f, x, eps=1e-5):\n    return 0.0\n"

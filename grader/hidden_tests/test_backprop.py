@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from grader.cases import layer_problem, two_layer_problem
-from grader.compare import as_numeric_array, as_pair, assert_close, assert_unchanged
+from grader.compare import (
+    as_numeric_array,
+    as_pair,
+    assert_close,
+    assert_computes_something,
+    assert_unchanged,
+)
 from grader.exercise_api import TWO_LAYER_PARAMS
 from grader.gradient_check import assert_gradients_match, implied_gradients, two_layer_numeric_gradients
 from grader.student_calls import train_step_of
@@ -125,7 +131,8 @@ def test_train_step_reports_loss_before_update(student, ref, rng):
 def test_train_step_leaves_inputs_alone(student, rng):
     """Are params, X and Y unchanged after train_step?"""
     params, X, Y = two_layer_problem(rng, 4, 3, 3, 2)
-    outcome, _, _ = train_step_of(student, params, X, Y, 0.1)
+    outcome, _, loss = train_step_of(student, params, X, Y, 0.1)
+    assert_computes_something(loss, "the loss train_step returned on a random problem")
     after_params, after_X, after_Y = outcome.args_after[:3]
     for key in TWO_LAYER_PARAMS:
         assert_unchanged(params[key], after_params[key], f"params[{key!r}]")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader.cases import case_ids, elementwise_input, lesson_cases
-from grader.compare import as_numeric_array, assert_close, assert_unchanged
+from grader.compare import as_numeric_array, assert_close, assert_computes_something, assert_unchanged
 
 ELEMENTWISE = ["sigmoid", "sigmoid_prime", "relu", "relu_prime", "tanh_prime"]
 CASES = lesson_cases(*ELEMENTWISE)
@@ -24,7 +24,9 @@ def test_lesson_example(student, reference, case):
 @pytest.mark.points(0.4)
 @pytest.mark.parametrize("function", ELEMENTWISE)
 def test_returns_floats_and_leaves_input_alone(student, rng, function):
-    """Does it return a float array of the input's shape without changing the input?"""
+    """Does it return a float array of the input's shape without changing the input?
+
+    Only a computed result counts: a placeholder's zeros, or the input handed back, earn nothing."""
     z = elementwise_input(rng, (3, 4), np.float64)
     outcome = student.call_or_raise(function, z)
     result = as_numeric_array(outcome.result, function)
@@ -34,6 +36,7 @@ def test_returns_floats_and_leaves_input_alone(student, rng, function):
     assert result.dtype.kind == "f", (
         f"{function} returned {result.dtype} values; return floats (e.g. .astype(float))"
     )
+    assert_computes_something(result, f"the result {function} returned for a 3 × 4 z of both signs", given=z)
     assert_unchanged(z, outcome.args_after[0], f"the input of {function}")
     integers = np.array([-2, 0, 3])
     result = as_numeric_array(getattr(student, function)(integers), function)

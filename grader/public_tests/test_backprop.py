@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from grader.cases import RELU_CHAIN, case_ids, lesson_cases, two_layer_problem
-from grader.compare import as_pair, assert_close, assert_close_parts, assert_unchanged
+from grader.compare import (
+    as_pair,
+    assert_close,
+    assert_close_parts,
+    assert_computes_something,
+    assert_unchanged,
+)
 from grader.exercise_api import TWO_LAYER_PARAMS
 from grader.student_calls import raised_message, train_step_of
 
@@ -57,6 +63,9 @@ def test_gradients_of_one_example_twice_are_that_examples(student):
     example's own gradients?"""
     delta, a_prev = TWO_LAYER_GRADIENTS.call_args()
     once = as_pair(student.weight_gradients(delta, a_prev), "weight_gradients")
+    assert_computes_something(
+        once, "the pair (dW, db) weight_gradients returned for the lesson's two-layer example"
+    )
     twice = student.weight_gradients(np.vstack([delta, delta]), np.vstack([a_prev, a_prev]))
     assert_close_parts(
         twice,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader.cases import WORKED_CHAINS, deep_problem
-from grader.compare import assert_close, assert_unchanged
+from grader.compare import assert_close, assert_computes_something, assert_unchanged
 from grader.student_calls import deep_gradients_of, raised_message
 
 
@@ -16,6 +16,9 @@ def test_gradients_are_shaped_like_parameters(student, rng):
     for layer, ((dW, db), W, b) in enumerate(zip(got, weights, biases, strict=False), start=1):
         assert dW.shape == W.shape, f"layer {layer}: dW has shape {dW.shape}, W has {W.shape}"
         assert db.shape == b.shape, f"layer {layer}: db has shape {db.shape}, b has {b.shape}"
+    assert_computes_something(
+        got, "the list of (dW, db) deep_gradients returned for a tanh network of widths [5, 4, 3, 2]"
+    )
 
 
 # 0.5 points a chain, taken from the hidden test_single_layer_network (now 1 point)
@@ -36,7 +39,10 @@ def test_chain_of_single_units_worked_by_hand(student, chain):
 def test_leaves_inputs_alone(student, rng):
     """Are the weights, biases, X and Y unchanged afterwards?"""
     weights, biases, X, Y = deep_problem(rng, [3, 4, 2], 4)
-    outcome, _ = deep_gradients_of(student, weights, biases, X, Y, "sigmoid")
+    outcome, got = deep_gradients_of(student, weights, biases, X, Y, "sigmoid")
+    assert_computes_something(
+        got, "the list of (dW, db) deep_gradients returned for a sigmoid network of widths [3, 4, 2]"
+    )
     for name, before, after in zip(
         ("weights", "biases"), (weights, biases), outcome.args_after, strict=False
     ):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader.compare import assert_close, assert_unchanged
+from grader.compare import assert_close, assert_computes_something, assert_unchanged
 from grader.probe_functions import GRADIENTS, PROBES, cubic_central_difference
 from grader.student_calls import numerical_gradient_of
 
@@ -53,8 +53,10 @@ def test_restores_x(student, rng):
     """Does x hold its original values after the call (which returns a gradient shaped like x)?"""
     x = rng.normal(size=(4, 3))
     outcome, got = numerical_gradient_of(student, "softplus_mix", x)
-    # a function that never nudges x restores it trivially: only a result shaped like x counts
+    # a function that never nudges x restores it trivially: only a result shaped like x, and not a
+    # placeholder's zeros, counts
     assert got.shape == x.shape, f"numerical_gradient returned shape {got.shape} for x of shape {x.shape}"
+    assert_computes_something(got, "the gradient numerical_gradient returned for softplus_mix")
     assert_unchanged(x, outcome.args_after[1], "x after numerical_gradient", RESTORE_EACH_ENTRY)
 
 
@@ -64,3 +66,6 @@ def test_gradient_has_the_shape_of_x(student, rng):
     for shape in SHAPES:
         _, got = numerical_gradient_of(student, "cubic", rng.normal(size=shape))
         assert got.shape == shape, f"numerical_gradient returned shape {got.shape} for x of shape {shape}"
+        assert_computes_something(
+            got, f"the gradient numerical_gradient returned for cubic at x of shape {shape}"
+        )
