@@ -144,6 +144,11 @@ def _exact(value: Any) -> str:
 PLACEHOLDER = "this test's points come once the function computes its result"
 
 
+class PlaceholderResult(AssertionError):
+    """A test failed because the function computed nothing (assert_computes_something): its
+    message says so, and no diagnosis is looked for (nothing was computed that could be a mistake)."""
+
+
 def assert_computes_something(result: Any, what: str, given: Any = None) -> None:
     """Assert result is not what a function that computes nothing returns: zeros everywhere (in
     every array of a result made of several), or (given: the input) that input handed back.
@@ -159,14 +164,14 @@ def assert_computes_something(result: Any, what: str, given: Any = None) -> None
         return
     if all(not np.any(array) for array in arrays):
         if size == 1:
-            raise AssertionError(
+            raise PlaceholderResult(
                 f"{what} is 0, as a placeholder's is, where the right one is not; {PLACEHOLDER}"
             )
-        raise AssertionError(
+        raise PlaceholderResult(
             f"{what} holds only zeros, as a placeholder's does, where the right one does not; {PLACEHOLDER}"
         )
     if given is not None and len(arrays) == 1 and np.array_equal(arrays[0], given):
-        raise AssertionError(
+        raise PlaceholderResult(
             f"{what} is the input handed back, as a placeholder's is, where the right one is not; {PLACEHOLDER}"
         )
 

@@ -61,6 +61,7 @@ def placeholder_submission(target, returns):
 
 
 def test_a_submission_of_placeholders_earns_only_the_answers_that_are_zero(tmp_path):
+    """The tests it loses for computing nothing say why, with no diagnosis beside them."""
     result = grade(placeholder_submission(tmp_path / "zeros", ZEROS))
     passed = {test.name for test in result.tests if test.status == "passed" and test.max_score > 0}
     assert passed == RIGHT_AT_ZERO
@@ -68,6 +69,7 @@ def test_a_submission_of_placeholders_earns_only_the_answers_that_are_zero(tmp_p
     for test in result.tests:
         if test.name in SHAPES_AND_INPUTS:
             assert test.status == "failed" and "as a placeholder's" in test.message, (test.name, test.message)
+            assert test.diagnosis is None, test.name  # nothing was computed that could be a mistake
 
 
 def test_activations_that_hand_their_input_back_earn_nothing_for_floats_and_shapes(tmp_path):
