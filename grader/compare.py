@@ -151,7 +151,8 @@ class PlaceholderResult(AssertionError):
 
 def assert_computes_something(result: Any, what: str, given: Any = None) -> None:
     """Assert result is not what a function that computes nothing returns: zeros everywhere (in
-    every array of a result made of several), or (given: the input) that input handed back.
+    every array of a result made of several), or (given: the input, in the result's structure)
+    that input handed back.
 
     Tests of shapes, dtypes and inputs left alone call it: a placeholder passes those by doing
     nothing, and a do-nothing submission is worth no points. Call it only where the right answer
@@ -170,7 +171,8 @@ def assert_computes_something(result: Any, what: str, given: Any = None) -> None
         raise PlaceholderResult(
             f"{what} holds only zeros, as a placeholder's does, where the right one does not; {PLACEHOLDER}"
         )
-    if given is not None and len(arrays) == 1 and np.array_equal(arrays[0], given):
+    inputs = _numeric_arrays(given) if given is not None else []
+    if len(inputs) == len(arrays) and all(map(np.array_equal, arrays, inputs)):
         raise PlaceholderResult(
             f"{what} is the input handed back, as a placeholder's is, where the right one is not; {PLACEHOLDER}"
         )

@@ -23,9 +23,12 @@ ZEROS = {
     "numerical_gradient": "np.zeros(np.shape(x))",
     "deep_gradients": "[(np.zeros(np.shape(W)), np.zeros(np.shape(b))) for W, b in zip(weights, biases)]",
 }
-INPUT_BACK = dict.fromkeys(
-    ["sigmoid", "sigmoid_prime", "relu", "relu_prime", "tanh_prime"], "np.asarray(z, float)"
-)
+ACTIVATIONS = ["sigmoid", "sigmoid_prime", "relu", "relu_prime", "tanh_prime"]
+INPUT_BACK = {
+    **dict.fromkeys(ACTIVATIONS, "np.asarray(z, float)"),
+    "numerical_gradient": "np.array(x, dtype=float)",
+    "deep_gradients": "[(np.array(W, dtype=float), np.array(b, dtype=float)) for W, b in zip(weights, biases)]",
+}
 
 #: the lessons' examples whose right answer is 0 (a dead ReLU unit, ReLU' at 0): a placeholder's zeros
 #: are the right numbers there, and nothing else earns a point
@@ -36,7 +39,7 @@ RIGHT_AT_ZERO = {
 }
 #: the tests a placeholder passed before it had to compute something (13 of the 100 exercise points)
 SHAPES_AND_INPUTS = {
-    *(f"test_returns_floats_and_leaves_input_alone[{name}]" for name in INPUT_BACK),
+    *(f"test_returns_floats_and_leaves_input_alone[{name}]" for name in ACTIVATIONS),
     "test_gradients_of_one_example_twice_are_that_examples",
     "test_train_step_leaves_inputs_alone",
     "test_restores_x",
@@ -72,15 +75,24 @@ def test_a_submission_of_placeholders_earns_only_the_answers_that_are_zero(tmp_p
             assert test.diagnosis is None, test.name  # nothing was computed that could be a mistake
 
 
-def test_activations_that_hand_their_input_back_earn_nothing_for_floats_and_shapes(tmp_path):
+def test_functions_that_hand_their_input_back_earn_nothing_for_shapes_and_inputs_left_alone(tmp_path):
     result = grade(placeholder_submission(tmp_path / "identity", INPUT_BACK), suite="public")
+    handed_back = {
+        *(f"test_returns_floats_and_leaves_input_alone[{name}]" for name in ACTIVATIONS),
+        "test_restores_x",
+        "test_gradient_has_the_shape_of_x",
+        "test_gradients_are_shaped_like_parameters",
+        "test_leaves_inputs_alone",
+    }
     by_name = {test.name: test for test in result.tests}
-    for function in INPUT_BACK:
-        test = by_name[f"test_returns_floats_and_leaves_input_alone[{function}]"]
-        assert test.status == "failed", test.name
-        assert test.message.startswith(
-            f"the result {function} returned for a 3 × 4 z of both signs is the input"
-        )
+    for name in handed_back:
+        assert by_name[name].status == "failed", name
+        assert "is the input handed back, as a placeholder's is" in by_name[name].message, by_name[
+            name
+        ].message
+    assert "the result relu returned for a 3 × 4 z of both signs is the input" in " ".join(
+        by_name["test_returns_floats_and_leaves_input_alone[relu]"].message.split()
+    )
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,9 @@ def test_gradients_are_shaped_like_parameters(student, rng):
         assert dW.shape == W.shape, f"layer {layer}: dW has shape {dW.shape}, W has {W.shape}"
         assert db.shape == b.shape, f"layer {layer}: db has shape {db.shape}, b has {b.shape}"
     assert_computes_something(
-        got, "the list of (dW, db) deep_gradients returned for a tanh network of widths [5, 4, 3, 2]"
+        got,
+        "the list of (dW, db) deep_gradients returned for a tanh network of widths [5, 4, 3, 2]",
+        given=list(zip(weights, biases, strict=True)),
     )
 
 
@@ -41,7 +43,9 @@ def test_leaves_inputs_alone(student, rng):
     weights, biases, X, Y = deep_problem(rng, [3, 4, 2], 4)
     outcome, got = deep_gradients_of(student, weights, biases, X, Y, "sigmoid")
     assert_computes_something(
-        got, "the list of (dW, db) deep_gradients returned for a sigmoid network of widths [3, 4, 2]"
+        got,
+        "the list of (dW, db) deep_gradients returned for a sigmoid network of widths [3, 4, 2]",
+        given=list(zip(weights, biases, strict=True)),
     )
     for name, before, after in zip(
         ("weights", "biases"), (weights, biases), outcome.args_after, strict=False
