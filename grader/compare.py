@@ -26,7 +26,7 @@ def tolerance_for(*inputs: Any) -> tuple[float, float]:
 
 def as_numeric_array(value: Any, what: str) -> np.ndarray:
     """value as a numeric array, or an AssertionError that says what came back instead."""
-    if isinstance(value, (list, tuple)) and not _is_rectangular_numbers(value):
+    if isinstance(value, (list, tuple)) and not is_numeric(value):
         raise AssertionError(f"{what} returned a {type(value).__name__}, expected a NumPy array")
     if value is None:
         raise AssertionError(
@@ -40,7 +40,8 @@ def as_numeric_array(value: Any, what: str) -> np.ndarray:
     return array
 
 
-def _is_rectangular_numbers(value: Any) -> bool:
+def is_numeric(value: Any) -> bool:
+    """Whether value is a number, or an array (or nested lists of equal lengths) of numbers."""
     try:
         return np.asarray(value).dtype.kind in "biuf"
     except ValueError:
@@ -183,7 +184,7 @@ def _numeric_arrays(value: Any) -> list[np.ndarray]:
     any part of it is not numeric."""
     if isinstance(value, dict):
         value = list(value.values())
-    if isinstance(value, (list, tuple)) and not _is_rectangular_numbers(value):
+    if isinstance(value, (list, tuple)) and not is_numeric(value):
         parts = [_numeric_arrays(item) for item in value]
         return [array for part in parts for array in part] if parts and all(parts) else []
     try:

@@ -6,14 +6,12 @@ import pytest
 from conftest import EXERCISES, grade
 
 from grader.compare import assert_computes_something
+from grader.exercise_api import EXERCISES as API
 
+ACTIVATIONS = list(API["activations"])
 #: the placeholder a student might leave in each function: zeros, or the input handed back
 ZEROS = {
-    "sigmoid": "np.zeros_like(np.asarray(z, dtype=float))",
-    "sigmoid_prime": "np.zeros_like(np.asarray(z, dtype=float))",
-    "relu": "np.zeros_like(np.asarray(z, dtype=float))",
-    "relu_prime": "np.zeros_like(np.asarray(z, dtype=float))",
-    "tanh_prime": "np.zeros_like(np.asarray(z, dtype=float))",
+    **dict.fromkeys(ACTIVATIONS, "np.zeros_like(np.asarray(z, dtype=float))"),
     "squared_error": "0.0",
     "output_delta": "np.zeros_like(np.asarray(y_hat, dtype=float))",
     "hidden_delta": "np.zeros_like(np.asarray(z, dtype=float))",
@@ -23,7 +21,6 @@ ZEROS = {
     "numerical_gradient": "np.zeros(np.shape(x))",
     "deep_gradients": "[(np.zeros(np.shape(W)), np.zeros(np.shape(b))) for W, b in zip(weights, biases)]",
 }
-ACTIVATIONS = ["sigmoid", "sigmoid_prime", "relu", "relu_prime", "tanh_prime"]
 INPUT_BACK = {
     **dict.fromkeys(ACTIVATIONS, "np.asarray(z, float)"),
     "numerical_gradient": "np.array(x, dtype=float)",

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from grader.call_outcome import RecordedCall
-from grader.compare import first_change
+from grader.compare import first_change, is_numeric
 from grader.diagnosis.observe import Observation, leaves, same_value
 from grader.exercise_api import signature_of
 from grader.planned_calls import Probe
@@ -53,7 +53,7 @@ def format_value(value: Any, dtype_shown: bool = False) -> str:
             + ", ".join(f"{key!r}: {format_value(item, dtype_shown)}" for key, item in value.items())
             + "}"
         )
-    if isinstance(value, (list, tuple)) and not _is_numeric(value):
+    if isinstance(value, (list, tuple)) and not is_numeric(value):
         inner = ", ".join(format_value(item, dtype_shown) for item in value)
         return f"[{inner}]" if isinstance(value, list) else f"({inner})"
     array = np.asarray(value)
@@ -67,13 +67,6 @@ def format_value(value: Any, dtype_shown: bool = False) -> str:
         return f"<{array.dtype} array of shape {array.shape}: {first}, ...>"
     text = np.array2string(array, precision=5, separator=", ", suppress_small=False).replace("\n", "")
     return f"np.array({text}, dtype={array.dtype})" if marked else text
-
-
-def _is_numeric(value: Any) -> bool:
-    try:
-        return np.asarray(value).dtype.kind in "biuf"
-    except ValueError:
-        return False
 
 
 def _cut(text: str) -> str:
@@ -98,7 +91,7 @@ def evidence(
         if not same_value(before, after, (0.0, 0.0)):
             name = names[position] if position < len(names) else f"argument {position + 1}"
             # printed to 5 digits, a change by rounding alone looks like none: say where, exactly
-            change = first_change(before, after) if _is_numeric(before) and _is_numeric(after) else ""
+            change = first_change(before, after) if is_numeric(before) and is_numeric(after) else ""
             return Evidence(
                 format_call(call),
                 f"{name} unchanged: {format_value(before)}",
@@ -119,7 +112,7 @@ def _first_difference(got: Any, want: Any, tol: tuple[float, float], path: str =
             if not same_value(got[key], want[key], tol):
                 return _first_difference(got[key], want[key], tol, f"{path}[{key!r}]")
     if isinstance(want, (list, tuple)) and isinstance(got, (list, tuple)) and len(want) == len(got):
-        if not (_is_numeric(want) and _is_numeric(got)):
+        if not (is_numeric(want) and is_numeric(got)):
             for index, (mine, theirs) in enumerate(zip(got, want, strict=True)):
                 if not same_value(mine, theirs, tol):
                     return _first_difference(mine, theirs, tol, f"{path}[{index}]")
