@@ -7,6 +7,8 @@ test or a worker saw of one submission must never reach the next one.
 import gc
 import json
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, FAST_LIMITS, REFERENCE, cli, grade, reference_with
@@ -73,6 +75,27 @@ def test_a_dead_zygote_is_replaced_and_a_live_one_reused():
     result = grade_path(EXAMPLES / "correct", limits=FAST_LIMITS)
     assert result.score == result.max_score
     assert worker_zygote._zygote is not first and worker_zygote._zygote.process.poll() is None
+
+
+GRADE_AND_EXIT = """
+import sys
+from pathlib import Path
+from grader import worker_zygote
+from grader.grading import grade_path
+grade_path(Path(sys.argv[1]))
+print(worker_zygote._zygote.process.pid)
+"""
+
+
+def test_a_process_that_graded_leaves_no_zygote_and_no_warning_behind():
+    """The zygote is let go before the interpreter tears down: once the grading process has
+    ended, its zygote has too, and `python -X dev` reports no unclosed socket or running child."""
+    completed = subprocess.run([sys.executable, "-X", "dev", "-c", GRADE_AND_EXIT, str(EXAMPLES / "correct")],
+                               capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    zygote = int(completed.stdout.split()[-1])
+    assert not Path(f"/proc/{zygote}").exists(), "the zygote outlived the process that started it"
+    assert "ResourceWarning" not in completed.stderr, completed.stderr
 
 
 def test_grading_in_a_row_keeps_nothing_of_earlier_submissions():
