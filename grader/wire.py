@@ -51,8 +51,37 @@ class WireError(ValueError):
     """A value that is not plain data, or a message that breaks the format."""
 
 
-def encode(value: Any, depth: int = 0) -> Any:
-    """Turn a value into JSON-ready plain data, or raise WireError naming what is not plain."""
+class TooLarge(WireError):
+    """A value whose arrays hold more bytes than encode was told to take: a worker's answer that
+    could never be sent (MAX_RESPONSE_BYTES), found before its bytes are copied out. A broadcast
+    view of a billion entries holds a few bytes, but writing it out would take gigabytes."""
+
+
+class _Room:
+    """How many bytes of arrays one encode() may still take."""
+
+    def __init__(self, most: int) -> None:
+        self.most, self.used = most, 0
+
+    def take(self, array: np.ndarray) -> None:
+        self.used += array.nbytes
+        if array.nbytes > self.most:
+            raise TooLarge(f"an array of {_mib(array.nbytes)}")
+        if self.used > self.most:  # the arrays not yet counted are not looked at
+            raise TooLarge(f"arrays of {_mib(self.used)} or more")
+
+
+def _mib(nbytes: int) -> str:
+    return f"{nbytes / 1024**2:.1f} MiB"
+
+
+def encode(value: Any, max_bytes: int | None = None) -> Any:
+    """Turn a value into JSON-ready plain data, or raise WireError naming what is not plain
+    (TooLarge once its arrays hold more than max_bytes together, before they are written out)."""
+    return _encode(value, 0, None if max_bytes is None else _Room(max_bytes))
+
+
+def _encode(value: Any, depth: int, room: _Room | None) -> Any:
     if depth > MAX_DEPTH:
         raise WireError("value is nested too deeply")
     if value is None or isinstance(value, (bool, str)):
@@ -60,18 +89,24 @@ def encode(value: Any, depth: int = 0) -> Any:
     if isinstance(value, (int, float)) and type(value) in (int, float, bool):
         return value
     if isinstance(value, (np.ndarray, np.generic)):
-        return _encode_array(np.asarray(value))
+        array = np.asarray(value)
+        if room is not None:
+            room.take(array)
+        return _encode_array(array)
     if isinstance(value, (int, float)):
         # int/float subclasses (np.float64 is handled above) could carry lying methods.
         return float(value) if isinstance(value, float) else int(value)
-    if isinstance(value, (list, tuple)):
-        return [encode(item, depth + 1) for item in value]
+    # a subclass's own __iter__ or items() could raise or lie: its contents are read as the base's
+    if isinstance(value, list):
+        return [_encode(item, depth + 1, room) for item in list.__iter__(value)]
+    if isinstance(value, tuple):
+        return [_encode(item, depth + 1, room) for item in tuple.__iter__(value)]
     if isinstance(value, dict):
         out = {}
-        for key, item in value.items():
+        for key, item in dict.items(value):
             if type(key) is not str:
                 raise WireError(f"dict key {key!r} is not a string")
-            out[key] = encode(item, depth + 1)
+            out[key] = _encode(item, depth + 1, room)
         return out
     raise WireError(f"an object of type {type(value).__name__}, which is not a number or an array")
 
@@ -214,7 +249,7 @@ def too_large_response(call_id: Any, length: int) -> dict[str, Any]:
     return {
         "id": call_id,
         "ok": False,
-        "error": {"kind": "too_large", "message": f"{length / 1024**2:.1f} MiB"},
+        "error": {"kind": "too_large", "message": _mib(length)},
     }
 
 

@@ -62,8 +62,20 @@ CHANGED = {
         "        return np.zeros_like(z)\n",
     ),
     "printing": ("backprop.py", "def train_step(", "print('step')\n\n\ndef train_step("),
-    # 3.7 MiB (as JSON) for every call of relu: past what the grader takes in for one answer
+    # 2.7 MiB (3.7 as JSON) for every call of relu: past what the grader takes in for one answer
     "huge": ("activations.py", "def relu(z):\n", "def relu(z):\n    return np.ones((600, 600))\n"),
+    # a view of a billion entries holds 8 bytes; written out, 7.5 GiB
+    "huge_view": (
+        "activations.py",
+        "def relu(z):\n",
+        "def relu(z):\n    return np.broadcast_to(np.ones(1), (10**9,))\n",
+    ),
+    # views of 234 KiB each (just under the limit), 2 GiB together
+    "many_views": (
+        "activations.py",
+        "def relu(z):\n",
+        "def relu(z):\n    return [np.broadcast_to(np.ones(1), (30000,))] * 10**4\n",
+    ),
     "forging": ("activations.py", *FORGING),
 }
 
@@ -93,15 +105,22 @@ def test_a_prefetched_grade_is_the_grade_without_prefetching(tmp_path, name):
     assert graded(path, limits, prefetch=True) == graded(path, limits, prefetch=False)
 
 
-def test_an_answer_too_large_to_take_in_fails_its_call_and_nothing_else(tmp_path):
+@pytest.mark.parametrize(
+    "name, sent",
+    [("huge", "an array of 2.7 MiB"), ("huge_view", "an array of 7629.4 MiB"),
+     ("many_views", "arrays of 0.5 MiB or more")],
+)  # fmt: skip
+def test_an_answer_too_large_to_take_in_fails_its_call_and_nothing_else(tmp_path, name, sent):
     """The grader holds prefetched answers until the tests take them: answers of many MB each
-    once held GBs in its process. One past wire.MAX_RESPONSE_BYTES is the call's failure."""
-    file, old, new = CHANGED["huge"]
-    result = grade_path(reference_with(tmp_path / "huge", {file: [(old, new)]}), limits=FAST_LIMITS)
+    once held GBs in its process. One past wire.MAX_RESPONSE_BYTES is the call's failure. The
+    worker counts an answer's bytes before writing them out: broadcast views that hold a few
+    bytes but take gigabytes written out got a blank message after seconds of copying each."""
+    file, old, new = CHANGED[name]
+    result = grade_path(reference_with(tmp_path / name, {file: [(old, new)]}), limits=FAST_LIMITS)
     messages = {test.message for test in result.tests if test.status != "passed"}
     assert (
-        "relu sent back 3.7 MiB for one call, more than the grader takes in; return only what it "
-        "should (its arrays are no larger than its inputs)" in messages
+        f"relu sent back {sent} for one call, more than the grader takes in; return only "
+        "what it should (its arrays are no larger than its inputs)" in messages
     )
     sigmoid = [test for test in result.tests if test.name == "test_matches_reference[float64-sigmoid]"]
     assert sigmoid and sigmoid[0].status == "passed"  # the other functions are graded as ever

@@ -147,3 +147,35 @@ def test_whatever_json_the_worker_sends_decoding_gives_plain_data_or_a_wire_erro
         return
     arrays = [value] if isinstance(value, np.ndarray) else []
     assert all(array.dtype.str in wire.ALLOWED_DTYPES for array in arrays)
+
+
+def test_an_answer_past_the_limit_is_refused_before_its_bytes_are_copied_out():
+    """A broadcast view holds a few bytes; written out it would take 8 GB. encode counts the
+    bytes its arrays hold before it copies any, one array or many together."""
+    view = np.broadcast_to(np.ones(1), (10**9,))
+    with pytest.raises(wire.TooLarge, match=r"^an array of 7629\.4 MiB$"):
+        wire.encode({"dW": [view]}, max_bytes=wire.MAX_RESPONSE_BYTES)
+    with pytest.raises(wire.TooLarge, match=r"^arrays of 0\.5 MiB or more$"):
+        wire.encode([np.broadcast_to(np.ones(1), (30_000,))] * 10**4, max_bytes=wire.MAX_RESPONSE_BYTES)
+    under = [np.ones(1000), (np.ones((10, 10), dtype=np.float32), 2.0)]
+    assert wire.decode(wire.encode(under, max_bytes=8400))[0].tolist() == [1.0] * 1000
+    with pytest.raises(wire.TooLarge):
+        wire.encode(under, max_bytes=8399)  # 8000 + 400 bytes
+    assert wire.encode(np.ones(10**5))  # the grader's own messages have no such limit
+
+
+class _RaisingList(list):
+    def __iter__(self):
+        raise RuntimeError()
+
+
+class _LyingDict(dict):
+    def items(self):
+        raise MemoryError()
+
+
+def test_a_containers_own_methods_are_not_what_reads_it():
+    """A list, tuple or dict subclass is read as its base type holds it: its own __iter__ or
+    items() raising gave its call a blank message ('tanh_prime ; return NumPy arrays or floats')."""
+    value = _RaisingList([np.ones(2), _LyingDict(w=(1.0, 2))])
+    assert wire.decode(wire.encode(value))[1] == {"w": [1.0, 2]}

@@ -178,13 +178,16 @@ class Worker:
         if error is not None:
             response["error"] = error
             return response
+        most = self.wire.MAX_RESPONSE_BYTES  # an array past it could never be sent: not copied out
         try:
-            response["result"] = self.wire.encode(result)
+            response["result"] = self.wire.encode(result, max_bytes=most)
             if not changed(before):
                 response["unchanged"] = True  # the grader has the arguments: no need to send them back
             else:
-                response["args_after"] = self.wire.encode(without_probes(args))
-                response["kwargs_after"] = self.wire.encode(without_probes(kwargs))
+                response["args_after"] = self.wire.encode(without_probes(args), max_bytes=most)
+                response["kwargs_after"] = self.wire.encode(without_probes(kwargs), max_bytes=most)
+        except self.wire.TooLarge as problem:
+            return {"ok": False, "error": {"kind": "too_large", "message": str(problem)}}
         except self.wire.WireError as problem:
             return {
                 "ok": False,
@@ -258,7 +261,7 @@ def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepar
                 "error": {
                     "kind": "bad_return",
                     "type": type(problem).__name__,
-                    "message": str(problem)[:2000],
+                    "message": str(problem)[:2000] or f"could not be answered ({type(problem).__name__})",
                 },
             }
         response["id"] = request.get("id")
