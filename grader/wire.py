@@ -71,6 +71,16 @@ class _Room:
             raise TooLarge(f"arrays of {_mib(self.used)} or more")
 
 
+#: an int of more bits is no NumPy integer (np.asarray makes it an object); a far longer one would
+#: not even be written out as JSON (sys.get_int_max_str_digits), and that ended the worker
+_INT_BITS = 64
+
+
+def _digits(value: int) -> str:
+    """About how many decimal digits value has, without writing it out."""
+    return f"about {int(value.bit_length() * 0.30103) + 1} digits"
+
+
 def _mib(nbytes: int) -> str:
     return f"{nbytes / 1024**2:.1f} MiB"
 
@@ -86,6 +96,8 @@ def _encode(value: Any, depth: int, room: _Room | None) -> Any:
         raise WireError("value is nested too deeply")
     if value is None or isinstance(value, (bool, str)):
         return value[:MAX_STRING_CHARS] if isinstance(value, str) else value
+    if type(value) is int and value.bit_length() > _INT_BITS:
+        raise WireError(f"an integer of {_digits(value)}, too large for NumPy's integers")
     if isinstance(value, (int, float)) and type(value) in (int, float, bool):
         return value
     if isinstance(value, (np.ndarray, np.generic)):
@@ -95,7 +107,7 @@ def _encode(value: Any, depth: int, room: _Room | None) -> Any:
         return _encode_array(array)
     if isinstance(value, (int, float)):
         # int/float subclasses (np.float64 is handled above) could carry lying methods.
-        return float(value) if isinstance(value, float) else int(value)
+        return float(value) if isinstance(value, float) else _encode(int(value), depth, room)
     # a subclass's own __iter__ or items() could raise or lie: its contents are read as the base's
     if isinstance(value, list):
         return [_encode(item, depth + 1, room) for item in list.__iter__(value)]

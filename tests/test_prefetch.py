@@ -70,6 +70,8 @@ CHANGED = {
         "def relu(z):\n",
         "def relu(z):\n    return np.broadcast_to(np.ones(1), (10**9,))\n",
     ),
+    # past what Python writes out as JSON: the worker died of it (exit 70, "ended the worker process")
+    "huge_int": ("activations.py", "def relu(z):\n", "def relu(z):\n    return 10**5000\n"),
     # views of 234 KiB each (just under the limit), 2 GiB together
     "many_views": (
         "activations.py",
@@ -124,6 +126,16 @@ def test_an_answer_too_large_to_take_in_fails_its_call_and_nothing_else(tmp_path
     )
     sigmoid = [test for test in result.tests if test.name == "test_matches_reference[float64-sigmoid]"]
     assert sigmoid and sigmoid[0].status == "passed"  # the other functions are graded as ever
+
+
+def test_an_integer_no_number_type_holds_fails_its_call_with_what_it_is(tmp_path):
+    file, old, new = CHANGED["huge_int"]
+    result = grade_path(reference_with(tmp_path / "huge_int", {file: [(old, new)]}), limits=FAST_LIMITS)
+    relu = [test for test in result.tests if test.name == "test_matches_reference[float64-relu]"]
+    assert relu and relu[0].message == (
+        "relu returned an integer of about 5001 digits, too large for NumPy's integers; return NumPy "
+        "arrays or floats"
+    )
 
 
 def test_an_answer_forged_into_the_workers_pipe_loses_the_call_it_answers(tmp_path):

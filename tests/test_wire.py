@@ -179,3 +179,25 @@ def test_a_containers_own_methods_are_not_what_reads_it():
     items() raising gave its call a blank message ('tanh_prime ; return NumPy arrays or floats')."""
     value = _RaisingList([np.ones(2), _LyingDict(w=(1.0, 2))])
     assert wire.decode(wire.encode(value))[1] == {"w": [1.0, 2]}
+
+
+class _Int(int):
+    pass
+
+
+@pytest.mark.parametrize(
+    "value",
+    [2**64, -(10**5000), _Int(10**400), [1.0, (2, 3 * 10**30)]],
+    ids=["2**64", "-(10**5000)", "int subclass", "nested"],
+)
+def test_an_integer_numpy_cannot_hold_is_refused_without_writing_it_out(value):
+    """np.asarray makes such an int an object; one of 5000 digits is past what Python writes as
+    text at all, and the worker died writing its answer."""
+    with pytest.raises(
+        wire.WireError, match=r"^an integer of about \d+ digits, too large for NumPy's integers$"
+    ):
+        wire.encode(value)
+
+
+def test_integers_numpy_holds_pass_as_they_are():
+    assert wire.decode(wire.encode([2**64 - 1, -(2**63), 0, True])) == [2**64 - 1, -(2**63), 0, True]

@@ -265,7 +265,11 @@ def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepar
                 },
             }
         response["id"] = request.get("id")
-        framed = wire.frame(response)
+        try:
+            framed = wire.frame(response)
+        except ValueError as problem:  # nothing encode passes should fail here; a worker must not die of it
+            framed = wire.frame({"id": response["id"], "ok": False, "error": {
+                "kind": "bad_return", "type": "", "message": f"returned what could not be sent ({problem})"[:2000]}})  # fmt: skip
         if len(framed) - wire.HEADER.size > wire.MAX_RESPONSE_BYTES:  # saves sending what is dropped
             framed = wire.frame(wire.too_large_response(response["id"], len(framed) - wire.HEADER.size))
         responses.write(framed)
