@@ -42,6 +42,7 @@ MAX_ARRAY_DIMENSIONS = 32  # NumPy's own limit is 64 (older releases: 32)
 ALLOWED_DTYPES = frozenset(
     {"<f2", "<f4", "<f8", "|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8"}
 )
+_NOT_TAKEN = "not a type of number the grader takes (floats of 16 to 64 bits, integers, booleans)"
 _ARRAY_TAG = "__ndarray__"
 HEADER = struct.Struct(">I")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -58,17 +59,19 @@ class TooLarge(WireError):
 
 
 class _Room:
-    """How many bytes of arrays one encode() may still take."""
+    """How many bytes one encode() may still take: an array's own, 8 for each entry of a list,
+    tuple or dict (the least the grader would hold it in)."""
 
     def __init__(self, most: int) -> None:
         self.most, self.used = most, 0
 
-    def take(self, array: np.ndarray) -> None:
-        self.used += array.nbytes
-        if array.nbytes > self.most:
-            raise TooLarge(f"an array of {_mib(array.nbytes)}")
-        if self.used > self.most:  # the arrays not yet counted are not looked at
-            raise TooLarge(f"arrays of {_mib(self.used)} or more")
+    def take(self, nbytes: int, what: str) -> None:
+        """Count nbytes more; what names the value they are, if it alone is past the limit."""
+        self.used += nbytes
+        if nbytes > self.most:
+            raise TooLarge(what)
+        if self.used > self.most:  # what is not yet counted is not looked at
+            raise TooLarge(f"{_mib(self.used)} or more")
 
 
 #: an int of more bits is no NumPy integer (np.asarray makes it an object); a far longer one would
@@ -103,31 +106,41 @@ def _encode(value: Any, depth: int, room: _Room | None) -> Any:
     if isinstance(value, (np.ndarray, np.generic)):
         array = np.asarray(value)
         if room is not None:
-            room.take(array)
+            room.take(array.nbytes, f"an array of {_mib(array.nbytes)}")
         return _encode_array(array)
     if isinstance(value, (int, float)):
         # int/float subclasses (np.float64 is handled above) could carry lying methods.
         return float(value) if isinstance(value, float) else _encode(int(value), depth, room)
-    # a subclass's own __iter__ or items() could raise or lie: its contents are read as the base's
-    if isinstance(value, list):
-        return [_encode(item, depth + 1, room) for item in list.__iter__(value)]
-    if isinstance(value, tuple):
-        return [_encode(item, depth + 1, room) for item in tuple.__iter__(value)]
-    if isinstance(value, dict):
-        out = {}
-        for key, item in dict.items(value):
-            if type(key) is not str:
-                raise WireError(f"dict key {key!r} is not a string")
-            out[key] = _encode(item, depth + 1, room)
-        return out
+    for base in (list, tuple, dict):
+        if isinstance(value, base):
+            return _encode_container(value, base, depth, room)
     raise WireError(f"an object of type {type(value).__name__}, which is not a number or an array")
+
+
+def _encode_container(value: Any, base: Any, depth: int, room: _Room | None) -> Any:
+    # a subclass's own __len__, __iter__ or items() could raise or lie: it is read as its base holds it
+    if room is not None:
+        entries = base.__len__(value)
+        room.take(8 * entries, f"a {base.__name__} of {entries:,} entries")
+    if base is not dict:
+        return [_encode(item, depth + 1, room) for item in base.__iter__(value)]
+    out = {}
+    for key, item in dict.items(value):
+        if type(key) is not str:
+            raise WireError(f"a dict with a key of type {type(key).__name__}, not a string")
+        out[key] = _encode(item, depth + 1, room)
+    return out
 
 
 def _encode_array(array: np.ndarray) -> dict:
     dtype = array.dtype.newbyteorder("<") if array.dtype.byteorder == ">" else array.dtype
     array = array.astype(dtype, copy=False)
     if dtype.str not in ALLOWED_DTYPES:
-        raise WireError(f"an array of dtype {array.dtype}, which is not numeric")
+        raise WireError(f"an array of dtype {array.dtype}, {_NOT_TAKEN}")
+    if array.ndim > MAX_ARRAY_DIMENSIONS:
+        raise WireError(
+            f"an array of {array.ndim} dimensions, more than the {MAX_ARRAY_DIMENSIONS} the grader takes"
+        )
     data = binascii.b2a_base64(array.tobytes(), newline=False).decode("ascii")
     return {_ARRAY_TAG: [dtype.str, list(array.shape), data]}
 

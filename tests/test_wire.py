@@ -151,16 +151,19 @@ def test_whatever_json_the_worker_sends_decoding_gives_plain_data_or_a_wire_erro
 
 def test_an_answer_past_the_limit_is_refused_before_its_bytes_are_copied_out():
     """A broadcast view holds a few bytes; written out it would take 8 GB. encode counts the
-    bytes its arrays hold before it copies any, one array or many together."""
+    bytes an answer holds before it copies any: its arrays', and 8 for each entry of a list,
+    tuple or dict."""
     view = np.broadcast_to(np.ones(1), (10**9,))
     with pytest.raises(wire.TooLarge, match=r"^an array of 7629\.4 MiB$"):
         wire.encode({"dW": [view]}, max_bytes=wire.MAX_RESPONSE_BYTES)
-    with pytest.raises(wire.TooLarge, match=r"^arrays of 0\.5 MiB or more$"):
+    with pytest.raises(wire.TooLarge, match=r"^0\.3 MiB or more$"):  # 80,000 + 240,000 bytes
         wire.encode([np.broadcast_to(np.ones(1), (30_000,))] * 10**4, max_bytes=wire.MAX_RESPONSE_BYTES)
+    with pytest.raises(wire.TooLarge, match=r"^a list of 1,000,000 entries$"):
+        wire.encode([0.0] * 10**6, max_bytes=wire.MAX_RESPONSE_BYTES)
     under = [np.ones(1000), (np.ones((10, 10), dtype=np.float32), 2.0)]
-    assert wire.decode(wire.encode(under, max_bytes=8400))[0].tolist() == [1.0] * 1000
+    assert wire.decode(wire.encode(under, max_bytes=8432))[0].tolist() == [1.0] * 1000
     with pytest.raises(wire.TooLarge):
-        wire.encode(under, max_bytes=8399)  # 8000 + 400 bytes
+        wire.encode(under, max_bytes=8431)  # 8000 + 400 bytes, and 2 + 2 entries
     assert wire.encode(np.ones(10**5))  # the grader's own messages have no such limit
 
 
@@ -201,3 +204,20 @@ def test_an_integer_numpy_cannot_hold_is_refused_without_writing_it_out(value):
 
 def test_integers_numpy_holds_pass_as_they_are():
     assert wire.decode(wire.encode([2**64 - 1, -(2**63), 0, True])) == [2**64 - 1, -(2**63), 0, True]
+
+
+@pytest.mark.parametrize(
+    "value, says",
+    [
+        (np.ones(3, dtype=complex), "an array of dtype complex128, not a type of number the grader takes"),
+        (np.zeros((1,) * 33), "an array of 33 dimensions, more than the 32 the grader takes"),
+        ({1: 2.0}, "a dict with a key of type int, not a string"),
+    ],
+    ids=["complex", "33 dimensions", "int key"],
+)
+def test_what_the_grader_does_not_take_is_named_in_words_that_follow_returned(value, says):
+    """The worker's message reads 'relu returned ' + this: complex numbers are numbers, and an
+    array of too many dimensions was found only by the grader, in words of its own."""
+    with pytest.raises(wire.WireError) as refused:
+        wire.encode(value)
+    assert str(refused.value).startswith(says)
