@@ -4,6 +4,7 @@ The hostile tricks (reading the solution, killing the grader, fork bombs, ...) a
 tests/adversarial/ and tests/test_adversarial.py."""
 
 import re
+import textwrap
 import time
 
 import pytest
@@ -13,6 +14,12 @@ from grader.worker import WorkerLimits
 
 ACTIVATIONS = (REFERENCE / "activations.py").read_text()
 TANH_TESTS = ("test_matches_reference[float64-tanh_prime]", "test_lesson_example[tanh' peaks at 0]")
+
+
+#: an exception whose message cannot be read: str() of it raises it again (indented for a body)
+UNREADABLE_ERROR = (
+    "    class Unreadable(Exception):\n        def __str__(self):\n            raise Unreadable()\n"
+)
 
 
 def with_tanh_prime(tmp_path, body: str, header: str = ""):
@@ -65,10 +72,29 @@ def assert_only_tanh_lost(result, status):
             r"\[Errno 13\] Permission denied: '/etc/hostname' \(activations\.py:\d+ in tanh_prime\); "
             r"grading runs your code walled in, .* reach no file outside your submission's folder",
         ),
+        (
+            f"{UNREADABLE_ERROR}    raise Unreadable()",
+            "error",
+            r"tanh_prime raised Unreadable: \(its message could not be read: reading it raised in turn\) "
+            r"\(activations\.py:\d+ in tanh_prime\)$",
+        ),
+        (
+            "    return 10**5000",
+            "error",
+            r"^tanh_prime returned an integer of about 5001 digits, too large for NumPy's integers; return",
+        ),
+        (
+            "    import numpy as np\n    return np.broadcast_to(np.ones(1), (10**9,))",
+            "error",
+            r"^tanh_prime sent back an array of 7629\.4 MiB for one call, more than the grader takes in",
+        ),
     ],
-    ids=["raises", "sys.exit", "os._exit", "segfault", "lying object", "a program", "a file outside"],
-)
+    ids=["raises", "sys.exit", "os._exit", "segfault", "lying object", "a program", "a file outside",
+         "unreadable exception", "huge int", "huge view"],
+)  # fmt: skip
 def test_a_failing_function_costs_only_its_tests(tmp_path, body, status, message):
+    """The last three once ended the worker (exit 70: "ended the worker process ... calling
+    sys.exit or os._exit"), or gave a blank message after seconds of copying."""
     tests = assert_only_tanh_lost(grade(with_tanh_prime(tmp_path, body)), status)
     assert re.search(message, tests[TANH_TESTS[0]].message), tests[TANH_TESTS[0]].message
 
@@ -88,6 +114,23 @@ def test_an_endless_loop_times_out_and_grading_goes_on(tmp_path):
         for m in messages
     )
     assert time.monotonic() - started < 15
+
+
+def test_a_module_that_raises_an_unreadable_exception_on_import_costs_only_its_exercise(tmp_path):
+    """Reading the exception's message raises in turn: the worker describes it by its type and
+    place and lives on, where it used to end with every call of the file ("ended the worker")."""
+    target = copy_reference(tmp_path / "submission")
+    with (target / "activations.py").open("a") as source:
+        source.write(f"\n\n{textwrap.dedent(UNREADABLE_ERROR)}raise Unreadable()\n")
+    result = grade(target)
+    exercises = {e.name: e for e in result.exercises()}
+    assert exercises["gradcheck"].score == exercises["gradcheck"].max_score
+    assert exercises["activations"].score == 0
+    sigmoid = by_name(result)["test_matches_reference[float64-sigmoid]"]
+    assert sigmoid.message.startswith(
+        "activations.py could not be imported: Unreadable: (its message could not be read: reading it "
+        "raised in turn) (activations.py:"
+    ), sigmoid.message
 
 
 def test_a_module_that_hangs_on_import_costs_only_its_exercise(tmp_path):

@@ -34,7 +34,7 @@ from .calls import (
     signature_text,
     without_probes,
 )
-from .failures import describe, import_hint, raised_by_running
+from .failures import describe
 
 
 def restrict_imports(submission, stdlib_path):
@@ -111,9 +111,7 @@ class Worker:
         except BaseException as error:  # noqa: BLE001 - anything the student's import raises
             return {
                 "kind": "import",
-                **describe(error, self.submission),
-                "ran": raised_by_running(error),
-                **import_hint(error, self.submission),
+                **describe(error, self.submission, importing=True),
             }
 
     def resolve(self, value, before):
@@ -256,12 +254,13 @@ def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepar
         try:
             response = worker.handle(request)
         except Exception as problem:  # noqa: BLE001 - a malformed request must not kill the loop
+            described = describe(problem, submission)  # it may be the student's: its own code may raise
             response = {
                 "ok": False,
                 "error": {
                     "kind": "bad_return",
-                    "type": type(problem).__name__,
-                    "message": str(problem)[:2000] or f"could not be answered ({type(problem).__name__})",
+                    "type": described["type"],
+                    "message": described["message"] or f"could not be answered ({described['type']})",
                 },
             }
         response["id"] = request.get("id")

@@ -51,12 +51,31 @@ def own_module_imported_as_in_a_package(error, submission):
     return module if module and os.path.isfile(os.path.join(submission, module + ".py")) else None
 
 
-def describe(error, submission):
-    return {
-        "type": type(error).__name__,
-        "message": str(error)[:2000] + disk_hint(error, submission),
-        "where": where(error.__traceback__, submission, error),
-    }
+def describe(error, submission, importing=False):
+    """The type, message and place of an exception of the student's code (importing: with whether
+    it came from running the file, and a hint). Reading them runs the exception's own code (its
+    __str__, its properties), which may raise in turn: then its type and place alone, so that the
+    worker lives on to answer the next call."""
+    try:
+        described = {
+            "type": type(error).__name__,
+            "message": str(error)[:2000] + disk_hint(error, submission),
+            "where": where(error.__traceback__, submission, error),
+        }
+        if importing:
+            described.update(ran=raised_by_running(error), **import_hint(error, submission))
+        return described
+    except BaseException:  # noqa: BLE001 - whatever the student's exception raises
+        return {
+            "type": TYPE_NAME.__get__(type(error)),  # not through a metaclass of the student's
+            "message": UNREADABLE,
+            "where": where(error.__traceback__, submission),
+            **({"ran": True} if importing else {}),
+        }
+
+
+TYPE_NAME = type.__dict__["__name__"]
+UNREADABLE = "(its message could not be read: reading it raised in turn)"
 
 
 #: what a write fails with when it meets the worker's limits: its own disk full, a file too large
