@@ -93,8 +93,8 @@ def assert_only_tanh_lost(result, status):
          "unreadable exception", "huge int", "huge view"],
 )  # fmt: skip
 def test_a_failing_function_costs_only_its_tests(tmp_path, body, status, message):
-    """The last three once ended the worker (exit 70: "ended the worker process ... calling
-    sys.exit or os._exit"), or gave a blank message after seconds of copying."""
+    """Of the last three, the first two once ended the worker (exit 70: "ended the worker process
+    ... calling sys.exit or os._exit") and the third got a blank message."""
     tests = assert_only_tanh_lost(grade(with_tanh_prime(tmp_path, body)), status)
     assert re.search(message, tests[TANH_TESTS[0]].message), tests[TANH_TESTS[0]].message
 

@@ -129,6 +129,7 @@ def test_an_answer_too_large_to_take_in_fails_its_call_and_nothing_else(tmp_path
 
 
 def test_an_integer_no_number_type_holds_fails_its_call_with_what_it_is(tmp_path):
+    """It ended the worker, and the call was charged as the student's sys.exit or os._exit."""
     file, old, new = CHANGED["huge_int"]
     result = grade_path(reference_with(tmp_path / "huge_int", {file: [(old, new)]}), limits=FAST_LIMITS)
     relu = [test for test in result.tests if test.name == "test_matches_reference[float64-relu]"]
