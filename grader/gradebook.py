@@ -403,10 +403,12 @@ def _cannot_create(path: Path, why: str) -> GradebookError:
 
 def open_existing(path: Path) -> Gradebook:
     """A gradebook that must already exist (export, stats, feedback)."""
-    if not path.is_file():
+    if not path.exists():
         raise GradebookError(
             f"{path} does not exist; grade first with: backprop-grader grade-all SUBMISSIONS"
         )
+    if not path.is_file():  # a device or a pipe (a folder is click's to refuse)
+        raise GradebookError(f"{path} is not a file; give --gradebook the .sqlite file that grade-all wrote")
     return Gradebook(path, read_only=True)
 
 

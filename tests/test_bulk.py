@@ -1083,6 +1083,10 @@ def test_a_copied_answers_file_is_scored_with_the_copiers_numbers(tmp_path):
     ("args", "message"),
     [
         (["export", "--gradebook", "{tmp}/nowhere.sqlite"], "does not exist; grade first"),
+        (  # it said "/dev/null does not exist"
+            ["stats", "--gradebook", "/dev/null"],
+            "/dev/null is not a file; give --gradebook the .sqlite file that grade-all wrote",
+        ),
         (
             ["stats", "--gradebook", "{tmp}/text.sqlite"],
             "{tmp}/text.sqlite is not a usable gradebook (file is not a database); give --gradebook the "
@@ -1113,6 +1117,7 @@ def test_a_copied_answers_file_is_scored_with_the_copiers_numbers(tmp_path):
     ],
     ids=[
         "missing gradebook",
+        "a device for a gradebook",
         "not sqlite",
         "not sqlite for grade-all",
         "another program's sqlite",
