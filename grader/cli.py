@@ -27,7 +27,7 @@ from grader.cli_errors import (
 )
 from grader.cli_lms import COMMANDS as LMS_COMMANDS
 from grader.cli_notebooks import COMMANDS as NOTEBOOK_COMMANDS
-from grader.cli_options import check_student, limit_options, stack, worker_limits
+from grader.cli_options import FiniteFloatRange, check_student, limit_options, stack, worker_limits
 
 if TYPE_CHECKING:
     from grader.worker import WorkerLimits
@@ -86,7 +86,7 @@ output_options = stack(
     ),
     click.option(
         "--fail-under",
-        type=click.FloatRange(0, 100),
+        type=FiniteFloatRange(0, 100),
         help="Exit with status 1 when the percentage is below this.",
     ),
 )

@@ -12,7 +12,7 @@ import click
 
 from grader.ci_log import workflow_commands_paused
 from grader.cli_errors import GraderBroken, SubmissionUnreadable, reader_may_leave, write_output
-from grader.cli_options import limit_options, worker_limits
+from grader.cli_options import FiniteFloatRange, limit_options, worker_limits
 from grader.output_streams import messages_may_be_lost
 
 if TYPE_CHECKING:
@@ -188,7 +188,7 @@ def _report_feedback_errors(
 )
 @click.option(
     "--out-of",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True),
     help="canvas and moodle: write each grade out of this many points (the percent scaled), for an "
     "assignment worth that much in the LMS, instead of the points out of 143.",
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import shutil
 import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,7 +85,12 @@ class OneLineErrors(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt:
+        except BaseException as error:
+            _streams_given_back()
+            if _a_fault_of_ours(error):
+                raise GraderBroken(_fault_line(error)) from None
+            if not isinstance(error, KeyboardInterrupt):
+                raise
             command = self._stopped_command(ctx)
             raise Interrupted(
                 f"interrupted (Ctrl-C, SIGTERM or SIGHUP) before {command} finished; the files it writes "
@@ -120,6 +126,33 @@ class OneLineErrors(click.Group):
                 f"Error: could not write{where} ({error.strerror}): make room where the output goes", err=True
             )
             sys.exit(2)
+
+
+def _a_fault_of_ours(error: BaseException) -> bool:
+    """Whether error is one no command expected, which makes it a bug of the grader's: not click's
+    own, not a stop, not a full disk (OneLineErrors.main)."""
+    expected = (click.ClickException, click.exceptions.Exit, click.exceptions.Abort)
+    output_failed = isinstance(error, OSError) and error.errno in OUTPUT_FAILURES
+    return isinstance(error, Exception) and not isinstance(error, expected) and not output_failed
+
+
+def _fault_line(error: BaseException) -> str:
+    """One line for a bug of the grader's: what was raised, and where, for a report of it."""
+    last = traceback.extract_tb(error.__traceback__)[-1:] if error.__traceback__ else []
+    where = "".join(f" ({Path(frame.filename).name}:{frame.lineno} in {frame.name})" for frame in last)
+    return (
+        f"the grader failed: {type(error).__name__}: {error}{where}; this is a fault of backprop-grader, "
+        "not of what it was given: please report it, with the command you ran"
+    )
+
+
+def _streams_given_back() -> None:
+    """Before an error is shown: wait for a pytest session's set-up that holds sys.stdout and
+    sys.stderr (suite_runner), where the error would be lost. Not imported just for this: a command
+    that started no session (or --help) has nothing to wait for."""
+    runner = sys.modules.get("grader.suite_runner")
+    if runner is not None:
+        runner.streams_given_back()
 
 
 @contextmanager

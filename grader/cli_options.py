@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,6 +28,18 @@ def check_student(ctx: click.Context, param: click.Parameter, value: str | None)
     return None if value is None else student_id(value)
 
 
+class FiniteFloatRange(click.FloatRange):
+    """click.FloatRange that also refuses nan and inf. Every comparison with nan is false, so nan
+    passed the range's bounds: --timeout nan stopped grading with no message at all, and
+    --fail-under nan never failed."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
 def stack(*options):
     """One decorator applying several click options, first listed first shown."""
 
@@ -42,14 +55,14 @@ def stack(*options):
 limit_options = stack(
     click.option(
         "--timeout",
-        type=click.FloatRange(min=0.1),
+        type=FiniteFloatRange(min=0.1),
         default=10.0,
         show_default=True,
         help="Seconds one call of a student function may take.",
     ),
     click.option(
         "--total-timeout",
-        type=click.FloatRange(min=1),
+        type=FiniteFloatRange(min=1),
         default=120.0,
         show_default=True,
         help="Seconds all calls of one submission may take together.",

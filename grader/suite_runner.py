@@ -50,6 +50,16 @@ from grader.worker_zygote import hold_stop_signals
 
 _SINK = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the session
 atexit.register(_SINK.close)  # not left for the collector, which warns of it under `python -X dev`
+#: set while sys.stdout and sys.stderr are the caller's own, cleared while a session's set-up holds them
+_STREAMS_GIVEN_BACK = threading.Event()
+_STREAMS_GIVEN_BACK.set()
+
+
+def streams_given_back(timeout: float = 30.0) -> None:
+    """Wait while a pytest session's set-up (in its own thread) holds sys.stdout and sys.stderr:
+    what the main thread writes meanwhile, such as an error it fails with early (before the
+    session is up), goes where pytest's start-up output goes, and was lost."""
+    _STREAMS_GIVEN_BACK.wait(timeout)
 
 
 class SuiteFailed(Exception):
@@ -323,6 +333,7 @@ class _SessionSetup:
         # nothing it writes can mix with the grader's own output (the caller waits meanwhile)
         self.stdout, self.stderr = sys.stdout, sys.stderr
         self.errors = io.StringIO()
+        _STREAMS_GIVEN_BACK.clear()
         sys.stdout, sys.stderr = _SINK, self.errors
 
     @pytest.hookimpl(trylast=True)
@@ -334,6 +345,7 @@ class _SessionSetup:
             return
         self.restored = True
         sys.stdout, sys.stderr = self.stdout, self.stderr
+        _STREAMS_GIVEN_BACK.set()
         os.environ.update(self.saved)
         if self.autoload is None:
             os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)

@@ -725,6 +725,51 @@ def test_usage_error_exits_2():
 
 
 @pytest.mark.parametrize(
+    "args",
+    [["grade", "--timeout", "nan"], ["grade", "--total-timeout", "inf"], ["grade", "--fail-under", "NaN"],
+     ["check", "--timeout", "1e400"], ["export", "--format", "canvas", "--out-of", "inf"]],
+    ids=lambda args: " ".join(args[-2:]),
+)  # fmt: skip
+def test_a_number_that_is_not_finite_is_refused_as_a_usage_error(tmp_path, args):
+    """nan passed every range (each comparison with it is false): --timeout nan stopped grading
+    with exit 1 and not a word, --fail-under nan never failed."""
+    where = (
+        ["--gradebook", str(tmp_path / "book.sqlite")]
+        if args[0] == "export"
+        else [str(EXAMPLES_DIR / "correct")]
+    )
+    completed = run_cli(args[0], *where, *args[1:])
+    assert completed.returncode == 2 and completed.stdout == ""
+    errors = [line for line in completed.stderr.splitlines() if line.startswith("Error")]
+    assert errors == [f"Error: Invalid value for '{args[-2]}': {args[-1]!r} is not a finite number"]
+    assert "Traceback" not in completed.stderr
+
+
+#: a bug of the grader's that shows before the pytest session is up (which holds stderr meanwhile)
+EARLY_BUG = """
+import sys
+from grader import worker
+def broken(limits):
+    raise ValueError("a bug of the grader's, early")
+worker.worker_rlimits = broken
+from grader.cli import main
+main(["grade", sys.argv[1]])
+"""
+
+
+def test_a_fault_of_the_graders_own_is_one_line_and_exit_3_even_before_pytest_is_up():
+    """It was exit 1 and nothing at all: the traceback went where pytest's start-up output goes
+    (suite_runner holds sys.stderr meanwhile, in its thread)."""
+    completed = subprocess.run([sys.executable, "-c", EARLY_BUG, str(EXAMPLES_DIR / "correct")],
+                               capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert completed.returncode == 3 and completed.stdout == ""
+    assert completed.stderr == (
+        "Error: the grader failed: ValueError: a bug of the grader's, early (<string>:5 in broken); this "
+        "is a fault of backprop-grader, not of what it was given: please report it, with the command you ran\n"
+    )
+
+
+@pytest.mark.parametrize(
     "command", [[], *([name] for name in sorted(main.commands))], ids=lambda c: " ".join(c)
 )
 def test_every_command_explains_itself_with_an_example(command):
