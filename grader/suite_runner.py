@@ -86,6 +86,7 @@ class SuiteRunner:
         #: whether pytest got as far as running tests (a runner that did not is not started again)
         self.started = False
         self._thread = threading.Thread(target=self._serve, name="backprop-grader-pytest", daemon=True)
+        _STREAMS_GIVEN_BACK.clear()  # before the thread takes them, so that no error slips in between
         self._thread.start()
 
     def run(self, session: StudentSession, reference_dir: Path | None) -> dict[str, Any]:
@@ -105,6 +106,12 @@ class SuiteRunner:
     # ---- in the pytest thread -----------------------------------------------------------------
 
     def _serve(self) -> None:
+        try:
+            self._serve_session()
+        finally:
+            _STREAMS_GIVEN_BACK.set()  # however the session's set-up ended
+
+    def _serve_session(self) -> None:
         # Stop signals belong to the main thread; processes started from here unblock them.
         hold_stop_signals()
         ended = "pytest stopped before running the tests"
@@ -333,7 +340,6 @@ class _SessionSetup:
         # nothing it writes can mix with the grader's own output (the caller waits meanwhile)
         self.stdout, self.stderr = sys.stdout, sys.stderr
         self.errors = io.StringIO()
-        _STREAMS_GIVEN_BACK.clear()
         sys.stdout, sys.stderr = _SINK, self.errors
 
     @pytest.hookimpl(trylast=True)
