@@ -23,7 +23,7 @@ class StudentFailure:
     """Why a call to student code produced no value: kind is the machine-readable cause."""
 
     # exception | not_implemented | calls_not_implemented | signature | timeout | crash | missing_file
-    # | import | missing_function | bad_return | budget | not_run_again
+    # | import | missing_function | bad_return | bad_arguments | too_large | budget | not_run_again
     kind: str
     message: str
 
@@ -257,6 +257,8 @@ _MESSAGES = {
     "import": "{module}.py could not be imported: {type}: {message}{where}{hint}",
     "missing_function": "{module}.py does not define {expected}",
     "bad_return": "{function} {message}; return NumPy arrays or floats",
+    "bad_arguments": "{function} put what the grader cannot read back into the arguments it was given "
+    "({message}); leave its arguments as they are (work on copies)",
     "too_large": "{function} sent back {message} for one call, more than the grader takes in; return only "
     "what it should (its arrays are no larger than its inputs)",
     "not_run_again": "{function} stopped at its call to {stopped}, which already timed out twice and is "

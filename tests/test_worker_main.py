@@ -61,3 +61,28 @@ def test_the_arguments_after_a_call_hold_every_change_it_made(tmp_path, change):
     after_params = step.args_after[0]
     assert set(after_params) == set(params)
     assert all(np.asarray(after_params[key]).tolist() == np.asarray(params[key]).tolist() for key in params)
+
+
+@pytest.mark.parametrize(
+    ("statement", "what"),
+    [
+        ("weights.append(object())", "an object of type object, which is not a number or an array"),
+        ("biases.append([0.0] * 10**6)", "a list of 1,000,000 entries"),
+    ],
+    ids=["an object", "a long list"],
+)
+def test_arguments_the_grader_cannot_read_back_are_said_to_be_the_arguments(tmp_path, statement, what):
+    """The call returned plain arrays, but left in its arguments what cannot be sent back: the
+    message said it 'returned' an object, and what the call printed was lost with it."""
+    statement = f"print('my trial run')\n    {statement}"
+    session = StudentSession(submission(tmp_path, statement), FAST_LIMITS)
+    try:
+        deep = session.call("deep_gradients", WEIGHTS, BIASES, X, Y, "relu")
+    finally:
+        session.finish()
+    assert deep.failure is not None and deep.failure.kind == "bad_arguments"
+    assert deep.failure.message == (
+        f"deep_gradients put what the grader cannot read back into the arguments it was given ({what}); "
+        "leave its arguments as they are (work on copies)"
+    )
+    assert deep.printed == "my trial run\n"

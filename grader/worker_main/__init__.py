@@ -179,19 +179,29 @@ class Worker:
         most = self.wire.MAX_RESPONSE_BYTES  # an array past it could never be sent: not copied out
         try:
             response["result"] = self.wire.encode(result, max_bytes=most)
-            if not changed(before):
-                response["unchanged"] = True  # the grader has the arguments: no need to send them back
-            else:
-                response["args_after"] = self.wire.encode(without_probes(args), max_bytes=most)
-                response["kwargs_after"] = self.wire.encode(without_probes(kwargs), max_bytes=most)
         except self.wire.TooLarge as problem:
-            return {"ok": False, "error": {"kind": "too_large", "message": str(problem)}}
+            return failed(response, "too_large", str(problem))
         except self.wire.WireError as problem:
-            return {
-                "ok": False,
-                "error": {"kind": "bad_return", "type": "", "message": f"returned {problem}"},
-            }
+            return failed(response, "bad_return", f"returned {problem}")
+        if not changed(before):
+            response["unchanged"] = True  # the grader has the arguments: no need to send them back
+            return response
+        try:
+            response["args_after"] = self.wire.encode(without_probes(args), max_bytes=most)
+            response["kwargs_after"] = self.wire.encode(without_probes(kwargs), max_bytes=most)
+        except self.wire.WireError as problem:  # too large, too
+            return failed(response, "bad_arguments", str(problem))
         return response
+
+
+def failed(response, kind, message):
+    """response as a failure of kind, with what the call printed and warned of kept."""
+    return {
+        "ok": False,
+        "stdout": response["stdout"],
+        "warnings": response["warnings"],
+        "error": {"kind": kind, "type": "", "message": message},
+    }
 
 
 def decoded_call(request, wire):
