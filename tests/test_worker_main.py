@@ -86,3 +86,19 @@ def test_arguments_the_grader_cannot_read_back_are_said_to_be_the_arguments(tmp_
         "leave its arguments as they are (work on copies)"
     )
     assert deep.printed == "my trial run\n"
+
+
+def test_a_key_that_cannot_be_compared_is_an_argument_changed_not_a_failure_to_answer(tmp_path):
+    """Whether a dict argument changed compared its keys with !=: a key of the student's whose
+    __ne__ raises ended the call with 'train_step no comparing; return NumPy arrays or floats'."""
+    key = "type('K', (), {'__ne__': lambda s, o: 1 / 0, '__eq__': lambda s, o: 1 / 0, '__hash__': lambda s: 1})()"
+    statement = f"kept = dict(params); params[{key}] = params.pop('b2'); params = kept"  # returns kept
+    session = StudentSession(submission(tmp_path, statement), FAST_LIMITS)
+    try:
+        step = session.call("train_step", PARAMS, X, Y, 0.1)
+    finally:
+        session.finish()
+    assert step.failure is not None and step.failure.message == (
+        "train_step put what the grader cannot read back into the arguments it was given (a dict with a "
+        "key of type K, not a string); leave its arguments as they are (work on copies)"
+    )
