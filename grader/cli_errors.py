@@ -140,8 +140,9 @@ def _fault_line(error: BaseException) -> str:
     """One line for a bug of the grader's: what was raised, and where, for a report of it."""
     last = traceback.extract_tb(error.__traceback__)[-1:] if error.__traceback__ else []
     where = "".join(f" ({Path(frame.filename).name}:{frame.lineno} in {frame.name})" for frame in last)
+    said = next(iter(str(error).splitlines()), "")[:500]
     return (
-        f"the grader failed: {type(error).__name__}: {error}{where}; this is a fault of backprop-grader, "
+        f"the grader failed: {type(error).__name__}: {said}{where}; this is a fault of backprop-grader, "
         "not of what it was given: please report it, with the command you ran"
     )
 
