@@ -6,6 +6,8 @@ a failed test is a <failure>, a test whose code raised, crashed or timed out an 
 
 from __future__ import annotations
 
+import re
+
 from junitparser import Error, Failure, JUnitXml, TestCase, TestSuite
 
 from grader.ci_log import inert_xml
@@ -40,4 +42,15 @@ def render_junit(result: GradeResult) -> str:
         xml.add_testsuite(suite)
     xml.update_statistics()
     text = xml.tostring()
-    return inert_xml(text.decode("utf-8") if isinstance(text, bytes) else str(text))
+    return inert_xml(_xml_chars_only(text.decode("utf-8") if isinstance(text, bytes) else str(text)))
+
+
+#: what XML 1.0 may not hold even escaped: the control characters (printable() already wrote out
+#: a student's as \x01), lone surrogates (mended() did) and the noncharacters U+FFFE and U+FFFF
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_chars_only(document: str) -> str:
+    """document with each character XML may not hold written as its escape (\\ufffe): one in a
+    student's exception message made the whole report unreadable to a CI's test-report parser."""
+    return _NOT_XML.sub(lambda found: f"\\u{ord(found.group()):04x}", document)

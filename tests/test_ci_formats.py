@@ -324,6 +324,21 @@ def test_student_text_cannot_issue_workflow_commands_on_github_actions(tmp_path)
     assert "::stop-commands::" not in elsewhere  # only where a runner reads commands
 
 
+def test_junit_xml_stays_well_formed_whatever_characters_a_student_raises(tmp_path):
+    """XML 1.0 cannot hold U+FFFE or U+FFFF even as a character reference: one in an exception's
+    message made the whole document unreadable to a CI's test-report parser."""
+    raised = "odd \\ufffe and \\uffff and \\x00 \\x1b[31m ]]> <x>&"
+    target = reference_with(
+        tmp_path / "sub",
+        {"activations.py": [("def relu(z):\n", f"def relu(z):\n    raise ValueError('{raised}')\n")]},
+    )
+    printed = run("grade", str(target), "--format", "junit").stdout
+    messages = [e.get("message", "") for e in ElementTree.fromstring(printed).iter("error")]
+    assert any(
+        "raised ValueError: odd \\ufffe and \\uffff and \\x00 \\x1b[31m ]]> <x>&" in m for m in messages
+    ), messages
+
+
 def test_github_messages_are_escaped():
     from grader.render_github import command
 
