@@ -137,14 +137,7 @@ class Worker:
             return {"ok": False, "error": module}
         function = getattr(module, function_name, None)
         if not callable(function):
-            return {
-                "ok": False,
-                "error": {
-                    "kind": "missing_function",
-                    "type": "",
-                    "message": f"{function_name} is not defined",
-                },
-            }
+            return failed("missing_function", f"{function_name} is not defined")
         before = []
         args = self.resolve(args, before)
         kwargs = self.resolve(kwargs, before)
@@ -180,9 +173,9 @@ class Worker:
         try:
             response["result"] = self.wire.encode(result, max_bytes=most)
         except self.wire.TooLarge as problem:
-            return failed(response, "too_large", str(problem))
+            return failed("too_large", str(problem), response)
         except self.wire.WireError as problem:
-            return failed(response, "bad_return", f"returned {problem}")
+            return failed("bad_return", f"returned {problem}", response)
         if not changed(before):
             response["unchanged"] = True  # the grader has the arguments: no need to send them back
             return response
@@ -190,18 +183,15 @@ class Worker:
             response["args_after"] = self.wire.encode(without_probes(args), max_bytes=most)
             response["kwargs_after"] = self.wire.encode(without_probes(kwargs), max_bytes=most)
         except self.wire.WireError as problem:  # too large, too
-            return failed(response, "bad_arguments", str(problem))
+            return failed("bad_arguments", str(problem), response)
         return response
 
 
-def failed(response, kind, message):
-    """response as a failure of kind, with what the call printed and warned of kept."""
-    return {
-        "ok": False,
-        "stdout": response["stdout"],
-        "warnings": response["warnings"],
-        "error": {"kind": kind, "type": "", "message": message},
-    }
+def failed(kind, message, response=None, error_type=""):
+    """A reply that the call failed (kind: call_outcome's StudentFailure kinds); with response, the
+    call's own, what it printed and warned of kept."""
+    kept = {key: response[key] for key in ("stdout", "warnings")} if response else {}
+    return {"ok": False, **kept, "error": {"kind": kind, "type": error_type, "message": message}}
 
 
 def decoded_call(request, wire):
@@ -265,20 +255,10 @@ def serve(submission, wire, probes, sandbox, pipes, use_sandbox, stopped, prepar
             response = worker.handle(request)
         except Exception as problem:  # noqa: BLE001 - a malformed request must not kill the loop
             described = describe(problem, submission)  # it may be the student's: its own code may raise
-            response = {
-                "ok": False,
-                "error": {
-                    "kind": "bad_return",
-                    "type": described["type"],
-                    "message": described["message"] or f"could not be answered ({described['type']})",
-                },
-            }
+            message = described["message"] or f"could not be answered ({described['type']})"
+            response = failed("bad_return", message, error_type=described["type"])
         response["id"] = request.get("id")
-        try:
-            framed = wire.frame(response)
-        except ValueError as problem:  # nothing encode passes should fail here; a worker must not die of it
-            framed = wire.frame({"id": response["id"], "ok": False, "error": {
-                "kind": "bad_return", "type": "", "message": f"returned what could not be sent ({problem})"[:2000]}})  # fmt: skip
+        framed = wire.frame(response)
         if len(framed) - wire.HEADER.size > wire.MAX_RESPONSE_BYTES:  # saves sending what is dropped
             framed = wire.frame(wire.too_large_response(response["id"], len(framed) - wire.HEADER.size))
         responses.write(framed)
