@@ -74,9 +74,10 @@ class _Room:
             raise TooLarge(f"{_mib(self.used)} or more")
 
 
-#: an int of more bits is no NumPy integer (np.asarray makes it an object); a far longer one would
-#: not even be written out as JSON (sys.get_int_max_str_digits), and that ended the worker
-_INT_BITS = 64
+#: the ints NumPy holds as integers (int64 below 0, uint64 above): np.asarray makes any other an
+#: object, and a far longer one would not even be written out as JSON (sys.get_int_max_str_digits),
+#: which ended the worker
+_INT_LOWEST, _INT_HIGHEST = -(2**63), 2**64 - 1
 
 
 def _digits(value: int) -> str:
@@ -99,7 +100,7 @@ def _encode(value: Any, depth: int, room: _Room | None) -> Any:
         raise WireError("value is nested too deeply")
     if value is None or isinstance(value, (bool, str)):
         return value[:MAX_STRING_CHARS] if isinstance(value, str) else value
-    if type(value) is int and value.bit_length() > _INT_BITS:
+    if type(value) is int and not _INT_LOWEST <= value <= _INT_HIGHEST:
         raise WireError(f"an integer of {_digits(value)}, too large for NumPy's integers")
     if isinstance(value, (int, float)) and type(value) in (int, float, bool):
         return value

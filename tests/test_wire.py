@@ -190,8 +190,8 @@ class _Int(int):
 
 @pytest.mark.parametrize(
     "value",
-    [2**64, -(10**5000), _Int(10**400), [1.0, (2, 3 * 10**30)]],
-    ids=["2**64", "-(10**5000)", "int subclass", "nested"],
+    [2**64, -(2**63) - 1, -(2**64), -(10**5000), _Int(10**400), [1.0, (2, 3 * 10**30)]],
+    ids=["2**64", "-(2**63)-1", "-(2**64)", "-(10**5000)", "int subclass", "nested"],
 )
 def test_an_integer_numpy_cannot_hold_is_refused_without_writing_it_out(value):
     """np.asarray makes such an int an object; one of 5000 digits is past what Python writes as
