@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import __version__
+from grader.faults import fault_report, full_traceback, wants_traceback
 from grader.feedback import feedback_markdown, unreadable_markdown
 from grader.feedback_files import feedback_page, why_not_written, write_feedback
 from grader.fingerprint import grader_fingerprint
@@ -133,7 +134,10 @@ def _graded(entry: Entry, limits: WorkerLimits, require_sandbox: bool) -> Outcom
     except (GradingFailed, GraderSetupError, BankError, SandboxUnavailable) as error:
         return Outcome(entry, "grader_error", error=str(error))
     except Exception as error:  # noqa: BLE001 - one submission must never stop the class
-        return Outcome(entry, "grader_error", error=f"{type(error).__name__}: {error}")
+        said = fault_report(error, traceback_is="below")
+        return Outcome(
+            entry, "grader_error", error=f"{said}\n{full_traceback(error)}" if wants_traceback() else said
+        )
     return Outcome(entry, "graded", result_to_dict(result))
 
 

@@ -57,3 +57,11 @@ def inert_xml(document: str) -> str:
 def inert_line(text: str) -> str:
     """A message for people: `##[` as `##[\\`, which names no command."""
     return text.replace(LEGACY, LEGACY + "\\")
+
+
+def inert_lines(text: str) -> str:
+    """Text of several lines for people (a traceback): each line as inert_line, and one that starts
+    with `::` once its leading blanks are gone (the runner strips them) with a `\\` before it."""
+    return "\n".join(
+        f"\\{line}" if line.lstrip().startswith("::") else line for line in inert_line(text).split("\n")
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import shutil
 import sys
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +12,8 @@ from typing import Any
 
 import click
 
-from grader.ci_log import inert_line
+from grader.ci_log import inert_line, inert_lines
+from grader.faults import fault_report, full_traceback, wants_traceback
 from grader.output_streams import messages_may_be_lost, silence_stdout, utf8_stdout
 from grader.whole_file import write_whole
 
@@ -137,14 +137,12 @@ def _a_fault_of_ours(error: BaseException) -> bool:
 
 
 def _fault_line(error: BaseException) -> str:
-    """One line for a bug of the grader's: what was raised, and where, for a report of it."""
-    last = traceback.extract_tb(error.__traceback__)[-1:] if error.__traceback__ else []
-    where = "".join(f" ({Path(frame.filename).name}:{frame.lineno} in {frame.name})" for frame in last)
-    said = next(iter(str(error).splitlines()), "")[:500]
-    return (
-        f"the grader failed: {type(error).__name__}: {said}{where}; this is a fault of backprop-grader, "
-        "not of what it was given: please report it, with the command you ran"
-    )
+    """One line for a bug of the grader's: what was raised, and where, for a report of it (its whole
+    traceback printed first, when the environment asks for it)."""
+    if wants_traceback():
+        with messages_may_be_lost():
+            click.echo(inert_lines(full_traceback(error)), err=True)
+    return f"the grader failed: {fault_report(error)}"
 
 
 def _streams_given_back() -> None:

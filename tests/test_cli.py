@@ -765,8 +765,55 @@ def test_a_fault_of_the_graders_own_is_one_line_and_exit_3_even_before_pytest_is
     assert completed.returncode == 3 and completed.stdout == ""
     assert completed.stderr == (
         "Error: the grader failed: ValueError: a bug of the grader's, early (<string>:5 in broken); this "
-        "is a fault of backprop-grader, not of what it was given: please report it, with the command you ran\n"
+        "is a fault of backprop-grader, not of what it was given: please report it, with the command you ran "
+        "and the whole traceback, which BACKPROP_GRADER_TRACEBACK=1 in the environment shows\n"
     )
+
+
+#: grade_path, which both grade and grade-all call, with a bug of the grader's in it
+GRADE_PATH_BUG = """
+
+def grade_path(*args, **kwargs):
+    raise ZeroDivisionError("a bug of the grader's\\n::error::second line")
+"""
+
+
+@pytest.mark.parametrize("asked", [False, True], ids=["one line", "BACKPROP_GRADER_TRACEBACK=1"])
+def test_a_fault_of_the_graders_own_shows_its_whole_traceback_when_asked(tmp_path, asked):
+    """A bug report needs the whole traceback, and the one line names only the innermost frame:
+    BACKPROP_GRADER_TRACEBACK=1 prints it too, for grade (above the line) and for grade-all (below
+    each student's). A line of it that would be a GitHub Actions workflow command is not one."""
+    project = grader_copy(tmp_path / "project")
+    with (project / "grader" / "grading.py").open("a") as grading:
+        grading.write(GRADE_PATH_BUG)
+    env = {**os.environ, "BACKPROP_GRADER_TRACEBACK": "1" if asked else "0"}
+    line = "ZeroDivisionError: a bug of the grader's (grading.py:"  # the first line of its message
+    completed = run_cli("grade", str(EXAMPLES_DIR / "correct"), cwd=project, env=env)
+    assert completed.returncode == 3 and completed.stdout == ""
+    *traceback, said = completed.stderr.splitlines()
+    assert said.startswith(f"Error: the grader failed: {line}") and " in grade_path); this is a fault" in said
+    assert said.endswith(
+        "please report it, with the command you ran and the traceback above"
+        if asked
+        else "please report it, with the command you ran and the whole traceback, which "
+        "BACKPROP_GRADER_TRACEBACK=1 in the environment shows"
+    )
+    if asked:
+        assert traceback[0] == "Traceback (most recent call last):"
+        assert any("in grade_path" in frame for frame in traceback) and any("cli.py" in t for t in traceback)
+        assert traceback[-2:] == ["ZeroDivisionError: a bug of the grader's", "\\::error::second line"]
+    else:
+        assert traceback == []
+    root = tmp_path / "class"
+    for name in ("ada", "bo"):
+        shutil.copytree(EXAMPLES_DIR / "correct", root / name)
+    every = run_cli("grade-all", str(root), "--gradebook", str(tmp_path / "book.sqlite"), "--jobs", "1",
+                    cwd=project, env=env)  # fmt: skip
+    assert every.returncode == 3
+    said = [text for text in every.stderr.splitlines() if text.startswith("grader error")]
+    assert len(said) == 1  # the same for both students, traceback and all: said once
+    assert said[0].startswith((f"grader error for ada, bo: {line}", f"grader error for bo, ada: {line}"))
+    assert ("Traceback (most recent call last):" in every.stderr) == asked
 
 
 @pytest.mark.parametrize(
