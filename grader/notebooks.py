@@ -27,6 +27,7 @@ from typing import Any
 
 from grader.exercise_api import EXERCISE_POINTS, EXERCISES
 from grader.light_nbformat import NotebookNode, nbformat
+from grader.long_numbers import number_too_long, too_long
 from grader.mended_text import mended
 from grader.notebook_cells import TAG_PREFIX, Solution, find_solutions
 from grader.results import GradeResult
@@ -153,6 +154,11 @@ _SAVE_AGAIN = "save the notebook again from Jupyter and hand it in"
 _CLEAR_OUTPUTS = "clear all its outputs in Jupyter, save it and hand it in again"
 
 
+def _json_problem(error: BaseException) -> str:
+    """What json.loads found wrong, in its own words but for a number too long to read."""
+    return f"it holds {number_too_long()}" if too_long(error) else str(error)
+
+
 def read_notebook(path: Path) -> tuple[NotebookNode, list[str]]:
     """The notebook as nbformat 4, without its cells' outputs, and notes (an old version
     converted); NotebookError, saying what to do, if it is unreadable or too large."""
@@ -168,9 +174,13 @@ def read_notebook(path: Path) -> tuple[NotebookNode, list[str]]:
             raise NotebookError(f"{path.name} holds more than the grader reads (over {MAX_JSON_VALUES:,} "
                                 f"lines and values); {_CLEAR_OUTPUTS}")  # fmt: skip
         raw = json.loads(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+    except (
+        OSError,
+        ValueError,
+        RecursionError,
+    ) as error:  # ValueError: UnicodeDecodeError, JSONDecodeError...
         raise NotebookError(
-            f"{path.name} is not a readable notebook (not valid JSON: {error}); {_SAVE_AGAIN}"
+            f"{path.name} is not a readable notebook (not valid JSON: {_json_problem(error)}); {_SAVE_AGAIN}"
         ) from None
     if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
         raise NotebookError(f"{path.name} is not a Jupyter notebook (no cells); {_SAVE_AGAIN}")

@@ -264,7 +264,7 @@ def parse_body(body: bytes) -> Any:
         value = json.loads(body.decode("utf-8"))
         # a \ud800-\udfff escape may be half a pair: a lone surrogate would break every write of it
         return mended_all(value) if _SURROGATE_ESCAPE.search(body) else value
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except ValueError as error:  # UnicodeDecodeError, JSONDecodeError, and an int too long to read
         raise WireError(f"message is not valid JSON: {error}") from None
     except RecursionError:  # no message of the grader's nests deeper than MAX_DEPTH
         raise WireError("message nests too deeply to read") from None

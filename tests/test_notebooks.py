@@ -297,8 +297,13 @@ def test_the_rest_of_the_notebook_is_never_run(tmp_path):
             json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{}] * 2001}),
             "broken.ipynb has 2001 cells, more than the 2000 the grader reads",
         ),
+        (
+            '{"cells": [], "nbformat": 4' + "0" * 5000 + "}",
+            "broken.ipynb is not a readable notebook (not valid JSON: it holds a number of more than 4,300 "
+            "digits, longer than Python reads); save the notebook again",
+        ),
     ],
-    ids=["not JSON", "nested past Python's recursion limit", "a million values", "too many cells"],
+    ids=["not JSON", "nested past Python's recursion limit", "a million values", "too many cells", "a long number"],
 )
 def test_a_notebook_that_cannot_be_read_is_one_line_exit_2(tmp_path, text, message):
     """The grader reads a notebook in its own process: what it cannot read, or could read only

@@ -95,7 +95,9 @@ def test_messages_past_the_size_limit_are_refused():
 
 
 @pytest.mark.parametrize(
-    "body", [b"{]", b"\xff", b"[" * 100_000 + b"]" * 100_000], ids=["bad JSON", "not UTF-8", "nested"]
+    "body",
+    [b"{]", b"\xff", b"[" * 100_000 + b"]" * 100_000, b'{"result": 1' + b"0" * 5000 + b', "id":1}'],
+    ids=["bad JSON", "not UTF-8", "nested", "an int longer than Python reads"],
 )
 def test_a_message_the_grader_cannot_read_is_a_wire_error(body):
     """What comes from the worker's side may be forged by the student's code: whatever it is,

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.long_numbers import line_of_long_number, number_too_long, too_long
 from grader.quiz import toml_reading
 from grader.quiz.bank import Quiz
 from grader.quiz.params import draw, fill
@@ -66,8 +67,14 @@ def read_answers(path: Path) -> Answers:
         ) from None
     except toml_reading.TOMLDecodeError as error:
         raise AnswersError(f"{path.name} {_where_and_what(str(error), text)}") from None
-    except ValueError as error:  # tomllib's own: an integer of more than 4300 digits, say
-        raise AnswersError(f"{path.name} could not be read ({error})") from None
+    except ValueError as error:
+        if not too_long(error):
+            raise AnswersError(f"{path.name} could not be read ({error})") from None
+        line = line_of_long_number(text)
+        raise AnswersError(
+            f"{path.name}{f' line {line}' if line else ''}: {number_too_long()}; an answer is a number, a "
+            "string or a list of them"
+        ) from None
     unknown = sorted(set(data) - {"student", "answers"})
     if unknown:
         raise AnswersError(f"{path.name} line {_line_of(text, unknown[0])}: unknown key {unknown[0]!r}; "

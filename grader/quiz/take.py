@@ -93,8 +93,10 @@ def _ask_until(
 
 def _pick(text: str, options: tuple[Option, ...]) -> str:
     keys = [o.key for o in options]
-    if text.isdigit() and 1 <= int(text) <= len(options):
-        return keys[int(text) - 1]
+    # not int(text): str.isdigit() holds for "²", which int() refuses in Python's own words
+    numbered = {str(number): key for number, key in enumerate(keys, start=1)}
+    if text.isascii() and text.isdigit() and text.lstrip("0") in numbered:
+        return numbered[text.lstrip("0")]
     if text in keys:
         return text
     raise ValueError(f"answer with a number from 1 to {len(options)}")
