@@ -12,7 +12,7 @@ import click
 
 from grader.ci_log import workflow_commands_paused
 from grader.cli_errors import GraderBroken, SubmissionUnreadable, reader_may_leave, write_output
-from grader.cli_options import FiniteFloatRange, limit_options, worker_limits
+from grader.cli_options import FiniteFloatRange, check_column_name, limit_options, worker_limits
 from grader.output_streams import messages_may_be_lost
 
 if TYPE_CHECKING:
@@ -177,7 +177,11 @@ def _report_feedback_errors(
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @click.option(
-    "--assignment", default="Backprop", show_default=True, help="Column name of the grade (LMS formats)."
+    "--assignment",
+    default="Backprop",
+    show_default=True,
+    callback=check_column_name,
+    help="Column name of the grade (LMS formats).",
 )
 @click.option(
     "--roster",

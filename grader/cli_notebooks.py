@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from grader.cli_errors import (
     refuse_a_broken_suite,
     unwritable,
 )
+from grader.cli_options import check_nbgrader_assignment
 
 NBGRADER_CONFIG = """\
 # Written by backprop-grader nbgrader-source. The notebook's test cells call the grader,
@@ -57,7 +59,13 @@ def release_command(out: Path, notebooks: bool) -> None:
 
 @click.command("nbgrader-source")
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--assignment", default="backprop", show_default=True, help="nbgrader assignment name.")
+@click.option(
+    "--assignment",
+    default="backprop",
+    show_default=True,
+    callback=check_nbgrader_assignment,
+    help="nbgrader assignment name (letters, digits and _ . -).",
+)
 def nbgrader_source_command(out: Path, assignment: str) -> None:
     """Write nbgrader's source notebook into the course folder OUT.
 
@@ -97,7 +105,9 @@ def nbgrader_source_command(out: Path, assignment: str) -> None:
         raise GraderBroken(str(error)) from None
     except OSError as error:
         raise unwritable(target, error) from None
-    click.echo(f"wrote {target}; next: cd {out} && nbgrader generate_assignment {assignment}")
+    click.echo(
+        f"wrote {target}; next: cd {shlex.quote(str(out))} && nbgrader generate_assignment {assignment}"
+    )
 
 
 COMMANDS = (release_command, nbgrader_source_command)

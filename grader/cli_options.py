@@ -1,8 +1,9 @@
-"""Options shared by several commands, and what they turn into."""
+"""Options shared by several commands, the checks of options' values, and what they turn into."""
 
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -26,6 +27,32 @@ def student_id(text: str) -> str:
 def check_student(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A --student option's callback: the id, checked."""
     return None if value is None else student_id(value)
+
+
+#: an nbgrader assignment name that is one folder name in every step's folder (source/NAME,
+#: release/NAME, ...) and one word on nbgrader's command line: nbgrader refuses "+", and takes "*"
+#: as a pattern, "/" and ".." as more folders, a leading "-" as an option
+_ASSIGNMENT = re.compile(r"^[^\W_][\w.-]{0,99}$")
+
+
+def check_nbgrader_assignment(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An nbgrader-source --assignment callback: the name, checked."""
+    if not _ASSIGNMENT.match(value):
+        raise click.BadParameter(
+            f"{value!r} is not usable as an nbgrader assignment name, which names its folders: letters, "
+            "digits and _ . - only, starting with a letter or digit (backprop, ps3, hw-2)"
+        )
+    return value
+
+
+def check_column_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An export --assignment callback: a column name an LMS can match (not blank, one line)."""
+    if not value.strip() or not value.isprintable():
+        raise click.BadParameter(
+            f"{value!r} is not usable as the grade's column name: give the assignment's name as your LMS "
+            "shows it, on one line (Backprop, say)"
+        )
+    return value
 
 
 class FiniteFloatRange(click.FloatRange):

@@ -1114,6 +1114,11 @@ def test_a_copied_answers_file_is_scored_with_the_copiers_numbers(tmp_path):
             "could not create {tmp}/text.sqlite/book.sqlite (a file is in the way of its folder); choose a "
             "--gradebook in a folder you can write to",
         ),
+        (  # an empty column name, which Canvas cannot match (`--assignment "$NAME"` with no NAME set)
+            ["export", "--format", "canvas", "--assignment", "", "--gradebook", "{tmp}/nowhere.sqlite"],
+            "Invalid value for '--assignment': '' is not usable as the grade's column name: give the "
+            "assignment's name as your LMS shows it, on one line (Backprop, say)",
+        ),
     ],
     ids=[
         "missing gradebook",
@@ -1125,6 +1130,7 @@ def test_a_copied_answers_file_is_scored_with_the_copiers_numbers(tmp_path):
         "one submission",
         "the class as one zip",
         "gradebook in a file's place",
+        "blank column name",
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):

@@ -112,6 +112,28 @@ def test_nbgrader_source_is_the_same_file_every_time_and_never_replaces_an_edite
     )
 
 
+@pytest.mark.parametrize("name", ["../elsewhere", "a/b", "", " ps1", "-x", ".hidden", "_x", "ps+1", "ps*"])
+def test_an_assignment_name_nbgrader_cannot_use_as_a_folder_is_refused(tmp_path, name):
+    """It went into the path as it was: "../elsewhere" wrote the notebook beside source/, "" into
+    source/ itself, and "ps+1" one that nbgrader then refused."""
+    course = tmp_path / "course"
+    refused = run("nbgrader-source", str(course), "--assignment", name)
+    assert refused.returncode == 2 and not course.exists()
+    assert refused.stderr.splitlines()[-1] == (
+        f"Error: Invalid value for '--assignment': {name!r} is not usable as an nbgrader assignment name, "
+        "which names its folders: letters, digits and _ . - only, starting with a letter or digit "
+        "(backprop, ps3, hw-2)"
+    )
+
+
+def test_the_next_step_nbgrader_source_prints_can_be_pasted_into_a_shell(tmp_path):
+    course = tmp_path / "my course"
+    written = run("nbgrader-source", str(course), "--assignment", "hw-2.b")
+    assert written.returncode == 0
+    assert (course / "source" / "hw-2.b" / "backprop.ipynb").is_file()
+    assert written.stdout.endswith(f"next: cd '{course}' && nbgrader generate_assignment hw-2.b\n")
+
+
 EXTRA_TEST = """
 import pytest
 
