@@ -12,7 +12,7 @@ from grader.roster import is_one_submission, lms_download_only, zip_download_of
 def check_start(root: Path, feedback_dir: Path | None) -> None:
     """Raise CannotStart if a run on root cannot start: root is one student's submission rather than
     a class's (a file, or roster.is_one_submission), holds only Canvas's or Moodle's download of
-    every submission, or feedback_dir cannot be made (it is made here), or the working folder is
+    every submission, or feedback_dir is inside it or cannot be made (it is made here), or the working folder is
     gone (removed since the shell went into it: the job processes start from it)."""
     try:
         os.getcwd()
@@ -32,6 +32,11 @@ def check_start(root: Path, feedback_dir: Path | None) -> None:
     if lms := lms_download_only(root):
         raise CannotStart(lms)
     if feedback_dir is not None:
+        if feedback_dir.resolve().is_relative_to(root.resolve()):
+            raise CannotStart(
+                f"the --feedback-dir {feedback_dir} is in the class folder {root}, where each run would take "
+                "it (or its files) for a student's submission; choose a folder outside it, such as one beside it"
+            )
         try:
             feedback_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:

@@ -1114,6 +1114,11 @@ def test_a_copied_answers_file_is_scored_with_the_copiers_numbers(tmp_path):
             "could not create {tmp}/text.sqlite/book.sqlite (a file is in the way of its folder); choose a "
             "--gradebook in a folder you can write to",
         ),
+        (  # the next run graded it as a student's submission, and the gradebook kept that "student"
+            ["grade-all", "{tmp}", "--gradebook", "{tmp}/book.sqlite", "--feedback-dir", "{tmp}/feedback"],
+            "the --feedback-dir {tmp}/feedback is in the class folder {tmp}, where each run would take it (or "
+            "its files) for a student's submission; choose a folder outside it, such as one beside it",
+        ),
         (  # an empty column name, which Canvas cannot match (`--assignment "$NAME"` with no NAME set)
             ["export", "--format", "canvas", "--assignment", "", "--gradebook", "{tmp}/nowhere.sqlite"],
             "Invalid value for '--assignment': '' is not usable as the grade's column name: give the "
@@ -1130,6 +1135,7 @@ def test_a_copied_answers_file_is_scored_with_the_copiers_numbers(tmp_path):
         "one submission",
         "the class as one zip",
         "gradebook in a file's place",
+        "feedback in the class folder",
         "blank column name",
     ],
 )
