@@ -27,7 +27,7 @@ from grader.cli_errors import (
 )
 from grader.cli_lms import COMMANDS as LMS_COMMANDS
 from grader.cli_notebooks import COMMANDS as NOTEBOOK_COMMANDS
-from grader.cli_options import FiniteFloatRange, check_student, limit_options, stack, worker_limits
+from grader.cli_options import FiniteFloatRange, GivenPath, check_student, limit_options, stack, worker_limits
 
 if TYPE_CHECKING:
     from grader.worker import WorkerLimits
@@ -74,8 +74,8 @@ output_options = stack(
     ),
     click.option(
         "--output",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Write the report to this file instead of the terminal.",
+        type=GivenPath(dir_okay=False, path_type=Path, dash_is_stdout=True),
+        help="Write the report to this file instead of the terminal (-: the terminal).",
     ),
     click.option(
         "--exercise",
@@ -93,11 +93,11 @@ output_options = stack(
 
 
 @main.command()
-@click.argument("submission", type=click.Path(path_type=Path))
+@click.argument("submission", type=GivenPath(path_type=Path))
 @output_options
 @click.option(
     "--report",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=GivenPath(dir_okay=False, path_type=Path),
     help="Also write a self-contained HTML report here: the feedback, what each mistake is, and plots "
     "of your functions beside the reference.",
 )
@@ -143,7 +143,7 @@ def grade(
 
 
 @main.command()
-@click.argument("directory", type=click.Path(path_type=Path), default="exercises")
+@click.argument("directory", type=GivenPath(path_type=Path), default="exercises")
 @output_options
 @limit_options
 def check(
@@ -226,7 +226,7 @@ def _run(
 
 
 @main.command("gradescope-bundle")
-@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("out", type=GivenPath(dir_okay=False, path_type=Path))
 def gradescope_bundle(out: Path) -> None:
     """Build the Gradescope autograder zip OUT (setup.sh, run_autograder, the grader with its hidden tests).
 

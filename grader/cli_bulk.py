@@ -12,7 +12,7 @@ import click
 
 from grader.ci_log import workflow_commands_paused
 from grader.cli_errors import GraderBroken, SubmissionUnreadable, reader_may_leave, write_output
-from grader.cli_options import FiniteFloatRange, check_column_name, limit_options, worker_limits
+from grader.cli_options import FiniteFloatRange, GivenPath, check_column_name, limit_options, worker_limits
 from grader.output_streams import messages_may_be_lost
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ DEFAULT_GRADEBOOK = Path("gradebook.sqlite")
 
 gradebook_option = click.option(
     "--gradebook",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=GivenPath(dir_okay=False, path_type=Path),
     default=DEFAULT_GRADEBOOK,
     show_default=True,
     help="The SQLite gradebook file.",
@@ -42,7 +42,7 @@ def _opened(path: Path, must_exist: bool) -> Iterator[Gradebook]:
 
 
 @click.command("grade-all")
-@click.argument("submissions", type=click.Path(exists=True, path_type=Path))
+@click.argument("submissions", type=GivenPath(exists=True, path_type=Path))
 @gradebook_option
 @click.option(
     "--jobs",
@@ -53,7 +53,7 @@ def _opened(path: Path, must_exist: bool) -> Iterator[Gradebook]:
 @click.option("--regrade", is_flag=True, help="Grade again even what the gradebook already holds.")
 @click.option(
     "--feedback-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=GivenPath(file_okay=False, path_type=Path),
     help="Also write each student's feedback here (STUDENT.md and STUDENT.html).",
 )
 @limit_options
@@ -175,7 +175,11 @@ def _report_feedback_errors(
     help="csv/json: every column; canvas/moodle: CSV their gradebook import reads; moodle-worksheet: the "
     "assignment's grading worksheet (--roster) filled in (docs/gradebook.md).",
 )
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.option(
+    "--out",
+    type=GivenPath(dir_okay=False, path_type=Path, dash_is_stdout=True),
+    help="Write here instead of stdout (-: stdout).",
+)
 @click.option(
     "--assignment",
     default="Backprop",
@@ -185,7 +189,7 @@ def _report_feedback_errors(
 )
 @click.option(
     "--roster",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=GivenPath(exists=True, dir_okay=False, path_type=Path),
     help="canvas: Canvas's gradebook export; each student's row there (by SIS Login ID, SIS User ID or ID) "
     "gives their Student, ID, SIS User ID, SIS Login ID and Section. moodle-worksheet (needed): the "
     "assignment's grading worksheet, downloaded from Moodle.",
@@ -248,7 +252,7 @@ def export_command(
 
 @click.command("feedback")
 @gradebook_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+@click.option("--out", "out_dir", type=GivenPath(file_okay=False, path_type=Path), required=True,
               help="Folder for STUDENT.md and STUDENT.html.")  # fmt: skip
 @click.option("--student", multiple=True, help="Only these students (repeatable).")
 def feedback_command(gradebook: Path, out_dir: Path, student: tuple[str, ...]) -> None:
@@ -292,7 +296,7 @@ def feedback_command(gradebook: Path, out_dir: Path, student: tuple[str, ...]) -
 
 @click.command("stats")
 @gradebook_option
-@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--html", "html_out", type=GivenPath(dir_okay=False, path_type=Path),
               help="Also write an HTML page with plots here.")  # fmt: skip
 def stats_command(gradebook: Path, html_out: Path | None) -> None:
     """Score distribution, pass rate of every test and the commonest failures.

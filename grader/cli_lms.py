@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING
 import click
 
 from grader.cli_errors import SubmissionUnreadable
+from grader.cli_options import GivenPath
 
 if TYPE_CHECKING:
     from grader.lms_download import SortedDownload
 
 out_option = click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=GivenPath(file_okay=False, path_type=Path),
     required=True,
     help="A new or empty folder for one folder per student.",
 )
@@ -49,10 +50,10 @@ def _sort(sort: Callable[[], SortedDownload], download: Path, roster: Path, out:
 
 
 @click.command("sort-canvas")
-@click.argument("download", type=click.Path(exists=True, path_type=Path))
+@click.argument("download", type=GivenPath(exists=True, path_type=Path))
 @click.option(
     "--roster",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=GivenPath(exists=True, dir_okay=False, path_type=Path),
     required=True,
     help="Canvas's gradebook export (Grades → Export → Export Entire Gradebook): its ID column says whose "
     "each file is, and the --id-column names their folder.",
@@ -88,10 +89,10 @@ def sort_canvas_command(download: Path, roster: Path, out: Path, id_column: str)
 
 
 @click.command("sort-moodle")
-@click.argument("download", type=click.Path(exists=True, path_type=Path))
+@click.argument("download", type=GivenPath(exists=True, path_type=Path))
 @click.option(
     "--worksheet",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=GivenPath(exists=True, dir_okay=False, path_type=Path),
     required=True,
     help="The assignment's grading worksheet (View all submissions → Grading action → Download grading "
     "worksheet): its Identifier says whose each file is, and the --id-column names their folder.",

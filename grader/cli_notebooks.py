@@ -14,7 +14,7 @@ from grader.cli_errors import (
     refuse_a_broken_suite,
     unwritable,
 )
-from grader.cli_options import check_nbgrader_assignment
+from grader.cli_options import GivenPath, check_nbgrader_assignment
 
 NBGRADER_CONFIG = """\
 # Written by backprop-grader nbgrader-source. The notebook's test cells call the grader,
@@ -25,7 +25,7 @@ c.CourseDirectory.course_id = "backprop"
 
 
 @click.command("release")
-@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("out", type=GivenPath(file_okay=False, path_type=Path))
 @click.option("--notebooks", is_flag=True, help="Also put the exercises in one notebook, backprop.ipynb.")
 def release_command(out: Path, notebooks: bool) -> None:
     """Write the student kit to the new folder OUT.
@@ -58,7 +58,7 @@ def release_command(out: Path, notebooks: bool) -> None:
 
 
 @click.command("nbgrader-source")
-@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("out", type=GivenPath(file_okay=False, path_type=Path))
 @click.option(
     "--assignment",
     default="backprop",

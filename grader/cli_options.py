@@ -55,6 +55,26 @@ def check_column_name(ctx: click.Context, param: click.Parameter, value: str) ->
     return value
 
 
+class GivenPath(click.Path):
+    """click.Path that refuses an empty one (`--out "$DIR"` with DIR unset, say): pathlib reads ""
+    as ".", so grade graded the working folder, and --out wrote to it or failed on it. With
+    dash_is_stdout (an output whose default is standard output), "-" is standard output too (None),
+    as in most commands, where it wrote a file named "-"."""
+
+    def __init__(self, *args: Any, dash_is_stdout: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dash_is_stdout = dash_is_stdout
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, (str, bytes)) and not value:
+            self.fail(
+                "the path is empty: give a file or folder's name (is a shell variable unset?)", param, ctx
+            )
+        if self.dash_is_stdout and value in ("-", b"-"):
+            return None
+        return super().convert(value, param, ctx)
+
+
 class FiniteFloatRange(click.FloatRange):
     """click.FloatRange that also refuses nan and inf. Every comparison with nan is false, so nan
     passed the range's bounds: --timeout nan stopped grading with no message at all, and

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from grader.cli_errors import GraderBroken, Interrupted, SubmissionUnreadable, unwritable
-from grader.cli_options import check_student, student_id
+from grader.cli_options import GivenPath, check_student, student_id
 from grader.output_streams import silence_stdout
 
 
@@ -82,7 +82,7 @@ def _write(out: Path, write: Callable[[], None]) -> None:
 student_option = click.option(
     "--student", callback=check_student, help="Your student id: your own numbers are drawn from it."
 )
-out_option = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default="answers.toml",
+out_option = click.option("--out", type=GivenPath(dir_okay=False, path_type=Path), default="answers.toml",
                           show_default=True, help="The answers file to write.")  # fmt: skip
 
 
@@ -164,7 +164,7 @@ def _on_the_terminal(function: Callable[[str], Any]) -> Callable[[str], Any]:
     "--student", required=True, callback=check_student, help="The student id the numbers are drawn from."
 )
 @click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Where to write it."
+    "--out", type=GivenPath(dir_okay=False, path_type=Path), required=True, help="Where to write it."
 )
 def template(student: str, out: Path) -> None:
     """Write a blank answers file with every question as a comment.
@@ -196,7 +196,7 @@ def template(student: str, out: Path) -> None:
 @quiz.command()
 @click.option("--student", required=True, callback=check_student, help="The student whose key to write.")
 @click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Where to write it."
+    "--out", type=GivenPath(dir_okay=False, path_type=Path), required=True, help="Where to write it."
 )
 def key(student: str, out: Path) -> None:
     """Write the complete, correct answers file of a student (instructors).
@@ -217,7 +217,7 @@ def key(student: str, out: Path) -> None:
 
 
 @quiz.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), default="answers.toml")
+@click.argument("file", type=GivenPath(dir_okay=False, path_type=Path), default="answers.toml")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def check(file: Path, fmt: str) -> None:
     """Validate an answers file and score it for its student.

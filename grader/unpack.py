@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import stat
 import struct
 import zipfile
@@ -21,7 +20,6 @@ from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import BinaryIO
 
 from grader.mended_text import printable
-from grader.scratch import NO_ROOM
 from grader.student_ids import shown as name_shown
 
 MAX_FILES = 2000
@@ -66,7 +64,11 @@ def unpack(path: Path, target: Path) -> list[str]:
                 f"{path} is {size / 1024**2:.0f} MiB, more than a submission may be "
                 f"({MAX_TOTAL_BYTES // 1024**2} MiB); clear all its outputs in Jupyter, save it and hand it in again"
             )
-        shutil.copyfile(path, target / path.name)
+        # resolved: the notebook named may be a link (_copy_file does not follow one)
+        if (why := _copy_file(path.resolve(), target / path.name, size)) is not None:
+            raise SubmissionError(
+                f"{path} cannot be read ({why}); save the notebook again and give that file"
+            )
         return []
     raise SubmissionError(
         f"{path} is not a directory, a .zip or a .ipynb file; give the folder with your exercise files"
@@ -148,24 +150,47 @@ def _copy_directory(source: Path, target: Path) -> list[str]:
     for here, relative, subfolders, files in walk_copied(source):
         for name in sorted(files) + [d for d in subfolders if (here / d).is_symlink()]:
             entry, destination = here / name, target / relative / name
-            info = entry.lstat()
+            try:
+                info = entry.lstat()
+            except OSError as error:  # gone since the folder was listed (a sync client's temporary file)
+                notes.append(f"skipped {(relative / name).as_posix()}: it cannot be read ({error.strerror})")
+                continue
             if stat.S_ISLNK(info.st_mode):
                 notes.append(f"skipped {(relative / name).as_posix()}: symbolic links are not graded")
             elif stat.S_ISREG(info.st_mode):
                 budget.add(info.st_size)
                 destination.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    shutil.copyfile(entry, destination, follow_symlinks=False)
-                except OSError as error:
-                    # writing the copy is the grader's own problem; a full disk is reported with the
-                    # source's name when the copy goes by sendfile
-                    if error.filename != str(entry) or error.errno in NO_ROOM:
-                        raise
-                    notes.append(
-                        f"skipped {(relative / name).as_posix()}: it cannot be read ({error.strerror})"
-                    )
+                why = _copy_file(entry, destination, info.st_size)
+                if why is not None:
+                    notes.append(f"skipped {(relative / name).as_posix()}: it cannot be read ({why})")
         subfolders[:] = [d for d in subfolders if not (here / d).is_symlink()]
     return notes
+
+
+def _copy_file(entry: Path, destination: Path, size: int) -> str | None:
+    """Copy the regular file entry, of size bytes when it was listed, to destination; why it could
+    not be read, if it could not (destination then not written). Reading more than size stops: a
+    file of /proc or /sys lists 0 bytes and may give gigabytes, which the budget, counting sizes
+    listed, would not have seen. Writing fails as an OSError: the grader's own problem (no room)."""
+    try:
+        source = os.open(entry, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)  # not a link put in since
+    except OSError as error:
+        return error.strerror or str(error)
+    with os.fdopen(source, "rb", buffering=0) as reading:
+        chunks, taken = [], 0
+        while True:
+            try:
+                chunk = reading.read(min(1 << 20, size + 1 - taken))
+            except OSError as error:  # EIO from a failing disk, EINVAL from some files of /proc
+                return error.strerror or str(error)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            taken += len(chunk)
+            if taken > size:
+                return f"it gives more than the {size:,} bytes it is listed as (a file of /proc or /sys?)"
+    destination.write_bytes(b"".join(chunks))
+    return None
 
 
 def extract_zip(

@@ -432,19 +432,46 @@ def test_a_file_the_grader_cannot_read_is_skipped_with_a_note(tmp_path, monkeypa
     """A student's file without read permission (an instructor grading as themself, say)."""
     import grader.unpack
 
-    copy = grader.unpack.shutil.copyfile
-
-    def unreadable_deep(source, destination, **options):
-        if Path(source).name == "deep.py":
-            raise PermissionError(13, "Permission denied", str(source))
-        return copy(source, destination, **options)
-
     target = copy_reference(tmp_path / "s")
-    monkeypatch.setattr(grader.unpack.shutil, "copyfile", unreadable_deep)
+    opened = os.open
+
+    def unreadable_deep(path, flags, *mode, **options):  # the tests run as root, who reads anything
+        if Path(path) == target / "deep.py":
+            raise PermissionError(13, "Permission denied", str(path))
+        return opened(path, flags, *mode, **options)
+
+    monkeypatch.setattr(grader.unpack.os, "open", unreadable_deep)
     result, report = run_json("grade", str(target))
     assert result.exit_code == 0
     assert "skipped deep.py: it cannot be read (Permission denied)" in report["notes"]
     assert "deep.py is missing: its tests score 0" in report["notes"]
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("mem", "Input/output error"),
+        ("pagemap", "Invalid argument"),  # read 8 bytes at a time or not at all
+        ("status", "it gives more than the 0 bytes it is listed as (a file of /proc or /sys?)"),
+    ],
+)
+def test_a_file_that_fails_or_outgrows_its_size_as_it_is_read_is_skipped(tmp_path, name, why):
+    """Such a file (a failing disk; /proc's) failed the copy with no file name in the error, which
+    read as the grader's own fault (exit 3); and one listed as 0 bytes that gives more (/proc's again)
+    was copied whole, past the submission's budget, which counts sizes listed."""
+    from grader.unpack import _copy_file
+
+    assert _copy_file(Path("/proc/self") / name, tmp_path / name, 0).startswith(why)
+    assert not (tmp_path / name).exists()
+
+
+def test_grading_a_folder_of_files_that_cannot_be_copied_says_what_is_wrong():
+    completed = run_cli("grade", "/proc/self")
+    assert completed.returncode == 2 and "Traceback" not in completed.stderr
+    assert completed.stderr == (
+        "Error: no exercise files (activations.py, backprop.py, gradcheck.py, deep.py) found in /proc/self; "
+        "point the grader at the folder that holds them\n"
+    )
 
 
 def test_of_two_copies_the_same_one_is_always_graded_and_the_other_named(tmp_path):
@@ -743,6 +770,40 @@ def test_a_number_that_is_not_finite_is_refused_as_a_usage_error(tmp_path, args)
     errors = [line for line in completed.stderr.splitlines() if line.startswith("Error")]
     assert errors == [f"Error: Invalid value for '{args[-2]}': {args[-1]!r} is not a finite number"]
     assert "Traceback" not in completed.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [(["grade", ""], "'SUBMISSION'"), (["check", ""], "'[DIRECTORY]'"), (["grade-all", ""], "'SUBMISSIONS'"),
+     (["grade", "{correct}", "--output", ""], "'--output'"), (["release", ""], "'OUT'"),
+     (["export", "--out", ""], "'--out'"), (["quiz", "template", "--student", "a", "--out", ""], "'--out'")],
+    ids=["grade", "check", "grade-all", "grade --output", "release", "export --out", "quiz template --out"],
+)  # fmt: skip
+def test_an_empty_path_is_refused_as_a_usage_error(tmp_path, args, name):
+    """`grade "$SUBMISSION"` with the variable unset graded the working folder (pathlib reads "" as
+    "."), `release ""` said that "." exists, and `export --out ""` and `quiz template --out ""`
+    ended in "the grader failed"."""
+    args = [arg.format(correct=EXAMPLES_DIR / "correct") for arg in args]
+    completed = run_cli(*args, cwd=tmp_path)
+    assert completed.returncode == 2 and completed.stdout == ""
+    assert completed.stderr.splitlines()[-1] == (
+        f"Error: Invalid value for {name}: the path is empty: give a file or folder's name (is a shell "
+        "variable unset?)"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_dash_for_the_report_or_export_file_is_standard_output(tmp_path):
+    """As in most commands: it wrote a file named "-"."""
+    graded = run_cli(
+        "grade", str(EXAMPLES_DIR / "correct"), "--format", "json", "--output", "-", cwd=tmp_path
+    )
+    assert graded.returncode == 0 and json.loads(graded.stdout)["percent"] == 100.0
+    book = tmp_path / "book.sqlite"
+    run_cli("grade-all", str(EXAMPLES_DIR), "--gradebook", str(book), "--jobs", "1", cwd=tmp_path)
+    exported = run_cli("export", "--gradebook", str(book), "--format", "json", "--out", "-", cwd=tmp_path)
+    assert exported.returncode == 0 and len(json.loads(exported.stdout)["students"]) == 5
+    assert not (tmp_path / "-").exists()
 
 
 #: a bug of the grader's that shows before the pytest session is up (which holds stderr meanwhile)

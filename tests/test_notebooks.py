@@ -325,7 +325,13 @@ def test_the_rest_of_the_notebook_is_never_run(tmp_path):
             "digits, longer than Python reads); save the notebook again",
         ),
     ],
-    ids=["not JSON", "nested past Python's recursion limit", "a million values", "too many cells", "a long number"],
+    ids=[
+        "not JSON",
+        "nested past Python's recursion limit",
+        "a million values",
+        "too many cells",
+        "a long number",
+    ],
 )
 def test_a_notebook_that_cannot_be_read_is_one_line_exit_2(tmp_path, text, message):
     """The grader reads a notebook in its own process: what it cannot read, or could read only
