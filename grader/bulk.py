@@ -165,10 +165,10 @@ def grade_all(
     if stale := remove_stale_scratch():
         summary.notes.append(f"removed {stale} scratch folders left by killed runs")
     progress.start(len(entries))
-    todo = entries if regrade else _skip_kept(entries, gradebook, summary, progress, limits)
+    todo, broken = (entries, set()) if regrade else _skip_kept(entries, gradebook, summary, progress, limits)
 
     def record(outcome: Outcome) -> None:
-        _record(outcome, gradebook, summary, regrade, feedback_dir)
+        _record(outcome, gradebook, summary, regrade or outcome.entry in broken, feedback_dir)
         progress.advance(outcome)
         if outcome.stops_run:
             raise _RunStopped(f"{outcome.stops_run} (what was graded is kept)", 3)
@@ -199,16 +199,19 @@ def grade_all(
 
 def _skip_kept(
     entries: list[Entry], gradebook: Gradebook, summary: RunSummary, progress: Progress, limits: WorkerLimits
-) -> list[Entry]:
-    """The entries left to grade: those not graded yet with this content and grader version. The
-    others count as skipped (their percent in the class mean), with a note if other tests, or other
-    limits, graded them."""
-    todo, other_tests, other_limits = [], 0, []
+) -> tuple[list[Entry], set[Entry]]:
+    """The entries left to grade: those not graded yet with this content and grader version, and
+    (the second, graded again in their rows' place) those whose rows no longer read as the grader
+    wrote them. The others count as skipped (their percent in the class mean), with a note if other
+    tests, or other limits, graded them."""
+    todo, broken, other_tests, other_limits = [], set(), 0, []
     these = dataclasses.asdict(limits_used(limits))
     for entry in entries:
         kept = gradebook.kept(entry.student, entry.content_hash, __version__)
-        if kept is None:
+        if kept is None or not kept.readable:
             todo.append(entry)
+            if kept is not None:
+                broken.add(entry)
             continue
         summary.skipped += 1
         if kept.percent is not None:
@@ -234,7 +237,12 @@ def _skip_kept(
             f"{', among others' if any(other != first for other in other_limits) else ''}): run again with "
             "--regrade to grade them with these"
         )
-    return todo
+    if broken:
+        summary.notes.append(
+            f"{_were(len(broken))} stored with a report grade-all did not write (changed by another program?): "
+            f"graded again, in {'its' if len(broken) == 1 else 'their'} place"
+        )
+    return todo, broken
 
 
 def _number(value: Any) -> str:

@@ -38,7 +38,10 @@ def _opened(path: Path, must_exist: bool) -> Iterator[Gradebook]:
     except GradebookError as error:
         raise SubmissionUnreadable(str(error)) from None
     with gradebook:
-        yield gradebook
+        try:
+            yield gradebook
+        except GradebookError as error:  # a row no grader wrote, found as it is read
+            raise SubmissionUnreadable(f"{path}: {error}") from None
 
 
 @click.command("grade-all")

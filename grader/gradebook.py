@@ -105,6 +105,9 @@ class KeptGrade:
     #: the report's limits ({"timeout": ..., "total_timeout": ..., "memory_mb": ...}; None for an
     #: unreadable submission, or one stored before 0.4.9)
     limits: dict[str, Any] | None = None
+    #: False when its row no longer reads as the grader wrote it (changed by another program): grade
+    #: the submission again and store it in the row's place
+    readable: bool = True
 
 
 @dataclass(frozen=True)
@@ -210,7 +213,10 @@ class Gradebook:
 
     def kept(self, student: str, content_hash: str, grader_version: str) -> KeptGrade | None:
         """How this exact submission was graded by this grader version, or None if it was not."""
-        row = self._kept_row((student, content_hash, grader_version))
+        try:
+            row = self._kept_row((student, content_hash, grader_version))
+        except GradebookError:
+            return KeptGrade(fingerprint="", percent=None, readable=False)
         if row is None:
             return None
         status, percent, fingerprint, limits = row
@@ -232,11 +238,11 @@ class Gradebook:
             except sqlite3.OperationalError:  # no such function
                 self._json_reader = False  # not tried again for every kept submission
             else:
-                return row and (*row[:3], json.loads(row[3]) if row[3] is not None else None)
+                return row and (*row[:3], _stored_json(row[3], key[0], dict) if row[3] is not None else None)
         row = self._db.execute(f"SELECT status, percent, report {where}", key).fetchone()
         if row is None:
             return None
-        report = json.loads(row[2]) if row[0] == "graded" else {}
+        report = _stored_json(row[2], key[0], dict) if row[0] == "graded" else {}
         return row[0], row[1], report.get("grader_fingerprint"), report.get("limits")
 
     def store(
@@ -361,8 +367,23 @@ def _stored(row: tuple[Any, ...]) -> StoredSubmission:
     ) = row
     return StoredSubmission(
         sid, student, source, content_hash, version, graded_at, status, score, max_score, percent, error,
-        json.loads(report),
+        _stored_json(report, student, dict),
     )  # fmt: skip
+
+
+def _stored_json(text: Any, student: str, kind: type) -> Any:
+    """The JSON text stored for student's submission, read (a value of kind); GradebookError if the
+    row was changed into what the grader never writes (by hand in sqlite3, say)."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        value = None
+    if not isinstance(value, kind):
+        raise GradebookError(
+            f"the gradebook holds a report for {student} that grade-all did not write (was it changed by "
+            f"another program?); run grade-all again, which grades {student} again and stores a new report"
+        )
+    return value
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -17,7 +17,7 @@ def gradient_check_line(rows: list[dict[str, Any]]) -> str:
     cells = []
     for row in rows:
         error = row["relative_error"]
-        value = "wrong shape" if error is None else f"{error:.1e}"
+        value = "no number (wrong shape, or NaN or inf in it)" if error is None else f"{error:.1e}"
         cells.append(f"{row['parameter']} {value} {'✓' if row['ok'] else '✗'}")
     return "gradient check (relative error per parameter, limit 1e-5): " + ", ".join(cells)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import fields, is_dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -62,7 +63,11 @@ def answers_form_to_dict(form: FormCheck, student: str | None) -> dict[str, Any]
 
 def _plain(value: Any) -> Any:
     """dataclasses.asdict without its deep copies: the same dicts, lists and tuples (the leaves
-    here are numbers, strings and None, which need no copying); grade-all converts every result."""
+    here are numbers, strings and None, which need no copying); grade-all converts every result.
+    A float that is NaN or infinite is None: JSON has no such number (json.dumps would write NaN,
+    which a strict parser such as jq or a browser's JSON.parse refuses)."""
+    if type(value) is float:
+        return value if math.isfinite(value) else None
     if is_dataclass(value) and not isinstance(value, type):
         return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, (list, tuple)):

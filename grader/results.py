@@ -28,7 +28,7 @@ class ParameterError:
     """One row of the gradient-check view: a parameter's gradient against finite differences."""
 
     parameter: str  # "W1", "layer 2 b", ...
-    relative_error: float | None  # None: the student's gradient has the wrong shape
+    relative_error: float | None  # None: the student's gradient has the wrong shape, or NaN or inf
     ok: bool
 
 

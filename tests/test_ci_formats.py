@@ -34,6 +34,35 @@ def reports() -> dict:
     }
 
 
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def test_the_json_report_is_strict_json_when_a_gradient_holds_nan_and_inf(tmp_path):
+    """json.dumps writes NaN and Infinity, which JSON has not (jq and JSON.parse refuse the whole
+    document): a deep_gradients whose gradients held NaN gave `"relative_error": NaN`, and the
+    report's plots NaN norms. They are null, as a gradient of the wrong shape is."""
+    nan_gradients = reference_with(
+        tmp_path / "nan",
+        {
+            "deep.py": [
+                ("    return grads\n", "    return [(dW * np.nan, db * np.inf) for dW, db in grads]\n")
+            ]
+        },
+    )
+    report = tmp_path / "report.html"
+    graded = run("grade", str(nan_gradients), "--format", "json", "--report", str(report))
+    assert graded.returncode == 0, graded.stderr
+    document = json.loads(graded.stdout, parse_constant=_no_constant)
+    rows = [
+        row for test in document["tests"] if test["diagnosis"] for row in test["diagnosis"]["gradient_check"]
+    ]
+    assert rows and all(row["relative_error"] is None and row["ok"] is False for row in rows)
+    assert None in document["plots"]["first_layer_norm"]["sigmoid"]["student"]
+    text = " ".join(run("grade", str(nan_gradients)).stdout.split())  # its lines wrapped where they were
+    assert "layer 1 W no number (wrong shape, or NaN or inf in it) ✗" in text
+
+
 def test_gradescope_results_follow_the_format_and_hold_the_grade(reports):
     results, report = reports["gradescope"], reports["json"]
     jsonschema.validate(results, SCHEMA)

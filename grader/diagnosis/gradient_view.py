@@ -9,6 +9,7 @@ finite differences themselves are in `grade --report`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -58,4 +59,6 @@ def _gradients(ref: Any, call: RecordedCall) -> tuple[Mapping[str, Any], Mapping
 
 def _row(name: str, got: Any, expected: np.ndarray) -> ParameterError:
     error = relative_error_if_shaped(got, expected)
+    if error is not None and not math.isfinite(error):  # NaN or inf in the gradient: no number to give
+        error = None
     return ParameterError(name, error, error is not None and error <= THRESHOLD)
