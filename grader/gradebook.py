@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.mended_text import encodable, mended_all
+from grader.report_schema import report_problem
 
 SCHEMA_VERSION = 1
 
@@ -367,23 +368,29 @@ def _stored(row: tuple[Any, ...]) -> StoredSubmission:
     ) = row
     return StoredSubmission(
         sid, student, source, content_hash, version, graded_at, status, score, max_score, percent, error,
-        _stored_json(report, student, dict),
+        _stored_json(report, student, dict, checked_as=sid if status == "graded" else None),
     )  # fmt: skip
 
 
-def _stored_json(text: Any, student: str, kind: type) -> Any:
+def _stored_json(text: Any, student: str, kind: type, checked_as: int | None = None) -> Any:
     """The JSON text stored for student's submission, read (a value of kind); GradebookError if the
-    row was changed into what the grader never writes (by hand in sqlite3, say)."""
+    row was changed into what the grader never writes (by hand in sqlite3, say). checked_as: the
+    submission's id, for a report to be checked against report.schema.json (what the readers of
+    the gradebook rely on)."""
     try:
         value = json.loads(text)
-    except (TypeError, ValueError):
-        value = None
-    if not isinstance(value, kind):
-        raise GradebookError(
-            f"the gradebook holds a report for {student} that grade-all did not write (was it changed by "
-            f"another program?); run grade-all again, which grades {student} again and stores a new report"
-        )
-    return value
+        problem = None if isinstance(value, kind) else f"not a JSON {kind.__name__}"
+    except (TypeError, ValueError) as error:
+        problem = f"not JSON: {error}"
+    if problem is None and checked_as is not None:
+        problem = report_problem(value)
+    if problem is None:
+        return value
+    row = f"delete its row (DELETE FROM submissions WHERE id = {checked_as}) and run grade-all, or "
+    raise GradebookError(
+        f"the gradebook holds a report for {student} that grade-all did not write ({problem[:200]}; was it "
+        f"changed by another program?); {row if checked_as is not None else ''}run grade-all --regrade"
+    )
 
 
 def _connect(path: Path) -> sqlite3.Connection:

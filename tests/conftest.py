@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
 import platform
 import pty
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from grader.grading import grade_path
@@ -226,6 +228,22 @@ def in_child(code: Any, user: int | None = None) -> str:
 
 def grade(path: Path, limits: WorkerLimits = FAST_LIMITS, suite: str = "hidden") -> GradeResult:
     return grade_path(path, suite=suite, limits=limits)
+
+
+#: what every JSON report keeps to (README, "JSON output (stable)")
+REPORT_SCHEMA = json.loads((REPO / "grader" / "report.schema.json").read_text(encoding="utf-8"))
+
+
+def strict_report(text: str) -> dict[str, Any]:
+    """The JSON report text parsed as strict JSON (no NaN or Infinity) and checked against
+    grader/report.schema.json by jsonschema, not by the grader's own check."""
+
+    def no_constant(name: str) -> None:
+        raise ValueError(f"{name} is not JSON")
+
+    report = json.loads(text, parse_constant=no_constant)
+    jsonschema.validate(report, REPORT_SCHEMA, cls=jsonschema.Draft7Validator)
+    return report
 
 
 def by_name(result: GradeResult) -> dict:

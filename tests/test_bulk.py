@@ -87,6 +87,42 @@ def graded(tmp_path_factory):
     return root, book, completed
 
 
+def _edit_report(book: Path, student: str, report: str) -> int:
+    """Put report in place of the text stored for student's submission, as sqlite3 could; its id."""
+    with contextlib.closing(sqlite3.connect(book)) as db, db:
+        (sid,) = db.execute("SELECT max(id) FROM submissions WHERE student = ?", (student,)).fetchone()
+        db.execute("UPDATE submissions SET report = ? WHERE id = ?", (report, sid))
+    return sid
+
+
+def test_a_report_changed_into_what_grade_all_never_writes_is_said_to_be_and_can_be_graded_again(
+    graded, tmp_path
+):
+    """A gradebook edited by hand: export, feedback and stats each ended in "the grader failed"
+    (a JSONDecodeError; a KeyError for a report that lacked its exercises)."""
+    root, book, _ = graded
+    copy = tmp_path / "book.sqlite"
+    shutil.copy(book, copy)
+    sid = _edit_report(copy, "correct", "{}")
+    for command in (["export", "--format", "moodle"], ["feedback", "--out", str(tmp_path / "fb")], ["stats"]):
+        refused = run(*command, "--gradebook", str(copy))
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr
+        assert refused.stderr.splitlines()[-1] == (
+            f"Error: {copy}: the gradebook holds a report for correct that grade-all did not write (data must "
+            "contain ['exercises', 'grader_version', 'max_score', 'percent', 'schema_version', 'score', "
+            "'submission', 'suite', 'tests'] properties; was it changed by another program?); delete its row "
+            f"(DELETE FROM submissions WHERE id = {sid}) and run grade-all, or run grade-all --regrade"
+        )
+    _edit_report(copy, "correct", "{not json")  # what grade-all reads too: it grades that one again
+    again = run("grade-all", str(root), "--gradebook", str(copy), "--jobs", "1")
+    assert again.returncode == 0, again.stderr
+    assert "1 of the submissions already in the gradebook was stored with a report grade-all did not write " \
+        "(changed by another program?): graded again, in its place" in again.stderr  # fmt: skip
+    assert "1 graded" in again.stderr
+    rows = list(csv.DictReader(io.StringIO(run("export", "--gradebook", str(copy)).stdout)))
+    assert {row["student"]: row["percent"] for row in rows}["correct"] == "100.0"
+
+
 def grading_in_background(
     root: Path, book: Path, *options: str, stored: int, **popen: Any
 ) -> subprocess.Popen:

@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 
 import jsonschema
 import pytest
-from conftest import EXAMPLES, REFERENCE, REPO, dig, reference_with, reference_with_file
+from conftest import EXAMPLES, REFERENCE, REPO, dig, reference_with, reference_with_file, strict_report
 from conftest import run_cli as run
 from junitparser import Error, Failure, JUnitXml
 
@@ -34,10 +34,6 @@ def reports() -> dict:
     }
 
 
-def _no_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
-
-
 def test_the_json_report_is_strict_json_when_a_gradient_holds_nan_and_inf(tmp_path):
     """json.dumps writes NaN and Infinity, which JSON has not (jq and JSON.parse refuse the whole
     document): a deep_gradients whose gradients held NaN gave `"relative_error": NaN`, and the
@@ -53,7 +49,7 @@ def test_the_json_report_is_strict_json_when_a_gradient_holds_nan_and_inf(tmp_pa
     report = tmp_path / "report.html"
     graded = run("grade", str(nan_gradients), "--format", "json", "--report", str(report))
     assert graded.returncode == 0, graded.stderr
-    document = json.loads(graded.stdout, parse_constant=_no_constant)
+    document = strict_report(graded.stdout)
     rows = [
         row for test in document["tests"] if test["diagnosis"] for row in test["diagnosis"]["gradient_check"]
     ]

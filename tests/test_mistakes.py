@@ -7,7 +7,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from conftest import EXAMPLES, REPO, by_name, cli, grade, reference_with
+from conftest import EXAMPLES, REPO, by_name, cli, grade, reference_with, strict_report
 from junitparser import Failure, JUnitXml
 from mistakes import MISTAKES, NUDGES
 
@@ -15,6 +15,7 @@ from grader.diagnosis.catalog import BY_ID, CATALOG
 from grader.exercise_api import EXERCISES
 from grader.feedback import feedback_markdown
 from grader.reference import load_reference
+from grader.render_json import render_json
 
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=[m.name for m in MISTAKES])
@@ -33,6 +34,7 @@ def test_mistake_costs_the_right_tests(tmp_path, mistake):
             assert tests[name].status == "passed", f"{name} should pass: {tests[name].message}"
     assert 0 < result.percent < 100
     _assert_diagnosed(result, mistake.diagnosis)
+    strict_report(render_json(result))
 
 
 def _assert_diagnosed(result, mistake):
