@@ -158,7 +158,7 @@ def grade_all(
     progress = progress or Progress()
     limits = limits or WorkerLimits()
     context = job_server(GRADING_PRELOAD)
-    entries, notes = find_submissions(root)
+    entries, notes = find_submissions(root, gradebook.path)
     if not entries:
         notes.append(f"no submissions in {root}: it should hold one folder, .zip or .ipynb per student")
     summary = RunSummary(total=len(entries), notes=notes)

@@ -27,18 +27,22 @@ class Entry:
     content_hash: str
 
 
-def find_submissions(root: Path) -> tuple[list[Entry], list[str]]:
+def find_submissions(root: Path, gradebook: Path | None = None) -> tuple[list[Entry], list[str]]:
     """The submissions in root, by student id, and notes on the entries that are not one.
 
     A folder, a .zip or a .ipynb is one student's submission, named by the entry
     (alice/, alice.zip and alice.ipynb all belong to alice). Hidden entries and other
     files are skipped with a note; two entries naming the same student keep the first
     (folders before files) and say so. Files named as Canvas's download names them are
-    left for sort-canvas, with one note.
+    left for sort-canvas, with one note. The gradebook of the run and SQLite's files beside it
+    (`grade-all .` in the class folder keeps it there) are left out without one.
     """
     entries: dict[str, Entry] = {}
     notes: list[str] = []
-    candidates = sorted(root.iterdir(), key=lambda p: (not p.is_dir(), p.name))
+    own = _gradebook_files(gradebook)
+    candidates = sorted(
+        (path for path in root.iterdir() if path.resolve() not in own), key=lambda p: (not p.is_dir(), p.name)
+    )
     canvas = [p for p in candidates if p.is_file() and CANVAS_FILE.match(p.name)]
     if canvas:
         notes.append(canvas_note(root, len(canvas)))
@@ -64,6 +68,15 @@ def find_submissions(root: Path) -> tuple[list[Entry], list[str]]:
             continue
         entries[student] = Entry(student, path, content_hash(path))
     return list(entries.values()), _not_submissions(others) + notes + _case_clashes(entries)
+
+
+def _gradebook_files(gradebook: Path | None) -> set[Path]:
+    """The gradebook's file and those SQLite keeps beside it (its write-ahead log, shared memory and
+    rollback journal), resolved."""
+    if gradebook is None:
+        return set()
+    book = gradebook.resolve()
+    return {book, *(book.with_name(book.name + suffix) for suffix in ("-wal", "-shm", "-journal"))}
 
 
 #: files that are no submission named one note each up to this many, then in one note together

@@ -1245,6 +1245,20 @@ def test_many_files_that_are_no_submission_are_one_note_naming_the_first_few(tmp
     ]
 
 
+def test_grading_in_the_class_folder_itself_leaves_its_own_gradebook_out_without_a_note(tmp_path):
+    """`cd submissions && backprop-grader grade-all .` keeps ./gradebook.sqlite in the class folder:
+    every run noted it, its -wal and its -shm as entries that are no submission."""
+    root = tmp_path / "class"
+    shutil.copytree(EXAMPLES / "correct", root / "bob")
+    (root / "last-term.sqlite").write_text("")
+    for run_number in (1, 2):
+        completed = run("grade-all", ".", "--jobs", "1", cwd=root)
+        assert completed.returncode == 0, completed.stderr
+        notes = [line for line in completed.stderr.splitlines() if line.startswith("note:")]
+        assert notes == ["note: skipped last-term.sqlite: not a folder, .zip or .ipynb"], run_number
+    assert rows(root / "gradebook.sqlite", "SELECT student FROM submissions") == [("bob",)]
+
+
 def test_an_entry_name_cannot_put_a_workflow_command_into_the_log(tmp_path):
     """grade-all's notes name entries of the class folder; on GitHub Actions a line of them that
     starts with "::" would be a workflow command."""
