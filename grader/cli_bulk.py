@@ -158,7 +158,7 @@ def _report_feedback_errors(
     for student, why in errors[:5]:
         click.echo(f"feedback not written for {student}: {why}", err=True)
     if len(errors) > 5:
-        click.echo(f"... and for {len(errors) - 5} more students", err=True)
+        click.echo(f"... and for {_students(len(errors) - 5)} more", err=True)
     if errors:
         click.echo(
             f"the gradebook has their feedback: once the folder is fixed, run backprop-grader feedback "
@@ -247,8 +247,8 @@ def export_command(
     write_output(text, out)
     if missing:
         click.echo(
-            f"note: {len(missing)} students are in no row of {roster} (by its identity columns), so their "
-            f"grades are not in it: {', '.join(missing)}",
+            f"note: {_students(len(missing))} {'is' if len(missing) == 1 else 'are'} in no row of {roster} (by "
+            f"its identity columns), so their grades are not in it: {', '.join(missing)}",
             err=True,
         )
 
@@ -291,7 +291,7 @@ def feedback_command(gradebook: Path, out_dir: Path, student: tuple[str, ...]) -
     finally:
         progress.stop()
     with messages_may_be_lost():
-        click.echo(f"wrote feedback for {len(feedback) - len(failed)} students to {out_dir}", err=True)
+        click.echo(f"wrote feedback for {_students(len(feedback) - len(failed))} to {out_dir}", err=True)
         _report_feedback_errors(failed, gradebook, out_dir)
     if failed:
         sys.exit(1)
@@ -327,3 +327,7 @@ def stats_command(gradebook: Path, html_out: Path | None) -> None:
 
 
 COMMANDS = (grade_all_command, export_command, feedback_command, stats_command)
+
+
+def _students(count: int) -> str:
+    return f"{count} student{'' if count == 1 else 's'}"

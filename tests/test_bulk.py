@@ -928,7 +928,7 @@ def test_feedback_files_name_each_lost_point(graded, tmp_path):
     plotted = (feedback / "forgot_hidden_derivative.html").read_text()
     assert plotted.count('<img src="data:image/svg+xml;base64,') == 3  # the report's plots, embedded
     again = run("feedback", "--gradebook", str(book), "--out", str(tmp_path / "fb"), "--student", "correct")
-    assert again.returncode == 0
+    assert again.returncode == 0 and f"wrote feedback for 1 student to {tmp_path / 'fb'}\n" in again.stderr
     assert sorted(p.name for p in (tmp_path / "fb").iterdir()) == ["correct.html", "correct.md"]
     assert (tmp_path / "fb" / "correct.html").read_text().count(
         "data:image/svg+xml;base64,"
