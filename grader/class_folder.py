@@ -12,8 +12,8 @@ from grader.roster import is_one_submission, lms_download_only, zip_download_of
 def check_start(root: Path, feedback_dir: Path | None) -> None:
     """Raise CannotStart if a run on root cannot start: root is one student's submission rather than
     a class's (a file, or roster.is_one_submission), holds only Canvas's or Moodle's download of
-    every submission, or feedback_dir is inside it or cannot be made (it is made here), or the working folder is
-    gone (removed since the shell went into it: the job processes start from it)."""
+    every submission, or feedback_dir is inside it or cannot be made (it is made here), or the
+    working folder is gone (removed since the shell went into it: the job processes start from it)."""
     try:
         os.getcwd()
     except OSError as error:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+import shutil
 from pathlib import Path
 
 import click
@@ -51,10 +53,27 @@ def release_command(out: Path, notebooks: bool) -> None:
     except (GraderSetupError, BankError) as error:
         raise GraderBroken(f"could not write the kit: {error}") from None
     except OSError as error:
-        raise GraderBroken(
+        said = (
             f"could not write the kit to {out} ({os_error_reason(error)}); what was written of it was removed"
-        ) from None
+        )
+        if _in_folder(error, out):  # where it goes, not what it is made of: the user's to choose
+            raise SubmissionUnreadable(
+                f"{said}; choose a folder you can write to, with room for it"
+            ) from None
+        raise GraderBroken(said) from None
     click.echo(f"wrote the student kit to {out} ({len(files)} files)")
+
+
+def _in_folder(error: OSError, folder: Path) -> bool:
+    """Whether error is about a path in folder (for shutil.copytree's shutil.Error, its first
+    failure's target)."""
+    failures = error.args[0] if isinstance(error, shutil.Error) and error.args else None
+    if isinstance(failures, list) and failures and isinstance(failures[0], tuple) and len(failures[0]) == 3:
+        names = [failures[0][1]]
+    else:
+        names = [error.filename, error.filename2]
+    inside = folder.resolve()
+    return any(name and Path(os.fsdecode(name)).resolve().is_relative_to(inside) for name in names)
 
 
 @click.command("nbgrader-source")

@@ -106,9 +106,7 @@ def test_the_graded_class_fills_in_the_worksheet_moodle_uploads(sorted_class):
     exported = run("export", "--gradebook", book, "--format", "moodle-worksheet",
                    "--roster", str(tmp_path / "worksheet.csv"), "--out", str(out))  # fmt: skip
     assert exported.returncode == 0, exported.stderr
-    assert "note: 1 student is in no row of" in exported.stderr and exported.stderr.rstrip().endswith(
-        ": zed"
-    )
+    assert "note: 1 student is in no row of" in exported.stderr and exported.stderr.rstrip().endswith(": zed")
     written = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
     original = list(csv.reader(io.StringIO(WORKSHEET)))
     assert written[0] == original[0] and len(written) == len(original)

@@ -213,6 +213,16 @@ def test_release_refuses_a_folder_that_is_not_empty(tmp_path):
     assert (tmp_path / "kit" / "keep.txt").read_text() == "mine"
 
 
+def test_a_kit_folder_that_cannot_be_made_is_a_usage_error_not_the_graders():
+    """It was exit 3, "the grader itself could not run"."""
+    completed = subprocess.run(cli("release", "/proc/kit"), capture_output=True, text=True)
+    assert completed.returncode == 2
+    assert completed.stderr == (
+        "Error: could not write the kit to /proc/kit (No such file or directory); what was written of it was "
+        "removed; choose a folder you can write to, with room for it\n"
+    )
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a small file system")
 @pytest.mark.parametrize("given", ["a new folder", "an empty folder"])
 def test_a_kit_that_does_not_fit_is_one_line_and_leaves_nothing_so_the_next_try_can_go_ahead(tmp_path, given):
@@ -223,10 +233,11 @@ def test_a_kit_that_does_not_fit_is_one_line_and_leaves_nothing_so_the_next_try_
         if given == "an empty folder":
             out.mkdir()
         completed = subprocess.run(cli("release", str(out)), capture_output=True, text=True)
-        assert completed.returncode == 3
+        assert completed.returncode == 2  # output that could not be written, as README says (was 3)
         assert re.fullmatch(
             rf"Error: could not write the kit to {re.escape(str(out))} \(\[Errno 28\] No space left on device: "
-            r"'\S+' -> '\S+', and \d+ more files\); what was written of it was removed\n",
+            r"'\S+' -> '\S+', and \d+ more files\); what was written of it was removed; choose a folder you "
+            r"can write to, with room for it\n",
             completed.stderr,
         ), completed.stderr
         assert (list(out.iterdir()) == []) if given == "an empty folder" else not out.exists()
