@@ -188,7 +188,7 @@ def _copy_file(entry: Path, destination: Path, size: int) -> str | None:
             chunks.append(chunk)
             taken += len(chunk)
             if taken > size:
-                return f"it gives more than the {size:,} bytes it is listed as (a file of /proc or /sys?)"
+                return f"it gave more than the {size:,} bytes it was listed as: a file still being written, or one of /proc"
     destination.write_bytes(b"".join(chunks))
     return None
 
