@@ -169,28 +169,33 @@ def _copy_directory(source: Path, target: Path) -> list[str]:
 
 def _copy_file(entry: Path, destination: Path, size: int) -> str | None:
     """Copy the regular file entry, of size bytes when it was listed, to destination; why it could
-    not be read, if it could not (destination then not written). Reading more than size stops: a
-    file of /proc or /sys lists 0 bytes and may give gigabytes, which the budget, counting sizes
-    listed, would not have seen. Writing fails as an OSError: the grader's own problem (no room)."""
+    not be read, if it could not (destination then not left behind). Reading more than size stops:
+    a file of /proc lists 0 bytes and may give gigabytes, which the budget, counting sizes listed,
+    would not have seen. Writing fails as an OSError: the grader's own problem (no room). A megabyte
+    at a time, so a large file never sits in memory whole."""
     try:
         source = os.open(entry, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)  # not a link put in since
     except OSError as error:
         return error.strerror or str(error)
-    with os.fdopen(source, "rb", buffering=0) as reading:
-        chunks, taken = [], 0
+    why = None
+    with os.fdopen(source, "rb", buffering=0) as reading, destination.open("wb") as writing:
+        taken = 0
         while True:
             try:
                 chunk = reading.read(min(1 << 20, size + 1 - taken))
             except OSError as error:  # EIO from a failing disk, EINVAL from some files of /proc
-                return error.strerror or str(error)
+                why = error.strerror or str(error)
+                break
             if not chunk:
                 break
-            chunks.append(chunk)
             taken += len(chunk)
             if taken > size:
-                return f"it gave more than the {size:,} bytes it was listed as: a file still being written, or one of /proc"
-    destination.write_bytes(b"".join(chunks))
-    return None
+                why = f"it gave more than the {size:,} bytes it was listed as: a file still being written, or one of /proc"
+                break
+            writing.write(chunk)
+    if why is not None:
+        destination.unlink()
+    return why
 
 
 def extract_zip(

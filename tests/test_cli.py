@@ -468,6 +468,16 @@ def test_a_file_that_fails_or_outgrows_its_size_as_it_is_read_is_skipped(tmp_pat
     assert not (tmp_path / name).exists()
 
 
+@pytest.mark.parametrize("size", [0, 1, 5 * 2**20 + 123], ids=["empty", "one byte", "several megabytes"])
+def test_a_file_is_copied_byte_for_byte_a_megabyte_at_a_time(tmp_path, size):
+    from grader.unpack import _copy_file
+
+    source = tmp_path / "data.bin"
+    source.write_bytes(os.urandom(size))
+    assert _copy_file(source, tmp_path / "copy.bin", size) is None
+    assert (tmp_path / "copy.bin").read_bytes() == source.read_bytes()
+
+
 def test_grading_a_folder_of_files_that_cannot_be_copied_says_what_is_wrong():
     completed = run_cli("grade", "/proc/self")
     assert completed.returncode == 2 and "Traceback" not in completed.stderr
