@@ -174,9 +174,14 @@ def _copy_file(entry: Path, destination: Path, size: int) -> str | None:
     would not have seen. Writing fails as an OSError: the grader's own problem (no room). A megabyte
     at a time, so a large file never sits in memory whole."""
     try:
-        source = os.open(entry, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)  # not a link put in since
+        # not a link put in its place since it was listed, nor a named pipe, whose opening would wait
+        # for a writer for good (O_NONBLOCK changes nothing for a regular file)
+        source = os.open(entry, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
     except OSError as error:
         return error.strerror or str(error)
+    if not stat.S_ISREG(os.fstat(source).st_mode):
+        os.close(source)
+        return "it is no longer a regular file"
     why = None
     with os.fdopen(source, "rb", buffering=0) as reading, destination.open("wb") as writing:
         taken = 0

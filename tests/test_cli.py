@@ -478,6 +478,17 @@ def test_a_file_is_copied_byte_for_byte_a_megabyte_at_a_time(tmp_path, size):
     assert (tmp_path / "copy.bin").read_bytes() == source.read_bytes()
 
 
+def test_a_file_turned_into_a_named_pipe_after_listing_is_not_waited_on(tmp_path):
+    """Listed as a regular file, then swapped for a pipe: opening it would wait for a writer for good."""
+    from grader.unpack import _copy_file
+
+    os.mkfifo(tmp_path / "activations.py")
+    assert (
+        _copy_file(tmp_path / "activations.py", tmp_path / "copy.py", 10) == "it is no longer a regular file"
+    )
+    assert not (tmp_path / "copy.py").exists()
+
+
 def test_grading_a_folder_of_files_that_cannot_be_copied_says_what_is_wrong():
     completed = run_cli("grade", "/proc/self")
     assert completed.returncode == 2 and "Traceback" not in completed.stderr
