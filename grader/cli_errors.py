@@ -57,11 +57,17 @@ def unwritable(path: Path, error: OSError) -> SubmissionUnreadable:
     )
 
 
-def os_error_reason(error: OSError) -> str:
-    """Why error happened, in a few words: its strerror, or for shutil.copytree's shutil.Error (a
-    (source, target, why) for every file that failed) the first why and how many more failed."""
+def copy_failures(error: OSError) -> list[Any]:
+    """What shutil.copytree's shutil.Error holds: a (source, target, why) for every file that
+    failed (or a bare why); [] for any other error."""
     failures = error.args[0] if isinstance(error, shutil.Error) and error.args else None
-    if isinstance(failures, list) and failures:
+    return failures if isinstance(failures, list) else []
+
+
+def os_error_reason(error: OSError) -> str:
+    """Why error happened, in a few words: its strerror, or for shutil.copytree's shutil.Error
+    (copy_failures) the first why and how many more failed."""
+    if failures := copy_failures(error):
         first = failures[0][-1] if isinstance(failures[0], tuple) else failures[0]
         return f"{first}{f', and {len(failures) - 1} more files' if len(failures) > 1 else ''}"
     return error.strerror or str(error)

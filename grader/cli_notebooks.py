@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 from pathlib import Path
 
 import click
@@ -12,6 +11,7 @@ import click
 from grader.cli_errors import (
     GraderBroken,
     SubmissionUnreadable,
+    copy_failures,
     os_error_reason,
     refuse_a_broken_suite,
     unwritable,
@@ -67,8 +67,8 @@ def release_command(out: Path, notebooks: bool) -> None:
 def _in_folder(error: OSError, folder: Path) -> bool:
     """Whether error is about a path in folder (for shutil.copytree's shutil.Error, its first
     failure's target)."""
-    failures = error.args[0] if isinstance(error, shutil.Error) and error.args else None
-    if isinstance(failures, list) and failures and isinstance(failures[0], tuple) and len(failures[0]) == 3:
+    failures = copy_failures(error)
+    if failures and isinstance(failures[0], tuple) and len(failures[0]) == 3:
         names = [failures[0][1]]
     else:
         names = [error.filename, error.filename2]

@@ -239,11 +239,11 @@ class Gradebook:
             except sqlite3.OperationalError:  # no such function
                 self._json_reader = False  # not tried again for every kept submission
             else:
-                return row and (*row[:3], _stored_json(row[3], key[0], dict) if row[3] is not None else None)
+                return row and (*row[:3], _stored_json(row[3], key[0]) if row[3] is not None else None)
         row = self._db.execute(f"SELECT status, percent, report {where}", key).fetchone()
         if row is None:
             return None
-        report = _stored_json(row[2], key[0], dict) if row[0] == "graded" else {}
+        report = _stored_json(row[2], key[0]) if row[0] == "graded" else {}
         return row[0], row[1], report.get("grader_fingerprint"), report.get("limits")
 
     def store(
@@ -368,18 +368,18 @@ def _stored(row: tuple[Any, ...]) -> StoredSubmission:
     ) = row
     return StoredSubmission(
         sid, student, source, content_hash, version, graded_at, status, score, max_score, percent, error,
-        _stored_json(report, student, dict, checked_as=sid if status == "graded" else None),
+        _stored_json(report, student, checked_as=sid if status == "graded" else None),
     )  # fmt: skip
 
 
-def _stored_json(text: Any, student: str, kind: type, checked_as: int | None = None) -> Any:
-    """The JSON text stored for student's submission, read (a value of kind); GradebookError if the
+def _stored_json(text: Any, student: str, checked_as: int | None = None) -> dict[str, Any]:
+    """The JSON object stored for student's submission, read; GradebookError if the
     row was changed into what the grader never writes (by hand in sqlite3, say). checked_as: the
     submission's id, for a report to be checked against report.schema.json (what the readers of
     the gradebook rely on)."""
     try:
         value = json.loads(text)
-        problem = None if isinstance(value, kind) else f"not a JSON {kind.__name__}"
+        problem = None if isinstance(value, dict) else "not a JSON dict"
     except (TypeError, ValueError) as error:
         problem = f"not JSON: {error}"
     if problem is None and checked_as is not None:

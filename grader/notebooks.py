@@ -174,11 +174,8 @@ def read_notebook(path: Path) -> tuple[NotebookNode, list[str]]:
             raise NotebookError(f"{path.name} holds more than the grader reads (over {MAX_JSON_VALUES:,} "
                                 f"lines and values); {_CLEAR_OUTPUTS}")  # fmt: skip
         raw = json.loads(text)
-    except (
-        OSError,
-        ValueError,
-        RecursionError,
-    ) as error:  # ValueError: UnicodeDecodeError, JSONDecodeError...
+    # ValueError: UnicodeDecodeError, JSONDecodeError, and an int too long to read (long_numbers)
+    except (OSError, ValueError, RecursionError) as error:
         raise NotebookError(
             f"{path.name} is not a readable notebook (not valid JSON: {_json_problem(error)}); {_SAVE_AGAIN}"
         ) from None

@@ -39,9 +39,9 @@ def find_submissions(root: Path, gradebook: Path | None = None) -> tuple[list[En
     """
     entries: dict[str, Entry] = {}
     notes: list[str] = []
-    own = _gradebook_files(gradebook)
+    own = _gradebook_files(root, gradebook)
     candidates = sorted(
-        (path for path in root.iterdir() if path.resolve() not in own), key=lambda p: (not p.is_dir(), p.name)
+        (path for path in root.iterdir() if path.name not in own), key=lambda p: (not p.is_dir(), p.name)
     )
     canvas = [p for p in candidates if p.is_file() and CANVAS_FILE.match(p.name)]
     if canvas:
@@ -70,13 +70,12 @@ def find_submissions(root: Path, gradebook: Path | None = None) -> tuple[list[En
     return list(entries.values()), _not_submissions(others) + notes + _case_clashes(entries)
 
 
-def _gradebook_files(gradebook: Path | None) -> set[Path]:
-    """The gradebook's file and those SQLite keeps beside it (its write-ahead log, shared memory and
-    rollback journal), resolved."""
-    if gradebook is None:
+def _gradebook_files(root: Path, gradebook: Path | None) -> set[str]:
+    """The names in root of the gradebook's file and those SQLite keeps beside it (its write-ahead
+    log, shared memory and rollback journal): none unless the gradebook is in root itself."""
+    if gradebook is None or gradebook.absolute().parent.resolve() != root.resolve():
         return set()
-    book = gradebook.resolve()
-    return {book, *(book.with_name(book.name + suffix) for suffix in ("-wal", "-shm", "-journal"))}
+    return {gradebook.name + suffix for suffix in ("", "-wal", "-shm", "-journal")}
 
 
 #: files that are no submission named one note each up to this many, then in one note together
