@@ -75,12 +75,29 @@ def assert_close(
     where = f" at index {list(index)}" if index else ""
     detail = f"{what}{where}: expected {want:.6g}, got {got:.6g}"
     if want != 0 and got != 0 and np.isfinite(got):
-        detail += f" ({got / want:.3g}× the expected value)"
+        detail += f" ({_how_far(got, want, rtol, atol)})"
     if inputs is not None and np.shape(inputs) == actual_array.shape and index is not None:
         detail += f", for input {np.asarray(inputs)[index]:.6g}"
     if close.size > 1:
-        detail += f"; {len(wrong)} of {close.size} entries are off"
+        detail += f"; {entries_phrase(len(wrong), close.size, 'is off', 'are off')}"
     raise AssertionError(detail)
+
+
+def _how_far(got: float, want: float, rtol: float, atol: float) -> str:
+    """How got stands to want (both nonzero): "2× the expected value" shows a missing or extra
+    factor; where that ratio would read "1×", the relative error and what the tolerance allows
+    there instead (float16 results, or a finite-difference step too large, end up just outside)."""
+    ratio = got / want
+    if f"{ratio:.3g}" != "1":
+        return f"{ratio:.3g}× the expected value"
+    allowed = (atol + rtol * abs(want)) / abs(want)
+    return f"a relative error of {abs(got - want) / abs(want):.2g}, where {allowed:.2g} is allowed"
+
+
+def entries_phrase(count: int, size: int, one: str, many: str) -> str:
+    """ "1 of 4 entries is off", "3 of 4 entries are off", "1 of 1 entry is off": count of size
+    entries, with the verb (one or many) that agrees."""
+    return f"{count} of {size} {'entry' if size == 1 else 'entries'} {one if count == 1 else many}"
 
 
 def all_close(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> bool:

@@ -111,6 +111,12 @@ def test_a_random_wrong_answer_is_not_given_a_false_name(tmp_path):
     evidence = relu_prime.evidence
     assert evidence.call.startswith("relu_prime(z=")
     assert evidence.expected != evidence.received and evidence.where
+    counts = [re.search(r"\((\d+) of (\d+) (entry|entries) (differs|differ)\)$", t.diagnosis.evidence.where)
+              for t in failed]  # fmt: skip
+    assert any(counts), [t.diagnosis.evidence.where for t in failed]
+    for counted in filter(None, counts):
+        one_of, one_entry = counted[1] == "1", counted[2] == "1"
+        assert (counted[3] == "entry") == one_entry and (counted[4] == "differs") == one_of
 
 
 def test_a_mistake_that_fits_a_few_calls_by_chance_is_not_named(tmp_path):

@@ -120,6 +120,19 @@ def test_assert_close_names_the_wrong_entry_and_the_ratio():
         assert_close(None, 1.0, "f")
 
 
+def test_a_result_just_outside_the_tolerance_is_told_its_relative_error():
+    """A ratio that reads 1× says nothing: float16 results and large finite-difference steps miss
+    by a relative error the message must give, with what the tolerance allows there."""
+    with pytest.raises(
+        AssertionError,
+        match=r"expected 2, got 2\.0002 \(a relative error of 0\.0001, where 2e-07 is allowed\); "
+        r"1 of 2 entries is off$",
+    ):
+        assert_close([1.0, 2.0002], [1.0, 2.0], "f", rtol=1e-7, atol=2e-7)
+    with pytest.raises(AssertionError, match=r"\(1\.01× the expected value\); 2 of 2 entries are off$"):
+        assert_close([1.01, 2.02], [1.0, 2.0], "f")
+
+
 def test_assert_unchanged_shows_the_first_change_to_the_last_digit():
     """A change by rounding alone must be visible in the message, not just "modified"."""
     before = np.array([[0.5, 1.4188579305227222], [2.0, np.nan]])
