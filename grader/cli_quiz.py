@@ -82,6 +82,10 @@ def _write(out: Path, write: Callable[[], None]) -> None:
 student_option = click.option(
     "--student", callback=check_student, help="Your student id: your own numbers are drawn from it."
 )
+to_file_or_stdout = click.option(
+    "--out", type=GivenPath(dir_okay=False, path_type=Path, dash_is_stdout=True), required=True,
+    help="Where to write it; - for standard output.",
+)  # fmt: skip
 out_option = click.option("--out", type=GivenPath(dir_okay=False, path_type=Path), default="answers.toml",
                           show_default=True, help="The answers file to write.")  # fmt: skip
 
@@ -163,18 +167,19 @@ def _on_the_terminal(function: Callable[[str], Any]) -> Callable[[str], Any]:
 @click.option(
     "--student", required=True, callback=check_student, help="The student id the numbers are drawn from."
 )
-@click.option(
-    "--out", type=GivenPath(dir_okay=False, path_type=Path), required=True, help="Where to write it."
-)
-def template(student: str, out: Path) -> None:
+@to_file_or_stdout
+def template(student: str, out: Path | None) -> None:
     """Write a blank answers file with every question as a comment.
 
     \b
     Example:
       backprop-grader quiz template --student alice --out answers.toml
     """
-    from grader.quiz.answers import AnswersError, read_answers, write_answers
+    from grader.quiz.answers import AnswersError, answers_text, read_answers, write_answers
 
+    if out is None:
+        click.echo(answers_text(_load(), student, {}, blank=True), nl=False)
+        return
     if out.exists():
         try:
             answered = len(read_answers(out).values)
@@ -195,10 +200,8 @@ def template(student: str, out: Path) -> None:
 
 @quiz.command()
 @click.option("--student", required=True, callback=check_student, help="The student whose key to write.")
-@click.option(
-    "--out", type=GivenPath(dir_okay=False, path_type=Path), required=True, help="Where to write it."
-)
-def key(student: str, out: Path) -> None:
+@to_file_or_stdout
+def key(student: str, out: Path | None) -> None:
     """Write the complete, correct answers file of a student (instructors).
 
     It is in the format students hand in, so it scores 100% for that student.
@@ -207,11 +210,14 @@ def key(student: str, out: Path) -> None:
     Example:
       backprop-grader quiz key --student alice --out alice-key.toml
     """
-    from grader.quiz.answers import write_answers
+    from grader.quiz.answers import answers_text, write_answers
     from grader.quiz.scoring import answer_key
 
     quiz_data = _with_answers(_load())
     answers = answer_key(quiz_data, student, _reference())
+    if out is None:
+        click.echo(answers_text(quiz_data, student, answers, blank=False), nl=False)
+        return
     _write(out, lambda: write_answers(out, quiz_data, student, answers, blank=False))
     click.echo(f"wrote the answer key of {student} to {out}")
 

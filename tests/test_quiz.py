@@ -609,6 +609,18 @@ def test_template_never_replaces_answers_already_written(tmp_path):
     assert again.exit_code == 0 and read_answers(out) == Answers("lee", {})
 
 
+@pytest.mark.parametrize("command", ["template", "key"])
+def test_template_and_key_write_to_standard_output_for_a_dash(tmp_path, monkeypatch, command):
+    """--out - is standard output, as for grade --output: it used to write a file named "-"."""
+    monkeypatch.chdir(tmp_path)
+    result = cli(command, "--student", "kim", "--out", "-")
+    assert result.exit_code == 0 and not (tmp_path / "-").exists()
+    (tmp_path / "answers.toml").write_text(result.output)
+    written = read_answers(tmp_path / "answers.toml")
+    assert written.student == "kim"
+    assert written.values == ({} if command == "template" else answer_key(QUIZ, "kim", REF))
+
+
 @pytest.mark.parametrize("command", [["take", "--student", "kim"], ["template", "--student", "kim"],
                                      ["key", "--student", "kim"]])  # fmt: skip
 def test_an_answers_file_that_cannot_be_written_is_one_line_and_exit_2(tmp_path, command):

@@ -176,7 +176,13 @@ def _toml_value(value: Any) -> Any:
 def write_answers(
     path: Path, quiz: Quiz, student: str | None, values: dict[str, Any], *, blank: bool
 ) -> None:
-    """Write an answers file: each question as a comment, then its answer (commented out when blank)."""
+    """Write an answers file (answers_text) to path, replaced whole: quiz take saves it after every
+    answer, and a stop midway must not leave half a file."""
+    write_whole(path, answers_text(quiz, student, values, blank=blank))
+
+
+def answers_text(quiz: Quiz, student: str | None, values: dict[str, Any], *, blank: bool) -> str:
+    """An answers file: each question as a comment, then its answer (commented out when blank)."""
     import tomlkit
 
     doc = tomlkit.document()
@@ -204,4 +210,4 @@ def write_answers(
         else:
             table.add(tomlkit.comment(f"{question.id} = "))
     doc.add("answers", table)
-    write_whole(path, tomlkit.dumps(doc))  # saved after every answer of quiz take: never half a file
+    return tomlkit.dumps(doc)
