@@ -4,6 +4,7 @@ file, or an LMS's download still to be sorted; and its feedback folder made."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from grader.roster import is_one_submission, lms_download_only, zip_download_of
@@ -33,10 +34,7 @@ def check_start(root: Path, feedback_dir: Path | None) -> None:
         raise CannotStart(lms)
     if feedback_dir is not None:
         if feedback_dir.resolve().is_relative_to(root.resolve()):
-            raise CannotStart(
-                f"the --feedback-dir {feedback_dir} is in the class folder {root}, where each run would take "
-                "it (or its files) for a student's submission; choose a folder outside it, such as one beside it"
-            )
+            raise CannotStart(_in_class_folder("--feedback-dir", feedback_dir, root))
         try:
             feedback_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -44,6 +42,25 @@ def check_start(root: Path, feedback_dir: Path | None) -> None:
                 f"could not create the --feedback-dir {feedback_dir} ({error.strerror}); choose a folder you "
                 "can write to"
             ) from None
+
+
+def _in_class_folder(option: str, folder: Path, root: Path) -> str:
+    return (
+        f"the {option} {folder} is in the class folder {root}, where each run would take it (or its "
+        "files) for a student's submission; choose a folder outside it, such as one beside it"
+    )
+
+
+def feedback_out_problem(out_dir: Path, sources: Iterable[str]) -> str | None:
+    """Why feedback may not write into out_dir: it is inside the class folder of one of sources (the
+    gradebook's submissions, as grade-all was given them), where the next grade-all would grade it
+    as a student's submission. Only sources found from the working folder count: grade-all stores
+    them as it was given them, so one relative to another working folder names something else here."""
+    target = out_dir.resolve()
+    for root in {Path(source).parent for source in sources if Path(source).exists()}:
+        if target.is_relative_to(root.resolve()):
+            return _in_class_folder("--out", out_dir, root)
+    return None
 
 
 def _file_given(path: Path) -> str:

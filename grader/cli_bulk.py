@@ -268,18 +268,21 @@ def feedback_command(gradebook: Path, out_dir: Path, student: tuple[str, ...]) -
     Example:
       backprop-grader feedback --out feedback/
     """
+    from grader.class_folder import feedback_out_problem
     from grader.feedback_files import write_feedback_pages
     from grader.progress import PagesProgress
 
     with _opened(gradebook, must_exist=True) as book:
-        feedback = [
-            (s.student, book.feedback_of(s.id), s.report.get("plots"))
-            for s in book.each_current()  # one report at a time: the plots' numbers are all that is kept
-            if not student or s.student in student
-        ]
+        feedback, sources = [], set()
+        for s in book.each_current():  # one report at a time: the plots' numbers are all that is kept
+            sources.add(s.source)
+            if not student or s.student in student:
+                feedback.append((s.student, book.feedback_of(s.id), s.report.get("plots")))
         unknown = sorted(set(student) - {name for name, _, _ in feedback})
         if unknown:
             raise SubmissionUnreadable(f"not in {gradebook}: {', '.join(unknown)}")
+    if problem := feedback_out_problem(out_dir, sources):
+        raise SubmissionUnreadable(problem)
     progress = PagesProgress(sys.stderr, len(feedback))
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -736,9 +736,17 @@ def test_feedback_files_that_cannot_be_written_are_listed_and_the_grades_kept(tm
     shutil.rmtree(out / "dave.md")
     again = run("feedback", "--gradebook", str(book), "--out", str(out), "--student", "dave")
     assert again.returncode == 0 and "could not be graded" in (out / "dave.md").read_text()
-    nowhere = run("feedback", "--gradebook", str(book), "--out", str(tmp_path / "class" / "notes.txt" / "fb"))
+    (tmp_path / "notes.txt").write_text("a file, not a folder\n")
+    nowhere = run("feedback", "--gradebook", str(book), "--out", str(tmp_path / "notes.txt" / "fb"))
     assert nowhere.returncode == 2 and nowhere.stderr.count("\n") == 1, nowhere.stderr
     assert "could not write to " in nowhere.stderr and "(Not a directory); choose a folder" in nowhere.stderr
+    # the next grade-all would grade a folder of feedback in the class folder as a student's submission
+    inside = run("feedback", "--gradebook", str(book), "--out", str(root / "feedback"))
+    assert inside.returncode == 2 and not (root / "feedback").exists()
+    assert inside.stderr == (
+        f"Error: the --out {root / 'feedback'} is in the class folder {root}, where each run would take it "
+        "(or its files) for a student's submission; choose a folder outside it, such as one beside it\n"
+    )
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a small file system")
