@@ -145,7 +145,8 @@ def zip_download_of(path: Path) -> LmsDownload | None:
 def canvas_note(root: Path, count: int, what: str = "skipped") -> str:
     """What to do with the count files of root named as Canvas's Download Submissions names them;
     what: how the sentence starts ("skipped", "<root> holds")."""
-    return f"{what} {count} files named as {CANVAS.download} names them ({SHAPE}): {CANVAS.sort_first(root)}"
+    files = f"{count} file{'' if count == 1 else 's'}"
+    return f"{what} {files} named as {CANVAS.download} names them ({SHAPE}): {CANVAS.sort_first(root)}"
 
 
 def _case_clashes(entries: dict[str, Entry]) -> list[str]:

@@ -176,7 +176,7 @@ def test_a_canvas_named_notebook_beside_student_folders_is_not_graded_as_a_stude
     (root / "smithbob_340934_208490284_backprop.ipynb").write_text("{}")
     completed = run("grade-all", str(root), "--gradebook", str(tmp_path / "book.sqlite"))
     assert completed.returncode == 0, completed.stderr
-    assert "skipped 1 files named as Canvas's Download Submissions names them" in completed.stderr
+    assert "skipped 1 file named as Canvas's Download Submissions names them" in completed.stderr
     assert "1/1 submissions: 1 graded" in completed.stderr
 
 

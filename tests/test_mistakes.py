@@ -428,3 +428,14 @@ def test_gradient_check_view_names_the_layer_that_is_off():
     }
     assert not rows["W1"]["ok"] and not rows["b1"]["ok"] and rows["W1"]["relative_error"] > 1e-2
     assert rows["W2"]["ok"] and rows["b2"]["ok"] and rows["W2"]["relative_error"] < 1e-8
+
+
+def test_a_deep_gradients_that_returns_one_pair_too_few_is_told_how_many_it_returned(tmp_path):
+    result = grade(
+        reference_with(tmp_path / "s", {"deep.py": [("    return grads\n", "    return grads[:1]\n")]})
+    )
+    messages = [
+        t.message for t in result.tests if t.status == "failed" and "deep_gradients returned" in t.message
+    ]
+    assert messages, [t.message for t in result.tests if t.status == "failed"]
+    assert all(re.search(r"deep_gradients returned 1 pair for a network of \d+ layers", m) for m in messages)
