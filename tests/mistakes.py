@@ -631,6 +631,22 @@ MISTAKES = (
         must_pass=("activations", "backprop", "deep", "test_restores_x"),
     ),
     Mistake(
+        "a step of 0.001 whatever eps is",
+        "gradcheck.py",
+        "eps_ignored_0.001",
+        (
+            ("x[index] = original + eps", "x[index] = original + 0.001"),
+            ("x[index] = original - eps", "x[index] = original - 0.001"),
+            ("(2 * eps)", "0.002"),
+        ),
+        must_fail=(
+            "test_matches_exact_derivative[cubic]",
+            "test_steps_by_the_eps_it_is_given",
+            "test_uses_the_eps_it_is_given",
+        ),
+        must_pass=("activations", "backprop", "deep", "test_restores_x"),
+    ),
+    Mistake(
         "gradients of a deep network in backward order",
         "deep.py",
         "deep_gradients_last_layer_first",

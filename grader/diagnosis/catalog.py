@@ -810,6 +810,20 @@ CATALOG: tuple[Misconception, ...] = (
         "numerical_gradient",
         lambda m, f, x, eps=1e-5: _central_differences(m, f, x, 1e-5, restore=True),
     ),
+    # a step of 1e-4 or smaller answers as the 1e-5 above does; 1e-3 costs accuracy too. (1e-2 would
+    # fail a test whose calls look right at the diagnosis's tolerance, which then names nothing there.)
+    Misconception(
+        "eps_ignored_0.001",
+        "the eps argument ignored for a step of 0.001",
+        "The function nudges x by 0.001 whatever eps it is given, so a caller who asks for another "
+        "step does not get it. A step that large also costs accuracy: the central difference is off "
+        "by about h²·f‴/6, which at h = 0.001 is ten thousand times what it is at the default eps of "
+        "1e-5, so the estimate misses even where the caller leaves eps alone.",
+        "Use the eps parameter in both the nudges and the division by 2·eps, and leave its default "
+        "(1e-5) as it is.",
+        "numerical_gradient",
+        lambda m, f, x, eps=1e-5: _central_differences(m, f, x, 1e-3, restore=True),
+    ),
     Misconception(
         "output_activation_everywhere",
         "the output activation applied in every layer",
