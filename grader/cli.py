@@ -167,14 +167,27 @@ def check(
     Examples:
       backprop-grader check
       backprop-grader check my_work/exercises
+      backprop-grader check exercises/activations.py   (that file's tests only)
     """
     if not directory.exists():
         raise SubmissionUnreadable(
             f"{directory} does not exist: run check in the folder that holds your exercises/ folder, "
             "or name the folder: backprop-grader check path/to/exercises"
         )
+    directory, only = _one_exercise_file(directory, only)
     limits = worker_limits(timeout, total_timeout, memory_mb)
     _run(directory, "public", fmt, output, only, fail_under, limits, require_sandbox)
+
+
+def _one_exercise_file(path: Path, only: tuple[str, ...]) -> tuple[Path, tuple[str, ...]]:
+    """check of one exercise file (exercises/activations.py) is check of its folder with
+    --exercise activations (unless --exercise says otherwise): the tests of the other files would
+    import theirs from the same folder anyway. Any other path is left as it is."""
+    from grader.exercise_api import EXERCISES
+
+    if path.suffix == ".py" and path.stem in EXERCISES and path.is_file():
+        return path.parent, only or (path.stem,)
+    return path, only
 
 
 def _run(

@@ -937,6 +937,19 @@ def test_check_runs_the_public_tests_on_exercises_by_default(tmp_path, monkeypat
     assert took and took.group(1) != "0.0" and float(took.group(1)) > 0
 
 
+def test_check_of_one_exercise_file_runs_that_files_tests_only(tmp_path):
+    copy_reference(tmp_path / "exercises")
+    result, report = run_json("check", str(tmp_path / "exercises" / "gradcheck.py"))
+    assert result.exit_code == 0 and [e["name"] for e in report["exercises"]] == ["gradcheck"]
+    assert report["percent"] == 100
+    # --exercise still chooses; a file that is no exercise is still refused
+    _, chosen = run_json("check", str(tmp_path / "exercises" / "gradcheck.py"), "--exercise", "deep")
+    assert [e["name"] for e in chosen["exercises"]] == ["deep"]
+    (tmp_path / "notes.py").write_text("x = 1\n")
+    refused = run("check", str(tmp_path / "notes.py"))
+    assert refused.exit_code == 2 and "is not a directory, a .zip or a .ipynb file" in refused.output
+
+
 def test_check_without_an_exercises_folder_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run("check")
