@@ -159,9 +159,10 @@ def check(
 ) -> None:
     """Run the public tests on your exercise files while you work.
 
-    DIRECTORY defaults to ./exercises. The public tests check the lessons'
-    worked examples and a few edge cases; the hidden tests that decide your
-    grade check much more, so a full score here is a start, not a guarantee.
+    DIRECTORY defaults to ./exercises (or, run inside that folder, the folder
+    itself). The public tests check the lessons' worked examples and a few
+    edge cases; the hidden tests that decide your grade check much more, so a
+    full score here is a start, not a guarantee.
 
     \b
     Examples:
@@ -169,6 +170,8 @@ def check(
       backprop-grader check my_work/exercises
       backprop-grader check exercises/activations.py   (that file's tests only)
     """
+    if directory == Path("exercises") and not directory.exists() and _holds_exercise_files(Path(".")):
+        directory = Path(".")  # run in the exercises folder itself (cd exercises, then check)
     if not directory.exists():
         raise SubmissionUnreadable(
             f"{directory} does not exist: run check in the folder that holds your exercises/ folder, "
@@ -177,6 +180,12 @@ def check(
     directory, only = _one_exercise_file(directory, only)
     limits = worker_limits(timeout, total_timeout, memory_mb)
     _run(directory, "public", fmt, output, only, fail_under, limits, require_sandbox)
+
+
+def _holds_exercise_files(folder: Path) -> bool:
+    from grader.exercise_api import EXERCISE_FILES
+
+    return any((folder / name).is_file() for name in EXERCISE_FILES)
 
 
 def _one_exercise_file(path: Path, only: tuple[str, ...]) -> tuple[Path, tuple[str, ...]]:

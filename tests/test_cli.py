@@ -950,6 +950,12 @@ def test_check_of_one_exercise_file_runs_that_files_tests_only(tmp_path):
     assert refused.exit_code == 2 and "is not a directory, a .zip or a .ipynb file" in refused.output
 
 
+def test_check_run_inside_the_exercises_folder_checks_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(copy_reference(tmp_path / "exercises"))  # cd exercises, then check
+    result, report = run_json("check")
+    assert result.exit_code == 0 and report["percent"] == 100 and len(report["exercises"]) == 4
+
+
 def test_check_without_an_exercises_folder_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run("check")
