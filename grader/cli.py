@@ -190,8 +190,8 @@ def _holds_exercise_files(folder: Path) -> bool:
 
 def _one_exercise_file(path: Path, only: tuple[str, ...]) -> tuple[Path, tuple[str, ...]]:
     """check of one exercise file (exercises/activations.py) is check of its folder with
-    --exercise activations (unless --exercise says otherwise): the tests of the other files would
-    import theirs from the same folder anyway. Any other path is left as it is."""
+    --exercise activations, unless --exercise says otherwise: the files import each other, so the
+    folder is what is graded. Any other path is left as it is."""
     from grader.exercise_api import EXERCISES
 
     if path.suffix == ".py" and path.stem in EXERCISES and path.is_file():
