@@ -79,7 +79,7 @@ def assert_close(
     if inputs is not None and np.shape(inputs) == actual_array.shape and index is not None:
         detail += f", for input {np.asarray(inputs)[index]:.6g}"
     if close.size > 1:
-        detail += f"; {entries_phrase(len(wrong), close.size, 'is off', 'are off')}"
+        detail += f"; off in {len(wrong)} of {close.size} entries"
     raise AssertionError(detail)
 
 
@@ -92,12 +92,6 @@ def _how_far(got: float, want: float, rtol: float, atol: float) -> str:
         return f"{ratio:.3g}× the expected value"
     allowed = (atol + rtol * abs(want)) / abs(want)
     return f"a relative error of {abs(got - want) / abs(want):.2g}, where {allowed:.2g} is allowed"
-
-
-def entries_phrase(count: int, size: int, one: str, many: str) -> str:
-    """ "1 of 4 entries is off", "3 of 4 entries are off", "1 of 1 entry is off": count of size
-    entries, with the verb (one or many) that agrees."""
-    return f"{count} of {size} {'entry' if size == 1 else 'entries'} {one if count == 1 else many}"
 
 
 def all_close(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> bool:

@@ -35,8 +35,8 @@ def deep_gradients_of(
         f"deep_gradients should return a list, got {type(grads).__name__}"
     )
     assert len(grads) == len(weights), (
-        f"deep_gradients returned {len(grads)} pair{'' if len(grads) == 1 else 's'} for a network of "
-        f"{len(weights)} layers"
+        f"deep_gradients returned a list of length {len(grads)} for a network of {len(weights)} layers "
+        "(one (dW, db) pair per layer)"
     )
     pairs = []
     for layer, pair in enumerate(grads, start=1):

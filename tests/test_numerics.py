@@ -9,6 +9,7 @@ from grader.gradient_check import THRESHOLD, check_parameters, relative_error
 from grader.paths import reference_dir
 from grader.probe_functions import PROBES, cubic_central_difference
 from grader.reference import load_reference
+from grader.stats import failure_pattern
 
 ref = load_reference(reference_dir())
 
@@ -126,11 +127,23 @@ def test_a_result_just_outside_the_tolerance_is_told_its_relative_error():
     with pytest.raises(
         AssertionError,
         match=r"expected 2, got 2\.0002 \(a relative error of 0\.0001, where 2e-07 is allowed\); "
-        r"1 of 2 entries is off$",
+        r"off in 1 of 2 entries$",
     ):
         assert_close([1.0, 2.0002], [1.0, 2.0], "f", rtol=1e-7, atol=2e-7)
-    with pytest.raises(AssertionError, match=r"\(1\.01× the expected value\); 2 of 2 entries are off$"):
+    with pytest.raises(AssertionError, match=r"\(1\.01× the expected value\); off in 2 of 2 entries$"):
         assert_close([1.01, 2.02], [1.0, 2.0], "f")
+
+
+def test_failures_of_one_kind_make_one_stats_pattern_whatever_their_counts():
+    """stats groups failure messages with their numbers masked: a count may not change the words
+    around it ("1 entry is off" beside "2 entries are off" made two groups of one failure)."""
+    messages = []
+    for got in ([1.0, 4.0, 3.0], [2.0, 4.0, 3.0]):  # one wrong entry of three, then two
+        with pytest.raises(AssertionError) as raised:
+            assert_close(got, [1.0, 2.0, 3.0], "f")
+        messages.append(str(raised.value))
+    assert messages[0].endswith("off in 1 of 3 entries") and messages[1].endswith("off in 2 of 3 entries")
+    assert failure_pattern("failed", messages[0]) == failure_pattern("failed", messages[1])
 
 
 def test_assert_unchanged_shows_the_first_change_to_the_last_digit():

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from grader.call_outcome import RecordedCall
-from grader.compare import entries_phrase, first_change, is_numeric
+from grader.compare import first_change, is_numeric
 from grader.diagnosis.observe import Observation, leaves, same_value
 from grader.exercise_api import signature_of
 from grader.planned_calls import Probe
@@ -132,4 +132,10 @@ def _where(path: str, want: Any, got: Any, tol: tuple[float, float]) -> str:
     if not wrong or want_array.ndim == 0:
         return part
     shown = ", ".join(str(list(index)) for index in wrong[:5]) + (", ..." if len(wrong) > 5 else "")
-    return f"{part} at {shown} ({entries_phrase(len(wrong), close.size, 'differs', 'differ')})"
+    return f"{part} at {shown} ({_how_many(len(wrong), close.size)})"
+
+
+def _how_many(count: int, size: int) -> str:
+    """How many of the entries differ, in words whose form no count changes: stats groups messages
+    with their numbers masked, and "1 entry differs" beside "2 entries differ" would be two groups."""
+    return "its only entry" if size == 1 else f"it differs in {count} of {size} entries"
