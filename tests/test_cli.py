@@ -626,11 +626,12 @@ def test_an_import_error_of_the_students_own_making_is_quoted_within_bounds(tmp_
     assert len(message) <= 1500
 
 
-@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-16-le"])
 def test_a_file_saved_as_utf16_is_named_as_the_cause_in_every_file_it_breaks(tmp_path, encoding):
     target = copy_reference(tmp_path / "s")
     source = (target / "activations.py").read_text()
-    mark = b"\xfe\xff" if encoding == "utf-16-be" else b""  # "utf-16" writes its own mark
+    # "utf-16" writes its own mark; "utf-16-le" none, as some editors save it
+    mark = b"\xfe\xff" if encoding == "utf-16-be" else b""
     (target / "activations.py").write_bytes(mark + source.encode(encoding))
     _, report = run_json("grade", str(target))
     hint = 'activations.py is saved as UTF-16 text (Notepad\'s "Unicode"), which Python cannot read: save it again as UTF-8'
@@ -638,6 +639,20 @@ def test_a_file_saved_as_utf16_is_named_as_the_cause_in_every_file_it_breaks(tmp
     assert set(failed) == {"activations", "backprop", "deep"}  # the two import activations.py
     assert all(hint in message for message in failed.values()), failed
     assert {e["name"]: e["score"] for e in report["exercises"]}["gradcheck"] == 10
+
+
+def test_a_nul_byte_in_a_file_is_named_with_its_line(tmp_path):
+    target = copy_reference(tmp_path / "s")
+    source = (target / "backprop.py").read_bytes()
+    cut = source.index(b"def output_delta")
+    (target / "backprop.py").write_bytes(source[:cut] + b"\0\0" + source[cut:])
+    line = source[:cut].count(b"\n") + 1
+    _, report = run_json("grade", str(target))
+    failed = {t["exercise"]: t["message"] for t in report["tests"] if t["status"] == "error"}
+    assert set(failed) == {"backprop", "deep"}
+    said = f"backprop.py holds a NUL byte (a zero byte) on line {line}, which Python source cannot hold"
+    assert all(said in message for message in failed.values()), failed
+    assert "null bytes" not in failed["backprop"]  # Python's own words, which name no file
 
 
 def test_syntax_error_is_reported_with_its_line(tmp_path):

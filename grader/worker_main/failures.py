@@ -33,10 +33,34 @@ def import_hint(error, submission):
         path = os.path.join(submission, name)
         if name.endswith(".py") and os.path.isfile(path):
             with open(path, "rb") as file:
-                if file.read(2) in UTF16_MARKS:
-                    return {"message": f"{name} is saved as UTF-16 text (Notepad's \"Unicode\"), which "
-                            f"Python cannot read: save it again as UTF-8"}  # fmt: skip
+                if message := null_bytes_cause(name, file.read(MAX_SOURCE_READ)):
+                    return {"message": message}
     return {}
+
+
+#: how much of a file null_bytes_cause looks at (exercise files are a few KiB)
+MAX_SOURCE_READ = 1 << 20
+
+
+def null_bytes_cause(name, source):
+    """Why the bytes source of the file name hold the NUL bytes Python refuses, or "" if they hold
+    none: UTF-16 text, with its byte-order mark or without (then nearly every other byte is 0, as
+    in ASCII text saved so), or another NUL, such as those a save cut short by a crash can leave."""
+    if b"\0" not in source:
+        return ""
+    if source[:2] in UTF16_MARKS or looks_like_utf16(source):
+        return (f"{name} is saved as UTF-16 text (Notepad's \"Unicode\"), which Python cannot read: "
+                "save it again as UTF-8")  # fmt: skip
+    line = source.count(b"\n", 0, source.index(b"\0")) + 1
+    return (f"{name} holds a NUL byte (a zero byte) on line {line}, which Python source cannot hold: "
+            "delete it, or save the file again as plain UTF-8 text")  # fmt: skip
+
+
+def looks_like_utf16(source):
+    """Whether source reads as UTF-16 without a byte-order mark: one of its two byte positions is
+    0 in at least nine pairs in ten (ASCII characters saved as UTF-16)."""
+    pairs = len(source) // 2
+    return pairs >= 4 and any(source[start::2].count(0) >= 0.9 * pairs for start in (0, 1))
 
 
 def own_module_imported_as_in_a_package(error, submission):
