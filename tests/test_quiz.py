@@ -1,5 +1,6 @@
 """Quizzes: banks load and are checked, every question type scores right, the key scores 100%."""
 
+import datetime
 import json
 import math
 import textwrap
@@ -172,6 +173,34 @@ def test_multiple_choice_partial_credit_rules():
     assert score_one("exploding-gradients", ["d"]).score == 0
     assert score_one("exploding-gradients", ["a", "b", "c", "d"]).score == pytest.approx(2 / 3)
     assert "must be a list" in score_one("exploding-gradients", "a").feedback
+
+
+def test_an_unreadable_answer_is_quoted_as_it_was_written_with_the_fix_where_there_is_one():
+    def problem(question_id, value):
+        feedback = score_one(question_id, value).feedback
+        return feedback.removeprefix("Could not read your answer: ").split(". The answer:")[0]
+
+    assert (
+        problem("relu-negative-z", datetime.date(1979, 5, 27))
+        == "the answer must be a number, not 1979-05-27"
+    )
+    assert problem("dead-relu", datetime.time(7, 30)) == "the answer must be one of a, b, c, d, not 07:30:00"
+    assert problem("dead-relu", "e") == 'the answer must be one of a, b, c, d, not "e"'
+    assert (
+        problem("relu-negative-z", {"a b": [1, True]})
+        == 'the answer must be a number, not {"a b" = [1, true]}'
+    )
+    assert problem("relu-negative-z", "x" * 500) == "the answer must be a number, not " + '"' + "x" * 78 + "…"
+    # a number in quotes, the keys of a multiple choice as one text: say what to write instead
+    assert problem("relu-negative-z", "-0.5") == (
+        'the answer must be a number, not the text "-0.5": write it without the quotes'
+    )
+    assert problem("relu-negative-z", "nan") == 'the answer must be a number, not "nan"'
+    assert problem("dead-relu-causes", "a, b") == (
+        'the answer must be a list of choice keys, not one text: write ["a", "b"]'
+    )
+    # the example of the form is not the answer ("a" and "b" here)
+    assert problem("dead-relu-causes", "z") == 'the answer must be a list of choice keys, e.g. ["a", "c"]'
 
 
 def test_numeric_tolerances():

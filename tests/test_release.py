@@ -162,8 +162,13 @@ def test_quiz_check_in_the_kit_reads_every_answer_as_grading_will_and_scores_non
     checked = kit_run(kit, "quiz", "check", str(answers))
     assert checked.returncode == 1, checked.stderr
     output = " ".join(checked.stdout.split())
-    assert "relu-negative-z: the answer must be a number, not '0'" in output
-    assert "dead-relu-causes: the answer must be a list of choice keys" in output
+    assert (
+        'relu-negative-z: the answer must be a number, not the text "0": write it without the quotes'
+        in output
+    )
+    assert (
+        'dead-relu-causes: the answer must be a list of choice keys, not one text: write ["a", "b"]' in output
+    )
     assert "3 of 30 questions answered; 2 answers cannot be read and would score 0" in output
     as_json = json.loads(kit_run(kit, "quiz", "check", str(answers), "--format", "json").stdout)
     forms = {question["id"]: question for question in as_json["questions"]}

@@ -16,7 +16,10 @@ the message says what was expected.
 
 from __future__ import annotations
 
+import datetime
+import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,13 +52,16 @@ def _text(options: tuple[Option, ...], key: str) -> str:
 
 def _need_key(value: Any, options: tuple[Option, ...], what: str) -> str:
     if not isinstance(value, str) or value not in _keys(options):
-        raise AnswerFormatError(f"{what} must be one of {', '.join(_keys(options))}, not {value!r}")
+        raise AnswerFormatError(f"{what} must be one of {', '.join(_keys(options))}, not {as_written(value)}")
     return value
 
 
 def _need_number(value: Any, what: str) -> float:
+    if isinstance(value, str) and _is_number_text(value):
+        raise AnswerFormatError(f"{what} must be a number, not the text {as_written(value)}: write it without "
+                                "the quotes")  # fmt: skip
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise AnswerFormatError(f"{what} must be a number, not {value!r}")
+        raise AnswerFormatError(f"{what} must be a number, not {as_written(value)}")
     try:
         number = float(value)
     except OverflowError:  # an int of hundreds of digits: TOML leaves them unbounded
@@ -65,12 +71,55 @@ def _need_number(value: Any, what: str) -> float:
     return number
 
 
+def _is_number_text(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
 def _number_text(value: int | float) -> str:
     """value in 6 significant digits, as feedback quotes an answer."""
     try:
         return f"{value:.6g}"
     except OverflowError:  # an int past a float's range
         return "an integer of more than 300 digits"
+
+
+#: the longest answer as_written quotes whole
+QUOTED_LENGTH = 80
+
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def as_written(value: Any) -> str:
+    """value as TOML writes it, as the student wrote it in answers.toml (a date as 1979-05-27, a
+    table as {a = 1}), cut to about QUOTED_LENGTH characters."""
+    text = _toml_text(value)
+    return text if len(text) <= QUOTED_LENGTH else text[: QUOTED_LENGTH - 1] + "…"
+
+
+def _toml_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value[: QUOTED_LENGTH * 2], ensure_ascii=False)
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, (int, float)):
+        return _number_text(value)
+    if isinstance(value, (datetime.date, datetime.time)):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_text(item) for item in value[:QUOTED_LENGTH]) + "]"
+    if isinstance(value, dict):
+        pairs = list(value.items())[:QUOTED_LENGTH]
+        return "{" + ", ".join(f"{_toml_key(key)} = {_toml_text(item)}" for key, item in pairs) + "}"
+    return repr(value)[:QUOTED_LENGTH]
+
+
+def _toml_key(key: str) -> str:
+    return key if BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
 
 
 def numbers_match(given: float, expected: float, abs_tol: float, rel_tol: float) -> bool:
@@ -121,7 +170,16 @@ class MultipleChoice(Question):
 
     def check_form(self, given: Any) -> None:
         if not isinstance(given, list):
-            raise AnswerFormatError(f"the answer must be a list of choice keys, e.g. {list(self.answer)!r}")
+            keys = _keys(self.options)
+            named = re.split(r"[\s,;]+", given.strip()) if isinstance(given, str) else []
+            if named and set(named) <= set(keys):  # "a, b": the keys, but as one text
+                raise AnswerFormatError(
+                    f"the answer must be a list of choice keys, not one text: write {as_written(named)}"
+                )
+            # an example that is not the answer (which the kit has not)
+            raise AnswerFormatError(
+                f"the answer must be a list of choice keys, e.g. {as_written(keys[::2][:2])}"
+            )
         for key in given:
             _need_key(key, self.options, "each choice")
 
@@ -267,6 +325,8 @@ class Computed(Question):
 
     def describe(self, answer: Any) -> str:
         return ", ".join(
-            f"{key} = {_number_text(value)}" if isinstance(value, (int, float)) else f"{key} = {value!r}"
+            f"{key} = {_number_text(value)}"
+            if isinstance(value, (int, float))
+            else f"{key} = {as_written(value)}"
             for key, value in dict(answer).items()
         )
