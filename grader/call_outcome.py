@@ -216,6 +216,11 @@ NOT_AN_ARRAY_HINT = (
     "; the functions take a plain number as well as an array (see the docstring), and a number has "
     "none of an array's methods: make it an array first, as as_float_array(z) in activations.py does"
 )
+#: what ^ on floats raises: NumPy's on an array, Python's on a float (1 - np.tanh(z)^2)
+XOR_ON_FLOATS = re.compile(r"^ufunc 'bitwise_xor' not supported|^unsupported operand type\(s\) for \^")
+XOR_HINT = (
+    "; in Python, ^ is the bitwise exclusive or, not a power: write x**2 (or np.square(x)) for x squared"
+)
 #: the hints for an exception the student's code raised: (its type, what its message holds, the
 #: hint); where two fit, the later one is given
 _EXCEPTION_HINTS = (
@@ -224,6 +229,7 @@ _EXCEPTION_HINTS = (
     ("ValueError", AMBIGUOUS, AMBIGUOUS_HINT),
     ("ValueError", SHAPES_MISMATCH, SHAPES_HINT),
     ("AttributeError", NOT_AN_ARRAY, NOT_AN_ARRAY_HINT),
+    ("TypeError", XOR_ON_FLOATS, XOR_HINT),
 )
 #: how the sandbox's refusals reach student code: seccomp's EPERM (a process, a program, a
 #: socket), Landlock's EACCES (a file outside the submission's copy)

@@ -344,13 +344,17 @@ def test_a_function_that_returns_nothing_is_diagnosed_as_such_in_every_format(tm
             "the functions take a plain number as well as an array (see the docstring), and a number has "
             "none of an array's methods: make it an array first, as as_float_array(z) in activations.py does",
         ),
+        (
+            ("    return 1.0 - np.tanh(z) ** 2", "    return 1.0 - np.tanh(z) ^ 2"),
+            "in Python, ^ is the bitwise exclusive or, not a power: write x**2 (or np.square(x)) for x squared",
+        ),
     ],
-    ids=["max on an array", "math.exp on an array", "an array's method on a number"],
+    ids=["max on an array", "math.exp on an array", "an array's method on a number", "^ for a power"],
 )
-def test_code_that_mixes_up_numbers_and_arrays_is_told_what_to_use(tmp_path, change, message):
+def test_code_numpy_rejects_in_words_that_hide_the_fix_is_told_what_to_write(tmp_path, change, message):
     """Code written for one number, which the lessons' scalar examples pass, given an array (NumPy's
-    own message, "Use a.any() or a.all()", points away from the fix), and code written for arrays
-    given one number."""
+    own message, "Use a.any() or a.all()", points away from the fix), code written for arrays given
+    one number, and ^ written for a power (NumPy speaks of ufunc 'bitwise_xor' and casting rules)."""
     result = grade(reference_with(tmp_path / "s", {"activations.py": [change]}))
     messages = {t.message for t in result.tests if t.status == "error"}
     assert messages and all(m.endswith(f"; {message}") for m in messages), messages
