@@ -172,11 +172,12 @@ def _report_feedback_errors(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(("csv", "json", "canvas", "moodle", "moodle-worksheet")),
+    type=click.Choice(("csv", "json", "canvas", "moodle", "moodle-worksheet", "blackboard")),
     default="csv",
     show_default=True,
     help="csv/json: every column; canvas/moodle: CSV their gradebook import reads; moodle-worksheet: the "
-    "assignment's grading worksheet (--roster) filled in (docs/gradebook.md).",
+    "assignment's grading worksheet (--roster) filled in; blackboard: the Grade Center upload of the "
+    "assignment's column (--roster) (docs/gradebook.md).",
 )
 @click.option(
     "--out",
@@ -188,14 +189,16 @@ def _report_feedback_errors(
     default="Backprop",
     show_default=True,
     callback=check_column_name,
-    help="Column name of the grade (LMS formats).",
+    help="Column name of the grade (LMS formats; blackboard: the Grade Center column to fill in, needed "
+    "only where the download has more than one).",
 )
 @click.option(
     "--roster",
     type=GivenPath(exists=True, dir_okay=False, path_type=Path),
     help="canvas: Canvas's gradebook export; each student's row there (by SIS Login ID, SIS User ID or ID) "
     "gives their Student, ID, SIS User ID, SIS Login ID and Section. moodle-worksheet (needed): the "
-    "assignment's grading worksheet, downloaded from Moodle.",
+    "assignment's grading worksheet, downloaded from Moodle. blackboard (needed): the Grade Center as "
+    "Work Offline → Download gives it (.csv or .xls).",
 )
 @click.option(
     "--out-of",
@@ -215,40 +218,56 @@ def export_command(
       backprop-grader export --format canvas --roster grades.csv --out canvas.csv
       backprop-grader export --format canvas --out-of 100 --out canvas.csv
       backprop-grader export --format moodle-worksheet --roster worksheet.csv --out graded.csv
+      backprop-grader export --format blackboard --roster gc_download.xls --out upload.csv
     """
+    from grader.blackboard_grade_center import read_grade_center
     from grader.canvas_download import USER_ID_COLUMN, read_canvas_gradebook
-    from grader.export import export, moodle_worksheet
+    from grader.export import blackboard, export, moodle_worksheet
     from grader.lms_download import DownloadError
     from grader.moodle_download import gradable_worksheet
 
-    if roster is not None and fmt not in ("canvas", "moodle-worksheet"):
-        raise SubmissionUnreadable(f"--roster is for --format canvas and moodle-worksheet only, not {fmt}")
-    if out_of is not None and fmt not in ("canvas", "moodle"):
-        why = (
-            "it scales to the worksheet's Maximum Grade" if fmt == "moodle-worksheet" else "it writes points"
+    if roster is not None and fmt not in ("canvas", "moodle-worksheet", "blackboard"):
+        raise SubmissionUnreadable(
+            f"--roster is for --format canvas, moodle-worksheet and blackboard only, not {fmt}"
         )
+    if out_of is not None and fmt not in ("canvas", "moodle"):
+        why = {
+            "moodle-worksheet": "it scales to the worksheet's Maximum Grade",
+            "blackboard": "it scales to the points of the Grade Center column",
+        }.get(fmt, "it writes points")
         raise SubmissionUnreadable(f"--out-of is for --format canvas and moodle only, not {fmt}: {why}")
     if fmt == "moodle-worksheet" and roster is None:
         raise SubmissionUnreadable(
             "--format moodle-worksheet fills in the assignment's grading worksheet: give it with --roster "
             "(Moodle: the assignment → View all submissions → Grading action → Download grading worksheet)"
         )
+    if fmt == "blackboard" and roster is None:
+        raise SubmissionUnreadable(
+            "--format blackboard fills in the assignment's Grade Center column, which an upload finds by the "
+            "column id in its header: give the Grade Center download with --roster (Grade Center → Work "
+            "Offline → Download)"
+        )
     try:
         worksheet = gradable_worksheet(roster) if fmt == "moodle-worksheet" and roster else None
         students = read_canvas_gradebook(roster, USER_ID_COLUMN) if fmt == "canvas" and roster else None
+        grade_center = read_grade_center(roster) if fmt == "blackboard" and roster else None
+        column = grade_center.column(assignment, roster) if grade_center and roster else None
     except DownloadError as error:
         raise SubmissionUnreadable(str(error)) from None
     missing: list[str] = []
     with _opened(gradebook, must_exist=True) as book:
-        if worksheet is not None:
+        if grade_center is not None and column is not None:
+            text, missing = blackboard(book.each_current(), grade_center.usernames, column)
+        elif worksheet is not None:
             text, missing = moodle_worksheet(book.each_current(), worksheet)
         else:
             text = export(book.each_current(), fmt, assignment, students, out_of)
     write_output(text, out)
     if missing:
+        by = "Username" if fmt == "blackboard" else "identity columns"
         click.echo(
             f"note: {_students(len(missing))} {'is' if len(missing) == 1 else 'are'} in no row of {roster} (by "
-            f"its identity columns), so their grades are not in it: {', '.join(missing)}",
+            f"its {by}), so their grades are not in it: {', '.join(missing)}",
             err=True,
         )
 

@@ -1,4 +1,4 @@
-"""A gradebook as one row per student: CSV, JSON, and CSV that Canvas and Moodle import.
+"""A gradebook as one row per student: CSV, JSON, and CSV that Canvas, Moodle and Blackboard import.
 
 Conventions (docs/gradebook.md says more):
 - csv / json: student, status, score, max_score, percent, one column per exercise file,
@@ -16,6 +16,10 @@ Conventions (docs/gradebook.md says more):
   Grade) and Feedback comments filled in for every student found in it, for Moodle's "Upload
   grading worksheet"; each student is found by an identity column (email address, ID number,
   username, ...) that equals their id.
+- blackboard: Username, the assignment's column (its whole header taken from the Grade Center
+  download, column id and all, the grade scaled to its points), Feedback to Learner and
+  Feedback Format, every value quoted, for the Grade Center's Work Offline → Upload; each
+  student's row is written under the download's Username that equals their id.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from grader.blackboard_grade_center import USERNAME, GradeColumn
 from grader.canvas_download import IDENTITY_COLUMNS, rows_by_id
 from grader.ci_log import inert_json, inert_line
 from grader.exercise_api import EXERCISES
@@ -33,7 +38,7 @@ from grader.feedback import feedback_summary, plain_line
 from grader.gradebook import StoredSubmission
 from grader.moodle_download import FEEDBACK, GRADE, MAXIMUM_GRADE, Worksheet
 
-FORMATS = ("csv", "json", "canvas", "moodle", "moodle-worksheet")
+FORMATS = ("csv", "json", "canvas", "moodle", "moodle-worksheet", "blackboard")
 BASE_COLUMNS = ("student", "status", "score", "max_score", "percent")
 TAIL_COLUMNS = ("quiz", "graded_at", "grader_version", "error")
 
@@ -131,6 +136,30 @@ def moodle_worksheet(submissions: Iterable[StoredSubmission], worksheet: Workshe
     return _csv(header, body), sorted(set(rows) - found)
 
 
+#: the columns an upload takes a comment from, as the download of a column with its comments has them
+BLACKBOARD_FEEDBACK = ("Feedback to Learner", "Feedback Format")
+
+
+def blackboard(
+    submissions: Iterable[StoredSubmission], usernames: list[str], column: GradeColumn
+) -> tuple[str, list[str]]:
+    """The upload file for column of a Grade Center whose students are usernames
+    (blackboard_grade_center.read_grade_center): a row per graded student under their Username
+    (the one that equals their id, or does but for letter case), their percent of the column's
+    points and their comment; and the ids of the students no Username matches. Blackboard reads
+    a comma-separated upload only with every value in quotes."""
+    by_id = {name.casefold(): name for name in reversed(usernames)} | {name: name for name in usernames}
+    body, missing = [], []
+    for stored in submissions:  # read once
+        username = by_id.get(stored.student) or by_id.get(stored.student.casefold())
+        if username is None:
+            missing.append(stored.student)
+            continue
+        grade = f"{_scaled(student_row(stored), column.points):.2f}"
+        body.append([username, grade, lms_comment(stored), "SMART_TEXT"])
+    return _csv([USERNAME, column.header, *BLACKBOARD_FEEDBACK], body, quote_all=True), sorted(missing)
+
+
 def _out_of(row: dict[str, Any], maximum: str) -> float:
     """row's grade on a scale of maximum (Moodle writes "100.00", or "100,00" where the decimal
     separator is a comma), or its points if maximum is not a number."""
@@ -154,11 +183,11 @@ def lms_comment(stored: StoredSubmission) -> str:
     return feedback_summary(stored.report)
 
 
-def _csv(header: list[str], rows: list[list[Any]]) -> str:
+def _csv(header: list[str], rows: list[list[Any]], quote_all: bool = False) -> str:
     """The CSV document; its text cells (a feedback comment may quote the student's code) with
     `##[` defanged, as a GitHub Actions runner reads the document printed to its log (ci_log)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
     writer.writerow(header)
     writer.writerows([inert_line(cell) if isinstance(cell, str) else cell for cell in row] for row in rows)
     return out.getvalue()

@@ -67,9 +67,12 @@ def read_csv_rows(path: Path, again: str) -> list[list[str]]:
     """The rows of the spreadsheet at path, saved as CSV; DownloadError (ending with again: how to
     get the file anew) if it cannot be read. A spreadsheet program set to a language that writes
     decimal commas saves CSV with ";" between values: a first line with no comma but a ";" (or a
-    tab) is read with that separator."""
+    tab) is read with that separator. A file that starts with UTF-16's byte-order mark (Blackboard's
+    tab-separated download, a spreadsheet saved as "Unicode text") is read as UTF-16."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        with path.open("rb") as raw:
+            encoding = "utf-16" if raw.read(2) in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+        with path.open(newline="", encoding=encoding) as handle:
             first = handle.readline()
             handle.seek(0)
             separator = next((s for s in ";\t" if "," not in first and s in first), ",")
@@ -82,7 +85,7 @@ def _reason(error: Exception) -> str:
     if isinstance(error, OSError):
         return error.strerror or str(error)
     if isinstance(error, UnicodeDecodeError):
-        return "not UTF-8 text"
+        return "not UTF-16 text" if error.encoding.startswith("utf-16") else "not UTF-8 text"
     return str(error)
 
 

@@ -98,7 +98,8 @@ def test_the_sorted_folder_grades_under_the_login_ids_and_exports_rows_canvas_ma
     refused = run("export", "--gradebook", book, "--format", "csv", "--roster", str(tmp_path / "grades.csv"))
     assert (
         refused.returncode == 2
-        and "Error: --roster is for --format canvas and moodle-worksheet only, not csv" in refused.stderr
+        and "Error: --roster is for --format canvas, moodle-worksheet and blackboard only, not csv"
+        in refused.stderr
     )
 
 
