@@ -23,7 +23,7 @@ out_option = click.option(
 )
 
 
-def _sort(sort: Callable[[], SortedDownload], download: Path, roster: Path, out: Path) -> None:
+def _sort(sort: Callable[[], SortedDownload], download: Path, roster: Path | None, out: Path) -> None:
     """Run sort, print its notes and what it made, and turn what can go wrong into one line and exit 2."""
     from grader.lms_download import DownloadError
     from grader.mended_text import printable
@@ -40,8 +40,9 @@ def _sort(sort: Callable[[], SortedDownload], download: Path, roster: Path, out:
     for note in result.notes:  # they quote names from the download, which may hold escape sequences
         click.echo(f"note: {printable(note)}", err=True)
     if not result.students:
+        course = f"; is {roster} this course's?" if roster is not None else ""
         raise SubmissionUnreadable(
-            f"no student of {download} could be sorted (the notes above say why); is {roster} this course's?"
+            f"no student of {download} could be sorted (the notes above say why){course}"
         )
     late = f" (handed in late: {', '.join(result.late)})" if result.late else ""
     students = f"{len(result.students)} student{'' if len(result.students) == 1 else 's'}"
@@ -131,4 +132,29 @@ def sort_moodle_command(download: Path, worksheet: Path, out: Path, id_column: s
     _sort(sort, download, worksheet, out)
 
 
-COMMANDS = (sort_canvas_command, sort_moodle_command)
+@click.command("sort-blackboard")
+@click.argument("download", type=GivenPath(exists=True, path_type=Path))
+@out_option
+def sort_blackboard_command(download: Path, out: Path) -> None:
+    """Sort Blackboard's Assignment File Download into one folder per student, for grade-all.
+
+    DOWNLOAD is the zip Blackboard Learn gives (Grade Center → the assignment's column →
+    Assignment File Download), or the folder it was unzipped into: each attempt's files named
+    <assignment>_<username>_attempt_<time>_<file>, beside a receipt of the attempt
+    (..._attempt_<time>.txt) that names the student and the files as handed in. The files of
+    each student's latest attempt go to OUT/<username>/ under the names they handed in, so
+    grade-all grades them under the id students log in with, which export --format blackboard
+    writes back as the Grade Center's Username.
+
+    \b
+    Example:
+      backprop-grader sort-blackboard gradebook_COURSE_Backprop.zip --out submissions/
+      backprop-grader grade-all submissions/
+      backprop-grader export --format blackboard --roster gc_download.xls --out upload.csv
+    """
+    from grader.blackboard_download import sort_download
+
+    _sort(lambda: sort_download(download, out), download, None, out)
+
+
+COMMANDS = (sort_canvas_command, sort_moodle_command, sort_blackboard_command)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader.blackboard_download import ATTEMPT_FILE
 from grader.canvas_download import CANVAS_FILE, SHAPE
 from grader.exercise_api import EXERCISE_FILES
 from grader.lms_download import zip_names
@@ -106,9 +107,10 @@ class LmsDownload:
 
     def sort_first(self, path: Path, it: str = "them") -> str:
         """What to do with the download at path (it: how the sentence names it)."""
+        roster, roster_is = (f" {self.roster}", f" ({self.roster_is})") if self.roster else ("", "")
         return (
-            f"sort {it} into one folder per student first, with backprop-grader {self.command} {path} "
-            f"{self.roster} --out submissions/ ({self.roster_is}), and grade that folder"
+            f"sort {it} into one folder per student first, with backprop-grader {self.command} {path}"
+            f"{roster} --out submissions/{roster_is}, and grade that folder"
         )
 
 
@@ -120,6 +122,7 @@ MOODLE = LmsDownload(
     "Moodle", "Moodle's Download all submissions", "sort-moodle", "--worksheet worksheet.csv",
     "worksheet.csv: the assignment's grading worksheet",
 )  # fmt: skip
+BLACKBOARD = LmsDownload("Blackboard", "Blackboard's Assignment File Download", "sort-blackboard", "", "")
 
 
 def lms_named(name: str) -> LmsDownload | None:
@@ -129,6 +132,8 @@ def lms_named(name: str) -> LmsDownload | None:
         return CANVAS
     if MOODLE_FILE.match(name) or MOODLE_FOLDER.match(name):
         return MOODLE
+    if "/" not in name and ATTEMPT_FILE.match(name):
+        return BLACKBOARD
     return None
 
 
@@ -136,7 +141,7 @@ def zip_download_of(path: Path) -> LmsDownload | None:
     """The system whose download of every submission the zip at path is (the one that names most
     of the files in it), or None; the zip's list of files is read once."""
     names = zip_names(path)
-    for lms in (CANVAS, MOODLE):
+    for lms in (CANVAS, MOODLE, BLACKBOARD):
         if 2 * sum(1 for name in names if lms_named(name) is lms) > len(names):
             return lms
     return None
@@ -173,13 +178,14 @@ def is_one_submission(root: Path) -> bool:
 
 def lms_download_only(root: Path) -> str | None:
     """What to do with root if it holds a learning-management system's download of every
-    submission (Canvas's loose files, Moodle's folders or files named after participants) and
-    nothing else a student's submission could be; else None."""
-    counts = {CANVAS: 0, MOODLE: 0}
+    submission (Canvas's loose files, Moodle's folders or files named after participants,
+    Blackboard's files named after attempts) and nothing else a student's submission could be;
+    else None."""
+    counts = {CANVAS: 0, MOODLE: 0, BLACKBOARD: 0}
     others = False
     for path in root.iterdir():
         lms = lms_named(path.name)
-        if lms is CANVAS and not path.is_file():  # Canvas's download holds files only
+        if lms in (CANVAS, BLACKBOARD) and not path.is_file():  # their downloads hold files only
             lms = None
         if lms is not None:
             counts[lms] += 1
@@ -189,8 +195,9 @@ def lms_download_only(root: Path) -> str | None:
         return None
     if counts[CANVAS]:
         return canvas_note(root, counts[CANVAS], f"{root} holds")
-    if counts[MOODLE]:
-        return f"{root} holds {counts[MOODLE]} entries named as {MOODLE.download} names them: {MOODLE.sort_first(root)}"
+    for lms in (MOODLE, BLACKBOARD):
+        if counts[lms]:
+            return f"{root} holds {counts[lms]} entries named as {lms.download} names them: {lms.sort_first(root)}"
     return None
 
 

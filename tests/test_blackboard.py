@@ -1,15 +1,111 @@
-"""export --format blackboard: the Grade Center upload of the assignment's column, whose header
-(column id and all) comes from the Grade Center download given as --roster."""
+"""Blackboard Learn: sort-blackboard sorts the Assignment File Download into a folder per username,
+grade-all given the download itself says to, and export --format blackboard writes the Grade
+Center upload of the assignment's column, whose header (column id and all) comes from the Grade
+Center download given as --roster."""
 
 from __future__ import annotations
 
 import csv
 import io
 import shutil
+import zipfile
+from pathlib import Path
 
 import pytest
-from conftest import REFERENCE, with_key
+from conftest import REFERENCE, with_key, zip_tree
 from conftest import run_cli as run
+
+ASSIGNMENT = "Backprop 2026"
+EXERCISES = ("activations.py", "backprop.py", "gradcheck.py", "deep.py")
+
+
+def attempt(download: Path, username: str, time: str, files: dict[str, bytes], receipt: bool = True) -> None:
+    """One attempt as the Assignment File Download holds it: each file as
+    <assignment>_<username>_attempt_<time>_<file> (spaces in a handed-in name made _, as Blackboard
+    changes some names), and the receipt that names the student and each file's original name."""
+    prefix = f"{ASSIGNMENT}_{username}_attempt_{time}"
+    lines = [f"Name: Some Student ({username})", f"Assignment: {ASSIGNMENT}",
+             "Date Submitted: Thursday, 26 November 2026 21:40:00 o'clock GMT", "Current Grade: Needs Grading",
+             "", "Submission Field:", "There is no student submission text data for this assignment.", "",
+             "Comments:", "There are no student comments for this assignment.", "", "Files:"]  # fmt: skip
+    for name, content in files.items():
+        saved = f"{prefix}_{name.replace(' ', '_')}"
+        (download / saved).write_bytes(content)
+        lines += [f"\tOriginal filename: {name}", f"\tFilename: {saved}"]
+    if receipt:
+        (download / f"{prefix}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def reference_files(*names: str) -> dict[str, bytes]:
+    return {name: (REFERENCE / name).read_bytes() for name in names}
+
+
+def blackboard_download(folder: Path) -> Path:
+    """jdoe's two attempts (activations.py, then all four files); a_smith's one attempt, a zip handed
+    in as "my work.zip" (a username with _ in it, which only the receipt tells apart from the
+    assignment's name); an attempt with no file (text typed into Blackboard)."""
+    folder.mkdir()
+    attempt(folder, "jdoe", "2026-11-25-10-00-00", reference_files("activations.py"))
+    attempt(folder, "jdoe", "2026-11-26-21-40-00", reference_files(*EXERCISES))
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        for name in EXERCISES:
+            archive.write(REFERENCE / name, f"exercises/{name}")
+    attempt(folder, "a_smith", "2026-11-26-22-00-00", {"my work.zip": packed.getvalue()})
+    attempt(folder, "tonly", "2026-11-26-22-05-00", {})
+    return folder
+
+
+def test_each_students_latest_attempt_goes_to_a_folder_named_by_their_username(tmp_path):
+    archive = zip_tree(blackboard_download(tmp_path / "download"))
+    out = tmp_path / "submissions"
+    sorted_ = run("sort-blackboard", str(archive), "--out", str(out))
+    assert sorted_.returncode == 0, sorted_.stderr
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+        "a_smith", "a_smith/my work.zip", "jdoe", *(f"jdoe/{name}" for name in sorted(EXERCISES)),
+    ]  # fmt: skip
+    assert sorted_.stderr.splitlines() == [
+        "note: jdoe: sorted their latest attempt, of 2026-11-26 21:40:00, not an earlier one",
+        "note: left out tonly: no attempt of theirs holds a file (text typed into Blackboard is not graded)",
+        f"sorted the files of 2 students into {out}",
+        f"next: backprop-grader grade-all {out}",
+    ]
+    assert not any(p.name.startswith(".sort-download-") for p in tmp_path.iterdir())  # its unzipped copy
+    book = str(tmp_path / "book.sqlite")
+    graded = run("grade-all", str(out), "--gradebook", book, "--jobs", "1")
+    assert graded.returncode == 0, graded.stderr
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(run("export", "--gradebook", book).stdout))}
+    assert sorted(rows) == ["a_smith", "jdoe"]
+    assert rows["a_smith"]["score"] == rows["jdoe"]["score"] == "100.0"  # the exercises in full, no quiz
+
+
+def test_an_attempt_without_its_receipt_is_named_after_the_assignment_the_other_receipts_give(tmp_path):
+    download = tmp_path / "download"
+    download.mkdir()
+    attempt(download, "b_lee", "2026-11-26-21-00-00", reference_files("activations.py"), receipt=False)
+    attempt(download, "jdoe", "2026-11-26-21-40-00", reference_files("activations.py"))
+    (download / "notes.docx").write_bytes(b"not a submission")
+    out = tmp_path / "submissions"
+    sorted_ = run("sort-blackboard", str(download), "--out", str(out))
+    assert sorted_.returncode == 0, sorted_.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["b_lee", "jdoe"]
+    assert (out / "b_lee" / "activations.py").read_bytes() == (REFERENCE / "activations.py").read_bytes()
+    assert "note: skipped notes.docx: not a file named <assignment>_<username>_attempt_<time>_<file>" in (
+        sorted_.stderr
+    )
+
+
+@pytest.mark.parametrize("zipped", [False, True], ids=["the folder", "the zip"])
+def test_grade_all_given_the_download_itself_says_to_sort_it_first(tmp_path, zipped):
+    download = blackboard_download(tmp_path / "download")
+    given = zip_tree(download) if zipped else download
+    completed = run("grade-all", str(given), "--gradebook", str(tmp_path / "book.sqlite"))
+    assert completed.returncode == 2 and completed.stderr.count("\n") == 1, completed.stderr
+    assert (
+        f"sort {'it' if zipped else 'them'} into one folder per student first, with backprop-grader "
+        f"sort-blackboard {given} --out submissions/, and grade that folder"
+    ) in completed.stderr
+
 
 #: a full Grade Center download (Work Offline → Download, comma-separated), the calculated columns
 #: (Weighted Total, Total) included, and one student who handed nothing in
