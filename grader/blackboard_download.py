@@ -95,7 +95,8 @@ def _attempts(folder: Path, notes: list[str]) -> list[Attempt]:
             continue
         key = (found["stem"], found["time"])
         if found["receipt"]:
-            receipts[key] = path.read_bytes()[:_RECEIPT_BYTES].decode("utf-8", "replace")
+            with path.open("rb") as receipt:
+                receipts[key] = receipt.read(_RECEIPT_BYTES).decode("utf-8", "replace")
         else:
             stems.setdefault(key, []).append((found["file"], path))
     assignments = {m["assignment"] for text in receipts.values() if (m := _ASSIGNMENT_LINE.search(text))}

@@ -6,13 +6,15 @@ import re
 
 #: what a student id may hold (it names feedback files and LMS rows), and how long it may be
 _ID_CHARACTERS, _ID_LENGTH = r"\w@.+-", 128
-_STUDENT_ID = re.compile(rf"^[{_ID_CHARACTERS}]{{1,{_ID_LENGTH}}}$")
+_STUDENT_ID = re.compile(rf"[{_ID_CHARACTERS}]{{1,{_ID_LENGTH}}}")
 STUDENT_ID_RULE = "letters, digits and _ @ . + - only"
 
 
 def is_student_id(text: str) -> bool:
-    """Whether text can be a student id: a class folder entry (and so a gradebook row) can have it."""
-    return bool(_STUDENT_ID.match(text))
+    """Whether text can be a student id: a class folder entry (and so a gradebook row) can have it,
+    and a folder can be named by it (not "." or "..", which name folders that exist). All of text:
+    a regular expression's $ also matches before a final newline, which a folder's name may end in."""
+    return bool(_STUDENT_ID.fullmatch(text)) and text not in (".", "..")
 
 
 def shown(name: str) -> str:

@@ -95,6 +95,25 @@ def test_an_attempt_without_its_receipt_is_named_after_the_assignment_the_other_
     )
 
 
+def test_a_username_that_cannot_name_a_folder_leaves_that_student_out_not_the_class(tmp_path):
+    """ ".." (from a name without a receipt) would name the folder above --out."""
+    download = tmp_path / "download"
+    download.mkdir()
+    attempt(download, "..", "2026-11-26-21-00-00", reference_files("activations.py"), receipt=False)
+    attempt(download, "jdoe", "2026-11-26-21-40-00", reference_files("activations.py"))
+    out = tmp_path / "submissions"
+    sorted_ = run("sort-blackboard", str(download), "--out", str(out))
+    assert sorted_.returncode == 0, sorted_.stderr
+    assert [p.name for p in out.iterdir()] == ["jdoe"] and sorted(p.name for p in tmp_path.iterdir()) == [
+        "download",
+        "submissions",
+    ]
+    assert (
+        "note: left out the files of username ..: username '..' is not usable as a student id"
+        in sorted_.stderr
+    )
+
+
 @pytest.mark.parametrize("zipped", [False, True], ids=["the folder", "the zip"])
 def test_grade_all_given_the_download_itself_says_to_sort_it_first(tmp_path, zipped):
     download = blackboard_download(tmp_path / "download")

@@ -1315,6 +1315,19 @@ def test_student_ids_that_differ_only_in_case_are_named_in_a_note(tmp_path):
     ]
 
 
+def test_a_folder_whose_name_ends_in_a_newline_is_no_student_id(tmp_path):
+    """A regular expression's $ matches before a final newline too: "alice\\n" was graded as a
+    student whose feedback files and CSV rows had a line break in their name."""
+    for name in ("alice\n", "bob"):
+        shutil.copytree(EXAMPLES / "correct", tmp_path / "class" / name)
+    entries, notes = find_submissions(tmp_path / "class")
+    assert [entry.student for entry in entries] == ["bob"]
+    assert notes == [
+        "skipped 'alice\\n': 'alice\\n' is not usable as a student id (letters, digits and _ @ . + - only); "
+        "rename it, to alice say, and run the same command again"
+    ]
+
+
 def test_an_empty_class_folder_says_so(tmp_path):
     (tmp_path / "class").mkdir()
     book = tmp_path / "fall" / "book.sqlite"  # its folder is made, as --feedback-dir's is
