@@ -37,7 +37,7 @@ _ASSIGNMENT = re.compile(r"^[^\W_][\w.-]{0,99}$")
 
 def check_nbgrader_assignment(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """An nbgrader-source --assignment callback: the name, checked."""
-    if not _ASSIGNMENT.match(value):
+    if not _ASSIGNMENT.fullmatch(value):  # $ alone would let a final newline through
         raise click.BadParameter(
             f"{value!r} is not usable as an nbgrader assignment name, which names its folders: letters, "
             "digits and _ . - only, starting with a letter or digit (backprop, ps3, hw-2)"

@@ -112,7 +112,9 @@ def test_nbgrader_source_is_the_same_file_every_time_and_never_replaces_an_edite
     )
 
 
-@pytest.mark.parametrize("name", ["../elsewhere", "a/b", "", " ps1", "-x", ".hidden", "_x", "ps+1", "ps*"])
+@pytest.mark.parametrize(
+    "name", ["../elsewhere", "a/b", "", " ps1", "-x", ".hidden", "_x", "ps+1", "ps*", "ps1\n"]
+)
 def test_an_assignment_name_nbgrader_cannot_use_as_a_folder_is_refused(tmp_path, name):
     """It went into the path as it was: "../elsewhere" wrote the notebook beside source/, "" into
     source/ itself, and "ps+1" one that nbgrader then refused."""
