@@ -95,8 +95,8 @@ def _attempts(folder: Path, notes: list[str]) -> list[Attempt]:
             continue
         key = (found["stem"], found["time"])
         if found["receipt"]:
-            with path.open("rb") as receipt:
-                receipts[key] = receipt.read(_RECEIPT_BYTES).decode("utf-8", "replace")
+            with path.open("rb") as handle:
+                receipts[key] = handle.read(_RECEIPT_BYTES).decode("utf-8", "replace")
         else:
             stems.setdefault(key, []).append((found["file"], path))
     assignments = {m["assignment"] for text in receipts.values() if (m := _ASSIGNMENT_LINE.search(text))}
@@ -120,7 +120,7 @@ def _username(stem: str, assignments: set[str]) -> str:
     for assignment in sorted(assignments, key=len, reverse=True):
         if stem.startswith(assignment + "_"):
             return stem[len(assignment) + 1 :]
-    return stem.rpartition("_")[2]
+    return stem.rpartition("_")[2] or stem
 
 
 def _plain_name(name: str) -> bool:

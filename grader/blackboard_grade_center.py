@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.lms_download import DownloadError, read_csv_rows
+from grader.lms_download import DownloadError, read_sheet
 
 USERNAME = "Username"
 #: a graded column's header; calculated columns have "up to" before their points, and no match
@@ -63,14 +63,9 @@ class GradeCenter:
 
 def read_grade_center(path: Path) -> GradeCenter:
     """The Grade Center download at path; DownloadError if it cannot be read or has no Username column."""
-    rows = read_csv_rows(path, _DOWNLOAD_AGAIN)
-    header = [cell.strip() for cell in rows[0]] if rows else []
-    if USERNAME not in header:
-        raise DownloadError(
-            f"{path} has no {USERNAME!r} column, so it is not Blackboard's Grade Center download; {_DOWNLOAD_AGAIN}"
-        )
+    header, rows = read_sheet(path, USERNAME, "Blackboard's Grade Center download", _DOWNLOAD_AGAIN)
     at = header.index(USERNAME)
-    usernames = [row[at].strip() for row in rows[1:] if at < len(row) and row[at].strip()]
+    usernames = [row[at].strip() for row in rows if at < len(row) and row[at].strip()]
     columns = [
         GradeColumn(cell, match["name"], float(match["points"]))
         for cell in header

@@ -81,6 +81,17 @@ def read_csv_rows(path: Path, again: str) -> list[list[str]]:
         raise DownloadError(f"could not read {path} ({_reason(error)}); {again}") from None
 
 
+def read_sheet(path: Path, needed: str, is_not: str, again: str) -> tuple[list[str], list[list[str]]]:
+    """The header (each name stripped) and the other rows of the spreadsheet at path (read_csv_rows);
+    DownloadError if it has no column named needed: "<path> has no <needed> column, so it is not
+    <is_not>; <again>"."""
+    rows = read_csv_rows(path, again)
+    header = [cell.strip() for cell in rows[0]] if rows else []
+    if needed not in header:
+        raise DownloadError(f"{path} has no {needed!r} column, so it is not {is_not}; {again}")
+    return header, rows[1:]
+
+
 def _reason(error: Exception) -> str:
     if isinstance(error, OSError):
         return error.strerror or str(error)

@@ -23,7 +23,7 @@ from grader.lms_download import (
     Roster,
     SortedDownload,
     by_student,
-    read_csv_rows,
+    read_sheet,
 )
 from grader.lms_download import sort_download as lms_sort_download
 from grader.student_ids import shown
@@ -87,15 +87,9 @@ class Worksheet:
 
 def read_worksheet(path: Path) -> Worksheet:
     """The grading worksheet at path; DownloadError if it cannot be read or has no Identifier column."""
-    rows = read_csv_rows(path, _WORKSHEET_AGAIN)
-    header = [cell.strip() for cell in rows[0]] if rows else []
-    if IDENTIFIER not in header:
-        raise DownloadError(
-            f"{path} has no {IDENTIFIER!r} column, so it is not a Moodle grading worksheet (in English); "
-            f"{_WORKSHEET_AGAIN}"
-        )
+    header, rows = read_sheet(path, IDENTIFIER, "a Moodle grading worksheet (in English)", _WORKSHEET_AGAIN)
     width = len(header)
-    return Worksheet(header, [(row + [""] * width)[:width] for row in rows[1:] if any(row)])
+    return Worksheet(header, [(row + [""] * width)[:width] for row in rows if any(row)])
 
 
 def gradable_worksheet(path: Path) -> Worksheet:
