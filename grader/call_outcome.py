@@ -200,15 +200,22 @@ AMBIGUOUS_HINT = (
     "which asks about the whole array at once: to decide element by element, use np.where(z > 0, a, b), "
     "np.maximum(0, z) or (z > 0).astype(z.dtype) instead of .any() or .all()"
 )
-#: what NumPy raises where two arrays' shapes do not fit: @ and np.matmul, np.dot, element-wise operators
+#: what NumPy raises where a matrix product's shapes do not fit: @, np.matmul and np.dot
 SHAPES_MISMATCH = re.compile(
     r"^matmul: Input operand \d has a mismatch in its core dimension|^shapes \(.*\) and \(.*\) not aligned"
-    r"|^operands could not be broadcast together with shapes"
 )
 SHAPES_HINT = (
     "; two arrays' shapes do not fit together there: compare each one's shape with the docstring's "
     "(print them, x.shape, in a trial run of your own), and check which one the formula multiplies by "
     "its transpose (.T) and in which order"
+)
+#: what NumPy raises where an element-wise operator gets shapes that do not broadcast: often * written
+#: for a matrix product
+NOT_BROADCAST = re.compile(r"^operands could not be broadcast together with shapes")
+NOT_BROADCAST_HINT = (
+    "; two arrays' shapes do not fit together there: *, + and the other operators work entry by entry, "
+    "on shapes NumPy can broadcast, while a matrix product is written @ (or np.dot): compare each one's "
+    "shape with the docstring's (print them, x.shape, in a trial run of your own)"
 )
 #: an array's method asked of a plain Python value: (z > 0).astype(float) where z is a float
 NOT_AN_ARRAY = re.compile(r"^'(float|int|bool|list|tuple)' object has no attribute '")
@@ -228,6 +235,7 @@ _EXCEPTION_HINTS = (
     ("TypeError", SCALAR_ONLY, SCALAR_ONLY_HINT),
     ("ValueError", AMBIGUOUS, AMBIGUOUS_HINT),
     ("ValueError", SHAPES_MISMATCH, SHAPES_HINT),
+    ("ValueError", NOT_BROADCAST, NOT_BROADCAST_HINT),
     ("AttributeError", NOT_AN_ARRAY, NOT_AN_ARRAY_HINT),
     ("TypeError", XOR_ON_FLOATS, XOR_HINT),
 )

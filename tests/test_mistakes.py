@@ -378,6 +378,25 @@ def test_arrays_whose_shapes_do_not_fit_are_told_to_compare_them_with_the_docstr
     assert any("matmul: Input operand 1 has a mismatch in its core dimension 0" in m for m in messages)
 
 
+def test_a_matrix_product_written_as_star_is_told_that_star_works_entry_by_entry(tmp_path):
+    """NumPy says only that the operands "could not be broadcast together"."""
+    change = (
+        "(np.asarray(delta_next) @ np.asarray(W_next))",
+        "(np.asarray(delta_next) * np.asarray(W_next))",
+    )
+    result = grade(reference_with(tmp_path / "s", {"backprop.py": [change]}))
+    messages = {t.message for t in result.tests if t.status == "error"}
+    assert messages and all(
+        "operands could not be broadcast together with shapes" in m
+        and m.endswith(
+            "; two arrays' shapes do not fit together there: *, + and the other operators work entry by entry, "
+            "on shapes NumPy can broadcast, while a matrix product is written @ (or np.dot): compare each one's "
+            "shape with the docstring's (print them, x.shape, in a trial run of your own)"
+        )
+        for m in messages
+    ), messages
+
+
 NAME = "ReLU'(0) taken as 1"
 
 
