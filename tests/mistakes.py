@@ -505,6 +505,18 @@ MISTAKES = (
         must_pass=("activations", "gradcheck", "test_sgd_update_steps_against_the_gradient[float64]"),
     ),
     Mistake(
+        "db averaged over the units",
+        "backprop.py",
+        "bias_gradient_over_units",
+        ((WEIGHT_GRADIENTS, "return delta.T @ a_prev / n, delta.mean(axis=1)"),),
+        must_fail=(
+            "test_weight_gradients_average_over_the_batch[float64]",
+            "test_gradients_are_shaped_like_parameters",
+            "test_train_step_matches_reference[8]",
+        ),
+        must_pass=("activations", "gradcheck", "test_sgd_update_steps_against_the_gradient[float64]"),
+    ),
+    Mistake(
         "db left at zero",
         "backprop.py",
         "bias_gradient_zero",

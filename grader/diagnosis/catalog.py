@@ -603,6 +603,17 @@ CATALOG: tuple[Misconception, ...] = (
         _bias_gradient_as(lambda delta: delta.mean()),
     ),
     Misconception(
+        "bias_gradient_over_units",
+        "db averaged over the units instead of the examples",
+        "delta has one row per example and one column per unit, so delta.mean(axis=1) averages each "
+        "example's deltas across the layer's units: it returns one number per example, shaped (n,), not "
+        "one per bias. The bias of a unit needs that unit's delta averaged over the examples, down the "
+        "column.",
+        "Average down the batch axis: delta.mean(axis=0), shaped (d_out,) like b.",
+        "weight_gradients",
+        _bias_gradient_as(lambda delta: delta.mean(axis=1)),
+    ),
+    Misconception(
         "bias_gradient_zero",
         "db left at zero",
         "weight_gradients returns zeros for db (a placeholder never filled in, or the bias gradient "
