@@ -736,6 +736,22 @@ MISTAKES = (
         must_pass=("activations", "backprop", "deep", "test_restores_x", "test_gradient_has_the_shape_of_x"),
     ),
     Mistake(
+        "the central difference over 2, times eps",
+        "gradcheck.py",
+        "central_difference_times_eps",
+        (("(f_plus - f_minus) / (2 * eps)", "(f_plus - f_minus) / 2 * eps"),),
+        must_fail=("test_matches_exact_derivative[cubic]", "test_matches_reference_on_random_points"),
+        must_pass=("activations", "backprop", "deep", "test_restores_x", "test_gradient_has_the_shape_of_x"),
+    ),
+    Mistake(
+        "the central difference without its parentheses",
+        "gradcheck.py",
+        "central_difference_without_parentheses",
+        (("(f_plus - f_minus) / (2 * eps)", "f_plus - f_minus / (2 * eps)"),),
+        must_fail=("test_matches_exact_derivative[cubic]", "test_matches_reference_on_random_points"),
+        must_pass=("activations", "backprop", "deep", "test_restores_x", "test_gradient_has_the_shape_of_x"),
+    ),
+    Mistake(
         "every entry nudged at once",
         "gradcheck.py",
         "every_entry_nudged",

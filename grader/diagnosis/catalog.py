@@ -92,10 +92,21 @@ def _sigmoid_prime_through_e_to_the_minus_z(m: SimpleNamespace, z: Any) -> np.nd
     return e / (1.0 + e) ** 2
 
 
+def _slope(f_plus: Any, f_minus: Any, eps: float) -> Any:
+    return (f_plus - f_minus) / (2 * eps)
+
+
 def _central_differences(
-    m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float, restore: bool, rows: bool = False
+    m: SimpleNamespace,
+    f: Callable,
+    x: np.ndarray,
+    eps: float,
+    restore: bool,
+    rows: bool = False,
+    slope: Callable[[Any, Any, float], Any] = _slope,
 ) -> np.ndarray:
-    """rows: loop for index in range(len(x)), which on a matrix nudges a whole row at once."""
+    """rows: loop for index in range(len(x)), which on a matrix nudges a whole row at once. slope:
+    how f(x + h) and f(x − h) make an entry of the estimate."""
     grad = np.zeros(np.shape(x), dtype=np.float64)
     for index in range(len(x)) if rows else np.ndindex(np.shape(x)):
         original = np.array(x[index])  # a copy: a row of x is a view
@@ -105,7 +116,7 @@ def _central_differences(
         f_minus = f(x)
         if restore:
             x[index] = original
-        grad[index] = (f_plus - f_minus) / (2 * eps)
+        grad[index] = slope(f_plus, f_minus, eps)
     return grad
 
 
@@ -146,6 +157,15 @@ def _central_differences_over_h(
     m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float = 1e-5
 ) -> np.ndarray:
     return 2.0 * _central_differences(m, f, x, eps, restore=True)
+
+
+def _central_differences_sloped(slope: Callable[[Any, Any, float], Any]) -> Callable[..., np.ndarray]:
+    """A numerical_gradient mutant whose entries are slope(f(x + h), f(x − h), h)."""
+
+    def computes(m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+        return _central_differences(m, f, x, eps, restore=True, slope=slope)
+
+    return computes
 
 
 def _every_entry_nudged(m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
@@ -755,6 +775,25 @@ CATALOG: tuple[Misconception, ...] = (
         "Divide f(x + h) − f(x − h) by 2 * eps.",
         "numerical_gradient",
         _central_differences_over_h,
+    ),
+    Misconception(
+        "central_difference_times_eps",
+        "the difference halved and then multiplied by eps: / 2 * eps",
+        "Python reads (f(x + h) − f(x − h)) / 2 * eps from left to right: it halves the difference and "
+        "then multiplies it by eps, where the slope divides it by 2·eps. Every entry comes out eps² times "
+        "the derivative, about 1e-10 of it with the default eps.",
+        "Put the whole denominator in parentheses: (f_plus - f_minus) / (2 * eps).",
+        "numerical_gradient",
+        _central_differences_sloped(lambda f_plus, f_minus, eps: (f_plus - f_minus) / 2 * eps),
+    ),
+    Misconception(
+        "central_difference_without_parentheses",
+        "only f(x − h) divided: f_plus - f_minus / (2 * eps)",
+        "Division binds tighter than subtraction, so f_plus - f_minus / (2 * eps) divides f(x − h) alone "
+        "by 2h and subtracts that from f(x + h): a number of the size of f(x)/2h, nothing like the slope.",
+        "Put the difference in parentheses: (f_plus - f_minus) / (2 * eps).",
+        "numerical_gradient",
+        _central_differences_sloped(lambda f_plus, f_minus, eps: f_plus - f_minus / (2 * eps)),
     ),
     Misconception(
         "every_entry_nudged",
