@@ -139,7 +139,23 @@ def grade(
       backprop-grader grade submission/ --student alice --format gradescope
     """
     limits = worker_limits(timeout, total_timeout, memory_mb)
+    if class_download := _class_download(submission):
+        click.echo(f"note: {class_download}", err=True)
     _run(submission, "hidden", fmt, output, only, fail_under, limits, require_sandbox, report, student)
+
+
+def _class_download(path: Path) -> str | None:
+    """What to do instead, if path is a learning-management system's download of every submission
+    (which grade would grade as one student's files: the largest set of them it finds); else None."""
+    from grader.roster import lms_download_only, zip_download_of
+
+    if path.is_dir():
+        sort = lms_download_only(path)
+    elif path.suffix.lower() == ".zip" and (lms := zip_download_of(path)) is not None:
+        sort = f"{path} is {lms.system}'s download of every submission: {lms.sort_first(path, 'it')}"
+    else:
+        return None
+    return sort and f"{sort} with grade-all; grade grades one student's submission"
 
 
 @main.command()

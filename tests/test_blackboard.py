@@ -247,3 +247,17 @@ def test_an_upload_that_could_not_find_its_column_is_one_line_and_exit_2(
         (root / "download.csv").write_text(DOWNLOAD, encoding="utf-8")
     assert completed.returncode == 2 and completed.stdout == ""
     assert completed.stderr.count("\n") == 1 and message in completed.stderr, completed.stderr
+
+
+def test_grade_given_the_download_grades_but_says_it_is_a_whole_class(tmp_path):
+    """grade grades the largest set of files it finds, one student's of the class: said on stderr."""
+    archive = zip_tree(blackboard_download(tmp_path / "download"))
+    completed = run("grade", str(archive), "--format", "json")
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr == (
+        f"note: {archive} is Blackboard's download of every submission: sort it into one folder per student "
+        f"first, with backprop-grader sort-blackboard {archive} --out submissions/, and grade that folder with "
+        "grade-all; grade grades one student's submission\n"
+    )
+    alone = run("grade", str(REFERENCE))
+    assert alone.returncode == 0 and "note:" not in alone.stderr
