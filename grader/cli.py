@@ -146,14 +146,25 @@ def grade(
 
 def _class_download(path: Path) -> str | None:
     """What to do instead, if path is a learning-management system's download of every submission
-    (which grade would grade as one student's files: the largest set of them it finds); else None."""
+    (which grade would grade as one student's files: the largest set of them it finds); else None.
+    It looks at no more than grading would: a zip's list of members only within a submission's
+    limits, and nothing that is not a folder or a regular file (a named pipe would be waited on).
+    What it cannot read, grading refuses with its own message."""
     from grader.roster import lms_download_only, zip_download_of
+    from grader.unpack import Budget, SubmissionError, check_zip_size
 
-    if path.is_dir():
-        sort = lms_download_only(path)
-    elif path.suffix.lower() == ".zip" and (lms := zip_download_of(path)) is not None:
-        sort = f"{path} is {lms.system}'s download of every submission: {lms.sort_first(path, 'it')}"
-    else:
+    try:
+        if path.is_dir():
+            sort = lms_download_only(path)
+        elif path.suffix.lower() == ".zip" and path.is_file():
+            check_zip_size(path, str(path), Budget(path))
+            lms = zip_download_of(path)
+            if lms is None:
+                return None
+            sort = f"{path} is {lms.system}'s download of every submission: {lms.sort_first(path, 'it')}"
+        else:
+            return None
+    except (OSError, SubmissionError):
         return None
     return sort and f"{sort} with grade-all; grade grades one student's submission"
 
