@@ -214,8 +214,9 @@ SHAPES_HINT = (
 NOT_BROADCAST = re.compile(r"^operands could not be broadcast together with shapes")
 NOT_BROADCAST_HINT = (
     "; two arrays' shapes do not fit together there: *, + and the other operators work entry by entry, "
-    "on shapes NumPy can broadcast, while a matrix product is written @ (or np.dot): compare each one's "
-    "shape with the docstring's (print them, x.shape, in a trial run of your own)"
+    "so both need one shape (or shapes NumPy can broadcast): compare each one's shape with the docstring's "
+    "(print them, x.shape, in a trial run of your own), and where you meant a matrix product, write @ "
+    "(or np.dot)"
 )
 #: an array's method asked of a plain Python value: (z > 0).astype(float) where z is a float
 NOT_AN_ARRAY = re.compile(r"^'(float|int|bool|list|tuple)' object has no attribute '")

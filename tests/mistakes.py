@@ -659,6 +659,26 @@ MISTAKES = (
         must_pass=("activations", "backprop", "deep", "test_restores_x"),
     ),
     Mistake(
+        "a hidden layer's slope at the z above it",
+        "deep.py",
+        "deep_hidden_slope_of_layer_above",
+        (("zs[layer - 1], activation)", "zs[layer], activation)"),),
+        must_fail=("test_chain_of_single_units_worked_by_hand[relu]", "test_matches_reference[sigmoid]"),
+        must_pass=("activations", "backprop", "gradcheck"),
+    ),
+    Mistake(
+        "a deep layer's dW from its own output",
+        "deep.py",
+        "deep_weight_gradient_from_layer_output",
+        (("weight_gradients(delta, activations[layer])", "weight_gradients(delta, activations[layer + 1])"),),
+        must_fail=(
+            "test_gradients_are_shaped_like_parameters",
+            "test_matches_reference[sigmoid]",
+            "test_chain_of_single_units_worked_by_hand[relu]",
+        ),
+        must_pass=("activations", "backprop", "gradcheck"),
+    ),
+    Mistake(
         "gradients of a deep network in backward order",
         "deep.py",
         "deep_gradients_last_layer_first",

@@ -390,8 +390,9 @@ def test_a_matrix_product_written_as_star_is_told_that_star_works_entry_by_entry
         "operands could not be broadcast together with shapes" in m
         and m.endswith(
             "; two arrays' shapes do not fit together there: *, + and the other operators work entry by entry, "
-            "on shapes NumPy can broadcast, while a matrix product is written @ (or np.dot): compare each one's "
-            "shape with the docstring's (print them, x.shape, in a trial run of your own)"
+            "so both need one shape (or shapes NumPy can broadcast): compare each one's shape with the "
+            "docstring's (print them, x.shape, in a trial run of your own), and where you meant a matrix "
+            "product, write @ (or np.dot)"
         )
         for m in messages
     ), messages

@@ -265,17 +265,24 @@ def _deep_backprop_with(
     output_activation: str | None = "sigmoid",
     hidden_activation: str | None = None,
     hidden_slope_at_output: bool = False,
+    gradient_from_output: bool = False,
+    slope_of_layer_above: bool = False,
 ) -> list:
     """deep_gradients as the reference computes it, with one of its choices made otherwise: the
     output delta's activation (None: the hidden layers'), the hidden deltas' (None: activation, as
-    it should be), or each hidden delta's f' taken at the layer's output a instead of at z."""
+    it should be), each hidden delta's f' taken at the layer's output a instead of at z or at the
+    z of the layer above, or each layer's dW from its output instead of its input."""
     zs, activations = m.deep_forward(weights, biases, X, activation)
     delta = m.output_delta(activations[-1], Y, zs[-1], output_activation or activation)
     grads: list = [None] * len(weights)
     for layer in reversed(range(len(weights))):
-        grads[layer] = m.weight_gradients(delta, activations[layer])
+        grads[layer] = m.weight_gradients(delta, activations[layer + 1 if gradient_from_output else layer])
         if layer > 0:
-            at = activations[layer] if hidden_slope_at_output else zs[layer - 1]
+            at = (
+                activations[layer]
+                if hidden_slope_at_output
+                else zs[layer if slope_of_layer_above else layer - 1]
+            )
             delta = m.hidden_delta(delta, weights[layer], at, hidden_activation or activation)
     return grads
 
@@ -914,6 +921,30 @@ CATALOG: tuple[Misconception, ...] = (
         "activations.",
         "deep_gradients",
         _deep_backprop_where(hidden_slope_at_output=True),
+    ),
+    Misconception(
+        "deep_weight_gradient_from_layer_output",
+        "a layer's dW taken from its own output instead of its input",
+        "A layer's dW is its delta times the activations that went into it: X for the first layer, the "
+        "previous layer's output for the others. Pairing the delta with what the layer put out instead "
+        "shifts every layer's gradient one step along the list: dW comes out d_out × d_out, the wrong "
+        "shape unless the layer is square, and the wrong numbers even then.",
+        "Pair each layer's delta with that layer's input, weight_gradients(delta, a_prev), where a_prev "
+        "is X for the first layer.",
+        "deep_gradients",
+        _deep_backprop_where(gradient_from_output=True),
+    ),
+    Misconception(
+        "deep_hidden_slope_of_layer_above",
+        "a hidden layer's f' taken at the z of the layer above it",
+        "Going back from layer l to layer l − 1, the delta is sent through W_l and multiplied by f' of "
+        "layer l − 1's own pre-activation. Taking f' at layer l's z, the one the delta came from, is "
+        "off by one layer: the shapes differ unless the two layers are as wide, and the numbers belong "
+        "to the wrong units even where they agree.",
+        "Give hidden_delta the pre-activation of the layer the delta is going to: zs[layer - 1] when "
+        "going back from layer.",
+        "deep_gradients",
+        _deep_backprop_where(slope_of_layer_above=True),
     ),
     Misconception(
         "deep_hidden_activation_not_passed",
