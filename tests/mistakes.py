@@ -772,6 +772,37 @@ MISTAKES = (
         must_pass=("activations", "backprop", "deep", "test_restores_x", "test_gradient_has_the_shape_of_x"),
     ),
     Mistake(
+        "the hidden delta through W1",
+        "backprop.py",
+        "hidden_delta_through_W1",
+        (
+            (
+                'delta1 = hidden_delta(delta2, params["W2"], z1, "relu")',
+                'delta1 = hidden_delta(delta2, params["W1"], z1, "relu")',
+            ),
+        ),
+        must_fail=("test_train_step_on_a_chain_worked_by_hand", "test_train_step_matches_reference[1]"),
+        must_pass=("activations", "gradcheck", "deep", "test_hidden_delta_matches_reference[float64-relu]"),
+    ),
+    Mistake(
+        "dW1 from the hidden layer's output",
+        "backprop.py",
+        "first_layer_gradient_from_hidden_output",
+        (
+            (
+                'grads["W1"], grads["b1"] = weight_gradients(delta1, X)',
+                'grads["W1"], grads["b1"] = weight_gradients(delta1, a1)',
+            ),
+        ),
+        must_fail=("test_train_step_on_a_chain_worked_by_hand", "test_train_step_matches_reference[1]"),
+        must_pass=(
+            "activations",
+            "gradcheck",
+            "deep",
+            "test_weight_gradients_average_over_the_batch[float64]",
+        ),
+    ),
+    Mistake(
         "every entry nudged at once",
         "gradcheck.py",
         "every_entry_nudged",

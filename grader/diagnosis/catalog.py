@@ -229,6 +229,25 @@ def _output_layer_updated_first(m: SimpleNamespace, params: dict, X: Any, Y: Any
     return new_params, loss
 
 
+def _train_step_where(
+    *, hidden_through: str = "W2", first_layer_from_a1: bool = False
+) -> Callable[..., tuple]:
+    """A train_step mutant: the reference's step with the hidden delta sent back through
+    params[hidden_through], or dW1 taken from the hidden layer's output a1 instead of X."""
+
+    def computes(m: SimpleNamespace, params: dict, X: Any, Y: Any, lr: float) -> tuple:
+        z1, a1, z2, y_hat = m.forward(params, X)
+        loss = m.squared_error(y_hat, Y)
+        delta2 = m.output_delta(y_hat, Y, z2, "sigmoid")
+        delta1 = m.hidden_delta(delta2, params[hidden_through], z1, "relu")
+        grads = {}
+        grads["W1"], grads["b1"] = m.weight_gradients(delta1, a1 if first_layer_from_a1 else X)
+        grads["W2"], grads["b2"] = m.weight_gradients(delta2, a1)
+        return {key: m.sgd_update(params[key], grads[key], lr) for key in ("W1", "b1", "W2", "b2")}, loss
+
+    return computes
+
+
 def _forward_where_hidden_is(activate: Callable[[SimpleNamespace, Any], Any]) -> Callable[..., tuple]:
     """A forward mutant: the two-layer forward pass with a1 = activate(m, z1) in place of relu(z1)."""
 
@@ -731,6 +750,27 @@ CATALOG: tuple[Misconception, ...] = (
         "update the parameters only at the end.",
         "train_step",
         _output_layer_updated_first,
+    ),
+    Misconception(
+        "hidden_delta_through_W1",
+        "the hidden delta sent back through W1 instead of W2",
+        "δ1 is the output delta sent back through the weights it came through, the output layer's W2, "
+        "then multiplied by relu'(z1). W1 belongs to the layer below: its shape fits only where the "
+        "layers' widths happen to agree, and even then its numbers are the wrong layer's.",
+        'Send δ2 back through the output layer\'s weights: hidden_delta(delta2, params["W2"], z1, "relu").',
+        "train_step",
+        _train_step_where(hidden_through="W1"),
+    ),
+    Misconception(
+        "first_layer_gradient_from_hidden_output",
+        "dW1 taken from the hidden layer's output instead of X",
+        "A layer's dW is its delta times what the layer was given. The first layer was given X; a1 is "
+        "what it put out. δ1ᵀ a1 is shaped (h, h), not like W1, and W1 − lr·dW1 then fails, or "
+        "broadcasts into numbers that are no gradient.",
+        "Use each layer's input: weight_gradients(delta1, X) for the first layer, weight_gradients(delta2, "
+        "a1) for the second.",
+        "train_step",
+        _train_step_where(first_layer_from_a1=True),
     ),
     Misconception(
         "params_updated_in_place",
