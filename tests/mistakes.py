@@ -365,6 +365,14 @@ MISTAKES = (
         must_pass=("gradcheck", "test_matches_reference[float64-relu]"),
     ),
     Mistake(
+        "ReLU' as the sign of z",
+        "activations.py",
+        "relu_prime_sign",
+        (("return (z > 0).astype(z.dtype)", "return np.sign(z)"),),
+        must_fail=("test_matches_reference[float64-relu_prime]", "test_relu_prime_is_zero_at_zero_and_below"),
+        must_pass=("gradcheck", "test_matches_reference[float64-relu]"),
+    ),
+    Mistake(
         "tanh' without the square",
         "activations.py",
         "tanh_prime_without_square",

@@ -391,6 +391,16 @@ CATALOG: tuple[Misconception, ...] = (
         lambda m, z: m.relu(z),
     ),
     Misconception(
+        "relu_prime_sign",
+        "ReLU' taken as the sign of z",
+        "np.sign(z) is 1 where z > 0, as ReLU's slope is, but −1 where z < 0, where ReLU is flat and its "
+        "slope is 0. Every negative unit then sends its error back with the sign flipped instead of "
+        "stopping it.",
+        "The slope is 1 where z > 0 and 0 elsewhere: (z > 0).astype(float).",
+        "relu_prime",
+        lambda m, z: np.sign(m.as_float_array(z)),
+    ),
+    Misconception(
         "relu_with_np_max",
         "np.max(z, 0) in place of np.maximum(z, 0)",
         "np.max(z, 0) is a reduction: the largest entry of z along axis 0 (its second argument is the "
