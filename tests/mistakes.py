@@ -389,6 +389,14 @@ MISTAKES = (
         must_pass=("activations", "deep", "test_train_step_gradients_pass_finite_difference_check"),
     ),
     Mistake(
+        "the root of the loss",
+        "backprop.py",
+        "loss_root_mean_square",
+        ((LOSS, "return float(np.sqrt(np.sum((y_hat - y) ** 2) / y_hat.shape[0]))"),),
+        must_fail=("test_squared_error_sums_outputs_and_averages_examples[float64]",),
+        must_pass=("activations", "deep", "test_train_step_gradients_pass_finite_difference_check"),
+    ),
+    Mistake(
         "loss summed over the examples",
         "backprop.py",
         "loss_not_averaged",

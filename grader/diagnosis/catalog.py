@@ -490,6 +490,16 @@ CATALOG: tuple[Misconception, ...] = (
         lambda m, y_hat, y: 0.5 * m.original(y_hat, y),
     ),
     Misconception(
+        "loss_root_mean_square",
+        "the square root of the loss taken (RMSE)",
+        "The root of the mean squared error is in y's own units and a fine number to report, but it is "
+        "not this course's loss, L = (1/n) Σ Σ (ŷ − y)², whose gradient output_delta computes as "
+        "2(ŷ − y) f'(z). With the root, train_step reports a loss its step does not descend.",
+        "Leave out the square root: sum the squared errors over the outputs and divide by n.",
+        "squared_error",
+        lambda m, y_hat, y: float(np.sqrt(m.original(y_hat, y))),
+    ),
+    Misconception(
         "loss_not_averaged",
         "the loss summed over the examples instead of averaged",
         "The loss adds up the squared errors of every example but never divides by the number of "
