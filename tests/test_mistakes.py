@@ -67,6 +67,19 @@ def test_every_catalog_entry_has_a_mistake_to_diagnose():
     assert f"for a typical mistake: {len(CATALOG)} of them," in (REPO / "README.md").read_text()
 
 
+def test_every_mutant_of_the_catalog_is_kept_from_one_diagnosis_to_the_next():
+    """A diagnosis asks for every catalog entry's mutant in turn. A cache of mutants smaller than the
+    catalog missed on every one of them: once the catalog passed its 64, each diagnosis compiled the
+    reference files again for every entry, and diagnosing took about ten times as long."""
+    from grader.diagnosis.mutants import mutant
+
+    mutant.cache_clear()
+    for _ in range(2):
+        for entry in CATALOG:
+            mutant(entry.id, REPO / "reference")
+    assert mutant.cache_info().misses == len(CATALOG)
+
+
 def test_a_correct_submission_gets_no_diagnosis(reference_result):
     assert all(t.status == "passed" and t.diagnosis is None for t in reference_result.tests)
 

@@ -16,8 +16,13 @@ from types import SimpleNamespace
 from grader.diagnosis.catalog import BY_ID
 from grader.reference import load_reference_modules
 
+#: every mistake's mutant of two reference folders at once: a diagnosis asks for every catalog
+#: entry in turn, and an LRU cache smaller than the catalog misses on each of them (it held 64,
+#: and at 66 entries every diagnosis loaded every mutant's reference files again)
+MUTANTS_KEPT = 2 * len(BY_ID)
 
-@functools.lru_cache(maxsize=64)
+
+@functools.lru_cache(maxsize=MUTANTS_KEPT)
 def mutant(mistake: str, reference_dir: Path) -> SimpleNamespace:
     """The reference (all public names, as in grader.reference.load_reference) with the mistake in it."""
     entry = BY_ID[mistake]
