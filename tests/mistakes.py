@@ -55,6 +55,41 @@ MISTAKES = (
         ),
     ),
     Mistake(
+        "the activation for its derivative in the output delta",
+        "backprop.py",
+        "output_delta_with_activation",
+        (
+            (
+                OUTPUT_DELTA,
+                "from activations import activate\n    return 2.0 * (y_hat - np.asarray(y)) * activate(z, activation)",
+            ),
+        ),
+        must_fail=(
+            "test_lesson_example[sigmoid neuron: delta]",
+            "test_output_delta_matches_reference[float64-sigmoid]",
+            "test_output_delta_matches_reference[float64-relu]",
+        ),
+        must_pass=("activations", "gradcheck", "test_hidden_delta_matches_reference[float64-relu]"),
+    ),
+    Mistake(
+        "the activation for its derivative in the hidden delta",
+        "backprop.py",
+        "hidden_delta_with_activation",
+        (
+            (
+                HIDDEN_DELTA,
+                "from activations import activate\n    return (np.asarray(delta_next) @ np.asarray(W_next)) * "
+                "activate(z, activation)",
+            ),
+        ),
+        must_fail=(
+            "test_hidden_delta_matches_reference[float64-relu]",
+            "test_hidden_delta_matches_reference[float64-sigmoid]",
+            "test_backprop_pieces_pass_finite_difference_check",
+        ),
+        must_pass=("activations", "gradcheck", "test_output_delta_matches_reference[float64-sigmoid]"),
+    ),
+    Mistake(
         "forgotten activation derivative in the hidden delta",
         "backprop.py",
         "hidden_delta_without_derivative",

@@ -70,6 +70,18 @@ def _hidden_delta_without_derivative(
     return np.asarray(delta_next) @ np.asarray(W_next)
 
 
+def _output_delta_with_activation(
+    m: SimpleNamespace, y_hat: Any, y: Any, z: Any, activation: str = "sigmoid"
+) -> np.ndarray:
+    return 2.0 * (np.asarray(y_hat) - np.asarray(y)) * m.activate(z, activation)
+
+
+def _hidden_delta_with_activation(
+    m: SimpleNamespace, delta_next: Any, W_next: Any, z: Any, activation: str = "relu"
+) -> np.ndarray:
+    return (np.asarray(delta_next) @ np.asarray(W_next)) * m.activate(z, activation)
+
+
 def _hidden_delta_with_sigmoid_slope(
     m: SimpleNamespace, delta_next: Any, W_next: Any, z: Any, activation: str = "relu"
 ) -> np.ndarray:
@@ -545,6 +557,16 @@ CATALOG: tuple[Misconception, ...] = (
         _output_delta_without_derivative,
     ),
     Misconception(
+        "output_delta_with_activation",
+        "the activation f(z) where its derivative f'(z) belongs, in the output delta",
+        "The chain rule multiplies by the slope of the activation at z, f'(z), not by its value f(z), "
+        "which is ŷ itself. For the sigmoid that is σ(z) in place of σ(z)(1 − σ(z)); for ReLU, z in "
+        "place of 1.",
+        "Multiply by activation_prime(z, activation), the derivative, not by activate(z, activation).",
+        "output_delta",
+        _output_delta_with_activation,
+    ),
+    Misconception(
         "derivative_at_output",
         "f' taken at the output ŷ instead of at z",
         "The derivative of the activation belongs at its input, the pre-activation z. Evaluating it "
@@ -585,6 +607,16 @@ CATALOG: tuple[Misconception, ...] = (
         "Multiply by activation_prime(z, activation) after the matrix product.",
         "hidden_delta",
         _hidden_delta_without_derivative,
+    ),
+    Misconception(
+        "hidden_delta_with_activation",
+        "the activation f(z) where its derivative f'(z) belongs, in the hidden delta",
+        "Going back through a = f(z), the chain rule multiplies by the slope f'(z), not by the value "
+        "f(z), the layer's own output. For ReLU that is z in place of 1 where z > 0; for the sigmoid, "
+        "σ(z) in place of σ(z)(1 − σ(z)).",
+        "Multiply by activation_prime(z, activation), the derivative, not by activate(z, activation).",
+        "hidden_delta",
+        _hidden_delta_with_activation,
     ),
     Misconception(
         "hidden_delta_wrong_orientation",
