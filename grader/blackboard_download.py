@@ -106,10 +106,15 @@ def _attempts(folder: Path, notes: list[str]) -> list[Attempt]:
         named = _NAME_LINE.search(receipt)
         username = named["username"] if named else _username(key[0], assignments)
         originals = {m["saved"]: m["original"] for m in _FILE_LINES.finditer(receipt)}
-        files = {}
+        files: dict[str, Path] = {}
         for file, path in stems.get(key, []):
             name = originals.get(path.name, file)
-            files[name if _plain_name(name) else file] = path
+            name = name if _plain_name(name) else file
+            if name in files:  # the same name uploaded twice in one attempt
+                notes.append(
+                    f"{username}: kept {shown(path.name)} as {shown(name)}, not {shown(files[name].name)}"
+                )
+            files[name] = path
         attempts.append(Attempt(username, key[1], files))
     return attempts
 

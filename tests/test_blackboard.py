@@ -95,6 +95,29 @@ def test_an_attempt_without_its_receipt_is_named_after_the_assignment_the_other_
     )
 
 
+def test_two_files_handed_in_under_one_name_keep_the_later_with_a_note(tmp_path):
+    download = tmp_path / "download"
+    download.mkdir()
+    prefix = f"{ASSIGNMENT}_jdoe_attempt_2026-11-26-21-40-00"
+    (download / f"{prefix}_activations.py").write_bytes(b"# first\n")
+    (download / f"{prefix}_activations_1.py").write_bytes(b"# second\n")
+    (download / f"{prefix}.txt").write_text(
+        "Name: Jane Doe (jdoe)\nAssignment: Backprop 2026\nFiles:\n"
+        f"\tOriginal filename: activations.py\n\tFilename: {prefix}_activations.py\n"
+        f"\tOriginal filename: activations.py\n\tFilename: {prefix}_activations_1.py\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "submissions"
+    sorted_ = run("sort-blackboard", str(download), "--out", str(out))
+    assert sorted_.returncode == 0, sorted_.stderr
+    assert [p.name for p in (out / "jdoe").iterdir()] == ["activations.py"]
+    assert (out / "jdoe" / "activations.py").read_bytes() == b"# second\n"
+    assert (
+        f"note: jdoe: kept {prefix}_activations_1.py as activations.py, not {prefix}_activations.py"
+        in sorted_.stderr
+    )
+
+
 def test_a_username_that_cannot_name_a_folder_leaves_that_student_out_not_the_class(tmp_path):
     """ ".." (from a name without a receipt) would name the folder above --out."""
     download = tmp_path / "download"
