@@ -1,5 +1,6 @@
 """Whether grade-all can start on a folder: a class's folder, not one student's submission, a
-file, or an LMS's download still to be sorted; and its feedback folder made."""
+file, or an LMS's download still to be sorted; and its feedback folder made. Also what grade says
+when given such a download."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from grader.roster import is_one_submission, lms_download_only, zip_download_of
+from grader.unpack import Budget, SubmissionError, check_zip_size
 
 
 def check_start(root: Path, feedback_dir: Path | None) -> None:
@@ -69,7 +71,7 @@ def _file_given(path: Path) -> str:
     message = f"{path} is a file: grade-all grades a folder that holds one folder, .zip or .ipynb per student"
     suffix = path.suffix.lower()
     if suffix == ".zip" and (lms := zip_download_of(path)) is not None:
-        return f"{message}. It is {lms.system}'s download of every submission: {lms.sort_first(path, 'it')}"
+        return f"{message}. It is {lms.zip_is_it(path)}"
     if suffix == ".zip":
         return (
             f"{message}. If it holds the whole class, unzip it (unzip {path} -d class/) and give grade-all "
@@ -83,3 +85,23 @@ def _file_given(path: Path) -> str:
 class CannotStart(Exception):
     """The run cannot start (the feedback folder cannot be made, the folder is not a class's):
     nothing was graded."""
+
+
+def class_download_note(path: Path) -> str | None:
+    """What to do instead, if path, given to grade, is a learning-management system's download of
+    every submission (which grade would grade as one student's files: the largest set of them it
+    finds); else None. It looks at no more than grading would: a zip's list of members only within
+    a submission's limits, and nothing that is not a folder or a regular file (a named pipe would be
+    waited on). What it cannot read, grading refuses with its own message."""
+    try:
+        if path.is_dir():
+            sort = lms_download_only(path)
+        elif path.suffix.lower() == ".zip" and path.is_file():
+            check_zip_size(path, str(path), Budget(path))
+            lms = zip_download_of(path)
+            sort = f"{path} is {lms.zip_is_it(path)}" if lms is not None else None
+        else:
+            return None
+    except (OSError, SubmissionError):
+        return None
+    return sort and f"{sort} with grade-all; grade grades one student's submission"

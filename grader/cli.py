@@ -139,34 +139,11 @@ def grade(
       backprop-grader grade submission/ --student alice --format gradescope
     """
     limits = worker_limits(timeout, total_timeout, memory_mb)
-    if class_download := _class_download(submission):
+    from grader.class_folder import class_download_note
+
+    if class_download := class_download_note(submission):
         click.echo(f"note: {class_download}", err=True)
     _run(submission, "hidden", fmt, output, only, fail_under, limits, require_sandbox, report, student)
-
-
-def _class_download(path: Path) -> str | None:
-    """What to do instead, if path is a learning-management system's download of every submission
-    (which grade would grade as one student's files: the largest set of them it finds); else None.
-    It looks at no more than grading would: a zip's list of members only within a submission's
-    limits, and nothing that is not a folder or a regular file (a named pipe would be waited on).
-    What it cannot read, grading refuses with its own message."""
-    from grader.roster import lms_download_only, zip_download_of
-    from grader.unpack import Budget, SubmissionError, check_zip_size
-
-    try:
-        if path.is_dir():
-            sort = lms_download_only(path)
-        elif path.suffix.lower() == ".zip" and path.is_file():
-            check_zip_size(path, str(path), Budget(path))
-            lms = zip_download_of(path)
-            if lms is None:
-                return None
-            sort = f"{path} is {lms.system}'s download of every submission: {lms.sort_first(path, 'it')}"
-        else:
-            return None
-    except (OSError, SubmissionError):
-        return None
-    return sort and f"{sort} with grade-all; grade grades one student's submission"
 
 
 @main.command()

@@ -105,6 +105,10 @@ class LmsDownload:
     roster: str
     roster_is: str
 
+    def zip_is_it(self, path: Path) -> str:
+        """What the zip at path is, and what to do with it."""
+        return f"{self.system}'s download of every submission: {self.sort_first(path, 'it')}"
+
     def sort_first(self, path: Path, it: str = "them") -> str:
         """What to do with the download at path (it: how the sentence names it)."""
         roster, roster_is = (f" {self.roster}", f" ({self.roster_is})") if self.roster else ("", "")
