@@ -165,12 +165,6 @@ def _forward_differences(m: SimpleNamespace, f: Callable, x: np.ndarray, eps: fl
     return grad
 
 
-def _central_differences_over_h(
-    m: SimpleNamespace, f: Callable, x: np.ndarray, eps: float = 1e-5
-) -> np.ndarray:
-    return 2.0 * _central_differences(m, f, x, eps, restore=True)
-
-
 def _central_differences_sloped(slope: Callable[[Any, Any, float], Any]) -> Callable[..., np.ndarray]:
     """A numerical_gradient mutant whose entries are slope(f(x + h), f(x − h), h)."""
 
@@ -873,7 +867,7 @@ CATALOG: tuple[Misconception, ...] = (
         "flag a correct backprop as wrong.",
         "Divide f(x + h) − f(x − h) by 2 * eps.",
         "numerical_gradient",
-        _central_differences_over_h,
+        _central_differences_sloped(lambda f_plus, f_minus, eps: (f_plus - f_minus) / eps),
     ),
     Misconception(
         "central_difference_times_eps",
