@@ -7,7 +7,7 @@ import re
 #: what a student id may hold (it names feedback files and LMS rows), and how long it may be
 _ID_CHARACTERS, _ID_LENGTH = r"\w@.+-", 128
 _STUDENT_ID = re.compile(rf"[{_ID_CHARACTERS}]{{1,{_ID_LENGTH}}}")
-STUDENT_ID_RULE = "letters, digits and _ @ . + - only"
+STUDENT_ID_RULE = "letters, digits and _ @ . + - only, and not . or .. alone"
 
 
 def is_student_id(text: str) -> bool:

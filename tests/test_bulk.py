@@ -163,7 +163,7 @@ def test_every_submission_is_graded_like_grade_does(graded):
     assert current["dave"].status == "unreadable" and "is not a readable zip file" in current["dave"].error
     assert "skipped notes.txt: not a folder, .zip or .ipynb" in completed.stderr
     assert (
-        "skipped Garcia, Jose: 'Garcia, Jose' is not usable as a student id (letters, digits and _ @ . + - only); "
+        "skipped Garcia, Jose: 'Garcia, Jose' is not usable as a student id (letters, digits and _ @ . + - only, and not . or .. alone); "
         "rename it, to Garcia_Jose say, and run the same command again"
     ) in completed.stderr
     summary = completed.stderr.strip().splitlines()
@@ -1323,7 +1323,7 @@ def test_a_folder_whose_name_ends_in_a_newline_is_no_student_id(tmp_path):
     entries, notes = find_submissions(tmp_path / "class")
     assert [entry.student for entry in entries] == ["bob"]
     assert notes == [
-        "skipped 'alice\\n': 'alice\\n' is not usable as a student id (letters, digits and _ @ . + - only); "
+        "skipped 'alice\\n': 'alice\\n' is not usable as a student id (letters, digits and _ @ . + - only, and not . or .. alone); "
         "rename it, to alice say, and run the same command again"
     ]
 

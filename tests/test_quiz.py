@@ -597,13 +597,18 @@ def test_take_refuses_to_mix_students(tmp_path):
 
 
 @pytest.mark.parametrize("command", [["take"], ["template"], ["key"]])
-def test_a_student_id_no_class_folder_could_have_is_refused(tmp_path, command):
+@pytest.mark.parametrize("student", ["Kim Lee", ".."])
+def test_a_student_id_no_class_folder_could_have_is_refused(tmp_path, command, student):
     """Numbers drawn for "Kim Lee" could never be graded: grade-all names students by their
-    folders, and those may hold letters, digits and _ @ . + - only."""
+    folders, and those may hold letters, digits and _ @ . + - only; ".." is no folder of its own.
+    The message says which rule the id breaks."""
     out = tmp_path / "answers.toml"
-    result = cli(*command, "--student", "Kim Lee", "--out", str(out), input="q\n")
+    result = cli(*command, "--student", student, "--out", str(out), input="q\n")
     assert result.exit_code == 2 and not out.exists()
-    assert "'Kim Lee' is not usable as a student id (letters, digits and _ @ . + - only)" in result.output
+    assert (
+        f"{student!r} is not usable as a student id (letters, digits and _ @ . + - only, and not . or .. alone)"
+        in result.output
+    )
 
 
 def test_take_asks_again_for_an_unusable_student_id(tmp_path):
