@@ -26,6 +26,8 @@ class StudentFailure:
     # | import | missing_function | bad_return | bad_arguments | too_large | budget | not_run_again
     kind: str
     message: str
+    #: the class of what the student's code raised (kind "exception": "ValueError"), for the diagnosis
+    raised: str = ""
 
     @property
     def status(self) -> str:
@@ -177,7 +179,8 @@ def failure_from(function: str, error: dict[str, Any]) -> StudentFailure:
         raiser = where.rpartition(" in ")[2]
         kind = "not_implemented" if raiser in ("", function) else "calls_not_implemented"
         details["raiser"] = raiser
-    return StudentFailure(kind, _MESSAGES[kind].format(**details))
+    raised = details["type"] if kind == "exception" else ""
+    return StudentFailure(kind, _MESSAGES[kind].format(**details), raised)
 
 
 #: a None met in arithmetic is most often the value of a function that has no return statement

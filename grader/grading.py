@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from grader import __version__
+from grader.call_outcome import RecordedCall
 from grader.exercise_api import EXERCISES
 from grader.fingerprint import grader_fingerprint
 from grader.lost_points import clause_list
@@ -18,6 +19,7 @@ from grader.mended_text import mended
 from grader.paths import HIDDEN_TESTS, PUBLIC_TESTS, GraderSetupError, quizzes_dir, reference_dir
 from grader.planned_calls import CallPlan, PlannedCall, PlanRecording
 from grader.plot_data import collect_plot_data
+from grader.pytest_plugin import RAISED_CALLS
 from grader.quiet import no_numeric_warnings
 from grader.quiz.bank import Quiz, load_quiz
 from grader.quiz.scoring import score_submission_quiz
@@ -204,7 +206,7 @@ def _grade(
     if reference is not None:
         from grader.diagnosis.diagnose import prefer_consistent  # not in the student kit
 
-        tests = prefer_consistent(tests)
+        tests = prefer_consistent(tests, _raised_calls(report), reference)
     return GradeResult(
         submission=mended(str(prepared.source)),  # a path that is not UTF-8 would break every write
         tests=tests,
@@ -321,6 +323,17 @@ def _run_suite(
 def _in_exercise_order(tests: Iterable[TestResult]) -> tuple[TestResult, ...]:
     order = list(EXERCISES)
     return tuple(sorted(tests, key=lambda t: order.index(t.exercise) if t.exercise in order else len(order)))
+
+
+def _raised_calls(report: dict[str, Any]) -> dict[tuple[str, str], Sequence[RecordedCall]]:
+    """The calls of each test the student's code raised in, by (exercise, test name)."""
+    return {
+        (str(test["metadata"].get("exercise", "")), test["nodeid"].split("::")[-1]): test["metadata"][
+            RAISED_CALLS
+        ]
+        for test in report.get("tests", [])
+        if RAISED_CALLS in test.get("metadata", {})
+    }
 
 
 def _test_result(test: dict[str, Any]) -> TestResult:

@@ -119,7 +119,23 @@ def test_metadata(
         and not (failure is not None and failure.errisinstance(PlaceholderResult))
     ):
         metadata["diagnosis"] = plugin.diagnosis()
+    elif (
+        metadata["status"] == "error"
+        and plugin.reference_dir is not None
+        and not plugin.session.recording
+        and failure is not None
+        and failure.errisinstance(StudentCodeError)
+        and failure.value.failure.raised
+    ):
+        # diagnosed once every test has run, and only for the mistakes failed tests name
+        # (diagnose.prefer_consistent): most errors have none, and trying every mutant on a
+        # raising call of each test would double the grading of a submission that raises
+        metadata[RAISED_CALLS] = tuple(plugin.session.calls)
     return metadata
+
+
+#: test metadata: the calls of a test the student's code raised in (kept as objects, as diagnoses are)
+RAISED_CALLS = "raised_calls"
 
 
 _DESCRIPTION = pytest.StashKey[dict[str, Any]]()

@@ -94,7 +94,8 @@ def _print_diagnosis(test: TestResult, explained: set[str], console: Console) ->
         return
     mistake = test.diagnosis.mistake
     lines = diagnosis_lines(asdict(test.diagnosis), repeated=mistake in explained)
-    if mistake is not None:
+    if mistake is not None and test.status != "error":
+        # an errored test's diagnosis has no evidence: a failed test's, below, still shows its own
         explained.add(mistake)
     style = "cyan" if mistake is not None else "yellow"
     for number, line in enumerate(lines):

@@ -76,7 +76,9 @@ class TestResult:
     message: str = ""
     description: str = ""
     public: bool = False  # one of the public tests students can run themselves
-    diagnosis: Diagnosis | None = None  # for failed tests graded with the reference
+    diagnosis: Diagnosis | None = (
+        None  # for failed tests graded with the reference (and errored ones: prefer_consistent)
+    )
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,12 @@ def _assert_diagnosed(result, mistake):
         assert mistake in (diagnosis.mistake, *diagnosis.also), (
             f"{test.name}: diagnosed {diagnosis.mistake} (also {diagnosis.also}), expected {mistake}"
         )
+    for test in (t for t in result.tests if t.status == "error" and t.diagnosis is not None):
+        # an errored test is named only for a mistake the failed tests name (prefer_consistent)
+        assert mistake in (test.diagnosis.mistake, *test.diagnosis.also), (
+            f"{test.name} errored as {test.diagnosis.mistake} (also {test.diagnosis.also}), expected {mistake}"
+        )
+        assert test.diagnosis.evidence is None
     named = [t for t in failed if t.diagnosis.mistake == mistake]
     assert named, f"no test names {mistake} first"
     entry = BY_ID[mistake]
@@ -409,6 +415,45 @@ def test_a_matrix_product_written_as_star_is_told_that_star_works_entry_by_entry
         )
         for m in messages
     ), messages
+
+
+TRAIN_STEP_THROUGH_W1 = (
+    'delta1 = hidden_delta(delta2, params["W2"], z1, "relu")',
+    'delta1 = hidden_delta(delta2, params["W1"], z1, "relu")',
+)
+
+
+def test_tests_a_mistake_makes_raise_are_named_for_it_where_a_failed_test_shows_it(tmp_path):
+    """δ2 sent back through W1 returns a wrong shape on the one-unit chain worked by hand (a failed
+    test, named from the values) and raises a shape error in every other train_step test: those
+    are named for it too, grouped as one cause of lost points."""
+    result = grade(reference_with(tmp_path / "s", {"backprop.py": [TRAIN_STEP_THROUGH_W1]}))
+    tests = by_name(result)
+    assert tests["test_train_step_on_a_chain_worked_by_hand"].diagnosis.mistake == "hidden_delta_through_W1"
+    errored = [t for t in result.tests if t.status == "error"]
+    assert {t.name for t in errored} >= {
+        "test_train_step_matches_reference[1]",
+        "test_train_step_leaves_inputs_alone",
+    }
+    for test in errored:
+        assert test.message.startswith("train_step raised ValueError") and test.message.endswith(SHAPES_HINT)
+        assert test.diagnosis is not None and test.diagnosis.mistake == "hidden_delta_through_W1", test.name
+    strict_report(render_json(result))
+    text = _run("grade", str(tmp_path / "s"))
+    assert f"in {len(errored)} tests (" in text
+    assert "Likely mistake: the hidden delta sent back through W1 instead of W2 (explained above)." in text
+
+
+def test_a_shape_error_that_no_failed_test_explains_is_named_for_nothing(tmp_path):
+    """W2 transposed where δ2 goes back (δ2 @ W2.T): the one-unit chain cannot tell, so no test
+    fails, and the mistake of sending δ2 through W1 would raise a ValueError on the same calls.
+    An error alone is no evidence for it: every train_step test errors with no diagnosis."""
+    change = (TRAIN_STEP_THROUGH_W1[0], 'delta1 = hidden_delta(delta2, params["W2"].T, z1, "relu")')
+    result = grade(reference_with(tmp_path / "s", {"backprop.py": [change]}))
+    assert not [t for t in result.tests if t.status == "failed"]
+    errored = [t for t in result.tests if t.status == "error"]
+    assert errored and all(t.message.startswith("train_step raised ValueError") for t in errored)
+    assert all(t.diagnosis is None for t in errored)
 
 
 NAME = "ReLU'(0) taken as 1"

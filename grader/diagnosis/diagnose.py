@@ -17,7 +17,7 @@ whose answers rest on a function that went wrong in a way no known mistake expla
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
@@ -73,6 +73,63 @@ def diagnose(calls: Sequence[RecordedCall], reference_dir: Path) -> Diagnosis | 
     returned, or when nothing it returned differs from the reference's and no mistake explains it."""
     seen = (str(reference_dir), [_as_seen(call) for call in calls])
     return _diagnoses.get((), seen, lambda: _diagnose(calls, reference_dir))
+
+
+def diagnose_error(
+    calls: Sequence[RecordedCall], reference_dir: Path, among: Collection[str]
+) -> Diagnosis | None:
+    """The mistakes of among (catalog ids) that explain a test the student's code raised in (status
+    error): their mutants raise an exception of the same class on the call that raised, where the
+    reference returns, and reproduce every call before it. None when none does, or when the last
+    call did not raise in the student's own code (a time-out, a stub, a missing file).
+
+    A shape error fits many mistakes by chance (any product with the wrong matrix raises one), so
+    prefer_consistent asks only about the mistakes that failed tests name from the values returned."""
+    failure = calls[-1].outcome.failure if calls else None
+    if failure is None or not failure.raised or not among:
+        return None
+    seen = ("raised", str(reference_dir), sorted(among), [_as_seen(call) for call in calls])
+    return _diagnoses.get((), seen, lambda: _diagnose_error(calls, reference_dir, among))
+
+
+def _diagnose_error(
+    calls: Sequence[RecordedCall], reference_dir: Path, among: Collection[str]
+) -> Diagnosis | None:
+    *before, raising = calls
+    recorded = _Calls(before, reference_dir)
+    failure = raising.outcome.failure
+    assert failure is not None
+    if of_function(getattr(load_reference(reference_dir), raising.function), raising).raised:
+        return None  # raising is right there: the test failed on what was raised, not a mistake's
+    matches = [
+        entry
+        for entry in CATALOG
+        if entry.id in among
+        and _raised_class(of_function(getattr(mutant(entry.id, reference_dir), raising.function), raising))
+        == failure.raised
+        and _reproduces_every(entry, recorded, reference_dir)
+    ]
+    if not matches:
+        return None
+    first, *others = matches
+    return Diagnosis(
+        first.id, first.name, first.explanation, first.hint, also=tuple(entry.id for entry in others)
+    )
+
+
+def _raised_class(observation: Observation) -> str:
+    """'ValueError' of an observation that raised 'ValueError: ...' ('' when it returned)."""
+    return observation.raised.partition(":")[0]
+
+
+def _reproduces_every(entry: Misconception, recorded: _Calls, reference_dir: Path) -> bool:
+    """Whether entry's mutant answers every returned call as the student's code did."""
+    mutated = mutant(entry.id, reference_dir)
+    return all(
+        not (predicted := of_function(getattr(mutated, call.function), call)).raised
+        and _reproduces(predicted, student, tol)
+        for call, student, tol in zip(recorded.calls, recorded.student, recorded.tolerance, strict=True)
+    )
 
 
 def _as_seen(call: RecordedCall) -> tuple:
@@ -227,7 +284,11 @@ def _differs(observed: Observation, reference: Observation, tol: tuple[float, fl
     )
 
 
-def prefer_consistent(tests: Sequence[TestResult]) -> tuple[TestResult, ...]:
+def prefer_consistent(
+    tests: Sequence[TestResult],
+    raised_calls: Mapping[tuple[str, str], Sequence[RecordedCall]],
+    reference_dir: Path,
+) -> tuple[TestResult, ...]:
     """Name each test's mistake as the submission's tests together have it.
 
     A test's few calls can fit a mistake by chance, so a mistake is named for no test
@@ -245,7 +306,47 @@ def prefer_consistent(tests: Sequence[TestResult]) -> tuple[TestResult, ...]:
     at its first wrong call, so that call may not tell two mistakes apart (ReLU'(0) = 1
     and a missing derivative agree when every z ≥ 0); the submission's other tests
     usually do.
+
+    An errored test (the student's code raised; raised_calls holds its calls by (exercise,
+    name)) is named last, and only for a mistake that a failed test is named for: see
+    diagnose_error. It rules nothing out.
     """
+    chosen = _consistent(tests)
+    named = Counter(
+        mistake
+        for t in chosen
+        if t.status == "failed" and t.diagnosis
+        for mistake in _candidates(t.diagnosis)[:1]
+    )
+    if not named:
+        return chosen
+    return tuple(_named_if_it_raises(test, raised_calls, reference_dir, named) for test in chosen)
+
+
+def _named_if_it_raises(
+    test: TestResult,
+    raised_calls: Mapping[tuple[str, str], Sequence[RecordedCall]],
+    reference_dir: Path,
+    named: Counter[str],
+) -> TestResult:
+    """test, if it errored, with the diagnosis diagnose_error gives it among named (the mistakes
+    failed tests are named for), the most often named first."""
+    calls = raised_calls.get((test.exercise, test.name))
+    if test.status != "error" or calls is None:
+        return test
+    try:
+        diagnosis = diagnose_error(calls, reference_dir, named)
+    except Exception:  # a diagnosis is a bonus; it must never cost the grade
+        return test
+    if diagnosis is None:
+        return test
+    candidates = _candidates(diagnosis)
+    best = max(candidates, key=lambda mistake: named[mistake])
+    return replace(test, diagnosis=_naming(diagnosis, BY_ID[best], candidates))
+
+
+def _consistent(tests: Sequence[TestResult]) -> tuple[TestResult, ...]:
+    """prefer_consistent on tests whose diagnoses are all failed tests'."""
     ruled_out = {mistake for t in tests if t.diagnosis for mistake in t.diagnosis.ruled_out}
     tests = [_without(test, lambda mistake, _: mistake in ruled_out) for test in tests]
     shown_where_made = _shown_where_made(tests)
