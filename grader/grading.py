@@ -327,13 +327,17 @@ def _in_exercise_order(tests: Iterable[TestResult]) -> tuple[TestResult, ...]:
 
 def _raised_calls(report: dict[str, Any]) -> dict[tuple[str, str], Sequence[RecordedCall]]:
     """The calls of each test the student's code raised in, by (exercise, test name)."""
-    return {
-        (str(test["metadata"].get("exercise", "")), test["nodeid"].split("::")[-1]): test["metadata"][
-            RAISED_CALLS
-        ]
-        for test in report.get("tests", [])
-        if RAISED_CALLS in test.get("metadata", {})
-    }
+    raised = {}
+    for test in report.get("tests", []):
+        metadata = test.get("metadata", {})
+        if RAISED_CALLS in metadata:
+            raised[(str(metadata.get("exercise", "")), _test_name(test))] = metadata[RAISED_CALLS]
+    return raised
+
+
+def _test_name(test: dict[str, Any]) -> str:
+    """The test's name without its file: test_lesson_example[sigmoid neuron: delta]."""
+    return test["nodeid"].split("::")[-1]
 
 
 def _test_result(test: dict[str, Any]) -> TestResult:
@@ -344,7 +348,7 @@ def _test_result(test: dict[str, Any]) -> TestResult:
     if test.get("outcome") == "skipped":
         status, message = "error", "the test was not run"
     return TestResult(
-        name=test["nodeid"].split("::")[-1],
+        name=_test_name(test),
         exercise=str(metadata.get("exercise", "")),
         score=points if status == "passed" else 0.0,
         max_score=points,

@@ -76,9 +76,8 @@ class TestResult:
     message: str = ""
     description: str = ""
     public: bool = False  # one of the public tests students can run themselves
-    diagnosis: Diagnosis | None = (
-        None  # for failed tests graded with the reference (and errored ones: prefer_consistent)
-    )
+    # for failed tests graded with the reference, and errored ones (diagnose.prefer_consistent)
+    diagnosis: Diagnosis | None = None
 
 
 @dataclass(frozen=True)

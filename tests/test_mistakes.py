@@ -456,6 +456,21 @@ def test_a_shape_error_that_no_failed_test_explains_is_named_for_nothing(tmp_pat
     assert all(t.diagnosis is None for t in errored)
 
 
+def test_a_submission_that_raises_everywhere_runs_no_mistake_for_its_errors(tmp_path, monkeypatch):
+    """Errored tests are diagnosed only for mistakes failed tests name: with no failed test, no
+    mutant runs (trying all 70 on every raising call doubled the grading of such a submission)."""
+    import grader.diagnosis.diagnose as diagnose
+
+    loaded = []
+    monkeypatch.setattr(diagnose, "mutant", lambda *args: loaded.append(args))
+    change = ("def sigmoid(z):\n", "def sigmoid(z):\n    z = np.reshape(z, (-1, 1)) @ np.ones((2, 1))\n")
+    result = grade(reference_with(tmp_path / "s", {"activations.py": [change]}))
+    errored = [t for t in result.tests if t.status == "error"]
+    assert len(errored) > 20 and not [t for t in result.tests if t.status == "failed"]
+    assert all(t.message.startswith(("sigmoid raised ValueError", "sigmoid_prime raised")) for t in errored[:3])
+    assert loaded == []
+
+
 NAME = "ReLU'(0) taken as 1"
 
 
