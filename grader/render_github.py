@@ -64,7 +64,9 @@ def annotation(group: LostGroup[TestResult], submission: Path, workspace: Path) 
     if path is None:
         return command("error", message, title=title)
     where: dict[str, str | int] = {"file": os.path.relpath(path, workspace)}
-    line = line_of(path, function, test.message if exercise in (test.exercise, named) else "")
+    # a named mistake is in its function, wherever the error it caused was raised
+    said = test.message if entry is None and exercise in (test.exercise, named) else ""
+    line = line_of(path, function, said)
     if line is not None:  # else the annotation is on the whole file
         where["line"] = line
     return command("error", message, **where, title=title)

@@ -442,6 +442,13 @@ def test_tests_a_mistake_makes_raise_are_named_for_it_where_a_failed_test_shows_
     text = _run("grade", str(tmp_path / "s"))
     assert f"in {len(errored)} tests (" in text
     assert "Likely mistake: the hidden delta sent back through W1 instead of W2 (explained above)." in text
+    # GitHub's annotation is on train_step, where the mistake is, not on the line of hidden_delta
+    # that raised (which the message names)
+    source = (tmp_path / "s" / "backprop.py").read_text().splitlines()
+    train_step = next(n for n, line in enumerate(source, 1) if line.startswith("def train_step("))
+    annotations = _run("grade", str(tmp_path / "s"), "--format", "github").splitlines()
+    errored_line = next(line for line in annotations if f"{len(errored)} tests" in line)
+    assert f",line={train_step}," in errored_line, errored_line
 
 
 def test_a_shape_error_that_no_failed_test_explains_is_named_for_nothing(tmp_path):
@@ -467,7 +474,9 @@ def test_a_submission_that_raises_everywhere_runs_no_mistake_for_its_errors(tmp_
     result = grade(reference_with(tmp_path / "s", {"activations.py": [change]}))
     errored = [t for t in result.tests if t.status == "error"]
     assert len(errored) > 20 and not [t for t in result.tests if t.status == "failed"]
-    assert all(t.message.startswith(("sigmoid raised ValueError", "sigmoid_prime raised")) for t in errored[:3])
+    assert all(
+        t.message.startswith(("sigmoid raised ValueError", "sigmoid_prime raised")) for t in errored[:3]
+    )
     assert loaded == []
 
 
