@@ -26,7 +26,10 @@ def render_junit(result: GradeResult) -> str:
                 failure.text = "\n".join([test.message, *test_diagnosis_lines(test)])
                 case.result = [failure]
             elif test.status != "passed":
-                case.result = [Error(test.message or test.status, test.status)]
+                error = Error(test.message or test.status, test.status)
+                if test.diagnosis is not None:  # an errored test named for a mistake (diagnose_error)
+                    error.text = "\n".join([test.message, *test_diagnosis_lines(test)])
+                case.result = [error]
             case.system_out = f"points: {test.score:g}/{test.max_score:g}. {test.description}"
             suite.add_testcase(case)
         suite.add_property("points", f"{exercise.score:g}/{exercise.max_score:g}")

@@ -8,7 +8,7 @@ import subprocess
 import numpy as np
 import pytest
 from conftest import EXAMPLES, REPO, by_name, cli, grade, reference_with, strict_report
-from junitparser import Failure, JUnitXml
+from junitparser import Error, Failure, JUnitXml
 from mistakes import MISTAKES, NUDGES
 
 from grader.diagnosis.catalog import BY_ID, CATALOG
@@ -449,6 +449,17 @@ def test_tests_a_mistake_makes_raise_are_named_for_it_where_a_failed_test_shows_
     annotations = _run("grade", str(tmp_path / "s"), "--format", "github").splitlines()
     errored_line = next(line for line in annotations if f"{len(errored)} tests" in line)
     assert f",line={train_step}," in errored_line, errored_line
+    errors = [
+        result
+        for suite in JUnitXml.fromstring(_run("grade", str(tmp_path / "s"), "--format", "junit"))
+        for case in suite
+        for result in case.result
+        if isinstance(result, Error)
+    ]
+    assert len(errors) == len(errored)
+    assert all(
+        "Likely mistake: the hidden delta sent back through W1 instead of W2" in e.text for e in errors
+    )
 
 
 def test_a_shape_error_that_no_failed_test_explains_is_named_for_nothing(tmp_path):
