@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
+from types import SimpleNamespace
 
 from grader.call_outcome import RecordedCall
 from grader.diagnosis.catalog import BY_ID, CATALOG, Misconception
@@ -101,14 +102,14 @@ def _diagnose_error(
     assert failure is not None
     if of_function(getattr(load_reference(reference_dir), raising.function), raising).raised:
         return None  # raising is right there: the test failed on what was raised, not a mistake's
-    matches = [
-        entry
-        for entry in CATALOG
-        if entry.id in among
-        and _raised_class(of_function(getattr(mutant(entry.id, reference_dir), raising.function), raising))
-        == failure.raised
-        and _reproduces_every(entry, recorded, reference_dir)
-    ]
+    matches = []
+    for entry in CATALOG:
+        if entry.id not in among:
+            continue
+        mutated = mutant(entry.id, reference_dir)
+        raised = _raised_class(of_function(getattr(mutated, raising.function), raising))
+        if raised == failure.raised and _reproduces_every(mutated, recorded):
+            matches.append(entry)
     if not matches:
         return None
     first, *others = matches
@@ -122,12 +123,10 @@ def _raised_class(observation: Observation) -> str:
     return observation.raised.partition(":")[0]
 
 
-def _reproduces_every(entry: Misconception, recorded: _Calls, reference_dir: Path) -> bool:
-    """Whether entry's mutant answers every returned call as the student's code did."""
-    mutated = mutant(entry.id, reference_dir)
+def _reproduces_every(mutated: SimpleNamespace, recorded: _Calls) -> bool:
+    """Whether a mutant answers every returned call as the student's code did."""
     return all(
-        not (predicted := of_function(getattr(mutated, call.function), call)).raised
-        and _reproduces(predicted, student, tol)
+        _reproduces(of_function(getattr(mutated, call.function), call), student, tol)
         for call, student, tol in zip(recorded.calls, recorded.student, recorded.tolerance, strict=True)
     )
 
@@ -254,7 +253,7 @@ def _verdict(entry: Misconception, recorded: _Calls, reference_dir: Path) -> tup
         predicted = of_function(getattr(mutated, call.function), call)
         changed = _differs(predicted, reference, tol)
         shifts = shifts or (changed and call.function != entry.replaces)
-        if predicted.raised or not _reproduces(predicted, student, tol):
+        if not _reproduces(predicted, student, tol):
             if call.function == entry.replaces:
                 return _Verdict.RULED_OUT, shifts
             missed = True
@@ -266,7 +265,10 @@ def _verdict(entry: Misconception, recorded: _Calls, reference_dir: Path) -> tup
 
 
 def _reproduces(predicted: Observation, student: Observation, tol: tuple[float, float]) -> bool:
-    """The mistake's value, and also its changed arguments and warnings when it has them."""
+    """The mistake's value, and also its changed arguments and warnings when it has them (never
+    when it raised, where the student's call returned)."""
+    if predicted.raised:
+        return False
     if not same_value(predicted.result, student.result, tol):
         return False
     if predicted.mutated and not same_value(predicted.args_after, student.args_after, tol):
