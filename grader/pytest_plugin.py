@@ -112,17 +112,14 @@ def test_metadata(
     metadata = {**_described(item), **classify(failure)}
     # a recording's grade is thrown away: its diagnoses (the nudged trial fails two tests) would be
     # 35 ms of every process's start for nothing
-    if (
-        metadata["status"] == "failed"
-        and plugin.reference_dir is not None
-        and not plugin.session.recording
-        and not (failure is not None and failure.errisinstance(PlaceholderResult))
+    if plugin.reference_dir is None or plugin.session.recording:
+        return metadata
+    if metadata["status"] == "failed" and not (
+        failure is not None and failure.errisinstance(PlaceholderResult)
     ):
         metadata["diagnosis"] = plugin.diagnosis()
     elif (
         metadata["status"] == "error"
-        and plugin.reference_dir is not None
-        and not plugin.session.recording
         and failure is not None
         and failure.errisinstance(StudentCodeError)
         and failure.value.failure.raised
