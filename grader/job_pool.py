@@ -28,7 +28,7 @@ from grader import long_waits
 from grader.half_sent_results import give_up_half_sent_results, processes_of
 from grader.roster import Entry
 from grader.scratch import process_running, remove_scratch_of
-from grader.stop_signals import WAKE_SECONDS, stops_held_back
+from grader.stop_signals import WAKE_SECONDS, raise_lost_stop, stops_held_back
 
 Task = tuple[Any, ...]  # a function run in a job process and its arguments
 
@@ -62,10 +62,11 @@ def run_pool(
                 pools.submit(queue.popleft(), task, spare)
             if not pools.running:
                 break
-            # a job may start a long wait meanwhile; and a stop another thread took (stop_signals.heeding_stops)
-            # is raised when the main thread wakes
+            # a job may start a long wait meanwhile; and a stop another thread took (stop_signals.heeding_stops),
+            # or one a finalizer swallowed, is raised when the main thread wakes
             timeout = _POLL_SECONDS if queue else WAKE_SECONDS
             finished, _ = wait(pools.running, timeout=timeout, return_when=FIRST_COMPLETED)
+            raise_lost_stop()
             broken: set[bool] = set()  # which pools lost a job process: spare or regular
             for future in finished:
                 entry, spare = pools.done(future)

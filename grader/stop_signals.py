@@ -8,12 +8,19 @@ instead, it unwinds what was started (the worker stopped, the scratch folder rem
 transaction rolled back, a partial file or folder removed) and the command ends as it does after
 Ctrl-C (cli_errors.OneLineErrors: one line, exit 130). The command group installs this for every
 command. A SIGHUP that is ignored (`nohup`) stays ignored.
+
+Python runs a signal's handler wherever the main thread is, and that can be a finalizer (`__del__`,
+a weakref callback) that the garbage collector happens to run then. What a finalizer raises goes to
+sys.unraisablehook and no further: the stop was lost and the command went on as if it had not come
+(a CI run saw `grade` finish and exit 0 after SIGTERM). So the hook notes a KeyboardInterrupt it is
+given, and the main thread raises it again when it next wakes from a wait (raise_lost_stop).
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, wait
@@ -33,14 +40,45 @@ WAKE_SECONDS = 0.5
 
 def stop_signals_as_interrupt() -> None:
     """From now on SIGTERM, and SIGHUP unless it is ignored, raise KeyboardInterrupt in the main
-    thread, as SIGINT does."""
+    thread, as SIGINT does; and a stop that a finalizer swallowed is raised again (raise_lost_stop)."""
     signal.signal(signal.SIGTERM, _interrupt)
     if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
         signal.signal(signal.SIGHUP, _interrupt)
+    _keep_lost_stops()
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+#: set when a KeyboardInterrupt reached sys.unraisablehook: a stop that no code saw
+_lost_stop = threading.Event()
+
+
+def _keep_lost_stops() -> None:
+    """sys.unraisablehook notes a KeyboardInterrupt and keeps it off stderr (the command's one line
+    comes instead, once raise_lost_stop raises it); anything else goes to the hook as it was."""
+    given = sys.unraisablehook
+    if getattr(given, "keeps_lost_stops", False):
+        return
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+            _lost_stop.set()
+        else:
+            given(unraisable)
+
+    hook.keeps_lost_stops = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
+
+
+def raise_lost_stop() -> None:
+    """In the main thread, raise KeyboardInterrupt if a stop was swallowed by a finalizer since the
+    last time; elsewhere (where handlers never run), nothing. For the loops in which the main
+    thread waits, at every wake."""
+    if _lost_stop.is_set() and threading.current_thread() is threading.main_thread():
+        _lost_stop.clear()
+        raise KeyboardInterrupt
 
 
 @contextmanager
@@ -90,8 +128,9 @@ def heeding_stops(future: Future[T]) -> T:
     thread of a process that runs; but a stop sent to a process that is stopped itself (Ctrl-Z,
     then `kill %1`) waits, and on SIGCONT whichever of its threads runs first takes it: one of a
     pool's threads, say. A main thread asleep in a wait without end would then never raise it
-    while the future waits on a job that is stuck; waking, it does at once.
+    while the future waits on a job that is stuck; waking, it does at once. A stop that a
+    finalizer swallowed meanwhile is raised as it wakes, too (raise_lost_stop).
     """
     while not wait([future], timeout=WAKE_SECONDS).done:
-        pass
+        raise_lost_stop()
     return future.result()

@@ -319,7 +319,9 @@ def _pytest_main(test_dirs: tuple[Path, ...], plugins: list[object]) -> int | py
     args = [
         *map(str, test_dirs), "-c", str(PYTEST_INI), "--rootdir", str(PYTEST_INI.parent),
         "--confcutdir", str(PYTEST_INI.parent), "--import-mode=importlib", "--capture=no", "-qq", "--tb=no",
-        "-p", "no:cacheprovider", "-p", "no:faulthandler", "-p", "no:logging", "-p", "grader.pytest_plugin",
+        "-p", "no:cacheprovider", "-p", "no:faulthandler", "-p", "no:logging",
+        # its hook would take a stop that a finalizer swallowed from stop_signals' (raise_lost_stop)
+        "-p", "no:unraisableexception", "-p", "grader.pytest_plugin",
     ]  # fmt: skip
     return pytest.main(args, plugins=plugins)
 

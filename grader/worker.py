@@ -28,7 +28,7 @@ from typing import Any
 from grader import long_waits, wire
 from grader.grader_clock import clock
 from grader.sandbox import NAMES, Protection
-from grader.stop_signals import WAKE_SECONDS
+from grader.stop_signals import WAKE_SECONDS, raise_lost_stop
 from grader.worker_zygote import HeldPlan, ZygoteUnavailable, forget_plan, spawn_worker, start_zygote
 
 HERE = Path(__file__).resolve().parent
@@ -359,7 +359,8 @@ class WorkerProcess:
 
     def _select(self, writing: list[int], seconds: float) -> tuple[list[int], list[int]]:
         """select() on the response pipe (and writing) for up to seconds, waking every
-        stop_signals.WAKE_SECONDS to raise a stop that another thread took (see heeding_stops)."""
+        stop_signals.WAKE_SECONDS to raise a stop that another thread took, or that a finalizer
+        swallowed (see heeding_stops)."""
         deadline = clock() + seconds
         while True:
             left = deadline - clock()
@@ -368,6 +369,7 @@ class WorkerProcess:
             )
             if ready or writable or left <= WAKE_SECONDS:
                 return ready, writable
+            raise_lost_stop()
 
     def _exit_description(self) -> str:
         try:

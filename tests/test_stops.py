@@ -52,14 +52,16 @@ def hit_midway(
     undo: Callable[[], None],
     status: int,
     env: dict[str, str] | None = None,
+    program: str | None = None,
 ) -> str:
-    """Run the command in a process group of its own (with env, if given); once started() is true,
-    freeze the group, hit(its id), let it go and return its stderr, after checking that it exited
-    with status and left no process behind. A command that finished before it was frozen (a test
+    """Run the command in a process group of its own (with env, if given; through program, a
+    script for `python -c` that ends by running the CLI, if given); once started() is true, freeze
+    the group, hit(its id), let it go and return its stderr, after checking that it exited with
+    status and left no process behind. A command that finished before it was frozen (a test
     process kept waiting on a busy machine) is tried again, after undo() has removed what it wrote."""
     for _ in range(5):
         process = subprocess.Popen(
-            cli(*args),
+            cli(*args) if program is None else [sys.executable, "-c", program, *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -281,6 +283,65 @@ def test_grade_stopped_while_it_is_stopped_itself_ends_before_the_call_times_out
     )
     assert time.monotonic() - went_on[0] < 20, "the stop waited for the call's time limit"
     assert stderr.count("\n") == 1, stderr
+    assert list(temp.iterdir()) == []
+
+
+SWALLOWED_STOP = """\
+import signal, sys
+from grader.cli import main
+
+class Finalized:
+    def __del__(self):
+        signal.raise_signal(signal.SIGTERM)  # its handler raises KeyboardInterrupt in here
+
+def collect(signum, frame):
+    Finalized()  # made and dropped at once: its finalizer runs wherever the main thread was
+
+signal.signal(signal.SIGUSR1, collect)
+sys.argv[0] = "backprop-grader"
+main()
+"""
+
+
+@pytest.mark.parametrize("command", ["grade", "grade-all"])
+def test_a_stop_that_a_finalizer_swallowed_still_stops_the_command(tmp_path, command):
+    """Python runs a signal's handler wherever the main thread is, in a finalizer that the garbage
+    collector runs included, and what a finalizer raises goes to sys.unraisablehook and no further
+    (pytest's, in the grader's session, kept it silently): a CI run saw `grade` finish its looping
+    submission and exit 0 after SIGTERM. Here the SIGTERM comes from inside a finalizer that a
+    SIGUSR1 sent midway runs in the main thread."""
+    submission = looping_submission(tmp_path / "class" / "loops")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    args = {
+        "grade": ["grade", str(submission), "--timeout", "60"],
+        "grade-all": ["grade-all", str(submission.parent), "--gradebook", str(tmp_path / "book.sqlite"),
+                      "--timeout", "60"],
+    }[command]  # fmt: skip
+    went_on: list[float] = []
+
+    def swallowed_sigterm(group: int) -> None:
+        os.kill(group, signal.SIGUSR1)
+        went_on.append(time.monotonic())
+
+    stderr = hit_midway(
+        args,
+        in_the_loop(temp),
+        swallowed_sigterm,
+        lambda: None,  # a loop that never ends: the command cannot finish before it is frozen
+        130,
+        env={**os.environ, "TMPDIR": str(temp)},
+        program=SWALLOWED_STOP,
+    )
+    assert time.monotonic() - went_on[0] < 20, "the stop waited for the call's time limit"
+    if command == "grade":
+        assert (
+            stderr
+            == "Error: interrupted (Ctrl-C, SIGTERM or SIGHUP) before grading finished; nothing was graded\n"
+        )
+    else:
+        assert stderr.splitlines()[-1] == "interrupted: run the same command again to finish", stderr
+        assert "Exception ignored" not in stderr and "Error" not in stderr, stderr
     assert list(temp.iterdir()) == []
 
 
