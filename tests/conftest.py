@@ -32,6 +32,12 @@ from grader.worker import WorkerLimits
 for _variable in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
     os.environ.pop(_variable, None)
 
+# The suite sends Ctrl-C and SIGHUP to commands it starts, and a command inherits a signal that is
+# ignored: run in the background from a script (where bash ignores SIGINT) or under nohup, those
+# tests would see what an ignored stop does instead. Here the two are as a terminal gives them.
+signal.signal(signal.SIGINT, signal.default_int_handler)
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "reference"
 EXERCISES = REPO / "exercises"
