@@ -392,6 +392,34 @@ MISTAKES = (
         must_pass=("gradcheck",),
     ),
     Mistake(
+        "sigmoid' by tanh's rule",
+        "activations.py",
+        "sigmoid_prime_with_tanh_rule",
+        (("    s = sigmoid(z)\n    return s * (1.0 - s)", "    s = sigmoid(z)\n    return 1 - s**2"),),
+        must_fail=(
+            "test_matches_reference[float64-sigmoid_prime]",
+            "test_lesson_example[sigmoid' peaks at 0]",
+            "test_sigmoid_prime_never_exceeds_a_quarter",
+        ),
+        must_pass=(
+            "gradcheck",
+            "test_matches_reference[float64-sigmoid]",
+            "test_matches_reference[float64-tanh_prime]",
+        ),
+    ),
+    Mistake(
+        "tanh' by the sigmoid's rule",
+        "activations.py",
+        "tanh_prime_with_sigmoid_rule",
+        (("return 1.0 - np.tanh(z) ** 2", "t = np.tanh(z)\n    return t * (1 - t)"),),
+        must_fail=("test_matches_reference[float64-tanh_prime]", "test_tanh_prime_is_even_and_at_most_one"),
+        must_pass=(
+            "gradcheck",
+            "test_matches_reference[float64-sigmoid_prime]",
+            "test_matches_reference[float64-relu_prime]",
+        ),
+    ),
+    Mistake(
         "ReLU' returning ReLU",
         "activations.py",
         "relu_prime_is_relu",

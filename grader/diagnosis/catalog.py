@@ -379,6 +379,16 @@ CATALOG: tuple[Misconception, ...] = (
         lambda m, z: m.sigmoid(z),
     ),
     Misconception(
+        "sigmoid_prime_with_tanh_rule",
+        "tanh's rule 1 − s² used for σ'",
+        "1 − t² is the slope of tanh written in tanh's output t. The sigmoid's slope, written in its "
+        "own output s, is s(1 − s). 1 − s² is 0.75 at z = 0, three times the true 0.25, and it climbs "
+        "towards 1 for very negative z, where the sigmoid is flat and its slope near 0.",
+        "For the sigmoid return s * (1 - s), with s = sigmoid(z); 1 - t ** 2 is tanh's rule.",
+        "sigmoid_prime",
+        lambda m, z: 1.0 - m.sigmoid(z) ** 2,
+    ),
+    Misconception(
         "relu_prime_one_at_zero",
         "ReLU'(0) taken as 1",
         "ReLU has a corner at z = 0 where no single slope exists; this course, like the common "
@@ -454,6 +464,16 @@ CATALOG: tuple[Misconception, ...] = (
         "Apply tanh first: 1 - np.tanh(z) ** 2.",
         "tanh_prime",
         lambda m, z: 1.0 - m.as_float_array(z) ** 2,
+    ),
+    Misconception(
+        "tanh_prime_with_sigmoid_rule",
+        "the sigmoid's rule t(1 − t) used for tanh'",
+        "t(1 − t) is the sigmoid's slope written in the sigmoid's output. tanh's output t runs from "
+        "−1 to 1, and for it t(1 − t) is 0 at z = 0, where tanh is steepest (slope 1), and negative "
+        "for every z < 0, where no slope of a rising function can be.",
+        "tanh's slope in its own output t = np.tanh(z) is 1 - t ** 2.",
+        "tanh_prime",
+        lambda m, z: np.tanh(m.as_float_array(z)) * (1.0 - np.tanh(m.as_float_array(z))),
     ),
     Misconception(
         "sigmoid_overflows",
