@@ -392,6 +392,22 @@ MISTAKES = (
         must_pass=("gradcheck",),
     ),
     Mistake(
+        "sigmoid' without its parentheses",
+        "activations.py",
+        "sigmoid_prime_without_parentheses",
+        (("    s = sigmoid(z)\n    return s * (1.0 - s)", "    s = sigmoid(z)\n    return s * 1 - s"),),
+        must_fail=(
+            "test_matches_reference[float64-sigmoid_prime]",
+            "test_lesson_example[sigmoid' peaks at 0]",
+            "test_sigmoid_prime_never_exceeds_a_quarter",
+        ),
+        must_pass=(
+            "gradcheck",
+            "test_matches_reference[float64-sigmoid]",
+            "test_matches_reference[float64-tanh_prime]",
+        ),
+    ),
+    Mistake(
         "sigmoid' by tanh's rule",
         "activations.py",
         "sigmoid_prime_with_tanh_rule",

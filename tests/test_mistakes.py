@@ -42,6 +42,11 @@ def _assert_diagnosed(result, mistake):
     failed = [t for t in result.tests if t.status == "failed"]
     assert failed
     for test in failed:
+        if "as a placeholder's does" in test.message:
+            # a hygiene test that withheld its points from output of zeros alone compares no values,
+            # so it has none to diagnose (sigmoid_prime_without_parentheses returns zeros)
+            assert test.diagnosis is None, test.name
+            continue
         diagnosis = test.diagnosis
         assert diagnosis is not None, f"{test.name} has no diagnosis"
         assert mistake in (diagnosis.mistake, *diagnosis.also), (
@@ -53,7 +58,7 @@ def _assert_diagnosed(result, mistake):
             f"{test.name} errored as {test.diagnosis.mistake} (also {test.diagnosis.also}), expected {mistake}"
         )
         assert test.diagnosis.evidence is None
-    named = [t for t in failed if t.diagnosis.mistake == mistake]
+    named = [t for t in failed if t.diagnosis is not None and t.diagnosis.mistake == mistake]
     assert named, f"no test names {mistake} first"
     entry = BY_ID[mistake]
     assert named[0].diagnosis.name == entry.name and named[0].diagnosis.hint == entry.hint

@@ -379,6 +379,15 @@ CATALOG: tuple[Misconception, ...] = (
         lambda m, z: m.sigmoid(z),
     ),
     Misconception(
+        "sigmoid_prime_without_parentheses",
+        "σ' without its parentheses: s * 1 - s",
+        "Multiplication binds tighter than subtraction, so s * 1 - s is (s · 1) − s: 0 for every z. "
+        "The slope multiplies s by the whole difference 1 − s.",
+        "Put the difference in parentheses: s * (1 - s).",
+        "sigmoid_prime",
+        lambda m, z: (s := m.sigmoid(z)) * 1.0 - s,
+    ),
+    Misconception(
         "sigmoid_prime_with_tanh_rule",
         "tanh's rule 1 − s² used for σ'",
         "1 − t² is the slope of tanh written in tanh's output t. The sigmoid's slope, written in its "
