@@ -35,6 +35,30 @@ NUDGES = (
     "        finally:\n            x[index] = original\n"
 )
 
+SIGMOID_PRIME = "    s = sigmoid(z)\n    return s * (1.0 - s)"
+
+
+def sigmoid_prime_returning(name: str, diagnosis: str, returned: str) -> Mistake:
+    """sigmoid_prime that still computes s = sigmoid(z) but returns the expression returned (in s):
+    wrong wherever σ' is compared, while the sigmoid, tanh' and gradcheck keep their points."""
+    return Mistake(
+        name,
+        "activations.py",
+        diagnosis,
+        ((SIGMOID_PRIME, f"    s = sigmoid(z)\n    return {returned}"),),
+        must_fail=(
+            "test_matches_reference[float64-sigmoid_prime]",
+            "test_lesson_example[sigmoid' peaks at 0]",
+            "test_sigmoid_prime_never_exceeds_a_quarter",
+        ),
+        must_pass=(
+            "gradcheck",
+            "test_matches_reference[float64-sigmoid]",
+            "test_matches_reference[float64-tanh_prime]",
+        ),
+    )
+
+
 MISTAKES = (
     Mistake(
         "forgotten activation derivative in the output delta",
@@ -315,7 +339,7 @@ MISTAKES = (
         "sigmoid_prime_overflows",
         (
             (
-                "    s = sigmoid(z)\n    return s * (1.0 - s)",
+                SIGMOID_PRIME,
                 "    z = np.asarray(z)\n    return np.exp(-z) / (1 + np.exp(-z)) ** 2",
             ),
         ),
@@ -373,7 +397,7 @@ MISTAKES = (
         "sigmoid_prime_from_z",
         (
             (
-                "    s = sigmoid(z)\n    return s * (1.0 - s)",
+                SIGMOID_PRIME,
                 "    z = as_float_array(z)\n    return z * (1 - z)",
             ),
         ),
@@ -387,42 +411,14 @@ MISTAKES = (
         "sigmoid' returning the sigmoid",
         "activations.py",
         "sigmoid_prime_is_sigmoid",
-        (("    s = sigmoid(z)\n    return s * (1.0 - s)", "    return sigmoid(z)"),),
+        ((SIGMOID_PRIME, "    return sigmoid(z)"),),
         must_fail=("test_matches_reference[float64-sigmoid_prime]",),
         must_pass=("gradcheck",),
     ),
-    Mistake(
-        "sigmoid' without its parentheses",
-        "activations.py",
-        "sigmoid_prime_without_parentheses",
-        (("    s = sigmoid(z)\n    return s * (1.0 - s)", "    s = sigmoid(z)\n    return s * 1 - s"),),
-        must_fail=(
-            "test_matches_reference[float64-sigmoid_prime]",
-            "test_lesson_example[sigmoid' peaks at 0]",
-            "test_sigmoid_prime_never_exceeds_a_quarter",
-        ),
-        must_pass=(
-            "gradcheck",
-            "test_matches_reference[float64-sigmoid]",
-            "test_matches_reference[float64-tanh_prime]",
-        ),
+    sigmoid_prime_returning(
+        "sigmoid' without its parentheses", "sigmoid_prime_without_parentheses", "s * 1 - s"
     ),
-    Mistake(
-        "sigmoid' by tanh's rule",
-        "activations.py",
-        "sigmoid_prime_with_tanh_rule",
-        (("    s = sigmoid(z)\n    return s * (1.0 - s)", "    s = sigmoid(z)\n    return 1 - s**2"),),
-        must_fail=(
-            "test_matches_reference[float64-sigmoid_prime]",
-            "test_lesson_example[sigmoid' peaks at 0]",
-            "test_sigmoid_prime_never_exceeds_a_quarter",
-        ),
-        must_pass=(
-            "gradcheck",
-            "test_matches_reference[float64-sigmoid]",
-            "test_matches_reference[float64-tanh_prime]",
-        ),
-    ),
+    sigmoid_prime_returning("sigmoid' by tanh's rule", "sigmoid_prime_with_tanh_rule", "1 - s**2"),
     Mistake(
         "tanh' by the sigmoid's rule",
         "activations.py",
@@ -814,7 +810,7 @@ MISTAKES = (
         "sigmoid_prime_half_from_z",
         (
             (
-                "    s = sigmoid(z)\n    return s * (1.0 - s)",
+                SIGMOID_PRIME,
                 "    s = sigmoid(z)\n    return s * (1.0 - as_float_array(z))",
             ),
         ),
