@@ -36,6 +36,7 @@ NUDGES = (
 )
 
 SIGMOID_PRIME = "    s = sigmoid(z)\n    return s * (1.0 - s)"
+TANH_PRIME = "return 1.0 - np.tanh(z) ** 2"
 
 
 def sigmoid_prime_returning(name: str, diagnosis: str, returned: str) -> Mistake:
@@ -209,7 +210,7 @@ MISTAKES = (
         "tanh' squared outside",
         "activations.py",
         "tanh_prime_square_outside",
-        (("return 1.0 - np.tanh(z) ** 2", "return (1 - np.tanh(z)) ** 2"),),
+        ((TANH_PRIME, "return (1 - np.tanh(z)) ** 2"),),
         must_fail=("test_matches_reference[float64-tanh_prime]", "test_tanh_prime_is_even_and_at_most_one"),
         must_pass=(
             "gradcheck",
@@ -423,7 +424,7 @@ MISTAKES = (
         "tanh' by the sigmoid's rule",
         "activations.py",
         "tanh_prime_with_sigmoid_rule",
-        (("return 1.0 - np.tanh(z) ** 2", "t = np.tanh(z)\n    return t * (1 - t)"),),
+        ((TANH_PRIME, "t = np.tanh(z)\n    return t * (1 - t)"),),
         must_fail=("test_matches_reference[float64-tanh_prime]", "test_tanh_prime_is_even_and_at_most_one"),
         must_pass=(
             "gradcheck",
@@ -451,7 +452,7 @@ MISTAKES = (
         "tanh' without the square",
         "activations.py",
         "tanh_prime_without_square",
-        (("return 1.0 - np.tanh(z) ** 2", "return 1.0 - np.tanh(z)"),),
+        ((TANH_PRIME, "return 1.0 - np.tanh(z)"),),
         must_fail=("test_matches_reference[float64-tanh_prime]",),
         must_pass=("gradcheck", "test_matches_reference[float64-sigmoid_prime]"),
     ),
@@ -826,7 +827,7 @@ MISTAKES = (
         "tanh' from z",
         "activations.py",
         "tanh_prime_from_z",
-        (("return 1.0 - np.tanh(z) ** 2", "return 1.0 - z * z"),),
+        ((TANH_PRIME, "return 1.0 - z * z"),),
         must_fail=(
             "test_matches_reference[float64-tanh_prime]",
             "test_tanh_prime_is_even_and_at_most_one",

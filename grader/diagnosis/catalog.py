@@ -482,7 +482,7 @@ CATALOG: tuple[Misconception, ...] = (
         "for every z < 0, where no slope of a rising function can be.",
         "tanh's slope in its own output t = np.tanh(z) is 1 - t ** 2.",
         "tanh_prime",
-        lambda m, z: np.tanh(m.as_float_array(z)) * (1.0 - np.tanh(m.as_float_array(z))),
+        lambda m, z: (t := np.tanh(m.as_float_array(z))) * (1.0 - t),
     ),
     Misconception(
         "sigmoid_overflows",
