@@ -2,7 +2,8 @@
 
 must_fail: tests that must lose their points. must_pass: tests (or whole
 exercises, by name) that must keep them, to show the grader blames the right
-function and is not just failing everything. diagnosis: the id of the catalog
+function and is not just failing everything. must_say: what a failed test's own
+message must hold for this mistake. diagnosis: the id of the catalog
 entry (grader.diagnosis.catalog) the grader must name for it; every catalog
 entry has a mistake here, written independently of the catalog's own code.
 """
@@ -20,6 +21,8 @@ class Mistake:
     replacements: tuple[tuple[str, str], ...]
     must_fail: tuple[str, ...]
     must_pass: tuple[str, ...] = ()
+    #: (test, text): a failed test whose own message must hold the text (a formula it names as wrong)
+    must_say: tuple[tuple[str, str], ...] = ()
 
 
 OUTPUT_DELTA = "return 2.0 * (y_hat - np.asarray(y)) * activation_prime(z, activation)"
@@ -37,6 +40,8 @@ NUDGES = (
 
 SIGMOID_PRIME = "    s = sigmoid(z)\n    return s * (1.0 - s)"
 TANH_PRIME = "return 1.0 - np.tanh(z) ** 2"
+#: the public property test that tanh' is even: its message names the forms that are not
+EVEN_TANH_PRIME = "test_tanh_prime_is_even_and_at_most_one"
 
 
 def sigmoid_prime_returning(name: str, diagnosis: str, returned: str) -> Mistake:
@@ -211,11 +216,30 @@ MISTAKES = (
         "activations.py",
         "tanh_prime_square_outside",
         ((TANH_PRIME, "return (1 - np.tanh(z)) ** 2"),),
-        must_fail=("test_matches_reference[float64-tanh_prime]", "test_tanh_prime_is_even_and_at_most_one"),
+        must_fail=("test_matches_reference[float64-tanh_prime]", EVEN_TANH_PRIME),
         must_pass=(
             "gradcheck",
             "test_lesson_example[tanh' peaks at 0]",
             "test_matches_reference[float64-relu]",
+        ),
+        must_say=((EVEN_TANH_PRIME, "(1 − tanh(z))² and"),),
+    ),
+    Mistake(
+        "tanh' with z squared inside",
+        "activations.py",
+        "tanh_prime_square_inside",
+        ((TANH_PRIME, "return 1.0 - np.tanh(z * z)"),),
+        must_fail=(
+            "test_matches_reference[float64-tanh_prime]",
+            "test_matches_reference[float32-tanh_prime]",
+            "test_output_delta_matches_reference[float64-tanh]",
+            "test_matches_reference[tanh]",
+        ),
+        must_pass=(
+            "gradcheck",
+            "test_lesson_example[tanh' peaks at 0]",
+            EVEN_TANH_PRIME,
+            "test_matches_reference[float64-sigmoid_prime]",
         ),
     ),
     Mistake(
@@ -425,12 +449,13 @@ MISTAKES = (
         "activations.py",
         "tanh_prime_with_sigmoid_rule",
         ((TANH_PRIME, "t = np.tanh(z)\n    return t * (1 - t)"),),
-        must_fail=("test_matches_reference[float64-tanh_prime]", "test_tanh_prime_is_even_and_at_most_one"),
+        must_fail=("test_matches_reference[float64-tanh_prime]", EVEN_TANH_PRIME),
         must_pass=(
             "gradcheck",
             "test_matches_reference[float64-sigmoid_prime]",
             "test_matches_reference[float64-relu_prime]",
         ),
+        must_say=((EVEN_TANH_PRIME, "and tanh(z)(1 − tanh(z)) are not"),),
     ),
     Mistake(
         "ReLU' returning ReLU",
@@ -453,8 +478,9 @@ MISTAKES = (
         "activations.py",
         "tanh_prime_without_square",
         ((TANH_PRIME, "return 1.0 - np.tanh(z)"),),
-        must_fail=("test_matches_reference[float64-tanh_prime]",),
+        must_fail=("test_matches_reference[float64-tanh_prime]", EVEN_TANH_PRIME),
         must_pass=("gradcheck", "test_matches_reference[float64-sigmoid_prime]"),
+        must_say=((EVEN_TANH_PRIME, "; 1 − tanh(z), "),),
     ),
     Mistake(
         "a half in the loss",
@@ -830,7 +856,7 @@ MISTAKES = (
         ((TANH_PRIME, "return 1.0 - z * z"),),
         must_fail=(
             "test_matches_reference[float64-tanh_prime]",
-            "test_tanh_prime_is_even_and_at_most_one",
+            EVEN_TANH_PRIME,
             "test_matches_reference[tanh]",
         ),
         must_pass=(

@@ -27,6 +27,8 @@ def test_mistake_costs_the_right_tests(tmp_path, mistake):
         assert name in tests, f"no test named {name}"
         assert tests[name].status != "passed" and tests[name].score == 0, f"{name} should have failed"
         assert tests[name].message, f"{name} failed without saying why"
+    for name, text in mistake.must_say:
+        assert text in tests[name].message, f"{name} should say {text!r}: {tests[name].message}"
     exercises = {summary.name: summary for summary in result.exercises()}
     for name in mistake.must_pass:
         if name in exercises:

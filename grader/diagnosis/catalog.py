@@ -465,6 +465,16 @@ CATALOG: tuple[Misconception, ...] = (
         lambda m, z: (1.0 - np.tanh(m.as_float_array(z))) ** 2,
     ),
     Misconception(
+        "tanh_prime_square_inside",
+        "tanh' with z squared inside tanh: 1 − tanh(z²)",
+        "tanh'(z) is 1 − tanh²(z), the square of tanh's output. 1 − tanh(z²) squares the input "
+        "instead: both are 1 at z = 0 and even in z, but 1 − tanh(z²) falls off faster (0.24 against "
+        "0.42 at z = 1), so every slope away from 0 comes out too small.",
+        "Square the result of tanh, not its argument: 1 - np.tanh(z) ** 2.",
+        "tanh_prime",
+        lambda m, z: 1.0 - np.tanh(m.as_float_array(z) ** 2),
+    ),
+    Misconception(
         "tanh_prime_from_z",
         "tanh' computed from z instead of tanh(z)",
         "The shortcut tanh'(z) = 1 − tanh²(z) is written in terms of tanh's output. Squaring the "

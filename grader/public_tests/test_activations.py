@@ -85,7 +85,8 @@ def test_tanh_prime_is_even_and_at_most_one(student):
     worst = int(np.argmax(np.abs(values - values[::-1])))
     assert np.allclose(values, values[::-1], rtol=1e-9, atol=1e-12), (
         f"tanh_prime({z[worst]:g}) = {values[worst]:.6g} but tanh_prime({-z[worst]:g}) = {values[::-1][worst]:.6g}; "
-        "tanh is odd, so its slope is the same at z and −z (1 − tanh(z) is not: square tanh(z))"
+        "tanh is odd, so its slope is the same at z and −z, as 1 − tanh(z)² is; 1 − tanh(z), "
+        "(1 − tanh(z))² and tanh(z)(1 − tanh(z)) are not"
     )
     assert np.all((values > 0) & (values <= 1 + 1e-12)), (
         f"tanh_prime reached {values.max():.6g} and {values.min():.6g}; the slope of tanh lies in (0, 1]"
