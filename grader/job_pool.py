@@ -15,6 +15,7 @@ import importlib
 import os
 import select
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -229,6 +230,7 @@ def _job_init(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_cleanly)
+    _keep_lost_terminations()
     _send_results_whole()
     try:
         _end_with(parent, cleanup)
@@ -354,6 +356,37 @@ class Terminated(SystemExit):
     def status(self) -> int:
         """The exit status to leave with: 128 + the signal's number."""
         return self.code if isinstance(self.code, int) else 1
+
+
+def _keep_lost_terminations() -> None:
+    """In a job process: a SIGTERM whose Terminated a finalizer swallowed is sent again.
+
+    Python runs a signal's handler wherever the main thread is, in a finalizer that the garbage
+    collector runs there included, and what a finalizer raises goes to sys.unraisablehook and no
+    further. The job process graded on as if no stop had come (grade-all killed it once its grace
+    ran out), and the hook printed the Terminated and its traceback on grade-all's terminal. (The
+    commands' own KeyboardInterrupt is kept by stop_signals.) Sent again by a thread a moment
+    later, once the main thread has left the hook, the signal is handled in the main thread's own
+    code: in a task, or in the wait for the next one."""
+    given = sys.unraisablehook
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        if isinstance(unraisable.exc_value, Terminated):
+            threading.Thread(target=_terminate_again, name="backprop-grader-lost-stop", daemon=True).start()
+        else:
+            given(unraisable)
+
+    sys.unraisablehook = hook
+
+
+#: how long the thread that sends a lost SIGTERM again waits for the main thread to leave the hook:
+#: a handler that ran in there would raise out of the hook, and the stop be lost once more
+_RESEND_DELAY_SECONDS = 0.05
+
+
+def _terminate_again() -> None:
+    time.sleep(_RESEND_DELAY_SECONDS)
+    _terminate_main_thread()
 
 
 def _exit_cleanly(signum: int, frame: Any) -> None:

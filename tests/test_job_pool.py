@@ -38,8 +38,16 @@ def work(name):
     if name == "terminated" and len(list(MARKS.glob("terminated.*"))) == 1:
         os.kill(os.getpid(), signal.SIGTERM)  # someone's `kill` on the job process, the first time
         time.sleep(60)
+    if name == "swallowed" and len(list(MARKS.glob("swallowed.*"))) == 1:
+        Finalized()  # a SIGTERM that comes while the collector runs a finalizer, the first time
+        time.sleep(60)
     (MARKS / f"{{name}}-done").write_text("")
     return name
+
+
+class Finalized:
+    def __del__(self):
+        signal.raise_signal(signal.SIGTERM)  # its handler raises in here, and the hook gets that
 """
 
 SCRIPT = """\
@@ -76,6 +84,7 @@ def run_pool_on(tmp_path, names: list[str]) -> tuple[list[str], dict[str, list[i
     script, marks = pool_script(tmp_path, "tasks", TASKS, SCRIPT, names=names)
     completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=180)
     assert completed.returncode == 0, completed.stderr
+    assert "Exception ignored" not in completed.stderr, completed.stderr
     started: dict[str, list[int]] = {}
     for path in marks.glob("*.*"):
         started.setdefault(path.name.split(".")[0], []).append(int(path.read_text()))
@@ -115,6 +124,16 @@ def test_a_task_stopped_by_sigterm_is_tried_again_in_a_new_job_process(tmp_path)
     recorded, started = run_pool_on(tmp_path, ["terminated", "quick-1"])
     assert sorted(recorded) == ["quick-1", "terminated"]
     assert len(set(started["terminated"])) == 2
+
+
+def test_a_sigterm_that_a_finalizer_swallowed_still_ends_the_job_process(tmp_path):
+    """Python runs a signal's handler wherever the main thread is, in a finalizer included, and what
+    a finalizer raises goes to sys.unraisablehook and no further: the job process ran its task on
+    as if no SIGTERM had come (here for a minute), and printed the Terminated with its traceback.
+    It is now sent again, and the task is tried again in a new job process, as after any SIGTERM."""
+    recorded, started = run_pool_on(tmp_path, ["swallowed", "quick-1"])
+    assert sorted(recorded) == ["quick-1", "swallowed"]
+    assert len(set(started["swallowed"])) == 2
 
 
 def test_grade_all_grades_others_while_a_submission_loops(tmp_path):
