@@ -3,7 +3,8 @@
 must_fail: tests that must lose their points. must_pass: tests (or whole
 exercises, by name) that must keep them, to show the grader blames the right
 function and is not just failing everything. must_say: what a failed test's own
-message must hold for this mistake. diagnosis: the id of the catalog
+message must hold for this mistake; named_errors: tests it makes raise, named for it all the
+same. diagnosis: the id of the catalog
 entry (grader.diagnosis.catalog) the grader must name for it; every catalog
 entry has a mistake here, written independently of the catalog's own code.
 """
@@ -23,6 +24,8 @@ class Mistake:
     must_pass: tuple[str, ...] = ()
     #: (test, text): a failed test whose own message must hold the text (a formula it names as wrong)
     must_say: tuple[tuple[str, str], ...] = ()
+    #: tests in which the mistake makes the code raise, and which must be named for it all the same
+    named_errors: tuple[str, ...] = ()
 
 
 OUTPUT_DELTA = "return 2.0 * (y_hat - np.asarray(y)) * activation_prime(z, activation)"
@@ -258,6 +261,7 @@ MISTAKES = (
             "test_matches_reference[float64-relu_prime]",
             "test_train_step_matches_reference[8]",
         ),
+        named_errors=("test_lesson_example[ReLU neuron: y_hat]", "test_matches_reference[float64-relu]"),
     ),
     Mistake(
         "inputs mutated in place",

@@ -29,6 +29,9 @@ def test_mistake_costs_the_right_tests(tmp_path, mistake):
         assert tests[name].message, f"{name} failed without saying why"
     for name, text in mistake.must_say:
         assert text in tests[name].message, f"{name} should say {text!r}: {tests[name].message}"
+    for name in mistake.named_errors:
+        assert tests[name].status == "error", f"{name} should have raised: {tests[name].message}"
+        assert tests[name].diagnosis is not None and tests[name].diagnosis.mistake == mistake.diagnosis, name
     exercises = {summary.name: summary for summary in result.exercises()}
     for name in mistake.must_pass:
         if name in exercises:

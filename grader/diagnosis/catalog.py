@@ -180,6 +180,8 @@ def _every_entry_nudged(m: SimpleNamespace, f: Callable, x: np.ndarray, eps: flo
 
 
 def _relu_in_place(m: SimpleNamespace, z: Any) -> np.ndarray:
+    if not isinstance(z, np.ndarray):
+        z[z < 0] = 0  # a float (or a list) takes no such assignment: TypeError, as the student's does
     z = m.as_float_array(z)  # the caller's own array when it is one of floats
     z[z < 0] = 0
     return z
