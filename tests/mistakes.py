@@ -34,6 +34,9 @@ SGD = "return np.asarray(param) - lr * np.asarray(grad)"
 LOSS = "return float(np.sum((y_hat - y) ** 2) / y_hat.shape[0])"
 WEIGHT_GRADIENTS = "return delta.T @ a_prev / n, delta.mean(axis=0)"
 STEP = 'new_params = {key: sgd_update(params[key], grads[key], lr) for key in ("W1", "b1", "W2", "b2")}'
+#: train_step's two deltas, as the reference writes them
+STEP_OUTPUT_DELTA = 'delta2 = output_delta(y_hat, Y, z2, "sigmoid")'
+STEP_HIDDEN_DELTA = 'delta1 = hidden_delta(delta2, params["W2"], z1, "relu")'
 #: numerical_gradient's two nudges of x[index] and the restore, as the reference writes them
 NUDGES = (
     "        original = x[index]\n        try:\n            x[index] = original + eps\n"
@@ -673,9 +676,9 @@ MISTAKES = (
         "output_layer_updated_first",
         (
             (
-                '    delta1 = hidden_delta(delta2, params["W2"], z1, "relu")\n',
+                f"    {STEP_HIDDEN_DELTA}\n",
                 '    params = dict(params)\n    params["W2"] = params["W2"] - lr * (delta2.T @ a1 / len(X))\n'
-                '    delta1 = hidden_delta(delta2, params["W2"], z1, "relu")\n',
+                f"    {STEP_HIDDEN_DELTA}\n",
             ),
             (
                 STEP,
@@ -897,14 +900,45 @@ MISTAKES = (
         "the hidden delta through W1",
         "backprop.py",
         "hidden_delta_through_W1",
-        (
-            (
-                'delta1 = hidden_delta(delta2, params["W2"], z1, "relu")',
-                'delta1 = hidden_delta(delta2, params["W1"], z1, "relu")',
-            ),
-        ),
+        ((STEP_HIDDEN_DELTA, STEP_HIDDEN_DELTA.replace('params["W2"]', 'params["W1"]')),),
         must_fail=("test_train_step_on_a_chain_worked_by_hand", "test_train_step_matches_reference[1]"),
         must_pass=("activations", "gradcheck", "deep", "test_hidden_delta_matches_reference[float64-relu]"),
+    ),
+    Mistake(
+        "ReLU's slope at the output of train_step",
+        "backprop.py",
+        "train_step_output_relu_slope",
+        ((STEP_OUTPUT_DELTA, STEP_OUTPUT_DELTA.replace('"sigmoid"', "'relu'")),),
+        must_fail=(
+            "test_train_step_on_a_chain_worked_by_hand",
+            "test_train_step_matches_reference[8]",
+            "test_train_step_gradients_pass_finite_difference_check",
+        ),
+        must_pass=(
+            "activations",
+            "gradcheck",
+            "deep",
+            "test_output_delta_matches_reference[float64-sigmoid]",
+            "test_backprop_pieces_pass_finite_difference_check",
+        ),
+    ),
+    Mistake(
+        "the sigmoid's slope in train_step's hidden delta",
+        "backprop.py",
+        "train_step_hidden_sigmoid_slope",
+        ((STEP_HIDDEN_DELTA, STEP_HIDDEN_DELTA.replace('"relu"', "'sigmoid'")),),
+        must_fail=(
+            "test_train_step_on_a_chain_worked_by_hand",
+            "test_train_step_matches_reference[1]",
+            "test_train_step_gradients_pass_finite_difference_check",
+        ),
+        must_pass=(
+            "activations",
+            "gradcheck",
+            "deep",
+            "test_hidden_delta_matches_reference[float64-relu]",
+            "test_backprop_pieces_pass_finite_difference_check",
+        ),
     ),
     Mistake(
         "dW1 from the hidden layer's output",

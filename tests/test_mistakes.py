@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import EXAMPLES, REPO, by_name, cli, grade, reference_with, strict_report
 from junitparser import Error, Failure, JUnitXml
-from mistakes import MISTAKES, NUDGES
+from mistakes import MISTAKES, NUDGES, STEP_HIDDEN_DELTA
 
 from grader.compare import PLACEHOLDER
 from grader.diagnosis.catalog import BY_ID, CATALOG
@@ -429,10 +429,7 @@ def test_a_matrix_product_written_as_star_is_told_that_star_works_entry_by_entry
     ), messages
 
 
-TRAIN_STEP_THROUGH_W1 = (
-    'delta1 = hidden_delta(delta2, params["W2"], z1, "relu")',
-    'delta1 = hidden_delta(delta2, params["W1"], z1, "relu")',
-)
+TRAIN_STEP_THROUGH_W1 = (STEP_HIDDEN_DELTA, STEP_HIDDEN_DELTA.replace('params["W2"]', 'params["W1"]'))
 
 
 def test_tests_a_mistake_makes_raise_are_named_for_it_where_a_failed_test_shows_it(tmp_path):

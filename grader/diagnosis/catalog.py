@@ -238,16 +238,21 @@ def _output_layer_updated_first(m: SimpleNamespace, params: dict, X: Any, Y: Any
 
 
 def _train_step_where(
-    *, hidden_through: str = "W2", first_layer_from_a1: bool = False
+    *,
+    hidden_through: str = "W2",
+    first_layer_from_a1: bool = False,
+    output_activation: str = "sigmoid",
+    hidden_activation: str = "relu",
 ) -> Callable[..., tuple]:
     """A train_step mutant: the reference's step with the hidden delta sent back through
-    params[hidden_through], or dW1 taken from the hidden layer's output a1 instead of X."""
+    params[hidden_through], dW1 taken from the hidden layer's output a1 instead of X, or another
+    activation's slope named to output_delta or hidden_delta."""
 
     def computes(m: SimpleNamespace, params: dict, X: Any, Y: Any, lr: float) -> tuple:
         z1, a1, z2, y_hat = m.forward(params, X)
         loss = m.squared_error(y_hat, Y)
-        delta2 = m.output_delta(y_hat, Y, z2, "sigmoid")
-        delta1 = m.hidden_delta(delta2, params[hidden_through], z1, "relu")
+        delta2 = m.output_delta(y_hat, Y, z2, output_activation)
+        delta1 = m.hidden_delta(delta2, params[hidden_through], z1, hidden_activation)
         grads = {}
         grads["W1"], grads["b1"] = m.weight_gradients(delta1, a1 if first_layer_from_a1 else X)
         grads["W2"], grads["b2"] = m.weight_gradients(delta2, a1)
@@ -858,6 +863,27 @@ CATALOG: tuple[Misconception, ...] = (
         "a1) for the second.",
         "train_step",
         _train_step_where(first_layer_from_a1=True),
+    ),
+    Misconception(
+        "train_step_output_relu_slope",
+        "ReLU's slope at the sigmoid output of the two-layer network",
+        "The network's output is ŷ = σ(z2), so its delta multiplies by σ'(z2). Naming \"relu\" to "
+        "output_delta multiplies by relu'(z2) instead, 1 where z2 > 0 and 0 elsewhere: σ' is never "
+        "above ¼, so the output layer's gradients come out at least four times too large where "
+        "z2 > 0 and vanish where it is not, and the hidden layer's, which start from δ2, with them.",
+        'Name the output\'s activation: output_delta(y_hat, Y, z2, "sigmoid"); "relu" is the hidden layer\'s.',
+        "train_step",
+        _train_step_where(output_activation="relu"),
+    ),
+    Misconception(
+        "train_step_hidden_sigmoid_slope",
+        "σ' in place of ReLU' in the two-layer network's hidden delta",
+        'The hidden layer is a ReLU; only the output is a sigmoid. Naming "sigmoid" to hidden_delta '
+        "multiplies δ1 by σ'(z1), at most ¼, where relu'(z1), 0 or 1, belongs: dW1 and db1 are then "
+        "the gradients of a network the forward pass did not compute.",
+        'Name the hidden layer\'s activation: hidden_delta(delta2, params["W2"], z1, "relu").',
+        "train_step",
+        _train_step_where(hidden_activation="sigmoid"),
     ),
     Misconception(
         "params_updated_in_place",
