@@ -40,11 +40,23 @@ def deep_gradients_of(
     )
     pairs = []
     for layer, pair in enumerate(grads, start=1):
-        assert isinstance(pair, (list, tuple)) and len(pair) == 2, f"layer {layer}: expected a pair (dW, db)"
+        assert isinstance(pair, (list, tuple)) and len(pair) == 2, (
+            f"layer {layer}: expected a pair (dW, db), got {_not_a_pair(pair)}"
+        )
         pairs.append(
             (as_numeric_array(pair[0], f"layer {layer} dW"), as_numeric_array(pair[1], f"layer {layer} db"))
         )
     return outcome, pairs
+
+
+def _not_a_pair(entry: Any) -> str:
+    """What deep_gradients put in a layer's place instead of (dW, db), in words."""
+    if entry is None:
+        # [None] * L filled in by a loop that stops one layer short: range(L - 1, 0, -1)
+        return "None (an entry that the loop over the layers never reached stays as it was made)"
+    if isinstance(entry, (list, tuple)):
+        return f"a {type(entry).__name__} of {len(entry)}"
+    return type(entry).__name__
 
 
 def train_step_of(

@@ -792,6 +792,18 @@ MISTAKES = (
         must_pass=("activations", "backprop", "gradcheck"),
     ),
     Mistake(
+        "a deep hidden delta through the weights below",
+        "deep.py",
+        "deep_hidden_delta_through_layer_below",
+        (("hidden_delta(delta, weights[layer],", "hidden_delta(delta, weights[layer - 1],"),),
+        must_fail=(
+            "test_chain_of_single_units_worked_by_hand[relu]",
+            "test_chain_of_single_units_worked_by_hand[sigmoid]",
+        ),
+        must_pass=("activations", "backprop", "gradcheck"),
+        named_errors=("test_matches_reference[sigmoid]", "test_gradients_pass_finite_difference_check[relu]"),
+    ),
+    Mistake(
         "a deep layer's dW from its own output",
         "deep.py",
         "deep_weight_gradient_from_layer_output",
@@ -987,6 +999,26 @@ MISTAKES = (
             "deep",
             "gradcheck",
             "test_weight_gradients_average_over_the_batch[float64]",
+        ),
+    ),
+    Mistake(
+        "n counted across the units",
+        "backprop.py",
+        "batch_size_from_units",
+        (
+            ("n = delta.shape[0]", "n = len(delta[0])"),
+            (WEIGHT_GRADIENTS, "return delta.T @ a_prev / n, np.sum(delta, axis=0) / n"),
+        ),
+        must_fail=(
+            "test_weight_gradients_average_over_the_batch[float64]",
+            "test_gradients_of_one_example_twice_are_that_examples",
+            "test_matches_reference[relu]",
+        ),
+        must_pass=(
+            "activations",
+            "gradcheck",
+            "test_output_delta_matches_reference[float64-sigmoid]",
+            "test_hidden_delta_matches_reference[float64-relu]",
         ),
     ),
     Mistake(

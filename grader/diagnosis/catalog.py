@@ -299,11 +299,13 @@ def _deep_backprop_with(
     hidden_slope_at_output: bool = False,
     gradient_from_output: bool = False,
     slope_of_layer_above: bool = False,
+    weights_below: bool = False,
 ) -> list:
     """deep_gradients as the reference computes it, with one of its choices made otherwise: the
     output delta's activation (None: the hidden layers'), the hidden deltas' (None: activation, as
     it should be), each hidden delta's f' taken at the layer's output a instead of at z or at the
-    z of the layer above, or each layer's dW from its output instead of its input."""
+    z of the layer above, each layer's dW from its output instead of its input, or each hidden
+    delta sent back through the weights of the layer below."""
     zs, activations = m.deep_forward(weights, biases, X, activation)
     delta = m.output_delta(activations[-1], Y, zs[-1], output_activation or activation)
     grads: list = [None] * len(weights)
@@ -315,7 +317,8 @@ def _deep_backprop_with(
                 if hidden_slope_at_output
                 else zs[layer if slope_of_layer_above else layer - 1]
             )
-            delta = m.hidden_delta(delta, weights[layer], at, hidden_activation or activation)
+            through = weights[layer - 1 if weights_below else layer]
+            delta = m.hidden_delta(delta, through, at, hidden_activation or activation)
     return grads
 
 
@@ -741,6 +744,19 @@ CATALOG: tuple[Misconception, ...] = (
         _bias_gradient_as(lambda delta: delta.mean()),
     ),
     Misconception(
+        "batch_size_from_units",
+        "n taken from the units' axis: delta.shape[1]",
+        "delta is shaped (n, d_out): one row per example, one column per unit. The average over the "
+        "batch divides by the number of rows, delta.shape[0]; delta.shape[1] is the layer's width, so "
+        "the gradients are off by the factor n / d_out, and right only where the two happen to agree.",
+        "Count the examples down the first axis: n = delta.shape[0] (or len(delta)).",
+        "weight_gradients",
+        lambda m, delta, a_prev: (
+            np.asarray(delta).T @ np.asarray(a_prev) / np.shape(delta)[1],
+            np.asarray(delta).sum(axis=0) / np.shape(delta)[1],
+        ),
+    ),
+    Misconception(
         "bias_gradient_over_units",
         "db averaged over the units instead of the examples",
         "delta has one row per example and one column per unit, so delta.mean(axis=1) averages each "
@@ -1098,6 +1114,18 @@ CATALOG: tuple[Misconception, ...] = (
         "going back from layer.",
         "deep_gradients",
         _deep_backprop_where(slope_of_layer_above=True),
+    ),
+    Misconception(
+        "deep_hidden_delta_through_layer_below",
+        "a hidden delta sent back through the weights of the layer below",
+        "Going back from layer l to layer l − 1, the delta goes through W_l, the weights that read "
+        "layer l − 1's output. weights[layer - 1] belongs to the layer below, which the delta has not "
+        "reached yet: its shape fits only where the layers are as wide (as in a chain of single "
+        "units), and its numbers are the wrong connections even there.",
+        "Send the delta through the weights it came through: hidden_delta(delta, weights[layer], "
+        "zs[layer - 1], activation).",
+        "deep_gradients",
+        _deep_backprop_where(weights_below=True),
     ),
     Misconception(
         "deep_hidden_activation_not_passed",
