@@ -591,3 +591,17 @@ def test_a_deep_gradients_whose_loop_stops_before_the_first_layer_is_told_it_lef
     assert all(t.message.startswith("layer 1: expected a pair (dW, db), got None (") for t in lost), [
         t.message for t in lost
     ]
+
+
+def test_a_helpers_mistake_that_fits_by_chance_is_ruled_out_by_the_function_that_calls_it():
+    """Gradients not averaged double the one-unit chain's dW (its example twice), and so does ReLU at
+    the deep network's output there (ŷ = ReLU(0) = 0, δ2 twice as large): the chain test fits both.
+    deep_forward is never called by a test, so only deep_gradients' other failed tests, which the
+    helper's mistake does not reproduce, can rule it out; before they did, every such submission's
+    report said 'The output also fits: the hidden activation applied in the output layer too'."""
+    result = grade(EXAMPLES / "no_batch_average")
+    chain = by_name(result)["test_chain_of_single_units_worked_by_hand[relu]"]
+    assert chain.status == "failed" and chain.diagnosis.mistake == "gradients_not_averaged"
+    for test in result.tests:
+        if test.diagnosis is not None:
+            assert "hidden_activation_at_deep_output" not in (test.diagnosis.mistake, *test.diagnosis.also)

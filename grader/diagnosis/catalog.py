@@ -36,9 +36,17 @@ class Misconception:
         """The exercise file (stem) of the function the mistake lives in."""
         return MODULE_OF.get(self.replaces) or HELPERS[self.replaces]
 
+    @property
+    def graded_in(self) -> str:
+        """The graded function whose calls show the mistake: the one it lives in, or for a helper,
+        the graded function that calls it."""
+        return self.replaces if self.replaces in MODULE_OF else HELPER_CALLERS[self.replaces]
+
 
 #: functions of the exercise files that are not graded alone but that students write
 HELPERS = MappingProxyType({"forward": "backprop", "deep_forward": "deep"})
+#: the graded function that calls each helper (the tests call the helpers through nothing else)
+HELPER_CALLERS = MappingProxyType({"forward": "train_step", "deep_forward": "deep_gradients"})
 
 
 def _sigmoid_prime_from_z(m: SimpleNamespace, z: Any) -> np.ndarray:
@@ -240,22 +248,26 @@ def _output_layer_updated_first(m: SimpleNamespace, params: dict, X: Any, Y: Any
 def _train_step_where(
     *,
     hidden_through: str = "W2",
-    first_layer_from_a1: bool = False,
+    first_layer_input: str = "X",
+    second_layer_input: str = "a1",
+    hidden_slope_at: str = "z1",
     output_activation: str = "sigmoid",
     hidden_activation: str = "relu",
 ) -> Callable[..., tuple]:
-    """A train_step mutant: the reference's step with the hidden delta sent back through
-    params[hidden_through], dW1 taken from the hidden layer's output a1 instead of X, or another
-    activation's slope named to output_delta or hidden_delta."""
+    """A train_step mutant: the reference's step with one of its choices made otherwise: the
+    weights the hidden delta is sent back through (a key of params), what each layer's dW is
+    taken from and where the hidden slope is taken ("X", "z1", "a1" or "z2"), or the activation
+    named to output_delta or hidden_delta."""
 
     def computes(m: SimpleNamespace, params: dict, X: Any, Y: Any, lr: float) -> tuple:
         z1, a1, z2, y_hat = m.forward(params, X)
+        values = {"X": X, "z1": z1, "a1": a1, "z2": z2}
         loss = m.squared_error(y_hat, Y)
         delta2 = m.output_delta(y_hat, Y, z2, output_activation)
-        delta1 = m.hidden_delta(delta2, params[hidden_through], z1, hidden_activation)
+        delta1 = m.hidden_delta(delta2, params[hidden_through], values[hidden_slope_at], hidden_activation)
         grads = {}
-        grads["W1"], grads["b1"] = m.weight_gradients(delta1, a1 if first_layer_from_a1 else X)
-        grads["W2"], grads["b2"] = m.weight_gradients(delta2, a1)
+        grads["W1"], grads["b1"] = m.weight_gradients(delta1, values[first_layer_input])
+        grads["W2"], grads["b2"] = m.weight_gradients(delta2, values[second_layer_input])
         return {key: m.sgd_update(params[key], grads[key], lr) for key in ("W1", "b1", "W2", "b2")}, loss
 
     return computes
@@ -269,6 +281,37 @@ def _forward_where_hidden_is(activate: Callable[[SimpleNamespace, Any], Any]) ->
         a1 = activate(m, z1)
         z2 = a1 @ params["W2"].T + params["b2"]
         return z1, a1, z2, m.sigmoid(z2)
+
+    return computes
+
+
+def _forward_without_biases(m: SimpleNamespace, params: dict, X: Any) -> tuple:
+    """The two-layer forward pass with both biases left out."""
+    z1 = np.asarray(X) @ params["W1"].T
+    a1 = m.relu(z1)
+    z2 = a1 @ params["W2"].T
+    return z1, a1, z2, m.sigmoid(z2)
+
+
+def _deep_forward_where(
+    *, hidden_activation_at_output: bool = False, with_biases: bool = True
+) -> Callable[..., tuple]:
+    """A deep_forward mutant: the reference's forward pass with the hidden activation in the output
+    layer as well, or without the biases."""
+
+    def computes(
+        m: SimpleNamespace, weights: list, biases: list, X: Any, activation: str = "sigmoid"
+    ) -> tuple[list, list]:
+        m.check_activation(activation)
+        a = np.asarray(X)
+        zs, activations = [], [a]
+        for layer, (W, b) in enumerate(zip(weights, biases, strict=False)):
+            z = a @ np.asarray(W).T + (b if with_biases else 0.0)
+            last = layer == len(weights) - 1
+            a = m.activate(z, "sigmoid" if last and not hidden_activation_at_output else activation)
+            zs.append(z)
+            activations.append(a)
+        return zs, activations
 
     return computes
 
@@ -573,6 +616,16 @@ CATALOG: tuple[Misconception, ...] = (
         lambda m, y_hat, y: float(np.mean(_squared_errors(y_hat, y))),
     ),
     Misconception(
+        "loss_divided_by_outputs",
+        "the loss divided by the number of outputs instead of examples",
+        "y_hat is shaped (n, k): n examples down the rows, k outputs across. The loss sums over the "
+        "outputs and averages over the examples, so it divides by y_hat.shape[0]. Dividing by "
+        "y_hat.shape[1] = k averages over the outputs instead, and is right only when n = k.",
+        "Divide by the number of rows: np.sum((y_hat - y) ** 2) / y_hat.shape[0].",
+        "squared_error",
+        lambda m, y_hat, y: float(np.sum(_squared_errors(y_hat, y)) / np.shape(y_hat)[1]),
+    ),
+    Misconception(
         "output_delta_without_two",
         "the factor 2 of the squared error dropped (the ½ convention)",
         "The derivative of (ŷ − y)² is 2(ŷ − y). The 2 only cancels when the loss carries a ½, which "
@@ -839,6 +892,16 @@ CATALOG: tuple[Misconception, ...] = (
         _forward_where_hidden_is(lambda m, z1: z1),
     ),
     Misconception(
+        "forward_without_biases",
+        "the biases left out of the forward pass",
+        "Each layer computes z = a_prev Wᵀ + b. Without + b the network is another one, whose units "
+        "all pass through the origin: the loss, the deltas and every gradient the step takes belong "
+        "to it, and the biases, though updated, never change what the network computes.",
+        'In forward, add each layer\'s bias: z1 = X @ params["W1"].T + params["b1"], and b2 in z2.',
+        "forward",
+        _forward_without_biases,
+    ),
+    Misconception(
         "loss_after_update",
         "the loss reported after the update",
         "train_step must report the loss of the parameters it was given, the one its forward pass "
@@ -878,7 +941,39 @@ CATALOG: tuple[Misconception, ...] = (
         "Use each layer's input: weight_gradients(delta1, X) for the first layer, weight_gradients(delta2, "
         "a1) for the second.",
         "train_step",
-        _train_step_where(first_layer_from_a1=True),
+        _train_step_where(first_layer_input="a1"),
+    ),
+    Misconception(
+        "output_layer_gradient_from_X",
+        "dW2 taken from X instead of the hidden layer's output",
+        "A layer's dW is its delta times what that layer was given. The output layer reads a1, the "
+        "hidden layer's output; X is what the first layer reads. δ2ᵀ X has the shape of W1, not W2, "
+        "so W2 − lr·dW2 fails, or, where the widths happen to agree, moves W2 by another layer's "
+        "numbers.",
+        "Use each layer's input: weight_gradients(delta2, a1) for the output layer, weight_gradients("
+        "delta1, X) for the first.",
+        "train_step",
+        _train_step_where(second_layer_input="X"),
+    ),
+    Misconception(
+        "output_layer_gradient_from_pre_activation",
+        "dW2 taken from z1, before the hidden ReLU",
+        "The output layer reads a1 = relu(z1), not z1: its dW is δ2ᵀ a1 / n. Taking z1 keeps the "
+        "negative pre-activations that the ReLU set to 0, so W2's gradient is off wherever a hidden "
+        "unit was switched off, and right only where none was.",
+        "Use what the output layer was given: weight_gradients(delta2, a1), with a1 = relu(z1).",
+        "train_step",
+        _train_step_where(second_layer_input="z1"),
+    ),
+    Misconception(
+        "train_step_hidden_slope_at_output",
+        "the hidden delta's slope taken at the output's z2",
+        "δ1 multiplies by relu'(z1), the slope of the hidden layer at its own pre-activation. z2 is "
+        "the output layer's: its shape is (n, k), not (n, h), so the product fails unless k = 1, and "
+        "then it switches every hidden unit on or off by the output's sign instead of its own.",
+        'Take the slope where the delta is going: hidden_delta(delta2, params["W2"], z1, "relu").',
+        "train_step",
+        _train_step_where(hidden_slope_at="z2"),
     ),
     Misconception(
         "train_step_output_relu_slope",
@@ -1059,6 +1154,27 @@ CATALOG: tuple[Misconception, ...] = (
         'In deep_forward, use "sigmoid" for the last layer only and activation for the others.',
         "deep_forward",
         _sigmoid_forward_in_every_layer,
+    ),
+    Misconception(
+        "hidden_activation_at_deep_output",
+        "the hidden activation applied in the output layer too",
+        "The deep network's output layer is a sigmoid whatever the hidden layers use. A forward pass "
+        "that applies activation to every layer makes ŷ a ReLU, tanh or identity of z, which "
+        "output_delta's σ' then does not match. With sigmoid hidden layers the two agree, so only "
+        "the other activations show it.",
+        'In deep_forward, use "sigmoid" for the last layer and activation for the layers before it.',
+        "deep_forward",
+        _deep_forward_where(hidden_activation_at_output=True),
+    ),
+    Misconception(
+        "deep_forward_without_biases",
+        "the biases left out of the deep forward pass",
+        "Each layer computes z = a_prev Wᵀ + b. Without + b every layer passes through the origin: "
+        "the deltas and gradients are those of another network, and every layer's db is computed "
+        "for biases that the forward pass never used.",
+        "In deep_forward, add each layer's bias: z = a @ W.T + b.",
+        "deep_forward",
+        _deep_forward_where(with_biases=False),
     ),
     Misconception(
         "deep_gradients_last_layer_first",

@@ -236,7 +236,7 @@ def _returned_nothing(recorded: _Calls, index: int) -> bool:
 
 class _Verdict(Enum):
     EXPLAINS = "explains"  # reproduces every returned call, and differs from the reference on one
-    RULED_OUT = "ruled out"  # the function the mistake lives in, called itself, answered otherwise
+    RULED_OUT = "ruled out"  # its graded function (graded_in), called itself, answered otherwise
     NEITHER = "neither"
 
 
@@ -248,13 +248,15 @@ def _verdict(entry: Misconception, recorded: _Calls, reference_dir: Path) -> tup
     for call, student, reference, tol in zip(
         recorded.calls, recorded.student, recorded.reference, recorded.tolerance, strict=True
     ):
-        if missed and call.function != entry.replaces:
+        if missed and call.function != entry.graded_in:
             continue  # only a call of the mistake's own function can still rule it out
         predicted = of_function(getattr(mutated, call.function), call)
         changed = _differs(predicted, reference, tol)
         shifts = shifts or (changed and call.function != entry.replaces)
         if not _reproduces(predicted, student, tol):
-            if call.function == entry.replaces:
+            # a helper's mistake (forward, deep_forward) shows only through the graded function
+            # that calls it: that one answering otherwise rules it out
+            if call.function == entry.graded_in:
                 return _Verdict.RULED_OUT, shifts
             missed = True
         else:
