@@ -15,7 +15,6 @@ import importlib
 import os
 import select
 import signal
-import sys
 import threading
 import time
 from collections import deque
@@ -29,7 +28,7 @@ from grader import long_waits
 from grader.half_sent_results import give_up_half_sent_results, processes_of
 from grader.roster import Entry
 from grader.scratch import process_running, remove_scratch_of
-from grader.stop_signals import WAKE_SECONDS, raise_lost_stop, stops_held_back
+from grader.stop_signals import WAKE_SECONDS, raise_lost_stop, stops_held_back, when_a_finalizer_swallows
 
 Task = tuple[Any, ...]  # a function run in a job process and its arguments
 
@@ -368,15 +367,7 @@ def _keep_lost_terminations() -> None:
     commands' own KeyboardInterrupt is kept by stop_signals.) Sent again by a thread a moment
     later, once the main thread has left the hook, the signal is handled in the main thread's own
     code: in a task, or in the wait for the next one."""
-    given = sys.unraisablehook
-
-    def hook(unraisable: sys.UnraisableHookArgs) -> None:
-        if isinstance(unraisable.exc_value, Terminated):
-            threading.Thread(target=_terminate_again, name="backprop-grader-lost-stop", daemon=True).start()
-        else:
-            given(unraisable)
-
-    sys.unraisablehook = hook
+    when_a_finalizer_swallows(Terminated, _terminate_again_soon)
 
 
 #: how long the thread that sends a lost SIGTERM again waits for the main thread to leave the hook:
@@ -384,9 +375,12 @@ def _keep_lost_terminations() -> None:
 _RESEND_DELAY_SECONDS = 0.05
 
 
-def _terminate_again() -> None:
-    time.sleep(_RESEND_DELAY_SECONDS)
-    _terminate_main_thread()
+def _terminate_again_soon() -> None:
+    def terminate_again() -> None:
+        time.sleep(_RESEND_DELAY_SECONDS)
+        _terminate_main_thread()
+
+    threading.Thread(target=terminate_again, name="backprop-grader-lost-stop", daemon=True).start()
 
 
 def _exit_cleanly(signum: int, frame: Any) -> None:

@@ -22,7 +22,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from types import FrameType
@@ -57,18 +57,25 @@ _lost_stop = threading.Event()
 
 def _keep_lost_stops() -> None:
     """sys.unraisablehook notes a KeyboardInterrupt and keeps it off stderr (the command's one line
-    comes instead, once raise_lost_stop raises it); anything else goes to the hook as it was."""
+    comes instead, once raise_lost_stop raises it)."""
+    when_a_finalizer_swallows(KeyboardInterrupt, _lost_stop.set)
+
+
+def when_a_finalizer_swallows(kind: type[BaseException], then: Callable[[], None]) -> None:
+    """From now on sys.unraisablehook, which gets what a finalizer raised, calls then() for an
+    exception of kind (a stop a signal's handler raised there) and prints nothing for it; anything
+    else goes to the hook as it was. Set twice for the same kind, it is set once."""
     given = sys.unraisablehook
-    if getattr(given, "keeps_lost_stops", False):
+    if getattr(given, "swallowed_kind", None) is kind:
         return
 
     def hook(unraisable: sys.UnraisableHookArgs) -> None:
-        if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
-            _lost_stop.set()
+        if unraisable.exc_type is not None and issubclass(unraisable.exc_type, kind):
+            then()
         else:
             given(unraisable)
 
-    hook.keeps_lost_stops = True  # type: ignore[attr-defined]
+    hook.swallowed_kind = kind  # type: ignore[attr-defined]
     sys.unraisablehook = hook
 
 
