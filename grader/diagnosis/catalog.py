@@ -273,24 +273,19 @@ def _train_step_where(
     return computes
 
 
-def _forward_where_hidden_is(activate: Callable[[SimpleNamespace, Any], Any]) -> Callable[..., tuple]:
-    """A forward mutant: the two-layer forward pass with a1 = activate(m, z1) in place of relu(z1)."""
+def _forward_where(
+    activate: Callable[[SimpleNamespace, Any], Any] = lambda m, z1: m.relu(z1), with_biases: bool = True
+) -> Callable[..., tuple]:
+    """A forward mutant: the two-layer forward pass with a1 = activate(m, z1) in place of relu(z1),
+    or without the biases."""
 
     def computes(m: SimpleNamespace, params: dict, X: Any) -> tuple:
-        z1 = np.asarray(X) @ params["W1"].T + params["b1"]
+        z1 = np.asarray(X) @ params["W1"].T + (params["b1"] if with_biases else 0.0)
         a1 = activate(m, z1)
-        z2 = a1 @ params["W2"].T + params["b2"]
+        z2 = a1 @ params["W2"].T + (params["b2"] if with_biases else 0.0)
         return z1, a1, z2, m.sigmoid(z2)
 
     return computes
-
-
-def _forward_without_biases(m: SimpleNamespace, params: dict, X: Any) -> tuple:
-    """The two-layer forward pass with both biases left out."""
-    z1 = np.asarray(X) @ params["W1"].T
-    a1 = m.relu(z1)
-    z2 = a1 @ params["W2"].T
-    return z1, a1, z2, m.sigmoid(z2)
 
 
 def _deep_forward_where(
@@ -339,27 +334,23 @@ def _deep_backprop_with(
     *,
     output_activation: str | None = "sigmoid",
     hidden_activation: str | None = None,
-    hidden_slope_at_output: bool = False,
+    slope_at: str = "z",
     gradient_from_output: bool = False,
-    slope_of_layer_above: bool = False,
     weights_below: bool = False,
 ) -> list:
     """deep_gradients as the reference computes it, with one of its choices made otherwise: the
     output delta's activation (None: the hidden layers'), the hidden deltas' (None: activation, as
-    it should be), each hidden delta's f' taken at the layer's output a instead of at z or at the
-    z of the layer above, each layer's dW from its output instead of its input, or each hidden
-    delta sent back through the weights of the layer below."""
+    it should be), where each hidden delta's f' is taken (slope_at: "z", the layer's own
+    pre-activation; "a", its output; "z above", the pre-activation of the layer above), each
+    layer's dW from its output instead of its input, or each hidden delta sent back through the
+    weights of the layer below."""
     zs, activations = m.deep_forward(weights, biases, X, activation)
     delta = m.output_delta(activations[-1], Y, zs[-1], output_activation or activation)
     grads: list = [None] * len(weights)
     for layer in reversed(range(len(weights))):
         grads[layer] = m.weight_gradients(delta, activations[layer + 1 if gradient_from_output else layer])
         if layer > 0:
-            at = (
-                activations[layer]
-                if hidden_slope_at_output
-                else zs[layer if slope_of_layer_above else layer - 1]
-            )
+            at = {"z": zs[layer - 1], "a": activations[layer], "z above": zs[layer]}[slope_at]
             through = weights[layer - 1 if weights_below else layer]
             delta = m.hidden_delta(delta, through, at, hidden_activation or activation)
     return grads
@@ -878,7 +869,7 @@ CATALOG: tuple[Misconception, ...] = (
         "slope, so the gradients of the training step belong to neither network.",
         "In forward, use a1 = relu(z1); keep the sigmoid for the output, y_hat = sigmoid(z2).",
         "forward",
-        _forward_where_hidden_is(lambda m, z1: m.sigmoid(z1)),
+        _forward_where(lambda m, z1: m.sigmoid(z1)),
     ),
     Misconception(
         "hidden_layer_linear",
@@ -889,7 +880,7 @@ CATALOG: tuple[Misconception, ...] = (
         "gradients belong to neither network.",
         "In forward, set a1 = relu(z1) and let the output layer read a1, not z1.",
         "forward",
-        _forward_where_hidden_is(lambda m, z1: z1),
+        _forward_where(lambda m, z1: z1),
     ),
     Misconception(
         "forward_without_biases",
@@ -899,7 +890,7 @@ CATALOG: tuple[Misconception, ...] = (
         "to it, and the biases, though updated, never change what the network computes.",
         'In forward, add each layer\'s bias: z1 = X @ params["W1"].T + params["b1"], and b2 in z2.',
         "forward",
-        _forward_without_biases,
+        _forward_where(with_biases=False),
     ),
     Misconception(
         "loss_after_update",
@@ -1205,7 +1196,7 @@ CATALOG: tuple[Misconception, ...] = (
         "Keep the pre-activations of the forward pass and give hidden_delta zs[layer - 1], not the "
         "activations.",
         "deep_gradients",
-        _deep_backprop_where(hidden_slope_at_output=True),
+        _deep_backprop_where(slope_at="a"),
     ),
     Misconception(
         "deep_weight_gradient_from_layer_output",
@@ -1229,7 +1220,7 @@ CATALOG: tuple[Misconception, ...] = (
         "Give hidden_delta the pre-activation of the layer the delta is going to: zs[layer - 1] when "
         "going back from layer.",
         "deep_gradients",
-        _deep_backprop_where(slope_of_layer_above=True),
+        _deep_backprop_where(slope_at="z above"),
     ),
     Misconception(
         "deep_hidden_delta_through_layer_below",
