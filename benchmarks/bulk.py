@@ -13,6 +13,10 @@ so that not all answer alike), then:
              (`python -m grader grade SUB`), one after another, on M submissions with the
              same mix as the class (M = 20 by default: one of every kind in the right proportion),
              and again on one ordinary submission of each kind, for the ordinary rate's ratio.
+             Each reads the call plan that grade-all kept (grader/plan_cache.py, in a folder of
+             the run's own), as `grade` does; the ratio is against this rate. The whole mix is
+             graded a third time with every process recording its plan again, the naive rate
+             of 0.4.28 and before, for comparison with the figures measured then.
 
 It prints both rates, their ratio and the peak memory of grade-all's whole process tree
 (the sum of the resident memory of the grader, its job processes and their workers,
@@ -174,14 +178,17 @@ def reading_peak(grader: list[str], scratch: Path, command: str) -> tuple[int, i
     return peaks[0], peaks[1]
 
 
-def naive(grader: list[str], root: Path, n: int, kinds: list[int] | None) -> float:
-    """Submissions per second of a fresh `grade` process per submission, one after another."""
+def naive(grader: list[str], root: Path, n: int, kinds: list[int] | None, kept_plans: bool = True) -> float:
+    """Submissions per second of a fresh `grade` process per submission, one after another; each
+    reads the call plan grade-all kept (as `grade` does since 0.4.29), or, without kept_plans,
+    records it again by grading the reference twice (as every `grade` did until then)."""
     root.mkdir()
     make_submissions(root, n, kinds)
+    env = os.environ if kept_plans else {**os.environ, "BACKPROP_GRADER_CACHE_DIR": ""}
     started = time.perf_counter()
     for submission in sorted(root.iterdir()):
         subprocess.run([*grader, "grade", str(submission), "--format", "json", "--timeout", TIMEOUT],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)  # fmt: skip
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env)  # fmt: skip
     return n / (time.perf_counter() - started)
 
 
@@ -208,6 +215,8 @@ def main() -> int:
     grader = [sys.executable, "-m", "grader"]
     with tempfile.TemporaryDirectory(prefix="bulk-benchmark-") as folder:
         scratch = Path(folder)
+        # the call plans of this run's own (grader/plan_cache.py): the first grade-all keeps them
+        os.environ["BACKPROP_GRADER_CACHE_DIR"] = str(scratch / "cache")
         seconds, peak = grade_all(grader, scratch, "class", args.n, args.jobs, None)
         ordinary_seconds, ordinary_peak = grade_all(grader, scratch, "ordinary", args.n, args.jobs, ORDINARY)
         startup_seconds, _ = grade_all(grader, scratch, "start-up", args.jobs, args.jobs, ORDINARY)
@@ -226,6 +235,7 @@ def main() -> int:
         reading = {command: reading_peak(grader, scratch, command) for command in READERS}
         naive_rate = naive(grader, scratch / "naive", args.naive, None)
         naive_ordinary_rate = naive(grader, scratch / "naive-ordinary", len(ORDINARY), ORDINARY)
+        recording_rate = naive(grader, scratch / "naive-recording", args.naive, None, kept_plans=False)
     rate, ordinary_rate = args.n / seconds, args.n / ordinary_seconds
     peak = max(peak, ordinary_peak)
     print(f"grade-all, the whole mix : {args.n} in {seconds:.1f} s = {rate:.1f}/s with {args.jobs} jobs")
@@ -240,7 +250,10 @@ def main() -> int:
     print(
         f"naive, ordinary only     : {naive_ordinary_rate:.2f}/s ({len(ORDINARY)} submissions, one of each kind)"
     )
-    print(f"ratio grade-all / naive (same mix): {rate / naive_rate:.1f}x")
+    print(f"naive, recording plans   : {recording_rate:.2f}/s (the whole mix, each process grading the reference "
+          "twice first, as until 0.4.29)")  # fmt: skip
+    print(f"ratio grade-all / naive (same mix): {rate / naive_rate:.1f}x "
+          f"({rate / recording_rate:.1f}x against the naive grader recording its plans)")  # fmt: skip
     print(
         f"ratio grade-all / naive (ordinary only, for comparison): {ordinary_rate / naive_ordinary_rate:.1f}x"
     )

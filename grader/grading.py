@@ -17,6 +17,7 @@ from grader.fingerprint import grader_fingerprint
 from grader.lost_points import clause_list
 from grader.mended_text import mended
 from grader.paths import HIDDEN_TESTS, PUBLIC_TESTS, GraderSetupError, quizzes_dir, reference_dir
+from grader.plan_cache import keep_plan, kept_plan, plan_name
 from grader.planned_calls import CallPlan, PlannedCall, PlanRecording
 from grader.plot_data import collect_plot_data
 from grader.pytest_plugin import RAISED_CALLS
@@ -83,22 +84,42 @@ def call_plan(suite: str, plots: bool, limits: WorkerLimits | None) -> CallPlan 
     """Every call grading makes, in order, recorded once per process by grading the reference
     solutions, but those made with what an earlier call returned: the worker must not see the
     reference's results (planned_calls). A correct submission gets all of these calls, and any
-    other gets them too; the calls left out run one by one, with the student's own results."""
+    other gets them too; the calls left out run one by one, with the student's own results.
+    A plan recorded cleanly is kept on disk for later runs under the same conditions (plan_cache)."""
     if (suite, plots) not in _plans:
-        every = PlanRecording()
-        first = _grade_reference(suite, plots, limits, None, every)
-        require_reference_passes(first)
-        planned: list[PlannedCall] = []
-        if every.calls:
-            # again, prefetching every call and handing the tests nudged results: a call made with
-            # a result then differs from its planned twin, which no test takes
-            trial = PlanRecording(nudge=True)
-            if (again := _grade_reference(suite, plots, limits, CallPlan.of(every.calls), trial)) is not None:
-                require_reference_in_time(first, again)
-                untaken = {id(call) for call in trial.untaken}
-                planned = [call for call in every.calls if id(call) not in untaken]
+        name = plan_name(suite, plots, limits)
+        planned = kept_plan(name)
+        if planned is None:
+            planned, clean = _recorded_plan(suite, plots, limits)
+            if clean:
+                keep_plan(name, planned)
         _plans[suite, plots] = CallPlan.of(planned) if planned else None
     return _plans[suite, plots]
+
+
+def _recorded_plan(suite: str, plots: bool, limits: WorkerLimits | None) -> tuple[list[PlannedCall], bool]:
+    """call_plan's calls, recorded by grading the reference twice, and whether that went cleanly, as a
+    plan kept for later runs must have been: every test passed the first time, and none ran out of
+    time or crashed the second."""
+    every = PlanRecording()
+    first = _grade_reference(suite, plots, limits, None, every)
+    require_reference_passes(first)
+    if not every.calls:
+        return [], False
+    # again, prefetching every call and handing the tests nudged results: a call made with
+    # a result then differs from its planned twin, which no test takes
+    trial = PlanRecording(nudge=True)
+    if (again := _grade_reference(suite, plots, limits, CallPlan.of(every.calls), trial)) is None:
+        return [], False
+    require_reference_in_time(first, again)
+    untaken = {id(call) for call in trial.untaken}
+    # the nudged results fail the few exact checks (relu at 0.5·2 + 0.1): only their time counts
+    clean = (
+        first is not None
+        and all(t.status == "passed" for t in first.tests)
+        and all(t.status in ("passed", "failed") for t in again.tests)
+    )
+    return [call for call in every.calls if id(call) not in untaken], clean
 
 
 def _grade_reference(

@@ -89,6 +89,13 @@ class PlannedCall:
         self.args, self.kwargs = (), {}
         return self
 
+    @classmethod
+    def restored(cls, function: str, key: Hashable, serialised: str, request: dict[str, Any]) -> PlannedCall:
+        """A frozen() call as plan_cache kept it: its key, and its request (serialised and read back)."""
+        call = cls(function, (), {}, request.get("repeat"))
+        call.__dict__.update(key=key, serialised=serialised, request=request)  # the cached properties
+        return call
+
 
 @dataclass(frozen=True)
 class CallPlan:

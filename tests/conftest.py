@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import json
@@ -13,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from collections.abc import Callable
@@ -31,6 +33,15 @@ from grader.worker import WorkerLimits
 # The test of that sets GITHUB_ACTIONS itself.
 for _variable in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
     os.environ.pop(_variable, None)
+
+# The grader keeps its call plans in the user's cache folder (grader/plan_cache.py). The suite keeps
+# them in a folder of its own, shared by its xdist workers (which inherit it from the process that
+# starts them) and by the commands the tests run: the developer's own cache is neither read nor
+# written, and each plan is recorded once per run instead of once per command.
+if "PYTEST_XDIST_WORKER" not in os.environ:
+    _plans = tempfile.mkdtemp(prefix="backprop-grader-test-plans-")
+    os.environ["BACKPROP_GRADER_CACHE_DIR"] = _plans
+    atexit.register(shutil.rmtree, _plans, True)
 
 # The suite sends Ctrl-C and SIGHUP to commands it starts, and a command inherits a signal that is
 # ignored: run in the background from a script (where bash ignores SIGINT) or under nohup, those

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -116,10 +117,20 @@ NO_ROOM = "there is no room left in {} (No space left on device), where the grad
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a small file system")
-def test_grade_with_a_full_tmpdir_says_so_in_one_line_rather_than_blame_the_reference(full_tmpdir):
+@pytest.mark.parametrize("plans", ["recorded", "kept"])
+def test_grade_with_a_full_tmpdir_says_so_in_one_line_rather_than_blame_the_reference(
+    full_tmpdir, tmp_path, plans
+):
     """The copy that did not fit once passed for a student's files that cannot be read: the reference
-    solutions, graded without them, lost every test, and grade blamed them."""
-    completed = run("grade", str(EXAMPLES / "correct"), env=os.environ | {"TMPDIR": str(full_tmpdir)})
+    solutions, graded without them, lost every test, and grade blamed them. Recording the call plan
+    copies the reference first (plans="recorded": none kept); with a plan kept (the suite's own,
+    grader/plan_cache.py) the submission's copy is the first, and 100 KB of notes do not fit."""
+    submission = shutil.copytree(EXAMPLES / "correct", tmp_path / "with notes")
+    (submission / "notes.txt").write_text("x" * 100_000)
+    keeping = {} if plans == "kept" else {"BACKPROP_GRADER_CACHE_DIR": ""}
+    if plans == "kept":  # a first run keeps it, if no test has yet
+        assert run("grade", str(EXAMPLES / "correct")).returncode == 0
+    completed = run("grade", str(submission), env=os.environ | {"TMPDIR": str(full_tmpdir), **keeping})
     assert completed.returncode == 3
     assert completed.stderr == (
         f"Error: grading could not run: {NO_ROOM.format(full_tmpdir)} to grade it: free some space there, "
