@@ -34,6 +34,13 @@ from grader.worker import WorkerLimits
 for _variable in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
     os.environ.pop(_variable, None)
 
+# PYTHONDONTWRITEBYTECODE=1, which containers often set, would have every command the suite starts
+# compile what it imports (NumPy, pytest, rich, the grader) from source again: after README's
+# `pip install --no-compile`, a third of test_cli.py's CPU time. The suite's processes write their
+# bytecode once, as a user's installed grader has it (workers are told not to, grader/worker.py).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
+
 # The grader keeps its call plans in the user's cache folder (grader/plan_cache.py). The suite keeps
 # them in a folder of its own, shared by its xdist workers (which inherit it from the process that
 # starts them) and by the commands the tests run: the developer's own cache is neither read nor
