@@ -81,11 +81,11 @@ _plans: dict[tuple[str, bool], CallPlan | None] = {}
 
 
 def call_plan(suite: str, plots: bool, limits: WorkerLimits | None) -> CallPlan | None:
-    """Every call grading makes, in order, recorded once per process by grading the reference
-    solutions, but those made with what an earlier call returned: the worker must not see the
-    reference's results (planned_calls). A correct submission gets all of these calls, and any
-    other gets them too; the calls left out run one by one, with the student's own results.
-    A plan recorded cleanly is kept on disk for later runs under the same conditions (plan_cache)."""
+    """Every call grading makes, in order, but those made with what an earlier call returned: the
+    worker must not see the reference's results (planned_calls). Recorded by grading the reference
+    solutions (_recorded_plan) or read where an earlier process kept it (plan_cache), once per
+    process. A correct submission gets all of these calls, and any other gets them too; the calls
+    left out run one by one, with the student's own results."""
     if (suite, plots) not in _plans:
         name = plan_name(suite, plots, limits)
         planned = kept_plan(name)

@@ -3,8 +3,8 @@ twice before it grades anyone (grading.call_plan): about 0.75 s of the 1.9 s tha
 on a correct submission.
 
 A plan is kept under a name that hashes everything its recording depended on: the grader's
-version and fingerprint (its code, its tests, reference/ and the question banks), NumPy's and
-Python's versions, the machine's architecture, the suite, whether plots were collected and the
+version and fingerprint (its code, its tests, reference/ and the question banks), NumPy's,
+pytest's and Python's versions, the machine's architecture, the suite, whether plots were collected and the
 time and memory limits. A plan recorded by other files, or on another NumPy, is therefore never
 read; nothing has to be cleared when a test or a reference function changes. Only a recording in
 which the reference lost no point and ran out of time nowhere, both times, is kept.
@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from grader import __version__
 from grader.exercise_api import MODULE_OF
@@ -70,6 +71,7 @@ def plan_name(suite: str, plots: bool, limits: WorkerLimits | None) -> str:
         "version": __version__,
         "fingerprint": grader_fingerprint(),
         "numpy": np.__version__,
+        "pytest": pytest.__version__,  # the order it runs the tests in is the order of the calls
         "python": sys.version,
         "machine": platform.machine(),
         "suite": suite,

@@ -116,21 +116,35 @@ def full_tmpdir(tmp_path, request):
 NO_ROOM = "there is no room left in {} (No space left on device), where the grader copies each submission"
 
 
+def with_notes(submission: Path) -> Path:
+    """submission with 100 KB of notes beside its files: its copy does not fit in full_tmpdir's 64 KiB.
+    (The examples' 22 KB alone would: it was the reference's copy, made first to record the call
+    plan, that used to fill it.)"""
+    (submission / "notes.txt").write_text("x" * 100_000)
+    return submission
+
+
+def plans_of(kind: str, tmp_path: Path, *first: str) -> dict[str, str]:
+    """The environment of a command that records its call plan ("recorded": none kept), or ("kept")
+    of one that reads the plan kept by a first command (first) graded under the same conditions."""
+    if kind == "recorded":
+        return {"BACKPROP_GRADER_CACHE_DIR": ""}
+    cache = {"BACKPROP_GRADER_CACHE_DIR": str(tmp_path / "cache")}
+    assert run(*first, env=os.environ | cache).returncode == 0
+    assert list((tmp_path / "cache" / "plans").iterdir())
+    return cache
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a small file system")
-@pytest.mark.parametrize("plans", ["recorded", "kept"])
+@pytest.mark.parametrize("kind", ["recorded", "kept"])
 def test_grade_with_a_full_tmpdir_says_so_in_one_line_rather_than_blame_the_reference(
-    full_tmpdir, tmp_path, plans
+    full_tmpdir, tmp_path, kind
 ):
     """The copy that did not fit once passed for a student's files that cannot be read: the reference
-    solutions, graded without them, lost every test, and grade blamed them. Recording the call plan
-    copies the reference first (plans="recorded": none kept); with a plan kept (the suite's own,
-    grader/plan_cache.py) the submission's copy is the first, and 100 KB of notes do not fit."""
-    submission = shutil.copytree(EXAMPLES / "correct", tmp_path / "with notes")
-    (submission / "notes.txt").write_text("x" * 100_000)
-    keeping = {} if plans == "kept" else {"BACKPROP_GRADER_CACHE_DIR": ""}
-    if plans == "kept":  # a first run keeps it, if no test has yet
-        assert run("grade", str(EXAMPLES / "correct")).returncode == 0
-    completed = run("grade", str(submission), env=os.environ | {"TMPDIR": str(full_tmpdir), **keeping})
+    solutions, graded without them, lost every test, and grade blamed them."""
+    plans = plans_of(kind, tmp_path, "grade", str(EXAMPLES / "correct"))
+    submission = with_notes(shutil.copytree(EXAMPLES / "correct", tmp_path / "with notes"))
+    completed = run("grade", str(submission), env=os.environ | {"TMPDIR": str(full_tmpdir), **plans})
     assert completed.returncode == 3
     assert completed.stderr == (
         f"Error: grading could not run: {NO_ROOM.format(full_tmpdir)} to grade it: free some space there, "
@@ -139,21 +153,30 @@ def test_grade_with_a_full_tmpdir_says_so_in_one_line_rather_than_blame_the_refe
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a small file system")
+@pytest.mark.parametrize("kind", ["recorded", "kept"])
 def test_grade_all_with_a_full_tmpdir_stops_stores_nothing_and_grades_everyone_once_there_is_room(
-    tmp_path, full_tmpdir
+    tmp_path, full_tmpdir, kind
 ):
+    first = class_folder(tmp_path / "first", "correct")
+    plans = plans_of(kind, tmp_path, "grade-all", str(first), "--gradebook", str(tmp_path / "first.sqlite"))
     students, book = (
         class_folder(tmp_path / "class", "correct", "no_batch_average"),
         str(tmp_path / "book.sqlite"),
     )
+    for submission in students.iterdir():
+        with_notes(submission)
     stopped = run(
-        "grade-all", str(students), "--gradebook", book, env=os.environ | {"TMPDIR": str(full_tmpdir)}
+        "grade-all",
+        str(students),
+        "--gradebook",
+        book,
+        env=os.environ | {"TMPDIR": str(full_tmpdir), **plans},
     )
     assert stopped.returncode == 3, stopped.stderr
     assert f"stopped: {NO_ROOM.format(full_tmpdir)}" in stopped.stderr
     assert "(what was graded is kept)" in stopped.stderr and "Traceback" not in stopped.stderr
     assert "0 graded" in stopped.stderr
-    finished = run("grade-all", str(students), "--gradebook", book)
+    finished = run("grade-all", str(students), "--gradebook", book, env=os.environ | plans)
     assert finished.returncode == 0, finished.stderr
     assert "2/2 submissions: 2 graded, 0 already in the gradebook" in finished.stderr
 
