@@ -105,14 +105,14 @@ def autograder(tmp_path_factory) -> Path:
     return root
 
 
-def run_autograder(root: Path, submission: Path | None, installed: bool = False) -> dict:
+def run_autograder(root: Path, submission: Path | None, installed: bool = False, **env_too: str) -> dict:
     shutil.rmtree(root / "submission", ignore_errors=True)
     shutil.rmtree(root / "results", ignore_errors=True)
     (root / "submission").mkdir()
     if submission is not None:
         for file in submission.iterdir():
             shutil.copy(file, root / "submission" / file.name)
-    env = {**os.environ, "AUTOGRADER_ROOT": str(root)}
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), **env_too}
     if not installed:  # the bundled grader, run by this test's Python instead of setup.sh's venv
         env |= {
             "BACKPROP_GRADER_PYTHON": sys.executable,
@@ -166,17 +166,25 @@ def test_the_bundle_draws_the_quiz_numbers_for_the_student_gradescope_names(auto
         assert earned < possible
 
 
-def test_setup_sh_installs_the_bundle_and_run_autograder_uses_it(autograder):
+def test_setup_sh_installs_the_bundle_and_run_autograder_uses_it(autograder, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    plans = {"BACKPROP_GRADER_CACHE_DIR": str(tmp_path / "cache")}  # the image's, in root's home
     setup = subprocess.run(["bash", str(autograder / "source" / "setup.sh")], capture_output=True, text=True,
-                           env={**env, "AUTOGRADER_ROOT": str(autograder)}, timeout=600)  # fmt: skip
+                           env={**env, "AUTOGRADER_ROOT": str(autograder), **plans}, timeout=600)  # fmt: skip
     assert setup.returncode == 0, setup.stderr[-3000:]
     # setuptools' warnings fill the build log Gradescope shows; one said that the form of `license`
     # used until 0.4.11 would stop building in February 2027
     assert "BuildBackendWarning" not in setup.stdout + setup.stderr, setup.stderr[-3000:]
     assert "Package would be ignored" not in setup.stdout + setup.stderr
-    results = run_autograder(autograder, EXAMPLES / "correct", installed=True)
+    # the call plan is recorded into the image, and every run_autograder reads it (which marks it
+    # used) instead of recording one of its own
+    [kept] = (tmp_path / "cache" / "plans").iterdir()
+    os.utime(kept, (0, 0))
+    built = kept.stat()
+    results = run_autograder(autograder, EXAMPLES / "correct", installed=True, **plans)
     assert results["score"] == 143.0
+    assert list((tmp_path / "cache" / "plans").iterdir()) == [kept]
+    assert kept.stat().st_ino == built.st_ino and kept.stat().st_mtime > 0, "the image's plan was not read"
 
 
 def test_setup_sh_says_when_the_images_python_is_too_old(autograder, tmp_path):

@@ -20,3 +20,10 @@ python3 -m venv "$ROOT/venv"
 # containers where Landlock is not there to do it.
 chmod -R go-rwx "$ROOT/source" \
     "$("$ROOT/venv/bin/python" -c 'import grader, os; print(os.path.dirname(grader.__file__))')"
+# Record the call plan into the image (grader/plan_cache.py): every run_autograder then reads it
+# instead of grading the reference twice before it grades the student. Graded as run_autograder
+# grades, so that the plan is kept under the name it looks for; where it cannot be kept, each
+# submission records it again, as before, and nothing else changes.
+SOURCE="$ROOT/source/backprop-grader"
+BACKPROP_GRADER_REFERENCE="$SOURCE/reference" BACKPROP_GRADER_QUIZZES="$SOURCE/quizzes" \
+    "$ROOT/venv/bin/python" -m grader grade "$SOURCE/reference" --format gradescope > /dev/null 2>&1 || true
