@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from platformdirs import user_cache_dir
 
 from grader import __version__
 from grader.exercise_api import MODULE_OF
@@ -60,8 +61,6 @@ def plans_folder() -> Path | None:
     chosen = os.environ.get(CACHE_VARIABLE)
     if chosen is not None:
         return Path(chosen) / "plans" if chosen else None
-    from platformdirs import user_cache_dir  # only when a plan is looked up
-
     return Path(user_cache_dir("backprop-grader", appauthor=False)) / "plans"
 
 
