@@ -1,30 +1,32 @@
 """Call plans kept on disk from one run to the next, so that a command need not grade the reference
-twice before it grades anyone (grading.call_plan): about 0.75 s of the 1.9 s that `grade` takes
-on a correct submission.
+twice before it grades anyone (grading.call_plan). Recording a plan takes about 0.75 s in a grader's
+process; a `grade` that reads one instead took 1.42 s against 1.75 s (benchmarks/grade_one.py),
+since the recording also warmed what grading the student then uses.
 
 A plan is kept under a name that hashes everything its recording depended on: the grader's
 version and fingerprint (its code, its tests, reference/ and the question banks), NumPy's,
-pytest's and Python's versions, the machine's architecture, the suite, whether plots were collected and the
-time and memory limits. A plan recorded by other files, or on another NumPy, is therefore never
-read; nothing has to be cleared when a test or a reference function changes. Only a recording in
-which the reference lost no point and ran out of time nowhere, both times, is kept.
+pytest's and Python's versions, the machine's architecture, the suite, whether plots were
+collected, and the time and memory limits. A plan recorded by other files, or on another NumPy,
+is therefore never read; nothing has to be cleared when a test or a reference function changes.
+Only a clean recording is kept: the reference passed every test, and neither grading ran out of
+time or crashed.
 
 The folder is BACKPROP_GRADER_CACHE_DIR when set (empty: keep nothing), else the user's cache
 folder (platformdirs: ~/.cache/backprop-grader on Linux, ~/Library/Caches/backprop-grader on
 macOS). It is made private (0700), and a plan in a folder or file another user could write is
-not read: a plan names every call the worker is sent, and a planted one would send other arguments. Student code cannot reach it either: the
-worker's filesystem wall lets it write only its scratch folder. A folder that cannot be written
-(a read-only home) keeps nothing and costs only the recording, as before; deleting the folder is
-always safe.
+not read: a plan names every call the worker is sent, and a planted one would send other
+arguments. Student code cannot reach it either: the worker's filesystem wall lets it write only
+its scratch folder. A folder that cannot be written (a read-only home) keeps nothing and costs
+only the recording, as before; deleting the folder is always safe.
 
-Each kept call is its function, its key (PlannedCall.key, written with repr and read back with
-ast.literal_eval, which builds only literals) and its request as the worker is sent it. A file
-that is not exactly that, however it came to be, is recorded again and replaced.
+Each kept call is its function, its key (PlannedCall.key: nested tuples of strings, integers and
+bytes, written as JSON with each tuple a list and each bytes {"hex": ...}) and its request as the
+worker is sent it. A file that is not exactly that, however it came to be, is recorded again and
+replaced.
 """
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import dataclasses
 import hashlib
@@ -51,7 +53,7 @@ from grader.worker import WorkerLimits
 
 CACHE_VARIABLE = "BACKPROP_GRADER_CACHE_DIR"
 #: the layout of a kept plan; another number is not read
-FORMAT = 1
+FORMAT = 2
 #: kept plans that no run has read for this long are removed when another is written
 UNUSED_FOR = 30 * 24 * 3600
 
@@ -105,7 +107,12 @@ def keep_plan(name: str, calls: Sequence[PlannedCall]) -> None:
     folder = plans_folder()
     if folder is None:
         return
-    text = json.dumps({"format": FORMAT, "calls": [[c.function, repr(c.key), c.serialised] for c in calls]})
+    try:
+        text = json.dumps(
+            {"format": FORMAT, "calls": [[c.function, _plain(c.key), c.serialised] for c in calls]}
+        )
+    except TypeError:  # a key of a kind _plain does not write: recorded in every process, as before
+        return
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         folder.chmod(0o700)  # made before, by hand or by an older umask
@@ -134,14 +141,43 @@ def _calls_of(kept: Any) -> list[PlannedCall]:
         raise ValueError("not a kept plan")
     calls = []
     for entry in kept["calls"]:
-        if type(entry) is not list or len(entry) != 3 or not all(type(part) is str for part in entry):
+        if (
+            type(entry) is not list
+            or len(entry) != 3
+            or type(entry[0]) is not str
+            or type(entry[2]) is not str
+        ):
             raise ValueError("not a kept call")
-        function, key, serialised = entry
+        function, key, serialised = entry[0], _key_of(entry[1]), entry[2]
         request = json.loads(serialised)
         if function not in MODULE_OF or type(request) is not dict or request.get("function") != function:
             raise ValueError("not a call of a student function")
-        calls.append(PlannedCall.restored(function, ast.literal_eval(key), serialised, request))
+        if type(key) is not tuple or len(key) != 4 or key[0] != function:
+            raise ValueError("not a key of this call")
+        calls.append(PlannedCall.restored(function, key, serialised, request))
     return calls
+
+
+def _plain(key: Any) -> Any:
+    """A PlannedCall.key as JSON holds it: each tuple a list, each bytes {"hex": its digits}."""
+    if type(key) is tuple:
+        return [_plain(item) for item in key]
+    if type(key) is bytes:
+        return {"hex": key.hex()}
+    if type(key) in (str, int):
+        return key
+    raise TypeError(f"a key holds no {type(key).__name__}")
+
+
+def _key_of(plain: Any) -> Any:
+    """The key _plain wrote; ValueError for any other JSON."""
+    if type(plain) is list:
+        return tuple(_key_of(item) for item in plain)
+    if type(plain) is dict and set(plain) == {"hex"} and type(plain["hex"]) is str:
+        return bytes.fromhex(plain["hex"])
+    if type(plain) in (str, int):
+        return plain
+    raise ValueError("not a kept key")
 
 
 def _remove_unused(folder: Path) -> None:

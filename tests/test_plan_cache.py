@@ -16,7 +16,8 @@ import pytest
 from conftest import EXAMPLES, FAST_LIMITS, copy_reference, run_cli, with_key
 
 from grader import grading, plan_cache
-from grader.plan_cache import CACHE_VARIABLE, UNUSED_FOR, keep_plan, plan_name
+from grader.plan_cache import CACHE_VARIABLE, FORMAT, UNUSED_FOR, keep_plan, plan_name
+from grader.planned_calls import CallPlan, PlannedCall
 from grader.worker import WorkerLimits
 
 NAME = plan_name("hidden", False, FAST_LIMITS)
@@ -30,17 +31,22 @@ def plans(tmp_path, monkeypatch) -> Path:
     return tmp_path / "cache" / "plans"
 
 
-def gradings_of_the_reference(monkeypatch) -> list[bool]:
-    """Count the gradings of the reference that recording a plan makes from now on (one entry each)."""
-    graded: list[bool] = []
+def plan_of_the_next_process(monkeypatch) -> tuple[CallPlan | None, int]:
+    """call_plan as the next command's process makes it (no plan in its memory yet), and how many
+    times it graded the reference for it (0: it read a kept plan; 2: it recorded one)."""
+    monkeypatch.setattr(grading, "_plans", {})
+    graded = 0
     original = grading._grade_reference
 
     def counted(*args, **kwargs):
-        graded.append(True)
+        nonlocal graded
+        graded += 1
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(grading, "_grade_reference", counted)
-    return graded
+    with monkeypatch.context() as patched:
+        patched.setattr(grading, "_grade_reference", counted)
+        plan = grading.call_plan("hidden", False, FAST_LIMITS)
+    return plan, graded
 
 
 def described(plan) -> list[tuple]:
@@ -51,10 +57,8 @@ def test_a_kept_plan_is_read_back_as_recorded_and_spares_both_gradings_of_the_re
     recorded = grading.call_plan("hidden", False, FAST_LIMITS)
     assert recorded is not None and len(recorded.calls) > 200
     assert [path.name for path in plans.iterdir()] == [NAME]
-    monkeypatch.setattr(grading, "_plans", {})  # as in the next command's process
-    graded = gradings_of_the_reference(monkeypatch)
-    again = grading.call_plan("hidden", False, FAST_LIMITS)
-    assert graded == [], "the kept plan should have been used, not the reference graded again"
+    again, graded = plan_of_the_next_process(monkeypatch)
+    assert graded == 0, "the kept plan should have been used, not the reference graded again"
     assert again is not None
     assert again.held == recorded.held, "the worker should be sent the same calls in the same order"
     assert described(again) == described(recorded)
@@ -63,15 +67,24 @@ def test_a_kept_plan_is_read_back_as_recorded_and_spares_both_gradings_of_the_re
 TAMPERED = {
     "empty": lambda text: "",
     "cut short": lambda text: text[: len(text) // 2],
-    "another format": lambda text: text.replace('"format": 1', '"format": 2', 1),
+    "another format": lambda text: text.replace(f'"format": {FORMAT}', f'"format": {FORMAT + 1}', 1),
+    "a key of another function": lambda text: json.dumps(
+        {
+            **json.loads(text),
+            "calls": [[call[0], ["relu", *call[1][1:]], call[2]] for call in json.loads(text)["calls"]],
+        }
+    ),
     "a key that is code": lambda text: json.dumps(
         {
-            "format": 1,
+            "format": FORMAT,
             "calls": [["sigmoid", "__import__('pathlib').Path('RAN').touch()", '{"function": "sigmoid"}']],
         }
     ),
     "a function no student writes": lambda text: json.dumps(
-        {"format": 1, "calls": [["system", "('system',)", '{"module": "os", "function": "system"}']]}
+        {
+            "format": FORMAT,
+            "calls": [["system", ["system", [], [], []], '{"module": "os", "function": "system"}']],
+        }
     ),
     "not an object": lambda text: "[1, 2, 3]",
 }
@@ -84,16 +97,14 @@ def test_a_kept_plan_that_is_not_exactly_a_plan_is_recorded_again_and_replaced(
     recorded = grading.call_plan("hidden", False, FAST_LIMITS)
     kept = plans / NAME
     kept.write_text(tamper(kept.read_text(encoding="utf-8")), encoding="utf-8")
-    monkeypatch.setattr(grading, "_plans", {})
     monkeypatch.chdir(tmp_path)
-    graded = gradings_of_the_reference(monkeypatch)
-    again = grading.call_plan("hidden", False, FAST_LIMITS)
-    assert len(graded) == 2, "the plan should have been recorded again"
+    again, graded = plan_of_the_next_process(monkeypatch)
+    assert graded == 2, "the plan should have been recorded again"
     assert again is not None and described(again) == described(recorded)
-    assert not (tmp_path / "RAN").exists(), "a kept key is read as a literal, never run"
-    monkeypatch.setattr(grading, "_plans", {})
-    assert described(grading.call_plan("hidden", False, FAST_LIMITS)) == described(recorded)
-    assert len(graded) == 2, "the plan recorded again should have replaced the one that was not a plan"
+    assert not (tmp_path / "RAN").exists(), "a kept key is read as data, never run"
+    after, graded = plan_of_the_next_process(monkeypatch)
+    assert graded == 0, "the plan recorded again should have replaced the one that was not a plan"
+    assert after is not None and described(after) == described(recorded)
 
 
 def test_a_plan_recorded_while_the_reference_ran_out_of_time_is_used_but_not_kept(plans, monkeypatch):
@@ -150,10 +161,8 @@ def test_kept_plans_are_private_and_those_unused_for_a_month_are_removed(plans, 
 def test_a_kept_plan_that_another_user_could_have_written_is_recorded_again(plans, monkeypatch, opened):
     recorded = grading.call_plan("hidden", False, FAST_LIMITS)
     (plans if opened == "folder" else plans / NAME).chmod(0o777 if opened == "folder" else 0o666)
-    monkeypatch.setattr(grading, "_plans", {})
-    graded = gradings_of_the_reference(monkeypatch)
-    again = grading.call_plan("hidden", False, FAST_LIMITS)
-    assert len(graded) == 2
+    again, graded = plan_of_the_next_process(monkeypatch)
+    assert graded == 2
     assert again is not None and described(again) == described(recorded)
     assert (plans.stat().st_mode & 0o777, (plans / NAME).stat().st_mode & 0o777) == (0o700, 0o600)
 
@@ -165,6 +174,12 @@ def test_reading_a_kept_plan_keeps_it_from_being_removed_as_unused(plans):
     assert plan_cache.kept_plan(NAME) is not None
     keep_plan("public-other.json", [])
     assert (plans / NAME).exists()
+
+
+def test_a_plan_whose_key_json_cannot_hold_is_not_kept_and_grading_goes_on(plans):
+    call = PlannedCall.restored("relu", ("relu", 0.5, (), ()), '{"function": "relu"}', {"function": "relu"})
+    keep_plan(NAME, [call])
+    assert not plans.exists() or list(plans.iterdir()) == []
 
 
 def digests(folder: Path) -> dict[str, str]:
