@@ -816,6 +816,32 @@ MISTAKES = (
         must_pass=("activations", "backprop", "gradcheck"),
     ),
     Mistake(
+        "a deep layer's dW from the z below it",
+        "deep.py",
+        "deep_weight_gradient_from_pre_activation",
+        (
+            (
+                "weight_gradients(delta, activations[layer])",
+                "weight_gradients(delta, zs[layer - 1] if layer else X)",
+            ),
+        ),
+        must_fail=(
+            "test_matches_reference[sigmoid]",
+            "test_matches_reference[tanh]",
+            "test_chain_of_single_units_worked_by_hand[sigmoid]",
+            "test_gradients_pass_finite_difference_check[sigmoid]",
+        ),
+        must_pass=(
+            "activations",
+            "backprop",
+            "gradcheck",
+            "test_matches_reference[identity]",
+            "test_single_layer_network",
+            "test_gradients_are_shaped_like_parameters",
+            "test_chain_of_single_units_worked_by_hand[relu]",
+        ),
+    ),
+    Mistake(
         "gradients of a deep network in backward order",
         "deep.py",
         "deep_gradients_last_layer_first",

@@ -335,24 +335,31 @@ def _deep_backprop_with(
     output_activation: str | None = "sigmoid",
     hidden_activation: str | None = None,
     slope_at: str = "z",
-    gradient_from_output: bool = False,
-    weights_below: bool = False,
+    weight_gradient_from: str = "input",
+    through: str = "own",
 ) -> list:
     """deep_gradients as the reference computes it, with one of its choices made otherwise: the
     output delta's activation (None: the hidden layers'), the hidden deltas' (None: activation, as
     it should be), where each hidden delta's f' is taken (slope_at: "z", the layer's own
-    pre-activation; "a", its output; "z above", the pre-activation of the layer above), each
-    layer's dW from its output instead of its input, or each hidden delta sent back through the
-    weights of the layer below."""
+    pre-activation; "a", its output; "z above", the pre-activation of the layer above), what each
+    layer's dW is taken from (weight_gradient_from: "input", what the layer read; "output", what it
+    put out; "pre-activation", the z of the layer below, X for the first layer), or the weights each
+    hidden delta is sent back through (through: "own", the layer's it came from; "below", the
+    layer's below it)."""
     zs, activations = m.deep_forward(weights, biases, X, activation)
     delta = m.output_delta(activations[-1], Y, zs[-1], output_activation or activation)
     grads: list = [None] * len(weights)
     for layer in reversed(range(len(weights))):
-        grads[layer] = m.weight_gradients(delta, activations[layer + 1 if gradient_from_output else layer])
+        taken_from = {
+            "input": activations[layer],
+            "output": activations[layer + 1],
+            "pre-activation": zs[layer - 1] if layer > 0 else X,
+        }[weight_gradient_from]
+        grads[layer] = m.weight_gradients(delta, taken_from)
         if layer > 0:
             at = {"z": zs[layer - 1], "a": activations[layer], "z above": zs[layer]}[slope_at]
-            through = weights[layer - 1 if weights_below else layer]
-            delta = m.hidden_delta(delta, through, at, hidden_activation or activation)
+            sent_through = weights[{"own": layer, "below": layer - 1}[through]]
+            delta = m.hidden_delta(delta, sent_through, at, hidden_activation or activation)
     return grads
 
 
@@ -1208,7 +1215,19 @@ CATALOG: tuple[Misconception, ...] = (
         "Pair each layer's delta with that layer's input, weight_gradients(delta, a_prev), where a_prev "
         "is X for the first layer.",
         "deep_gradients",
-        _deep_backprop_where(gradient_from_output=True),
+        _deep_backprop_where(weight_gradient_from="output"),
+    ),
+    Misconception(
+        "deep_weight_gradient_from_pre_activation",
+        "a layer's dW taken from the z below it instead of its activation",
+        "A layer reads the activations of the layer below, a = f(z), so its dW is its delta times "
+        "those: activations[layer]. zs[layer - 1] has the same shape but holds the numbers before f: "
+        "with sigmoid or tanh every entry differs, with ReLU the negative ones that f set to 0 are "
+        "kept. Only the first layer, which reads X, and identity layers, where a = z, come out right.",
+        "Pair each layer's delta with the activations it read: weight_gradients(delta, "
+        "activations[layer]); keep zs[layer - 1] for hidden_delta's f'.",
+        "deep_gradients",
+        _deep_backprop_where(weight_gradient_from="pre-activation"),
     ),
     Misconception(
         "deep_hidden_slope_of_layer_above",
@@ -1232,7 +1251,7 @@ CATALOG: tuple[Misconception, ...] = (
         "Send the delta through the weights it came through: hidden_delta(delta, weights[layer], "
         "zs[layer - 1], activation).",
         "deep_gradients",
-        _deep_backprop_where(weights_below=True),
+        _deep_backprop_where(through="below"),
     ),
     Misconception(
         "deep_hidden_activation_not_passed",
