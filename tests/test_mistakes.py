@@ -597,3 +597,16 @@ def test_a_helpers_mistake_that_fits_by_chance_is_ruled_out_by_the_function_that
     for test in result.tests:
         if test.diagnosis is not None:
             assert "hidden_activation_at_deep_output" not in (test.diagnosis.mistake, *test.diagnosis.also)
+
+
+def test_a_mistake_of_a_function_the_test_uses_that_other_tests_single_out_is_named_alone():
+    """sgd_update adding the gradient makes train_step climb the loss, as output_delta given the
+    target first does; train_step's tests cannot tell the two apart. The student's sgd_update fails
+    its own tests, so train_step's name its mistake and not the second one as well, which together
+    with it would cancel out."""
+    result = grade(EXAMPLES / "sign_flipped_update")
+    steps = [t for t in result.tests if t.name.startswith("test_train_step") and t.status == "failed"]
+    assert len(steps) >= 3
+    for test in steps:
+        assert test.diagnosis is not None and test.diagnosis.mistake == "update_adds_gradient", test.name
+        assert test.diagnosis.also == (), (test.name, test.diagnosis.also)

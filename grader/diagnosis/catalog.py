@@ -251,19 +251,21 @@ def _train_step_where(
     first_layer_input: str = "X",
     second_layer_input: str = "a1",
     hidden_slope_at: str = "z1",
+    output_delta_of: tuple[str, str, str] = ("y_hat", "Y", "z2"),
     output_activation: str = "sigmoid",
     hidden_activation: str = "relu",
 ) -> Callable[..., tuple]:
     """A train_step mutant: the reference's step with one of its choices made otherwise: the
     weights the hidden delta is sent back through (a key of params), what each layer's dW is
-    taken from and where the hidden slope is taken ("X", "z1", "a1" or "z2"), or the activation
-    named to output_delta or hidden_delta."""
+    taken from and where the hidden slope is taken ("X", "z1", "a1" or "z2"), what output_delta
+    is given as its y_hat, y and z (each "y_hat", "Y" or "z2"), or the activation named to
+    output_delta or hidden_delta."""
 
     def computes(m: SimpleNamespace, params: dict, X: Any, Y: Any, lr: float) -> tuple:
         z1, a1, z2, y_hat = m.forward(params, X)
-        values = {"X": X, "z1": z1, "a1": a1, "z2": z2}
+        values = {"X": X, "z1": z1, "a1": a1, "z2": z2, "y_hat": y_hat, "Y": Y}
         loss = m.squared_error(y_hat, Y)
-        delta2 = m.output_delta(y_hat, Y, z2, output_activation)
+        delta2 = m.output_delta(*(values[name] for name in output_delta_of), output_activation)
         delta1 = m.hidden_delta(delta2, params[hidden_through], values[hidden_slope_at], hidden_activation)
         grads = {}
         grads["W1"], grads["b1"] = m.weight_gradients(delta1, values[first_layer_input])
@@ -337,6 +339,8 @@ def _deep_backprop_with(
     slope_at: str = "z",
     weight_gradient_from: str = "input",
     through: str = "own",
+    output_slope_at: str = "z",
+    passed_back: bool = True,
 ) -> list:
     """deep_gradients as the reference computes it, with one of its choices made otherwise: the
     output delta's activation (None: the hidden layers'), the hidden deltas' (None: activation, as
@@ -345,9 +349,12 @@ def _deep_backprop_with(
     layer's dW is taken from (weight_gradient_from: "input", what the layer read; "output", what it
     put out; "pre-activation", the z of the layer below, X for the first layer), or the weights each
     hidden delta is sent back through (through: "own", the layer's it came from; "below", the
-    layer's below it)."""
+    layer's below it), where the output delta's f' is taken (output_slope_at: "z", or
+    "prediction", ŷ itself), or each hidden delta computed and dropped (passed_back False), so that
+    every layer gets the output delta."""
     zs, activations = m.deep_forward(weights, biases, X, activation)
-    delta = m.output_delta(activations[-1], Y, zs[-1], output_activation or activation)
+    output_z = {"z": zs[-1], "prediction": activations[-1]}[output_slope_at]
+    delta = m.output_delta(activations[-1], Y, output_z, output_activation or activation)
     grads: list = [None] * len(weights)
     for layer in reversed(range(len(weights))):
         taken_from = {
@@ -359,7 +366,8 @@ def _deep_backprop_with(
         if layer > 0:
             at = {"z": zs[layer - 1], "a": activations[layer], "z above": zs[layer]}[slope_at]
             sent_through = weights[{"own": layer, "below": layer - 1}[through]]
-            delta = m.hidden_delta(delta, sent_through, at, hidden_activation or activation)
+            hidden = m.hidden_delta(delta, sent_through, at, hidden_activation or activation)
+            delta = hidden if passed_back else delta
     return grads
 
 
@@ -449,6 +457,16 @@ CATALOG: tuple[Misconception, ...] = (
         lambda m, z: 1.0 - m.sigmoid(z) ** 2,
     ),
     Misconception(
+        "sigmoid_prime_plus",
+        "σ' with + where − belongs: s(1 + s)",
+        "σ'(z) = s(1 − s) with s = σ(z): the slope shrinks as s nears 1. With a plus, s(1 + s) grows "
+        "with s instead, to nearly 2 for large z, where the sigmoid is flat and its true slope is "
+        "near 0; at z = 0 it is 0.75 against 0.25.",
+        "Subtract: return s * (1 - s).",
+        "sigmoid_prime",
+        lambda m, z: m.sigmoid(z) * (1.0 + m.sigmoid(z)),
+    ),
+    Misconception(
         "relu_prime_one_at_zero",
         "ReLU'(0) taken as 1",
         "ReLU has a corner at z = 0 where no single slope exists; this course, like the common "
@@ -477,6 +495,16 @@ CATALOG: tuple[Misconception, ...] = (
         lambda m, z: np.sign(m.as_float_array(z)),
     ),
     Misconception(
+        "relu_prime_reversed",
+        "ReLU' with the comparison reversed: z < 0",
+        "ReLU passes positive z through unchanged, so its slope is 1 there, and it is flat below 0, "
+        "so its slope is 0 there. (z < 0) gives the opposite: errors flow back only through the units "
+        "that were switched off, and never through those that were on.",
+        "Compare the other way: (z > 0).astype(float).",
+        "relu_prime",
+        lambda m, z: (m.as_float_array(z) < 0).astype(m.as_float_array(z).dtype),
+    ),
+    Misconception(
         "relu_with_np_max",
         "np.max(z, 0) in place of np.maximum(z, 0)",
         "np.max(z, 0) is a reduction: the largest entry of z along axis 0 (its second argument is the "
@@ -485,6 +513,16 @@ CATALOG: tuple[Misconception, ...] = (
         "Use np.maximum(z, 0.0), elementwise.",
         "relu",
         lambda m, z: np.max(np.asarray(z), 0),
+    ),
+    Misconception(
+        "relu_with_np_minimum",
+        "np.minimum(z, 0) in place of np.maximum(z, 0)",
+        "ReLU keeps the positive part of z: max(z, 0). np.minimum keeps the negative part instead, so "
+        "every unit that should be on comes out 0 and every one that should be off passes its "
+        "negative z through.",
+        "Use np.maximum(z, 0.0).",
+        "relu",
+        lambda m, z: np.minimum(m.as_float_array(z), 0.0),
     ),
     Misconception(
         "relu_in_place",
@@ -504,6 +542,26 @@ CATALOG: tuple[Misconception, ...] = (
         "Square the tanh: 1 - np.tanh(z) ** 2.",
         "tanh_prime",
         lambda m, z: 1.0 - np.tanh(m.as_float_array(z)),
+    ),
+    Misconception(
+        "tanh_prime_plus_square",
+        "tanh' with + where − belongs: 1 + tanh²(z)",
+        "1 + tan²(z) is the derivative of the circular tangent; the hyperbolic one has a minus: "
+        "tanh'(z) = 1 − tanh²(z). The two agree only at z = 0; away from it the plus climbs towards 2 "
+        "for large |z|, where tanh is flat and its slope is near 0.",
+        "Subtract the square: 1 - np.tanh(z) ** 2.",
+        "tanh_prime",
+        lambda m, z: 1.0 + np.tanh(m.as_float_array(z)) ** 2,
+    ),
+    Misconception(
+        "tanh_prime_times_two",
+        "tanh' with * where ** belongs: 1 − 2·tanh(z)",
+        "tanh(z) * 2 doubles the tanh; tanh(z) ** 2 squares it. 1 − 2 tanh(z) is a straight slope of "
+        "the wrong kind: above 1 for negative z, negative for z above 0.55, and not even in z, where "
+        "the true slope 1 − tanh²(z) is never above 1 or below 0.",
+        "Square with two stars: 1 - np.tanh(z) ** 2.",
+        "tanh_prime",
+        lambda m, z: 1.0 - np.tanh(m.as_float_array(z)) * 2,
     ),
     Misconception(
         "tanh_prime_square_outside",
@@ -624,6 +682,19 @@ CATALOG: tuple[Misconception, ...] = (
         lambda m, y_hat, y: float(np.sum(_squared_errors(y_hat, y)) / np.shape(y_hat)[1]),
     ),
     Misconception(
+        "loss_square_of_the_sum",
+        "the errors summed before they are squared",
+        "Each error is squared on its own, then the squares are summed: Σ (ŷ − y)². Summing first and "
+        "squaring the total, (Σ (ŷ − y))², lets positive and negative errors cancel: a prediction too "
+        "high on one example and as much too low on another reports a loss of 0.",
+        "Square inside the sum: np.sum((y_hat - y) ** 2) / n.",
+        "squared_error",
+        lambda m, y_hat, y: float(
+            np.sum(np.asarray(y_hat, dtype=np.float64) - np.asarray(y, dtype=np.float64)) ** 2
+            / np.shape(y_hat)[0]
+        ),
+    ),
+    Misconception(
         "output_delta_without_two",
         "the factor 2 of the squared error dropped (the ½ convention)",
         "The derivative of (ŷ − y)² is 2(ŷ − y). The 2 only cancels when the loss carries a ½, which "
@@ -692,6 +763,18 @@ CATALOG: tuple[Misconception, ...] = (
         "Return 2 * (y_hat - y) * f'(z) without dividing by n; weight_gradients does the averaging.",
         "output_delta",
         lambda m, y_hat, y, z, activation="sigmoid": m.original(y_hat, y, z, activation) / np.shape(y_hat)[0],
+    ),
+    Misconception(
+        "output_delta_of_the_loss",
+        "the loss itself, (ŷ − y)², where its derivative 2(ŷ − y) belongs",
+        "The output delta is ∂L/∂z: the derivative of the squared error, 2(ŷ − y), times f'(z). "
+        "(ŷ − y)² is the error itself, not its slope: it is never negative, so the delta cannot tell "
+        "a prediction too high from one too low, and gradient descent cannot tell which way to go.",
+        "Differentiate the square: return 2 * (y_hat - y) * f'(z).",
+        "output_delta",
+        lambda m, y_hat, y, z, activation="sigmoid": (
+            (np.asarray(y_hat) - np.asarray(y)) ** 2 * m.activation_prime(z, activation)
+        ),
     ),
     Misconception(
         "hidden_delta_without_derivative",
@@ -805,6 +888,19 @@ CATALOG: tuple[Misconception, ...] = (
         lambda m, delta, a_prev: (
             np.asarray(delta).T @ np.asarray(a_prev) / np.shape(delta)[1],
             np.asarray(delta).sum(axis=0) / np.shape(delta)[1],
+        ),
+    ),
+    Misconception(
+        "batch_size_from_inputs",
+        "n taken from the inputs' width: a_prev.shape[1]",
+        "a_prev is shaped (n, d_in): one row per example. Its second axis is the number of inputs "
+        "each example has, not the number of examples, so dW is off by the factor n / d_in, and "
+        "right only where the two happen to agree (db, the mean of delta over its rows, is not).",
+        "Count the examples down the first axis: n = delta.shape[0] (or a_prev.shape[0]).",
+        "weight_gradients",
+        lambda m, delta, a_prev: (
+            np.asarray(delta).T @ np.asarray(a_prev) / np.shape(a_prev)[1],
+            np.asarray(delta).mean(axis=0),
         ),
     ),
     Misconception(
@@ -985,6 +1081,26 @@ CATALOG: tuple[Misconception, ...] = (
         _train_step_where(output_activation="relu"),
     ),
     Misconception(
+        "train_step_target_first",
+        "output_delta given the target first: output_delta(Y, y_hat, ...)",
+        "output_delta(y_hat, y, z) takes the prediction first and computes 2(ŷ − y) f'(z). Called "
+        "with Y first, it computes 2(y − ŷ) f'(z): every gradient of the step points uphill, and the "
+        "step raises the loss it should lower.",
+        'Keep the order of the signature: output_delta(y_hat, Y, z2, "sigmoid").',
+        "train_step",
+        _train_step_where(output_delta_of=("Y", "y_hat", "z2")),
+    ),
+    Misconception(
+        "train_step_output_slope_at_prediction",
+        "the output delta's σ' taken at ŷ instead of at z2",
+        "output_delta's third argument is the pre-activation z2, where σ' is taken. Giving it ŷ = σ(z2) "
+        "takes σ'(σ(z2)), the slope at another point of the curve, so both layers' gradients come "
+        "out scaled by the wrong factor.",
+        'Pass the output\'s pre-activation: output_delta(y_hat, Y, z2, "sigmoid").',
+        "train_step",
+        _train_step_where(output_delta_of=("y_hat", "Y", "y_hat")),
+    ),
+    Misconception(
         "train_step_hidden_sigmoid_slope",
         "σ' in place of ReLU' in the two-layer network's hidden delta",
         'The hidden layer is a ReLU; only the output is a sigmoid. Naming "sigmoid" to hidden_delta '
@@ -1063,6 +1179,16 @@ CATALOG: tuple[Misconception, ...] = (
         "Put the difference in parentheses: (f_plus - f_minus) / (2 * eps).",
         "numerical_gradient",
         _central_differences_sloped(lambda f_plus, f_minus, eps: f_plus - f_minus / (2 * eps)),
+    ),
+    Misconception(
+        "central_difference_reversed",
+        "the central difference taken the wrong way round: f(x − h) − f(x + h)",
+        "The slope is rise over run from x − h to x + h: (f(x + h) − f(x − h)) / 2h. Subtracting the "
+        "other way flips the sign of every entry, so a gradient check would call a correct gradient "
+        "wrong and a gradient of the wrong sign right.",
+        "Subtract the lower nudge from the upper: (f_plus - f_minus) / (2 * eps).",
+        "numerical_gradient",
+        _central_differences_sloped(lambda f_plus, f_minus, eps: (f_minus - f_plus) / (2 * eps)),
     ),
     Misconception(
         "every_entry_nudged",
@@ -1195,6 +1321,16 @@ CATALOG: tuple[Misconception, ...] = (
         _deep_backprop_where(output_activation=None),
     ),
     Misconception(
+        "deep_output_slope_at_prediction",
+        "the output delta's σ' taken at ŷ instead of at the output's z",
+        "output_delta's third argument is the output layer's pre-activation zs[-1], where σ' is taken. "
+        "Giving it ŷ = activations[-1] takes σ'(σ(z)), the slope at another point of the curve, and "
+        "every layer's gradient, all of which start from this delta, is scaled by the wrong factor.",
+        'Pass the pre-activation: output_delta(activations[-1], Y, zs[-1], "sigmoid").',
+        "deep_gradients",
+        _deep_backprop_where(output_slope_at="prediction"),
+    ),
+    Misconception(
         "deep_derivative_at_activation",
         "a hidden layer's f' taken at its output instead of at z",
         "The hidden delta multiplies by f'(z) of that layer's pre-activation. Passing the layer's "
@@ -1252,6 +1388,17 @@ CATALOG: tuple[Misconception, ...] = (
         "zs[layer - 1], activation).",
         "deep_gradients",
         _deep_backprop_where(through="below"),
+    ),
+    Misconception(
+        "deep_delta_not_passed_back",
+        "each hidden delta computed but not kept: every layer gets the output delta",
+        "The loop must replace delta with hidden_delta's result, so that the next layer down gets its "
+        "own delta. Calling hidden_delta without assigning what it returns leaves delta the output "
+        "delta all the way down: every dW is shaped by the output layer's width, and the lower layers' "
+        "gradients are not theirs even where the shapes happen to fit.",
+        "Assign the result: delta = hidden_delta(delta, weights[layer], zs[layer - 1], activation).",
+        "deep_gradients",
+        _deep_backprop_where(passed_back=False),
     ),
     Misconception(
         "deep_hidden_activation_not_passed",

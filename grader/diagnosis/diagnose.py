@@ -309,7 +309,8 @@ def prefer_consistent(
     several mistakes, the first named is the one other tests single out: a test stops
     at its first wrong call, so that call may not tell two mistakes apart (ReLU'(0) = 1
     and a missing derivative agree when every z ≥ 0); the submission's other tests
-    usually do.
+    usually do. When the one singled out lives in a graded function this test did not
+    call, the mistakes of the functions it did call are no longer listed beside it.
 
     An errored test (the student's code raised; raised_calls holds its calls by (exercise,
     name)) is named last, and only for a mistake that a failed test is named for: see
@@ -385,7 +386,15 @@ def _consistent(tests: Sequence[TestResult]) -> tuple[TestResult, ...]:
         if diagnosis is not None and diagnosis.mistake is not None and diagnosis.also:
             candidates = _candidates(diagnosis)
             best = BY_ID[max(candidates, key=lambda mistake: sole[mistake])]
-            if best.id != diagnosis.mistake:
+            if sole[best.id] and best.graded_in not in diagnosis.called:
+                # the test's function is wrong through one it uses, whose mistake other tests single
+                # out and which explains this test on its own: a second mistake in the test's own
+                # function adds nothing (an update that adds the gradient and output_delta given
+                # the target first would cancel out in train_step)
+                candidates = [
+                    c for c in candidates if c == best.id or BY_ID[c].replaces not in diagnosis.called
+                ]
+            if candidates != _candidates(diagnosis) or best.id != diagnosis.mistake:
                 test = replace(test, diagnosis=_naming(diagnosis, best, candidates))
         chosen.append(test)
     return tuple(chosen)
