@@ -195,6 +195,11 @@ def _relu_in_place(m: SimpleNamespace, z: Any) -> np.ndarray:
     return z
 
 
+def _relu_prime_reversed(m: SimpleNamespace, z: Any) -> np.ndarray:
+    z = m.as_float_array(z)
+    return (z < 0).astype(z.dtype)
+
+
 def _update_in_place(m: SimpleNamespace, param: Any, grad: Any, lr: float) -> np.ndarray:
     param = np.asarray(param)
     param -= lr * np.asarray(grad)
@@ -340,7 +345,7 @@ def _deep_backprop_with(
     weight_gradient_from: str = "input",
     through: str = "own",
     output_slope_at: str = "z",
-    passed_back: bool = True,
+    hidden_deltas: str = "passed back",
 ) -> list:
     """deep_gradients as the reference computes it, with one of its choices made otherwise: the
     output delta's activation (None: the hidden layers'), the hidden deltas' (None: activation, as
@@ -350,8 +355,8 @@ def _deep_backprop_with(
     put out; "pre-activation", the z of the layer below, X for the first layer), or the weights each
     hidden delta is sent back through (through: "own", the layer's it came from; "below", the
     layer's below it), where the output delta's f' is taken (output_slope_at: "z", or
-    "prediction", ŷ itself), or each hidden delta computed and dropped (passed_back False), so that
-    every layer gets the output delta."""
+    "prediction", ŷ itself), or what becomes of each hidden delta (hidden_deltas: "passed back" to
+    the next layer down, or "dropped", so that every layer gets the output delta)."""
     zs, activations = m.deep_forward(weights, biases, X, activation)
     output_z = {"z": zs[-1], "prediction": activations[-1]}[output_slope_at]
     delta = m.output_delta(activations[-1], Y, output_z, output_activation or activation)
@@ -367,7 +372,7 @@ def _deep_backprop_with(
             at = {"z": zs[layer - 1], "a": activations[layer], "z above": zs[layer]}[slope_at]
             sent_through = weights[{"own": layer, "below": layer - 1}[through]]
             hidden = m.hidden_delta(delta, sent_through, at, hidden_activation or activation)
-            delta = hidden if passed_back else delta
+            delta = {"passed back": hidden, "dropped": delta}[hidden_deltas]
     return grads
 
 
@@ -459,9 +464,9 @@ CATALOG: tuple[Misconception, ...] = (
     Misconception(
         "sigmoid_prime_plus",
         "σ' with + where − belongs: s(1 + s)",
-        "σ'(z) = s(1 − s) with s = σ(z): the slope shrinks as s nears 1. With a plus, s(1 + s) grows "
-        "with s instead, to nearly 2 for large z, where the sigmoid is flat and its true slope is "
-        "near 0; at z = 0 it is 0.75 against 0.25.",
+        "σ'(z) = s(1 − s) with s = σ(z) is largest, ¼, at s = ½ and falls to 0 as s nears 0 or 1. "
+        "s(1 + s) only grows with s: 0.75 at z = 0 against 0.25, and nearly 2 for large z, where the "
+        "sigmoid is flat and its true slope is near 0.",
         "Subtract: return s * (1 - s).",
         "sigmoid_prime",
         lambda m, z: m.sigmoid(z) * (1.0 + m.sigmoid(z)),
@@ -502,7 +507,7 @@ CATALOG: tuple[Misconception, ...] = (
         "that were switched off, and never through those that were on.",
         "Compare the other way: (z > 0).astype(float).",
         "relu_prime",
-        lambda m, z: (m.as_float_array(z) < 0).astype(m.as_float_array(z).dtype),
+        _relu_prime_reversed,
     ),
     Misconception(
         "relu_with_np_max",
@@ -556,9 +561,9 @@ CATALOG: tuple[Misconception, ...] = (
     Misconception(
         "tanh_prime_times_two",
         "tanh' with * where ** belongs: 1 − 2·tanh(z)",
-        "tanh(z) * 2 doubles the tanh; tanh(z) ** 2 squares it. 1 − 2 tanh(z) is a straight slope of "
-        "the wrong kind: above 1 for negative z, negative for z above 0.55, and not even in z, where "
-        "the true slope 1 − tanh²(z) is never above 1 or below 0.",
+        "tanh(z) * 2 doubles the tanh; tanh(z) ** 2 squares it. 1 − 2 tanh(z) is no slope of tanh: it "
+        "is above 1 for every negative z, negative for z above 0.55, and not even in z, where the true "
+        "slope 1 − tanh²(z) is never above 1 or below 0 and is the same at z and −z.",
         "Square with two stars: 1 - np.tanh(z) ** 2.",
         "tanh_prime",
         lambda m, z: 1.0 - np.tanh(m.as_float_array(z)) * 2,
@@ -1398,7 +1403,7 @@ CATALOG: tuple[Misconception, ...] = (
         "gradients are not theirs even where the shapes happen to fit.",
         "Assign the result: delta = hidden_delta(delta, weights[layer], zs[layer - 1], activation).",
         "deep_gradients",
-        _deep_backprop_where(passed_back=False),
+        _deep_backprop_where(hidden_deltas="dropped"),
     ),
     Misconception(
         "deep_hidden_activation_not_passed",
