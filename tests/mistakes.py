@@ -1383,4 +1383,17 @@ MISTAKES = (
         must_fail=("test_chain_of_single_units_worked_by_hand[sigmoid]", "test_matches_reference[tanh]"),
         must_pass=("activations", "backprop", "gradcheck", "test_single_layer_network"),
     ),
+    Mistake(
+        "deep layers' activations swapped",
+        "deep.py",
+        "deep_forward_activations_swapped",
+        (
+            (
+                'a = activate(z, "sigmoid" if layer == last else activation)',
+                'a = activate(z, activation if layer == last else "sigmoid")',
+            ),
+        ),
+        must_fail=("test_matches_reference[relu]", "test_matches_reference[tanh]"),
+        must_pass=("activations", "backprop", "gradcheck", "test_matches_reference[sigmoid]"),
+    ),
 )

@@ -296,10 +296,11 @@ def _forward_where(
 
 
 def _deep_forward_where(
-    *, hidden_activation_at_output: bool = False, with_biases: bool = True
+    *, hidden: str = "activation", output: str = "sigmoid", with_biases: bool = True
 ) -> Callable[..., tuple]:
-    """A deep_forward mutant: the reference's forward pass with the hidden activation in the output
-    layer as well, or without the biases."""
+    """A deep_forward mutant: the reference's forward pass with the hidden layers' or the output
+    layer's activation made otherwise (each "activation", the one passed in, or "sigmoid"), or
+    without the biases."""
 
     def computes(
         m: SimpleNamespace, weights: list, biases: list, X: Any, activation: str = "sigmoid"
@@ -309,8 +310,8 @@ def _deep_forward_where(
         zs, activations = [], [a]
         for layer, (W, b) in enumerate(zip(weights, biases, strict=False)):
             z = a @ np.asarray(W).T + (b if with_biases else 0.0)
-            last = layer == len(weights) - 1
-            a = m.activate(z, "sigmoid" if last and not hidden_activation_at_output else activation)
+            chosen = output if layer == len(weights) - 1 else hidden
+            a = m.activate(z, {"activation": activation, "sigmoid": "sigmoid"}[chosen])
             zs.append(z)
             activations.append(a)
         return zs, activations
@@ -1293,7 +1294,19 @@ CATALOG: tuple[Misconception, ...] = (
         "the other activations show it.",
         'In deep_forward, use "sigmoid" for the last layer and activation for the layers before it.',
         "deep_forward",
-        _deep_forward_where(hidden_activation_at_output=True),
+        _deep_forward_where(output="activation"),
+    ),
+    Misconception(
+        "deep_forward_activations_swapped",
+        "the sigmoid in the hidden layers and their activation at the output",
+        "The test that picks each layer's activation is the wrong way round: the hidden layers get the "
+        "sigmoid and the output layer gets the activation passed in, where the hidden layers should "
+        "use activation and only the output the sigmoid. With sigmoid hidden layers the two agree, "
+        "so only the other activations show it.",
+        'In deep_forward, pick "sigmoid" when layer is the last one and activation otherwise: '
+        'activate(z, "sigmoid" if layer == last else activation).',
+        "deep_forward",
+        _deep_forward_where(hidden="sigmoid", output="activation"),
     ),
     Misconception(
         "deep_forward_without_biases",
