@@ -319,13 +319,6 @@ def _deep_forward_where(
     return computes
 
 
-def _sigmoid_forward_in_every_layer(
-    m: SimpleNamespace, weights: list, biases: list, X: Any, activation: str = "sigmoid"
-) -> tuple[list, list]:
-    m.check_activation(activation)
-    return m.original(weights, biases, X, "sigmoid")
-
-
 def _deep_gradients_last_layer_first(
     m: SimpleNamespace, weights: list, biases: list, X: Any, Y: Any, activation: str = "sigmoid"
 ) -> list:
@@ -1283,7 +1276,7 @@ CATALOG: tuple[Misconception, ...] = (
         "deltas, which use the hidden activation's derivative, no longer belong to it.",
         'In deep_forward, use "sigmoid" for the last layer only and activation for the others.',
         "deep_forward",
-        _sigmoid_forward_in_every_layer,
+        _deep_forward_where(hidden="sigmoid"),
     ),
     Misconception(
         "hidden_activation_at_deep_output",

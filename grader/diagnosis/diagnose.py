@@ -384,7 +384,7 @@ def _consistent(tests: Sequence[TestResult]) -> tuple[TestResult, ...]:
     for test in tests:
         diagnosis = test.diagnosis
         if diagnosis is not None and diagnosis.mistake is not None and diagnosis.also:
-            candidates = _candidates(diagnosis)
+            named = candidates = _candidates(diagnosis)
             best = BY_ID[max(candidates, key=lambda mistake: sole[mistake])]
             if sole[best.id] and best.graded_in not in diagnosis.called:
                 # the test's function is wrong through one it uses, whose mistake other tests single
@@ -394,7 +394,7 @@ def _consistent(tests: Sequence[TestResult]) -> tuple[TestResult, ...]:
                 candidates = [
                     c for c in candidates if c == best.id or BY_ID[c].replaces not in diagnosis.called
                 ]
-            if candidates != _candidates(diagnosis) or best.id != diagnosis.mistake:
+            if candidates != named or best.id != diagnosis.mistake:
                 test = replace(test, diagnosis=_naming(diagnosis, best, candidates))
         chosen.append(test)
     return tuple(chosen)
