@@ -1323,6 +1323,31 @@ MISTAKES = (
         ),
         must_pass=("activations", "gradcheck", "test_lesson_example[sigmoid neuron: gradients]"),
     ),
+    # the other form of each of the two batch-size mistakes (Misconception.other_forms): n on the
+    # wrong axis, with db written the other way
+    Mistake(
+        "n from a_prev's width, db its sum over n",
+        "backprop.py",
+        "batch_size_from_inputs",
+        (
+            ("n = delta.shape[0]", "n = a_prev.shape[1]"),
+            (WEIGHT_GRADIENTS, "return delta.T @ a_prev / n, delta.sum(axis=0) / n"),
+        ),
+        must_fail=(
+            "test_weight_gradients_average_over_the_batch[float64]",
+            "test_lesson_example[two-layer output: gradients]",
+            "test_gradients_of_one_example_twice_are_that_examples",
+        ),
+        must_pass=("activations", "gradcheck", "test_output_delta_matches_reference[float64-sigmoid]"),
+    ),
+    Mistake(
+        "n counted across the units in dW, db the mean",
+        "backprop.py",
+        "batch_size_from_units",
+        (("n = delta.shape[0]", "n = delta.shape[-1]"),),
+        must_fail=("test_weight_gradients_average_over_the_batch[float64]", "test_matches_reference[relu]"),
+        must_pass=("activations", "gradcheck", "test_hidden_delta_matches_reference[float64-relu]"),
+    ),
     Mistake(
         "train_step giving output_delta the target first",
         "backprop.py",

@@ -30,6 +30,16 @@ class Misconception:
     hint: str
     replaces: str  # the function of the student's files the mistake lives in
     computes: Callable[..., Any]
+    #: other ways of writing the same mistake, each computed like computes: where the mistake is
+    #: in one line that the rest of the function may or may not build on (n counted on the wrong
+    #: axis divides dW, and db too only where db is written as a sum over n), a student has one
+    #: of them, and any one of them reproducing the student's answers names the mistake
+    other_forms: tuple[Callable[..., Any], ...] = ()
+
+    @property
+    def forms(self) -> tuple[Callable[..., Any], ...]:
+        """Every way the mistake is computed: computes first."""
+        return (self.computes, *self.other_forms)
 
     @property
     def exercise(self) -> str:
@@ -223,6 +233,20 @@ def _bias_gradient_as(db: Callable[[np.ndarray], Any]) -> Callable[..., tuple]:
 
     def computes(m: SimpleNamespace, delta: Any, a_prev: Any) -> tuple:
         return m.original(delta, a_prev)[0], db(np.asarray(delta))
+
+    return computes
+
+
+def _batch_size_from(count: Callable[[np.ndarray, np.ndarray], int], db: str) -> Callable[..., tuple]:
+    """A weight_gradients mutant that divides by count(delta, a_prev) where n belongs. db is
+    "divided by it" (written as delta.sum(axis=0) / n, so off by the same factor as dW) or "the
+    mean" (delta.mean(axis=0), the docstring's form, which counts its rows itself and is right)."""
+
+    def computes(m: SimpleNamespace, delta: Any, a_prev: Any) -> tuple:
+        delta, a_prev = np.asarray(delta), np.asarray(a_prev)
+        n = count(delta, a_prev)
+        bias = {"divided by it": lambda: delta.sum(axis=0) / n, "the mean": lambda: delta.mean(axis=0)}
+        return delta.T @ a_prev / n, bias[db]()
 
     return computes
 
@@ -881,26 +905,24 @@ CATALOG: tuple[Misconception, ...] = (
         "n taken from the units' axis: delta.shape[1]",
         "delta is shaped (n, d_out): one row per example, one column per unit. The average over the "
         "batch divides by the number of rows, delta.shape[0]; delta.shape[1] is the layer's width, so "
-        "the gradients are off by the factor n / d_out, and right only where the two happen to agree.",
+        "dW is off by the factor n / d_out, and db too where it is written as a sum divided by the "
+        "same n. They are right only where the two numbers happen to agree.",
         "Count the examples down the first axis: n = delta.shape[0] (or len(delta)).",
         "weight_gradients",
-        lambda m, delta, a_prev: (
-            np.asarray(delta).T @ np.asarray(a_prev) / np.shape(delta)[1],
-            np.asarray(delta).sum(axis=0) / np.shape(delta)[1],
-        ),
+        _batch_size_from(lambda delta, a_prev: delta.shape[1], db="divided by it"),
+        other_forms=(_batch_size_from(lambda delta, a_prev: delta.shape[1], db="the mean"),),
     ),
     Misconception(
         "batch_size_from_inputs",
         "n taken from the inputs' width: a_prev.shape[1]",
         "a_prev is shaped (n, d_in): one row per example. Its second axis is the number of inputs "
-        "each example has, not the number of examples, so dW is off by the factor n / d_in, and "
-        "right only where the two happen to agree (db, the mean of delta over its rows, is not).",
+        "each example has, not the number of examples, so dW is off by the factor n / d_in, and db "
+        "too where it is written as a sum divided by the same n (delta.mean(axis=0) counts its rows "
+        "itself). They are right only where the two numbers happen to agree.",
         "Count the examples down the first axis: n = delta.shape[0] (or a_prev.shape[0]).",
         "weight_gradients",
-        lambda m, delta, a_prev: (
-            np.asarray(delta).T @ np.asarray(a_prev) / np.shape(a_prev)[1],
-            np.asarray(delta).mean(axis=0),
-        ),
+        _batch_size_from(lambda delta, a_prev: a_prev.shape[1], db="the mean"),
+        other_forms=(_batch_size_from(lambda delta, a_prev: a_prev.shape[1], db="divided by it"),),
     ),
     Misconception(
         "bias_gradient_over_units",

@@ -106,10 +106,12 @@ def _diagnose_error(
     for entry in CATALOG:
         if entry.id not in among:
             continue
-        mutated = mutant(entry.id, reference_dir)
-        raised = _raised_class(of_function(getattr(mutated, raising.function), raising))
-        if raised == failure.raised and _reproduces_every(mutated, recorded):
-            matches.append(entry)
+        for form in range(len(entry.forms)):
+            mutated = mutant(entry.id, reference_dir, form)
+            raised = _raised_class(of_function(getattr(mutated, raising.function), raising))
+            if raised == failure.raised and _reproduces_every(mutated, recorded):
+                matches.append(entry)
+                break
     if not matches:
         return None
     first, *others = matches
@@ -163,12 +165,12 @@ def _diagnose(calls: Sequence[RecordedCall], reference_dir: Path) -> Diagnosis |
             evidence=proof,
             gradient_check=view,
             ruled_out=tuple(
-                mistake for mistake, (verdict, _) in verdicts.items() if verdict is _Verdict.RULED_OUT
+                mistake for mistake, (verdict, _, _) in verdicts.items() if verdict is _Verdict.RULED_OUT
             ),
             called=tuple(sorted({call.function for call in calls})),
             wrong=tuple(sorted(failing)),
             rests_on=tuple(
-                sorted({BY_ID[mistake].replaces for mistake, (_, shifts) in verdicts.items() if shifts})
+                sorted({BY_ID[mistake].replaces for mistake, (_, shifts, _) in verdicts.items() if shifts})
             ),
         )
     )
@@ -190,18 +192,20 @@ def _diagnose(calls: Sequence[RecordedCall], reference_dir: Path) -> Diagnosis |
         return unknown
     matches.sort(key=lambda entry: entry.replaces not in failing)
     first = matches[0]
-    if (where := _where_it_shows(first, recorded, wrong, reference_dir)) not in (None, shown):
+    form = verdicts[first.id][2]
+    if (where := _where_it_shows(first, form, recorded, wrong, reference_dir)) not in (None, shown):
         unknown = replace(unknown, evidence=recorded.evidence(where))
     return _naming(unknown, first, [entry.id for entry in matches])
 
 
 def _where_it_shows(
-    entry: Misconception, recorded: _Calls, wrong: list[int], reference_dir: Path
+    entry: Misconception, form: int, recorded: _Calls, wrong: list[int], reference_dir: Path
 ) -> int | None:
-    """The first of the wrong calls on which entry's mutant answers otherwise than the reference:
-    the evidence to show under its name. The smallest wrong call may be wrong for another reason (a
-    second mistake, or x restored a bit off), which would make the named mistake look unfounded."""
-    mutated = mutant(entry.id, reference_dir)
+    """The first of the wrong calls on which the mutant of entry's form answers otherwise than the
+    reference: the evidence to show under its name. The smallest wrong call may be wrong for another
+    reason (a second mistake, or x restored a bit off), which would make the named mistake look
+    unfounded."""
+    mutated = mutant(entry.id, reference_dir, form)
     for index in wrong:
         call = recorded.calls[index]
         predicted = of_function(getattr(mutated, call.function), call)
@@ -240,10 +244,26 @@ class _Verdict(Enum):
     NEITHER = "neither"
 
 
-def _verdict(entry: Misconception, recorded: _Calls, reference_dir: Path) -> tuple[_Verdict, bool]:
-    """What the test's returned calls say of the mistake, and whether its mutant answered a call of
-    another function otherwise than the reference (the test's answers rest on the mistake's function)."""
-    mutated = mutant(entry.id, reference_dir)
+def _verdict(entry: Misconception, recorded: _Calls, reference_dir: Path) -> tuple[_Verdict, bool, int]:
+    """What the test's returned calls say of the mistake, whether one of its mutants answered a call
+    of another function otherwise than the reference (the test's answers rest on the mistake's
+    function), and the form that explains the test (0 when none does). The mistake explains the test
+    when one of its forms does, and is ruled out only when every form is."""
+    verdicts = [_form_verdict(entry, form, recorded, reference_dir) for form in range(len(entry.forms))]
+    shifts = any(shift for _, shift in verdicts)
+    for form, (verdict, _) in enumerate(verdicts):
+        if verdict is _Verdict.EXPLAINS:
+            return verdict, shifts, form
+    if all(verdict is _Verdict.RULED_OUT for verdict, _ in verdicts):
+        return _Verdict.RULED_OUT, shifts, 0
+    return _Verdict.NEITHER, shifts, 0
+
+
+def _form_verdict(
+    entry: Misconception, form: int, recorded: _Calls, reference_dir: Path
+) -> tuple[_Verdict, bool]:
+    """_verdict of one of the mistake's forms."""
+    mutated = mutant(entry.id, reference_dir, form)
     shows_itself = missed = shifts = False
     for call, student, reference, tol in zip(
         recorded.calls, recorded.student, recorded.reference, recorded.tolerance, strict=True

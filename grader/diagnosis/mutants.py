@@ -16,22 +16,23 @@ from types import SimpleNamespace
 from grader.diagnosis.catalog import BY_ID
 from grader.reference import load_reference_modules
 
-#: every mistake's mutant of two reference folders at once: a diagnosis asks for every catalog
-#: entry in turn, and an LRU cache smaller than the catalog misses on each of them (it held 64,
-#: and at 66 entries every diagnosis loaded every mutant's reference files again)
-MUTANTS_KEPT = 2 * len(BY_ID)
+#: every mutant (each form of each mistake) of two reference folders at once: a diagnosis asks for
+#: every catalog entry in turn, and an LRU cache smaller than the catalog misses on each of them (it
+#: held 64, and at 66 entries every diagnosis loaded every mutant's reference files again)
+MUTANTS_KEPT = 2 * sum(len(entry.forms) for entry in BY_ID.values())
 
 
 @functools.lru_cache(maxsize=MUTANTS_KEPT)
-def mutant(mistake: str, reference_dir: Path) -> SimpleNamespace:
-    """The reference (all public names, as in grader.reference.load_reference) with the mistake in it."""
+def mutant(mistake: str, reference_dir: Path, form: int = 0) -> SimpleNamespace:
+    """The reference (all public names, as in grader.reference.load_reference) with the mistake in
+    it, computed as its form-th form (Misconception.forms)."""
     entry = BY_ID[mistake]
     modules = load_reference_modules(reference_dir)
     namespace = SimpleNamespace()
     original = next(
         getattr(module, entry.replaces) for module in modules.values() if hasattr(module, entry.replaces)
     )
-    replacement = functools.partial(entry.computes, namespace)
+    replacement = functools.partial(entry.forms[form], namespace)
     for module in modules.values():
         for name, value in list(vars(module).items()):
             if value is original:
