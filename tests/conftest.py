@@ -36,8 +36,9 @@ for _variable in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
 
 # PYTHONDONTWRITEBYTECODE=1, which containers often set, would have every command the suite starts
 # compile what it imports (NumPy, pytest, rich, the grader) from source again: after README's
-# install (uv, which compiles nothing up front), a third of test_cli.py's CPU time. The suite's processes write their
-# bytecode once, as a user's installed grader has it (workers are told not to, grader/worker.py).
+# install (uv compiles nothing up front), a third of test_cli.py's CPU time. The suite's processes
+# write their bytecode once, as a user's installed grader has it (workers are told not to,
+# grader/worker.py).
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
 
