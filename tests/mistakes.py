@@ -1323,8 +1323,9 @@ MISTAKES = (
         ),
         must_pass=("activations", "gradcheck", "test_lesson_example[sigmoid neuron: gradients]"),
     ),
-    # the other form of each of the two batch-size mistakes (Misconception.other_forms): n on the
-    # wrong axis, with db written the other way
+    # the other forms of three mistakes (Misconception.other_forms): n on the wrong axis, with db
+    # written the other way, and the hidden layer left linear by the output layer reading z1 while
+    # a1 = relu(z1) is computed
     Mistake(
         "n from a_prev's width, db its sum over n",
         "backprop.py",
@@ -1347,6 +1348,19 @@ MISTAKES = (
         (("n = delta.shape[0]", "n = delta.shape[-1]"),),
         must_fail=("test_weight_gradients_average_over_the_batch[float64]", "test_matches_reference[relu]"),
         must_pass=("activations", "gradcheck", "test_hidden_delta_matches_reference[float64-relu]"),
+    ),
+    Mistake(
+        "the output layer reading z1",
+        "backprop.py",
+        "hidden_layer_linear",
+        (('z2 = a1 @ params["W2"].T + params["b2"]', 'z2 = z1 @ params["W2"].T + params["b2"]'),),
+        must_fail=("test_train_step_matches_reference[8]", "test_train_step_reports_loss_before_update"),
+        must_pass=(
+            "activations",
+            "deep",
+            "gradcheck",
+            "test_weight_gradients_average_over_the_batch[float64]",
+        ),
     ),
     Mistake(
         "train_step giving output_delta the target first",
@@ -1420,5 +1434,21 @@ MISTAKES = (
         ),
         must_fail=("test_matches_reference[relu]", "test_matches_reference[tanh]"),
         must_pass=("activations", "backprop", "gradcheck", "test_matches_reference[sigmoid]"),
+    ),
+    Mistake(
+        "deep_forward appending a to zs",
+        "deep.py",
+        "deep_forward_outputs_kept_as_zs",
+        (("        zs.append(z)\n", "        zs.append(a)\n"),),
+        must_fail=("test_matches_reference[sigmoid]", "test_matches_reference[identity]"),
+        must_pass=("activations", "backprop", "gradcheck"),
+    ),
+    Mistake(
+        "deep_forward appending z to activations",
+        "deep.py",
+        "deep_forward_zs_kept_as_activations",
+        (("        activations.append(a)\n", "        activations.append(z)\n"),),
+        must_fail=("test_matches_reference[sigmoid]", "test_matches_reference[relu]"),
+        must_pass=("activations", "backprop", "gradcheck"),
     ),
 )

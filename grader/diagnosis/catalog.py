@@ -305,26 +305,34 @@ def _train_step_where(
 
 
 def _forward_where(
-    activate: Callable[[SimpleNamespace, Any], Any] = lambda m, z1: m.relu(z1), with_biases: bool = True
+    activate: Callable[[SimpleNamespace, Any], Any] = lambda m, z1: m.relu(z1),
+    with_biases: bool = True,
+    output_reads: str = "a1",
 ) -> Callable[..., tuple]:
     """A forward mutant: the two-layer forward pass with a1 = activate(m, z1) in place of relu(z1),
-    or without the biases."""
+    without the biases, or with the output layer reading output_reads ("a1" or "z1")."""
 
     def computes(m: SimpleNamespace, params: dict, X: Any) -> tuple:
         z1 = np.asarray(X) @ params["W1"].T + (params["b1"] if with_biases else 0.0)
         a1 = activate(m, z1)
-        z2 = a1 @ params["W2"].T + (params["b2"] if with_biases else 0.0)
+        z2 = {"a1": a1, "z1": z1}[output_reads] @ params["W2"].T + (params["b2"] if with_biases else 0.0)
         return z1, a1, z2, m.sigmoid(z2)
 
     return computes
 
 
 def _deep_forward_where(
-    *, hidden: str = "activation", output: str = "sigmoid", with_biases: bool = True
+    *,
+    hidden: str = "activation",
+    output: str = "sigmoid",
+    with_biases: bool = True,
+    zs_keep: str = "z",
+    activations_keep: str = "a",
 ) -> Callable[..., tuple]:
     """A deep_forward mutant: the reference's forward pass with the hidden layers' or the output
-    layer's activation made otherwise (each "activation", the one passed in, or "sigmoid"), or
-    without the biases."""
+    layer's activation made otherwise (each "activation", the one passed in, or "sigmoid"), without
+    the biases, or with what each layer appends to zs or to activations made otherwise (each "z", its
+    pre-activation, or "a", its output; the pass itself goes on with a)."""
 
     def computes(
         m: SimpleNamespace, weights: list, biases: list, X: Any, activation: str = "sigmoid"
@@ -336,8 +344,8 @@ def _deep_forward_where(
             z = a @ np.asarray(W).T + (b if with_biases else 0.0)
             chosen = output if layer == len(weights) - 1 else hidden
             a = m.activate(z, {"activation": activation, "sigmoid": "sigmoid"}[chosen])
-            zs.append(z)
-            activations.append(a)
+            zs.append({"z": z, "a": a}[zs_keep])
+            activations.append({"z": z, "a": a}[activations_keep])
         return zs, activations
 
     return computes
@@ -998,13 +1006,15 @@ CATALOG: tuple[Misconception, ...] = (
     Misconception(
         "hidden_layer_linear",
         "the hidden ReLU left out of the forward pass",
-        "forward must apply the hidden layer's activation: a1 = relu(z1). Passing z1 on as a1 makes "
-        "the hidden layer linear (two linear layers in a row are just one), and the hidden delta, "
-        "which still multiplies by relu'(z1), no longer matches the forward pass: the step's "
-        "gradients belong to neither network.",
+        "forward must apply the hidden layer's activation: a1 = relu(z1), which the output layer "
+        "reads. Passing z1 on instead, as a1 or straight into z2, makes the hidden layer linear (two "
+        "linear layers in a row are just one), and the hidden delta, which still multiplies by "
+        "relu'(z1), no longer matches the forward pass: the step's gradients belong to neither "
+        "network.",
         "In forward, set a1 = relu(z1) and let the output layer read a1, not z1.",
         "forward",
         _forward_where(lambda m, z1: z1),
+        other_forms=(_forward_where(output_reads="z1"),),
     ),
     Misconception(
         "forward_without_biases",
@@ -1332,6 +1342,30 @@ CATALOG: tuple[Misconception, ...] = (
         "In deep_forward, add each layer's bias: z = a @ W.T + b.",
         "deep_forward",
         _deep_forward_where(with_biases=False),
+    ),
+    Misconception(
+        "deep_forward_outputs_kept_as_zs",
+        "each layer's output kept in zs instead of its z",
+        "deep_forward's zs are for the derivatives: f' is taken at the pre-activation z = a_prev Wᵀ + b. "
+        "Appending the layer's output a = f(z) to zs instead moves every slope of the backward pass: "
+        "the output delta gets σ'(ŷ) in place of σ'(z) of the last layer, and each hidden delta "
+        "f'(f(z)) in place of f'(z). The forward pass and ŷ are right, so only the gradients show it "
+        "(ReLU's and the identity's hidden slopes happen to agree, relu'(relu(z)) being relu'(z); the "
+        "output's do not).",
+        "In deep_forward, append z to zs and a to activations.",
+        "deep_forward",
+        _deep_forward_where(zs_keep="a"),
+    ),
+    Misconception(
+        "deep_forward_zs_kept_as_activations",
+        "each layer's z kept in activations instead of its output",
+        "activations[l] is what layer l reads, f(z) of the layer below, and activations[-1] is the "
+        "prediction ŷ = σ(z) of the last layer. Appending z instead makes the prediction the output's "
+        "pre-activation, so the error is z − y instead of ŷ − y, and pairs every layer's delta but "
+        "the first one's (which reads X) with the z below it instead of the activations it read.",
+        "In deep_forward, append a, the layer's output after its activation, to activations; z goes to zs.",
+        "deep_forward",
+        _deep_forward_where(activations_keep="z"),
     ),
     Misconception(
         "deep_gradients_last_layer_first",
