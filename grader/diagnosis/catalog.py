@@ -69,9 +69,14 @@ def _sigmoid_prime_half_from_z(m: SimpleNamespace, z: Any) -> np.ndarray:
     return m.sigmoid(z) * (1.0 - z)
 
 
-def _relu_prime_one_at_zero(m: SimpleNamespace, z: Any) -> np.ndarray:
-    z = m.as_float_array(z)
-    return (z >= 0).astype(z.dtype)
+def _relu_prime_where(on: Callable[[np.ndarray], np.ndarray]) -> Callable[..., np.ndarray]:
+    """A relu_prime mutant: 1 where on(z), 0 elsewhere (the reference's test is z > 0)."""
+
+    def computes(m: SimpleNamespace, z: Any) -> np.ndarray:
+        z = m.as_float_array(z)
+        return on(z).astype(z.dtype)
+
+    return computes
 
 
 def _output_delta_without_derivative(
@@ -203,11 +208,6 @@ def _relu_in_place(m: SimpleNamespace, z: Any) -> np.ndarray:
     z = m.as_float_array(z)  # the caller's own array when it is one of floats
     z[z < 0] = 0
     return z
-
-
-def _relu_prime_reversed(m: SimpleNamespace, z: Any) -> np.ndarray:
-    z = m.as_float_array(z)
-    return (z < 0).astype(z.dtype)
 
 
 def _update_in_place(m: SimpleNamespace, param: Any, grad: Any, lr: float) -> np.ndarray:
@@ -344,8 +344,9 @@ def _deep_forward_where(
             z = a @ np.asarray(W).T + (b if with_biases else 0.0)
             chosen = output if layer == len(weights) - 1 else hidden
             a = m.activate(z, {"activation": activation, "sigmoid": "sigmoid"}[chosen])
-            zs.append({"z": z, "a": a}[zs_keep])
-            activations.append({"z": z, "a": a}[activations_keep])
+            kept = {"z": z, "a": a}
+            zs.append(kept[zs_keep])
+            activations.append(kept[activations_keep])
         return zs, activations
 
     return computes
@@ -424,8 +425,13 @@ _PASS_THE_ACTIVATION_ON = (
 )
 
 
+def _errors(y_hat: Any, y: Any) -> np.ndarray:
+    """ŷ − y in float64, as squared_error computes it."""
+    return np.asarray(y_hat, dtype=np.float64) - np.asarray(y, dtype=np.float64)
+
+
 def _squared_errors(y_hat: Any, y: Any) -> np.ndarray:
-    return (np.asarray(y_hat, dtype=np.float64) - np.asarray(y, dtype=np.float64)) ** 2
+    return _errors(y_hat, y) ** 2
 
 
 CATALOG: tuple[Misconception, ...] = (
@@ -504,7 +510,7 @@ CATALOG: tuple[Misconception, ...] = (
         "libraries, uses 0 there. A comparison z >= 0 counts the corner as the rising side.",
         "Use the strict comparison: (z > 0).astype(float).",
         "relu_prime",
-        _relu_prime_one_at_zero,
+        _relu_prime_where(lambda z: z >= 0),
     ),
     Misconception(
         "relu_prime_is_relu",
@@ -533,7 +539,7 @@ CATALOG: tuple[Misconception, ...] = (
         "that were switched off, and never through those that were on.",
         "Compare the other way: (z > 0).astype(float).",
         "relu_prime",
-        _relu_prime_reversed,
+        _relu_prime_where(lambda z: z < 0),
     ),
     Misconception(
         "relu_with_np_max",
@@ -720,10 +726,7 @@ CATALOG: tuple[Misconception, ...] = (
         "high on one example and as much too low on another reports a loss of 0.",
         "Square inside the sum: np.sum((y_hat - y) ** 2) / n.",
         "squared_error",
-        lambda m, y_hat, y: float(
-            np.sum(np.asarray(y_hat, dtype=np.float64) - np.asarray(y, dtype=np.float64)) ** 2
-            / np.shape(y_hat)[0]
-        ),
+        lambda m, y_hat, y: float(np.sum(_errors(y_hat, y)) ** 2 / np.shape(y_hat)[0]),
     ),
     Misconception(
         "output_delta_without_two",

@@ -106,12 +106,13 @@ def _diagnose_error(
     for entry in CATALOG:
         if entry.id not in among:
             continue
-        for form in range(len(entry.forms)):
-            mutated = mutant(entry.id, reference_dir, form)
-            raised = _raised_class(of_function(getattr(mutated, raising.function), raising))
-            if raised == failure.raised and _reproduces_every(mutated, recorded):
-                matches.append(entry)
-                break
+        mutants = (mutant(entry.id, reference_dir, form) for form in range(len(entry.forms)))
+        if any(
+            _raised_class(of_function(getattr(mutated, raising.function), raising)) == failure.raised
+            and _reproduces_every(mutated, recorded)
+            for mutated in mutants
+        ):
+            matches.append(entry)
     if not matches:
         return None
     first, *others = matches
