@@ -1,3 +1,3 @@
 """backprop-grader: graded backpropagation exercises and their autograder."""
 
-__version__ = "0.4.31"
+__version__ = "0.4.32"

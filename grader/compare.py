@@ -73,7 +73,9 @@ def assert_close(
     index = tuple(int(i) for i in wrong[0])
     got, want = actual64[index], expected[index]
     where = f" at index {list(index)}" if index else ""
-    detail = f"{what}{where}: expected {want:.6g}, got {got:.6g}"
+    # + 0.0 shows −0.0 as 0: a zero's sign decides nothing here, and "expected -0" reads as if it
+    # did; the input keeps its sign, since relu_prime(-0.0) is a case where it matters
+    detail = f"{what}{where}: expected {want + 0.0:.6g}, got {got + 0.0:.6g}"
     if want != 0 and got != 0 and np.isfinite(got):
         detail += f" ({_how_far(got, want, rtol, atol)})"
     if inputs is not None and np.shape(inputs) == actual_array.shape and index is not None:

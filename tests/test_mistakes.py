@@ -13,6 +13,7 @@ from mistakes import MISTAKES, NUDGES, STEP_HIDDEN_DELTA
 
 from grader.compare import PLACEHOLDER
 from grader.diagnosis.catalog import BY_ID, CATALOG
+from grader.diagnosis.evidence import format_result, format_value, part_name
 from grader.exercise_api import EXERCISES
 from grader.feedback import feedback_markdown
 from grader.reference import load_reference
@@ -145,7 +146,7 @@ def test_a_random_wrong_answer_is_not_given_a_false_name(tmp_path):
     assert evidence.expected != evidence.received and evidence.where
     # counted in words no count changes (stats groups messages with their numbers masked)
     wheres = [t.diagnosis.evidence.where for t in failed]
-    assert any(re.search(r"\(it differs in \d+ of \d+ entries\)$", where) for where in wheres), wheres
+    assert any(re.search(r"; it differs in \d+ of \d+ entries$", where) for where in wheres), wheres
     assert not any(re.search(r"\b1 of \d+ entries differ\b|\bof 1 entries\b", where) for where in wheres), (
         wheres
     )
@@ -276,6 +277,41 @@ def test_the_call_shown_under_a_named_mistake_is_one_the_mistake_shows_on(tmp_pa
         diagnosis = tests[name].diagnosis
         assert diagnosis.mistake == "rows_nudged_whole", name
         assert ", x=[[" in diagnosis.evidence.call and "modified" not in diagnosis.evidence.where, name
+
+
+def test_the_evidence_names_each_part_of_a_result_as_its_docstring_does():
+    """A pair, a list of pairs or a dict came back as subscripts ("in [0]", "in [0][0]", "in
+    [0]['W1']"), which a student had to work out; the docstrings call them dW, layer 1's dW and
+    new_params['W1']."""
+    wheres = {}
+    for folder in ("no_batch_average", "forgot_hidden_derivative"):
+        for test in grade(EXAMPLES / folder).tests:
+            if test.diagnosis is not None and test.diagnosis.evidence is not None:
+                function = test.diagnosis.evidence.call.split("(")[0]
+                wheres.setdefault(function, set()).add(test.diagnosis.evidence.where.split(" at ")[0])
+    assert wheres["weight_gradients"] == {"in dW"}
+    assert wheres["deep_gradients"] == {"in layer 1's dW"}
+    assert wheres["train_step"] == {"in new_params['W1']"}
+    assert wheres["hidden_delta"] == {"in the result"}
+    assert part_name("weight_gradients", (1,)) == "db"
+    assert part_name("deep_gradients", (2, 1)) == "layer 3's db"
+    assert part_name("train_step", (1,)) == "the loss"
+    assert part_name("deep_gradients", (0,)) == "[0]"  # a layer's pair whose length is wrong, say
+
+
+def test_a_zero_in_a_result_is_shown_without_its_sign_and_an_input_with_it():
+    """The reference's δ where ReLU'(z) = 0 and δ_next < 0 is −0.0, and messages said "expected -0"
+    and "[[-0.]]" as if the sign were what the student got wrong. An input keeps its sign: ReLU'(−0.0)
+    is a case of its own."""
+    tests = by_name(grade(EXAMPLES / "forgot_hidden_derivative"))
+    lesson = tests["test_lesson_example[hidden ReLU with z = -0.3: delta]"]
+    assert lesson.message.endswith("at index [0, 0]: expected 0, got -0.1752"), lesson.message
+    assert lesson.diagnosis.evidence.expected == "[[0.]]"
+    assert not [t.message for t in tests.values() if re.search(r"(?<![\w.])-0(?![\d.])", t.message)]
+    relu_prime = by_name(grade(EXAMPLES / "relu_prime_at_zero"))["test_relu_prime_is_zero_at_zero_and_below"]
+    assert "expected 0, got 1, for input -0;" in relu_prime.message
+    assert format_result((np.array([-0.0, 1.5], dtype=np.float32), {"b": -0.0})) == "([0. , 1.5], {'b': 0})"
+    assert format_value(np.array([-0.0], dtype=np.float32), True) == "np.array([-0.], dtype=float32)"
 
 
 def test_an_argument_changed_by_rounding_alone_is_shown_to_the_last_digit(tmp_path):

@@ -18,6 +18,8 @@ from grader.results import Evidence
 MAX_CHARS = 400
 #: arrays with more entries than this are shown by shape and first values only
 SHOWN_ENTRIES = 12
+#: the two parts of a layer's gradients, as weight_gradients returns them
+GRADIENT_PAIR = ("dW", "db")
 
 
 def call_size(call: RecordedCall) -> int:
@@ -38,6 +40,25 @@ def format_call(call: RecordedCall) -> str:
     parts = [f"{name}={format_value(value, True)}" for name, value in zip(names, call.args, strict=False)]
     parts += [f"{key}={format_value(value, True)}" for key, value in call.kwargs.items()]
     return _cut(f"{call.function}({', '.join(parts)})")
+
+
+def format_result(value: Any) -> str:
+    """What a call returned (or a part of it), for a student to read, every −0.0 shown as 0: a
+    zero's sign decides no test, and "expected [[-0.]]" reads as if it did. An argument keeps its
+    sign (format_value): relu_prime(-0.0) is a call whose input's sign matters."""
+    return format_value(_zeros_unsigned(value))
+
+
+def _zeros_unsigned(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _zeros_unsigned(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)) and not is_numeric(value):
+        return type(value)(_zeros_unsigned(item) for item in value)
+    if not is_numeric(value):
+        return value
+    array = np.asarray(value)
+    # −0.0 + 0.0 is 0.0; adding a zero of the array's own dtype keeps float32 float32
+    return array + array.dtype.type(0) if array.dtype.kind == "f" else value
 
 
 def format_value(value: Any, dtype_shown: bool = False) -> str:
@@ -79,12 +100,13 @@ def evidence(
     """The call and the first part of its outcome where received and expected differ."""
     if expected.raised:
         return Evidence(
-            format_call(call), f"raises {expected.raised}", format_value(received.result), "the result"
+            format_call(call), f"raises {expected.raised}", format_result(received.result), "the result"
         )
     if not same_value(received.result, expected.result, tol):
-        path, want, got = _first_difference(received.result, expected.result, tol)
+        keys, missing, want, got = _first_difference(received.result, expected.result, tol)
+        part = part_name(call.function, keys) + (" (missing)" if missing else "")
         return Evidence(
-            format_call(call), format_value(want), format_value(got), _where(path, want, got, tol)
+            format_call(call), format_result(want), format_result(got), _where(part, want, got, tol)
         )
     names = parameter_names(call.function)
     for position, (before, after) in enumerate(zip(received.args_before, received.args_after, strict=False)):
@@ -100,27 +122,46 @@ def evidence(
             )
     if received.warned and not expected.warned:
         return Evidence(format_call(call), "no warning", "a NumPy warning", "warnings during the call")
-    return Evidence(format_call(call), format_value(expected.result), format_value(received.result), "")
+    return Evidence(format_call(call), format_result(expected.result), format_result(received.result), "")
 
 
-def _first_difference(got: Any, want: Any, tol: tuple[float, float], path: str = "") -> tuple[str, Any, Any]:
-    """(path, expected part, received part) of the first differing leaf of two structures."""
+def _first_difference(
+    got: Any, want: Any, tol: tuple[float, float], keys: tuple[Any, ...] = ()
+) -> tuple[tuple[Any, ...], bool, Any, Any]:
+    """(keys, missing, expected part, received part) of the first differing leaf of two structures:
+    keys lead to it from the top (() for the whole result), missing says got lacks that key."""
     if isinstance(want, Mapping) and isinstance(got, Mapping):
         for key in want:
             if key not in got:
-                return f"{path}[{key!r}] (missing)", want[key], None
+                return (*keys, key), True, want[key], None
             if not same_value(got[key], want[key], tol):
-                return _first_difference(got[key], want[key], tol, f"{path}[{key!r}]")
+                return _first_difference(got[key], want[key], tol, (*keys, key))
     if isinstance(want, (list, tuple)) and isinstance(got, (list, tuple)) and len(want) == len(got):
         if not (is_numeric(want) and is_numeric(got)):
             for index, (mine, theirs) in enumerate(zip(got, want, strict=True)):
                 if not same_value(mine, theirs, tol):
-                    return _first_difference(mine, theirs, tol, f"{path}[{index}]")
-    return path, want, got
+                    return _first_difference(mine, theirs, tol, (*keys, index))
+    return keys, False, want, got
 
 
-def _where(path: str, want: Any, got: Any, tol: tuple[float, float]) -> str:
-    part = f"in {path}" if path else "in the result"
+def part_name(function: str, keys: tuple[Any, ...]) -> str:
+    """The part of function's result that keys lead to, named as its docstring names it:
+    weight_gradients (0,) is "dW", deep_gradients (1, 0) "layer 2's dW", train_step (0, "W1")
+    "new_params['W1']"; any other as its subscripts, "[0]['W1']"."""
+    subscripts = "".join(f"[{key!r}]" for key in keys)
+    if not keys:
+        return "the result"
+    if function == "weight_gradients" and keys in ((0,), (1,)):
+        return GRADIENT_PAIR[keys[0]]
+    if function == "deep_gradients" and len(keys) == 2 and isinstance(keys[0], int) and keys[1] in (0, 1):
+        return f"layer {keys[0] + 1}'s {GRADIENT_PAIR[keys[1]]}"
+    if function == "train_step" and keys[0] in (0, 1):
+        return "the loss" if keys == (1,) else "new_params" + subscripts[len("[0]") :]
+    return subscripts
+
+
+def _where(part: str, want: Any, got: Any, tol: tuple[float, float]) -> str:
+    part = f"in {part}"
     try:
         want_array, got_array = np.asarray(want, dtype=float), np.asarray(got, dtype=float)
     except (TypeError, ValueError):
@@ -132,10 +173,11 @@ def _where(path: str, want: Any, got: Any, tol: tuple[float, float]) -> str:
     if not wrong or want_array.ndim == 0:
         return part
     shown = ", ".join(str(list(index)) for index in wrong[:5]) + (", ..." if len(wrong) > 5 else "")
-    return f"{part} at {shown} ({_how_many(len(wrong), close.size)})"
+    return f"{part} at {shown}{_how_many(len(wrong), close.size)}"
 
 
 def _how_many(count: int, size: int) -> str:
-    """How many of the entries differ, in words whose form no count changes: stats groups messages
-    with their numbers masked, and "1 entry differs" beside "2 entries differ" would be two groups."""
-    return "its only entry" if size == 1 else f"it differs in {count} of {size} entries"
+    """How many of the entries differ, to follow the indices shown, in words whose form no count
+    changes: stats groups messages with their numbers masked, and "1 entry differs" beside "2
+    entries differ" would be two groups."""
+    return ", its only entry" if size == 1 else f"; it differs in {count} of {size} entries"
