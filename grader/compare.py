@@ -218,6 +218,6 @@ def assert_close_parts(actual: Any, expected: Any, what: str, **tolerances: Any)
     """assert_close, where expected may be a pair (dW, db) that actual must match part by part."""
     if isinstance(expected, tuple):
         for got, want, name in zip(as_pair(actual, what), expected, ("dW", "db"), strict=False):
-            assert_close(got, want, f"{what} {name}", **tolerances)
+            assert_close(got, want, f"{name} of {what}", **tolerances)
         return
     assert_close(actual, expected, what, **tolerances)

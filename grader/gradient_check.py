@@ -52,8 +52,8 @@ class ParameterCheck:
     def describe(self) -> str:
         return (
             f"{self.name}: relative error {self.relative_error:.1e} (limit {THRESHOLD:.0e}); "
-            f"at {list(self.worst_index)} yours is {self.analytic:.6g}, "
-            f"finite differences give {self.numeric:.6g}"
+            f"at {list(self.worst_index)} yours is {self.analytic + 0.0:.6g}, "  # −0.0 shown as 0
+            f"finite differences give {self.numeric + 0.0:.6g}"
         )
 
 

@@ -16,6 +16,7 @@ from grader.diagnosis.catalog import BY_ID, CATALOG
 from grader.diagnosis.evidence import format_result, format_value, part_name
 from grader.exercise_api import EXERCISES
 from grader.feedback import feedback_markdown
+from grader.gradient_check import ParameterCheck
 from grader.reference import load_reference
 from grader.render_json import render_json
 
@@ -285,7 +286,12 @@ def test_the_evidence_names_each_part_of_a_result_as_its_docstring_does():
     new_params['W1']."""
     wheres = {}
     for folder in ("no_batch_average", "forgot_hidden_derivative"):
-        for test in grade(EXAMPLES / folder).tests:
+        result = grade(EXAMPLES / folder)
+        if folder == "no_batch_average":  # the test's own message, too, names the part first
+            message = by_name(result)["test_gradients_of_one_example_twice_are_that_examples"].message
+            assert message.startswith("dW of weight_gradients of the lesson's two-layer example"), message
+            assert ") at index [0, 0]: expected" in message, message
+        for test in result.tests:
             if test.diagnosis is not None and test.diagnosis.evidence is not None:
                 function = test.diagnosis.evidence.call.split("(")[0]
                 wheres.setdefault(function, set()).add(test.diagnosis.evidence.where.split(" at ")[0])
@@ -312,6 +318,8 @@ def test_a_zero_in_a_result_is_shown_without_its_sign_and_an_input_with_it():
     assert "expected 0, got 1, for input -0;" in relu_prime.message
     assert format_result((np.array([-0.0, 1.5], dtype=np.float32), {"b": -0.0})) == "([0. , 1.5], {'b': 0})"
     assert format_value(np.array([-0.0], dtype=np.float32), True) == "np.array([-0.], dtype=float32)"
+    check = ParameterCheck("W1", 1.0, (0, 1), analytic=-0.0, numeric=-0.0).describe()
+    assert check.endswith("at [0, 1] yours is 0, finite differences give 0"), check
 
 
 def test_an_argument_changed_by_rounding_alone_is_shown_to_the_last_digit(tmp_path):
