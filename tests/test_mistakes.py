@@ -338,6 +338,20 @@ def test_an_argument_changed_by_rounding_alone_is_shown_to_the_last_digit(tmp_pa
     assert holds != held and abs(holds - held) < 1e-12
 
 
+def test_a_dict_argument_changed_in_place_is_shown_by_the_array_that_changed(tmp_path):
+    """train_step's params changed in place showed the whole dict twice, unchanged and changed, and
+    said only "the argument params was modified": the array that changed, and where, is the news."""
+    mistake = next(m for m in MISTAKES if m.name == "train_step's arrays updated in place")
+    result = grade(reference_with(tmp_path / "s", {mistake.file: list(mistake.replacements)}))
+    evidence = by_name(result)["test_train_step_leaves_inputs_alone"].diagnosis.evidence
+    assert evidence.expected.startswith("params['W1'] unchanged: [["), evidence.expected
+    assert evidence.received.startswith("params['W1'] changed to [["), evidence.received
+    assert re.fullmatch(
+        r"the argument params\['W1'\] was modified by the call: at \[0, 0\] it holds \S+ where it held \S+",
+        evidence.where,
+    ), evidence.where
+
+
 def test_a_sigmoid_that_overflows_at_large_z_is_told_so_and_named(tmp_path):
     """e^z / (1 + e^z) overflows at the other end from the naive 1 / (1 + e^(−z)): the stability
     test's message names both ends, and the diagnosis the form the student wrote."""

@@ -112,13 +112,17 @@ def evidence(
     for position, (before, after) in enumerate(zip(received.args_before, received.args_after, strict=False)):
         if not same_value(before, after, (0.0, 0.0)):
             name = names[position] if position < len(names) else f"argument {position + 1}"
+            # of a dict or list of arrays (train_step's params, deep_gradients' weights), the array
+            # that changed, not the whole argument
+            keys, _, held, holds = _first_difference(after, before, (0.0, 0.0))
+            part = name + "".join(f"[{key!r}]" for key in keys)
             # printed to 5 digits, a change by rounding alone looks like none: say where, exactly
-            change = first_change(before, after) if is_numeric(before) and is_numeric(after) else ""
+            change = first_change(held, holds) if is_numeric(held) and is_numeric(holds) else ""
             return Evidence(
                 format_call(call),
-                f"{name} unchanged: {format_value(before)}",
-                f"{name} changed to {format_value(after)}",
-                f"the argument {name} was modified by the call{change or ''}",
+                f"{part} unchanged: {format_value(held)}",
+                f"{part} changed to {format_value(holds)}",
+                f"the argument {part} was modified by the call{change or ''}",
             )
     if received.warned and not expected.warned:
         return Evidence(format_call(call), "no warning", "a NumPy warning", "warnings during the call")
