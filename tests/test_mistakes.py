@@ -11,9 +11,12 @@ from conftest import EXAMPLES, REPO, by_name, cli, grade, reference_with, strict
 from junitparser import Error, Failure, JUnitXml
 from mistakes import MISTAKES, NUDGES, STEP_HIDDEN_DELTA
 
+from grader.call_outcome import RecordedCall
 from grader.compare import PLACEHOLDER
 from grader.diagnosis.catalog import BY_ID, CATALOG
+from grader.diagnosis.evidence import evidence as evidence_of
 from grader.diagnosis.evidence import format_result, format_value, part_name
+from grader.diagnosis.observe import Observation
 from grader.exercise_api import EXERCISES
 from grader.feedback import feedback_markdown
 from grader.gradient_check import ParameterCheck
@@ -350,6 +353,15 @@ def test_a_dict_argument_changed_in_place_is_shown_by_the_array_that_changed(tmp
         r"the argument params\['W1'\] was modified by the call: at \[0, 0\] it holds \S+ where it held \S+",
         evidence.where,
     ), evidence.where
+    params = {"W1": np.ones((1, 1)), "b1": np.zeros(1)}
+    call = RecordedCall("train_step", (params, np.ones((1, 1)), np.ones((1, 1)), 0.1), {}, None)
+    popped = evidence_of(
+        call,
+        Observation(args_before=(params,), args_after=(params,)),
+        Observation(args_before=(params,), args_after=({"W1": params["W1"]},)),
+        (1e-6, 1e-9),
+    )
+    assert (popped.expected, popped.received) == ("params['b1'] unchanged: [0.]", "params['b1'] removed")
 
 
 def test_a_sigmoid_that_overflows_at_large_z_is_told_so_and_named(tmp_path):

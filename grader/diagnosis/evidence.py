@@ -114,14 +114,14 @@ def evidence(
             name = names[position] if position < len(names) else f"argument {position + 1}"
             # of a dict or list of arrays (train_step's params, deep_gradients' weights), the array
             # that changed, not the whole argument
-            keys, _, held, holds = _first_difference(after, before, (0.0, 0.0))
-            part = name + "".join(f"[{key!r}]" for key in keys)
+            keys, removed, held, holds = _first_difference(after, before, (0.0, 0.0))
+            part = name + _subscripts(keys)
             # printed to 5 digits, a change by rounding alone looks like none: say where, exactly
             change = first_change(held, holds) if is_numeric(held) and is_numeric(holds) else ""
             return Evidence(
                 format_call(call),
                 f"{part} unchanged: {format_value(held)}",
-                f"{part} changed to {format_value(holds)}",
+                f"{part} removed" if removed else f"{part} changed to {format_value(holds)}",
                 f"the argument {part} was modified by the call{change or ''}",
             )
     if received.warned and not expected.warned:
@@ -152,16 +152,21 @@ def part_name(function: str, keys: tuple[Any, ...]) -> str:
     """The part of function's result that keys lead to, named as its docstring names it:
     weight_gradients (0,) is "dW", deep_gradients (1, 0) "layer 2's dW", train_step (0, "W1")
     "new_params['W1']"; any other as its subscripts, "[0]['W1']"."""
-    subscripts = "".join(f"[{key!r}]" for key in keys)
     if not keys:
         return "the result"
     if function == "weight_gradients" and keys in ((0,), (1,)):
         return GRADIENT_PAIR[keys[0]]
     if function == "deep_gradients" and len(keys) == 2 and isinstance(keys[0], int) and keys[1] in (0, 1):
         return f"layer {keys[0] + 1}'s {GRADIENT_PAIR[keys[1]]}"
-    if function == "train_step" and keys[0] in (0, 1):
-        return "the loss" if keys == (1,) else "new_params" + subscripts[len("[0]") :]
-    return subscripts
+    if function == "train_step" and keys == (1,):
+        return "the loss"
+    if function == "train_step" and keys[0] == 0:
+        return "new_params" + _subscripts(keys[1:])
+    return _subscripts(keys)
+
+
+def _subscripts(keys: tuple[Any, ...]) -> str:
+    return "".join(f"[{key!r}]" for key in keys)
 
 
 def _where(part: str, want: Any, got: Any, tol: tuple[float, float]) -> str:
