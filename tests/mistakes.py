@@ -1451,4 +1451,47 @@ MISTAKES = (
         must_fail=("test_matches_reference[sigmoid]", "test_matches_reference[relu]"),
         must_pass=("activations", "backprop", "gradcheck"),
     ),
+    sigmoid_prime_returning("sigmoid' as one minus the sigmoid", "sigmoid_prime_one_minus_sigmoid", "1 - s"),
+    Mistake(
+        "sigmoid' as the quotient without its square",
+        "activations.py",
+        "sigmoid_prime_one_minus_sigmoid",
+        ((SIGMOID_PRIME, "    return np.exp(-z) / (1 + np.exp(-z))"),),
+        must_fail=(
+            "test_matches_reference[float64-sigmoid_prime]",
+            "test_lesson_example[sigmoid neuron: sigmoid']",
+            "test_output_delta_matches_reference[float64-sigmoid]",
+        ),
+        must_pass=(
+            "gradcheck",
+            "test_matches_reference[float64-sigmoid]",
+            "test_matches_reference[float64-tanh_prime]",
+        ),
+    ),
+    Mistake(
+        "ReLU'(0) as a half, by np.heaviside",
+        "activations.py",
+        "relu_prime_half_at_zero",
+        (("return (z > 0).astype(z.dtype)", "return np.heaviside(z, 0.5)"),),
+        must_fail=(
+            "test_lesson_example[ReLU'(0)]",
+            "test_relu_prime_is_zero_at_zero_and_below",
+            "test_hidden_delta_matches_reference[float64-relu]",
+        ),
+        must_pass=(
+            "gradcheck",
+            "deep",
+            "test_matches_reference[float64-relu]",
+            "test_lesson_example[hidden ReLU with z = -0.3]",
+        ),
+    ),
+    Mistake(
+        "tanh' as the sech, not its square",
+        "activations.py",
+        "tanh_prime_without_square",
+        ((TANH_PRIME, "return 1.0 / np.cosh(z)"),),
+        # sech is even and at most 1, as the true slope is: only the values tell them apart
+        must_fail=("test_matches_reference[float64-tanh_prime]", "test_matches_reference[tanh]"),
+        must_pass=("gradcheck", EVEN_TANH_PRIME, "test_lesson_example[tanh' peaks at 0]"),
+    ),
 )

@@ -179,11 +179,6 @@ def test_a_mistake_that_fits_a_few_calls_by_chance_is_not_named(tmp_path):
 
 UNCATALOGUED = {
     # each got a catalog mistake's name in some tests before 0.4.17 (the last before 0.4.18; in brackets)
-    "1 - s for sigmoid' (sigmoid' returning the sigmoid)": (
-        "activations.py",
-        "    s = sigmoid(z)\n    return s * (1.0 - s)",
-        "    s = sigmoid(z)\n    return 1.0 - s",
-    ),
     "2 y_hat f'(z) for the output delta (the sign flipped)": (
         "backprop.py",
         "return 2.0 * (y_hat - np.asarray(y)) * activation_prime(z, activation)",

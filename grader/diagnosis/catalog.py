@@ -79,6 +79,11 @@ def _relu_prime_where(on: Callable[[np.ndarray], np.ndarray]) -> Callable[..., n
     return computes
 
 
+def _relu_prime_half_at_zero(m: SimpleNamespace, z: Any) -> np.ndarray:
+    z = m.as_float_array(z)
+    return np.heaviside(z, 0.5).astype(z.dtype)
+
+
 def _output_delta_without_derivative(
     m: SimpleNamespace, y_hat: Any, y: Any, z: Any, activation: str = "sigmoid"
 ) -> np.ndarray:
@@ -125,6 +130,11 @@ def _sigmoid_through_e_to_the_z(m: SimpleNamespace, z: Any) -> np.ndarray:
 def _sigmoid_prime_through_e_to_the_minus_z(m: SimpleNamespace, z: Any) -> np.ndarray:
     e = np.exp(-m.as_float_array(z))
     return e / (1.0 + e) ** 2
+
+
+def _sigmoid_prime_quotient_unsquared(m: SimpleNamespace, z: Any) -> np.ndarray:
+    e = np.exp(-m.as_float_array(z))
+    return e / (1.0 + e)
 
 
 def _slope(f_plus: Any, f_minus: Any, eps: float) -> Any:
@@ -504,6 +514,17 @@ CATALOG: tuple[Misconception, ...] = (
         lambda m, z: m.sigmoid(z) * (1.0 + m.sigmoid(z)),
     ),
     Misconception(
+        "sigmoid_prime_one_minus_sigmoid",
+        "σ' returned 1 − σ(z), the factor σ(z) left out",
+        "σ'(z) = σ(z)(1 − σ(z)) has two factors. 1 − σ(z) alone is ½ at z = 0, twice the true ¼, and "
+        "it climbs to 1 for very negative z, where the sigmoid is flat and its slope near 0. Written "
+        "from e^(−z) / (1 + e^(−z))², the same comes from leaving out the denominator's square.",
+        "Multiply by the sigmoid as well: s = sigmoid(z), then return s * (1 - s).",
+        "sigmoid_prime",
+        lambda m, z: 1.0 - m.sigmoid(z),
+        other_forms=(_sigmoid_prime_quotient_unsquared,),
+    ),
+    Misconception(
         "relu_prime_one_at_zero",
         "ReLU'(0) taken as 1",
         "ReLU has a corner at z = 0 where no single slope exists; this course, like the common "
@@ -511,6 +532,17 @@ CATALOG: tuple[Misconception, ...] = (
         "Use the strict comparison: (z > 0).astype(float).",
         "relu_prime",
         _relu_prime_where(lambda z: z >= 0),
+    ),
+    Misconception(
+        "relu_prime_half_at_zero",
+        "ReLU'(0) taken as ½",
+        "ReLU has a corner at z = 0 where no single slope exists; this course, like the common "
+        "libraries, uses 0 there. np.heaviside(z, 0.5) puts ½ there, halfway between the slopes on "
+        "either side, so every unit whose z is exactly 0 (a bias and inputs that cancel, or inputs "
+        "of 0) passes half its error back where it should pass none.",
+        "Give the corner 0: (z > 0).astype(float), or np.heaviside(z, 0.0).",
+        "relu_prime",
+        _relu_prime_half_at_zero,
     ),
     Misconception(
         "relu_prime_is_relu",
@@ -574,11 +606,13 @@ CATALOG: tuple[Misconception, ...] = (
     Misconception(
         "tanh_prime_without_square",
         "tanh' without the square",
-        "tanh'(z) is 1 − tanh²(z). Without the square, 1 − tanh(z) is above 1 for negative z and is "
-        "not symmetric around 0 the way the true slope is.",
-        "Square the tanh: 1 - np.tanh(z) ** 2.",
+        "tanh'(z) is 1 − tanh²(z), which is also sech²(z) = 1 / cosh²(z). Without the square, 1 − tanh(z) "
+        "is above 1 for negative z and is not symmetric around 0 the way the true slope is, and "
+        "1 / cosh(z) is too large away from 0: it falls like e^(−|z|), the true slope like e^(−2|z|).",
+        "Square the tanh: 1 - np.tanh(z) ** 2 (or the sech: 1 / np.cosh(z) ** 2).",
         "tanh_prime",
         lambda m, z: 1.0 - np.tanh(m.as_float_array(z)),
+        other_forms=(lambda m, z: 1.0 / np.cosh(m.as_float_array(z)),),
     ),
     Misconception(
         "tanh_prime_plus_square",
