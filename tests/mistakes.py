@@ -1494,4 +1494,27 @@ MISTAKES = (
         must_fail=("test_matches_reference[float64-tanh_prime]", "test_matches_reference[tanh]"),
         must_pass=("gradcheck", EVEN_TANH_PRIME, "test_lesson_example[tanh' peaks at 0]"),
     ),
+    Mistake(
+        "train_step's loss as the mean of every squared error",
+        "backprop.py",
+        "train_step_loss_written_out",
+        (("loss = squared_error(y_hat, Y)", "loss = float(np.mean((y_hat - Y) ** 2))"),),
+        must_fail=("test_train_step_matches_reference[1]", "test_train_step_matches_reference[8]"),
+        # the parameters it returns are right: only the reported loss is off
+        must_pass=(
+            "activations",
+            "deep",
+            "test_train_step_gradients_pass_finite_difference_check",
+            "test_train_step_lowers_the_loss_it_reports",
+            "test_squared_error_sums_outputs_and_averages_examples[float64]",
+        ),
+    ),
+    Mistake(
+        "train_step's loss as the sum of every squared error",
+        "backprop.py",
+        "train_step_loss_written_out",
+        (("loss = squared_error(y_hat, Y)", "loss = float(np.sum((y_hat - Y) ** 2))"),),
+        must_fail=("test_train_step_on_a_chain_worked_by_hand", "test_train_step_reports_loss_before_update"),
+        must_pass=("activations", "deep", "test_train_step_gradients_pass_finite_difference_check"),
+    ),
 )

@@ -293,17 +293,23 @@ def _train_step_where(
     output_delta_of: tuple[str, str, str] = ("y_hat", "Y", "z2"),
     output_activation: str = "sigmoid",
     hidden_activation: str = "relu",
+    loss_of_errors: str = "squared_error",
 ) -> Callable[..., tuple]:
     """A train_step mutant: the reference's step with one of its choices made otherwise: the
     weights the hidden delta is sent back through (a key of params), what each layer's dW is
     taken from and where the hidden slope is taken ("X", "z1", "a1" or "z2"), what output_delta
-    is given as its y_hat, y and z (each "y_hat", "Y" or "z2"), or the activation named to
-    output_delta or hidden_delta."""
+    is given as its y_hat, y and z (each "y_hat", "Y" or "z2"), the activation named to
+    output_delta or hidden_delta, or the loss it reports ("squared_error", or the squared errors'
+    "mean" or "sum" over every entry, written out in train_step)."""
 
     def computes(m: SimpleNamespace, params: dict, X: Any, Y: Any, lr: float) -> tuple:
         z1, a1, z2, y_hat = m.forward(params, X)
         values = {"X": X, "z1": z1, "a1": a1, "z2": z2, "y_hat": y_hat, "Y": Y}
-        loss = m.squared_error(y_hat, Y)
+        if loss_of_errors == "squared_error":
+            loss = m.squared_error(y_hat, Y)
+        else:
+            squared = _squared_errors(y_hat, Y)
+            loss = float(squared.mean() if loss_of_errors == "mean" else squared.sum())
         delta2 = m.output_delta(*(values[name] for name in output_delta_of), output_activation)
         delta1 = m.hidden_delta(delta2, params[hidden_through], values[hidden_slope_at], hidden_activation)
         grads = {}
@@ -1072,6 +1078,18 @@ CATALOG: tuple[Misconception, ...] = (
         "Compute the loss from the forward pass, before any update, and return that value.",
         "train_step",
         _loss_after_update,
+    ),
+    Misconception(
+        "train_step_loss_written_out",
+        "train_step's loss written out again, averaged otherwise than squared_error",
+        "train_step reports the loss that squared_error defines: summed over the outputs and averaged "
+        "over the n examples. Written out again in train_step, np.mean((ŷ − Y)²) averages over the "
+        "outputs too, k times too small, and np.sum((ŷ − Y)²) averages over nothing, n times too "
+        "large; the step itself is right, only the reported loss is off.",
+        "Report what squared_error gives for the forward pass: loss = squared_error(y_hat, Y).",
+        "train_step",
+        _train_step_where(loss_of_errors="mean"),
+        other_forms=(_train_step_where(loss_of_errors="sum"),),
     ),
     Misconception(
         "output_layer_updated_first",
