@@ -1517,4 +1517,44 @@ MISTAKES = (
         must_fail=("test_train_step_on_a_chain_worked_by_hand", "test_train_step_reports_loss_before_update"),
         must_pass=("activations", "deep", "test_train_step_gradients_pass_finite_difference_check"),
     ),
+    Mistake(
+        "sigmoid as 1 / (1 + e^(-|z|)) for every z",
+        "activations.py",
+        "sigmoid_of_abs_z",
+        (("    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))", "    return 1.0 / (1.0 + e)"),),
+        must_fail=("test_matches_reference[float64-sigmoid]", "test_sigmoid_is_stable_at_large_inputs"),
+        # the lessons' examples have z >= 0, where σ(|z|) is σ(z)
+        must_pass=(
+            "gradcheck",
+            "test_lesson_example[sigmoid neuron: y_hat]",
+            "test_lesson_example[sigmoid at 0]",
+            "test_matches_reference[float64-relu]",
+        ),
+    ),
+    Mistake(
+        "train_step stepping by lr / n",
+        "backprop.py",
+        "train_step_lr_divided_by_n",
+        ((STEP, STEP.replace("grads[key], lr)", "grads[key], lr / len(X))")),),
+        must_fail=("test_train_step_matches_reference[8]", "test_train_step_on_a_chain_worked_by_hand"),
+        must_pass=(
+            "activations",
+            "deep",
+            "test_sgd_update_returns_a_new_array",
+            "test_train_step_reports_loss_before_update",
+        ),
+    ),
+    Mistake(
+        "deep_gradients' loop stopping before the first layer",
+        "deep.py",
+        "deep_first_layer_left_out",
+        (
+            (
+                "    for layer in reversed(range(len(weights))):",
+                "    for layer in range(len(weights) - 1, 0, -1):",
+            ),
+        ),
+        must_fail=("test_gradients_are_shaped_like_parameters", "test_matches_reference[sigmoid]"),
+        must_pass=("activations", "backprop", "gradcheck"),
+    ),
 )

@@ -300,7 +300,8 @@ def test_the_evidence_names_each_part_of_a_result_as_its_docstring_does():
     assert part_name("weight_gradients", (1,)) == "db"
     assert part_name("deep_gradients", (2, 1)) == "layer 3's db"
     assert part_name("train_step", (1,)) == "the loss"
-    assert part_name("deep_gradients", (0,)) == "[0]"  # a layer's pair whose length is wrong, say
+    assert part_name("deep_gradients", (0,)) == "layer 1's pair (dW, db)"  # None where it should be
+    assert part_name("deep_gradients", (0, 2)) == "[0][2]"  # a layer's "pair" of three
 
 
 def test_a_zero_in_a_result_is_shown_without_its_sign_and_an_input_with_it():

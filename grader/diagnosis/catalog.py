@@ -294,13 +294,15 @@ def _train_step_where(
     output_activation: str = "sigmoid",
     hidden_activation: str = "relu",
     loss_of_errors: str = "squared_error",
+    step_size: str = "lr",
 ) -> Callable[..., tuple]:
     """A train_step mutant: the reference's step with one of its choices made otherwise: the
     weights the hidden delta is sent back through (a key of params), what each layer's dW is
     taken from and where the hidden slope is taken ("X", "z1", "a1" or "z2"), what output_delta
     is given as its y_hat, y and z (each "y_hat", "Y" or "z2"), the activation named to
-    output_delta or hidden_delta, or the loss it reports ("squared_error", or the squared errors'
-    "mean" or "sum" over every entry, written out in train_step)."""
+    output_delta or hidden_delta, the loss it reports ("squared_error", or the squared errors'
+    "mean" or "sum" over every entry, written out in train_step), or the step size it gives
+    sgd_update ("lr", or "lr / n")."""
 
     def computes(m: SimpleNamespace, params: dict, X: Any, Y: Any, lr: float) -> tuple:
         z1, a1, z2, y_hat = m.forward(params, X)
@@ -315,7 +317,8 @@ def _train_step_where(
         grads = {}
         grads["W1"], grads["b1"] = m.weight_gradients(delta1, values[first_layer_input])
         grads["W2"], grads["b2"] = m.weight_gradients(delta2, values[second_layer_input])
-        return {key: m.sgd_update(params[key], grads[key], lr) for key in ("W1", "b1", "W2", "b2")}, loss
+        step = {"lr": lr, "lr / n": lr / len(X)}[step_size]
+        return {key: m.sgd_update(params[key], grads[key], step) for key in ("W1", "b1", "W2", "b2")}, loss
 
     return computes
 
@@ -389,6 +392,7 @@ def _deep_backprop_with(
     through: str = "own",
     output_slope_at: str = "z",
     hidden_deltas: str = "passed back",
+    layers: str = "every one",
 ) -> list:
     """deep_gradients as the reference computes it, with one of its choices made otherwise: the
     output delta's activation (None: the hidden layers'), the hidden deltas' (None: activation, as
@@ -398,13 +402,15 @@ def _deep_backprop_with(
     put out; "pre-activation", the z of the layer below, X for the first layer), or the weights each
     hidden delta is sent back through (through: "own", the layer's it came from; "below", the
     layer's below it), where the output delta's f' is taken (output_slope_at: "z", or
-    "prediction", ŷ itself), or what becomes of each hidden delta (hidden_deltas: "passed back" to
-    the next layer down, or "dropped", so that every layer gets the output delta)."""
+    "prediction", ŷ itself), what becomes of each hidden delta (hidden_deltas: "passed back" to
+    the next layer down, or "dropped", so that every layer gets the output delta), or which layers
+    the loop reaches (layers: "every one", or "above the first", whose entry stays None)."""
     zs, activations = m.deep_forward(weights, biases, X, activation)
     output_z = {"z": zs[-1], "prediction": activations[-1]}[output_slope_at]
     delta = m.output_delta(activations[-1], Y, output_z, output_activation or activation)
     grads: list = [None] * len(weights)
-    for layer in reversed(range(len(weights))):
+    lowest = {"every one": 0, "above the first": 1}[layers]
+    for layer in reversed(range(lowest, len(weights))):
         taken_from = {
             "input": activations[layer],
             "output": activations[layer + 1],
@@ -710,6 +716,16 @@ CATALOG: tuple[Misconception, ...] = (
         "1 / (1 + e), for z < 0 use e / (1 + e), with e = np.exp(-np.abs(z)).",
         "sigmoid",
         lambda m, z: m.original(-m.as_float_array(z)),
+    ),
+    Misconception(
+        "sigmoid_of_abs_z",
+        "the stable sigmoid's branch for z < 0 left out",
+        "Computing through e = e^(−|z|) keeps the exponential from overflowing, but 1 / (1 + e) alone "
+        "is σ(|z|): right for z ≥ 0, and 1 − σ(z) for z < 0, so every negative z comes out above ½ "
+        "where σ(z) is below it. For z < 0 the same e gives σ(z) as e / (1 + e).",
+        _STABLE_SIGMOID,
+        "sigmoid",
+        lambda m, z: 1.0 / (1.0 + np.exp(-np.abs(m.as_float_array(z)))),
     ),
     Misconception(
         "loss_with_half",
@@ -1090,6 +1106,16 @@ CATALOG: tuple[Misconception, ...] = (
         "train_step",
         _train_step_where(loss_of_errors="mean"),
         other_forms=(_train_step_where(loss_of_errors="sum"),),
+    ),
+    Misconception(
+        "train_step_lr_divided_by_n",
+        "the learning rate divided by n in train_step",
+        "weight_gradients already averages over the n examples. Dividing the learning rate by n as "
+        "well averages twice: every step is n times shorter than gradient descent's, and how far it "
+        "goes depends on the batch size.",
+        "Step by lr itself: sgd_update(params[key], grads[key], lr).",
+        "train_step",
+        _train_step_where(step_size="lr / n"),
     ),
     Misconception(
         "output_layer_updated_first",
@@ -1521,6 +1547,17 @@ CATALOG: tuple[Misconception, ...] = (
         "Assign the result: delta = hidden_delta(delta, weights[layer], zs[layer - 1], activation).",
         "deep_gradients",
         _deep_backprop_where(hidden_deltas="dropped"),
+    ),
+    Misconception(
+        "deep_first_layer_left_out",
+        "the first layer left out of the backward loop",
+        "A loop such as range(len(weights) − 1, 0, −1) stops before layer 0, so the first layer's "
+        "gradients are never computed and its entry keeps what it started as. That is the layer "
+        "where the vanishing gradient shows most.",
+        "Loop over every layer, for layer in reversed(range(len(weights))), and leave out only the "
+        "hidden delta below the first (if layer > 0).",
+        "deep_gradients",
+        _deep_backprop_where(layers="above the first"),
     ),
     Misconception(
         "deep_hidden_activation_not_passed",

@@ -150,14 +150,17 @@ def _first_difference(
 
 def part_name(function: str, keys: tuple[Any, ...]) -> str:
     """The part of function's result that keys lead to, named as its docstring names it:
-    weight_gradients (0,) is "dW", deep_gradients (1, 0) "layer 2's dW", train_step (0, "W1")
-    "new_params['W1']"; any other as its subscripts, "[0]['W1']"."""
+    weight_gradients (0,) is "dW", deep_gradients (1, 0) "layer 2's dW" and (1,) "layer 2's pair
+    (dW, db)", train_step (0, "W1") "new_params['W1']"; any other as its subscripts, "[0]['W1']"."""
     if not keys:
         return "the result"
     if function == "weight_gradients" and keys in ((0,), (1,)):
         return GRADIENT_PAIR[keys[0]]
-    if function == "deep_gradients" and len(keys) == 2 and isinstance(keys[0], int) and keys[1] in (0, 1):
-        return f"layer {keys[0] + 1}'s {GRADIENT_PAIR[keys[1]]}"
+    if function == "deep_gradients" and isinstance(keys[0], int):
+        if len(keys) == 1:
+            return f"layer {keys[0] + 1}'s pair (dW, db)"
+        if len(keys) == 2 and keys[1] in (0, 1):
+            return f"layer {keys[0] + 1}'s {GRADIENT_PAIR[keys[1]]}"
     if function == "train_step" and keys == (1,):
         return "the loss"
     if function == "train_step" and keys[0] == 0:
