@@ -1557,4 +1557,33 @@ MISTAKES = (
         must_fail=("test_gradients_are_shaped_like_parameters", "test_matches_reference[sigmoid]"),
         must_pass=("activations", "backprop", "gradcheck"),
     ),
+    Mistake(
+        "the loss as the errors' norm, not squared",
+        "backprop.py",
+        "loss_norm_not_squared",
+        ((LOSS, "return float(np.linalg.norm(y_hat - y) / y_hat.shape[0])"),),
+        must_fail=(
+            "test_lesson_example[linear model: loss]",
+            "test_squared_error_sums_outputs_and_averages_examples[float64]",
+        ),
+        must_pass=("activations", "deep", "test_train_step_gradients_pass_finite_difference_check"),
+    ),
+    Mistake(
+        "deep_gradients taking each layer's gradients after sending its delta back",
+        "deep.py",
+        "deep_gradients_after_the_delta_moved_on",
+        (
+            (
+                "        grads[layer] = weight_gradients(delta, activations[layer])\n"
+                "        if layer > 0:\n"
+                "            delta = hidden_delta(delta, weights[layer], zs[layer - 1], activation)\n",
+                "        if layer > 0:\n"
+                "            delta = hidden_delta(delta, weights[layer], zs[layer - 1], activation)\n"
+                "        grads[layer] = weight_gradients(delta, activations[layer])\n",
+            ),
+        ),
+        must_fail=("test_matches_reference[sigmoid]", "test_chain_of_single_units_worked_by_hand[relu]"),
+        # one layer has nothing above it to get wrong
+        must_pass=("activations", "backprop", "gradcheck", "test_single_layer_network"),
+    ),
 )

@@ -393,6 +393,7 @@ def _deep_backprop_with(
     output_slope_at: str = "z",
     hidden_deltas: str = "passed back",
     layers: str = "every one",
+    gradients: str = "before the delta is sent back",
 ) -> list:
     """deep_gradients as the reference computes it, with one of its choices made otherwise: the
     output delta's activation (None: the hidden layers'), the hidden deltas' (None: activation, as
@@ -404,7 +405,9 @@ def _deep_backprop_with(
     layer's below it), where the output delta's f' is taken (output_slope_at: "z", or
     "prediction", ŷ itself), what becomes of each hidden delta (hidden_deltas: "passed back" to
     the next layer down, or "dropped", so that every layer gets the output delta), or which layers
-    the loop reaches (layers: "every one", or "above the first", whose entry stays None)."""
+    the loop reaches (layers: "every one", or "above the first", whose entry stays None), or when
+    each layer's gradients are taken (gradients: "before the delta is sent back" through its
+    weights, or "after", with the delta of the layer below)."""
     zs, activations = m.deep_forward(weights, biases, X, activation)
     output_z = {"z": zs[-1], "prediction": activations[-1]}[output_slope_at]
     delta = m.output_delta(activations[-1], Y, output_z, output_activation or activation)
@@ -416,12 +419,15 @@ def _deep_backprop_with(
             "output": activations[layer + 1],
             "pre-activation": zs[layer - 1] if layer > 0 else X,
         }[weight_gradient_from]
-        grads[layer] = m.weight_gradients(delta, taken_from)
+        if gradients == "before the delta is sent back":
+            grads[layer] = m.weight_gradients(delta, taken_from)
         if layer > 0:
             at = {"z": zs[layer - 1], "a": activations[layer], "z above": zs[layer]}[slope_at]
             sent_through = weights[{"own": layer, "below": layer - 1}[through]]
             hidden = m.hidden_delta(delta, sent_through, at, hidden_activation or activation)
             delta = {"passed back": hidden, "dropped": delta}[hidden_deltas]
+        if gradients == "after":
+            grads[layer] = m.weight_gradients(delta, taken_from)
     return grads
 
 
@@ -745,6 +751,16 @@ CATALOG: tuple[Misconception, ...] = (
         "Leave out the square root: sum the squared errors over the outputs and divide by n.",
         "squared_error",
         lambda m, y_hat, y: float(np.sqrt(m.original(y_hat, y))),
+    ),
+    Misconception(
+        "loss_norm_not_squared",
+        "the errors' norm where its square belongs",
+        "np.linalg.norm(ŷ − y) is the square root of Σ(ŷ − y)²: the loss sums the squares "
+        "themselves, the norm squared. Without the square it grows like the errors rather than "
+        "their squares, and 2(ŷ − y) f'(z), which output_delta computes, is no longer its gradient.",
+        "Square the norm, or sum the squares: np.sum((y_hat - y) ** 2) / n.",
+        "squared_error",
+        lambda m, y_hat, y: float(np.sqrt(np.sum(_squared_errors(y_hat, y))) / np.shape(y_hat)[0]),
     ),
     Misconception(
         "loss_not_averaged",
@@ -1547,6 +1563,18 @@ CATALOG: tuple[Misconception, ...] = (
         "Assign the result: delta = hidden_delta(delta, weights[layer], zs[layer - 1], activation).",
         "deep_gradients",
         _deep_backprop_where(hidden_deltas="dropped"),
+    ),
+    Misconception(
+        "deep_gradients_after_the_delta_moved_on",
+        "a layer's gradients taken after its delta was sent back",
+        "Each layer's dW and db come from that layer's own delta. The loop sends the delta back "
+        "through weights[layer] first and then takes the layer's gradients, so every layer above the "
+        "first pairs the delta of the layer below with its own input (a dW of the wrong shape "
+        "wherever two widths differ), and only the first layer, where nothing is sent back, is right.",
+        "Take the layer's gradients first, grads[layer] = weight_gradients(delta, activations[layer]), "
+        "and only then send delta back with hidden_delta.",
+        "deep_gradients",
+        _deep_backprop_where(gradients="after"),
     ),
     Misconception(
         "deep_first_layer_left_out",
