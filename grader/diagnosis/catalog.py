@@ -393,7 +393,7 @@ def _deep_backprop_with(
     output_slope_at: str = "z",
     hidden_deltas: str = "passed back",
     layers: str = "every one",
-    gradients: str = "before the delta is sent back",
+    gradients: str = "before",
 ) -> list:
     """deep_gradients as the reference computes it, with one of its choices made otherwise: the
     output delta's activation (None: the hidden layers'), the hidden deltas' (None: activation, as
@@ -404,10 +404,10 @@ def _deep_backprop_with(
     hidden delta is sent back through (through: "own", the layer's it came from; "below", the
     layer's below it), where the output delta's f' is taken (output_slope_at: "z", or
     "prediction", ŷ itself), what becomes of each hidden delta (hidden_deltas: "passed back" to
-    the next layer down, or "dropped", so that every layer gets the output delta), or which layers
-    the loop reaches (layers: "every one", or "above the first", whose entry stays None), or when
-    each layer's gradients are taken (gradients: "before the delta is sent back" through its
-    weights, or "after", with the delta of the layer below)."""
+    the next layer down, or "dropped", so that every layer gets the output delta), which layers the
+    loop reaches (layers: "every one", or "above the first", whose entry stays None), or when each
+    layer's gradients are taken (gradients: "before" its delta is sent back through its weights,
+    or "after", with the delta of the layer below)."""
     zs, activations = m.deep_forward(weights, biases, X, activation)
     output_z = {"z": zs[-1], "prediction": activations[-1]}[output_slope_at]
     delta = m.output_delta(activations[-1], Y, output_z, output_activation or activation)
@@ -419,7 +419,7 @@ def _deep_backprop_with(
             "output": activations[layer + 1],
             "pre-activation": zs[layer - 1] if layer > 0 else X,
         }[weight_gradient_from]
-        if gradients == "before the delta is sent back":
+        if gradients == "before":
             grads[layer] = m.weight_gradients(delta, taken_from)
         if layer > 0:
             at = {"z": zs[layer - 1], "a": activations[layer], "z above": zs[layer]}[slope_at]
