@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from grader.exercise_api import GRADIENT_PAIR
+
 #: (rtol, atol) by the precision of the inputs
 TOLERANCES = {np.dtype(np.float64): (1e-6, 1e-9), np.dtype(np.float32): (2e-4, 2e-5)}
 
@@ -217,7 +219,7 @@ def as_pair(value: Any, what: str) -> tuple[Any, Any]:
 def assert_close_parts(actual: Any, expected: Any, what: str, **tolerances: Any) -> None:
     """assert_close, where expected may be a pair (dW, db) that actual must match part by part."""
     if isinstance(expected, tuple):
-        for got, want, name in zip(as_pair(actual, what), expected, ("dW", "db"), strict=False):
+        for got, want, name in zip(as_pair(actual, what), expected, GRADIENT_PAIR, strict=False):
             assert_close(got, want, f"{name} of {what}", **tolerances)
         return
     assert_close(actual, expected, what, **tolerances)

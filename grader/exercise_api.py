@@ -40,6 +40,8 @@ EXERCISE_FILES = tuple(f"{name}.py" for name in EXERCISES)
 
 #: the keys of train_step's params dict (the two-layer network)
 TWO_LAYER_PARAMS = ("W1", "b1", "W2", "b2")
+#: the two parts of a layer's gradients, in the order weight_gradients returns them
+GRADIENT_PAIR = ("dW", "db")
 
 #: function name -> exercise file stem
 MODULE_OF = MappingProxyType(

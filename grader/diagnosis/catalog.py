@@ -307,11 +307,11 @@ def _train_step_where(
     def computes(m: SimpleNamespace, params: dict, X: Any, Y: Any, lr: float) -> tuple:
         z1, a1, z2, y_hat = m.forward(params, X)
         values = {"X": X, "z1": z1, "a1": a1, "z2": z2, "y_hat": y_hat, "Y": Y}
-        if loss_of_errors == "squared_error":
-            loss = m.squared_error(y_hat, Y)
-        else:
-            squared = _squared_errors(y_hat, Y)
-            loss = float(squared.mean() if loss_of_errors == "mean" else squared.sum())
+        loss = {
+            "squared_error": lambda: m.squared_error(y_hat, Y),
+            "mean": lambda: float(_squared_errors(y_hat, Y).mean()),
+            "sum": lambda: float(_squared_errors(y_hat, Y).sum()),
+        }[loss_of_errors]()
         delta2 = m.output_delta(*(values[name] for name in output_delta_of), output_activation)
         delta1 = m.hidden_delta(delta2, params[hidden_through], values[hidden_slope_at], hidden_activation)
         grads = {}

@@ -11,15 +11,13 @@ import numpy as np
 from grader.call_outcome import RecordedCall
 from grader.compare import first_change, is_numeric
 from grader.diagnosis.observe import Observation, leaves, same_value
-from grader.exercise_api import signature_of
+from grader.exercise_api import GRADIENT_PAIR, signature_of
 from grader.planned_calls import Probe
 from grader.results import Evidence
 
 MAX_CHARS = 400
 #: arrays with more entries than this are shown by shape and first values only
 SHOWN_ENTRIES = 12
-#: the two parts of a layer's gradients, as weight_gradients returns them
-GRADIENT_PAIR = ("dW", "db")
 
 
 def call_size(call: RecordedCall) -> int:

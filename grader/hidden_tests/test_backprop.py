@@ -11,7 +11,7 @@ from grader.compare import (
     assert_computes_something,
     assert_unchanged,
 )
-from grader.exercise_api import TWO_LAYER_PARAMS
+from grader.exercise_api import GRADIENT_PAIR, TWO_LAYER_PARAMS
 from grader.gradient_check import assert_gradients_match, implied_gradients, two_layer_numeric_gradients
 from grader.student_calls import train_step_of
 
@@ -76,7 +76,7 @@ def test_weight_gradients_average_over_the_batch(student, ref, rng, dtype):
         p = layer_problem(rng, n, d_in, d_out, dtype)
         got = as_pair(student.weight_gradients(p["delta"], p["a_prev"]), "weight_gradients")
         want = ref.weight_gradients(p["delta"], p["a_prev"])
-        for part, name in zip(range(2), ("dW", "db"), strict=False):
+        for part, name in enumerate(GRADIENT_PAIR):
             assert_close(
                 got[part],
                 want[part],
